@@ -1,0 +1,39 @@
+// `leaklens`: a thin command over the engine (check) and the profiler (profile).
+import { checkCommand } from './check';
+import { VERSION } from './version';
+
+const USAGE = `usage: leaklens <command> [options]
+
+commands:
+  check [PATH...]          find memory-leak risks statically (C, C++, Python)
+  profile -- COMMAND ...   run a program and watch its memory (leaklens profile --help)
+  --version                print the version`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return await checkCommand(rest);
+      case 'profile': {
+        const { profileCommand } = await import('./profile');
+        return await profileCommand(rest);
+      }
+      case '--version':
+      case '-V':
+        process.stdout.write(`leaklens ${VERSION}\n`);
+        return 0;
+      case undefined:
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`leaklens: unknown command "${command}"\n\n${USAGE}\n`);
+        return 2;
+    }
+  } catch (e) {
+    process.stderr.write(`leaklens: internal error: ${(e as Error).stack ?? e}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,192 @@
+// Parses one text, runs the enabled rules' queries over it, and turns their reports into findings,
+// minus suppressed ones and anything inside a syntax error (tree-sitter recovers; we do not guess).
+import { readFileSync, statSync } from 'node:fs';
+import type { Node, Query, Tree } from 'web-tree-sitter';
+import { defaultConfig, type LeakLensConfig } from './config';
+import { LineIndex } from './location';
+import { Grammars, isPlainC, languageOfPath } from './parser';
+import { spanOf, type Report, type Rule, type RuleContext } from './rule';
+import { BUILTIN_RULES } from './rules';
+import { isSuppressed } from './suppression';
+import type { AnalysisError, FileResult, Finding, LanguageId, Span } from './types';
+
+export interface AnalyzeOptions {
+  file: string;
+  config?: LeakLensConfig;
+  /** A previous tree of this document, already `edit()`ed: enables incremental parsing. */
+  oldTree?: Tree;
+  /** Return the tree instead of deleting it (the caller must `delete()` it). */
+  keepTree?: boolean;
+}
+
+export interface AnalyzeOutput {
+  result: FileResult;
+  tree?: Tree;
+}
+
+export class Engine {
+  private readonly queries = new Map<string, Query>();
+
+  private constructor(readonly grammars: Grammars, readonly rules: Rule[]) {}
+
+  static async create(options: { grammarDir?: string; rules?: Rule[] } = {}): Promise<Engine> {
+    return new Engine(await Grammars.load(options.grammarDir), options.rules ?? BUILTIN_RULES);
+  }
+
+  private queryFor(rule: Rule, language: LanguageId, config: LeakLensConfig): Query | undefined {
+    const spec = rule.query[language];
+    if (!spec) return undefined;
+    const source = typeof spec === 'function' ? spec(config) : spec;
+    const key = `${rule.id}\0${language}\0${source}`;
+    let query = this.queries.get(key);
+    if (!query) {
+      query = this.grammars.query(language, source);
+      this.queries.set(key, query);
+    }
+    return query;
+  }
+
+  analyzeText(text: string, language: LanguageId, options: AnalyzeOptions): AnalyzeOutput {
+    const config = options.config ?? defaultConfig();
+    const t0 = performance.now();
+    const tree = this.grammars.parse(language, text, options.oldTree);
+    const t1 = performance.now();
+    const lines = new LineIndex(text);
+    const findings: Finding[] = [];
+    const errors: AnalysisError[] = [];
+    const errorSpans = tree.rootNode.hasError ? collectErrorSpans(tree.rootNode) : [];
+    const memo = new Map<string, unknown>();
+    for (const rule of this.rules) {
+      if (!rule.languages.includes(language)) continue;
+      const setting = config.rules[rule.id];
+      if (setting && !setting.enabled) continue;
+      const query = this.queryFor(rule, language, config);
+      if (!query) continue;
+      const severity = setting?.severity ?? rule.defaultSeverity;
+      const ctx: RuleContext = {
+        file: options.file,
+        language,
+        plainC: isPlainC(options.file),
+        text,
+        lines,
+        root: tree.rootNode,
+        config,
+        memo<T>(key: string, compute: () => T): T {
+          if (!memo.has(key)) memo.set(key, compute());
+          return memo.get(key) as T;
+        },
+        report: (r: Report) => {
+          const span = spanOf(r.at);
+          if (errorSpans.some((e) => overlaps(e, span))) return;
+          findings.push({
+            ruleId: rule.id,
+            severity,
+            message: r.message,
+            location: lines.location(span),
+            related: (r.related ?? []).map((rel) => ({ location: lines.location(spanOf(rel.at)), message: rel.message })),
+            fixes: r.fixes ?? [],
+          });
+        },
+      };
+      try {
+        for (const match of query.matches(tree.rootNode)) {
+          const captures = new Map<string, Node>();
+          for (const c of match.captures) if (!captures.has(c.name)) captures.set(c.name, c.node);
+          rule.check({ patternIndex: match.patternIndex, captures }, ctx);
+        }
+      } catch (e) {
+        // A rule bug must not take the others (or the editor) down with it.
+        errors.push({ file: options.file, message: `rule ${rule.id} failed: ${(e as Error).message}` });
+      }
+    }
+    const t2 = performance.now();
+    const kept = dedupe(findings.filter((f) => !isSuppressed(lines, f)));
+    kept.sort((a, b) => a.location.start - b.location.start || a.ruleId.localeCompare(b.ruleId));
+    const result: FileResult = { file: options.file, language, findings: kept, errors, parseMs: t1 - t0, rulesMs: t2 - t1 };
+    if (options.keepTree) return { result, tree };
+    tree.delete();
+    return { result };
+  }
+
+  /** Reads and analyses a file; every problem with the input becomes an error, never an exception. */
+  analyzeFile(path: string, displayPath: string, config: LeakLensConfig): FileResult {
+    const language = languageOfPath(path);
+    const empty = (message: string): FileResult => ({ file: displayPath, language: language ?? 'cpp', findings: [], errors: [{ file: displayPath, message }], parseMs: 0, rulesMs: 0 });
+    if (!language) return empty('not a C, C++ or Python file');
+    const read = readSource(path, config.maxFileSize);
+    if (typeof read !== 'string') return empty(read.error);
+    return this.analyzeText(read, language, { file: displayPath, config }).result;
+  }
+
+  dispose(): void {
+    for (const q of this.queries.values()) q.delete();
+    this.queries.clear();
+    this.grammars.dispose();
+  }
+}
+
+/** The file's text, or why it cannot be analysed: missing, unreadable, too large, binary, not UTF-8. */
+export function readSource(path: string, maxFileSize: number): string | { error: string } {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return { error: 'not a regular file' };
+    size = st.size;
+  } catch (e) {
+    return { error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+  if (size > maxFileSize) return { error: `skipped: ${size} bytes is over the ${maxFileSize}-byte limit (maxFileSize)` };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    return { error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+  }
+  return decodeSource(bytes);
+}
+
+export function decodeSource(bytes: Uint8Array): string | { error: string } {
+  const head = bytes.subarray(0, 8192);
+  if (head.includes(0)) return { error: 'skipped: binary file (contains NUL bytes)' };
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return { error: 'skipped: not valid UTF-8' };
+  }
+}
+
+function collectErrorSpans(root: Node): Span[] {
+  const spans: Span[] = [];
+  const cursor = root.walk();
+  // Depth-first walk that only descends into subtrees containing an error.
+  let descend = true;
+  for (;;) {
+    const node = cursor.currentNode;
+    if (descend && (node.type === 'ERROR' || node.isMissing)) {
+      spans.push({ start: node.startIndex, end: Math.max(node.endIndex, node.startIndex + 1) });
+      descend = false;
+    }
+    if (descend && node.hasError && cursor.gotoFirstChild()) continue;
+    descend = true;
+    while (!cursor.gotoNextSibling()) {
+      if (!cursor.gotoParent()) {
+        cursor.delete();
+        return spans;
+      }
+    }
+  }
+}
+
+function overlaps(a: Span, b: Span): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.ruleId}:${f.location.start}:${f.location.end}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,189 @@
+// RAII quick-fixes for raw-c-resource, as text edits:
+// - a pointer from `T* p = acquire(...)` becomes `std::unique_ptr<T, Deleter> p(acquire(...), ...)`,
+//   raw uses become `p.get()`, manual releases go (or become `p.reset()` where timing matters);
+// - a struct initialised in place (`WebPPictureInit(&pic)`) or an out-parameter handle
+//   (`sqlite3_open(path, &db)`) gets a scope guard right after the acquisition, and the manual
+//   releases go. The guard type is written once into the file; no external library.
+import type { Node } from 'web-tree-sitter';
+import type { RuleContext } from '../rule';
+import type { Acquisition } from '../rules/raw-c-resource';
+import { ancestors, findAll, indentOf, wholeLineSpan } from '../tree';
+import type { Fix, TextEdit } from '../types';
+
+export const SCOPE_GUARD_MARKER = 'LEAKLENS_SCOPE_GUARD';
+
+export function raiiFixes(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix[] {
+  try {
+    const fix = acq.pair.kind === 'returns' ? uniquePtrFix(ctx, acq, releases) : scopeGuardFix(ctx, acq, releases);
+    return fix ? [fix] : [];
+  } catch {
+    return []; // a shape we do not rewrite safely: the finding stands without a fix
+  }
+}
+
+function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix | undefined {
+  const decl = acq.declaration;
+  if (!decl || decl.type !== 'declaration') return undefined;
+  const inits = decl.namedChildren.filter((c) => c?.type === 'init_declarator');
+  if (inits.length !== 1 || decl.namedChildren.some((c) => c?.type === 'type_qualifier' || c?.type === 'storage_class_specifier')) return undefined;
+  const init = inits[0]!;
+  const declarator = init.childForFieldName('declarator');
+  const value = init.childForFieldName('value');
+  const typeNode = decl.childForFieldName('type');
+  if (!declarator || !value || !typeNode) return undefined;
+  let element: string;
+  if (typeNode.text === 'auto') {
+    if (declarator.type !== 'identifier' && declarator.type !== 'pointer_declarator') return undefined;
+    element = `std::remove_pointer_t<decltype(${value.text})>`;
+  } else {
+    if (declarator.type !== 'pointer_declarator' || declarator.namedChildren.some((c) => c?.type === 'type_qualifier')) return undefined;
+    const stars = (declarator.text.match(/\*/g) ?? []).length;
+    element = typeNode.text + '*'.repeat(stars - 1);
+  }
+  const releaseName = acq.pair.release[0];
+  if (releases.some((r) => (r.childForFieldName('arguments')?.namedChildCount ?? 0) !== 1)) return undefined;
+  const edits: TextEdit[] = [];
+  let deleterType: string;
+  let deleterArg = '';
+  if (acq.pair.releaseArg === 'value') {
+    deleterType = `decltype(&${releaseName})`;
+    deleterArg = `, &${releaseName}`;
+  } else {
+    // The release takes `T**` (av_frame_free): a deleter type that passes the pointer's address.
+    deleterType = `${pascal(releaseName)}Deleter`;
+    if (!new RegExp(`struct\\s+${deleterType}\\b`).test(ctx.text)) {
+      const top = topLevelAncestor(acq.func);
+      const eol = ctx.lines.eol();
+      edits.push({ start: top.startIndex, end: top.startIndex, newText: `struct ${deleterType} {${eol}  void operator()(${element}* p) const { ${releaseName}(&p); }${eol}};${eol}${eol}` });
+    }
+  }
+  // Every later raw use of the variable needs the pointer: `p` -> `p.get()`.
+  const uses = findAll(acq.func, (n) => n.type === 'identifier' && n.text === acq.name && n.startIndex > decl.endIndex);
+  for (const use of uses) {
+    if (releases.some((r) => r.startIndex <= use.startIndex && use.endIndex <= r.endIndex)) continue;
+    const parent = use.parent!;
+    if (parent.type === 'assignment_expression' && parent.childForFieldName('left')?.id === use.id) {
+      if (!/^(NULL|nullptr|0)$/.test(parent.childForFieldName('right')?.text ?? '')) return undefined;
+      continue; // `p = NULL;` still compiles on a unique_ptr
+    }
+    if (parent.type === 'pointer_expression' && parent.text.startsWith('&')) return undefined;
+    if ([...ancestors(use)].some((a) => a.type === 'lambda_expression')) return undefined;
+    if (parent.type === 'field_expression' || parent.type === 'call_expression' && parent.childForFieldName('function')?.id === use.id) return undefined;
+    edits.push({ start: use.endIndex, end: use.endIndex, newText: '.get()' });
+  }
+  for (const release of releases) {
+    const statement = release.parent;
+    if (statement?.type !== 'expression_statement') return undefined;
+    if (endsItsScope(statement, acq)) {
+      const line = wholeLineSpan(ctx.text, statement);
+      edits.push(line ? { ...line, newText: '' } : { start: statement.startIndex, end: statement.endIndex, newText: '' });
+    } else {
+      edits.push({ start: statement.startIndex, end: statement.endIndex, newText: `${acq.name}.reset();` });
+    }
+  }
+  const name = declaratorName(declarator);
+  edits.push({
+    start: decl.startIndex,
+    end: decl.endIndex,
+    newText: `std::unique_ptr<${element}, ${deleterType}> ${name}(${value.text}${deleterArg});`,
+  });
+  edits.push(...includeEdit(ctx, 'memory'));
+  return { title: `Own \`${name}\` with std::unique_ptr<${element}, ${deleterType}>`, isPreferred: true, edits };
+}
+
+function scopeGuardFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix | undefined {
+  const edits: TextEdit[] = [];
+  for (const release of releases) {
+    const statement = release.parent;
+    if (statement?.type !== 'expression_statement') return undefined;
+    // The guard is scoped to the acquisition's block: every release must lie inside it.
+    if (!(acq.statement.parent!.startIndex <= statement.startIndex && statement.endIndex <= acq.statement.parent!.endIndex)) return undefined;
+    const line = wholeLineSpan(ctx.text, statement);
+    edits.push(line ? { ...line, newText: '' } : { start: statement.startIndex, end: statement.endIndex, newText: '' });
+  }
+  const releaseText = releases[0]?.text ?? `${acq.pair.release[0]}(${acq.pair.releaseArg === 'address' ? '&' : ''}${acq.name})`;
+  const eol = ctx.lines.eol();
+  const indent = indentOf(ctx.text, acq.statement.startIndex);
+  const guardName = `${acq.name}_guard`;
+  if (new RegExp(`\\b${guardName}\\b`).test(acq.func.text)) return undefined;
+  edits.push({
+    start: acq.statement.endIndex,
+    end: acq.statement.endIndex,
+    newText: `${eol}${indent}leaklens::ScopeGuard ${guardName}([&] { ${releaseText}; });`,
+  });
+  if (!ctx.text.includes(SCOPE_GUARD_MARKER)) {
+    const at = afterIncludes(ctx);
+    edits.push({ start: at, end: at, newText: scopeGuardDefinition(eol) });
+  }
+  return { title: `Release \`${acq.name}\` on every exit with a scope guard`, isPreferred: true, edits };
+}
+
+/** Written once per file. std::function keeps it valid C++11 and non-copyable (no double release). */
+export function scopeGuardDefinition(eol: string): string {
+  return [
+    '',
+    `#ifndef ${SCOPE_GUARD_MARKER}`,
+    `#define ${SCOPE_GUARD_MARKER}`,
+    '#include <functional>',
+    'namespace leaklens {',
+    '// Runs a release on every exit from the enclosing scope (inserted by LeakLens).',
+    'class ScopeGuard {',
+    ' public:',
+    '  explicit ScopeGuard(std::function<void()> release) : release_(std::move(release)) {}',
+    '  ScopeGuard(const ScopeGuard&) = delete;',
+    '  ScopeGuard& operator=(const ScopeGuard&) = delete;',
+    '  ~ScopeGuard() { release_(); }',
+    '',
+    ' private:',
+    '  std::function<void()> release_;',
+    '};',
+    '}  // namespace leaklens',
+    `#endif  // ${SCOPE_GUARD_MARKER}`,
+    '',
+  ].join(eol);
+}
+
+/** A release that is the last thing its function does (only returns follow) can simply go. */
+function endsItsScope(statement: Node, acq: Acquisition): boolean {
+  if (statement.parent?.id !== acq.func.id) return false;
+  for (let s = statement.nextNamedSibling; s; s = s.nextNamedSibling) {
+    if (s.type !== 'return_statement' && s.type !== 'comment') return false;
+    if (findAll(s, (n) => n.type === 'identifier' && n.text === acq.name).length) return false;
+  }
+  return true;
+}
+
+/** Offset just after the last top-level #include (or 0), where helpers and includes go. */
+function afterIncludes(ctx: RuleContext): number {
+  const includes = ctx.root.namedChildren.filter((c) => c?.type === 'preproc_include');
+  const last = includes[includes.length - 1];
+  return last ? last.endIndex - (ctx.text[last.endIndex - 1] === '\n' ? 1 : 0) : 0;
+}
+
+/** `#include <header>` unless the file has it. */
+export function includeEdit(ctx: RuleContext, header: string): TextEdit[] {
+  if (new RegExp(`#\\s*include\\s*<${header}>`).test(ctx.text)) return [];
+  const at = afterIncludes(ctx);
+  const eol = ctx.lines.eol();
+  return [{ start: at, end: at, newText: at === 0 ? `#include <${header}>${eol}` : `${eol}#include <${header}>` }];
+}
+
+function topLevelAncestor(node: Node): Node {
+  let top = node;
+  for (const a of ancestors(node)) {
+    if (a.type === 'translation_unit') break;
+    top = a;
+  }
+  // Keep template<> and namespace wrappers intact: insert before the outermost declaration.
+  return top;
+}
+
+function declaratorName(decl: Node): string {
+  let n: Node | null = decl;
+  while (n && n.type !== 'identifier') n = n.childForFieldName('declarator') ?? n.namedChild(0);
+  return n?.text ?? '';
+}
+
+function pascal(name: string): string {
+  return name.split(/_+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+}

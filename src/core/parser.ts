@@ -1,0 +1,100 @@
+// Loads web-tree-sitter and the grammars' shipped .wasm files once per thread.
+// We use the wasm build rather than the native `tree-sitter` addon: its linux prebuild needs a newer
+// libstdc++ than Debian 12 has, and one universal .vsix must run everywhere VS Code does.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Language, Parser, Query, Tree } from 'web-tree-sitter';
+import type { LanguageId } from './types';
+
+const GRAMMAR_FILES: Record<LanguageId, string> = {
+  cpp: 'tree-sitter-cpp.wasm',
+  python: 'tree-sitter-python.wasm',
+};
+const GRAMMAR_PACKAGES: Record<string, string> = {
+  'tree-sitter.wasm': 'web-tree-sitter',
+  'tree-sitter-cpp.wasm': 'tree-sitter-cpp',
+  'tree-sitter-python.wasm': 'tree-sitter-python',
+};
+
+/** Finds a .wasm file: next to the bundle (dist/grammars) or in node_modules above this file. */
+export function locateWasm(file: string, grammarDir?: string): string {
+  const candidates: string[] = [];
+  if (grammarDir) candidates.push(join(grammarDir, file));
+  candidates.push(join(__dirname, 'grammars', file));
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    candidates.push(join(dir, 'node_modules', GRAMMAR_PACKAGES[file] ?? '', file));
+    candidates.push(join(dir, 'dist', 'grammars', file));
+    if (dirname(dir) === dir) break;
+  }
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error(`LeakLens: cannot find ${file} (looked in ${candidates.slice(0, 3).join(', ')}, ...)`);
+  return found;
+}
+
+export class Grammars {
+  private constructor(
+    private readonly languages: Map<LanguageId, Language>,
+    private readonly parsers: Map<LanguageId, Parser>,
+  ) {}
+
+  private static loading: Promise<void> | undefined;
+
+  static async load(grammarDir?: string, only?: LanguageId[]): Promise<Grammars> {
+    Grammars.loading ??= Parser.init({ locateFile: () => locateWasm('tree-sitter.wasm', grammarDir) });
+    await Grammars.loading;
+    const languages = new Map<LanguageId, Language>();
+    const parsers = new Map<LanguageId, Parser>();
+    for (const id of only ?? (Object.keys(GRAMMAR_FILES) as LanguageId[])) {
+      const language = await Language.load(locateWasm(GRAMMAR_FILES[id], grammarDir));
+      const parser = new Parser();
+      parser.setLanguage(language);
+      languages.set(id, language);
+      parsers.set(id, parser);
+    }
+    return new Grammars(languages, parsers);
+  }
+
+  has(id: LanguageId): boolean {
+    return this.languages.has(id);
+  }
+
+  language(id: LanguageId): Language {
+    const language = this.languages.get(id);
+    if (!language) throw new Error(`LeakLens: grammar ${id} is not loaded`);
+    return language;
+  }
+
+  /** Parses `text`; with `oldTree` (already `edit()`ed) tree-sitter reuses unchanged subtrees. */
+  parse(id: LanguageId, text: string, oldTree?: Tree): Tree {
+    const parser = this.parsers.get(id);
+    if (!parser) throw new Error(`LeakLens: grammar ${id} is not loaded`);
+    const tree = parser.parse(text, oldTree ?? null);
+    if (!tree) throw new Error('LeakLens: tree-sitter returned no tree');
+    return tree;
+  }
+
+  query(id: LanguageId, source: string): Query {
+    return new Query(this.language(id), source);
+  }
+
+  dispose(): void {
+    for (const parser of this.parsers.values()) parser.delete();
+    this.parsers.clear();
+  }
+}
+
+export const LANGUAGE_BY_EXTENSION: Record<string, LanguageId> = {
+  '.c': 'cpp', '.cc': 'cpp', '.cpp': 'cpp', '.cxx': 'cpp', '.c++': 'cpp',
+  '.h': 'cpp', '.hh': 'cpp', '.hpp': 'cpp', '.hxx': 'cpp', '.h++': 'cpp', '.ipp': 'cpp', '.inl': 'cpp',
+  '.py': 'python', '.pyi': 'python',
+};
+
+export function languageOfPath(path: string): LanguageId | undefined {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? undefined : LANGUAGE_BY_EXTENSION[path.slice(dot).toLowerCase()];
+}
+
+/** Plain C (.c) cannot throw: raw-c-resource only counts explicit exits there. */
+export function isPlainC(path: string): boolean {
+  return path.toLowerCase().endsWith('.c');
+}

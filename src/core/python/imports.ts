@@ -1,0 +1,76 @@
+// What the names of a Python module refer to: `import multiprocessing as mp` makes `mp.Queue`
+// mean `multiprocessing.Queue`; `from functools import lru_cache as lc` makes `lc` mean
+// `functools.lru_cache`. Rules compare qualified names, not spellings.
+import type { Node } from 'web-tree-sitter';
+import type { RuleContext } from '../rule';
+import { findAll } from '../tree';
+
+export type ImportMap = Map<string, string>;
+
+export function importsOf(ctx: RuleContext): ImportMap {
+  return ctx.memo('python.imports', () => {
+    const map: ImportMap = new Map();
+    for (const stmt of findAll(ctx.root, (n) => n.type === 'import_statement' || n.type === 'import_from_statement', (n) => n.type === 'string')) {
+      if (stmt.type === 'import_statement') {
+        for (const item of stmt.namedChildren) {
+          if (!item) continue;
+          if (item.type === 'dotted_name') map.set(item.text.split('.')[0], item.text.split('.')[0]);
+          else if (item.type === 'aliased_import') map.set(item.childForFieldName('alias')!.text, item.childForFieldName('name')!.text);
+        }
+      } else {
+        const module = stmt.childForFieldName('module_name')?.text ?? '';
+        for (const item of stmt.childrenForFieldName('name')) {
+          if (!item) continue;
+          if (item.type === 'dotted_name') map.set(item.text, `${module}.${item.text}`);
+          else if (item.type === 'aliased_import') map.set(item.childForFieldName('alias')!.text, `${module}.${item.childForFieldName('name')!.text}`);
+        }
+      }
+    }
+    return map;
+  });
+}
+
+/** `mp.Queue` -> `multiprocessing.Queue`; unknown heads stay as written. */
+export function qualify(expr: Node | string, imports: ImportMap): string {
+  const text = (typeof expr === 'string' ? expr : expr.text).replace(/\s+/g, '');
+  const dot = text.indexOf('.');
+  const head = dot < 0 ? text : text.slice(0, dot);
+  const mapped = imports.get(head);
+  return mapped ? mapped + (dot < 0 ? '' : text.slice(dot)) : text;
+}
+
+/** The positional argument at `index` or the keyword argument `name`, if given. */
+export function argument(args: Node | null, index: number, name: string): Node | undefined {
+  if (!args) return undefined;
+  let position = 0;
+  for (const a of args.namedChildren) {
+    if (!a || a.type === 'comment') continue;
+    if (a.type === 'keyword_argument') {
+      if (a.childForFieldName('name')?.text === name) return a.childForFieldName('value') ?? undefined;
+    } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {
+      return a; // unknown: treat as given
+    } else if (position++ === index) {
+      return a;
+    }
+  }
+  return undefined;
+}
+
+/** A literal number <= 0 (0, -1, 0.0): the "no bound" spelling of maxsize. */
+export function isNonPositiveLiteral(node: Node | undefined): boolean {
+  if (!node) return false;
+  const t = node.text.replace(/\s+/g, '');
+  return /^-?\d+(\.\d*)?$/.test(t) && Number(t) <= 0;
+}
+
+/** Adds `import module` at the top unless the module is imported as itself. */
+export function ensureImport(ctx: RuleContext, module: string): { start: number; end: number; newText: string }[] {
+  if (importsOf(ctx).get(module) === module) return [];
+  const eol = ctx.lines.eol();
+  const first = ctx.root.namedChildren.find((c) => c && (c.type === 'import_statement' || c.type === 'import_from_statement'));
+  const futureOrDoc = ctx.root.namedChildren.filter((c) => c && (c.type === 'import_from_statement' && c.text.startsWith('from __future__') || c.type === 'expression_statement' && c.firstNamedChild?.type === 'string' && c.startIndex === ctx.root.namedChildren[0]?.startIndex));
+  const anchor = futureOrDoc[futureOrDoc.length - 1];
+  if (anchor) return [{ start: anchor.endIndex, end: anchor.endIndex, newText: `${eol}import ${module}` }];
+  const at = first ? first.startIndex : 0;
+  return [{ start: at, end: at, newText: `import ${module}${eol}` }];
+}

@@ -1,0 +1,134 @@
+// Long-lived Python containers: module-level `NAME = {}` / `[]` / `set()` and class-level
+// `name = {}` (shared by every instance), with what functions do to them. Shared by
+// unbounded-cache (dicts used as memos) and growing-global (everything else that only grows).
+import type { Node } from 'web-tree-sitter';
+import type { RuleContext } from '../rule';
+import { ancestors, findAll } from '../tree';
+
+export interface LongLivedContainer {
+  name: string;
+  /** The assignment that creates it. */
+  assignment: Node;
+  kind: 'dict' | 'list' | 'set';
+  /** Set for class attributes: the class name. */
+  owner?: string;
+  /** Insertions made inside functions. */
+  adds: Node[];
+  removes: Node[];
+  /** Reads by key (`x in c`, `c[k]`, `c.get(k)`): the memo pattern. */
+  lookups: Node[];
+  sizeChecked: boolean;
+}
+
+const ADD_METHODS = new Set(['append', 'extend', 'add', 'update', 'insert', 'setdefault', 'appendleft', 'extendleft']);
+const REMOVE_METHODS = new Set(['pop', 'popitem', 'remove', 'discard', 'clear', 'popleft', 'difference_update', 'intersection_update', 'symmetric_difference_update']);
+const CONSTRUCTORS: Array<[RegExp, LongLivedContainer['kind']]> = [
+  [/^\{\s*\}$|^dict\(\s*\)$|^(collections\.)?(defaultdict|OrderedDict|Counter)\(.*\)$/s, 'dict'],
+  [/^\[\s*\]$|^list\(\s*\)$/, 'list'],
+  [/^set\(\s*\)$/, 'set'],
+];
+
+export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
+  return ctx.memo('python.longLived', () => {
+    const found: LongLivedContainer[] = [];
+    for (const stmt of ctx.root.namedChildren) collect(stmt, undefined, found);
+    for (const cls of findAll(ctx.root, (n) => n.type === 'class_definition')) {
+      const body = cls.childForFieldName('body');
+      for (const stmt of body?.namedChildren ?? []) collect(stmt, cls.childForFieldName('name')!.text, found);
+    }
+    for (const c of found) classifyUses(ctx, c);
+    return found.filter((c) => !(c.owner && assignedPerInstance(ctx, c)));
+  });
+}
+
+function collect(stmt: Node | null, owner: string | undefined, out: LongLivedContainer[]): void {
+  if (stmt?.type !== 'expression_statement') return;
+  const assign = stmt.firstNamedChild;
+  if (assign?.type !== 'assignment') return;
+  const left = assign.childForFieldName('left');
+  const right = assign.childForFieldName('right');
+  if (left?.type !== 'identifier' || !right) return;
+  const kind = CONSTRUCTORS.find(([re]) => re.test(right.text))?.[1];
+  if (!kind) return;
+  out.push({ name: left.text, assignment: assign, kind, owner, adds: [], removes: [], lookups: [], sizeChecked: false });
+}
+
+/** References to the container: `NAME` in functions that do not rebind it locally, or `self.name`/`Cls.name`. */
+function references(ctx: RuleContext, c: LongLivedContainer): Node[] {
+  if (c.owner) {
+    return findAll(ctx.root, (n) => n.type === 'attribute' && n.childForFieldName('attribute')?.text === c.name
+      && ['self', 'cls', c.owner].includes(n.childForFieldName('object')?.text ?? ''));
+  }
+  const leftId = c.assignment.childForFieldName('left')!.id;
+  return findAll(ctx.root, (n) => n.type === 'identifier' && n.text === c.name && n.id !== leftId
+    && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id)
+    && !(n.parent?.type === 'keyword_argument' && n.parent.childForFieldName('name')?.id === n.id))
+    .filter((n) => !shadowedLocally(n, c.name));
+}
+
+function shadowedLocally(ref: Node, name: string): boolean {
+  const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
+  if (!fn) return false;
+  const body = fn.childForFieldName('body')!;
+  const declaredGlobal = findAll(body, (n) => (n.type === 'global_statement' || n.type === 'nonlocal_statement') && n.text.split(/[\s,]+/).includes(name)).length > 0;
+  if (declaredGlobal) return false;
+  const params = fn.childForFieldName('parameters')?.namedChildren.some((p) => p?.text.split(/[:=]/)[0].trim().replace(/^\*+/, '') === name) ?? false;
+  return params || findAll(body, (n) => n.type === 'assignment' && n.childForFieldName('left')?.type === 'identifier' && n.childForFieldName('left')?.text === name).length > 0;
+}
+
+function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
+  for (const ref of references(ctx, c)) {
+    const inFunction = [...ancestors(ref)].some((a) => a.type === 'function_definition');
+    const parent = ref.parent!;
+    // c.method(...)
+    if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === ref.id && parent.parent?.type === 'call') {
+      const method = parent.childForFieldName('attribute')!.text;
+      if (ADD_METHODS.has(method) && inFunction && !isDecoratorRegistry(ref)) c.adds.push(parent.parent);
+      if (REMOVE_METHODS.has(method)) c.removes.push(parent.parent);
+      if (method === 'get' || method === 'setdefault') c.lookups.push(parent.parent);
+      continue;
+    }
+    // c[k] = v / del c[k] / c[k] read / c[:] = []
+    if (parent.type === 'subscript' && parent.childForFieldName('value')?.id === ref.id) {
+      const grand = parent.parent!;
+      if (grand.type === 'delete_statement' || grand.parent?.type === 'delete_statement') c.removes.push(grand);
+      else if (/assignment/.test(grand.type) && grand.childForFieldName('left')?.id === parent.id) {
+        if (parent.text.includes(':')) c.removes.push(grand);
+        else if (inFunction && !isDecoratorRegistry(ref)) c.adds.push(grand);
+      } else c.lookups.push(parent);
+      continue;
+    }
+    // c += [...] / c = ... (with `global`) / c -= {...}
+    if (/assignment/.test(parent.type) && parent.childForFieldName('left')?.id === ref.id) {
+      const op = parent.type === 'augmented_assignment' ? parent.child(1)?.text : '=';
+      if (op === '+=' || op === '|=') { if (inFunction) c.adds.push(parent); } else c.removes.push(parent);
+      continue;
+    }
+    if (parent.type === 'comparison_operator' && /\bin\b/.test(parent.text)) c.lookups.push(parent);
+    if (parent.type === 'argument_list' && parent.parent?.childForFieldName('function')?.text === 'len') {
+      if ([...ancestors(ref)].some((a) => a.type === 'comparison_operator')) c.sizeChecked = true;
+    }
+  }
+}
+
+/** `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: filled once at import time. */
+function isDecoratorRegistry(ref: Node): boolean {
+  const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
+  if (!fn) return false;
+  const first = fn.childForFieldName('parameters')?.namedChildren[0]?.text.split(/[:=]/)[0].trim();
+  return first !== undefined && findAll(fn.childForFieldName('body')!, (n) => n.type === 'return_statement' && n.namedChildren[0]?.text === first).length > 0;
+}
+
+/** `self.cache = {}` in a method: each instance has its own, the class attribute is only a default. */
+function assignedPerInstance(ctx: RuleContext, c: LongLivedContainer): boolean {
+  return findAll(ctx.root, (n) => n.type === 'assignment' && n.childForFieldName('left')?.text === `self.${c.name}`).length > 0;
+}
+
+/** A memo: named like one, or looked up by key as well as filled. */
+export function isMemo(c: LongLivedContainer): boolean {
+  return c.kind === 'dict' && (/cache|memo/i.test(c.name) || c.lookups.length > 0);
+}
+
+export function onlyGrows(c: LongLivedContainer): boolean {
+  return c.adds.length > 0 && c.removes.length === 0 && !c.sizeChecked;
+}

@@ -1,0 +1,168 @@
+// resource-without-context: a Python resource (file, socket, process, pool, executor, temp file, or
+// any object closed by hand) bound to a name and neither used in `with` nor closed in `finally`:
+// an exception between creation and close leaks it (seed 004's CameraView create/close loop).
+import type { Node } from 'web-tree-sitter';
+import { ensureImport, importsOf, qualify } from '../python/imports';
+import type { Rule, RuleContext } from '../rule';
+import { ancestors, findAll, wholeLineSpan } from '../tree';
+import type { Fix, TextEdit } from '../types';
+
+/** Constructors whose objects are context managers that release on exit. */
+const KNOWN = new Set([
+  'open', 'io.open', 'codecs.open', 'gzip.open', 'bz2.open', 'lzma.open', 'tarfile.open', 'zipfile.ZipFile', 'gzip.GzipFile',
+  'socket.socket', 'socket.create_connection', 'socket.create_server', 'subprocess.Popen',
+  'multiprocessing.Pool', 'multiprocessing.pool.Pool', 'multiprocessing.pool.ThreadPool',
+  'concurrent.futures.ThreadPoolExecutor', 'concurrent.futures.ProcessPoolExecutor',
+  'tempfile.NamedTemporaryFile', 'tempfile.TemporaryFile', 'tempfile.SpooledTemporaryFile', 'tempfile.TemporaryDirectory',
+  'urllib.request.urlopen', 'selectors.DefaultSelector', 'mmap.mmap',
+]);
+const CLOSERS = new Set(['close', 'shutdown', 'terminate', 'kill', 'cleanup', 'release', 'stop', 'disconnect', 'join', 'wait', 'communicate', 'aclose']);
+const HANDED_OFF = /(^|\.)(enter_context|enter_async_context|closing|aclosing|callback|push|register|finalize|append|add|put|setdefault)$/;
+
+export const resourceWithoutContext: Rule = {
+  id: 'resource-without-context',
+  summary: 'A file, socket, process, pool or other closable object is bound to a name outside `with` and not closed in `finally`.',
+  languages: ['python'],
+  defaultSeverity: 'warning',
+  query: {
+    python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)] @fn) @call) @assign) @statement`,
+  },
+  check(match, ctx) {
+    const target = match.captures.get('target')!;
+    const fn = match.captures.get('fn')!;
+    const call = match.captures.get('call')!;
+    const statement = match.captures.get('statement')!;
+    const imports = importsOf(ctx);
+    const name = qualify(fn, imports);
+    const known = KNOWN.has(name) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn);
+    if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
+    const scope = [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
+    const uses = findAll(scope, (n) => n.type === 'identifier' && n.text === target.text && n.startIndex > call.endIndex
+      && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id));
+    const rebound = uses.find((u) => u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id);
+    const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex) : uses;
+    const closes = live.filter((u) => closerCalled(u) !== undefined);
+    if (!known && closes.length === 0) return; // not known to be a resource
+    if (live.some((u) => managed(u))) return;
+    const what = `\`${target.text}\` holds \`${fn.text}(...)\` outside a \`with\` block and is`;
+    ctx.report({
+      at: call,
+      message: closes.length
+        ? `${what} closed by hand (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it, and whatever it holds, until the garbage collector gets to it, if ever. Use \`with\`.`
+        : `${what} never closed: it stays open until the garbage collector finalizes it, never if a reference survives. Use \`with\`.`,
+      related: closes.map((c) => ({ at: c.parent!.parent!, message: 'closed here, but an exception before this line skips it' })),
+      fixes: withFix(ctx, statement, target.text, call, live, known),
+    });
+  },
+};
+
+function isContextPool(fn: Node): boolean {
+  return fn.type === 'attribute' && /(^|\.)(ctx|context|mp_ctx|manager)\.Pool$/i.test(fn.text);
+}
+
+/** `f.close()` and friends: the closing method's name when `use` is its receiver. */
+function closerCalled(use: Node): string | undefined {
+  const attr = use.parent;
+  if (attr?.type !== 'attribute' || attr.childForFieldName('object')?.id !== use.id || attr.parent?.type !== 'call') return undefined;
+  const method = attr.childForFieldName('attribute')!.text;
+  return CLOSERS.has(method) ? method : undefined;
+}
+
+/** Released for sure or owned elsewhere: `with f`, closed in `finally`, returned, yielded, handed off, stored. */
+function managed(use: Node): boolean {
+  if (closerCalled(use) && [...ancestors(use)].some((a) => a.type === 'finally_clause')) return true;
+  for (const a of ancestors(use)) {
+    if (a.type === 'with_item') return true;
+    // `return f` / `yield f` / `return f, meta`: the object itself goes to the caller (not `return f.read()`).
+    if ((a.type === 'return_statement' || a.type === 'yield') && (use.parent?.id === a.id || use.parent?.type === 'expression_list' && use.parent.parent?.id === a.id)) return true;
+    if (a.type === 'finally_clause' && closerCalled(use)) return true;
+    if (a.type === 'call' && HANDED_OFF.test(a.childForFieldName('function')?.text ?? '') && a.childForFieldName('arguments')!.startIndex <= use.startIndex) return true;
+    if (a.type === 'assignment' && a.childForFieldName('right') && a.childForFieldName('right')!.startIndex <= use.startIndex) {
+      const left = a.childForFieldName('left')!;
+      if (left.type === 'attribute' || left.type === 'subscript') return true; // stored on an object
+    }
+    if (a.type === 'block' || a.type === 'module') break;
+  }
+  // `self.f = f` / `d[k] = f` / `fs.append(f)` as a whole statement
+  const parent = use.parent;
+  return parent?.type === 'argument_list' && HANDED_OFF.test(parent.parent?.childForFieldName('function')?.text ?? '');
+}
+
+/** `self.f = open(...)`: fine when the class closes `self.f` somewhere (its close/__exit__/__del__). */
+function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleContext): void {
+  if (!known || target.childForFieldName('object')?.text !== 'self') return;
+  const cls = [...ancestors(target)].find((a) => a.type === 'class_definition');
+  if (!cls) return;
+  const attr = target.text;
+  const closed = findAll(cls, (n) => n.type === 'attribute' && n.text === attr && (closerCalled(n) !== undefined || managed(n))).length > 0;
+  const handedOn = findAll(cls, (n) => n.type === 'attribute' && n.text === attr && n.parent?.type === 'argument_list').length > 0;
+  if (closed || handedOn) return;
+  ctx.report({
+    at: call,
+    message: `\`${attr}\` holds \`${call.childForFieldName('function')!.text}(...)\`, but class \`${cls.childForFieldName('name')!.text}\` never closes it: every instance leaks it. Close it in a close()/__exit__ method.`,
+  });
+}
+
+/** Turns `x = f(...)` + its uses in the same block into `with f(...) as x:` over those statements. */
+function withFix(ctx: RuleContext, statement: Node, name: string, call: Node, uses: Node[], known: boolean): Fix[] {
+  const block = statement.parent;
+  if (!block || (block.type !== 'block' && block.type !== 'module')) return [];
+  const siblings = block.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+  const first = siblings.findIndex((s) => s.id === statement.id);
+  let last = first;
+  for (const use of uses) {
+    const i = siblings.findIndex((s) => s.startIndex <= use.startIndex && use.endIndex <= s.endIndex);
+    if (i < 0) return []; // used outside this block: the with-block cannot cover it
+    last = Math.max(last, i);
+  }
+  const body = siblings.slice(first + 1, last + 1);
+  if (body.some((s) => findAll(s, (n) => n.type === 'string' && n.startPosition.row !== n.endPosition.row).length)) return [];
+  const eol = ctx.lines.eol();
+  const lineStart = ctx.text.lastIndexOf('\n', statement.startIndex - 1) + 1;
+  const indent = ctx.text.slice(lineStart, statement.startIndex);
+  if (indent.trim() !== '') return [];
+  const unit = indentUnit(ctx.text);
+  // Manual closes of `name` at the top level of the block go: the with-block closes it.
+  const dropped: Array<{ start: number; end: number }> = [];
+  for (const s of body) {
+    const callNode = s.type === 'expression_statement' ? s.firstNamedChild : null;
+    const receiver = callNode?.type === 'call' ? callNode.childForFieldName('function')?.childForFieldName('object') : null;
+    if (receiver && receiver.text === name && closerCalled(receiver)) {
+      const line = wholeLineSpan(ctx.text, s);
+      if (!line) return [];
+      dropped.push(line);
+    }
+  }
+  const end = body.length ? body[body.length - 1].endIndex : statement.endIndex;
+  const manager = known ? call.text : `contextlib.closing(${call.text})`;
+  let out = `${indent}with ${manager} as ${name}:`;
+  let hasCode = false;
+  // Re-indent every line after the assignment, up to the last use, one step deeper.
+  const rest = ctx.text.slice(statement.endIndex, end);
+  let offset = statement.endIndex;
+  rest.split('\n').forEach((line, i) => {
+    const at = offset;
+    offset += line.length + 1;
+    if (i === 0) { out += line.replace(/\r$/, ''); return; }
+    if (dropped.some((d) => d.start <= at && at < d.end)) return;
+    const clean = line.replace(/\r$/, '');
+    if (clean.trim() === '') { out += eol; return; }
+    out += eol + unit + clean;
+    if (!clean.trim().startsWith('#')) hasCode = true;
+  });
+  if (!hasCode) out += `${eol}${indent}${unit}pass`;
+  const edits: TextEdit[] = [{ start: lineStart, end, newText: out }];
+  if (!known) edits.push(...ensureImport(ctx, 'contextlib'));
+  return [{ title: known ? `Use \`with ${shorten(call.text)} as ${name}:\`` : `Use \`with contextlib.closing(...) as ${name}:\``, isPreferred: true, edits }];
+}
+
+function shorten(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}
+
+/** The file's indentation step: the smallest indentation of any indented line, else four spaces. */
+function indentUnit(text: string): string {
+  let best: string | undefined;
+  for (const m of text.matchAll(/\n([ \t]+)\S/g)) if (!best || m[1].length < best.length) best = m[1];
+  return best ?? '    ';
+}

@@ -1,0 +1,130 @@
+// unbounded-cache: a cache with no bound keeps every key and value it ever saw (seed 003's Pipeline
+// cache): lru_cache(maxsize=None), functools.cache, lru_cache on methods (keeps `self` alive),
+// builder APIs whose cache size defaults to None, module/class dict memos only inserted into, and
+// C++ static maps used as caches.
+import type { Node } from 'web-tree-sitter';
+import { argument, ensureImport, importsOf, qualify } from '../python/imports';
+import { isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
+import type { Rule, RuleContext } from '../rule';
+import { ancestors, findAll } from '../tree';
+import type { Fix } from '../types';
+
+export const DEFAULT_CACHE_BOUND = 1024;
+const LRU = new Set(['functools.lru_cache']);
+const UNBOUNDED = new Set(['functools.cache']);
+const CPP_MAPS = new Set(['map', 'unordered_map']);
+
+export const unboundedCache: Rule = {
+  id: 'unbounded-cache',
+  summary: 'A cache with no size bound (or one that keeps `self` alive) keeps every entry it ever saw.',
+  languages: ['python', 'cpp'],
+  defaultSeverity: 'warning',
+  query: {
+    // Separate top-level patterns, not one [alternation]: predicates apply to a whole pattern.
+    python: `
+      (decorator) @decorator
+      (function_definition name: (identifier) @fname parameters: (parameters [(default_parameter name: (identifier) @param value: (none) @none) (typed_default_parameter name: (identifier) @param value: (none) @none)]))
+      (call function: (attribute attribute: (identifier) @method) arguments: (argument_list (keyword_argument name: (identifier) @kw value: (none) @none)) (#match? @method "cache$") (#match? @kw "^(maxsize|max_size|size)$")) @builderCall
+      (module) @module
+    `,
+    cpp: `(declaration (storage_class_specifier) @storage type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name (#eq? @storage "static") (#eq? @ns "std")) @decl`,
+  },
+  check(match, ctx) {
+    const c = match.captures;
+    if (ctx.language === 'cpp') return checkCppStaticMap(c.get('decl')!, c.get('tname')!.text, c.get('name')!.text, ctx);
+    if (c.has('decorator')) return checkDecorator(c.get('decorator')!, ctx);
+    if (c.has('fname')) return checkBuilderDefault(c.get('fname')!, c.get('param')!, c.get('none')!, ctx);
+    if (c.has('builderCall')) {
+      const none = c.get('none')!;
+      return void ctx.report({
+        at: c.get('builderCall')!,
+        message: `\`${c.get('kw')!.text}=None\` makes this cache unbounded: every distinct key (e.g. per-frame parameters) adds an entry that is never evicted. Give it a size.`,
+        fixes: [{ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
+      });
+    }
+    if (c.has('module')) checkDictMemos(ctx);
+  },
+};
+
+function checkDecorator(decorator: Node, ctx: RuleContext): void {
+  const expr = decorator.namedChild(0);
+  if (!expr) return;
+  const imports = importsOf(ctx);
+  const callee = expr.type === 'call' ? expr.childForFieldName('function')! : expr;
+  const name = qualify(callee, imports);
+  const extra = ctx.config.cacheDecorators.includes(callee.text) || ctx.config.cacheDecorators.includes(name);
+  const isLru = LRU.has(name);
+  if (!isLru && !UNBOUNDED.has(name) && !extra) return;
+  const args = expr.type === 'call' ? expr.childForFieldName('arguments') : null;
+  const maxsize = isLru ? argument(args, 0, 'maxsize') : undefined;
+  // `@lru_cache` bare or `@lru_cache()` default to 128; `@lru_cache(user_function)` is bare too.
+  const unbounded = !isLru || maxsize?.type === 'none';
+  const method = instanceMethod(decorator);
+  if (!unbounded && !method) return;
+  const bounded = isLru ? `${callee.text}(maxsize=${DEFAULT_CACHE_BOUND})` : `functools.lru_cache(maxsize=${DEFAULT_CACHE_BOUND})`;
+  const fixes: Fix[] = [];
+  if (unbounded) {
+    const edits = maxsize ? [{ start: maxsize.startIndex, end: maxsize.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] : [{ start: expr.startIndex, end: expr.endIndex, newText: bounded }, ...(isLru ? [] : ensureImport(ctx, 'functools'))];
+    fixes.push({
+      title: method
+        ? `Bound the cache to ${DEFAULT_CACHE_BOUND} entries (it still keeps up to that many \`self\` objects alive)`
+        : `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`,
+      isPreferred: true,
+      edits,
+    });
+  }
+  const what = unbounded ? `\`@${expr.text}\` caches without a bound: every distinct argument tuple and its result stay in memory forever` : `\`@${expr.text}\` is bounded`;
+  const selfNote = method ? `${unbounded ? '; and' : ', but'} on the method \`${method}\` it also keeps every \`self\` it was called with alive (the cache holds a reference), so instances are never freed` : '';
+  ctx.report({ at: decorator, message: `${what}${selfNote}.`, fixes });
+}
+
+/** The decorated function's name when it is an instance method (first parameter `self`, not static/class). */
+function instanceMethod(decorator: Node): string | undefined {
+  const decorated = decorator.parent;
+  if (decorated?.type !== 'decorated_definition') return undefined;
+  if (decorated.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*(staticmethod|classmethod)\b/.test(d.text))) return undefined;
+  const fn = decorated.childForFieldName('definition');
+  if (fn?.type !== 'function_definition' || decorated.parent?.parent?.type !== 'class_definition') return undefined;
+  const first = fn.childForFieldName('parameters')?.namedChildren[0];
+  return first?.text.split(/[:=]/)[0].trim() === 'self' ? fn.childForFieldName('name')!.text : undefined;
+}
+
+/** `def cache(self, maxsize=None)`: a builder whose default is an unbounded cache. */
+function checkBuilderDefault(fname: Node, param: Node, none: Node, ctx: RuleContext): void {
+  if (!/cache/i.test(fname.text) || !/^(maxsize|max_size|size|capacity|limit)$/.test(param.text)) return;
+  ctx.report({
+    at: param.parent!,
+    message: `\`${fname.text}(${param.text}=None)\` makes an unbounded cache the default: callers who do not pass a size get a cache that keeps every entry (seed 003's Pipeline cache grew per frame). Default to a bound.`,
+    fixes: [{ title: `Default ${param.text} to ${DEFAULT_CACHE_BOUND}`, isPreferred: true, edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
+  });
+}
+
+function checkDictMemos(ctx: RuleContext): void {
+  for (const c of longLivedContainers(ctx)) {
+    if (!isMemo(c) || !onlyGrows(c)) continue;
+    ctx.report({
+      at: c.assignment,
+      message: `\`${c.owner ? `${c.owner}.` : ''}${c.name}\` is a ${c.owner ? 'class' : 'module'}-level memo that is only ever inserted into: every key it sees stays cached for the life of the process. Evict entries, or use functools.lru_cache(maxsize=...).`,
+      related: c.adds.slice(0, 5).map((a) => ({ at: a, message: 'inserted here' })),
+    });
+  }
+}
+
+/** `static std::unordered_map<K, V> cache;` inserted into and never erased or size-checked. */
+function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleContext): void {
+  if (!CPP_MAPS.has(type)) return;
+  const scope = [...ancestors(decl)].find((a) => a.type === 'function_definition' || a.type === 'class_specifier') ?? ctx.root;
+  const memberCalls = findAll(scope, (n) => n.type === 'call_expression' && n.childForFieldName('function')?.type === 'field_expression' && n.childForFieldName('function')!.childForFieldName('argument')?.text === name);
+  const method = (n: Node) => n.childForFieldName('function')!.childForFieldName('field')?.text ?? '';
+  const inserts = [
+    ...memberCalls.filter((n) => /^(insert|emplace|try_emplace|insert_or_assign|emplace_hint)$/.test(method(n))),
+    ...findAll(scope, (n) => n.type === 'assignment_expression' && n.childForFieldName('left')?.type === 'subscript_expression' && n.childForFieldName('left')!.childForFieldName('argument')?.text === name),
+  ];
+  if (inserts.length === 0) return;
+  if (memberCalls.some((n) => /^(erase|clear|swap|extract)$/.test(method(n)) || (method(n) === 'size' && [...ancestors(n)].some((a) => a.type === 'binary_expression')))) return;
+  ctx.report({
+    at: decl,
+    message: `static \`${name}\` (std::${type}) is used as a cache that is only ever inserted into: every key stays for the life of the process. Bound it (evict when full) or scope it.`,
+    related: inserts.slice(0, 3).map((n) => ({ at: n, message: 'inserted here' })),
+  });
+}

@@ -1,0 +1,126 @@
+// unbounded-queue: a queue with no capacity between a producer and a consumer. When the consumer
+// falls behind, the backlog grows without limit (seed 003's `result_q = mp.Queue()`).
+import type { Node } from 'web-tree-sitter';
+import { argument, importsOf, isNonPositiveLiteral, qualify } from '../python/imports';
+import type { Rule, RuleContext } from '../rule';
+import { ancestors, findAll } from '../tree';
+import type { Fix } from '../types';
+
+export const DEFAULT_QUEUE_BOUND = 1000;
+
+const BOUNDABLE = new Set([
+  'queue.Queue', 'queue.LifoQueue', 'queue.PriorityQueue',
+  'multiprocessing.Queue', 'multiprocessing.JoinableQueue', 'multiprocessing.queues.Queue',
+  'torch.multiprocessing.Queue', 'asyncio.Queue', 'asyncio.LifoQueue', 'asyncio.PriorityQueue',
+  'gevent.queue.Queue', 'trio.Queue',
+]);
+const ALWAYS_UNBOUNDED = new Set(['queue.SimpleQueue', 'multiprocessing.SimpleQueue']);
+/** `ctx.Queue()`, `manager.Queue()`: multiprocessing contexts and managers make the same queues. */
+const MP_FACTORY = /(^|\.)(ctx|context|mp_ctx|mp_context|manager|mgr|smm)$/i;
+const MP_FACTORY_CALL = /(get_context|Manager|SyncManager)\s*\(/;
+const CPP_QUEUES = new Set(['queue', 'deque', 'priority_queue', 'list']);
+
+export const unboundedQueue: Rule = {
+  id: 'unbounded-queue',
+  summary: 'A work queue without a capacity: a slow consumer lets the backlog, and memory, grow without limit.',
+  languages: ['python', 'cpp'],
+  defaultSeverity: 'warning',
+  query: {
+    python: `(call function: [(identifier) (attribute)] @fn arguments: (argument_list) @args (#match? @fn "(Queue|deque)$")) @call`,
+    cpp: `[
+      (field_declaration type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (field_identifier) @name) @decl
+      (translation_unit (declaration type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name) @decl)
+      (namespace_definition body: (declaration_list (declaration type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name) @decl))
+    ]`,
+  },
+  check(match, ctx) {
+    if (ctx.language === 'python') checkPython(match.captures.get('call')!, match.captures.get('fn')!, match.captures.get('args')!, ctx);
+    else checkCpp(match.captures.get('decl')!, match.captures.get('ns')!.text, match.captures.get('tname')!.text, match.captures.get('name')!.text, ctx);
+  },
+};
+
+function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
+  const imports = importsOf(ctx);
+  const name = qualify(fn, imports);
+  const extra = ctx.config.queueConstructors;
+  if (ALWAYS_UNBOUNDED.has(name)) {
+    const fixes: Fix[] = fn.type === 'attribute'
+      ? [{ title: `Use a bounded Queue(maxsize=${DEFAULT_QUEUE_BOUND}) instead`, isPreferred: true, edits: [{ start: call.startIndex, end: call.endIndex, newText: `${fn.text.replace(/SimpleQueue$/, 'Queue')}(maxsize=${DEFAULT_QUEUE_BOUND})` }] }]
+      : [];
+    ctx.report({ at: call, message: `\`${fn.text}()\` has no capacity at all: producers never block, so a slow consumer lets the backlog grow without limit. Use a Queue with a maxsize.`, fixes });
+    return;
+  }
+  if (name === 'collections.deque') return checkDeque(call, args, ctx);
+  const isMpFactory = fn.type === 'attribute' && fn.text.endsWith('.Queue') && isMultiprocessingFactory(fn.childForFieldName('object')!, ctx);
+  if (!BOUNDABLE.has(name) && !extra.includes(fn.text) && !extra.includes(name) && !isMpFactory) return;
+  if (fn.type === 'identifier' && !imports.has(fn.text) && !extra.includes(fn.text)) return; // a local class named Queue
+  const maxsize = argument(args, 0, 'maxsize');
+  if (maxsize && !isNonPositiveLiteral(maxsize)) return;
+  const why = maxsize ? `maxsize=${maxsize.text} means no limit` : 'no maxsize';
+  ctx.report({
+    at: call,
+    message: `\`${call.text.length > 50 ? `${fn.text}(...)` : call.text}\` has ${why}: \`put()\` never blocks, so when the consumer falls behind the backlog (and every item it holds) grows without limit. Give it a maxsize.`,
+    fixes: [maxsizeFix(args, maxsize, 'maxsize')],
+  });
+}
+
+/** A deque without maxlen that lives beyond a call (module or self) and is used as a work queue. */
+function checkDeque(call: Node, args: Node, ctx: RuleContext): void {
+  if (argument(args, 1, 'maxlen')) return;
+  const assign = call.parent;
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== call.id) return;
+  const target = assign.childForFieldName('left')!;
+  const longLived = target.type === 'attribute' && /^(self|cls)\./.test(target.text) || assign.parent?.parent?.type === 'module' || assign.parent?.parent?.type === 'block' && assign.parent.parent.parent?.type === 'class_definition';
+  if (!longLived) return;
+  const attr = target.type === 'attribute' ? target.childForFieldName('attribute')!.text : target.text;
+  const methodsOn = new Set(findAll(ctx.root, (n) => n.type === 'attribute' && n.parent?.type === 'call' && (n.childForFieldName('object')?.text === target.text || n.childForFieldName('object')?.text.endsWith(`.${attr}`) === true))
+    .map((n) => n.childForFieldName('attribute')!.text));
+  const pushed = ['append', 'appendleft', 'extend', 'extendleft'].some((m) => methodsOn.has(m));
+  const popped = ['popleft', 'pop'].some((m) => methodsOn.has(m));
+  if (!pushed || !popped) return;
+  ctx.report({
+    at: call,
+    message: `\`${target.text}\` is a deque used as a work queue with no maxlen: appends never stop, so a slow consumer lets it grow without limit. Bound it (maxlen drops the oldest items) or use a Queue with a maxsize.`,
+    fixes: [{ ...maxsizeFix(args, undefined, 'maxlen'), title: `Bound the deque with maxlen=${DEFAULT_QUEUE_BOUND} (the oldest items are dropped when full)` }],
+  });
+}
+
+function isMultiprocessingFactory(object: Node, ctx: RuleContext): boolean {
+  if (MP_FACTORY.test(object.text)) return true;
+  // `pool_ctx = multiprocessing.get_context("spawn")` anywhere in the file.
+  return findAll(ctx.root, (n) => n.type === 'assignment' && n.childForFieldName('left')?.text === object.text && MP_FACTORY_CALL.test(n.childForFieldName('right')?.text ?? '')).length > 0;
+}
+
+function maxsizeFix(args: Node, given: Node | undefined, keyword: string): Fix {
+  if (given) {
+    return { title: `Set ${keyword}=${DEFAULT_QUEUE_BOUND}`, isPreferred: true, edits: [{ start: given.startIndex, end: given.endIndex, newText: String(DEFAULT_QUEUE_BOUND) }] };
+  }
+  const close = args.endIndex - 1;
+  const hasArgs = args.namedChildren.some((c) => c && c.type !== 'comment');
+  const trailingComma = /,\s*$/.test(args.text.slice(0, -1));
+  const newText = `${hasArgs && !trailingComma ? ', ' : ''}${keyword}=${DEFAULT_QUEUE_BOUND}`;
+  return { title: `Add ${keyword}=${DEFAULT_QUEUE_BOUND}`, isPreferred: true, edits: [{ start: close, end: close, newText }] };
+}
+
+/** A std::queue/deque member (or global) that is pushed to while nothing ever checks its size. */
+function checkCpp(decl: Node, ns: string, type: string, name: string, ctx: RuleContext): void {
+  if (ns !== 'std' || !CPP_QUEUES.has(type)) return;
+  const scope = [...ancestors(decl)].find((a) => a.type === 'class_specifier' || a.type === 'struct_specifier') ?? ctx.root;
+  const onMember = (n: Node): string | undefined => {
+    if (n.type !== 'field_expression') return undefined;
+    const object = n.childForFieldName('argument');
+    if (!object || !(object.text === name || object.text === `this->${name}` || object.text.endsWith(`.${name}`) || object.text.endsWith(`->${name}`))) return undefined;
+    return n.childForFieldName('field')?.text;
+  };
+  const calls = findAll(scope, (n) => n.type === 'call_expression' && onMember(n.childForFieldName('function')!) !== undefined);
+  const pushes = calls.filter((c) => /^(push|push_back|push_front|emplace|emplace_back|emplace_front)$/.test(onMember(c.childForFieldName('function')!)!));
+  if (pushes.length === 0) return;
+  // Any comparison involving the container's size means someone enforces a capacity.
+  const sizeChecked = calls.some((c) => onMember(c.childForFieldName('function')!) === 'size' && [...ancestors(c)].some((a) => a.type === 'binary_expression' && /[<>]=?|==|!=/.test(a.child(1)?.text ?? '')));
+  if (sizeChecked) return;
+  ctx.report({
+    at: decl,
+    message: `\`${name}\` (std::${type}) is pushed to with no capacity check: a producer faster than its consumer grows it without limit. Check its size before pushing (wait or drop when full).`,
+    related: pushes.slice(0, 3).map((p) => ({ at: p, message: 'pushed here without a capacity check' })),
+  });
+}
