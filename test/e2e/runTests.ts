@@ -1,0 +1,41 @@
+// Runs the e2e suite (out/test/e2e/suite/index.js) in a real VS Code extension host via
+// @vscode/test-electron's runTests, pointed at test/vscode-host/code-shim.sh instead of a downloaded
+// VS Code: code-server (VS Code 1.139.1) + headless Debian chromium, installed into .vscode-host/ by
+// test/vscode-host/setup.sh. Exit code = the tests' code (1 failing tests, 2 timeout, 3 driver error,
+// 4 host not installed). Env: TEST_TIMEOUT_MS (whole run, default 180000), LEAKLENS_E2E_TIMEOUT_MS
+// (per test), LEAKLENS_E2E_GREP, VERBOSE=1, KEEP_STATE=1, VSCODE_HOST_DIR.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runTests } from '@vscode/test-electron';
+
+async function main(): Promise<number> {
+  const root = path.resolve(__dirname, '../../..'); // out/test/e2e -> repo root
+  const shim = path.join(root, 'test/vscode-host/code-shim.sh');
+  const extensionTestsPath = path.join(root, 'out/test/e2e/suite/index.js');
+  const workspace = path.join(root, 'test/fixtures/workspace');
+  for (const [what, p] of [['compiled suite (run: npx tsc -p tsconfig.json)', extensionTestsPath], ['bundled extension (run: npm run build)', path.join(root, 'dist/extension.js')]]) {
+    if (!fs.existsSync(p)) {
+      console.error(`missing ${what}: ${p}`);
+      return 4;
+    }
+  }
+  const t0 = Date.now();
+  try {
+    await runTests({
+      vscodeExecutablePath: shim,
+      extensionDevelopmentPath: root,
+      extensionTestsPath,
+      launchArgs: [workspace],
+      // the shim makes fresh user-data/extensions dirs per run; don't let test-electron point at .vscode-test/
+      reuseMachineInstall: true,
+    });
+    console.log(`e2e passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return 0;
+  } catch (e) {
+    const code = (e as { code?: number }).code;
+    console.error(`e2e FAILED (${e instanceof Error ? e.message : String(e)}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return typeof code === 'number' && code !== 0 ? code : 1;
+  }
+}
+
+main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
