@@ -7,6 +7,7 @@ import { LineIndex } from './location';
 import { Grammars, isPlainC, languageOfPath } from './parser';
 import { spanOf, type Report, type Rule, type RuleContext } from './rule';
 import { BUILTIN_RULES } from './rules';
+import { suppressionFix } from './fixes/suppress';
 import { isSuppressed } from './suppression';
 import type { AnalysisError, FileResult, Finding, LanguageId, Span } from './types';
 
@@ -78,14 +79,14 @@ export class Engine {
         report: (r: Report) => {
           const span = spanOf(r.at);
           if (errorSpans.some((e) => overlaps(e, span))) return;
-          findings.push({
+          const finding = {
             ruleId: rule.id,
             severity,
             message: r.message,
             location: lines.location(span),
             related: (r.related ?? []).map((rel) => ({ location: lines.location(spanOf(rel.at)), message: rel.message })),
-            fixes: r.fixes ?? [],
-          });
+          };
+          findings.push({ ...finding, fixes: [...(r.fixes ?? []), suppressionFix(lines, language, finding)] });
         },
       };
       try {

@@ -68,7 +68,11 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
     }
     if (parent.type === 'pointer_expression' && parent.text.startsWith('&')) return undefined;
     if ([...ancestors(use)].some((a) => a.type === 'lambda_expression')) return undefined;
-    if (parent.type === 'field_expression' || parent.type === 'call_expression' && parent.childForFieldName('function')?.id === use.id) return undefined;
+    if (parent.type === 'field_expression' && parent.childForFieldName('argument')?.id === use.id) {
+      if (parent.child(1)?.text === '->') continue; // unique_ptr has operator->
+      return undefined;
+    }
+    if (parent.type === 'call_expression' && parent.childForFieldName('function')?.id === use.id) return undefined;
     edits.push({ start: use.endIndex, end: use.endIndex, newText: '.get()' });
   }
   for (const release of releases) {
@@ -157,7 +161,12 @@ function endsItsScope(statement: Node, acq: Acquisition): boolean {
 function afterIncludes(ctx: RuleContext): number {
   const includes = ctx.root.namedChildren.filter((c) => c?.type === 'preproc_include');
   const last = includes[includes.length - 1];
-  return last ? last.endIndex - (ctx.text[last.endIndex - 1] === '\n' ? 1 : 0) : 0;
+  if (!last) return 0;
+  // The include node owns its line break; insert before it (before "\r\n" in CRLF files).
+  let end = last.endIndex;
+  if (ctx.text[end - 1] === '\n') end--;
+  if (ctx.text[end - 1] === '\r') end--;
+  return end;
 }
 
 /** `#include <header>` unless the file has it. */

@@ -73,6 +73,8 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | unde
     } else if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === n.id) {
       const left = parent.childForFieldName('left');
       if (left?.type !== 'identifier') return undefined; // a member or element: owned elsewhere
+      // `data_ = malloc(n)` in a constructor: a member (or global), owned by the class.
+      if (!declaredLocally(func, left.text)) return undefined;
       name = left.text;
     } else {
       return undefined; // returned, passed on, or wrapped in an owner at once
@@ -94,7 +96,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const { func, name, pair, statement } = acq;
   const uses = findAll(func, (n) => n.type === 'identifier' && n.text === name);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
-  if (uses.some((u) => ownedBy(u))) return;
+  if (uses.some((u) => ownedBy(u, func))) return;
   // An earlier acquisition of the same variable, not yet released, reports for both (Init + Alloc).
   const releasesAll = findAll(func, (n) => n.type === 'call_expression' && pair.release.includes(n.childForFieldName('function')?.text ?? '') && mentions(n, name));
   const earlier = findAll(func, (n) => n.type === 'call_expression' && n.startIndex < acq.call.startIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && describeAcquisition(n, pair)?.name === name);
@@ -190,17 +192,25 @@ function mentions(node: Node, name: string): boolean {
 }
 
 /** `std::unique_ptr<T, D> o(p, ...)`, `o.reset(p)`, or a lambda (scope guard) that releases `p`. */
-function ownedBy(use: Node): boolean {
+function ownedBy(use: Node, func: Node): boolean {
   for (const a of ancestors(use)) {
+    if (a.id === func.id) return false;
     if (a.type === 'lambda_expression') return true;
-    if (a.type === 'declaration' || a.type === 'field_declaration') return SMART_OWNER.test(a.childForFieldName('type')?.text ?? '');
+    if ((a.type === 'declaration' || a.type === 'field_declaration') && SMART_OWNER.test(a.childForFieldName('type')?.text ?? '')) return true;
     if (a.type === 'call_expression') {
       const fn = a.childForFieldName('function')?.text ?? '';
       if (SMART_OWNER.test(fn) || /\.reset$|->reset$/.test(fn)) return true;
     }
-    if (a.type === 'compound_statement') return false;
   }
   return false;
+}
+
+/** Declared in the function (a local or a parameter), not a member or a global. */
+function declaredLocally(body: Node, name: string): boolean {
+  const fn = body.parent;
+  const scope = fn?.type === 'function_definition' || fn?.type === 'lambda_expression' ? fn : body;
+  return findAll(scope, (n) => (n.type === 'init_declarator' || n.type === 'declaration' || n.type === 'parameter_declaration' || n.type === 'pointer_declarator')
+    && n.childForFieldName('declarator')?.text.replace(/^[*&\s]+/, '') === name, (n) => n.type === 'lambda_expression').length > 0;
 }
 
 function isReturned(use: Node): boolean {

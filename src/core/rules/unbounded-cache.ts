@@ -7,7 +7,7 @@ import { argument, ensureImport, importsOf, qualify } from '../python/imports';
 import { isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
 import type { Rule, RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
-import type { Fix } from '../types';
+import type { Fix, TextEdit } from '../types';
 
 export const DEFAULT_CACHE_BOUND = 1024;
 const LRU = new Set(['functools.lru_cache']);
@@ -63,19 +63,51 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   if (!unbounded && !method) return;
   const bounded = isLru ? `${callee.text}(maxsize=${DEFAULT_CACHE_BOUND})` : `functools.lru_cache(maxsize=${DEFAULT_CACHE_BOUND})`;
   const fixes: Fix[] = [];
-  if (unbounded) {
-    const edits = maxsize ? [{ start: maxsize.startIndex, end: maxsize.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] : [{ start: expr.startIndex, end: expr.endIndex, newText: bounded }, ...(isLru ? [] : ensureImport(ctx, 'functools'))];
+  if (method) {
+    // A cache that lives on the instance dies with it, so it no longer pins every `self`.
+    const size = maxsize && maxsize.type !== 'none' ? maxsize.text : String(DEFAULT_CACHE_BOUND);
     fixes.push({
-      title: method
-        ? `Bound the cache to ${DEFAULT_CACHE_BOUND} entries (it still keeps up to that many \`self\` objects alive)`
-        : `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`,
+      title: `Cache per instance (maxsize=${size}): a class-level lru_cache keeps every \`self\` alive`,
       isPreferred: true,
-      edits,
+      edits: [{ start: expr.startIndex, end: expr.endIndex, newText: `${INSTANCE_CACHE_HELPER}(maxsize=${size})` }, ...instanceCacheHelper(ctx)],
     });
+  } else if (unbounded) {
+    const edits = maxsize ? [{ start: maxsize.startIndex, end: maxsize.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] : [{ start: expr.startIndex, end: expr.endIndex, newText: bounded }, ...(isLru ? [] : ensureImport(ctx, 'functools'))];
+    fixes.push({ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, edits });
   }
   const what = unbounded ? `\`@${expr.text}\` caches without a bound: every distinct argument tuple and its result stay in memory forever` : `\`@${expr.text}\` is bounded`;
   const selfNote = method ? `${unbounded ? '; and' : ', but'} on the method \`${method}\` it also keeps every \`self\` it was called with alive (the cache holds a reference), so instances are never freed` : '';
   ctx.report({ at: decorator, message: `${what}${selfNote}.`, fixes });
+}
+
+export const INSTANCE_CACHE_HELPER = '_leaklens_instance_cache';
+
+/** The per-instance cache decorator, written once into the module (stdlib only). */
+function instanceCacheHelper(ctx: RuleContext): TextEdit[] {
+  if (ctx.text.includes(`def ${INSTANCE_CACHE_HELPER}(`)) return [];
+  const eol = ctx.lines.eol();
+  const imports = ctx.root.namedChildren.filter((c) => c && (c.type === 'import_statement' || c.type === 'import_from_statement'));
+  const at = imports.length ? imports[imports.length - 1]!.endIndex : 0;
+  const helper = [
+    '',
+    '',
+    `def ${INSTANCE_CACHE_HELPER}(maxsize=128):`,
+    '    """lru_cache kept on each instance, so it does not keep `self` alive (inserted by LeakLens)."""',
+    '    def decorator(method):',
+    '        attr = "_leaklens_cache_" + method.__name__',
+    '',
+    '        @functools.wraps(method)',
+    '        def wrapper(self, *args, **kwargs):',
+    '            cached = self.__dict__.get(attr)',
+    '            if cached is None:',
+    '                cached = functools.lru_cache(maxsize=maxsize)(functools.partial(method, self))',
+    '                self.__dict__[attr] = cached',
+    '            return cached(*args, **kwargs)',
+    '        return wrapper',
+    '    return decorator',
+    '',
+  ].join(eol);
+  return [...ensureImport(ctx, 'functools'), { start: at, end: at, newText: at === 0 ? helper.trimStart() + eol : helper }];
 }
 
 /** The decorated function's name when it is an instance method (first parameter `self`, not static/class). */

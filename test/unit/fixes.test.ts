@@ -1,0 +1,120 @@
+// Every quick-fix on every fixture: the result must still compile (g++ -fsyntax-only against stub
+// headers, python3 -m py_compile), the rule must no longer flag it, and fixing is idempotent.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fixText } from '../../src/core/check';
+import { applyEdits } from '../../src/core/fixes/edit';
+import { languageOfPath } from '../../src/core/parser';
+import type { FileResult } from '../../src/core/types';
+import { defaultConfig, engine, FIXTURES } from './helpers';
+
+const SETS = ['upscaler', 'render_pipeline', 'camera', 'cpp'];
+const work = mkdtempSync(join(tmpdir(), 'leaklens-fixes-'));
+cpSync(FIXTURES, work, { recursive: true });
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function sourcesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? sourcesUnder(p) : languageOfPath(p) ? [p] : [];
+  });
+}
+
+/** Writes `text` over the copy of `file` and compiles it; returns the compiler's complaint, if any. */
+function compile(file: string, text: string): string | undefined {
+  const target = join(work, relative(FIXTURES, file));
+  const original = readFileSync(target, 'utf8');
+  writeFileSync(target, text);
+  try {
+    if (file.endsWith('.py')) execFileSync('python3', ['-m', 'py_compile', target], { stdio: 'pipe' });
+    else execFileSync('g++', ['-std=c++17', '-fsyntax-only', '-x', 'c++', `-I${join(work, 'include')}`, `-I${dirname(target)}`, target], { stdio: 'pipe' });
+    return undefined;
+  } catch (e) {
+    return String((e as { stderr?: Buffer }).stderr ?? e);
+  } finally {
+    writeFileSync(target, original);
+  }
+}
+
+async function analyse(file: string, text: string): Promise<FileResult> {
+  return (await engine()).analyzeText(text, languageOfPath(file)!, { file, config: defaultConfig() }).result;
+}
+
+const files = SETS.flatMap((s) => sourcesUnder(join(FIXTURES, s)));
+
+describe('quick-fixes on every fixture', () => {
+  it('finds fixtures with fixable findings', async () => {
+    let fixable = 0;
+    for (const f of files) fixable += (await analyse(f, readFileSync(f, 'utf8'))).findings.filter((x) => x.fixes.some((y) => y.isPreferred)).length;
+    assert.ok(fixable >= 20, `only ${fixable} fixable findings in the fixtures`);
+  });
+
+  for (const file of files) {
+    const name = relative(FIXTURES, file);
+    it(`${name}: the original compiles`, () => {
+      assert.equal(compile(file, readFileSync(file, 'utf8')), undefined);
+    });
+
+    it(`${name}: each fix alone compiles and removes its finding`, async () => {
+      const text = readFileSync(file, 'utf8');
+      const before = await analyse(file, text);
+      for (const finding of before.findings) {
+        for (const fix of finding.fixes) {
+          const fixed = applyEdits(text, fix.edits);
+          const error = compile(file, fixed);
+          assert.equal(error, undefined, `"${fix.title}" (line ${finding.location.startPoint.line + 1}) broke the build:\n${error}`);
+          const after = await analyse(file, fixed);
+          const count = (r: FileResult) => r.findings.filter((x) => x.ruleId === finding.ruleId).length;
+          assert.ok(count(after) < count(before), `"${fix.title}" left ${finding.ruleId} at line ${finding.location.startPoint.line + 1} flagged`);
+        }
+      }
+    });
+
+    it(`${name}: fixing everything compiles, leaves nothing fixable, and is idempotent`, async () => {
+      const e = await engine();
+      const text = readFileSync(file, 'utf8');
+      const once = fixText(e, text, file, defaultConfig(), () => true);
+      assert.equal(compile(file, once.text), undefined);
+      const after = await analyse(file, once.text);
+      assert.deepEqual(after.findings.filter((f) => f.fixes.some((x) => x.isPreferred)).map((f) => `${f.ruleId}:${f.location.startPoint.line + 1}`), []);
+      const twice = fixText(e, once.text, file, defaultConfig(), () => true);
+      assert.equal(twice.applied, 0);
+      assert.equal(twice.text, once.text);
+    });
+  }
+
+  it('keeps CRLF line endings and indentation', async () => {
+    for (const rel of ['cpp/resources.cpp', 'camera/camera_view.py', 'upscaler/src/utils/tiling_processor.cpp']) {
+      const file = join(FIXTURES, rel);
+      const crlf = readFileSync(file, 'utf8').replace(/\n/g, '\r\n');
+      const fixed = fixText(await engine(), crlf, file, defaultConfig(), () => true);
+      assert.ok(fixed.applied > 0, rel);
+      assert.doesNotMatch(fixed.text, /[^\r]\n/, `${rel}: a bare LF crept in`);
+      assert.equal(compile(file, fixed.text.replace(/\r\n/g, '\n')), undefined);
+    }
+  });
+
+  it('the per-instance cache helper really caches per instance and frees the instance', () => {
+    const file = join(FIXTURES, 'render_pipeline/src/api/pipeline.py');
+    const dir = mkdtempSync(join(tmpdir(), 'leaklens-py-'));
+    try {
+      return engine().then((e) => {
+        writeFileSync(join(dir, 'pipeline.py'), fixText(e, readFileSync(file, 'utf8'), file, defaultConfig(), () => true).text);
+        const out = execFileSync('python3', ['-c', [
+          'import gc, weakref, pipeline',
+          'p = pipeline.Pipeline([len], 8)',
+          'assert p.pipeline_key(1) is p.pipeline_key(1)',
+          'r = weakref.ref(p); del p; gc.collect()',
+          'print("freed" if r() is None else "alive")',
+        ].join('\n')], { cwd: dir, encoding: 'utf8' });
+        assert.equal(out.trim(), 'freed');
+      });
+    } finally {
+      setTimeout(() => rmSync(dir, { recursive: true, force: true }), 0);
+    }
+  });
+});

@@ -1,0 +1,41 @@
+// Shared by the engine's unit tests: one real engine (real tree-sitter grammars) per test process.
+import { join } from 'node:path';
+import { defaultConfig, parseConfig, type LeakLensConfig } from '../../src/core/config';
+import { Engine } from '../../src/core/engine';
+import type { Finding, LanguageId } from '../../src/core/types';
+
+let shared: Promise<Engine> | undefined;
+export function engine(): Promise<Engine> {
+  shared ??= Engine.create();
+  return shared;
+}
+
+export const ROOT = join(__dirname, '..', '..', '..');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+export async function findings(code: string, language: LanguageId, options: { file?: string; config?: LeakLensConfig; rule?: string } = {}): Promise<Finding[]> {
+  const e = await engine();
+  const file = options.file ?? (language === 'cpp' ? 'example.cpp' : 'example.py');
+  const { result } = e.analyzeText(code, language, { file, config: options.config ?? defaultConfig() });
+  if (result.errors.length) throw new Error(result.errors.map((x) => x.message).join('; '));
+  return options.rule ? result.findings.filter((f) => f.ruleId === options.rule) : result.findings;
+}
+
+/** 1-based lines of the findings of `rule`, for compact assertions. */
+export async function lines(code: string, language: LanguageId, rule: string, file?: string, config?: LeakLensConfig): Promise<number[]> {
+  return (await findings(code, language, { rule, file, config })).map((f) => f.location.startPoint.line + 1);
+}
+
+export function config(json: object): LeakLensConfig {
+  return parseConfig(JSON.stringify(json), '.leaklens.json');
+}
+
+/** Strips the common indentation of a template literal, so test code reads naturally. */
+export function code(strings: TemplateStringsArray, ...values: unknown[]): string {
+  const raw = strings.reduce((acc, s, i) => acc + s + (i < values.length ? String(values[i]) : ''), '');
+  const body = raw.replace(/^\n/, '').replace(/\n[ \t]*$/, '\n');
+  const indent = Math.min(...body.split('\n').filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
+  return body.split('\n').map((l) => l.slice(indent)).join('\n');
+}
+
+export { defaultConfig };

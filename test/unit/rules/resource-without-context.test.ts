@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { code, findings, lines } from '../helpers';
+
+const RULE = 'resource-without-context';
+
+describe('resource-without-context', () => {
+  it('flags files, sockets, processes, pools, executors and temp files outside with/finally', async () => {
+    assert.deepEqual(await lines(code`
+      import socket, subprocess, tempfile, multiprocessing
+      from concurrent.futures import ThreadPoolExecutor
+      def f(p, cmd):
+          fh = open(p)
+          data = fh.read()
+          fh.close()
+          s = socket.socket()
+          s.connect(("localhost", 80))
+          proc = subprocess.Popen(cmd)
+          proc.wait()
+          pool = multiprocessing.Pool(4)
+          pool.map(str, [1])
+          ex = ThreadPoolExecutor()
+          ex.submit(print)
+          t = tempfile.NamedTemporaryFile()
+          t.write(b"x")
+    `, 'python', RULE), [4, 7, 9, 11, 13, 15]);
+  });
+
+  it('flags an object created and closed by hand in a loop (seed 004 CameraView)', async () => {
+    const [f] = await findings(code`
+      while 1:
+          _camera_view = CameraView("camerad", VisionStreamType.VISION_STREAM_DRIVER)
+          _camera_view.close()
+          del _camera_view
+    `, 'python', { rule: RULE });
+    assert.equal(f.location.startPoint.line, 1);
+    assert.equal(f.related[0].location.startPoint.line, 2);
+  });
+
+  it('does not flag with, finally, returned, stored-on-self-and-closed, or handed-off resources', async () => {
+    assert.deepEqual(await lines(code`
+      import contextlib
+      def a(p):
+          with open(p) as f:
+              return f.read()
+      def b(p):
+          f = open(p)
+          try:
+              return f.read()
+          finally:
+              f.close()
+      def c(p):
+          f = open(p)
+          return f
+      class Log:
+          def __init__(self, p):
+              self.fh = open(p, "a")
+          def close(self):
+              self.fh.close()
+      def d(p, stack: contextlib.ExitStack):
+          f = open(p)
+          stack.enter_context(f)
+      def e(p):
+          data = open(p).read()
+          return data
+      def g(n):
+          view = View(n)
+          view.render()
+    `, 'python', RULE), []);
+  });
+
+  it('flags a resource stored on self by a class that never closes it', async () => {
+    assert.deepEqual(await lines(code`
+      class Reader:
+          def __init__(self, p):
+              self.fh = open(p)
+          def read(self):
+              return self.fh.read()
+    `, 'python', RULE), [3]);
+  });
+});

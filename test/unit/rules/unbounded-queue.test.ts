@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { code, config, findings, lines } from '../helpers';
+
+const RULE = 'unbounded-queue';
+
+describe('unbounded-queue', () => {
+  it('flags queues without maxsize in every spelling (seed 003 result_q)', async () => {
+    assert.deepEqual(await lines(code`
+      import queue
+      import asyncio
+      import multiprocessing as mp
+      from queue import LifoQueue, PriorityQueue
+      from multiprocessing import Queue
+      a = queue.Queue()
+      b = mp.Queue()
+      ctx = mp.get_context("spawn")
+      c = ctx.Queue()
+      d = asyncio.Queue(maxsize=0)
+      e = LifoQueue()
+      f = PriorityQueue(-1)
+      g = Queue()
+      h = queue.SimpleQueue()
+      manager = mp.Manager()
+      i = manager.Queue()
+    `, 'python', RULE), [6, 7, 9, 10, 11, 12, 13, 14, 16]);
+  });
+
+  it('does not flag literal or computed maxsize, or a local class named Queue', async () => {
+    assert.deepEqual(await lines(code`
+      import queue
+      import multiprocessing as mp
+      a = queue.Queue(maxsize=100)
+      b = mp.Queue(4)
+      c = queue.Queue(maxsize=2 * workers)
+      class Queue:
+          pass
+      d = Queue()
+    `, 'python', RULE), []);
+  });
+
+  it('flags a long-lived deque used as a work queue, not a local BFS deque or a bounded one', async () => {
+    assert.deepEqual(await lines(code`
+      from collections import deque
+      jobs = deque()
+      history = deque(maxlen=10)
+      def produce(x):
+          jobs.append(x)
+          history.append(x)
+      def consume():
+          return jobs.popleft()
+      def bfs(g, s):
+          todo = deque([s])
+          while todo:
+              n = todo.popleft()
+              todo.extend(g[n])
+    `, 'python', RULE), [2]);
+  });
+
+  it('C++: flags a std::queue member pushed with no capacity check', async () => {
+    const [f] = await findings(code`
+      class ResultSink {
+       public:
+        void push(Packet p) {
+          std::lock_guard<std::mutex> lock(m_);
+          results_.push(std::move(p));
+        }
+       private:
+        std::mutex m_;
+        std::queue<Packet> results_;
+      };`, 'cpp', { rule: RULE });
+    assert.equal(f.location.startPoint.line, 8);
+    assert.equal(f.related[0].location.startPoint.line, 4);
+  });
+
+  it('C++: does not flag a queue that waits while full (seed 000 #8, capacity 4)', async () => {
+    assert.deepEqual(await lines(code`
+      template <typename T>
+      class BoundedBlockingQueue {
+       public:
+        explicit BoundedBlockingQueue(size_t capacity) : capacity_(capacity) {}
+        void push(T item) {
+          std::unique_lock<std::mutex> lock(mutex_);
+          not_full_.wait(lock, [this] { return queue_.size() < capacity_; });
+          queue_.push(std::move(item));
+        }
+       private:
+        size_t capacity_;
+        std::queue<T> queue_;
+        std::mutex mutex_;
+        std::condition_variable not_full_;
+      };
+      void run() {
+        const size_t QUEUE_CAPACITY = 4;
+        BoundedBlockingQueue<int> input_queue(QUEUE_CAPACITY);
+      }`, 'cpp', RULE), []);
+  });
+
+  it('takes extra constructors from config', async () => {
+    assert.deepEqual(await lines(code`
+      import janus
+      q = janus.Queue()
+    `, 'python', RULE, undefined, config({ queueConstructors: ['janus.Queue'] })), [2]);
+  });
+});
