@@ -1,0 +1,151 @@
+// `leaklens profile`: runs a program (or attaches to a PID), watches its memory and says whether
+// it leaks. Exit status: 0 no-leak, 1 leak, 2 usage error (bad option, command or PID not found),
+// 3 inconclusive (too short, too noisy, or nothing measured).
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatText, ProfileError, ProfileSession, type ProfileOptions, type Report } from '../profile';
+import type { ProfileMode } from '../profile/types';
+
+export const PROFILE_USAGE = `usage: leaklens profile [options] -- COMMAND [ARGS...]
+       leaklens profile [options] --pid PID
+
+Runs COMMAND, samples the RSS and CPU of it and its child processes, says whether memory leaks,
+and (python/native modes) which source lines grow. Ctrl-C stops the program and keeps the report.
+
+options:
+  --interval MS        sampling interval (default 200)
+  --duration S         stop (and kill the program's process tree) after S seconds
+  --mode MODE          auto | rss | python | native (default auto: python for .py, native for
+                       binaries with debug info when heaptrack is installed, rss otherwise)
+  --exact              python: exact tracemalloc attribution (much slower) instead of sampling
+  --period S           python: seconds between tracemalloc windows/snapshots (default 1)
+  --frames N           python: tracemalloc frames (default 10 sampling, 25 exact)
+  --python PATH        interpreter for .py commands (default python3)
+  --root DIR           native: attribute to the first frame under DIR (default: current folder)
+  --warmup S           seconds ignored before the trend (default 20 % of the run, at most 30)
+  --threshold PCT      per-site rule: growth per snapshot in % (default 2)
+  --consecutive N      per-site rule: growths in a row (default 3)
+  --min-site-mb MB     per-site rule: least growth of a site (default 1)
+  --out DIR            output folder (default .leaklens-profile)
+  --format text|json   what to print at the end (default text)
+  --quiet              do not echo the program's output (it is kept in DIR/target.log)
+  --pid PID            attach to a running process (RSS timeline only; it is not killed)
+  -h, --help           this help
+
+writes DIR/timeline.jsonl (while sampling), DIR/timeline.csv and DIR/report.json
+exit status: 0 no-leak, 1 leak, 2 usage error, 3 inconclusive`;
+
+const MODES: readonly ProfileMode[] = ['auto', 'rss', 'python', 'native'];
+
+type Write = (s: string) => void;
+
+export async function profileCommand(argv: string[], out: Write = (s) => process.stdout.write(s), err: Write = (s) => process.stderr.write(s)): Promise<number> {
+  const dash = argv.indexOf('--');
+  const optionArgs = dash >= 0 ? argv.slice(0, dash) : argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: optionArgs,
+      allowPositionals: dash < 0,
+      options: {
+        interval: { type: 'string' },
+        duration: { type: 'string' },
+        mode: { type: 'string', default: 'auto' },
+        exact: { type: 'boolean', default: false },
+        period: { type: 'string' },
+        frames: { type: 'string' },
+        python: { type: 'string' },
+        root: { type: 'string' },
+        warmup: { type: 'string' },
+        threshold: { type: 'string' },
+        consecutive: { type: 'string' },
+        'min-site-mb': { type: 'string' },
+        out: { type: 'string', default: '.leaklens-profile' },
+        format: { type: 'string', default: 'text' },
+        quiet: { type: 'boolean', default: false },
+        pid: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    err(`leaklens profile: ${(e as Error).message}\n\n${PROFILE_USAGE}\n`);
+    return 2;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    out(`${PROFILE_USAGE}\n`);
+    return 0;
+  }
+  const command = dash >= 0 ? argv.slice(dash + 1) : parsed.positionals;
+  const usage = (msg: string) => {
+    err(`leaklens profile: ${msg}\n\n${PROFILE_USAGE}\n`);
+    return 2;
+  };
+  const num = (name: string, s: string | undefined, min: number): number | undefined => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isFinite(n) || n < min) throw new ProfileError(`--${name} must be a number ≥ ${min} (got "${s}")`);
+    return n;
+  };
+  let options: ProfileOptions;
+  try {
+    if (!MODES.includes(v.mode as ProfileMode)) return usage(`--mode must be one of ${MODES.join(', ')}`);
+    if (v.format !== 'text' && v.format !== 'json') return usage('--format must be text or json');
+    const pid = num('pid', v.pid, 1);
+    if ((pid === undefined) === (command.length === 0)) return usage(pid === undefined ? 'give a command after --, or --pid PID' : 'give either --pid or a command, not both');
+    const minSiteMb = num('min-site-mb', v['min-site-mb'], 0);
+    options = {
+      command: pid === undefined ? command : undefined,
+      pid,
+      intervalMs: num('interval', v.interval, 10) ?? 200,
+      durationS: num('duration', v.duration, 0),
+      mode: v.mode as ProfileMode,
+      outDir: resolve(v.out as string),
+      exact: v.exact,
+      pythonPeriodS: num('period', v.period, 0.05),
+      frames: num('frames', v.frames, 1),
+      python: v.python,
+      root: v.root ? resolve(v.root) : undefined,
+      verdict: {
+        warmupS: num('warmup', v.warmup, 0),
+        siteThresholdPct: num('threshold', v.threshold, 0),
+        siteConsecutive: num('consecutive', v.consecutive, 1),
+        minSiteBytes: minSiteMb === undefined ? undefined : minSiteMb * 1024 * 1024,
+      },
+    };
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+  return run(options, v.format as 'text' | 'json', v.quiet as boolean, out, err);
+}
+
+async function run(options: ProfileOptions, format: 'text' | 'json', quiet: boolean, out: Write, err: Write): Promise<number> {
+  const session = new ProfileSession(options);
+  if (!quiet) session.on('output', (chunk) => err(chunk.toString()));
+  const onSignal = () => void session.stop('cancelled');
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signals) process.on(s, onSignal);
+  let report: Report;
+  try {
+    try {
+      await session.start();
+    } catch (e) {
+      if (e instanceof ProfileError) {
+        err(`leaklens profile: ${e.message}\n`);
+        return 2;
+      }
+      throw e;
+    }
+    err(`leaklens profile: ${session.mode} mode, sampling every ${options.intervalMs} ms → ${options.outDir}\n`);
+    report = await session.done;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+  const f = session.files;
+  out(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatText(report, [f.report, f.timelineCsv, f.timelineJsonl]));
+  return exitCode(report);
+}
+
+export function exitCode(r: Report): number {
+  return r.verdict === 'leak' ? 1 : r.verdict === 'no-leak' ? 0 : 3;
+}

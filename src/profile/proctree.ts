@@ -1,0 +1,94 @@
+// The target's process tree, read from /proc (Linux). Used to sample children (seed 001/003
+// workers) and to kill the whole tree on cancel so no orphan is left behind.
+import { readFileSync, readdirSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  /** Kernel state letter: R, S, D, Z (zombie), T, X… */
+  state: string;
+  /** Start time in clock ticks since boot: with the pid, identifies a process despite pid reuse. */
+  startTicks: number;
+  name: string;
+}
+
+export function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The name sits in parentheses and may itself contain spaces or ')'.
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  const rest = text.slice(close + 2).split(' ');
+  return { pid, name: text.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]), startTicks: Number(rest[19]) };
+}
+
+export function isAlive(pid: number): boolean {
+  const st = readStat(pid);
+  return st !== undefined && st.state !== 'Z' && st.state !== 'X';
+}
+
+function allStats(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const st = readStat(Number(entry));
+    if (st) out.push(st);
+  }
+  return out;
+}
+
+/** `root` and all its descendants (any depth), root first; zombies included (callers filter). */
+export function processTree(root: number): ProcStat[] {
+  const stats = allStats();
+  const byParent = new Map<number, ProcStat[]>();
+  let rootStat: ProcStat | undefined;
+  for (const st of stats) {
+    if (st.pid === root) rootStat = st;
+    const list = byParent.get(st.ppid) ?? [];
+    list.push(st);
+    byParent.set(st.ppid, list);
+  }
+  if (!rootStat) return [];
+  const out = [rootStat];
+  for (let i = 0; i < out.length; i++) out.push(...(byParent.get(out[i].pid) ?? []));
+  return out;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // Already gone, or not ours: nothing to do.
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Stops `root`'s tree plus any `extra` processes seen earlier (children that were re-parented
+ * after their parent died). Collects the tree before signalling, since killing a parent re-parents
+ * its children; SIGTERM first, SIGKILL for what is left after `graceMs`.
+ */
+export async function killTree(root: number, extra: readonly ProcStat[] = [], graceMs = 1500): Promise<void> {
+  const victims = new Map<number, ProcStat>();
+  for (const st of [...processTree(root), ...extra]) {
+    const now = readStat(st.pid);
+    if (now && now.startTicks === st.startTicks) victims.set(st.pid, now);
+  }
+  // The target runs in its own process group (spawned detached): reach it as a whole too.
+  signal(-root, 'SIGTERM');
+  for (const pid of victims.keys()) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && [...victims.values()].some((v) => sameAlive(v))) await sleep(50);
+  signal(-root, 'SIGKILL');
+  for (const v of victims.values()) if (sameAlive(v)) signal(v.pid, 'SIGKILL');
+}
+
+function sameAlive(v: ProcStat): boolean {
+  const now = readStat(v.pid);
+  return now !== undefined && now.startTicks === v.startTicks && now.state !== 'Z' && now.state !== 'X';
+}

@@ -1,0 +1,175 @@
+// Python mode: the target runs under LeakLens's runner (src/profile/python, shipped as
+// dist/python); a separate untraced differ process turns its snapshot files into per-line sizes.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { withTimeout } from './wait';
+import { growthFromSnapshots, growthFromWindows, type Attribution, type SiteRule, type SiteSnapshot, type SiteWindow } from './lines';
+
+export interface PythonCommand {
+  python: string;
+  /** Interpreter flags that came before the script (-u, -X dev…). */
+  flags: string[];
+  /** `['script.py', ...args]` or `['-m', 'module', ...args]`. */
+  target: string[];
+}
+
+const PY_BIN = /^python(\d+(\.\d+)*)?$/;
+const FLAGS_WITH_ARG = new Set(['-W', '-X', '-Q']);
+
+/** Recognises `x.py ARGS`, `python3 [flags] x.py ARGS` and `python3 [flags] -m mod ARGS`. */
+export function parsePythonCommand(command: readonly string[], defaultPython = 'python3'): PythonCommand | undefined {
+  if (command.length === 0) return undefined;
+  if (command[0].endsWith('.py')) return { python: defaultPython, flags: [], target: [...command] };
+  if (!PY_BIN.test(basename(command[0]))) return undefined;
+  const flags: string[] = [];
+  for (let i = 1; i < command.length; i++) {
+    const a = command[i];
+    if (a === '-m') return i + 1 < command.length ? { python: command[0], flags, target: command.slice(i) } : undefined;
+    if (a === '-c' || a === '-') return undefined; // inline code: no file to attribute to
+    if (!a.startsWith('-')) return { python: command[0], flags, target: command.slice(i) };
+    flags.push(a);
+    if (FLAGS_WITH_ARG.has(a) && i + 1 < command.length) flags.push(command[++i]);
+  }
+  return undefined;
+}
+
+/** dist/python next to the bundle, or src/profile/python when running from out/ (tests). */
+export function findPythonHelpers(): string | undefined {
+  const candidates = [join(__dirname, 'python'), join(__dirname, '..', 'python'), join(__dirname, '..', '..', '..', 'src', 'profile', 'python'), join(__dirname, '..', '..', 'src', 'profile', 'python')];
+  return candidates.find((d) => existsSync(join(d, 'leaklens_runner.py')));
+}
+
+export interface PythonTrackerOptions {
+  dir: string;
+  exact: boolean;
+  periodS: number;
+  frames?: number;
+  helpers: string;
+  cwd?: string;
+}
+
+export class PythonTracker {
+  private offset = 0;
+  private partial = '';
+  private differ: ChildProcessWithoutNullStreams | undefined;
+  private differDone: Promise<void> = Promise.resolve();
+  private readonly pending = new Map<string, (sites: Map<string, [number, number]> | undefined) => void>();
+  private readonly snapshots: SiteSnapshot[] = [];
+  private readonly windows: SiteWindow[] = [];
+  private readonly inflight: Promise<void>[] = [];
+  readonly errors: string[] = [];
+
+  constructor(private readonly py: PythonCommand, private readonly opts: PythonTrackerOptions, private readonly t0Ms: number) {
+    mkdirSync(opts.dir, { recursive: true });
+  }
+
+  command(): string[] {
+    const o = this.opts;
+    const args = ['--out', o.dir, '--mode', o.exact ? 'exact' : 'sample', '--period', String(o.periodS)];
+    if (o.frames) args.push('--frames', String(o.frames));
+    return [this.py.python, ...this.py.flags, join(o.helpers, 'leaklens_runner.py'), ...args, '--', ...this.py.target];
+  }
+
+  /** Reads new complete lines of index.jsonl and hands their snapshot files to the differ. */
+  poll(): void {
+    const path = join(this.opts.dir, 'index.jsonl');
+    if (!existsSync(path)) return;
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= this.offset) return;
+      const buf = Buffer.alloc(size - this.offset);
+      readSync(fd, buf, 0, buf.length, this.offset);
+      this.offset = size;
+      const text = this.partial + buf.toString('utf8');
+      const lines = text.split('\n');
+      this.partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) this.onIndex(JSON.parse(line) as IndexRecord);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private onIndex(rec: IndexRecord): void {
+    const tS = (rec.t ?? 0) - this.t0Ms / 1000;
+    if (rec.kind === 'exact' && rec.file) {
+      this.inflight.push(this.diff(rec.file).then((sites) => {
+        if (sites) this.snapshots.push({ tS, sites });
+      }));
+    } else if (rec.kind === 'window' && rec.a && rec.b) {
+      const a = this.diff(rec.a);
+      const b = this.diff(rec.b);
+      this.inflight.push(Promise.all([a, b]).then(([sa, sb]) => {
+        if (!sa || !sb) return;
+        const delta = new Map<string, [number, number]>();
+        for (const [k, [bytes, count]] of sb) delta.set(k, [bytes, count]);
+        for (const [k, [bytes, count]] of sa) {
+          const d = delta.get(k) ?? [0, 0];
+          delta.set(k, [d[0] - bytes, d[1] - count]);
+        }
+        this.windows.push({ tS, spanS: rec.span ?? 0, sites: delta });
+      }));
+    }
+  }
+
+  private diff(name: string): Promise<Map<string, [number, number]> | undefined> {
+    const differ = this.startDiffer();
+    const path = join(this.opts.dir, name);
+    return new Promise((resolveSites) => {
+      this.pending.set(path, resolveSites);
+      differ.stdin.write(path + '\n');
+    });
+  }
+
+  private startDiffer(): ChildProcessWithoutNullStreams {
+    if (this.differ) return this.differ;
+    const differ = spawn(this.py.python, [join(this.opts.helpers, 'leaklens_diff.py')], { cwd: this.opts.cwd, stdio: 'pipe' });
+    this.differ = differ;
+    differ.on('error', (e) => this.errors.push(`snapshot differ failed: ${e.message}`));
+    differ.stderr.on('data', (d: Buffer) => this.errors.push(d.toString().trim()));
+    const rl = createInterface({ input: differ.stdout });
+    rl.on('line', (line) => {
+      const out = JSON.parse(line) as { path: string; sites?: Record<string, [number, number]>; error?: string };
+      if (out.error) this.errors.push(`${basename(out.path)}: ${out.error}`);
+      this.pending.get(out.path)?.(out.sites ? new Map(Object.entries(out.sites)) : undefined);
+      this.pending.delete(out.path);
+    });
+    this.differDone = new Promise((r) => differ.on('close', () => {
+      for (const done of this.pending.values()) done(undefined);
+      this.pending.clear();
+      r();
+    }));
+    return differ;
+  }
+
+  attribution(rule: SiteRule, runS: number, warmupS: number): Attribution {
+    if (this.opts.exact) return growthFromSnapshots([...this.snapshots].sort((a, b) => a.tS - b.tS), rule, warmupS);
+    return growthFromWindows([...this.windows].sort((a, b) => a.tS - b.tS), rule, runS, warmupS);
+  }
+
+  get snapshotCount(): number {
+    return this.opts.exact ? this.snapshots.length : this.windows.length;
+  }
+
+  /** After the target exited: picks up the last snapshots and lets the differ finish them. */
+  async finish(timeoutMs = 30000): Promise<void> {
+    this.poll();
+    await withTimeout(Promise.all(this.inflight), timeoutMs);
+    this.differ?.stdin.end();
+    if (this.differ && this.differ.exitCode === null) {
+      await withTimeout(this.differDone, 5000);
+      if (this.differ.exitCode === null) this.differ.kill('SIGKILL');
+    }
+  }
+}
+
+interface IndexRecord {
+  kind: 'meta' | 'window' | 'exact';
+  t?: number;
+  file?: string;
+  a?: string;
+  b?: string;
+  span?: number;
+}

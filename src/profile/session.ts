@@ -1,0 +1,288 @@
+// A profiling session: runs a command (or attaches to a pid), samples its process tree, streams
+// timeline.jsonl, attributes growth to lines (python/native), and writes report.json +
+// timeline.csv at the end. Reused by the CLI and the VS Code extension (no `vscode` import).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ProfileError } from './errors';
+import { NativeTracker } from './heaptrack';
+import { type SiteRule } from './lines';
+import { isAlive, killTree, readStat } from './proctree';
+import { PythonTracker } from './python';
+import { buildReport, ProcessTable } from './report';
+import { resolveMode, type ResolvedCommand } from './resolve';
+import { TreeSampler } from './sampler';
+import { withTimeout } from './wait';
+import { JsonlWriter, writeCsvFromJsonl } from './timeline';
+import type { LineGrowth, ProfileMode, Report, ResolvedMode, Sample, VerdictOptions } from './types';
+import { DEFAULT_VERDICT, defaultWarmupS } from './verdict';
+
+export interface ProfileOptions {
+  /** Program and arguments to run. Exactly one of `command` and `pid`. */
+  command?: string[];
+  /** Attach to a running process: RSS timeline only; the process is not killed at the end. */
+  pid?: number;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Sampling interval, ms (default 200). */
+  intervalMs?: number;
+  /** Stop (and kill the tree) after this many seconds; 0 or undefined = until the target exits. */
+  durationS?: number;
+  mode?: ProfileMode;
+  /** Where timeline.jsonl, timeline.csv, report.json (and snapshot/heaptrack files) go. */
+  outDir: string;
+  /** Python mode: exact tracemalloc attribution (opt-in, 7–67× slower) instead of sampling windows. */
+  exact?: boolean;
+  /** Python mode: seconds between snapshots/windows (default 1). */
+  pythonPeriodS?: number;
+  /** tracemalloc frames (default 10 sampling, 25 exact). */
+  frames?: number;
+  /** Interpreter for `.py` targets (default python3). */
+  python?: string;
+  /** Native mode: lines are attributed to the first frame under this folder (default cwd). */
+  root?: string;
+  verdict?: VerdictOptions;
+}
+
+export interface ProfileFiles {
+  report: string;
+  timelineJsonl: string;
+  timelineCsv: string;
+  log: string;
+}
+
+export type EndReason = 'exited' | 'duration' | 'cancelled' | 'failed';
+
+export declare interface ProfileSession {
+  on(event: 'sample', listener: (s: Sample) => void): this;
+  on(event: 'lines', listener: (lines: LineGrowth[]) => void): this;
+  on(event: 'output', listener: (chunk: Buffer, stream: 'stdout' | 'stderr') => void): this;
+  on(event: 'note', listener: (message: string) => void): this;
+  on(event: 'end', listener: (report: Report) => void): this;
+}
+
+export class ProfileSession extends EventEmitter {
+  readonly files: ProfileFiles;
+  readonly done: Promise<Report>;
+  mode: ResolvedMode = 'rss';
+  /** The root pid being sampled (set once started). */
+  pid: number | undefined;
+  lastSample: Sample | undefined;
+  lines: LineGrowth[] = [];
+
+  private resolveDone!: (r: Report) => void;
+  private readonly opts: Required<Pick<ProfileOptions, 'intervalMs' | 'outDir'>> & ProfileOptions;
+  private readonly notes: string[] = [];
+  private readonly table = new ProcessTable();
+  private readonly totals: { elapsedS: number; rssBytes: number }[] = [];
+  private t0 = 0;
+  private child: ChildProcess | undefined;
+  private childExit: Promise<void> = Promise.resolve();
+  private sampler: TreeSampler | undefined;
+  private timeline: JsonlWriter | undefined;
+  private log: WriteStream | undefined;
+  private python: PythonTracker | undefined;
+  private native: NativeTracker | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private durationTimer: NodeJS.Timeout | undefined;
+  private ending: Promise<Report> | undefined;
+  private exitNote: string | undefined;
+  private ticking: Promise<void> | undefined;
+
+  constructor(options: ProfileOptions) {
+    super();
+    if (!!options.command === (options.pid !== undefined)) throw new ProfileError('give either a command or a pid');
+    this.opts = { ...options, intervalMs: options.intervalMs ?? 200, outDir: resolve(options.outDir) };
+    const d = this.opts.outDir;
+    this.files = { report: join(d, 'report.json'), timelineJsonl: join(d, 'timeline.jsonl'), timelineCsv: join(d, 'timeline.csv'), log: join(d, 'target.log') };
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  get elapsedS(): number {
+    return this.t0 ? (Date.now() - this.t0) / 1000 : 0;
+  }
+
+  /** Starts the target (or attaches). Throws ProfileError when it cannot start at all. */
+  async start(): Promise<void> {
+    const o = this.opts;
+    mkdirSync(o.outDir, { recursive: true });
+    for (const f of Object.values(this.files)) rmSync(f, { force: true });
+    rmSync(join(o.outDir, 'python'), { recursive: true, force: true });
+    this.timeline = new JsonlWriter(this.files.timelineJsonl);
+    this.t0 = Date.now();
+    if (o.pid !== undefined) this.attach(o.pid);
+    else this.launch(resolveMode(o.command ?? [], o));
+    this.sampler = new TreeSampler(this.pid!, o.intervalMs);
+    if (o.durationS && o.durationS > 0) this.durationTimer = setTimeout(() => void this.stop('duration'), o.durationS * 1000);
+    this.schedule(0);
+  }
+
+  private attach(pid: number): void {
+    if (!Number.isInteger(pid) || pid <= 0 || !readStat(pid)) throw new ProfileError(`no process with PID ${pid}`);
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPERM') throw new ProfileError(`PID ${pid} belongs to another user; LeakLens can only profile your own processes`);
+    }
+    this.pid = pid;
+    this.mode = 'rss';
+    if (this.opts.mode && this.opts.mode !== 'rss' && this.opts.mode !== 'auto') this.note(`--pid attaches with an RSS timeline only; per-line growth (${this.opts.mode}) needs the program started by LeakLens.`);
+  }
+
+  private launch(rc: ResolvedCommand): void {
+    const o = this.opts;
+    this.mode = rc.mode;
+    for (const n of rc.notes) this.note(n);
+    let argv = rc.command;
+    let env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
+    if (rc.mode === 'python' && rc.python && rc.helpers) {
+      this.python = new PythonTracker(rc.python, { dir: join(o.outDir, 'python'), exact: !!o.exact, periodS: o.pythonPeriodS ?? 1, frames: o.frames, helpers: rc.helpers, cwd: o.cwd }, this.t0);
+      argv = this.python.command();
+      env = { ...env, PYTHONUNBUFFERED: env.PYTHONUNBUFFERED ?? '1' };
+    } else if (rc.mode === 'native' && rc.heaptrack) {
+      this.native = new NativeTracker(rc.heaptrack, o.outDir, resolve(o.root ?? o.cwd ?? process.cwd()), this.t0);
+      env = this.native.env(env);
+    }
+    this.log = createWriteStream(this.files.log);
+    // Own process group (detached) so Ctrl-C reaches only the CLI, which then stops the whole tree.
+    const child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    if (child.pid === undefined) {
+      child.on('error', () => undefined);
+      throw new ProfileError(`cannot start ${argv[0]}`);
+    }
+    this.pid = child.pid;
+    child.stdout?.on('data', (d: Buffer) => this.output(d, 'stdout'));
+    child.stderr?.on('data', (d: Buffer) => this.output(d, 'stderr'));
+    this.childExit = new Promise((r) => child.on('exit', (code, signal) => {
+      this.exitNote = signal ? `Target ended by signal ${signal} after ${this.elapsedS.toFixed(1)} s.` : `Target exited with code ${code} after ${this.elapsedS.toFixed(1)} s.`;
+      r();
+      void this.stop('exited');
+    }));
+    child.on('error', (e) => {
+      this.exitNote = `Target failed: ${e.message}`;
+      void this.stop('failed');
+    });
+  }
+
+  private output(chunk: Buffer, stream: 'stdout' | 'stderr'): void {
+    this.log?.write(chunk);
+    this.emit('output', chunk, stream);
+  }
+
+  private note(message: string): void {
+    this.notes.push(message);
+    this.emit('note', message);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.ending) return;
+    this.timer = setTimeout(() => {
+      const started = Date.now();
+      this.ticking = this.tick().catch((e: Error) => this.note(`sampling error: ${e.message}`)).finally(() => {
+        this.ticking = undefined;
+        this.schedule(Math.max(0, this.opts.intervalMs - (Date.now() - started)));
+      });
+    }, delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.sampler || this.pid === undefined) return;
+    if (this.opts.pid !== undefined && !isAlive(this.pid)) {
+      this.exitNote = `Process ${this.pid} ended after ${this.elapsedS.toFixed(1)} s.`;
+      void this.stop('exited');
+      return;
+    }
+    const processes = await this.sampler.sample();
+    if (processes.length > 0 && !this.ending) {
+      const t = Date.now();
+      const sample: Sample = { t, elapsedS: round3((t - this.t0) / 1000), totalRssBytes: processes.reduce((a, p) => a + p.rssBytes, 0), processes };
+      this.record(sample);
+    }
+    this.python?.poll();
+    this.native?.poll();
+    this.refreshLines(false);
+  }
+
+  private record(s: Sample): void {
+    this.timeline?.write(s);
+    for (const p of s.processes) this.table.add(s.elapsedS, p);
+    this.totals.push({ elapsedS: s.elapsedS, rssBytes: s.totalRssBytes });
+    this.lastSample = s;
+    this.emit('sample', s);
+  }
+
+  private rule(): SiteRule {
+    const v = this.opts.verdict ?? {};
+    return { thresholdPct: v.siteThresholdPct ?? DEFAULT_VERDICT.siteThresholdPct, consecutive: v.siteConsecutive ?? DEFAULT_VERDICT.siteConsecutive, minBytes: v.minSiteBytes ?? DEFAULT_VERDICT.minSiteBytes };
+  }
+
+  private warmupS(): number {
+    return this.opts.verdict?.warmupS ?? defaultWarmupS(this.elapsedS);
+  }
+
+  private refreshLines(final: boolean) {
+    const before = this.lines;
+    const a = this.python ? this.python.attribution(this.rule(), this.elapsedS, this.warmupS()) : this.native?.attribution(this.rule(), this.warmupS());
+    if (!a) return undefined;
+    this.lines = a.lines;
+    if (final || a.lines.length !== before.length || a.lines[0]?.growthBytes !== before[0]?.growthBytes) this.emit('lines', a.lines);
+    return a;
+  }
+
+  /** Stops sampling, kills the target's tree (not an attached pid), writes the report. Idempotent. */
+  stop(reason: EndReason = 'cancelled'): Promise<Report> {
+    if (!this.ending) this.ending = this.finish(reason);
+    return this.ending;
+  }
+
+  private async finish(reason: EndReason): Promise<Report> {
+    clearTimeout(this.timer);
+    clearTimeout(this.durationTimer);
+    if (this.ticking) await this.ticking;
+    const runS = this.elapsedS;
+    if (this.child && this.pid !== undefined) {
+      if (reason !== 'exited') {
+        await killTree(this.pid, [...(this.sampler?.seen.values() ?? [])]);
+        this.note(reason === 'duration' ? `Stopped after the ${this.opts.durationS} s duration; the target's process tree was killed.` : `Cancelled after ${runS.toFixed(1)} s; the target's process tree was killed.`);
+      } else {
+        // The root exited: stop children it left behind (they would be orphans otherwise).
+        await killTree(this.pid, [...(this.sampler?.seen.values() ?? [])], 500);
+      }
+      await withTimeout(this.childExit, 3000);
+    }
+    if (this.exitNote) this.notes.unshift(this.exitNote);
+    this.sampler?.dispose();
+    if (this.python) {
+      await this.python.finish();
+      for (const e of this.python.errors.slice(0, 5)) this.notes.push(`python: ${e}`);
+      const n = this.python.snapshotCount;
+      this.notes.push(this.opts.exact
+        ? `Python lines: exact tracemalloc attribution from ${n} snapshot(s).`
+        : `Python lines: estimated from ${n} sampling window(s) of tracemalloc (about 1 % of the run); use --exact for exact attribution.`);
+    }
+    if (this.native) {
+      await this.native.finish();
+      for (const e of this.native.errors.slice(0, 5)) this.notes.push(`heaptrack: ${e}`);
+      if (this.native.lacksLineInfo) this.notes.push('heaptrack found leaks but no file:line: build with -g to see the lines.');
+      this.notes.push(`Native lines from heaptrack; full data in ${this.native.dataPath} (heaptrack_print / heaptrack_gui).`);
+    }
+    const a = this.refreshLines(true);
+    if (this.totals.length === 0) this.notes.push('No memory sample was taken: the target ended before the first sample.');
+    const report = buildReport({ totals: this.totals, processes: this.table.summaries(), lines: a?.lines ?? [], fired: a?.fired ?? [], verdictOptions: { ...this.opts.verdict, warmupS: this.opts.verdict?.warmupS }, notes: this.notes });
+    this.timeline?.close();
+    await new Promise<void>((r) => (this.log ? this.log.end(r) : r()));
+    writeAtomic(this.files.report, JSON.stringify(report, null, 2) + '\n');
+    await writeCsvFromJsonl(this.files.timelineJsonl, this.files.timelineCsv);
+    this.emit('end', report);
+    this.resolveDone(report);
+    return report;
+  }
+}
+
+function writeAtomic(path: string, text: string): void {
+  writeFileSync(path + '.tmp', text);
+  renameSync(path + '.tmp', path);
+}
+const round3 = (x: number) => Math.round(x * 1000) / 1000;

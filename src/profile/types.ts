@@ -1,0 +1,88 @@
+// Vocabulary of the dynamic profiler ("Profile memory"). No `vscode` import anywhere under src/profile.
+
+export type ProfileMode = 'auto' | 'rss' | 'python' | 'native';
+/** The mode a session actually ran in, after `auto` was resolved and fallbacks applied. */
+export type ResolvedMode = 'rss' | 'python' | 'native';
+export type Verdict = 'leak' | 'no-leak' | 'inconclusive';
+
+/** One process of the target's tree at one sampling instant. */
+export interface ProcessSample {
+  pid: number;
+  ppid: number;
+  name: string;
+  rssBytes: number;
+  cpuPercent: number;
+  /** RSS as a percentage of the machine's total memory (seed 001's `memory_percent`). */
+  memoryPercent: number;
+}
+
+/** One line of timeline.jsonl. */
+export interface Sample {
+  /** Wall clock, ms since the epoch. */
+  t: number;
+  /** Seconds since the session started sampling. */
+  elapsedS: number;
+  /** Sum of the RSS of every live process of the tree. */
+  totalRssBytes: number;
+  processes: ProcessSample[];
+}
+
+/** Growth attributed to one source line (report.json `lines[]`). */
+export interface LineGrowth {
+  file: string;
+  line: number;
+  growthBytes: number;
+  growthCount: number;
+  bytesPerSecond: number;
+}
+
+/** Per-process summary: seed 001's before/after/delta/peak row. */
+export interface ProcessSummary {
+  pid: number;
+  ppid: number;
+  name: string;
+  firstSeenS: number;
+  lastSeenS: number;
+  baselineRssBytes: number;
+  finalRssBytes: number;
+  deltaBytes: number;
+  peakRssBytes: number;
+  peakAtS: number;
+  growthBytesPerSecond: number;
+  cpuPeakPercent: number;
+  cpuAvgPercent: number;
+  samples: number;
+}
+
+export interface Report {
+  version: 1;
+  verdict: Verdict;
+  durationSeconds: number;
+  baselineRssBytes: number;
+  peakRssBytes: number;
+  finalRssBytes: number;
+  growthBytesPerSecond: number;
+  processes: ProcessSummary[];
+  lines: LineGrowth[];
+  notes: string[];
+}
+
+/** Thresholds of the verdict; every field has a default (see verdict.ts). */
+export interface VerdictOptions {
+  /** Seconds ignored at the start (imports, model loading). Default: 20 % of the run, at most 30 s. */
+  warmupS?: number;
+  /** Slope below which memory counts as flat, bytes/s. Default 16 KiB/s. */
+  minSlopeBytesPerS?: number;
+  /** Smallest growth over the measured window that can be a leak. Default max(1 MiB, 2 % of baseline). */
+  minGrowthBytes?: number;
+  /** Kendall's tau the trend must reach (1 = strictly rising). Default 0.5. */
+  minTrend?: number;
+  /** Fewest post-warm-up samples for any verdict but `inconclusive`. Default 5. */
+  minSamples?: number;
+  /** Seed 002's per-site rule: growth in % between consecutive snapshots. Default 2. */
+  siteThresholdPct?: number;
+  /** Seed 002's per-site rule: how many growths in a row. Default 3. */
+  siteConsecutive?: number;
+  /** Seed 002's size filter: a site must have grown at least this much. Default 1 MiB. */
+  minSiteBytes?: number;
+}
