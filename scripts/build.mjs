@@ -27,6 +27,9 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
   external: ['vscode'],
+  // esbuild picks the package's ESM entry for `import` statements, whose import.meta.url has no
+  // meaning in a CommonJS bundle: take the CommonJS build of web-tree-sitter instead.
+  alias: { 'web-tree-sitter': join(root, 'node_modules', 'web-tree-sitter', 'tree-sitter.cjs') },
 };
 const entries = [
   ['src/cli/main.ts', 'cli.js'],

@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { checkFile, type CheckOptions, type CheckResult } from '../core/check';
 import { ConfigError, ConfigResolver, loadConfigFile, type LeakLensConfig } from '../core/config';
 import { Engine } from '../core/engine';
-import { collectSourceFiles } from '../core/files';
+import ignoreMatcher, { type Ignore } from 'ignore';
+import { dirname, relative } from 'node:path';
+import { collectSourceFiles, type SourceFile } from '../core/files';
 import { checkInWorkers } from '../core/pool';
 import { toJson, toText } from '../core/report';
 import { BUILTIN_RULES, RULE_IDS } from '../core/rules';
@@ -72,19 +74,15 @@ export async function checkCommand(argv: string[], out: (s: string) => void = (s
   const resolver = new ConfigResolver(explicit);
   const paths = parsed.positionals.length ? parsed.positionals : ['.'];
   const t0 = performance.now();
-  let rootIgnores: string[];
-  try {
-    rootIgnores = resolver.forFile(`${paths[0]}/.`).ignore;
-  } catch (e) {
-    err(`leaklens: configuration error: ${(e as Error).message}\n`);
-    return 2;
-  }
-  const { files, errors } = collectSourceFiles(paths, rootIgnores);
+  const collected = collectSourceFiles(paths);
+  const errors = collected.errors;
   const options: CheckOptions = { fix: v.fix, select, ignore };
   let results: CheckResult[];
+  let files: SourceFile[];
   try {
-    // Validate every config the files will use before starting: a bad one is exit 2, not a crash.
-    for (const f of files) resolver.forFile(f.path);
+    // Resolve (and so validate) every config the files use before starting: a bad one is exit 2.
+    // Each config's `ignore` patterns are relative to its own folder.
+    files = collected.files.filter((f) => !isIgnoredByConfig(f.path, resolver.forFile(f.path)));
     results = jobs > 1 && files.length > 8
       ? await checkInWorkers(files, { jobs, configFile: v.config, options })
       : await checkInProcess(files, resolver, options);
@@ -118,6 +116,15 @@ async function checkInProcess(files: { path: string; display: string }[], resolv
   } finally {
     engine.dispose();
   }
+}
+
+const matchers = new WeakMap<LeakLensConfig, Ignore>();
+function isIgnoredByConfig(path: string, config: LeakLensConfig): boolean {
+  if (!config.ignore.length) return false;
+  let m = matchers.get(config);
+  if (!m) matchers.set(config, (m = ignoreMatcher().add(config.ignore)));
+  const rel = relative(config.file ? dirname(config.file) : process.cwd(), path);
+  return !rel.startsWith('..') && m.ignores(rel);
 }
 
 function usage(err: (s: string) => void, message: string): number {

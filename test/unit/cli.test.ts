@@ -1,0 +1,161 @@
+// The `leaklens check` command as a user runs it: a real child process on real files.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { RULE_IDS } from '../../src/core/rules';
+import { ROOT } from './helpers';
+
+const BIN = join(ROOT, 'bin', 'leaklens.js');
+const dir = mkdtempSync(join(tmpdir(), 'leaklens-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(args: string[], cwd = dir) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function write(rel: string, text: string | Buffer): string {
+  const p = join(dir, rel);
+  mkdirSync(join(p, '..'), { recursive: true });
+  writeFileSync(p, text);
+  return p;
+}
+
+const LEAKY_PY = 'import queue\nq = queue.Queue()\n';
+const CLEAN_PY = 'import queue\nq = queue.Queue(maxsize=10)\n';
+
+describe('leaklens check', () => {
+  it('exits 1 with findings, 0 without, 2 on usage errors', () => {
+    write('a/leaky.py', LEAKY_PY);
+    write('b/clean.py', CLEAN_PY);
+    assert.equal(run(['check', 'a']).code, 1);
+    assert.equal(run(['check', 'b']).code, 0);
+    assert.equal(run(['check', 'b', '--format', 'xml']).code, 2);
+    assert.equal(run(['check', 'b', '--select', 'no-such-rule']).code, 2);
+    assert.equal(run(['check', 'b', '--jobs', 'zero']).code, 2);
+    assert.equal(run(['frobnicate']).code, 2);
+  });
+
+  it('prints the JSON document with 1-based positions and paths as given', () => {
+    write('j/leaky.py', LEAKY_PY);
+    const r = run(['check', 'j', '--format', 'json']);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.version, 1);
+    assert.deepEqual(doc.errors, []);
+    const [f] = doc.findings;
+    assert.deepEqual({ file: f.file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, ruleId: f.ruleId, severity: f.severity },
+      { file: join('j', 'leaky.py'), line: 2, column: 5, endLine: 2, endColumn: 18, ruleId: 'unbounded-queue', severity: 'warning' });
+    assert.ok(Array.isArray(f.related));
+  });
+
+  it('prints SARIF 2.1.0 with every rule, help links and related locations', () => {
+    const r = run(['check', join(ROOT, 'test/fixtures/upscaler'), '--format', 'sarif']);
+    const sarif = JSON.parse(r.stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const run0 = sarif.runs[0];
+    assert.deepEqual(run0.tool.driver.rules.map((x: { id: string }) => x.id), RULE_IDS);
+    for (const rule of run0.tool.driver.rules) assert.match(rule.helpUri, new RegExp(`docs/rules/${rule.id}\\.md$`));
+    assert.equal(run0.results.length, 4);
+    for (const res of run0.results) {
+      assert.equal(run0.tool.driver.rules[res.ruleIndex].id, res.ruleId);
+      const region = res.locations[0].physicalLocation.region;
+      assert.ok(region.startLine >= 1 && region.startColumn >= 1);
+      assert.ok(res.relatedLocations.length >= 1);
+    }
+  });
+
+  it('--select and --ignore filter rules', () => {
+    write('s/mixed.py', 'import queue\nfrom functools import cache\nq = queue.Queue()\n@cache\ndef f(x): return x\n');
+    const ids = (args: string[]) => JSON.parse(run(['check', 's', '--format', 'json', ...args]).stdout).findings.map((f: { ruleId: string }) => f.ruleId);
+    assert.deepEqual(ids([]), ['unbounded-queue', 'unbounded-cache']);
+    assert.deepEqual(ids(['--select', 'unbounded-cache']), ['unbounded-cache']);
+    assert.deepEqual(ids(['--ignore', 'unbounded-cache']), ['unbounded-queue']);
+  });
+
+  it('honours suppression comments on the line and the line above', () => {
+    write('sup/a.py', [
+      'import queue',
+      'a = queue.Queue()  # leaklens-ignore[unbounded-queue]',
+      '# leaklens-ignore',
+      'b = queue.Queue()',
+      'c = queue.Queue()  # leaklens-ignore[unbounded-cache]',
+      'd = queue.Queue()',
+      '',
+    ].join('\n'));
+    const lines = JSON.parse(run(['check', 'sup', '--format', 'json']).stdout).findings.map((f: { line: number }) => f.line);
+    assert.deepEqual(lines, [5, 6]);
+  });
+
+  it('reads .leaklens.json upward: severities, disabled rules, ignored paths', () => {
+    write('cfg/.leaklens.json', JSON.stringify({ rules: { 'unbounded-queue': 'error', 'unbounded-cache': 'off' }, ignore: ['vendor/'] }));
+    write('cfg/src/a.py', 'import queue\nfrom functools import cache\nq = queue.Queue()\n@cache\ndef f(x): return x\n');
+    write('cfg/vendor/b.py', LEAKY_PY);
+    const doc = JSON.parse(run(['check', '.', '--format', 'json'], join(dir, 'cfg')).stdout);
+    assert.deepEqual(doc.findings.map((f: { file: string; severity: string; ruleId: string }) => [f.file, f.ruleId, f.severity]), [[join('src', 'a.py'), 'unbounded-queue', 'error']]);
+  });
+
+  it('a bad config is exit 2 with the file and the key named', () => {
+    write('bad/.leaklens.json', JSON.stringify({ rules: { 'unbounded-queue': 'loud' } }));
+    write('bad/a.py', LEAKY_PY);
+    const r = run(['check', 'bad']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /\.leaklens\.json/);
+    assert.match(r.stderr, /rules\.unbounded-queue/);
+    write('bad2/.leaklens.json', '{ "rules": ');
+    write('bad2/a.py', LEAKY_PY);
+    assert.match(run(['check', 'bad2']).stderr, /not valid JSON/);
+    write('bad3/.leaklens.json', JSON.stringify({ colour: 'red' }));
+    write('bad3/a.py', LEAKY_PY);
+    assert.match(run(['check', 'bad3']).stderr, /unknown key "colour"/);
+  });
+
+  it('skips .gitignore-d files, node_modules and build output', () => {
+    write('gi/.gitignore', 'generated/\n*.gen.py\n');
+    write('gi/generated/a.py', LEAKY_PY);
+    write('gi/x.gen.py', LEAKY_PY);
+    write('gi/node_modules/pkg/a.py', LEAKY_PY);
+    write('gi/build/a.py', LEAKY_PY);
+    write('gi/src/keep.py', LEAKY_PY);
+    const doc = JSON.parse(run(['check', 'gi', '--format', 'json']).stdout);
+    assert.deepEqual(doc.findings.map((f: { file: string }) => f.file), [join('gi', 'src', 'keep.py')]);
+  });
+
+  it('bad input is an error line and the rest of the run goes on', () => {
+    write('bi/ok.py', LEAKY_PY);
+    write('bi/binary.py', Buffer.from([0x69, 0x00, 0x01, 0x02]));
+    write('bi/latin1.py', Buffer.from([0x23, 0x20, 0xe9, 0x0a]));
+    write('bi/huge.py', `x = 1\n${'#'.repeat(6 * 1024 * 1024)}\n`);
+    write('bi/broken.cpp', 'void f( { int x = ;; }}}\n');
+    const locked = write('bi/locked.py', LEAKY_PY);
+    chmodSync(locked, 0o000);
+    const r = run(['check', 'bi', 'missing-dir', '--format', 'json']);
+    assert.equal(r.code, 1);
+    const doc = JSON.parse(r.stdout);
+    const errors = Object.fromEntries(doc.errors.map((e: { file: string; message: string }) => [e.file, e.message]));
+    assert.match(errors[join('bi', 'binary.py')], /binary/);
+    assert.match(errors[join('bi', 'latin1.py')], /UTF-8/);
+    assert.match(errors[join('bi', 'huge.py')], /limit/);
+    assert.match(errors['missing-dir'], /no such file/);
+    if (process.getuid?.() !== 0) assert.match(errors[join('bi', 'locked.py')], /cannot read/);
+    assert.ok(doc.findings.some((f: { file: string }) => f.file === join('bi', 'ok.py')));
+  });
+
+  it('--fix rewrites files in place and the result is clean', () => {
+    const p = write('fix/a.py', LEAKY_PY);
+    const r = run(['check', 'fix', '--fix']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /Applied 1 fix/);
+    assert.equal(readFileSync(p, 'utf8'), 'import queue\nq = queue.Queue(maxsize=1000)\n');
+  });
+
+  it('worker threads give the same findings as one thread', () => {
+    const fixtures = join(ROOT, 'test/fixtures');
+    const one = JSON.parse(run(['check', fixtures, '--format', 'json', '--jobs', '1']).stdout);
+    const two = JSON.parse(run(['check', fixtures, '--format', 'json', '--jobs', '2']).stdout);
+    assert.ok(one.findings.length > 15);
+    assert.deepEqual(two.findings, one.findings);
+  });
+});
