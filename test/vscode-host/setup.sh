@@ -18,6 +18,8 @@ H="$(cd "$H" && pwd)"
 LOG="$H/setup.log"
 STAMP="$H/installed.txt"
 
+exec 9>"$H/.setup.lock"; flock 9   # concurrent runs wait for each other instead of clobbering
+
 say() { echo "[vscode-host] $*"; }
 fail() { say "FAILED: $*"; say "last lines of $LOG:"; tail -n 40 "$LOG" >&2 || true; exit 1; }
 run() { "$@" >>"$LOG" 2>&1 || fail "$*"; }
@@ -38,9 +40,9 @@ if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$PINS" ] && [ -x "$NODE24" ] \
    && [ -f "$CS/lib/vscode/node_modules/.package-lock.json" ] && [ -f "$H/node_modules/playwright-core/package.json" ]; then
   exit 0
 fi
-say "installing $PINS into $H (one time, ~1-2 min)"
+say "installing $PINS into $H (one time, ~30-60 s)"
 : >"$LOG"
-rm -f "$STAMP"
+rm -rf "$STAMP" "$H/node_modules" "$H/package.json" "$H/package-lock.json"   # clean slate on version change
 cd "$H"
 [ -f package.json ] || echo '{ "private": true, "description": "LeakLens VS Code test host cache (test/vscode-host/setup.sh)" }' >package.json
 NPM=(npm --no-audit --no-fund --loglevel=error --no-update-notifier)

@@ -12,7 +12,14 @@ export async function run(): Promise<void> {
     `LeakLens e2e: VS Code ${vscode.version} (${vscode.env.appName}, uiKind ${vscode.UIKind[vscode.env.uiKind]}, ` +
       `remoteName ${vscode.env.remoteName ?? 'none'}, Node ${process.versions.node})`,
   );
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  let files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  // Skip stale output: a compiled test whose test/e2e/suite/<name>.test.ts was deleted or renamed.
+  const srcDir = path.resolve(__dirname, '../../../../test/e2e/suite');
+  if (fs.existsSync(srcDir)) {
+    const stale = files.filter((f) => !fs.existsSync(path.join(srcDir, f.replace(/\.js$/, '.ts'))));
+    for (const f of stale) console.warn(`skipping stale ${f}: no ${path.join(srcDir, f.replace(/\.js$/, '.ts'))}`);
+    files = files.filter((f) => !stale.includes(f));
+  }
   if (files.length === 0) throw new Error(`no *.test.js files in ${__dirname}`);
   for (const f of files) {
     try {
