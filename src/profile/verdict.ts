@@ -101,12 +101,12 @@ export function verdict(series: readonly RssPoint[], opts: VerdictOptions = {}, 
   if (sites.length) {
     const top = sites.slice(0, 3).map((s) => `${s.key} (+${mb(s.growthBytes)})`).join(', ');
     const rule = `${opts.siteThresholdPct ?? DEFAULT_VERDICT.siteThresholdPct} %, ${opts.siteConsecutive ?? DEFAULT_VERDICT.siteConsecutive}× in a row`;
-    if (v === 'inconclusive') {
-      v = 'leak';
-      notes.push(`Per-site rule (${rule}) confirms growth at ${top}.`);
-    } else if (v === 'no-leak' && !returned) {
+    if (v === 'no-leak' && !returned) {
       v = 'inconclusive';
       notes.push(`RSS looks flat but allocation sites keep growing (${rule}): ${top}.`);
+    } else {
+      if (v === 'inconclusive') v = 'leak';
+      notes.push(`Per-site rule (${rule}) fired at ${top}.`);
     }
   }
   return result(v);
