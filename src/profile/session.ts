@@ -99,6 +99,11 @@ export class ProfileSession extends EventEmitter {
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
+  /** Absolute output folder. */
+  get outDir(): string {
+    return this.opts.outDir;
+  }
+
   get elapsedS(): number {
     return this.t0 ? (Date.now() - this.t0) / 1000 : 0;
   }

@@ -23,6 +23,13 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** Nearest-rank quantile, q in [0, 1]. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
+}
+
 /** Evenly thins `points` to at most `max` so the O(n²) pair loop stays cheap on long runs. */
 export function thin<T>(points: readonly T[], max: number): T[] {
   if (points.length <= max) return [...points];

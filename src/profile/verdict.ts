@@ -2,7 +2,7 @@
 // Trend = Theil–Sen slope after a warm-up, gated by Kendall's tau so one jump is not a trend;
 // a run whose memory comes back to its baseline after a peak is `no-leak` (seed 001's after-fix
 // case); seed 002's per-site rule can confirm a borderline trend.
-import { median, theilSen, type TrendFit } from './stats';
+import { median, quantile, theilSen, type TrendFit } from './stats';
 import type { Verdict, VerdictOptions } from './types';
 
 export interface RssPoint {
@@ -54,9 +54,11 @@ export function verdict(series: readonly RssPoint[], opts: VerdictOptions = {}, 
 
   let peak = { rssBytes: 0, elapsedS: 0 };
   for (const p of series) if (p.rssBytes > peak.rssBytes) peak = p;
-  const head = measured.slice(0, 3).map((p) => p.rssBytes);
+  // Baseline: the low level of the first half of the measured window (10th percentile), so a
+  // peak that starts right after the warm-up is not taken for the baseline (seed 001).
+  const firstHalf = measured.slice(0, Math.max(1, Math.ceil(measured.length / 2))).map((p) => p.rssBytes);
   const tail = measured.slice(-3).map((p) => p.rssBytes);
-  const baseline = head.length ? median(head) : 0;
+  const baseline = firstHalf.length ? quantile(firstHalf, 0.1) : 0;
   const final = tail.length ? median(tail) : 0;
   const fit = theilSen(measured.map((p) => ({ x: p.elapsedS, y: p.rssBytes })));
   const spanS = measured.length > 1 ? measured[measured.length - 1].elapsedS - measured[0].elapsedS : 0;

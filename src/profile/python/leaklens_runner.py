@@ -14,7 +14,8 @@ Modes
 usage: leaklens_runner.py --out DIR [--mode sample|exact|off] [--period S] [--frames N]
                           [--settle-ms MS] [--window-ms MS] -- (SCRIPT | -m MODULE) [ARGS...]
 """
-import atexit
+import builtins
+import io
 import json
 import os
 import runpy
@@ -22,6 +23,7 @@ import sys
 import threading
 import time
 import tracemalloc
+import types
 
 
 def parse(argv):
@@ -117,17 +119,34 @@ def main():
 
     if mode == "exact":
         tracemalloc.start(int(opts["frames"]) or 25)
-        atexit.register(exact_snapshot, rec)
         threading.Thread(target=exact_loop, args=(rec, opts["period"]), daemon=True, name="leaklens").start()
     elif mode == "sample":
         frames = int(opts["frames"]) or 10
         args = (rec, opts["period"], frames, opts["settle_ms"] / 1000.0, opts["window_ms"] / 1000.0)
         threading.Thread(target=sample_loop, args=args, daemon=True, name="leaklens").start()
 
-    if rest[0] == "-m":
-        runpy.run_module(target, run_name="__main__", alter_sys=True)
-    else:
-        runpy.run_path(target, run_name="__main__")
+    try:
+        if rest[0] == "-m":
+            runpy.run_module(target, run_name="__main__", alter_sys=True)
+        else:
+            run_script(target)
+    finally:
+        # While the script's globals are still alive (runpy would have torn them down already).
+        if mode == "exact":
+            exact_snapshot(rec)
+
+
+def run_script(path):
+    """Like `python path`: a fresh __main__ module that stays referenced until we return."""
+    main_mod = types.ModuleType("__main__")
+    main_mod.__file__ = path
+    main_mod.__builtins__ = builtins
+    main_mod.__spec__ = None
+    main_mod.__cached__ = None
+    sys.modules["__main__"] = main_mod
+    with io.open_code(path) as f:
+        code = compile(f.read(), path, "exec")
+    exec(code, main_mod.__dict__)
 
 
 if __name__ == "__main__":

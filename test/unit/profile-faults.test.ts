@@ -1,0 +1,145 @@
+// Bad input and faults: missing command or PID, a target that exits at once or crashes, cancel,
+// the duration ending, Ctrl-C of the CLI, attaching, many allocation sites. Every case must
+// leave complete, parseable files and no orphan process.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { profileCommand } from '../../src/cli/profile';
+import { CSV_HEADER, ProfileError, ProfileSession, readReport, readTimeline, type Report } from '../../src/profile';
+import { isAlive } from '../../src/profile/proctree';
+import { describeTop, fixture, profile, tempDir } from './profile-helpers';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function filesAreComplete(outDir: string): Promise<Report> {
+  const report = readReport(join(outDir, 'report.json'));
+  const csv = readFileSync(join(outDir, 'timeline.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv[0], CSV_HEADER);
+  const samples = await readTimeline(join(outDir, 'timeline.jsonl'));
+  assert.equal(csv.length - 1, samples.reduce((a, s) => a + s.processes.length, 0));
+  return report;
+}
+
+function workerPids(outDir: string): number[] {
+  const m = /workers ([\d ]+)/.exec(readFileSync(join(outDir, 'target.log'), 'utf8'));
+  assert.ok(m, 'the fixture printed its workers');
+  return m[1].trim().split(' ').map(Number);
+}
+
+async function noneAlive(pids: number[]): Promise<void> {
+  for (let i = 0; i < 20 && pids.some(isAlive); i++) await sleep(100);
+  assert.deepEqual(pids.filter(isAlive), [], 'orphan processes left behind');
+}
+
+function quietCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  return profileCommand(argv, (s) => (out += s), (s) => (err += s)).then((code) => ({ code, out, err }));
+}
+
+describe('profile faults', () => {
+  it('a command that does not exist: usage error with a clear message', async () => {
+    const s = new ProfileSession({ command: ['no-such-command-leaklens'], outDir: tempDir() });
+    await assert.rejects(s.start(), (e: Error) => e instanceof ProfileError && /command not found: no-such-command-leaklens/.test(e.message));
+    const r = await quietCli(['--out', tempDir(), '--', 'no-such-command-leaklens']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /command not found/);
+  });
+
+  it('a PID that does not exist: usage error', async () => {
+    const r = await quietCli(['--pid', '999999999']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no process with PID 999999999/);
+  });
+
+  it('a PID that is not ours: usage error', { skip: process.getuid?.() === 0 ? 'running as root: every process is ours' : undefined }, async () => {
+    const r = await quietCli(['--pid', '1']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /another user/);
+  });
+
+  it('bad options are usage errors', async () => {
+    assert.equal((await quietCli([])).code, 2);
+    assert.equal((await quietCli(['--mode', 'gpu', '--', 'true'])).code, 2);
+    assert.equal((await quietCli(['--interval', 'fast', '--', 'true'])).code, 2);
+    assert.equal((await quietCli(['--pid', '1', '--', 'true'])).code, 2);
+  });
+
+  it('a target that exits at once: inconclusive, files complete', async () => {
+    const out = tempDir();
+    const r = await quietCli(['--out', out, '--format', 'json', '--', 'true']);
+    assert.equal(r.code, 3);
+    const printed = JSON.parse(r.out) as Report;
+    assert.equal(printed.verdict, 'inconclusive');
+    const report = await filesAreComplete(out);
+    assert.deepEqual(report, printed);
+    assert.ok(report.notes.some((n) => /exited with code 0/.test(n)), report.notes.join('\n'));
+  });
+
+  it('a target that crashes: the signal is reported, files complete', async () => {
+    const { report, session } = await profile({ command: ['sh', '-c', 'sleep 0.5; kill -SEGV $$'] });
+    assert.ok(report.notes.some((n) => /signal SIGSEGV/.test(n)), report.notes.join('\n'));
+    await filesAreComplete(session.outDir);
+  });
+
+  it('the duration ends: the whole tree is killed, the report kept', async () => {
+    const { report, session } = await profile({ command: ['python3', fixture('py_tree.py')], mode: 'rss', durationS: 2.5 });
+    const out = session.outDir;
+    await noneAlive(workerPids(out));
+    assert.ok(report.processes.length >= 3, describeTop(report));
+    assert.equal(report.verdict, 'leak', describeTop(report));
+    await filesAreComplete(out);
+  });
+
+  it('cancel: stop() kills the tree and keeps the report', async () => {
+    const s = new ProfileSession({ command: ['python3', fixture('py_tree.py')], mode: 'rss', intervalMs: 100, outDir: tempDir() });
+    await s.start();
+    await sleep(1500);
+    const report = await s.stop();
+    assert.ok(report.notes.some((n) => /Cancelled/.test(n)));
+    await noneAlive(workerPids(s.outDir));
+    await filesAreComplete(s.outDir);
+  });
+
+  it('Ctrl-C of the CLI: the tree is killed, the report written, exit code from the verdict', async () => {
+    const out = tempDir();
+    const script = `require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'cli', 'profile.js'))}).profileCommand(process.argv.slice(1)).then((c) => { process.exitCode = c; });`;
+    const cli = spawn(process.execPath, ['-e', script, '--', '--quiet', '--out', out, '--mode', 'rss', '--', 'python3', fixture('py_tree.py')], { stdio: 'pipe' });
+    let text = '';
+    cli.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    await sleep(2500);
+    cli.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => cli.on('exit', (c) => r(c)));
+    assert.equal(code, 1, text);
+    assert.match(text, /LEAK/);
+    assert.match(text, /Before +After +Delta +Peak/);
+    await noneAlive(workerPids(out));
+    await filesAreComplete(out);
+  });
+
+  it('attach to a running PID: RSS timeline, the process is left running', async () => {
+    const target = spawn('python3', ['-c', 'import time\nx=[]\nwhile True:\n    x.append(bytearray(300000)); time.sleep(0.01)'], { stdio: 'ignore' });
+    try {
+      const { report } = await profile({ pid: target.pid, durationS: 2.5, mode: 'python' });
+      assert.equal(report.verdict, 'leak', describeTop(report));
+      assert.ok(report.notes.some((n) => /RSS timeline only/.test(n)));
+      assert.ok(isAlive(target.pid!), 'the attached process must not be killed');
+    } finally {
+      target.kill('SIGKILL');
+    }
+  });
+
+  it('a huge number of allocation sites: the report stays bounded and parseable', async () => {
+    const dir = tempDir();
+    const body = Array.from({ length: 600 }, (_, k) => `    keep.append(bytearray(${1000 + k}))`).join('\n');
+    const file = join(dir, 'many_sites.py');
+    writeFileSync(file, `import time\nkeep = []\nend = time.time() + 2.5\nwhile time.time() < end:\n${body}\n    time.sleep(0.02)\n`);
+    const { report, session } = await profile({ command: ['python3', file], exact: true, pythonPeriodS: 0.5 });
+    assert.ok(report.lines.length > 100 && report.lines.length <= 200, String(report.lines.length));
+    assert.ok(report.lines.every((l) => l.file === file));
+    await filesAreComplete(session.outDir);
+    assert.ok(existsSync(session.files.timelineCsv));
+  });
+});
