@@ -85,7 +85,7 @@ export async function checkCommand(argv: string[], out: (s: string) => void = (s
     files = collected.files.filter((f) => !isIgnoredByConfig(f.path, resolver.forFile(f.path)));
     results = jobs > 1 && files.length > 8
       ? await checkInWorkers(files, { jobs, configFile: v.config, options })
-      : await checkInProcess(files, resolver, options);
+      : await checkInProcess(files, resolver, options, v.stats === true);
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`leaklens: configuration error: ${e.message}\n`);
@@ -109,11 +109,12 @@ export async function checkCommand(argv: string[], out: (s: string) => void = (s
   return results.some((r) => r.findings.length > 0) ? 1 : 0;
 }
 
-async function checkInProcess(files: { path: string; display: string }[], resolver: ConfigResolver, options: CheckOptions): Promise<CheckResult[]> {
+async function checkInProcess(files: { path: string; display: string }[], resolver: ConfigResolver, options: CheckOptions, stats: boolean): Promise<CheckResult[]> {
   const engine = await Engine.create();
   try {
     return files.map((f) => checkFile(engine, f.path, f.display, resolver.forFile(f.path), options));
   } finally {
+    if (stats) process.stderr.write(`leaklens: per rule (ms): ${[...engine.ruleMs].map(([id, ms]) => `${id} ${ms.toFixed(0)}`).join(', ')}\n`);
     engine.dispose();
   }
 }

@@ -26,7 +26,10 @@ export interface AnalyzeOutput {
 }
 
 export class Engine {
-  private readonly queries = new Map<string, Query>();
+  private readonly queries = new Map<string, { query: Query; owners: Array<{ rule: number; pattern: number }> }>();
+  private readonly counts = new Map<string, number>();
+  /** Milliseconds spent in each rule (query + check) since the engine was created: for --stats. */
+  readonly ruleMs = new Map<string, number>();
 
   private constructor(readonly grammars: Grammars, readonly rules: Rule[]) {}
 
@@ -34,17 +37,39 @@ export class Engine {
     return new Engine(await Grammars.load(options.grammarDir), options.rules ?? BUILTIN_RULES);
   }
 
-  private queryFor(rule: Rule, language: LanguageId, config: LeakLensConfig): Query | undefined {
+  private querySource(rule: Rule, language: LanguageId, config: LeakLensConfig): string | undefined {
     const spec = rule.query[language];
-    if (!spec) return undefined;
-    const source = typeof spec === 'function' ? spec(config) : spec;
-    const key = `${rule.id}\0${language}\0${source}`;
-    let query = this.queries.get(key);
-    if (!query) {
-      query = this.grammars.query(language, source);
-      this.queries.set(key, query);
+    return spec === undefined ? undefined : typeof spec === 'function' ? spec(config) : spec;
+  }
+
+  /** How many patterns a rule's query has (compiled alone once, to map combined pattern indexes). */
+  private patternCount(source: string, language: LanguageId): number {
+    const key = `count\0${language}\0${source}`;
+    let count = this.counts.get(key);
+    if (count === undefined) {
+      const q = this.grammars.query(language, source);
+      count = q.patternCount();
+      q.delete();
+      this.counts.set(key, count);
     }
-    return query;
+    return count;
+  }
+
+  private combinedQuery(rules: Rule[], language: LanguageId, config: LeakLensConfig): { query: Query; owners: Array<{ rule: number; pattern: number }> } | undefined {
+    const sources = rules.map((r) => this.querySource(r, language, config));
+    const key = `${language}\0${sources.join('\0\0')}`;
+    const cached = this.queries.get(key);
+    if (cached) return cached;
+    const owners: Array<{ rule: number; pattern: number }> = [];
+    sources.forEach((source, rule) => {
+      if (!source) return;
+      const n = this.patternCount(source, language);
+      for (let pattern = 0; pattern < n; pattern++) owners.push({ rule, pattern });
+    });
+    if (owners.length === 0) return undefined;
+    const entry = { query: this.grammars.query(language, sources.filter(Boolean).join('\n')), owners };
+    this.queries.set(key, entry);
+    return entry;
   }
 
   analyzeText(text: string, language: LanguageId, options: AnalyzeOptions): AnalyzeOutput {
@@ -57,12 +82,14 @@ export class Engine {
     const errors: AnalysisError[] = [];
     const errorSpans = tree.rootNode.hasError ? collectErrorSpans(tree.rootNode) : [];
     const memo = new Map<string, unknown>();
+    // Every enabled rule takes part in the one combined query (so it compiles once per config);
+    // a rule whose mayMatch() rules the file out simply has its matches ignored.
+    const active: Array<{ rule: Rule; ctx: RuleContext; skip: boolean }> = [];
     for (const rule of this.rules) {
       if (!rule.languages.includes(language)) continue;
       const setting = config.rules[rule.id];
       if (setting && !setting.enabled) continue;
-      const query = this.queryFor(rule, language, config);
-      if (!query) continue;
+      const skip = rule.mayMatch !== undefined && !rule.mayMatch(text, language, config);
       const severity = setting?.severity ?? rule.defaultSeverity;
       const ctx: RuleContext = {
         file: options.file,
@@ -89,17 +116,37 @@ export class Engine {
           findings.push({ ...finding, fixes: [...(r.fixes ?? []), suppressionFix(lines, language, finding)] });
         },
       };
+      active.push({ rule, ctx, skip });
+    }
+    const failed = new Set<string>();
+    const guarded = (rule: Rule, run: () => void) => {
+      if (failed.has(rule.id)) return;
+      const start = performance.now();
       try {
-        for (const match of query.matches(tree.rootNode)) {
-          const captures = new Map<string, Node>();
-          for (const c of match.captures) if (!captures.has(c.name)) captures.set(c.name, c.node);
-          rule.check({ patternIndex: match.patternIndex, captures }, ctx);
-        }
+        run();
       } catch (e) {
         // A rule bug must not take the others (or the editor) down with it.
+        failed.add(rule.id);
         errors.push({ file: options.file, message: `rule ${rule.id} failed: ${(e as Error).message}` });
       }
+      this.ruleMs.set(rule.id, (this.ruleMs.get(rule.id) ?? 0) + performance.now() - start);
+    };
+    // One query for all active rules: tree-sitter walks the tree once, not once per rule.
+    const combined = this.combinedQuery(active.map((a) => a.rule), language, config);
+    if (combined) {
+      const tq = performance.now();
+      const matches = combined.query.matches(tree.rootNode);
+      this.ruleMs.set('(queries)', (this.ruleMs.get('(queries)') ?? 0) + performance.now() - tq);
+      for (const match of matches) {
+        const owner = combined.owners[match.patternIndex];
+        const { rule, ctx, skip } = active[owner.rule];
+        if (skip) continue;
+        const captures = new Map<string, Node>();
+        for (const c of match.captures) if (!captures.has(c.name)) captures.set(c.name, c.node);
+        guarded(rule, () => rule.check({ patternIndex: owner.pattern, captures }, ctx));
+      }
     }
+    for (const { rule, ctx, skip } of active) if (rule.checkFile && !skip) guarded(rule, () => rule.checkFile!(ctx));
     const t2 = performance.now();
     const kept = dedupe(findings.filter((f) => !isSuppressed(lines, f)));
     kept.sort((a, b) => a.location.start - b.location.start || a.ruleId.localeCompare(b.ruleId));
@@ -120,7 +167,7 @@ export class Engine {
   }
 
   dispose(): void {
-    for (const q of this.queries.values()) q.delete();
+    for (const q of this.queries.values()) q.query.delete();
     this.queries.clear();
     this.grammars.dispose();
   }

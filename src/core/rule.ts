@@ -22,7 +22,15 @@ export interface RuleMatch {
 export interface Rule extends RuleMeta {
   /** The query per language; a function when names from the config go into its predicates. */
   query: Partial<Record<LanguageId, string | ((config: LeakLensConfig) => string)>>;
+  /**
+   * A cheap test on the file's text: false means the rule cannot match, and its query is skipped.
+   * Running a query materialises every candidate node across the wasm boundary; most files have
+   * no `Queue(` or `malloc(` at all, and a regex over the text says so in microseconds.
+   */
+  mayMatch?(text: string, language: LanguageId, config: LeakLensConfig): boolean;
   check(match: RuleMatch, ctx: RuleContext): void;
+  /** Once per file after the query's matches, for analyses of the whole module. */
+  checkFile?(ctx: RuleContext): void;
 }
 
 export interface Report {
@@ -51,6 +59,17 @@ export function spanOf(at: Node | Span): Span {
 }
 
 /** A `(#any-of? @capture "a" "b")` predicate listing `names`, for use inside a query. */
+/** A regex matching any of `names` as a word followed by `(` (a call), built once per list. */
+const callRegexes = new WeakMap<string[], RegExp>();
+export function callsAny(names: string[]): RegExp {
+  let re = callRegexes.get(names);
+  if (!re) {
+    re = new RegExp(`\\b(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})\\s*\\(`);
+    callRegexes.set(names, re);
+  }
+  return re;
+}
+
 export function anyOf(capture: string, names: string[]): string {
   return `(#any-of? @${capture} ${names.map((n) => JSON.stringify(n)).join(' ')})`;
 }

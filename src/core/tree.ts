@@ -27,28 +27,44 @@ export function contains(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
 
-/** Every descendant (depth-first, document order) for which `pred` holds; `skip` prunes subtrees. */
-export function findAll(root: Node, pred: (n: Node) => boolean, skip?: (n: Node) => boolean): Node[] {
+/**
+ * Descendants of `root` (and `root` itself) whose type is in `types`, in document order, for which
+ * `pred` holds; none inside a node whose type is in `skip`. The type filter runs inside tree-sitter
+ * (`descendantsOfType`), so only candidate nodes are materialised in JS: walking every node through
+ * the wasm boundary was most of the rules' cost.
+ */
+export function findAll(root: Node, types: string | string[], pred?: (n: Node) => boolean, skip?: string[]): Node[] {
+  const list = typeof types === 'string' ? [types] : types;
   const out: Node[] = [];
-  const stack: Node[] = [root];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (n !== root && skip?.(n)) continue;
-    if (pred(n)) out.push(n);
-    for (let i = n.childCount - 1; i >= 0; i--) {
-      const c = n.child(i);
-      if (c) stack.push(c);
-    }
+  if (list.includes(root.type) && (!pred || pred(root))) out.push(root);
+  for (const n of root.descendantsOfType(list)) {
+    if (!n || (pred && !pred(n))) continue;
+    if (skip && isInside(n, root, skip)) continue;
+    out.push(n);
   }
   return out;
 }
 
-/** Identifiers named `name` under `root`, not inside nested functions/lambdas unless `crossFunctions`. */
-export function identifierUses(root: Node, name: string, types = IDENTIFIER_TYPES, crossFunctions = true): Node[] {
-  return findAll(root, (n) => types.has(n.type) && n.text === name, crossFunctions ? undefined : (n) => n.type === 'function_definition');
+function isInside(node: Node, root: Node, types: string[]): boolean {
+  for (let a = node.parent; a && a.id !== root.id; a = a.parent) if (types.includes(a.type)) return true;
+  return false;
 }
 
-export const IDENTIFIER_TYPES = new Set(['identifier']);
+/** Identifiers named `name` within `scope`, from a per-file index built once (one wasm walk). */
+export function identifiersNamed(ctx: { memo<T>(key: string, compute: () => T): T; root: Node }, name: string, scope: Node): Node[] {
+  const index = ctx.memo('tree.identifiers', () => {
+    const map = new Map<string, Node[]>();
+    for (const n of ctx.root.descendantsOfType('identifier')) {
+      if (!n) continue;
+      const list = map.get(n.text);
+      if (list) list.push(n);
+      else map.set(n.text, [n]);
+    }
+    return map;
+  });
+  return (index.get(name) ?? []).filter((n) => n.startIndex >= scope.startIndex && n.endIndex <= scope.endIndex);
+}
+
 
 /** Leading whitespace of the line `node` starts on. */
 export function indentOf(text: string, offset: number): string {

@@ -58,7 +58,7 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
     }
   }
   // Every later raw use of the variable needs the pointer: `p` -> `p.get()`.
-  const uses = findAll(acq.func, (n) => n.type === 'identifier' && n.text === acq.name && n.startIndex > decl.endIndex);
+  const uses = findAll(acq.func, 'identifier', (n) => n.text === acq.name && n.startIndex > decl.endIndex);
   for (const use of uses) {
     if (releases.some((r) => r.startIndex <= use.startIndex && use.endIndex <= r.endIndex)) continue;
     const parent = use.parent!;
@@ -152,7 +152,7 @@ function endsItsScope(statement: Node, acq: Acquisition): boolean {
   if (statement.parent?.id !== acq.func.id) return false;
   for (let s = statement.nextNamedSibling; s; s = s.nextNamedSibling) {
     if (s.type !== 'return_statement' && s.type !== 'comment') return false;
-    if (findAll(s, (n) => n.type === 'identifier' && n.text === acq.name).length) return false;
+    if (findAll(s, 'identifier', (n) => n.text === acq.name).length) return false;
   }
   return true;
 }

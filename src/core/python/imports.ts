@@ -3,31 +3,37 @@
 // `functools.lru_cache`. Rules compare qualified names, not spellings.
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
-import { findAll } from '../tree';
 
 export type ImportMap = Map<string, string>;
 
 export function importsOf(ctx: RuleContext): ImportMap {
-  return ctx.memo('python.imports', () => {
-    const map: ImportMap = new Map();
-    for (const stmt of findAll(ctx.root, (n) => n.type === 'import_statement' || n.type === 'import_from_statement', (n) => n.type === 'string')) {
-      if (stmt.type === 'import_statement') {
-        for (const item of stmt.namedChildren) {
-          if (!item) continue;
-          if (item.type === 'dotted_name') map.set(item.text.split('.')[0], item.text.split('.')[0]);
-          else if (item.type === 'aliased_import') map.set(item.childForFieldName('alias')!.text, item.childForFieldName('name')!.text);
-        }
-      } else {
-        const module = stmt.childForFieldName('module_name')?.text ?? '';
-        for (const item of stmt.childrenForFieldName('name')) {
-          if (!item) continue;
-          if (item.type === 'dotted_name') map.set(item.text, `${module}.${item.text}`);
-          else if (item.type === 'aliased_import') map.set(item.childForFieldName('alias')!.text, `${module}.${item.childForFieldName('name')!.text}`);
-        }
-      }
+  // Read from the text, not the tree: import lines are regular, and walking the whole tree for them
+  // cost more than every rule's check together.
+  return ctx.memo('python.imports', () => parseImports(ctx.text));
+}
+
+const IMPORT = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
+const FROM_IMPORT = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+(?:\\\r?\n[^\n#;]*)*)/gm;
+
+export function parseImports(text: string): ImportMap {
+  const map: ImportMap = new Map();
+  for (const m of text.matchAll(IMPORT)) {
+    for (const item of m[1].split(',')) {
+      const [name, alias] = item.trim().split(/\s+as\s+/);
+      if (!name || !/^[\w.]+$/.test(name)) continue;
+      if (alias) map.set(alias.trim(), name);
+      else map.set(name.split('.')[0], name.split('.')[0]);
     }
-    return map;
-  });
+  }
+  for (const m of text.matchAll(FROM_IMPORT)) {
+    const module = m[1];
+    for (const item of m[2].replace(/[()\\\r\n]/g, ' ').split(',')) {
+      const [name, alias] = item.replace(/#.*/, '').trim().split(/\s+as\s+/);
+      if (!name || !/^\w+$/.test(name)) continue;
+      map.set((alias ?? name).trim(), `${module}.${name}`);
+    }
+  }
+  return map;
 }
 
 /** `mp.Queue` -> `multiprocessing.Queue`; unknown heads stay as written. */

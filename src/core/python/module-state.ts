@@ -3,7 +3,7 @@
 // unbounded-cache (dicts used as memos) and growing-global (everything else that only grows).
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
-import { ancestors, findAll } from '../tree';
+import { ancestors, findAll, identifiersNamed } from '../tree';
 
 export interface LongLivedContainer {
   name: string;
@@ -28,18 +28,27 @@ const CONSTRUCTORS: Array<[RegExp, LongLivedContainer['kind']]> = [
   [/^set\(\s*\)$/, 'set'],
 ];
 
+/** Some line binds a name to an empty container: the precondition of every long-lived container. */
+export const CONTAINER_ASSIGNMENT = /^[ \t]*[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*(?:\[\s*\]|\{\s*\}|set\(\s*\)|list\(\s*\)|dict\(\s*\)|(?:collections\.)?(?:defaultdict|OrderedDict|Counter)\()/m;
+
 export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
   return ctx.memo('python.longLived', () => {
     const found: LongLivedContainer[] = [];
-    for (const stmt of ctx.root.namedChildren) collect(stmt, undefined, found);
-    for (const cls of findAll(ctx.root, (n) => n.type === 'class_definition')) {
-      const body = cls.childForFieldName('body');
-      for (const stmt of body?.namedChildren ?? []) collect(stmt, cls.childForFieldName('name')!.text, found);
+    // Candidates come from a regex over the text; the tree then confirms each one's place.
+    for (const m of ctx.text.matchAll(CONTAINER_ASSIGNMENTS)) {
+      const offset = m.index! + m[0].length - m[0].trimStart().length;
+      const stmt = ctx.root.descendantForIndex(offset)?.parent?.parent;
+      if (stmt?.type !== 'expression_statement') continue;
+      const block = stmt.parent;
+      if (block?.type === 'module') collect(stmt, undefined, found);
+      else if (block?.type === 'block' && block.parent?.type === 'class_definition') collect(stmt, block.parent.childForFieldName('name')!.text, found);
     }
-    for (const c of found) classifyUses(ctx, c);
+    for (const c of found) if (mutatedInText(ctx.text, c.name)) classifyUses(ctx, c);
     return found.filter((c) => !(c.owner && assignedPerInstance(ctx, c)));
   });
 }
+
+const CONTAINER_ASSIGNMENTS = new RegExp(CONTAINER_ASSIGNMENT.source, 'gm');
 
 function collect(stmt: Node | null, owner: string | undefined, out: LongLivedContainer[]): void {
   if (stmt?.type !== 'expression_statement') return;
@@ -53,27 +62,37 @@ function collect(stmt: Node | null, owner: string | undefined, out: LongLivedCon
   out.push({ name: left.text, assignment: assign, kind, owner, adds: [], removes: [], lookups: [], sizeChecked: false });
 }
 
+/** Cheap pre-check: does any line add to `name` at all? Saves the reference walk for constants. */
+function mutatedInText(text: string, name: string): boolean {
+  const n = name.replace(/[$]/g, '\\$&');
+  return new RegExp(`\\b${n}\\s*(?:\\.\\s*(?:append|extend|add|update|insert|setdefault|appendleft|extendleft)\\s*\\(|\\[[^\\]\\n]*\\]\\s*(?:[+|]?=)(?!=)|[+|]=)`).test(text);
+}
+
 /** References to the container: `NAME` in functions that do not rebind it locally, or `self.name`/`Cls.name`. */
 function references(ctx: RuleContext, c: LongLivedContainer): Node[] {
   if (c.owner) {
-    return findAll(ctx.root, (n) => n.type === 'attribute' && n.childForFieldName('attribute')?.text === c.name
+    return findAll(ctx.root, 'attribute', (n) => n.childForFieldName('attribute')?.text === c.name
       && ['self', 'cls', c.owner].includes(n.childForFieldName('object')?.text ?? ''));
   }
   const leftId = c.assignment.childForFieldName('left')!.id;
-  return findAll(ctx.root, (n) => n.type === 'identifier' && n.text === c.name && n.id !== leftId
+  return identifiersNamed(ctx, c.name, ctx.root).filter((n) => n.id !== leftId
     && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id)
     && !(n.parent?.type === 'keyword_argument' && n.parent.childForFieldName('name')?.id === n.id))
-    .filter((n) => !shadowedLocally(n, c.name));
+    .filter((n) => !shadowedLocally(ctx, n, c.name));
 }
 
-function shadowedLocally(ref: Node, name: string): boolean {
+function shadowedLocally(ctx: RuleContext, ref: Node, name: string): boolean {
   const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
   if (!fn) return false;
+  return ctx.memo(`python.shadowed:${fn.id}:${name}`, () => rebindsLocally(fn, name));
+}
+
+function rebindsLocally(fn: Node, name: string): boolean {
   const body = fn.childForFieldName('body')!;
-  const declaredGlobal = findAll(body, (n) => (n.type === 'global_statement' || n.type === 'nonlocal_statement') && n.text.split(/[\s,]+/).includes(name)).length > 0;
+  const declaredGlobal = findAll(body, ['global_statement', 'nonlocal_statement'], (n) => n.text.split(/[\s,]+/).includes(name)).length > 0;
   if (declaredGlobal) return false;
   const params = fn.childForFieldName('parameters')?.namedChildren.some((p) => p?.text.split(/[:=]/)[0].trim().replace(/^\*+/, '') === name) ?? false;
-  return params || findAll(body, (n) => n.type === 'assignment' && n.childForFieldName('left')?.type === 'identifier' && n.childForFieldName('left')?.text === name).length > 0;
+  return params || findAll(body, 'assignment', (n) => n.childForFieldName('left')?.type === 'identifier' && n.childForFieldName('left')?.text === name).length > 0;
 }
 
 function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
@@ -116,12 +135,12 @@ function isDecoratorRegistry(ref: Node): boolean {
   const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
   if (!fn) return false;
   const first = fn.childForFieldName('parameters')?.namedChildren[0]?.text.split(/[:=]/)[0].trim();
-  return first !== undefined && findAll(fn.childForFieldName('body')!, (n) => n.type === 'return_statement' && n.namedChildren[0]?.text === first).length > 0;
+  return first !== undefined && findAll(fn.childForFieldName('body')!, 'return_statement', (n) => n.namedChildren[0]?.text === first).length > 0;
 }
 
 /** `self.cache = {}` in a method: each instance has its own, the class attribute is only a default. */
 function assignedPerInstance(ctx: RuleContext, c: LongLivedContainer): boolean {
-  return findAll(ctx.root, (n) => n.type === 'assignment' && n.childForFieldName('left')?.text === `self.${c.name}`).length > 0;
+  return findAll(ctx.root, 'assignment', (n) => n.childForFieldName('left')?.text === `self.${c.name}`).length > 0;
 }
 
 /** A memo: named like one, or looked up by key as well as filled. */

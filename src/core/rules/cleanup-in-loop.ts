@@ -1,7 +1,7 @@
 // cleanup-in-loop: a teardown call (`engine->cleanup()`, `conn.close()`) on an object that outlives
 // the loop, made on every iteration while the loop keeps using the object (seed 000 #1).
 import type { Node } from 'web-tree-sitter';
-import { anyOf, type Rule, type RuleContext } from '../rule';
+import { anyOf, callsAny, type Rule, type RuleContext } from '../rule';
 import { ancestors, CPP_LOOPS, findAll, FUNCTION_BOUNDARIES, indentOf, PY_LOOPS, wholeLineSpan } from '../tree';
 import type { Fix, LanguageId } from '../types';
 
@@ -20,17 +20,16 @@ export const cleanupInLoop: Rule = {
   defaultSeverity: 'warning',
   query: {
     cpp: (config) => `(call_expression
-        function: (field_expression argument: (_) @receiver field: (field_identifier) @method)
-        arguments: (argument_list) @args ${anyOf('method', config.teardownMethods)}) @call`,
+        function: (field_expression field: (field_identifier) @method) ${anyOf('method', config.teardownMethods)}) @call`,
     python: (config) => `(call
-        function: (attribute object: (_) @receiver attribute: (identifier) @method)
-        arguments: (argument_list) @args ${anyOf('method', config.teardownMethods)}) @call`,
+        function: (attribute attribute: (identifier) @method) ${anyOf('method', config.teardownMethods)}) @call`,
   },
+  mayMatch: (text, _language, config) => callsAny(config.teardownMethods).test(text),
   check(match, ctx) {
     const call = match.captures.get('call')!;
-    const receiver = match.captures.get('receiver')!;
     const method = match.captures.get('method')!.text;
-    const args = match.captures.get('args')!;
+    const receiver = call.childForFieldName('function')!.namedChild(0)!;
+    const args = call.childForFieldName('arguments')!;
     // `p.reset(new T)` / `reset(x)` acquire rather than tear down.
     if ((method === 'reset' || method === 'release') && args.namedChildCount > 0) return;
     if (!isStableReceiver(receiver)) return;
@@ -42,7 +41,7 @@ export const cleanupInLoop: Rule = {
     let outermost = loop;
     for (let outer = enclosingLoop(outermost, ctx.language); outer && !declaredOrAssignedIn(outer, root, receiver.text, ctx.language); outer = enclosingLoop(outer, ctx.language)) outermost = outer;
     if (ctx.language === 'python' && root === 'self' && receiver.text === 'self') return;
-    const uses = findAll(loop, (n) => n.type === receiver.type && n.text === receiver.text && n.id !== receiver.id);
+    const uses = findAll(loop, receiver.type, (n) => n.text === receiver.text && n.id !== receiver.id);
     if (uses.length === 0) return;
     if (uses.some((u) => isRebuild(u, ctx.language) || isPassedAsArgument(u, ctx.language))) return;
     const statement = call.parent;
@@ -102,7 +101,7 @@ function enclosingLoop(call: Node, language: LanguageId): Node | null {
 /** The object is created in the loop (declared, assigned, bound by for/with/except): a new one each time. */
 function declaredOrAssignedIn(loop: Node, root: string, receiverText: string, language: LanguageId): boolean {
   if (language === 'cpp') {
-    return findAll(loop, (n) => {
+    return findAll(loop, ['init_declarator', 'for_range_loop', 'declaration', 'parameter_declaration', 'assignment_expression'], (n) => {
       if (n.type === 'init_declarator' || n.type === 'for_range_loop' || n.type === 'declaration' || n.type === 'parameter_declaration') {
         const decl = n.childForFieldName('declarator');
         return decl !== null && declaredName(decl) === root;
@@ -114,7 +113,7 @@ function declaredOrAssignedIn(loop: Node, root: string, receiverText: string, la
       return false;
     }).length > 0;
   }
-  return findAll(loop, (n) => {
+  return findAll(loop, ['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern_target', 'named_expression'], (n) => {
     if (n.type === 'assignment' || n.type === 'augmented_assignment') {
       const left = n.childForFieldName('left');
       return left !== null && targetsName(left, root, receiverText);
@@ -130,7 +129,7 @@ function declaredOrAssignedIn(loop: Node, root: string, receiverText: string, la
 
 function targetsName(target: Node, root: string, receiverText: string): boolean {
   if (target.text === root || target.text === receiverText) return true;
-  return findAll(target, (n) => n.type === 'identifier' && n.text === root && n.parent?.type !== 'attribute').length > 0;
+  return findAll(target, 'identifier', (n) => n.text === root && n.parent?.type !== 'attribute').length > 0;
 }
 
 function declaredName(declarator: Node): string | undefined {

@@ -1,6 +1,6 @@
 // growing-global: a module-level (or class-level) list/dict/set that functions add to and that
 // nothing ever removes from: it grows for the life of the process (seed 004's registry of views).
-import { isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
+import { CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
 import type { Rule } from '../rule';
 
 export const growingGlobal: Rule = {
@@ -8,9 +8,11 @@ export const growingGlobal: Rule = {
   summary: 'A module- or class-level container that functions only ever add to: it grows for the life of the process.',
   languages: ['python'],
   defaultSeverity: 'warning',
-  // The module itself: the analysis walks its top-level (and class-level) assignments.
-  query: { python: '(module) @module' },
-  check(_match, ctx) {
+  // No query: the module-state analysis finds top-level and class-level containers itself.
+  query: {},
+  mayMatch: (text) => CONTAINER_ASSIGNMENT.test(text),
+  check() {},
+  checkFile(ctx) {
     for (const c of longLivedContainers(ctx)) {
       if (!onlyGrows(c) || isMemo(c)) continue; // memos are unbounded-cache's
       const where = c.owner ? `class attribute \`${c.owner}.${c.name}\` (shared by every instance)` : `module-level ${c.kind} \`${c.name}\``;

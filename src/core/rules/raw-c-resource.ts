@@ -4,7 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import { raiiFixes } from '../fixes/cpp-raii';
 import type { ResourcePair } from '../resources';
-import { anyOf, type Rule, type RuleContext } from '../rule';
+import { anyOf, callsAny, type Rule, type RuleContext } from '../rule';
 import { ancestors, contains, findAll } from '../tree';
 
 const SMART_OWNER = /\b(unique_ptr|shared_ptr|auto_ptr|scoped_ptr|unique_resource|scope_exit|ScopeGuard|scope_guard|finally|Cleanup|defer)\b/;
@@ -45,6 +45,7 @@ export const rawCResource: Rule = {
   query: {
     cpp: (config) => `(call_expression function: [(identifier) (qualified_identifier)] @fn ${anyOf('fn', config.resources.flatMap((r) => r.acquire))}) @call`,
   },
+  mayMatch: (text, _language, config) => callsAny(config.resources.flatMap((r) => r.acquire)).test(text),
   check(match, ctx) {
     const call = match.captures.get('call')!;
     const fnName = match.captures.get('fn')!.text;
@@ -94,14 +95,14 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | unde
 
 function analyse(acq: Acquisition, ctx: RuleContext): void {
   const { func, name, pair, statement } = acq;
-  const uses = findAll(func, (n) => n.type === 'identifier' && n.text === name);
+  const uses = findAll(func, 'identifier', (n) => n.text === name);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
   if (uses.some((u) => ownedBy(u, func))) return;
   // An earlier acquisition of the same variable, not yet released, reports for both (Init + Alloc).
-  const releasesAll = findAll(func, (n) => n.type === 'call_expression' && pair.release.includes(n.childForFieldName('function')?.text ?? '') && mentions(n, name));
-  const earlier = findAll(func, (n) => n.type === 'call_expression' && n.startIndex < acq.call.startIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && describeAcquisition(n, pair)?.name === name);
+  const releasesAll = findAll(func, 'call_expression', (n) => pair.release.includes(n.childForFieldName('function')?.text ?? '') && mentions(n, name));
+  const earlier = findAll(func, 'call_expression', (n) => n.startIndex < acq.call.startIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && describeAcquisition(n, pair)?.name === name);
   if (earlier.some((e) => !releasesAll.some((r) => r.startIndex > e.startIndex && r.startIndex < acq.call.startIndex))) return;
-  const next = findAll(func, (n) => n.type === 'call_expression' && n.startIndex > statement.endIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && describeAcquisition(n, pair)?.name === name)[0];
+  const next = findAll(func, 'call_expression', (n) => n.startIndex > statement.endIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && describeAcquisition(n, pair)?.name === name)[0];
   const horizon = next ? next.startIndex : func.endIndex;
   const releases = releasesAll.filter((r) => r.startIndex > acq.call.endIndex && r.startIndex < horizon);
   // Ownership handed to the caller or stored elsewhere: not ours to release here.
@@ -188,7 +189,7 @@ function statementOf(node: Node): Node | null {
 }
 
 function mentions(node: Node, name: string): boolean {
-  return findAll(node, (n) => n.type === 'identifier' && n.text === name).length > 0;
+  return findAll(node, 'identifier', (n) => n.text === name).length > 0;
 }
 
 /** `std::unique_ptr<T, D> o(p, ...)`, `o.reset(p)`, or a lambda (scope guard) that releases `p`. */
@@ -209,8 +210,7 @@ function ownedBy(use: Node, func: Node): boolean {
 function declaredLocally(body: Node, name: string): boolean {
   const fn = body.parent;
   const scope = fn?.type === 'function_definition' || fn?.type === 'lambda_expression' ? fn : body;
-  return findAll(scope, (n) => (n.type === 'init_declarator' || n.type === 'declaration' || n.type === 'parameter_declaration' || n.type === 'pointer_declarator')
-    && n.childForFieldName('declarator')?.text.replace(/^[*&\s]+/, '') === name, (n) => n.type === 'lambda_expression').length > 0;
+  return findAll(scope, ['init_declarator', 'declaration', 'parameter_declaration', 'pointer_declarator'], (n) => n.childForFieldName('declarator')?.text.replace(/^[*&\s]+/, '') === name, ['lambda_expression']).length > 0;
 }
 
 function isReturned(use: Node): boolean {
@@ -261,14 +261,15 @@ function isFailureCheck(ifNode: Node, acq: Acquisition): boolean {
   const resultDecl = acq.pair.kind !== 'returns' ? acq.statement : undefined;
   if (resultDecl?.type === 'declaration') {
     const v = declaratorName(resultDecl.namedChildren.find((c) => c?.type === 'init_declarator')?.childForFieldName('declarator') ?? null);
-    return v !== undefined && findAll(cond, (n) => n.type === 'identifier' && n.text === v).length > 0;
+    return v !== undefined && findAll(cond, 'identifier', (n) => n.text === v).length > 0;
   }
   return false;
 }
 
 /** The first return/break/continue/throw, or (in C++) call that may throw, that skips the release. */
 function findExit(func: Node, between: { start: number; end: number }, acq: Acquisition, releases: Node[], plainC: boolean): Node | undefined {
-  const candidates = findAll(func, (n) => {
+  const types = ['return_statement', 'throw_statement', 'break_statement', 'continue_statement', 'call_expression', 'new_expression'];
+  const candidates = findAll(func, types, (n) => {
     if (n.startIndex < between.start || n.startIndex >= between.end) return false;
     switch (n.type) {
       case 'return_statement':
@@ -285,8 +286,17 @@ function findExit(func: Node, between: { start: number; end: number }, acq: Acqu
       default:
         return false;
     }
-  }, (n) => n.type === 'lambda_expression' || (n.type === 'if_statement' && isFailureCheck(n, acq)));
-  return candidates.find((exit) => !releasedBefore(exit, releases, acq));
+  });
+  return candidates.find((exit) => !onFailurePathOrInLambda(exit, func, acq) && !releasedBefore(exit, releases, acq));
+}
+
+/** Inside a lambda (runs elsewhere) or in the branch taken when the acquisition failed. */
+function onFailurePathOrInLambda(exit: Node, func: Node, acq: Acquisition): boolean {
+  for (let a = exit.parent; a && a.id !== func.id; a = a.parent) {
+    if (a.type === 'lambda_expression') return true;
+    if (a.type === 'if_statement' && isFailureCheck(a, acq)) return true;
+  }
+  return false;
 }
 
 /** A path that releases before it exits (`if (err) { free(p); return -1; }`) does not leak. */

@@ -25,19 +25,21 @@ export const resourceWithoutContext: Rule = {
   languages: ['python'],
   defaultSeverity: 'warning',
   query: {
-    python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)] @fn) @call) @assign) @statement`,
+    python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)]) @call)) @statement`,
   },
   check(match, ctx) {
     const target = match.captures.get('target')!;
-    const fn = match.captures.get('fn')!;
     const call = match.captures.get('call')!;
+    const fn = call.childForFieldName('function')!;
     const statement = match.captures.get('statement')!;
     const imports = importsOf(ctx);
     const name = qualify(fn, imports);
     const known = KNOWN.has(name) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn);
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
+    // An unknown constructor counts only when the code closes the object by hand: check the text first.
+    if (!known && !closedByHand(ctx).has(target.text)) return;
     const scope = [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
-    const uses = findAll(scope, (n) => n.type === 'identifier' && n.text === target.text && n.startIndex > call.endIndex
+    const uses = findAll(scope, 'identifier', (n) => n.text === target.text && n.startIndex > call.endIndex
       && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id));
     const rebound = uses.find((u) => u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id);
     const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex) : uses;
@@ -55,6 +57,16 @@ export const resourceWithoutContext: Rule = {
     });
   },
 };
+
+/** Names the file calls a closing method on (`x.close()`), found once per file by one regex pass. */
+function closedByHand(ctx: RuleContext): Set<string> {
+  return ctx.memo('python.closedNames', () => {
+    const names = new Set<string>();
+    for (const m of ctx.text.matchAll(CLOSER_CALL)) names.add(m[1]);
+    return names;
+  });
+}
+const CLOSER_CALL = new RegExp(`\\b([A-Za-z_]\\w*)\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`, 'g');
 
 function isContextPool(fn: Node): boolean {
   return fn.type === 'attribute' && /(^|\.)(ctx|context|mp_ctx|manager)\.Pool$/i.test(fn.text);
@@ -94,8 +106,8 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
   const cls = [...ancestors(target)].find((a) => a.type === 'class_definition');
   if (!cls) return;
   const attr = target.text;
-  const closed = findAll(cls, (n) => n.type === 'attribute' && n.text === attr && (closerCalled(n) !== undefined || managed(n))).length > 0;
-  const handedOn = findAll(cls, (n) => n.type === 'attribute' && n.text === attr && n.parent?.type === 'argument_list').length > 0;
+  const closed = findAll(cls, 'attribute', (n) => n.text === attr && (closerCalled(n) !== undefined || managed(n))).length > 0;
+  const handedOn = findAll(cls, 'attribute', (n) => n.text === attr && n.parent?.type === 'argument_list').length > 0;
   if (closed || handedOn) return;
   ctx.report({
     at: call,
@@ -116,7 +128,7 @@ function withFix(ctx: RuleContext, statement: Node, name: string, call: Node, us
     last = Math.max(last, i);
   }
   const body = siblings.slice(first + 1, last + 1);
-  if (body.some((s) => findAll(s, (n) => n.type === 'string' && n.startPosition.row !== n.endPosition.row).length)) return [];
+  if (body.some((s) => findAll(s, 'string', (n) => n.startPosition.row !== n.endPosition.row).length)) return [];
   const eol = ctx.lines.eol();
   const lineStart = ctx.text.lastIndexOf('\n', statement.startIndex - 1) + 1;
   const indent = ctx.text.slice(lineStart, statement.startIndex);

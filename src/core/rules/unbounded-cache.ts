@@ -4,7 +4,7 @@
 // C++ static maps used as caches.
 import type { Node } from 'web-tree-sitter';
 import { argument, ensureImport, importsOf, qualify } from '../python/imports';
-import { isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
+import { CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
 import type { Rule, RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -25,10 +25,10 @@ export const unboundedCache: Rule = {
       (decorator) @decorator
       (function_definition name: (identifier) @fname parameters: (parameters [(default_parameter name: (identifier) @param value: (none) @none) (typed_default_parameter name: (identifier) @param value: (none) @none)]))
       (call function: (attribute attribute: (identifier) @method) arguments: (argument_list (keyword_argument name: (identifier) @kw value: (none) @none)) (#match? @method "cache$") (#match? @kw "^(maxsize|max_size|size)$")) @builderCall
-      (module) @module
     `,
     cpp: `(declaration (storage_class_specifier) @storage type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name (#eq? @storage "static") (#eq? @ns "std")) @decl`,
   },
+  mayMatch: (text, language) => (language === 'python' ? /cache|memo/i.test(text) || CONTAINER_ASSIGNMENT.test(text) : /\bstatic\b[^;\n]*std::(unordered_)?map\b/.test(text)),
   check(match, ctx) {
     const c = match.captures;
     if (ctx.language === 'cpp') return checkCppStaticMap(c.get('decl')!, c.get('tname')!.text, c.get('name')!.text, ctx);
@@ -42,7 +42,9 @@ export const unboundedCache: Rule = {
         fixes: [{ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
       });
     }
-    if (c.has('module')) checkDictMemos(ctx);
+  },
+  checkFile(ctx) {
+    if (ctx.language === 'python') checkDictMemos(ctx);
   },
 };
 
@@ -146,11 +148,11 @@ function checkDictMemos(ctx: RuleContext): void {
 function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleContext): void {
   if (!CPP_MAPS.has(type)) return;
   const scope = [...ancestors(decl)].find((a) => a.type === 'function_definition' || a.type === 'class_specifier') ?? ctx.root;
-  const memberCalls = findAll(scope, (n) => n.type === 'call_expression' && n.childForFieldName('function')?.type === 'field_expression' && n.childForFieldName('function')!.childForFieldName('argument')?.text === name);
+  const memberCalls = findAll(scope, 'call_expression', (n) => n.childForFieldName('function')?.type === 'field_expression' && n.childForFieldName('function')!.childForFieldName('argument')?.text === name);
   const method = (n: Node) => n.childForFieldName('function')!.childForFieldName('field')?.text ?? '';
   const inserts = [
     ...memberCalls.filter((n) => /^(insert|emplace|try_emplace|insert_or_assign|emplace_hint)$/.test(method(n))),
-    ...findAll(scope, (n) => n.type === 'assignment_expression' && n.childForFieldName('left')?.type === 'subscript_expression' && n.childForFieldName('left')!.childForFieldName('argument')?.text === name),
+    ...findAll(scope, 'assignment_expression', (n) => n.childForFieldName('left')?.type === 'subscript_expression' && n.childForFieldName('left')!.childForFieldName('argument')?.text === name),
   ];
   if (inserts.length === 0) return;
   if (memberCalls.some((n) => /^(erase|clear|swap|extract)$/.test(method(n)) || (method(n) === 'size' && [...ancestors(n)].some((a) => a.type === 'binary_expression')))) return;

@@ -26,15 +26,21 @@ export const unboundedQueue: Rule = {
   languages: ['python', 'cpp'],
   defaultSeverity: 'warning',
   query: {
-    python: `(call function: [(identifier) (attribute)] @fn arguments: (argument_list) @args (#match? @fn "(Queue|deque)$")) @call`,
+    python: `(call function: [(identifier) (attribute)] @fn (#match? @fn "(Queue|deque)$")) @call`,
     cpp: `[
       (field_declaration type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (field_identifier) @name) @decl
       (translation_unit (declaration type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name) @decl)
       (namespace_definition body: (declaration_list (declaration type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name) @decl))
     ]`,
   },
+  mayMatch: (text, language, config) => (language === 'python'
+    ? /Queue\s*\(|deque\s*\(/.test(text) || config.queueConstructors.length > 0
+    : /std::(queue|deque|priority_queue|list)\b/.test(text)),
   check(match, ctx) {
-    if (ctx.language === 'python') checkPython(match.captures.get('call')!, match.captures.get('fn')!, match.captures.get('args')!, ctx);
+    if (ctx.language === 'python') {
+      const call = match.captures.get('call')!;
+      checkPython(call, match.captures.get('fn')!, call.childForFieldName('arguments')!, ctx);
+    }
     else checkCpp(match.captures.get('decl')!, match.captures.get('ns')!.text, match.captures.get('tname')!.text, match.captures.get('name')!.text, ctx);
   },
 };
@@ -73,7 +79,7 @@ function checkDeque(call: Node, args: Node, ctx: RuleContext): void {
   const longLived = target.type === 'attribute' && /^(self|cls)\./.test(target.text) || assign.parent?.parent?.type === 'module' || assign.parent?.parent?.type === 'block' && assign.parent.parent.parent?.type === 'class_definition';
   if (!longLived) return;
   const attr = target.type === 'attribute' ? target.childForFieldName('attribute')!.text : target.text;
-  const methodsOn = new Set(findAll(ctx.root, (n) => n.type === 'attribute' && n.parent?.type === 'call' && (n.childForFieldName('object')?.text === target.text || n.childForFieldName('object')?.text.endsWith(`.${attr}`) === true))
+  const methodsOn = new Set(findAll(ctx.root, 'attribute', (n) => n.parent?.type === 'call' && (n.childForFieldName('object')?.text === target.text || n.childForFieldName('object')?.text.endsWith(`.${attr}`) === true))
     .map((n) => n.childForFieldName('attribute')!.text));
   const pushed = ['append', 'appendleft', 'extend', 'extendleft'].some((m) => methodsOn.has(m));
   const popped = ['popleft', 'pop'].some((m) => methodsOn.has(m));
@@ -88,7 +94,7 @@ function checkDeque(call: Node, args: Node, ctx: RuleContext): void {
 function isMultiprocessingFactory(object: Node, ctx: RuleContext): boolean {
   if (MP_FACTORY.test(object.text)) return true;
   // `pool_ctx = multiprocessing.get_context("spawn")` anywhere in the file.
-  return findAll(ctx.root, (n) => n.type === 'assignment' && n.childForFieldName('left')?.text === object.text && MP_FACTORY_CALL.test(n.childForFieldName('right')?.text ?? '')).length > 0;
+  return findAll(ctx.root, 'assignment', (n) => n.childForFieldName('left')?.text === object.text && MP_FACTORY_CALL.test(n.childForFieldName('right')?.text ?? '')).length > 0;
 }
 
 function maxsizeFix(args: Node, given: Node | undefined, keyword: string): Fix {
@@ -112,7 +118,7 @@ function checkCpp(decl: Node, ns: string, type: string, name: string, ctx: RuleC
     if (!object || !(object.text === name || object.text === `this->${name}` || object.text.endsWith(`.${name}`) || object.text.endsWith(`->${name}`))) return undefined;
     return n.childForFieldName('field')?.text;
   };
-  const calls = findAll(scope, (n) => n.type === 'call_expression' && onMember(n.childForFieldName('function')!) !== undefined);
+  const calls = findAll(scope, 'call_expression', (n) => onMember(n.childForFieldName('function')!) !== undefined);
   const pushes = calls.filter((c) => /^(push|push_back|push_front|emplace|emplace_back|emplace_front)$/.test(onMember(c.childForFieldName('function')!)!));
   if (pushes.length === 0) return;
   // Any comparison involving the container's size means someone enforces a capacity.
