@@ -3,7 +3,9 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { checkFile, type CheckOptions, type CheckResult } from '../core/check';
 import { ConfigError, ConfigResolver, loadConfigFile, type LeakLensConfig } from '../core/config';
+import { findRulesDir, loadRuleDir } from '../core/custom-rules';
 import { Engine } from '../core/engine';
+import type { AnalysisError } from '../core/types';
 import ignoreMatcher, { type Ignore } from 'ignore';
 import { dirname, relative } from 'node:path';
 import { collectSourceFiles, type SourceFile } from '../core/files';
@@ -22,6 +24,7 @@ options:
   --select RULE,...          only these rules
   --ignore RULE,...          not these rules
   --config FILE              use this .leaklens.json instead of discovering one per folder
+  --rules DIR                custom rules folder (default: .leaklens/rules found upward from the first PATH)
   --fix                      apply the preferred quick-fix of each finding, in place
   --jobs N                   worker threads (default: number of cores)
   --stats                    print timing and counts to stderr
@@ -42,6 +45,7 @@ export async function checkCommand(argv: string[], out: (s: string) => void = (s
         ignore: { type: 'string' },
         config: { type: 'string' },
         fix: { type: 'boolean', default: false },
+        rules: { type: 'string' },
         jobs: { type: 'string' },
         stats: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -60,7 +64,19 @@ export async function checkCommand(argv: string[], out: (s: string) => void = (s
   const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
   const select = list(v.select);
   const ignore = list(v.ignore);
-  for (const id of [...(select ?? []), ...(ignore ?? [])]) if (!RULE_IDS.includes(id)) return usage(err, `unknown rule "${id}" (rules: ${RULE_IDS.join(', ')})`);
+  const paths = parsed.positionals.length ? parsed.positionals : ['.'];
+  // Custom rules: compiled here once (errors reported with file and line), again in each worker.
+  const rulesDir = v.rules ?? findRulesDir(paths[0]);
+  const engine = await Engine.create();
+  const custom = rulesDir ? loadRuleDir(engine.grammars, rulesDir) : { rules: [], errors: [] };
+  engine.setCustomRules(custom.rules);
+  const ruleIds = [...RULE_IDS, ...custom.rules.map((r) => r.id)];
+  for (const id of [...(select ?? []), ...(ignore ?? [])]) {
+    if (!ruleIds.includes(id)) {
+      engine.dispose();
+      return usage(err, `unknown rule "${id}" (rules: ${ruleIds.join(', ')})`);
+    }
+  }
   const jobs = v.jobs === undefined ? availableParallelism() : Number(v.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) return usage(err, `--jobs takes a whole number >= 1, not "${v.jobs}"`);
 
@@ -72,10 +88,9 @@ export async function checkCommand(argv: string[], out: (s: string) => void = (s
     return 2;
   }
   const resolver = new ConfigResolver(explicit);
-  const paths = parsed.positionals.length ? parsed.positionals : ['.'];
   const t0 = performance.now();
   const collected = collectSourceFiles(paths);
-  const errors = collected.errors;
+  const errors: AnalysisError[] = [...custom.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: `custom rule: ${e.message}` })), ...collected.errors];
   const options: CheckOptions = { fix: v.fix, select, ignore };
   let results: CheckResult[];
   let files: SourceFile[];
@@ -84,18 +99,20 @@ export async function checkCommand(argv: string[], out: (s: string) => void = (s
     // Each config's `ignore` patterns are relative to its own folder.
     files = collected.files.filter((f) => !isIgnoredByConfig(f.path, resolver.forFile(f.path)));
     results = jobs > 1 && files.length > 8
-      ? await checkInWorkers(files, { jobs, configFile: v.config, options })
-      : await checkInProcess(files, resolver, options, v.stats === true);
+      ? await checkInWorkers(files, { jobs, configFile: v.config, rulesDir, options })
+      : checkInProcess(engine, files, resolver, options, v.stats === true);
   } catch (e) {
     if (e instanceof ConfigError) {
       err(`leaklens: configuration error: ${e.message}\n`);
       return 2;
     }
     throw e;
+  } finally {
+    engine.dispose();
   }
   const t1 = performance.now();
   if (v.format === 'json') out(`${toJson(results, errors)}\n`);
-  else if (v.format === 'sarif') out(`${JSON.stringify(toSarif(results, errors, BUILTIN_RULES, VERSION), null, 2)}\n`);
+  else if (v.format === 'sarif') out(`${JSON.stringify(toSarif(results, errors, [...BUILTIN_RULES, ...custom.rules], VERSION), null, 2)}\n`);
   else {
     const fixed = results.reduce((n, r) => n + r.fixesApplied, 0);
     if (v.fix) err(`Applied ${fixed} fix${fixed === 1 ? '' : 'es'}.\n`);
@@ -109,13 +126,11 @@ export async function checkCommand(argv: string[], out: (s: string) => void = (s
   return results.some((r) => r.findings.length > 0) ? 1 : 0;
 }
 
-async function checkInProcess(files: { path: string; display: string }[], resolver: ConfigResolver, options: CheckOptions, stats: boolean): Promise<CheckResult[]> {
-  const engine = await Engine.create();
+function checkInProcess(engine: Engine, files: { path: string; display: string }[], resolver: ConfigResolver, options: CheckOptions, stats: boolean): CheckResult[] {
   try {
     return files.map((f) => checkFile(engine, f.path, f.display, resolver.forFile(f.path), options));
   } finally {
     if (stats) process.stderr.write(`leaklens: per rule (ms): ${[...engine.ruleMs].map(([id, ms]) => `${id} ${ms.toFixed(0)}`).join(', ')}\n`);
-    engine.dispose();
   }
 }
 

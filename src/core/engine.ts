@@ -31,7 +31,26 @@ export class Engine {
   /** Milliseconds spent in each rule (query + check) since the engine was created: for --stats. */
   readonly ruleMs = new Map<string, number>();
 
-  private constructor(readonly grammars: Grammars, readonly rules: Rule[]) {}
+  private constructor(readonly grammars: Grammars, private readonly builtin: Rule[]) {
+    this.rules = builtin;
+  }
+
+  /** The rules that run: the built-in ones, then the custom ones (`setCustomRules`). */
+  rules: Rule[];
+  private custom: Rule[] = [];
+
+  /** Replaces the custom rules (e.g. after a rule file changed); built-in rules stay. */
+  setCustomRules(rules: Rule[]): void {
+    for (const r of this.custom) (r as { dispose?: () => void }).dispose?.();
+    this.custom = rules;
+    this.rules = [...this.builtin, ...rules];
+    this.clearQueries();
+  }
+
+  private clearQueries(): void {
+    for (const q of this.queries.values()) q.query.delete();
+    this.queries.clear();
+  }
 
   static async create(options: { grammarDir?: string; rules?: Rule[] } = {}): Promise<Engine> {
     return new Engine(await Grammars.load(options.grammarDir), options.rules ?? BUILTIN_RULES);
@@ -167,8 +186,8 @@ export class Engine {
   }
 
   dispose(): void {
-    for (const q of this.queries.values()) q.query.delete();
-    this.queries.clear();
+    this.setCustomRules([]);
+    this.clearQueries();
     this.grammars.dispose();
   }
 }

@@ -11,6 +11,8 @@ export interface PoolOptions {
   workerScript?: string;
   grammarDir?: string;
   configFile?: string;
+  /** A `.leaklens/rules` folder whose custom rules run beside the built-in ones. */
+  rulesDir?: string;
   options: CheckOptions;
   batchSize?: number;
 }
@@ -29,7 +31,7 @@ export async function checkInWorkers(files: SourceFile[], pool: PoolOptions): Pr
   const jobs = Math.max(1, Math.min(pool.jobs, Math.ceil(files.length / batchSize) || 1));
   const script = pool.workerScript ?? defaultWorkerScript();
   await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-    const worker = new Worker(script, { workerData: { grammarDir: pool.grammarDir, configFile: pool.configFile, options: pool.options } });
+    const worker = new Worker(script, { workerData: { grammarDir: pool.grammarDir, configFile: pool.configFile, rulesDir: pool.rulesDir, options: pool.options } });
     const feed = () => {
       if (next >= files.length) {
         worker.postMessage(null);

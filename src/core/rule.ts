@@ -11,6 +11,8 @@ export interface RuleMeta {
   summary: string;
   languages: LanguageId[];
   defaultSeverity: Severity;
+  /** Where the rule is documented; built-in rules use docs/rules/<id>.md. */
+  helpUri?: string;
 }
 
 export interface RuleMatch {

@@ -3,18 +3,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkFile, type CheckOptions } from './check';
 import { ConfigResolver, loadConfigFile } from './config';
+import { loadRuleDir } from './custom-rules';
 import { Engine } from './engine';
 import type { SourceFile } from './files';
 
 interface WorkerInit {
   grammarDir?: string;
   configFile?: string;
+  rulesDir?: string;
   options: CheckOptions;
 }
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
   const engine = await Engine.create({ grammarDir: init.grammarDir });
+  if (init.rulesDir) engine.setCustomRules(loadRuleDir(engine.grammars, init.rulesDir).rules);
   const resolver = new ConfigResolver(init.configFile ? loadConfigFile(init.configFile) : undefined);
   parentPort!.on('message', (batch: SourceFile[] | null) => {
     if (batch === null) {

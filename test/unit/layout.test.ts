@@ -18,7 +18,7 @@ describe('rule layout', () => {
 
   it('the JSON schema lists exactly the built-in rules', () => {
     const schema = JSON.parse(readFileSync(join(ROOT, 'schema/leaklens.schema.json'), 'utf8'));
-    assert.deepEqual([...schema.properties.rules.propertyNames.enum].sort(), [...RULE_IDS].sort());
+    assert.deepEqual(Object.keys(schema.properties.rules.properties).sort(), [...RULE_IDS].sort());
     assert.equal(new Set(BUILTIN_RULES.map((r) => r.id)).size, BUILTIN_RULES.length);
   });
 });
