@@ -102,7 +102,7 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
     // c.method(...)
     if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === ref.id && parent.parent?.type === 'call') {
       const method = parent.childForFieldName('attribute')!.text;
-      if (ADD_METHODS.has(method) && inFunction && !isDecoratorRegistry(ref)) c.adds.push(parent.parent);
+      if (ADD_METHODS.has(method) && inFunction && !isDecoratorRegistry(ref) && !onlyCalledAtImport(ctx, ref)) c.adds.push(parent.parent);
       if (REMOVE_METHODS.has(method)) c.removes.push(parent.parent);
       if (method === 'get' || method === 'setdefault') c.lookups.push(parent.parent);
       continue;
@@ -113,7 +113,7 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
       if (grand.type === 'delete_statement' || grand.parent?.type === 'delete_statement') c.removes.push(grand);
       else if (/assignment/.test(grand.type) && grand.childForFieldName('left')?.id === parent.id) {
         if (parent.text.includes(':')) c.removes.push(grand);
-        else if (inFunction && !isDecoratorRegistry(ref)) c.adds.push(grand);
+        else if (inFunction && !isDecoratorRegistry(ref) && !onlyCalledAtImport(ctx, ref)) c.adds.push(grand);
       } else c.lookups.push(parent);
       continue;
     }
@@ -128,6 +128,17 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
       if ([...ancestors(ref)].some((a) => a.type === 'comparison_operator')) c.sizeChecked = true;
     }
   }
+}
+
+/** `def def_op(name, op): opmap[name] = op` called only from module-level code: filled once, at import. */
+function onlyCalledAtImport(ctx: RuleContext, ref: Node): boolean {
+  const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
+  if (!fn || fn.parent?.type !== 'module' && !(fn.parent?.type === 'decorated_definition' && fn.parent.parent?.type === 'module')) return false;
+  const name = fn.childForFieldName('name')!.text;
+  return ctx.memo(`python.importOnly:${name}`, () => {
+    const calls = identifiersNamed(ctx, name, ctx.root).filter((n) => n.parent?.type === 'call' && n.parent.childForFieldName('function')?.id === n.id);
+    return calls.length > 0 && calls.every((c) => ![...ancestors(c)].some((a) => a.type === 'function_definition'));
+  });
 }
 
 /** `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: filled once at import time. */

@@ -6,7 +6,7 @@ import { ancestors, CPP_LOOPS, findAll, FUNCTION_BOUNDARIES, indentOf, PY_LOOPS,
 import type { Fix, LanguageId } from '../types';
 
 /** Calls that refill or rebuild an object: a teardown followed by one of these is a reuse idiom. */
-const REBUILD = /^(init|initialize|load|open|reopen|reload|create|setup|set_up|start|connect|reconnect|begin|build|alloc|allocate|resize|reserve|assign|push|push_back|push_front|emplace|emplace_back|emplace_front|insert|append|appendleft|extend|extendleft|add|put|update|setdefault|read|readinto|fill|copy_from|from_pixels|swap|str)(?:$|_|[A-Z0-9])/i;
+const REBUILD = /^(init|initialize|load|open|reopen|reload|create|setup|set_up|start|connect|reconnect|begin|build|alloc|allocate|resize|reserve|assign|push|push_back|push_front|emplace|emplace_back|emplace_front|insert|append|appendleft|extend|extendleft|add|put|update|setdefault|read|readinto|fill|copy_from|from_pixels|swap|str|acquire|wait|set|notify|lock)(?:$|_|[A-Z0-9])/i;
 
 /** Branches that make a teardown conditional or error handling rather than per-iteration. */
 const CONDITIONAL = new Set(['if_statement', 'else_clause', 'conditional_expression', 'switch_statement', 'case_statement', 'catch_clause', 'except_clause', 'try_statement', 'elif_clause', 'conditional_expression', 'boolean_operator', 'match_statement']);

@@ -43,7 +43,8 @@ export const resourceWithoutContext: Rule = {
       && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id));
     const rebound = uses.find((u) => u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id);
     const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex) : uses;
-    const closes = live.filter((u) => closerCalled(u) !== undefined);
+    // A close whose result is used (`return parser.close()`) finishes work rather than releasing.
+    const closes = live.filter((u) => closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement');
     if (!known && closes.length === 0) return; // not known to be a resource
     if (live.some((u) => managed(u))) return;
     const what = `\`${target.text}\` holds \`${fn.text}(...)\` outside a \`with\` block and is`;
@@ -82,7 +83,13 @@ function closerCalled(use: Node): string | undefined {
 
 /** Released for sure or owned elsewhere: `with f`, closed in `finally`, returned, yielded, handed off, stored. */
 function managed(use: Node): boolean {
-  if (closerCalled(use) && [...ancestors(use)].some((a) => a.type === 'finally_clause')) return true;
+  if (closerCalled(use)) {
+    const path = [...ancestors(use)];
+    if (path.some((a) => a.type === 'finally_clause')) return true;
+    // `except: x.close(); raise`: closed on the error path, handed on on the success path.
+    const handler = path.find((a) => a.type === 'except_clause');
+    if (handler && findAll(handler, 'raise_statement').length > 0) return true;
+  }
   for (const a of ancestors(use)) {
     if (a.type === 'with_item') return true;
     // `return f` / `yield f` / `return f, meta`: the object itself goes to the caller (not `return f.read()`).

@@ -78,6 +78,9 @@ function checkDeque(call: Node, args: Node, ctx: RuleContext): void {
   const target = assign.childForFieldName('left')!;
   const longLived = target.type === 'attribute' && /^(self|cls)\./.test(target.text) || assign.parent?.parent?.type === 'module' || assign.parent?.parent?.type === 'block' && assign.parent.parent.parent?.type === 'class_definition';
   if (!longLived) return;
+  // A queue class that enforces its own bound around the deque (`if self.full(): ...`, maxsize).
+  const cls = [...ancestors(call)].find((a) => a.type === 'class_definition');
+  if (cls && /\b(maxsize|max_size|maxlen|capacity|limit|high_water)\b/i.test(cls.text)) return;
   const attr = target.type === 'attribute' ? target.childForFieldName('attribute')!.text : target.text;
   const methodsOn = new Set(findAll(ctx.root, 'attribute', (n) => n.parent?.type === 'call' && (n.childForFieldName('object')?.text === target.text || n.childForFieldName('object')?.text.endsWith(`.${attr}`) === true))
     .map((n) => n.childForFieldName('attribute')!.text));

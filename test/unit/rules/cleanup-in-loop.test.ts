@@ -111,3 +111,16 @@ describe('cleanup-in-loop', () => {
     `, 'python', RULE, undefined, config({ teardownMethods: ['drain_all'] })), [3]);
   });
 });
+
+describe('cleanup-in-loop: synchronisation primitives', () => {
+  it('does not flag lock release or event clear paired with acquire/wait in the loop', async () => {
+    assert.deepEqual(await lines(code`
+      while True:
+          self.wakeup.acquire()
+          self.wakeup.release()
+      for item in items:
+          event.wait(1)
+          event.clear()
+    `, 'python', RULE), []);
+  });
+});

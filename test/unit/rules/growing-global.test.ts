@@ -67,3 +67,22 @@ describe('growing-global', () => {
     `, 'python', RULE), []);
   });
 });
+
+describe('growing-global: containers filled only at import time', () => {
+  it('does not flag a table filled by a helper that only module-level code calls', async () => {
+    assert.deepEqual(await lines(code`
+      opmap = {}
+      hasname = []
+      def name_op(name, op):
+          opmap[name] = op
+          hasname.append(op)
+      name_op('LOAD_NAME', 101)
+      name_op('STORE_NAME', 90)
+      seen = []
+      def visit(x):
+          seen.append(x)
+      def main():
+          visit(1)
+    `, 'python', RULE), [8]);
+  });
+});

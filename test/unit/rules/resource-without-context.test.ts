@@ -79,3 +79,22 @@ describe('resource-without-context', () => {
     `, 'python', RULE), [3]);
   });
 });
+
+describe('resource-without-context: error-path closes and finishing closes', () => {
+  it('does not flag close-and-reraise in except, nor a close whose result is used', async () => {
+    assert.deepEqual(await lines(code`
+      def open_stream(name, cls):
+          stream = Stream(name)
+          try:
+              t = cls(name, stream)
+          except:
+              stream.close()
+              raise
+          return t
+      def parse(data):
+          parser = XMLParser()
+          parser.feed(data)
+          return parser.close()
+    `, 'python', RULE), []);
+  });
+});

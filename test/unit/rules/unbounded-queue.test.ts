@@ -103,3 +103,21 @@ describe('unbounded-queue', () => {
     `, 'python', RULE, undefined, config({ queueConstructors: ['janus.Queue'] })), [2]);
   });
 });
+
+describe('unbounded-queue: classes that bound their own deque', () => {
+  it('does not flag the deque inside a queue class that enforces maxsize', async () => {
+    assert.deepEqual(await lines(code`
+      from collections import deque
+      class BoundedQueue:
+          def __init__(self, maxsize):
+              self.maxsize = maxsize
+              self.items = deque()
+          def put(self, x):
+              if len(self.items) >= self.maxsize:
+                  raise Full
+              self.items.append(x)
+          def get(self):
+              return self.items.popleft()
+    `, 'python', RULE), []);
+  });
+});
