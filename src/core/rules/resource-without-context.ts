@@ -16,6 +16,8 @@ const KNOWN = new Set([
   'tempfile.NamedTemporaryFile', 'tempfile.TemporaryFile', 'tempfile.SpooledTemporaryFile', 'tempfile.TemporaryDirectory',
   'urllib.request.urlopen', 'selectors.DefaultSelector', 'mmap.mmap',
 ]);
+/** Objects whose close() finishes work or frees only Python memory: not resources to guard. */
+const NOT_RESOURCES = /(^|\.)(StringIO|BytesIO|\w*(Parser|Builder|Decoder|Encoder|Compressor|Decompressor|Hash|Digest))$/;
 const CLOSERS = new Set(['close', 'shutdown', 'terminate', 'kill', 'cleanup', 'release', 'stop', 'disconnect', 'join', 'wait', 'communicate', 'aclose']);
 const HANDED_OFF = /(^|\.)(enter_context|enter_async_context|closing|aclosing|callback|push|register|finalize|append|add|put|setdefault)$/;
 
@@ -37,7 +39,7 @@ export const resourceWithoutContext: Rule = {
     const known = KNOWN.has(name) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn);
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
     // An unknown constructor counts only when the code closes the object by hand: check the text first.
-    if (!known && !closedByHand(ctx).has(target.text)) return;
+    if (!known && (!closedByHand(ctx).has(target.text) || NOT_RESOURCES.test(name))) return;
     const scope = [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
     const uses = findAll(scope, 'identifier', (n) => n.text === target.text && n.startIndex > call.endIndex
       && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id));
