@@ -107,6 +107,8 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const releases = releasesAll.filter((r) => r.startIndex > acq.call.endIndex && r.startIndex < horizon);
   // Ownership handed to the caller or stored elsewhere: not ours to release here.
   if (uses.some((u) => u.startIndex > acq.call.endIndex && isReturned(u))) return;
+  // `re = realloc(in, n)`: ownership moves to the new pointer, which is tracked on its own.
+  if (uses.some((u) => u.startIndex > acq.call.endIndex && u.parent?.type === 'argument_list' && pair.acquire.includes(u.parent.parent?.childForFieldName('function')?.text ?? ''))) return;
   const what = describe(acq);
   const block = statement.parent!;
   if (releases.length === 0) {
@@ -129,7 +131,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     return;
   }
   const between = { start: statement.endIndex, end: unconditional.startIndex };
-  const exit = findExit(func, between, acq, releases, ctx.plainC);
+  const exit = findExit(func, between, acq, releases, unconditional, ctx.plainC);
   if (!exit) return;
   const kind = exit.type.replace(/_statement|_expression/, '');
   const message = exit.type === 'call_expression' || exit.type === 'new_expression'
@@ -215,7 +217,8 @@ function declaredLocally(body: Node, name: string): boolean {
 
 function isReturned(use: Node): boolean {
   let n: Node = use;
-  while (n.parent && CASTS.has(n.parent.type)) n = n.parent;
+  // `return p;`, `return (char*)p;`, `return re == NULL ? in : re;`
+  while (n.parent && (CASTS.has(n.parent.type) || n.parent.type === 'conditional_expression' && n.parent.childForFieldName('condition')?.id !== n.id)) n = n.parent;
   return n.parent?.type === 'return_statement';
 }
 
@@ -233,12 +236,18 @@ function escapes(use: Node): boolean {
   return parent.type === 'initializer_list';
 }
 
-/** A release that runs on every path from the acquisition's block (a null check around it is fine). */
+/**
+ * A release that runs on every path through `block` once the resource exists: no branch between it
+ * and `block`, except a null check of the resource (`if (p) free(p);`, or the `else` of
+ * `if (p == NULL) {...} else {...}`). The release may sit in an enclosing block, after the branch
+ * that acquired (`if (...) { p = malloc(n); } ... if (p) free(p);`).
+ */
 function isUnconditional(release: Node, block: Node, name: string): boolean {
   for (const a of ancestors(release)) {
-    if (a.id === block.id) return true;
+    if (a.id === block.id || (a.type === 'compound_statement' && contains(a, block))) return true;
     if (a.type === 'if_statement' && !isNullCheck(a.childForFieldName('condition'), name)) return false;
-    if (BRANCHES.has(a.type) && a.type !== 'if_statement') return false;
+    if (a.type === 'else_clause' && !isNullCheck(a.parent?.childForFieldName('condition') ?? null, name)) return false;
+    if (BRANCHES.has(a.type) && a.type !== 'if_statement' && a.type !== 'else_clause') return false;
   }
   return false;
 }
@@ -267,7 +276,7 @@ function isFailureCheck(ifNode: Node, acq: Acquisition): boolean {
 }
 
 /** The first return/break/continue/throw, or (in C++) call that may throw, that skips the release. */
-function findExit(func: Node, between: { start: number; end: number }, acq: Acquisition, releases: Node[], plainC: boolean): Node | undefined {
+function findExit(func: Node, between: { start: number; end: number }, acq: Acquisition, releases: Node[], release: Node, plainC: boolean): Node | undefined {
   const types = ['return_statement', 'throw_statement', 'break_statement', 'continue_statement', 'call_expression', 'new_expression'];
   const candidates = findAll(func, types, (n) => {
     if (n.startIndex < between.start || n.startIndex >= between.end) return false;
@@ -278,7 +287,8 @@ function findExit(func: Node, between: { start: number; end: number }, acq: Acqu
       case 'break_statement':
       case 'continue_statement': {
         const target = [...ancestors(n)].find((a) => LOOPS.has(a.type) || (n.type === 'break_statement' && a.type === 'switch_statement'));
-        return target !== undefined && contains(target, acq.statement);
+        // Leaving a loop or switch skips the release only if the release is inside it too.
+        return target !== undefined && contains(target, acq.statement) && contains(target, release);
       }
       case 'call_expression':
       case 'new_expression':
@@ -287,7 +297,8 @@ function findExit(func: Node, between: { start: number; end: number }, acq: Acqu
         return false;
     }
   });
-  return candidates.find((exit) => !onFailurePathOrInLambda(exit, func, acq) && !releasedBefore(exit, releases, acq));
+  // `return fclose(f) == 0 && ok;` releases on its way out: not an exit that skips the release.
+  return candidates.find((exit) => !contains(exit, release) && !onFailurePathOrInLambda(exit, func, acq) && !releasedBefore(exit, releases, acq));
 }
 
 /** Inside a lambda (runs elsewhere) or in the branch taken when the acquisition failed. */

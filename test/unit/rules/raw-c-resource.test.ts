@@ -165,3 +165,69 @@ describe('raw-c-resource', () => {
       }`, 'cpp', RULE), []);
   });
 });
+
+describe('raw-c-resource: C idioms from real code (zlib, xz examples)', () => {
+  it('accepts a release after the acquiring branch, in the else of a null check, and realloc hand-offs', async () => {
+    assert.deepEqual(await lines(code`
+      int gun(int argc, char** argv, int len) {
+        char* outname = NULL;
+        do {
+          if (argc > 1) {
+            outname = malloc(len + 1);
+            if (outname == NULL) break;
+            memcpy(outname, *argv, len);
+          }
+          gunzip(outname);
+          if (outname != NULL) free(outname);
+        } while (--argc);
+        return 0;
+      }
+      void each(int argc, char** argv) {
+        for (int i = 1; i < argc; ++i) {
+          FILE *infile = fopen(argv[i], "rb");
+          if (infile == NULL) {
+            fprintf(stderr, "cannot open\\n");
+          } else {
+            decompress(infile);
+            fclose(infile);
+          }
+        }
+      }
+      unsigned char* h2b(const char* hex, unsigned n) {
+        unsigned char *in, *re;
+        in = malloc(n);
+        if (in == NULL) return NULL;
+        re = realloc(in, n / 2);
+        return re == NULL ? in : re;
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+});
+
+describe('raw-c-resource: exits that do not skip the release', () => {
+  it('accepts a release inside the return, and a break out of a switch with the release after it', async () => {
+    assert.deepEqual(await lines(code`
+      int write_file(const char* name, size_t size, const void* buffer) {
+        FILE* f = fopen(name, "wb");
+        if (!f) return 0;
+        int res = write_data(f, size, buffer);
+        return fclose(f) == 0 && res;
+      }
+      int main(int argc, char** argv) {
+        char* out = NULL;
+        int c;
+        while ((c = getopt(argc, argv, "o:")) != -1) {
+          switch (c) {
+            case 'o':
+              out = strdup(optarg);
+              if (out == NULL) exit(1);
+              break;
+            default:
+              break;
+          }
+        }
+        run(out);
+        free(out);
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+});
