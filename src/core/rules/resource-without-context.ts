@@ -15,7 +15,11 @@ const KNOWN = new Set([
   'concurrent.futures.ThreadPoolExecutor', 'concurrent.futures.ProcessPoolExecutor',
   'tempfile.NamedTemporaryFile', 'tempfile.TemporaryFile', 'tempfile.SpooledTemporaryFile', 'tempfile.TemporaryDirectory',
   'urllib.request.urlopen', 'selectors.DefaultSelector', 'mmap.mmap',
+  'requests.Session', 'requests.sessions.Session', 'http.client.HTTPConnection', 'http.client.HTTPSConnection',
+  'ftplib.FTP', 'smtplib.SMTP', 'smtplib.SMTP_SSL', 'wave.open', 'shelve.open', 'dbm.open', 'zipfile.PyZipFile',
 ]);
+/** Resources whose `with` block does not close them (sqlite3 commits instead): the fix uses closing(). */
+const CLOSE_NOT_ON_EXIT = new Set(['sqlite3.connect']);
 /** Objects whose close() finishes work or frees only Python memory: not resources to guard. */
 const NOT_RESOURCES = /(^|\.)(StringIO|BytesIO|\w*(Parser|Builder|Decoder|Encoder|Compressor|Decompressor|Hash|Digest))$/;
 const CLOSERS = new Set(['close', 'shutdown', 'terminate', 'kill', 'cleanup', 'release', 'stop', 'disconnect', 'join', 'wait', 'communicate', 'aclose']);
@@ -36,7 +40,7 @@ export const resourceWithoutContext: Rule = {
     const statement = match.captures.get('statement')!;
     const imports = importsOf(ctx);
     const name = qualify(fn, imports);
-    const known = KNOWN.has(name) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn);
+    const known = (KNOWN.has(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn);
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
     // An unknown constructor counts only when the code closes the object by hand: check the text first.
     if (!known && (!closedByHand(ctx).has(target.text) || NOT_RESOURCES.test(name))) return;
@@ -56,7 +60,7 @@ export const resourceWithoutContext: Rule = {
         ? `${what} closed by hand (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it, and whatever it holds, until the garbage collector gets to it, if ever. Use \`with\`.`
         : `${what} never closed: it stays open until the garbage collector finalizes it, never if a reference survives. Use \`with\`.`,
       related: closes.map((c) => ({ at: c.parent!.parent!, message: 'closed here, but an exception before this line skips it' })),
-      fixes: withFix(ctx, statement, target.text, call, live, known),
+      fixes: withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
     });
   },
 };

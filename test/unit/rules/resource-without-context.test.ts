@@ -98,3 +98,21 @@ describe('resource-without-context: error-path closes and finishing closes', () 
     `, 'python', RULE), []);
   });
 });
+
+describe('resource-without-context: more known resources', () => {
+  it('flags sessions and connections; sqlite3 gets contextlib.closing (its with-block does not close)', async () => {
+    const found = await findings(code`
+      import requests, sqlite3
+      def fetch(url):
+          s = requests.Session()
+          return s.get(url).text
+      def count(path):
+          db = sqlite3.connect(path)
+          n = db.execute("select count(*) from t").fetchone()[0]
+          db.close()
+          return n
+    `, 'python', { rule: RULE });
+    assert.deepEqual(found.map((f) => f.location.startPoint.line + 1), [3, 6]);
+    assert.match(found[1].fixes[0].title, /contextlib\.closing/);
+  });
+});
