@@ -58,6 +58,46 @@ export function processTree(root: number): ProcStat[] {
   return out;
 }
 
+/**
+ * processTree() for every sample, cheaper: a process's parent only changes when that parent dies,
+ * so /proc/<pid>/stat is read once for processes outside the tree and every time only for the
+ * tree's members (whose state and name we need anyway).
+ */
+export class ProcScanner {
+  private readonly known = new Map<number, ProcStat>();
+
+  tree(root: number): ProcStat[] {
+    const present = new Set<number>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      present.add(pid);
+      if (!this.known.has(pid)) {
+        const st = readStat(pid);
+        if (st) this.known.set(pid, st);
+      }
+    }
+    for (const pid of this.known.keys()) if (!present.has(pid)) this.known.delete(pid);
+    const byParent = new Map<number, number[]>();
+    for (const st of this.known.values()) {
+      const list = byParent.get(st.ppid) ?? [];
+      list.push(st.pid);
+      byParent.set(st.ppid, list);
+    }
+    const out: ProcStat[] = [];
+    const queue = [root];
+    while (queue.length) {
+      const pid = queue.shift()!;
+      const st = readStat(pid);
+      if (!st) continue;
+      this.known.set(pid, st);
+      out.push(st);
+      queue.push(...(byParent.get(pid) ?? []));
+    }
+    return out;
+  }
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);

@@ -35,10 +35,14 @@ export function parsePythonCommand(command: readonly string[], defaultPython = '
   return undefined;
 }
 
-/** dist/python next to the bundle, or src/profile/python when running from out/ (tests). */
-export function findPythonHelpers(): string | undefined {
-  const candidates = [join(__dirname, 'python'), join(__dirname, '..', 'python'), join(__dirname, '..', '..', '..', 'src', 'profile', 'python'), join(__dirname, '..', '..', 'src', 'profile', 'python')];
-  return candidates.find((d) => existsSync(join(d, 'leaklens_runner.py')));
+/** dist/python next to the bundle, else src/profile/python above it (tests run from out/). */
+export function findPythonHelpers(from = __dirname): string | undefined {
+  for (let dir = from, up = 0; up < 5; dir = join(dir, '..'), up++) {
+    for (const d of [join(dir, 'python'), join(dir, 'src', 'profile', 'python')]) {
+      if (existsSync(join(d, 'leaklens_runner.py'))) return d;
+    }
+  }
+  return undefined;
 }
 
 export interface PythonTrackerOptions {

@@ -5,7 +5,7 @@
 import { closeSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import pidusage from 'pidusage';
-import { processTree, readStat, type ProcStat } from './proctree';
+import { ProcScanner, readStat, type ProcStat } from './proctree';
 import type { ProcessSample } from './types';
 
 // pidusage keeps each pid's previous /proc/<pid>/stat reading (and its open fd) in this module.
@@ -17,6 +17,7 @@ export class TreeSampler {
   readonly seen = new Map<number, ProcStat>();
   private readonly maxage: number;
   private tracked = new Set<number>();
+  private readonly scanner = new ProcScanner();
 
   constructor(private readonly root: number, intervalMs: number) {
     // Long enough to keep the CPU baseline between samples, short enough to expire dead pids.
@@ -24,7 +25,7 @@ export class TreeSampler {
   }
 
   async sample(): Promise<ProcessSample[]> {
-    const tree = processTree(this.root).filter((st) => st.state !== 'Z' && st.state !== 'X');
+    const tree = this.scanner.tree(this.root).filter((st) => st.state !== 'Z' && st.state !== 'X');
     const live = new Set(tree.map((st) => st.pid));
     for (const pid of this.tracked) if (!live.has(pid)) this.release(pid);
     const total = totalmem();

@@ -125,19 +125,13 @@ def main():
         args = (rec, opts["period"], frames, opts["settle_ms"] / 1000.0, opts["window_ms"] / 1000.0)
         threading.Thread(target=sample_loop, args=args, daemon=True, name="leaklens").start()
 
-    try:
-        if rest[0] == "-m":
-            runpy.run_module(target, run_name="__main__", alter_sys=True)
-        else:
-            run_script(target)
-    finally:
-        # While the script's globals are still alive (runpy would have torn them down already).
-        if mode == "exact":
-            exact_snapshot(rec)
+    if rest[0] == "-m":
+        return rec, mode, None, target
+    return rec, mode, load_script(target), None
 
 
-def run_script(path):
-    """Like `python path`: a fresh __main__ module that stays referenced until we return."""
+def load_script(path):
+    """Like `python path`: a fresh __main__ module that stays referenced until the runner ends."""
     main_mod = types.ModuleType("__main__")
     main_mod.__file__ = path
     main_mod.__builtins__ = builtins
@@ -145,9 +139,19 @@ def run_script(path):
     main_mod.__cached__ = None
     sys.modules["__main__"] = main_mod
     with io.open_code(path) as f:
-        code = compile(f.read(), path, "exec")
-    exec(code, main_mod.__dict__)
+        return compile(f.read(), path, "exec"), main_mod
 
 
 if __name__ == "__main__":
-    main()
+    # The user's code runs from module level here: every runner frame on the stack is one more
+    # frame tracemalloc walks on each allocation (exact mode cost grows with stack depth).
+    _rec, _mode, _script, _module = main()
+    try:
+        if _script is None:
+            runpy.run_module(_module, run_name="__main__", alter_sys=True)
+        else:
+            exec(_script[0], _script[1].__dict__)
+    finally:
+        # While the script's globals are still alive (runpy would have torn them down already).
+        if _mode == "exact":
+            exact_snapshot(_rec)
