@@ -34,6 +34,7 @@ const common = {
 const entries = [
   ['src/cli/main.ts', 'cli.js'],
   ['src/core/worker.ts', 'worker.js'],
+  ['src/extension/analysis-worker.ts', 'analysis-worker.js'],
 ];
 if (existsSync(join(root, 'src/extension/extension.ts'))) entries.push(['src/extension/extension.ts', 'extension.js']);
 await Promise.all(entries.filter(([src]) => existsSync(join(root, src))).map(([src, out]) =>

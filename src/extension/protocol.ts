@@ -1,0 +1,65 @@
+// Messages between the extension host (src/extension/extension.ts) and the analysis worker
+// (src/extension/analysis-worker.ts). No `vscode` import: the worker shares this file.
+import type { ContentChange } from '../core/document';
+import type { ResourcePair } from '../core/resources';
+import type { AnalysisError, Finding, LanguageId, Severity } from '../core/types';
+
+/** The part of the VS Code settings that merges over `.leaklens.json`. */
+export interface SettingsOverlay {
+  /** Per-rule override: `off` or a severity; rules not listed keep the config's setting. */
+  rules: Record<string, 'off' | Severity>;
+  /** Bytes; null: keep the config's `maxFileSize`. */
+  maxFileSize: number | null;
+  /** Extra acquire/release pairs, appended to the config's. */
+  resources: ResourcePair[];
+  /** Debounce of on-change analysis, ms. */
+  debounceMs: number;
+}
+
+export interface ConfigProblem {
+  /** Absolute path of the bad .leaklens.json. */
+  file: string;
+  /** Dotted key path ("rules.foo"), or "" for the whole file. */
+  key: string;
+  message: string;
+}
+
+export type ToWorker =
+  | { type: 'configure'; settings: SettingsOverlay }
+  | { type: 'open'; uri: string; file: string; language: LanguageId; version: number; text: string }
+  | { type: 'change'; uri: string; version: number; changes: ContentChange[] }
+  /** Analyse now (skip the debounce); `text` (on save) re-synchronises the worker's copy. */
+  | { type: 'flush'; uri: string; text?: string; version?: number }
+  | { type: 'close'; uri: string }
+  | { type: 'fixAll'; id: number; uri: string }
+  | { type: 'scan'; id: number; folders: string[]; allowed: string[] | null }
+  | { type: 'cancel'; id: number }
+  | { type: 'stats'; id: number };
+
+export interface DocResult {
+  uri: string;
+  version: number;
+  findings: Finding[];
+  errors: AnalysisError[];
+  /** Analysis skipped (over maxFileSize, ignored by the config): why. */
+  skipped?: string;
+  incremental: boolean;
+  /** Time spent in the worker on this analysis, ms. */
+  ms: number;
+}
+
+export interface ScanFileResult {
+  file: string;
+  findings: Finding[];
+  errors: AnalysisError[];
+}
+
+export type FromWorker =
+  | { type: 'ready'; ms: number }
+  | { type: 'result'; result: DocResult }
+  | { type: 'configProblems'; problems: ConfigProblem[] }
+  | { type: 'fixAll'; id: number; version: number; text: string | null; applied: number; error?: string }
+  | { type: 'scanProgress'; id: number; done: number; total: number; results: ScanFileResult[] }
+  | { type: 'scanDone'; id: number; cancelled: boolean; files: number; error?: string }
+  | { type: 'stats'; id: number; docs: number; heapUsed: number; rss: number; wasmBytes: number }
+  | { type: 'log'; message: string };
