@@ -57,7 +57,11 @@ function engineFile(doc: vscode.TextDocument): string {
 export function activate(context: vscode.ExtensionContext): LeakLensApi {
   const version: string = context.extension.packageJSON.version;
   const output = vscode.window.createOutputChannel('LeakLens');
-  const log = (m: string) => output.appendLine(`[${new Date().toISOString().slice(11, 23)}] ${m}`);
+  const log = (m: string) => {
+    const line = `[${new Date().toISOString().slice(11, 23)}] ${m}`;
+    output.appendLine(line);
+    if (process.env.LEAKLENS_DEBUG) console.log(`[leaklens] ${line}`);
+  };
   const diagnostics = vscode.languages.createDiagnosticCollection('leaklens');
   const configDiagnostics = vscode.languages.createDiagnosticCollection('leaklens-config');
   const tracked = new Map<string, vscode.TextDocument>();
@@ -83,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   const client = new AnalysisClient(join(context.extensionPath, 'dist'), readSettings(log), {
     onResult: timed((r: DocResult) => {
       const doc = tracked.get(r.uri);
+      if (process.env.LEAKLENS_DEBUG) log(`result ${r.uri} v${r.version} (doc v${doc?.version}): ${r.findings.length} findings in ${r.ms.toFixed(1)} ms${r.incremental ? ' (incremental)' : ''}`);
       if (!doc || doc.version !== r.version) return; // stale: a newer version is on its way
       diagnostics.set(doc.uri, r.findings.map((f) => toDiagnostic(f, doc.uri)));
       if (r.skipped) log(`${doc.uri.fsPath}: ${r.skipped}`);
@@ -112,6 +117,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   const isTracked = (doc: vscode.TextDocument) => tracked.get(doc.uri.toString()) === doc;
 
   function track(doc: vscode.TextDocument): void {
+    if (process.env.LEAKLENS_DEBUG) log(`open ${doc.uri.toString()} ${doc.languageId} v${doc.version}`);
     if (!enabled) return;
     const language = languageOf(doc);
     if (!language || (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled')) return;

@@ -6,6 +6,12 @@ import type { LeakLensApi } from '../../src/extension/extension';
 export const EXTENSION_ID = 'leaklens.leaklens';
 
 export async function activate(): Promise<LeakLensApi> {
+  // The tests edit fixture files without saving them: make sure nothing writes them back to disk.
+  const files = vscode.workspace.getConfiguration('files');
+  if (files.get('autoSave') !== 'off') {
+    console.log(`e2e: files.autoSave was ${JSON.stringify(files.get('autoSave'))}; turning it off`);
+    await files.update('autoSave', 'off', vscode.ConfigurationTarget.Global);
+  }
   const ext = vscode.extensions.getExtension<LeakLensApi>(EXTENSION_ID);
   assert.ok(ext, `${EXTENSION_ID} is installed`);
   return ext.activate();
@@ -68,7 +74,9 @@ export async function closeAll(): Promise<void> {
 
 export async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
   const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
-  return (actions ?? []).filter((a) => a.diagnostics?.some((d) => d.source === 'LeakLens'));
+  if (process.env.LEAKLENS_DEBUG) console.log('DEBUG', JSON.stringify((actions ?? []).map((a) => [a.title, a.kind?.value, a.diagnostics?.map((d) => [d.source, d.code, d.range])])));
+  // (executeCodeActionProvider does not return the actions' `diagnostics`)
+  return (actions ?? []).filter((a) => a.kind?.value === vscode.CodeActionKind.QuickFix.value);
 }
 
 export async function applyAction(a: vscode.CodeAction): Promise<void> {
