@@ -101,7 +101,8 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     configDiagnostics.clear();
     for (const p of problems) {
       const uri = vscode.Uri.file(p.file);
-      const d = new vscode.Diagnostic(keyRange(p.file, p.key), `Invalid LeakLens configuration: ${p.message}. Using the defaults until it is fixed.`, vscode.DiagnosticSeverity.Error);
+      const detail = p.message.startsWith(`${p.file}: `) ? p.message.slice(p.file.length + 2) : p.message;
+      const d = new vscode.Diagnostic(keyRange(p.file, p.key), `Invalid LeakLens configuration: ${detail}. Using the defaults until it is fixed.`, vscode.DiagnosticSeverity.Error);
       d.source = SOURCE;
       configDiagnostics.set(uri, [...(configDiagnostics.get(uri) ?? []), d]);
       log(`configuration error: ${p.message}`);
