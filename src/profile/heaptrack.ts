@@ -185,6 +185,10 @@ export class NativeTracker {
     this.snapshots.push({ tS, sites: parsed.sites });
   }
 
+  get snapshotCount(): number {
+    return this.snapshots.length;
+  }
+
   attribution(rule: SiteRule, warmupS: number): Attribution {
     return growthFromSnapshots(this.snapshots, rule, warmupS);
   }

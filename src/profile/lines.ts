@@ -59,7 +59,7 @@ export function growthFromSnapshots(snaps: readonly SiteSnapshot[], rule: SiteRu
     const growthBytes = series[series.length - 1] - series[0];
     if (growthBytes <= 0 && use.length > 1) continue;
     const growthCount = (last.sites.get(key)?.[1] ?? 0) - (use.length > 1 ? first.sites.get(key)?.[1] ?? 0 : 0);
-    const fit = theilSen(use.map((s, i) => ({ x: s.tS, y: series[i] })));
+    const fit = theilSen(use.map((s, i) => ({ x: s.tS, y: series[i] })), 60);
     const bytesPerSecond = use.length > 2 ? Math.max(0, fit.slope) : growthBytes / Math.max(1e-9, last.tS - first.tS);
     lines.push({ ...splitSite(key), growthBytes, growthCount, bytesPerSecond });
     if (growthBytes >= rule.minBytes && siteRuleFires(series, rule.thresholdPct, rule.consecutive)) fired.push({ key, growthBytes });

@@ -89,6 +89,7 @@ export class ProfileSession extends EventEmitter {
   private ending: Promise<Report> | undefined;
   private exitNote: string | undefined;
   private ticking: Promise<void> | undefined;
+  private linesFrom = 0;
 
   constructor(options: ProfileOptions) {
     super();
@@ -228,6 +229,10 @@ export class ProfileSession extends EventEmitter {
   }
 
   private refreshLines(final: boolean) {
+    // Recompute only when a new snapshot arrived: the per-site fits are not free on long runs.
+    const count = this.python?.snapshotCount ?? this.native?.snapshotCount ?? 0;
+    if (!final && count === this.linesFrom) return undefined;
+    this.linesFrom = count;
     const before = this.lines;
     const a = this.python ? this.python.attribution(this.rule(), this.elapsedS, this.warmupS()) : this.native?.attribution(this.rule(), this.warmupS());
     if (!a) return undefined;
