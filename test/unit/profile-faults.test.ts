@@ -2,8 +2,9 @@
 // the duration ending, Ctrl-C of the CLI, attaching, many allocation sites. Every case must
 // leave complete, parseable files and no orphan process.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { profileCommand } from '../../src/cli/profile';
@@ -39,6 +40,8 @@ function quietCli(argv: string[]): Promise<{ code: number; out: string; err: str
   return profileCommand(argv, (s) => (out += s), (s) => (err += s)).then((code) => ({ code, out, err }));
 }
 
+const ROOT_DIR = join(__dirname, '..', '..', '..');
+
 describe('profile faults', () => {
   it('a command that does not exist: usage error with a clear message', async () => {
     const s = new ProfileSession({ command: ['no-such-command-leaklens'], outDir: tempDir() });
@@ -54,10 +57,12 @@ describe('profile faults', () => {
     assert.match(r.err, /no process with PID 999999999/);
   });
 
-  it('a PID that is not ours: usage error', { skip: process.getuid?.() === 0 ? 'running as root: every process is ours' : undefined }, async () => {
-    const r = await quietCli(['--pid', '1']);
-    assert.equal(r.code, 2);
-    assert.match(r.err, /another user/);
+  it('a PID that is not ours: usage error', () => {
+    // As root every process is ours: run the CLI as `nobody` (uid 65534) against PID 1 (root's).
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, [join(ROOT_DIR, 'bin', 'leaklens.js'), 'profile', '--pid', '1', '--out', join(tmpdir(), `leaklens-nobody-${process.pid}`)], { cwd: tmpdir(), encoding: 'utf8', ...asNobody });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /belongs to another user/);
   });
 
   it('bad options are usage errors', async () => {
