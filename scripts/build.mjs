@@ -19,6 +19,10 @@ for (const [pkg, file] of [
 const pyDir = join(root, 'src', 'profile', 'python');
 if (existsSync(pyDir)) cpSync(pyDir, join(dist, 'python'), { recursive: true });
 
+// The Memory timeline webview's chart library (uPlot), loaded by media/timeline.js from dist/media.
+mkdirSync(join(dist, 'media'), { recursive: true });
+for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) cpSync(join(root, 'node_modules', 'uplot', 'dist', f), join(dist, 'media', f));
+
 const common = {
   bundle: true,
   platform: 'node',

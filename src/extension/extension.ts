@@ -12,6 +12,7 @@ import { LeakLensCodeActions, SELECT_COMMAND, selectRange } from './code-actions
 import { SOURCE, toDiagnostic } from './convert';
 import type { ConfigProblem, DocResult } from './protocol';
 import { isEnabled, readSettings } from './settings';
+import { registerProfiling } from './profile/profile';
 
 const SOURCE_GLOB = '**/*.{c,cc,cpp,cxx,c++,h,hh,hpp,hxx,h++,ipp,inl,py,pyi}';
 
@@ -258,6 +259,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   vscode.workspace.textDocuments.forEach(track);
   const activationMs = performance.now() - moduleLoaded;
   log(`LeakLens ${version} activated in ${activationMs.toFixed(1)} ms`);
+  registerProfiling(context);
 
   return {
     version,
