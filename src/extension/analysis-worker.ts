@@ -216,12 +216,6 @@ async function scan(id: number, folders: string[], allowed: string[] | null): Pr
   }
 }
 
-function wasmBytes(): number {
-  // web-tree-sitter's emscripten heap (trees and parsers live there, outside the JS heap).
-  const g = globalThis as { Module?: { HEAP8?: Int8Array } };
-  return g.Module?.HEAP8?.byteLength ?? 0;
-}
-
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'configure': {
@@ -311,7 +305,7 @@ port.on('message', (m: ToWorker) => {
       break;
     case 'stats': {
       const mem = process.memoryUsage();
-      post({ type: 'stats', id: m.id, docs: docs.size, heapUsed: mem.heapUsed, rss: mem.rss, wasmBytes: wasmBytes() });
+      post({ type: 'stats', id: m.id, docs: docs.size, heapUsed: mem.heapUsed, rss: mem.rss, wasmBytes: mem.arrayBuffers });
       break;
     }
   }

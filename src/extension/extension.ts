@@ -24,10 +24,23 @@ export interface LeakLensApi {
   engineMs(): number | undefined;
   /** Longest time (ms) one of our event handlers ran on the extension host's thread, and count. */
   handlerStats(): { maxMs: number; count: number; reset(): void };
+  /** Fires right after LeakLens handed a document's diagnostics to VS Code (for the benchmark). */
+  onDidPublish: vscode.Event<PublishEvent>;
   /** The analysis result for a document version (waits for it; analyses at once if pending). */
   resultFor(doc: vscode.TextDocument): Promise<DocResult | undefined>;
   workerStats(): Promise<{ docs: number; heapUsed: number; rss: number; wasmBytes: number } | undefined>;
   scanWorkspace(silent?: boolean): Promise<ScanSummary | undefined>;
+}
+
+export interface PublishEvent {
+  uri: vscode.Uri;
+  version: number;
+  findings: number;
+  /** Worker time of the analysis, ms. */
+  workerMs: number;
+  incremental: boolean;
+  /** performance.now() in the extension host when the diagnostics were set. */
+  time: number;
 }
 
 export interface ScanSummary {
@@ -85,12 +98,14 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     }
   };
 
+  const published = new vscode.EventEmitter<PublishEvent>();
   const client = new AnalysisClient(join(context.extensionPath, 'dist'), readSettings(log), {
     onResult: timed((r: DocResult) => {
       const doc = tracked.get(r.uri);
       if (process.env.LEAKLENS_DEBUG) log(`result ${r.uri} v${r.version} (doc v${doc?.version}): ${r.findings.length} findings in ${r.ms.toFixed(1)} ms${r.incremental ? ' (incremental)' : ''}`);
       if (!doc || doc.version !== r.version) return; // stale: a newer version is on its way
       diagnostics.set(doc.uri, r.findings.map((f) => toDiagnostic(f, doc.uri)));
+      published.fire({ uri: doc.uri, version: r.version, findings: r.findings.length, workerMs: r.ms, incremental: r.incremental, time: performance.now() });
       if (r.skipped) log(`${doc.uri.fsPath}: ${r.skipped}`);
       for (const e of r.errors) log(`${e.file}: ${e.message}`);
     }),
@@ -210,6 +225,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   const watcher = vscode.workspace.createFileSystemWatcher('**/.leaklens.json');
   context.subscriptions.push(
     output,
+    published,
     diagnostics,
     configDiagnostics,
     watcher,
@@ -265,6 +281,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     version,
     activationMs,
     engineMs: () => client.engineMs,
+    onDidPublish: published.event,
     handlerStats: () => ({ maxMs: maxHandlerMs, count: handlerCount, reset: () => { maxHandlerMs = 0; handlerCount = 0; } }),
     resultFor: (doc) => client.resultFor(doc.uri.toString(), doc.version),
     workerStats: async () => (client.started ? client.stats() : undefined),
