@@ -56,6 +56,8 @@ const NOISE = [
     headless: true,
     // keep chromium's crashpad/dconf files out of $HOME
     env: { ...process.env, XDG_CONFIG_HOME: path.join(udd, 'xdg'), XDG_CACHE_HOME: path.join(udd, 'xdg') },
+    // LEAKLENS_SCREENSHOT: a larger window for the README screenshot (see below).
+    ...(process.env.LEAKLENS_SCREENSHOT ? { viewport: { width: 1400, height: 860 }, deviceScaleFactor: 1 } : {}),
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-dev-shm-usage',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
@@ -70,6 +72,15 @@ const NOISE = [
   });
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const text = util.format(...(Array.isArray(args) ? args : [args]));
+    // Opt-in (env LEAKLENS_SCREENSHOT=1): a test logs `LEAKLENS_SCREENSHOT <path.png>` and polls
+    // for the file; the page (the real workbench) is captured as it is at that moment.
+    const shot = process.env.LEAKLENS_SCREENSHOT && /^LEAKLENS_SCREENSHOT (\S+\.png)$/.exec(text);
+    if (shot) {
+      page.screenshot({ path: shot[1] + '.tmp.png' })
+        .then(() => fs.renameSync(shot[1] + '.tmp.png', shot[1]))
+        .then(() => console.log(`[drive] screenshot saved to ${shot[1]}`), (e) => console.log(`[drive] screenshot failed: ${e.message}`));
+      return;
+    }
     if (!process.env.VERBOSE && NOISE.some((re) => re.test(text))) return;
     (type === 'error' ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : text + '\n');
   });
