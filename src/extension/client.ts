@@ -8,6 +8,8 @@ export interface ClientEvents {
   onResult(result: DocResult): void;
   onConfigProblems(problems: ConfigProblem[]): void;
   onLog(message: string): void;
+  /** The worker died: the documents it knew must be re-sent (their results are gone). */
+  onWorkerExit(): void;
 }
 
 interface Waiter {
@@ -50,7 +52,9 @@ export class AnalysisClient {
       for (const r of this.requests.values()) r({ type: 'scanDone', id: -1, cancelled: true, files: 0, error: 'worker exited' });
       this.requests.clear();
       this.open.clear();
-      if (!this.disposed) this.events.onLog(`analysis worker exited (code ${code}); it restarts on the next document event`);
+      if (this.disposed) return;
+      this.events.onLog(`analysis worker exited (code ${code})`);
+      this.events.onWorkerExit();
     });
     // Don't keep the extension host alive for the worker alone.
     worker.unref();

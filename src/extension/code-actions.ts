@@ -49,7 +49,7 @@ export class LeakLensCodeActions implements vscode.CodeActionProvider {
 
   async fixAll(doc: vscode.TextDocument): Promise<vscode.CodeAction | undefined> {
     const r = await this.client.fixAll(doc.uri.toString());
-    if (r.text === null || r.version !== doc.version) return undefined;
+    if (r.type !== 'fixAll' || typeof r.text !== 'string' || r.version !== doc.version) return undefined; // (or the worker died)
     const edit = minimalEdit(doc.getText(), r.text);
     if (!edit) return undefined;
     const a = new vscode.CodeAction(`Fix all LeakLens problems (${r.applied} fix${r.applied === 1 ? '' : 'es'})`, FIX_ALL_KIND);

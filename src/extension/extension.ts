@@ -111,7 +111,18 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     }),
     onConfigProblems: (problems) => showConfigProblems(problems),
     onLog: log,
+    onWorkerExit: () => {
+      // Restart with the open documents, a few times at most (a worker that cannot start at all,
+      // e.g. a missing grammar, must not loop).
+      if (++workerRestarts > 3) {
+        log('the analysis worker keeps exiting: LeakLens stops analysing until the window reloads');
+        void vscode.window.showErrorMessage('LeakLens: the analysis worker keeps exiting; see "LeakLens: Show output".');
+        return;
+      }
+      for (const doc of [...tracked.values()]) track(doc);
+    },
   });
+  let workerRestarts = 0;
 
   function showConfigProblems(problems: ConfigProblem[]): void {
     configDiagnostics.clear();
