@@ -17,7 +17,7 @@ const BOUNDABLE = new Set([
 const ALWAYS_UNBOUNDED = new Set(['queue.SimpleQueue', 'multiprocessing.SimpleQueue']);
 /** `ctx.Queue()`, `manager.Queue()`: multiprocessing contexts and managers make the same queues. */
 const MP_FACTORY = /(^|\.)(ctx|context|mp_ctx|mp_context|manager|mgr|smm)$/i;
-const MP_FACTORY_CALL = /(get_context|Manager|SyncManager)\s*\(/;
+const MP_FACTORY_ASSIGNMENT = /([\w.]+)\s*=\s*[\w.]*\b(?:get_context|Manager|SyncManager)\s*\(/g;
 const CPP_QUEUES = new Set(['queue', 'deque', 'priority_queue', 'list']);
 
 export const unboundedQueue: Rule = {
@@ -96,8 +96,9 @@ function checkDeque(call: Node, args: Node, ctx: RuleContext): void {
 
 function isMultiprocessingFactory(object: Node, ctx: RuleContext): boolean {
   if (MP_FACTORY.test(object.text)) return true;
-  // `pool_ctx = multiprocessing.get_context("spawn")` anywhere in the file.
-  return findAll(ctx.root, 'assignment', (n) => n.childForFieldName('left')?.text === object.text && MP_FACTORY_CALL.test(n.childForFieldName('right')?.text ?? '')).length > 0;
+  // `pool_ctx = multiprocessing.get_context("spawn")` anywhere in the file (collected once per file).
+  const factories = ctx.memo('python.mpFactories', () => new Set([...ctx.text.matchAll(MP_FACTORY_ASSIGNMENT)].map((m) => m[1])));
+  return factories.has(object.text);
 }
 
 function maxsizeFix(args: Node, given: Node | undefined, keyword: string): Fix {
