@@ -1,17 +1,19 @@
 // SARIF 2.1.0 for GitHub code scanning and SARIF viewers: every rule's metadata with a help link,
 // results with physical locations (1-based lines and columns) and related locations.
+import type { Log, Region } from 'sarif';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { DOCS_BASE } from './report';
 import type { RuleMeta } from './rule';
 import type { AnalysisError, FileResult, Location } from './types';
 
+// Typed against @types/sarif (the SARIF 2.1.0 object model), so a malformed log does not compile.
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
 
-export function toSarif(results: FileResult[], errors: AnalysisError[], rules: RuleMeta[], version: string): object {
+export function toSarif(results: FileResult[], errors: AnalysisError[], rules: RuleMeta[], version: string): Log {
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   const uri = (file: string) => (isAbsolute(file) ? pathToFileURL(file).href : file.split('\\').join('/'));
-  const region = (l: Location) => ({
+  const region = (l: Location): Region => ({
     startLine: l.startPoint.line + 1,
     startColumn: l.startPoint.column + 1,
     endLine: l.endPoint.line + 1,
