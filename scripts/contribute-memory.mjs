@@ -60,7 +60,7 @@ c.configuration ??= { title: 'LeakLens', properties: {} };
 c.configuration.properties ??= {};
 Object.assign(c.configuration.properties, settings);
 pkg.activationEvents ??= [];
-for (const ev of ['onDebug']) if (!pkg.activationEvents.includes(ev)) pkg.activationEvents.push(ev);
+for (const ev of ['onDebug', 'onDebugAdapterProtocolTracker']) if (!pkg.activationEvents.includes(ev)) pkg.activationEvents.push(ev);
 
 writeFileSync(path, JSON.stringify(pkg, null, 2) + '\n');
 console.log('package.json: memory profiling contributions merged');

@@ -13,6 +13,7 @@ import { SOURCE, toDiagnostic } from './convert';
 import type { ConfigProblem, DocResult } from './protocol';
 import { isEnabled, readSettings } from './settings';
 import { registerProfiling } from './profile/profile';
+import { registerDebugHook } from './debug/hook';
 
 const SOURCE_GLOB = '**/*.{c,cc,cpp,cxx,c++,h,hh,hpp,hxx,h++,ipp,inl,py,pyi}';
 
@@ -287,6 +288,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   const activationMs = performance.now() - moduleLoaded;
   log(`LeakLens ${version} activated in ${activationMs.toFixed(1)} ms`);
   registerProfiling(context);
+  registerDebugHook(context);
 
   return {
     version,

@@ -6,6 +6,7 @@
 // (per test), LEAKLENS_E2E_GREP, VERBOSE=1, KEEP_STATE=1, VSCODE_HOST_DIR.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runTests } from '@vscode/test-electron';
 
 async function main(): Promise<number> {
@@ -19,11 +20,15 @@ async function main(): Promise<number> {
       return 4;
     }
   }
+  // The debug-hook tests use real adapters from Debian packages (python3-debugpy, lldb-14): install
+  // them when missing (no-op otherwise); if that fails those tests say why.
+  const dbg = spawnSync('bash', [path.join(root, 'test/debug/setup-debuggers.sh')], { stdio: 'inherit' });
+  if (dbg.status !== 0) console.error('warning: test/debug/setup-debuggers.sh failed; the debugpy/lldb debug tests will fail');
   const t0 = Date.now();
   try {
     await runTests({
       vscodeExecutablePath: shim,
-      extensionDevelopmentPath: root,
+      extensionDevelopmentPath: developmentFolder(root),
       extensionTestsPath,
       launchArgs: [workspace],
       // the shim makes fresh user-data/extensions dirs per run; don't let test-electron point at .vscode-test/
@@ -36,6 +41,20 @@ async function main(): Promise<number> {
     console.error(`e2e FAILED (${e instanceof Error ? e.message : String(e)}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     return typeof code === 'number' && code !== 0 ? code : 1;
   }
+}
+
+/**
+ * LeakLens plus the fixture extension that contributes the real debug adapters of the debug-hook
+ * tests (debugpy, lldb-vscode-14) as DebugAdapterExecutables. The web workbench keeps only one
+ * extensionDevelopmentPath, but VS Code loads every extension inside a development folder that has
+ * no package.json itself: a temp folder with a symlink to each.
+ */
+function developmentFolder(root: string): string {
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'leaklens-devext-'));
+  fs.symlinkSync(root, path.join(dir, 'leaklens'));
+  fs.symlinkSync(path.join(root, 'test/fixtures/debug-adapters-ext'), path.join(dir, 'debug-adapters-ext'));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { after, before, suite, test } from '../harness';
+import { sleep, until } from '../until';
 
 interface Rendered { line: number; label: string; heat: number; layer: string }
 interface MemoryState {
@@ -18,17 +19,7 @@ interface ProfileResult { reportPath: string; outDir: string; mode: string; repo
 
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const state = () => vscode.commands.executeCommand<MemoryState>('leaklens.memoryState');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const LEAK_FILE = () => join(ws(), 'profile', 'leak_list.py');
 const LEAK_LINE = 10;
