@@ -24,6 +24,8 @@ async function main(): Promise<number> {
   // them when missing (no-op otherwise); if that fails those tests say why.
   const dbg = spawnSync('bash', [path.join(root, 'test/debug/setup-debuggers.sh')], { stdio: 'inherit' });
   if (dbg.status !== 0) console.error('warning: test/debug/setup-debuggers.sh failed; the debugpy/lldb debug tests will fail');
+  // The debug-hook suite (three real adapters + the overhead measurement) needs about 2.5 min more.
+  process.env.TEST_TIMEOUT_MS ??= '480000';
   const t0 = Date.now();
   try {
     await runTests({

@@ -206,9 +206,12 @@ suite('debug hook', () => {
     await vscode.commands.executeCommand('leaklens.clearOverlay');
     const report = await vscode.commands.executeCommand<{ lines: unknown[] }>('leaklens.openMemoryReport', last.reportPath);
     assert.ok(report && report.lines.length >= 1);
-    const after = await state();
+    await vscode.window.showTextDocument(vscode.Uri.file(fx('leak_loop.cpp')));
+    const after = await until('overlay reloaded', async () => {
+      const s = await state();
+      return s.overlay[fx('leak_loop.cpp')]?.some((r) => r.line === lineOf(fx('leak_loop.cpp'), 'BP-LEAK')) ? s : undefined;
+    });
     assert.ok(after.timeline.markers >= 2 * N, 'stop markers reloaded');
-    assert.ok(after.overlay[fx('leak_loop.cpp')]?.length, 'overlay reloaded');
   });
 
   for (const kind of ['debugpy', 'node'] as const) {
