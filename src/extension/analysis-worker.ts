@@ -16,6 +16,8 @@ import { Engine } from '../core/engine';
 import { collectSourceFiles } from '../core/files';
 import type { LanguageId } from '../core/types';
 import type { ConfigProblem, FromWorker, ScanFileResult, SettingsOverlay, ToWorker } from './protocol';
+import { checkedRuleFromNode, coveringNode, formatSyntaxTree } from './rule-tools';
+import { WorkerRules } from './worker-rules';
 
 interface WorkerInit {
   grammarDir: string;
@@ -52,6 +54,8 @@ let postedProblems = '[]';
 const cancelled = new Set<number>();
 /** Merged configs, per config object the resolver returned (its cache makes them stable). */
 let merged = new WeakMap<LeakLensConfig, LeakLensConfig>();
+/** Custom rules (.leaklens/rules/*.scm), scoped to their workspace folder. */
+const customRules = new WorkerRules();
 
 function getEngine(): Promise<Engine> {
   enginePromise ??= (async () => {
@@ -82,7 +86,7 @@ function configFor(file: string | undefined): LeakLensConfig {
     cfg = overlay(base, settings);
     merged.set(base, cfg);
   }
-  return cfg;
+  return customRules.scope(cfg, file);
 }
 let fallback = defaultConfig();
 
@@ -303,6 +307,43 @@ port.on('message', (m: ToWorker) => {
     case 'cancel':
       cancelled.add(m.id);
       break;
+    case 'rules': {
+      const files = m.files;
+      void getEngine().then((e) => {
+        const status = customRules.update(e, files);
+        post({ type: 'rulesStatus', ...status });
+        reanalyzeAll();
+      });
+      break;
+    }
+    case 'newRule': {
+      void getEngine().then((e) => {
+        const tree = e.grammars.parse(m.language, m.text);
+        try {
+          const node = coveringNode(tree.rootNode, m.text, m.start, m.end);
+          const rule = checkedRuleFromNode(node, m.language, (q) => e.grammars.query(m.language, q), { id: m.ruleId, source: m.source, line: node.startPosition.row });
+          post({ type: 'newRule', id: m.id, rule: { id: rule.id, text: rule.text, start: rule.start, end: rule.end, type: rule.type } });
+        } catch (err) {
+          post({ type: 'newRule', id: m.id, error: (err as Error).message });
+        } finally {
+          tree.delete();
+        }
+      });
+      break;
+    }
+    case 'syntaxTree': {
+      void getEngine().then((e) => {
+        const tree = e.grammars.parse(m.language, m.text);
+        try {
+          post({ type: 'syntaxTree', id: m.id, ...formatSyntaxTree(tree.rootNode) });
+        } catch (err) {
+          post({ type: 'syntaxTree', id: m.id, text: '', lines: 0, truncated: false, error: (err as Error).message });
+        } finally {
+          tree.delete();
+        }
+      });
+      break;
+    }
     case 'stats': {
       const mem = process.memoryUsage();
       post({ type: 'stats', id: m.id, docs: docs.size, heapUsed: mem.heapUsed, rss: mem.rss, wasmBytes: mem.arrayBuffers });

@@ -2,7 +2,8 @@
 // latest result per document and lets callers wait for the result of a given version.
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { FromWorker, SettingsOverlay, ToWorker, DocResult, ConfigProblem, ScanFileResult } from './protocol';
+import type { LanguageId } from '../core/types';
+import type { FromWorker, SettingsOverlay, ToWorker, DocResult, ConfigProblem, ScanFileResult, RuleFileText } from './protocol';
 
 export interface ClientEvents {
   onResult(result: DocResult): void;
@@ -30,6 +31,10 @@ export class AnalysisClient {
   /** Milliseconds the worker took to load the engine (grammars), once known. */
   engineMs: number | undefined;
   private disposed = false;
+  /** Custom rule files, sent to every worker this client starts (see custom-rules.ts). */
+  private ruleFiles: RuleFileText[] | undefined;
+  /** Called with the worker's answer to each set of rule files. */
+  onRulesStatus: ((m: Extract<FromWorker, { type: 'rulesStatus' }>) => void) | undefined;
 
   constructor(private readonly distDir: string, private settings: SettingsOverlay, private readonly events: ClientEvents) {}
 
@@ -59,6 +64,8 @@ export class AnalysisClient {
     // Don't keep the extension host alive for the worker alone.
     worker.unref();
     this.worker = worker;
+    // Before any document: the first analyses already run the custom rules.
+    if (this.ruleFiles) worker.postMessage({ type: 'rules', files: this.ruleFiles } satisfies ToWorker);
     return worker;
   }
 
@@ -97,6 +104,9 @@ export class AnalysisClient {
         break;
       case 'log':
         this.events.onLog(m.message);
+        break;
+      case 'rulesStatus':
+        this.onRulesStatus?.(m);
         break;
       default:
         this.requests.get(m.id)?.(m);
@@ -172,6 +182,21 @@ export class AnalysisClient {
 
   fixAll(uri: string): Promise<Extract<FromWorker, { type: 'fixAll' }>> {
     return this.request((id) => ({ type: 'fixAll', id, uri }));
+  }
+
+  /** Replaces the custom rule files; sent now if the worker runs (or `start`), else when it starts. */
+  setRuleFiles(files: RuleFileText[], start = false): void {
+    this.ruleFiles = files;
+    if (this.worker) this.send({ type: 'rules', files });
+    else if (start) this.ensure(); // sends them
+  }
+
+  newRule(language: LanguageId, text: string, start: number, end: number, source: string, ruleId?: string): Promise<Extract<FromWorker, { type: 'newRule' }>> {
+    return this.request((id) => ({ type: 'newRule', id, language, text, start, end, source, ruleId }));
+  }
+
+  syntaxTree(language: LanguageId, text: string): Promise<Extract<FromWorker, { type: 'syntaxTree' }>> {
+    return this.request((id) => ({ type: 'syntaxTree', id, language, text }));
   }
 
   stats(): Promise<Extract<FromWorker, { type: 'stats' }>> {

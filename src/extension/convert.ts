@@ -15,8 +15,11 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
   info: vscode.DiagnosticSeverity.Information,
 };
 
+/** Custom rules' documentation (their `doc` header, else the rule file), by rule id. */
+export const customRuleDocs = new Map<string, vscode.Uri>();
+
 export function docUri(ruleId: string): vscode.Uri {
-  return vscode.Uri.parse(`${DOCS_BASE}${ruleId}.md`);
+  return customRuleDocs.get(ruleId) ?? vscode.Uri.parse(`${DOCS_BASE}${ruleId}.md`);
 }
 
 export function toDiagnostic(f: Finding, uri: vscode.Uri): vscode.Diagnostic {

@@ -10,6 +10,8 @@ import type { LanguageId } from '../core/types';
 import { AnalysisClient } from './client';
 import { LeakLensCodeActions, SELECT_COMMAND, selectRange } from './code-actions';
 import { SOURCE, toDiagnostic } from './convert';
+import { registerCustomRules, type CustomRulesApi } from './custom-rules';
+import { registerSyntaxTree } from './syntax-tree';
 import type { ConfigProblem, DocResult } from './protocol';
 import { isEnabled, readSettings } from './settings';
 import { registerProfiling } from './profile/profile';
@@ -31,6 +33,8 @@ export interface LeakLensApi {
   resultFor(doc: vscode.TextDocument): Promise<DocResult | undefined>;
   workerStats(): Promise<{ docs: number; heapUsed: number; rss: number; wasmBytes: number } | undefined>;
   scanWorkspace(silent?: boolean): Promise<ScanSummary | undefined>;
+  /** Custom rules (.leaklens/rules/*.scm) that run, and a wait for the current set's compilation. */
+  customRules: CustomRulesApi;
 }
 
 export interface PublishEvent {
@@ -284,6 +288,9 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     vscode.commands.registerCommand('leaklens.showOutput', () => output.show(true)),
     vscode.commands.registerCommand(SELECT_COMMAND, selectRange),
   );
+  // Before the first document reaches the worker, so its first analysis runs the custom rules.
+  const customRules = registerCustomRules(context, client, log);
+  registerSyntaxTree(context, client);
   vscode.workspace.textDocuments.forEach(track);
   const activationMs = performance.now() - moduleLoaded;
   log(`LeakLens ${version} activated in ${activationMs.toFixed(1)} ms`);
@@ -299,6 +306,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     resultFor: (doc) => client.resultFor(doc.uri.toString(), doc.version),
     workerStats: async () => (client.started ? client.stats() : undefined),
     scanWorkspace,
+    customRules,
   };
 }
 

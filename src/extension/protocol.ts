@@ -1,5 +1,6 @@
 // Messages between the extension host (src/extension/extension.ts) and the analysis worker
 // (src/extension/analysis-worker.ts). No `vscode` import: the worker shares this file.
+import type { RuleFileError } from '../core/custom-rules';
 import type { ContentChange } from '../core/document';
 import type { ResourcePair } from '../core/resources';
 import type { AnalysisError, Finding, LanguageId, Severity } from '../core/types';
@@ -24,6 +25,23 @@ export interface ConfigProblem {
   message: string;
 }
 
+/** A custom rule file's text (saved, or the editor's unsaved contents). */
+export interface RuleFileText {
+  file: string;
+  /** Workspace folder whose documents the rule applies to (undefined: all). */
+  folder?: string;
+  text: string;
+  /** false: only compiled for its error diagnostics (a draft outside `.leaklens/rules/`). */
+  active: boolean;
+}
+
+/** A custom rule that runs. */
+export interface RuleInfo {
+  id: string;
+  file: string;
+  helpUri?: string;
+}
+
 export type ToWorker =
   | { type: 'configure'; settings: SettingsOverlay }
   | { type: 'open'; uri: string; file: string; language: LanguageId; version: number; text: string }
@@ -34,7 +52,12 @@ export type ToWorker =
   | { type: 'fixAll'; id: number; uri: string }
   | { type: 'scan'; id: number; folders: string[]; allowed: string[] | null }
   | { type: 'cancel'; id: number }
-  | { type: 'stats'; id: number };
+  | { type: 'stats'; id: number }
+  /** The full set of custom rule files (replaces the previous set). */
+  | { type: 'rules'; files: RuleFileText[] }
+  /** A rule skeleton matching [start, end) of `text` (see rule-tools.ts). */
+  | { type: 'newRule'; id: number; language: LanguageId; text: string; start: number; end: number; source: string; ruleId?: string }
+  | { type: 'syntaxTree'; id: number; language: LanguageId; text: string };
 
 export interface DocResult {
   uri: string;
@@ -63,4 +86,8 @@ export type FromWorker =
   | { type: 'scanDone'; id: number; cancelled: boolean; files: number; error?: string }
   /** wasmBytes: the worker's ArrayBuffers, which include web-tree-sitter's wasm memory (trees). */
   | { type: 'stats'; id: number; docs: number; heapUsed: number; rss: number; wasmBytes: number }
-  | { type: 'log'; message: string };
+  | { type: 'log'; message: string }
+  /** After each `rules`: the custom rules that run, and every rule file's errors. */
+  | { type: 'rulesStatus'; rules: RuleInfo[]; errors: RuleFileError[] }
+  | { type: 'newRule'; id: number; rule?: { id: string; text: string; start: number; end: number; type: string }; error?: string }
+  | { type: 'syntaxTree'; id: number; text: string; lines: number; truncated: boolean; error?: string };
