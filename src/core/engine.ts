@@ -1,7 +1,7 @@
 // Parses one text, runs the enabled rules' queries over it, and turns their reports into findings,
 // minus suppressed ones and anything inside a syntax error (tree-sitter recovers; we do not guess).
 import { readFileSync, statSync } from 'node:fs';
-import type { Node, Query, Tree } from 'web-tree-sitter';
+import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { defaultConfig, type LeakLensConfig } from './config';
 import { LineIndex } from './location';
 import { Grammars, isPlainC, languageOfPath } from './parser';
@@ -10,6 +10,33 @@ import { BUILTIN_RULES } from './rules';
 import { suppressionFix } from './fixes/suppress';
 import { isSuppressed } from './suppression';
 import type { AnalysisError, FileResult, Finding, LanguageId, Span } from './types';
+
+interface CombinedQuery {
+  query: Query;
+  owners: Array<{ rule: number; pattern: number }>;
+}
+
+/** Stands in for a rule that takes no part in a combined query. */
+const NO_QUERY: Rule = { id: '', summary: '', languages: [], defaultSeverity: 'info', query: {}, check() {} };
+
+function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** Containers too large to query around an anchor: stop climbing below them. */
+const TOO_LARGE = new Set(['compound_statement', 'block', 'translation_unit', 'module', 'declaration_list', 'field_declaration_list', 'class_body']);
+
+/** The smallest statement or declaration around `offset`: where an anchored rule's query runs. */
+function statementAround(root: Node, offset: number): Node | null {
+  let node: Node | null = root.descendantForIndex(offset);
+  let last: Node | null = node;
+  while (node && !TOO_LARGE.has(node.type)) {
+    if (/(_statement|declaration|_definition|decorator)$/.test(node.type)) return node;
+    last = node;
+    node = node.parent;
+  }
+  return last;
+}
 
 export interface AnalyzeOptions {
   file: string;
@@ -26,8 +53,7 @@ export interface AnalyzeOutput {
 }
 
 export class Engine {
-  private readonly queries = new Map<string, { query: Query; owners: Array<{ rule: number; pattern: number }> }>();
-  private readonly counts = new Map<string, number>();
+  private readonly queries = new Map<string, CombinedQuery>();
   /** Milliseconds spent in each rule (query + check) since the engine was created: for --stats. */
   readonly ruleMs = new Map<string, number>();
 
@@ -61,32 +87,38 @@ export class Engine {
     return spec === undefined ? undefined : typeof spec === 'function' ? spec(config) : spec;
   }
 
-  /** How many patterns a rule's query has (compiled alone once, to map combined pattern indexes). */
-  private patternCount(source: string, language: LanguageId): number {
-    const key = `count\0${language}\0${source}`;
-    let count = this.counts.get(key);
-    if (count === undefined) {
-      const q = this.grammars.query(language, source);
-      count = q.patternCount();
-      q.delete();
-      this.counts.set(key, count);
-    }
-    return count;
-  }
-
-  private combinedQuery(rules: Rule[], language: LanguageId, config: LeakLensConfig): { query: Query; owners: Array<{ rule: number; pattern: number }> } | undefined {
+  /**
+   * The rules' queries compiled as one. Which rule owns a pattern comes from where the pattern
+   * starts in the combined source (`startIndexForPattern`), so nothing is compiled twice: query
+   * compilation is the most expensive thing tree-sitter does for the C++ grammar.
+   */
+  private combinedQuery(rules: Rule[], language: LanguageId, config: LeakLensConfig): CombinedQuery | undefined {
     const sources = rules.map((r) => this.querySource(r, language, config));
-    const key = `${language}\0${sources.join('\0\0')}`;
+    const key = `${language}\0${sources.map((x) => x ?? '').join('\0\0')}`;
     const cached = this.queries.get(key);
     if (cached) return cached;
-    const owners: Array<{ rule: number; pattern: number }> = [];
+    const ranges: Array<{ rule: number; start: number; end: number }> = [];
+    let offset = 0;
+    const parts: string[] = [];
     sources.forEach((source, rule) => {
       if (!source) return;
-      const n = this.patternCount(source, language);
-      for (let pattern = 0; pattern < n; pattern++) owners.push({ rule, pattern });
+      const bytes = utf8Length(source);
+      ranges.push({ rule, start: offset, end: offset + bytes });
+      parts.push(source);
+      offset += bytes + 1;
     });
-    if (owners.length === 0) return undefined;
-    const entry = { query: this.grammars.query(language, sources.filter(Boolean).join('\n')), owners };
+    if (parts.length === 0) return undefined;
+    const query = this.grammars.query(language, parts.join('\n'));
+    const owners: CombinedQuery['owners'] = [];
+    const seen = new Map<number, number>();
+    for (let i = 0; i < query.patternCount(); i++) {
+      const at = query.startIndexForPattern(i);
+      const range = ranges.find((r) => at >= r.start && at < r.end) ?? ranges[ranges.length - 1];
+      const local = seen.get(range.rule) ?? 0;
+      seen.set(range.rule, local + 1);
+      owners.push({ rule: range.rule, pattern: local });
+    }
+    const entry = { query, owners };
     this.queries.set(key, entry);
     return entry;
   }
@@ -150,8 +182,39 @@ export class Engine {
       }
       this.ruleMs.set(rule.id, (this.ruleMs.get(rule.id) ?? 0) + performance.now() - start);
     };
-    // One query for all active rules: tree-sitter walks the tree once, not once per rule.
-    const combined = this.combinedQuery(active.map((a) => a.rule), language, config);
+    // Rules with an anchor run their own query only around the anchor's hits in the text; the
+    // others share one query, so tree-sitter walks the tree once, not once per rule.
+    for (const [index, { rule, ctx, skip }] of active.entries()) {
+      const anchor = rule.anchor?.(language, config);
+      if (!anchor || skip) continue;
+      const single = this.combinedQuery(active.map((a, i) => (i === index ? a.rule : NO_QUERY)), language, config);
+      if (!single) continue;
+      const tq = performance.now();
+      const seen = new Set<string>();
+      const containers = new Map<number, Node>();
+      for (const hit of text.matchAll(anchor)) {
+        const container = statementAround(tree.rootNode, hit.index!);
+        if (container) containers.set(container.id, container);
+      }
+      const found: QueryMatch[] = [];
+      for (const container of containers.values()) {
+        for (const m of single.query.matches(container)) {
+          const key = `${m.patternIndex}:${m.captures.map((c) => c.node.id).join(',')}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            found.push(m);
+          }
+        }
+      }
+      found.sort((a, b) => (a.captures[0]?.node.startIndex ?? 0) - (b.captures[0]?.node.startIndex ?? 0));
+      this.ruleMs.set('(queries)', (this.ruleMs.get('(queries)') ?? 0) + performance.now() - tq);
+      for (const match of found) {
+        const captures = new Map<string, Node>();
+        for (const c of match.captures) if (!captures.has(c.name)) captures.set(c.name, c.node);
+        guarded(rule, () => rule.check({ patternIndex: single.owners[match.patternIndex].pattern, captures }, ctx));
+      }
+    }
+    const combined = this.combinedQuery(active.map((a) => (a.rule.anchor?.(language, config) ? NO_QUERY : a.rule)), language, config);
     if (combined) {
       const tq = performance.now();
       const matches = combined.query.matches(tree.rootNode);

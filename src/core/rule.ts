@@ -30,6 +30,13 @@ export interface Rule extends RuleMeta {
    * no `Queue(` or `malloc(` at all, and a regex over the text says so in microseconds.
    */
   mayMatch?(text: string, language: LanguageId, config: LeakLensConfig): boolean;
+  /**
+   * A global regex for the places in the text where a match can start (`malloc(`, `.cleanup(`).
+   * When given, the engine runs this rule's query only on the statements around its hits instead
+   * of walking the whole tree: web-tree-sitter evaluates text predicates (`#any-of?`) in JS after
+   * materialising every candidate node, which for "every call" patterns dominated the run.
+   */
+  anchor?(language: LanguageId, config: LeakLensConfig): RegExp | undefined;
   check(match: RuleMatch, ctx: RuleContext): void;
   /** Once per file after the query's matches, for analyses of the whole module. */
   checkFile?(ctx: RuleContext): void;
@@ -61,6 +68,18 @@ export function spanOf(at: Node | Span): Span {
 }
 
 /** A `(#any-of? @capture "a" "b")` predicate listing `names`, for use inside a query. */
+/** Global regexes for `anchor`, built once per name list. */
+const anchorRegexes = new WeakMap<string[], RegExp>();
+export function anchorForCalls(names: string[], receiver = false): RegExp {
+  let re = anchorRegexes.get(names);
+  if (!re) {
+    const alt = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    re = new RegExp(receiver ? `(?:\\.|->)\\s*(?:${alt})\\s*\\(` : `\\b(?:${alt})\\s*\\(`, 'g');
+    anchorRegexes.set(names, re);
+  }
+  return re;
+}
+
 /** A regex matching any of `names` as a word followed by `(` (a call), built once per list. */
 const callRegexes = new WeakMap<string[], RegExp>();
 export function callsAny(names: string[]): RegExp {

@@ -43,8 +43,10 @@ export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
       if (block?.type === 'module') collect(stmt, undefined, found);
       else if (block?.type === 'block' && block.parent?.type === 'class_definition') collect(stmt, block.parent.childForFieldName('name')!.text, found);
     }
-    for (const c of found) if (mutatedInText(ctx.text, c.name)) classifyUses(ctx, c);
-    return found.filter((c) => !(c.owner && assignedPerInstance(ctx, c)));
+    // Containers nothing adds to are never findings: skip their reference walk (most are constants).
+    const mutated = found.filter((c) => mutatedInText(ctx.text, c.name) && !(c.owner && assignedPerInstance(ctx, c)));
+    for (const c of mutated) classifyUses(ctx, c);
+    return mutated;
   });
 }
 
@@ -151,7 +153,7 @@ function isDecoratorRegistry(ref: Node): boolean {
 
 /** `self.cache = {}` in a method: each instance has its own, the class attribute is only a default. */
 function assignedPerInstance(ctx: RuleContext, c: LongLivedContainer): boolean {
-  return findAll(ctx.root, 'assignment', (n) => n.childForFieldName('left')?.text === `self.${c.name}`).length > 0;
+  return new RegExp(`\\bself\\.${c.name}\\s*(?::[^=\\n]+)?=(?!=)`).test(ctx.text);
 }
 
 /** A memo: named like one, or looked up by key as well as filled. */

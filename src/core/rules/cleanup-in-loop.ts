@@ -1,7 +1,7 @@
 // cleanup-in-loop: a teardown call (`engine->cleanup()`, `conn.close()`) on an object that outlives
 // the loop, made on every iteration while the loop keeps using the object (seed 000 #1).
 import type { Node } from 'web-tree-sitter';
-import { anyOf, callsAny, type Rule, type RuleContext } from '../rule';
+import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
 import { ancestors, CPP_LOOPS, findAll, FUNCTION_BOUNDARIES, indentOf, PY_LOOPS, wholeLineSpan } from '../tree';
 import type { Fix, LanguageId } from '../types';
 
@@ -25,6 +25,7 @@ export const cleanupInLoop: Rule = {
         function: (attribute attribute: (identifier) @method) ${anyOf('method', config.teardownMethods)}) @call`,
   },
   mayMatch: (text, _language, config) => callsAny(config.teardownMethods).test(text),
+  anchor: (_language, config) => anchorForCalls(config.teardownMethods, true),
   check(match, ctx) {
     const call = match.captures.get('call')!;
     const method = match.captures.get('method')!.text;

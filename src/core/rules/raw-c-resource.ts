@@ -4,7 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import { raiiFixes } from '../fixes/cpp-raii';
 import type { ResourcePair } from '../resources';
-import { anyOf, callsAny, type Rule, type RuleContext } from '../rule';
+import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
 import { ancestors, contains, findAll } from '../tree';
 
 const SMART_OWNER = /\b(unique_ptr|shared_ptr|auto_ptr|scoped_ptr|unique_resource|scope_exit|ScopeGuard|scope_guard|finally|Cleanup|defer)\b/;
@@ -24,6 +24,14 @@ const NOTHROW_C = new Set(`memcpy memmove memset memcmp memchr strlen strnlen st
   std::move std::forward std::min std::max std::swap std::memcpy std::memset std::strlen std::abs std::size std::begin std::end`.split(/\s+/));
 const NOTHROW_PREFIX = /^(WebP|stbi_|av_|avcodec_|avformat_|sws_|swr_|png_|FT_|sqlite3_|SDL_|gl[A-Z]|vk[A-Z]|pthread_)/;
 const NOTHROW_METHODS = new Set(['size', 'data', 'empty', 'get', 'c_str', 'length', 'begin', 'end', 'cbegin', 'cend', 'release', 'capacity', 'front', 'back']);
+
+/** One array per resource list, so the regexes built from it are cached (WeakMap by identity). */
+const acquireLists = new WeakMap<ResourcePair[], string[]>();
+function acquireNames(resources: ResourcePair[]): string[] {
+  let names = acquireLists.get(resources);
+  if (!names) acquireLists.set(resources, (names = resources.flatMap((r) => r.acquire)));
+  return names;
+}
 
 interface Acquisition {
   pair: ResourcePair;
@@ -45,7 +53,8 @@ export const rawCResource: Rule = {
   query: {
     cpp: (config) => `(call_expression function: [(identifier) (qualified_identifier)] @fn ${anyOf('fn', config.resources.flatMap((r) => r.acquire))}) @call`,
   },
-  mayMatch: (text, _language, config) => callsAny(config.resources.flatMap((r) => r.acquire)).test(text),
+  mayMatch: (text, _language, config) => callsAny(acquireNames(config.resources)).test(text),
+  anchor: (_language, config) => anchorForCalls(acquireNames(config.resources)),
   check(match, ctx) {
     const call = match.captures.get('call')!;
     const fnName = match.captures.get('fn')!.text;

@@ -4,7 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ensureImport, importsOf, qualify } from '../python/imports';
 import type { Rule, RuleContext } from '../rule';
-import { ancestors, findAll, wholeLineSpan } from '../tree';
+import { ancestors, findAll, identifiersNamed, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
 
 /** Constructors whose objects are context managers that release on exit. */
@@ -45,7 +45,7 @@ export const resourceWithoutContext: Rule = {
     // An unknown constructor counts only when the code closes the object by hand: check the text first.
     if (!known && (!closedByHand(ctx).has(target.text) || NOT_RESOURCES.test(name))) return;
     const scope = [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
-    const uses = findAll(scope, 'identifier', (n) => n.text === target.text && n.startIndex > call.endIndex
+    const uses = identifiersNamed(ctx, target.text, scope).filter((n) => n.startIndex > call.endIndex
       && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id));
     const rebound = uses.find((u) => u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id);
     const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex) : uses;
@@ -119,9 +119,8 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
   const cls = [...ancestors(target)].find((a) => a.type === 'class_definition');
   if (!cls) return;
   const attr = target.text;
-  const closed = findAll(cls, 'attribute', (n) => n.text === attr && (closerCalled(n) !== undefined || managed(n))).length > 0;
-  const handedOn = findAll(cls, 'attribute', (n) => n.text === attr && n.parent?.type === 'argument_list').length > 0;
-  if (closed || handedOn) return;
+  // Closed (or handed on) anywhere in the class: its close()/__exit__/__del__ owns it.
+  if (findAll(cls, 'attribute', (n) => n.text === attr && (closerCalled(n) !== undefined || managed(n) || n.parent?.type === 'argument_list')).length > 0) return;
   ctx.report({
     at: call,
     message: `\`${attr}\` holds \`${call.childForFieldName('function')!.text}(...)\`, but class \`${cls.childForFieldName('name')!.text}\` never closes it: every instance leaks it. Close it in a close()/__exit__ method.`,
@@ -146,7 +145,7 @@ function withFix(ctx: RuleContext, statement: Node, name: string, call: Node, us
   const lineStart = ctx.text.lastIndexOf('\n', statement.startIndex - 1) + 1;
   const indent = ctx.text.slice(lineStart, statement.startIndex);
   if (indent.trim() !== '') return [];
-  const unit = indentUnit(ctx.text);
+  const unit = ctx.memo('python.indentUnit', () => indentUnit(ctx.text));
   // Manual closes of `name` at the top level of the block go: the with-block closes it.
   const dropped: Array<{ start: number; end: number }> = [];
   for (const s of body) {

@@ -33,6 +33,7 @@ export const unboundedQueue: Rule = {
       (namespace_definition body: (declaration_list (declaration type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name) @decl))
     ]`,
   },
+  anchor: (language) => (language === 'python' ? /(?:Queue|deque)\s*\(/g : undefined),
   mayMatch: (text, language, config) => (language === 'python'
     ? /Queue\s*\(|deque\s*\(/.test(text) || config.queueConstructors.length > 0
     : /std::(queue|deque|priority_queue|list)\b/.test(text)),
