@@ -23,7 +23,7 @@ const CLOSE_NOT_ON_EXIT = new Set(['sqlite3.connect']);
 /** Objects whose close() finishes work or frees only Python memory: not resources to guard. */
 const NOT_RESOURCES = /(^|\.)(StringIO|BytesIO|\w*(Parser|Builder|Decoder|Encoder|Compressor|Decompressor|Hash|Digest))$/;
 const CLOSERS = new Set(['close', 'shutdown', 'terminate', 'kill', 'cleanup', 'release', 'stop', 'disconnect', 'join', 'wait', 'communicate', 'aclose']);
-const HANDED_OFF = /(^|\.)(enter_context|enter_async_context|closing|aclosing|callback|push|register|finalize|append|add|put|setdefault)$/;
+const HANDED_OFF = /(^|\.)(enter_context|enter_async_context|closing|aclosing|callback|push|register|finalize|append|add|put|setdefault|addCleanup|addClassCleanup|addAsyncCleanup|enterContext|enterClassContext|addfinalizer)$/;
 
 export const resourceWithoutContext: Rule = {
   id: 'resource-without-context',
