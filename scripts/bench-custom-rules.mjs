@@ -45,7 +45,7 @@ rmSync(rulesDir, { recursive: true, force: true });
 rmSync(empty, { recursive: true, force: true });
 const overhead = (withCustom.ms / base.ms - 1) * 100;
 console.log(`\n### Custom rules (${corpora.join(', ')}; median of 3, --jobs 1)\n`);
-console.log('| rules | time | findings | custom findings | rule-file errors |');
+console.log('| rules | time | findings | custom findings | input errors |');
 console.log('| --- | ---: | ---: | ---: | ---: |');
 console.log(`| built-in only | ${(base.ms / 1000).toFixed(2)} s | ${base.findings} | 0 | ${base.errors} |`);
 console.log(`| built-in + 20 custom | ${(withCustom.ms / 1000).toFixed(2)} s | ${withCustom.findings} | ${withCustom.custom} | ${withCustom.errors} |`);

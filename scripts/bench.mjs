@@ -497,6 +497,13 @@ async function main() {
   const strip = (c) => ({ ...c, subset: c.subset && { ...c.subset, count: c.subset.files.length } });
   const result = { startedAt, quick, jobs, repeat, loadavg: [loadBefore, loadavg()[0]], cpu, node: process.versions.node, totalMs, corpora: corpora.map(strip), notes, markdown: table };
 
+  // Custom rules: the same corpora with 20 custom rules beside the built-in ones (target: <= +30 %).
+  const customScript = join(root, 'scripts', 'bench-custom-rules.mjs');
+  if (existsSync(customScript)) {
+    const r = spawnSync(process.execPath, [customScript, ...corpora.map((c) => c.base).filter(Boolean)], { cwd: root, stdio: 'inherit' });
+    result.customRulesBench = r.status === 0 ? 'ok' : `failed (exit ${r.status ?? r.signal})`;
+  }
+
   // The profiler benchmark (another script), if present: its own table; a failure is only reported.
   const profileScript = join(root, 'scripts', 'bench-profile.mjs');
   if (argv.includes('--no-profile')) result.profileBench = 'skipped (--no-profile)';

@@ -45,7 +45,9 @@ export const resourceWithoutContext: Rule = {
     // An unknown constructor counts only when the code closes the object by hand: check the text first.
     if (!known && (!closedByHand(ctx).has(target.text) || NOT_RESOURCES.test(name))) return;
     const scope = [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
-    const uses = identifiersNamed(ctx, target.text, scope).filter((n) => n.startIndex > call.endIndex
+    // A function body is small: walk it. The module scope uses the per-file identifier index.
+    const named = scope.type === 'module' ? identifiersNamed(ctx, target.text, scope) : findAll(scope, 'identifier', (n) => n.text === target.text);
+    const uses = named.filter((n) => n.startIndex > call.endIndex
       && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id));
     const rebound = uses.find((u) => u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id);
     const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex) : uses;
