@@ -82,7 +82,7 @@ describe('new rule from selection', () => {
     tree.delete();
   });
 
-  it('for every named node of the C++ and Python fixtures the generated rule compiles and matches that node', async () => {
+  it('for a node of every (parent type, type) pair in the C++ and Python fixtures the generated rule compiles and matches it', async () => {
     const e = await engine();
     const files = sourceFiles(join(FIXTURES, 'workspace'));
     let checked = 0;

@@ -103,9 +103,11 @@ suite('custom rules', () => {
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(wsUri(RULE)), vscode.ViewColumn.Beside);
     const rule = editor.document;
     const at = rule.getText().indexOf('"leaklens_test_acquire_widget"');
+    const t0 = Date.now();
     await editor.edit((b) => b.replace(new vscode.Range(rule.positionAt(at), rule.positionAt(at + '"leaklens_test_acquire_widget"'.length)), '"leaklens_test_open_gadget"'));
     assert.ok(rule.isDirty, 'not saved');
     const [moved] = await diagnosticsWhere(widgets.uri, (d) => custom(d).length === 1 && custom(d)[0].range.start.line === gadgetLine, 'finding moved to the gadget call');
+    console.log(`custom rules: rule edit -> diagnostics of the open document updated in ${Date.now() - t0} ms (debounce ${vscode.workspace.getConfiguration('leaklens').get('debounceMs')} ms included)`);
     assert.match(moved.message, /leaklens_test_open_gadget\(3\)/);
     // A syntax error while typing: error diagnostic on the rule file, its findings are gone.
     const end = rule.getText().lastIndexOf(') @call');
