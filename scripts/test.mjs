@@ -1,4 +1,4 @@
-// `npm test` (after `pretest` built dist/ and compiled out/): the engine's and profiler's unit tests
+// `npm test`: builds dist/ and compiles out/, then runs the engine's and profiler's unit tests
 // on plain Node (real grammars, real compilers, real processes), then the extension's tests inside
 // a real VS Code extension host (test/vscode-host: code-server + headless chromium).
 // LEAKLENS_SKIP_E2E=1 runs the unit tests only.
@@ -13,6 +13,12 @@ const step = (title, cmd, args) => {
   return r.status ?? 1;
 };
 
+// Build here rather than in a `pretest` script: the project's .npmrc sets ignore-scripts (the grammar
+// packages' native install scripts are not wanted), and npm then skips pre/post scripts too.
+if (step('build (esbuild) and compile the tests (tsc)', process.execPath, ['scripts/build.mjs'])
+  || step('tsc', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'])) {
+  process.exit(1);
+}
 let failed = 0;
 failed += step('unit tests (node:test)', process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', 'out/test/unit/']) ? 1 : 0;
 if (process.env.LEAKLENS_SKIP_E2E) {
