@@ -20,7 +20,7 @@ interface IgnoreLayer {
   rules: Ignore;
 }
 
-export function collectSourceFiles(paths: string[], extraIgnores: string[] = [], cwd = process.cwd()): { files: SourceFile[]; errors: AnalysisError[] } {
+export function collectSourceFiles(paths: string[], cwd = process.cwd()): { files: SourceFile[]; errors: AnalysisError[] } {
   const files: SourceFile[] = [];
   const errors: AnalysisError[] = [];
   for (const given of paths) {
@@ -38,9 +38,7 @@ export function collectSourceFiles(paths: string[], extraIgnores: string[] = [],
       else errors.push({ file: given, message: 'not a C, C++ or Python file' });
       continue;
     }
-    const layers: IgnoreLayer[] = [];
-    if (extraIgnores.length) layers.push({ base: abs, rules: ignore().add(extraIgnores) });
-    walk(abs, given, layers, files, errors);
+    walk(abs, given, [], files, errors);
   }
   return { files, errors };
 }

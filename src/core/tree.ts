@@ -9,20 +9,6 @@ export function* ancestors(node: Node): Generator<Node> {
   for (let n = node.parent; n; n = n.parent) yield n;
 }
 
-/** The closest ancestor whose type is in `types`, not crossing a function/lambda/class boundary. */
-export function enclosing(node: Node, types: Set<string>, stopAtBoundary = true): Node | null {
-  for (const a of ancestors(node)) {
-    if (types.has(a.type)) return a;
-    if (stopAtBoundary && FUNCTION_BOUNDARIES.has(a.type)) return null;
-  }
-  return null;
-}
-
-export function enclosingFunction(node: Node): Node | null {
-  for (const a of ancestors(node)) if (a.type === 'function_definition' || a.type === 'lambda_expression' || a.type === 'lambda') return a;
-  return null;
-}
-
 export function contains(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
@@ -83,8 +69,4 @@ export function wholeLineSpan(text: string, node: Node): { start: number; end: n
   if (rest.trim() !== '' && !/^\s*(\/\/|#)/.test(rest)) return null;
   end = nl < 0 ? text.length : nl + 1;
   return { start: lineStart, end };
-}
-
-export function namedChildren(node: Node): Node[] {
-  return node.namedChildren.filter((c): c is Node => c !== null);
 }
