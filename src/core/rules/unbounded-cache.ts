@@ -56,6 +56,14 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   const name = qualify(callee, imports);
   const extra = ctx.config.cacheDecorators.includes(callee.text) || ctx.config.cacheDecorators.includes(name);
   const isLru = LRU.has(name);
+  // `@cachetools.cached(cache={})`: a plain dict as the cache never evicts.
+  if (/^cachetools\.(cached|cachedmethod)$/.test(name) && expr.type === 'call') {
+    const store = argument(expr.childForFieldName('arguments'), 0, 'cache');
+    if (store && /^(\{\s*\}|dict\(\s*\))$/.test(store.text)) {
+      ctx.report({ at: decorator, message: `\`@${expr.text}\` stores results in a plain dict, which never evicts: every distinct argument and its result stay in memory forever. Use cachetools.LRUCache(maxsize=...) or TTLCache.` });
+    }
+    return;
+  }
   if (!isLru && !UNBOUNDED.has(name) && !extra) return;
   const args = expr.type === 'call' ? expr.childForFieldName('arguments') : null;
   const maxsize = isLru ? argument(args, 0, 'maxsize') : undefined;
@@ -147,7 +155,9 @@ function checkDictMemos(ctx: RuleContext): void {
 /** `static std::unordered_map<K, V> cache;` inserted into and never erased or size-checked. */
 function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleContext): void {
   if (!CPP_MAPS.has(type)) return;
-  const scope = [...ancestors(decl)].find((a) => a.type === 'function_definition' || a.type === 'class_specifier') ?? ctx.root;
+  // A function-local static lives in its function; a static member or global is used file-wide
+  // (out-of-line methods included).
+  const scope = [...ancestors(decl)].find((a) => a.type === 'function_definition') ?? ctx.root;
   const memberCalls = findAll(scope, 'call_expression', (n) => n.childForFieldName('function')?.type === 'field_expression' && n.childForFieldName('function')!.childForFieldName('argument')?.text === name);
   const method = (n: Node) => n.childForFieldName('function')!.childForFieldName('field')?.text ?? '';
   const inserts = [

@@ -116,7 +116,9 @@ function maxsizeFix(args: Node, given: Node | undefined, keyword: string): Fix {
 /** A std::queue/deque member (or global) that is pushed to while nothing ever checks its size. */
 function checkCpp(decl: Node, ns: string, type: string, name: string, ctx: RuleContext): void {
   if (ns !== 'std' || !CPP_QUEUES.has(type)) return;
-  const scope = [...ancestors(decl)].find((a) => a.type === 'class_specifier' || a.type === 'struct_specifier') ?? ctx.root;
+  // The whole file: a member is often pushed from methods defined outside the class body
+  // (`void Pool::submit(Task t) { tasks_.push(t); }`).
+  const scope = ctx.root;
   const onMember = (n: Node): string | undefined => {
     if (n.type !== 'field_expression') return undefined;
     const object = n.childForFieldName('argument');

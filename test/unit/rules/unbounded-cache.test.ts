@@ -100,3 +100,16 @@ describe('unbounded-cache', () => {
       }`, 'cpp', RULE), [2]);
   });
 });
+
+describe('unbounded-cache: cachetools', () => {
+  it('flags cachetools.cached with a plain dict, not with an LRUCache', async () => {
+    assert.deepEqual(await lines(code`
+      import cachetools
+      from cachetools import cached, LRUCache
+      @cachetools.cached(cache={})
+      def a(x): return x
+      @cached(cache=LRUCache(maxsize=64))
+      def b(x): return x
+    `, 'python', RULE), [3]);
+  });
+});

@@ -121,3 +121,22 @@ describe('unbounded-queue: classes that bound their own deque', () => {
     `, 'python', RULE), []);
   });
 });
+
+describe('unbounded-queue: C++ members pushed from out-of-line methods', () => {
+  it('flags a member queue pushed in a method defined outside the class, not one size-checked there', async () => {
+    assert.deepEqual(await lines(code`
+      class Pool {
+       public:
+        void submit(Task t);
+        void bounded_submit(Task t);
+       private:
+        std::deque<Task> tasks_;
+        std::queue<Task> limited_;
+      };
+      void Pool::submit(Task t) { tasks_.push_back(std::move(t)); }
+      void Pool::bounded_submit(Task t) {
+        if (limited_.size() >= 64) limited_.pop();
+        limited_.push(std::move(t));
+      }`, 'cpp', RULE), [6]);
+  });
+});
