@@ -121,8 +121,11 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
   const cls = [...ancestors(target)].find((a) => a.type === 'class_definition');
   if (!cls) return;
   const attr = target.text;
-  // Closed (or handed on) anywhere in the class: its close()/__exit__/__del__ owns it.
-  if (findAll(cls, 'attribute', (n) => n.text === attr && (closerCalled(n) !== undefined || managed(n) || n.parent?.type === 'argument_list')).length > 0) return;
+  // Closed (or handed on) anywhere in the class: its close()/__exit__/__del__ owns it. Read from the
+  // class's text: walking every attribute node of a large class per match was this rule's hot spot.
+  const a = attr.replace(/\./g, '\\.');
+  const closes = new RegExp(`\\b${a}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\b|\\bwith\\s+${a}\\b|[(,]\\s*${a}\\s*[),]|\\breturn\\s+${a}\\s*$`, 'm');
+  if (closes.test(cls.text)) return;
   ctx.report({
     at: call,
     message: `\`${attr}\` holds \`${call.childForFieldName('function')!.text}(...)\`, but class \`${cls.childForFieldName('name')!.text}\` never closes it: every instance leaks it. Close it in a close()/__exit__ method.`,
