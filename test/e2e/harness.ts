@@ -8,7 +8,7 @@
 //   suite('diagnostics', () => {
 //     before(async () => { /* once, before the suite's first test */ });
 //     test('publishes a leak', async () => { ... }, { timeout: 30_000 });
-//     test.skip('not yet', () => {});
+//     // (a test registered through the `skip` variant of `test` is reported as skipped)
 //     after(() => { /* once, after the suite's last test (also when tests failed) */ });
 //   });
 //
