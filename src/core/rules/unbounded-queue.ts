@@ -128,6 +128,8 @@ function checkCpp(decl: Node, ns: string, type: string, name: string, ctx: RuleC
   const calls = findAll(scope, 'call_expression', (n) => onMember(n.childForFieldName('function')!) !== undefined);
   const pushes = calls.filter((c) => /^(push|push_back|push_front|emplace|emplace_back|emplace_front)$/.test(onMember(c.childForFieldName('function')!)!));
   if (pushes.length === 0) return;
+  // A std::deque/std::list that is never popped is storage (an arena), not a queue with a consumer.
+  if ((type === 'deque' || type === 'list') && !calls.some((c) => /^(pop|pop_front|pop_back)$/.test(onMember(c.childForFieldName('function')!)!))) return;
   // Any comparison involving the container's size means someone enforces a capacity.
   const sizeChecked = calls.some((c) => onMember(c.childForFieldName('function')!) === 'size' && [...ancestors(c)].some((a) => a.type === 'binary_expression' && /[<>]=?|==|!=/.test(a.child(1)?.text ?? '')));
   if (sizeChecked) return;

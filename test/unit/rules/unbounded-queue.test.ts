@@ -134,9 +134,23 @@ describe('unbounded-queue: C++ members pushed from out-of-line methods', () => {
         std::queue<Task> limited_;
       };
       void Pool::submit(Task t) { tasks_.push_back(std::move(t)); }
+      Task Pool::next() { Task t = std::move(tasks_.front()); tasks_.pop_front(); return t; }
       void Pool::bounded_submit(Task t) {
         if (limited_.size() >= 64) limited_.pop();
         limited_.push(std::move(t));
       }`, 'cpp', RULE), [6]);
+  });
+});
+
+describe('unbounded-queue: C++ storage that is not a queue', () => {
+  it('does not flag a deque used as an arena (pushed, never popped)', async () => {
+    assert.deepEqual(await lines(code`
+      class NFA {
+        Thread* Alloc() {
+          arena_.emplace_back();
+          return &arena_.back();
+        }
+        std::deque<Thread> arena_;
+      };`, 'cpp', RULE), []);
   });
 });
