@@ -14,7 +14,8 @@ import { defaultConfig, engine, FIXTURES } from './helpers';
 
 const SETS = ['upscaler', 'render_pipeline', 'camera', 'cpp'];
 const work = mkdtempSync(join(tmpdir(), 'leaklens-fixes-'));
-cpSync(FIXTURES, work, { recursive: true });
+// dereference: some fixtures are links to examples/ (one copy of each file), which a relative link would lose.
+cpSync(FIXTURES, work, { recursive: true, dereference: true });
 after(() => rmSync(work, { recursive: true, force: true }));
 
 function sourcesUnder(dir: string): string[] {
