@@ -61,6 +61,15 @@ function walk(dir: string, display: string, layers: IgnoreLayer[], files: Source
     if (isDir && (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('cmake-build-'))) continue;
     if (here.some((l) => l.rules.ignores(relative(l.base, abs) + (isDir ? '/' : '')))) continue;
     if (isDir) walk(abs, shown, here, files, errors);
-    else if (entry.isFile() && languageOfPath(entry.name)) files.push({ path: abs, display: shown });
+    else if ((entry.isFile() || (entry.isSymbolicLink() && isFileTarget(abs))) && languageOfPath(entry.name)) files.push({ path: abs, display: shown });
+  }
+}
+
+/** A link to a file is followed (links to folders are not: they can form cycles). */
+function isFileTarget(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // a dangling link
   }
 }

@@ -1,7 +1,7 @@
 // The `leaklens check` command as a user runs it: a real child process on real files.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -157,5 +157,16 @@ describe('leaklens check', () => {
     const two = JSON.parse(run(['check', fixtures, '--format', 'json', '--jobs', '2']).stdout);
     assert.ok(one.findings.length > 15);
     assert.deepEqual(two.findings, one.findings);
+  });
+});
+
+describe('leaklens check: links', () => {
+  it('follows links to files, not links to folders, and survives a dangling link', () => {
+    write('ln/real/a.py', LEAKY_PY);
+    symlinkSync(join(dir, 'ln/real/a.py'), join(dir, 'ln/linked.py'));
+    symlinkSync(join(dir, 'ln/real'), join(dir, 'ln/loop'));
+    symlinkSync(join(dir, 'ln/nowhere.py'), join(dir, 'ln/dangling.py'));
+    const doc = JSON.parse(run(['check', 'ln', '--format', 'json']).stdout);
+    assert.deepEqual(doc.findings.map((f: { file: string }) => f.file).sort(), [join('ln', 'linked.py'), join('ln', 'real', 'a.py')]);
   });
 });
