@@ -4,7 +4,7 @@
 #include <vector>
 #include <webp/encode.h>
 #include <stb_image.h>
-#include "engine.h"
+#include "../engines/engine.h"
 
 namespace image_io {
 

@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cstring>
 #include <vector>
-#include "engine.h"
+#include "../engines/engine.h"
 
 namespace tiling {
 
