@@ -141,7 +141,8 @@ export class Engine {
       const setting = config.rules[rule.id];
       if (setting && !setting.enabled) continue;
       const skip = rule.mayMatch !== undefined && !rule.mayMatch(text, language, config);
-      const severity = setting?.severity ?? rule.defaultSeverity;
+      const configured = setting?.severity;
+      const reported = new Set<string>();
       const ctx: RuleContext = {
         file: options.file,
         language,
@@ -157,9 +158,13 @@ export class Engine {
         report: (r: Report) => {
           const span = spanOf(r.at);
           if (errorSpans.some((e) => overlaps(e, span))) return;
+          // One finding per rule and site, however many patterns or paths lead to it.
+          const key = `${span.start}:${span.end}`;
+          if (reported.has(key)) return;
+          reported.add(key);
           const finding = {
             ruleId: rule.id,
-            severity,
+            severity: configured ?? r.severity ?? rule.defaultSeverity,
             message: r.message,
             location: lines.location(span),
             related: (r.related ?? []).map((rel) => ({ location: lines.location(spanOf(rel.at)), message: rel.message })),

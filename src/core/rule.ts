@@ -44,6 +44,8 @@ export interface Rule extends RuleMeta {
 
 export interface Report {
   at: Node | Span;
+  /** Lower than the rule's default for a less certain finding (a hint); the user's setting wins. */
+  severity?: Severity;
   message: string;
   related?: Array<{ at: Node | Span; message: string }>;
   fixes?: Fix[];

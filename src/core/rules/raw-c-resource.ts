@@ -5,6 +5,9 @@ import type { Node } from 'web-tree-sitter';
 import { raiiFixes } from '../fixes/cpp-raii';
 import type { ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
+import { buildCfg, type Cfg, type CfgBlock } from '../flow/cfg';
+import { cEffect, cHeldAlong, cLanguage, sameFileReleasers, type COwnedResource } from '../flow/c-ownership';
+import { findLeakPath, type TrackedResource } from '../flow/lifetime';
 import { ancestors, contains, findAll } from '../tree';
 
 const SMART_OWNER = /\b(unique_ptr|shared_ptr|auto_ptr|scoped_ptr|unique_resource|scope_exit|ScopeGuard|scope_guard|finally|Cleanup|defer)\b/;
@@ -43,34 +46,89 @@ interface Acquisition {
   func: Node;
   /** The declaration of `name` when the acquisition initialises it (`T* p = acquire()`). */
   declaration?: Node;
+  /** `rc` in `int rc = sqlite3_open(...)`. */
+  status?: string;
 }
 
 export const rawCResource: Rule = {
   id: 'raw-c-resource',
-  summary: 'A C resource is acquired and released by hand, with an exit or a throwing call in between, or no release on some path.',
+  summary: 'A C resource (or a C++ `new`) held by a raw local is not released or handed on along some path out of the function.',
   languages: ['cpp'],
   defaultSeverity: 'warning',
   query: {
-    cpp: (config) => `(call_expression function: [(identifier) (qualified_identifier)] @fn ${anyOf('fn', config.resources.flatMap((r) => r.acquire))}) @call`,
+    cpp: (config) => `(call_expression function: [(identifier) (qualified_identifier)] @fn ${anyOf('fn', config.resources.flatMap((r) => r.acquire))}) @call
+(init_declarator value: (new_expression) @new)
+(assignment_expression right: (new_expression) @new)`,
   },
-  mayMatch: (text, _language, config) => callsAny(acquireNames(config.resources)).test(text),
-  anchor: (_language, config) => anchorForCalls(acquireNames(config.resources)),
+  mayMatch: (text, _language, config) => callsAny(acquireNames(config.resources)).test(text) || /\bnew\s+[A-Za-z_:]/.test(text),
+  anchor: (_language, config) => anchorWithNew(config.resources),
   check(match, ctx) {
+    const newExpr = match.captures.get('new');
+    if (newExpr) {
+      const acq = describeNew(newExpr);
+      if (acq && !acq.func.hasError) analyse(acq, ctx);
+      return;
+    }
     const call = match.captures.get('call')!;
     const fnName = match.captures.get('fn')!.text;
     const pair = ctx.config.resources.find((r) => r.acquire.includes(fnName));
     if (!pair) return;
     const acq = describeAcquisition(call, pair);
+    if (acq === 'discarded') return reportDiscarded(call, pair, ctx);
     if (!acq || acq.func.hasError) return;
     analyse(acq, ctx);
   },
 };
 
-function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | undefined {
+const NEW_PAIR: ResourcePair = { acquire: ['new'], release: ['delete'], kind: 'returns', releaseArg: 'value' };
+const newAnchors = new WeakMap<ResourcePair[], RegExp>();
+function anchorWithNew(resources: ResourcePair[]): RegExp {
+  let re = newAnchors.get(resources);
+  if (!re) newAnchors.set(resources, (re = new RegExp(`${anchorForCalls(acquireNames(resources)).source}|\\bnew\\s+[A-Za-z_:]`, 'g')));
+  return re;
+}
+
+/** `T* p = new T(...)` held by a raw local pointer (not a member, not adopted at once by a parent). */
+function describeNew(expr: Node): Acquisition | undefined {
+  const func = enclosingFunctionBody(expr);
+  if (!func) return undefined;
+  const parent = expr.parent!;
+  let name: string | undefined;
+  let declaration: Node | undefined;
+  if (parent.type === 'init_declarator') {
+    declaration = parent.parent ?? undefined;
+    if (!declaration || declaration.type !== 'declaration' || SMART_OWNER.test(declaration.childForFieldName('type')?.text ?? '')) return undefined;
+    if (declaration.namedChildren.some((c) => c?.type === 'storage_class_specifier')) return undefined; // static: lives on
+    if (parent.childForFieldName('declarator')?.type !== 'pointer_declarator') return undefined;
+    name = declaratorName(parent.childForFieldName('declarator'));
+  } else {
+    const left = parent.childForFieldName('left');
+    if (left?.type !== 'identifier' || !declaredLocally(func, left.text)) return undefined;
+    name = left.text;
+  }
+  // Qt-style parents and other owners passed to the constructor adopt the new object.
+  const args = expr.childForFieldName('arguments')?.namedChildren ?? [];
+  if (args.some((a) => a && /^(this|parent|\w*[Pp]arent\w*|owner|\w*[Ww]idget|\w*[Ll]ayout)$/.test(a.text))) return undefined;
+  const statement = statementOf(expr);
+  if (!name || !statement) return undefined;
+  return { pair: NEW_PAIR, call: expr, name, statement, func, declaration };
+}
+
+/** A handle that is never stored: `if (opendir(p) == NULL)`, `malloc(n);`. Nothing can release it. */
+function reportDiscarded(call: Node, pair: ResourcePair, ctx: RuleContext): void {
+  const fn = call.childForFieldName('function')!.text;
+  ctx.report({
+    at: call,
+    message: `The result of \`${fn}()\` is never stored, so it can never be released with \`${pair.release[0]}()\`: it leaks every time this runs.`,
+  });
+}
+
+function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'discarded' | undefined {
   const func = enclosingFunctionBody(call);
   if (!func) return undefined;
   let name: string | undefined;
   let declaration: Node | undefined;
+  let status: string | undefined;
   if (pair.kind === 'returns') {
     let n: Node = call;
     while (n.parent && (CASTS.has(n.parent.type) || isCastCall(n.parent, n))) n = n.parent.type === 'argument_list' ? n.parent.parent! : n.parent;
@@ -80,86 +138,192 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | unde
       name = declaratorName(parent.childForFieldName('declarator'));
       declaration = parent.parent ?? undefined;
       if (!declaration || SMART_OWNER.test(declaration.childForFieldName('type')?.text ?? '')) return undefined;
+      if (declaration.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static')) return undefined;
     } else if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === n.id) {
       const left = parent.childForFieldName('left');
       if (left?.type !== 'identifier') return undefined; // a member or element: owned elsewhere
       // `data_ = malloc(n)` in a constructor: a member (or global), owned by the class.
       if (!declaredLocally(func, left.text)) return undefined;
+      // `s->buf = p = malloc(n)`: stored at once.
+      if (parent.parent?.type === 'assignment_expression' || parent.parent?.type === 'init_declarator' || parent.parent?.type === 'argument_list') return undefined;
       name = left.text;
+    } else if (parent.type === 'expression_statement' || parent.type === 'binary_expression' && /^(==|!=)$/.test(parent.childForFieldName('operator')?.text ?? '')
+      && parent.parent?.type !== 'return_statement' && !isLogicalOperand(parent)) {
+      // The handle itself is dropped: only a comparison or nothing sees it.
+      return pair.release.includes('closedir') || pair.release.includes('fclose') || pair.release.includes('free') ? 'discarded' : undefined;
     } else {
       return undefined; // returned, passed on, or wrapped in an owner at once
     }
   } else {
     const args = call.childForFieldName('arguments');
-    const refs = (args?.namedChildren ?? []).filter((a): a is Node => a?.type === 'pointer_expression' && a.text.startsWith('&') && a.namedChild(0)?.type === 'identifier');
-    const ref = pair.kind === 'inPlace' ? refs[0] : refs[refs.length - 1];
+    const argList = (args?.namedChildren ?? []) as Node[];
+    const isRef = (a: Node | undefined) => a?.type === 'pointer_expression' && a.text.startsWith('&') && a.namedChild(0)?.type === 'identifier';
+    const refs = argList.filter((a) => isRef(a));
+    const ref = pair.kind === 'inPlace' ? refs[0] : pair.handleArg !== undefined ? (isRef(argList[pair.handleArg]) ? argList[pair.handleArg] : undefined) : refs[0];
     if (!ref) return undefined;
     name = ref.namedChild(0)!.text;
+    if (!declaredLocally(func, name)) return undefined; // a member or global handle: owned elsewhere
+    status = statusVariable(call);
   }
   if (!name) return undefined;
   const statement = statementOf(call);
   if (!statement) return undefined;
-  return { pair, call, name, statement, func, declaration };
+  return { pair, call, name, statement, func, declaration, status };
+}
+
+function isLogicalOperand(n: Node): boolean {
+  const p = n.parent;
+  return p?.type === 'binary_expression' && /^(&&|\|\|)$/.test(p.childForFieldName('operator')?.text ?? '');
+}
+
+/** `rc` in `int rc = acquire(...)` or `rc = acquire(...)`. */
+function statusVariable(call: Node): string | undefined {
+  const p = call.parent;
+  if (p?.type === 'init_declarator' && p.childForFieldName('value')?.id === call.id) return declaratorName(p.childForFieldName('declarator'));
+  if (p?.type === 'assignment_expression' && p.childForFieldName('right')?.id === call.id && p.childForFieldName('left')?.type === 'identifier') return p.childForFieldName('left')!.text;
+  return undefined;
+}
+
+function cfgFor(ctx: RuleContext, func: Node): Cfg {
+  return ctx.memo(`cfg.c.${func.id}`, () => buildCfg(func, cLanguage, false));
+}
+
+function releasersOf(ctx: RuleContext): Map<string, Set<number>> {
+  return ctx.memo('c.releasers', () => sameFileReleasers(ctx.root, new Set(ctx.config.resources.flatMap((r) => r.release))));
 }
 
 function analyse(acq: Acquisition, ctx: RuleContext): void {
-  const { func, name, pair, statement } = acq;
+  const { func, name, pair } = acq;
   const uses = findAll(func, 'identifier', (n) => n.text === name);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
-  if (uses.some((u) => ownedBy(u, func))) return;
-  // An earlier acquisition of the same variable, not yet released, reports for both (Init + Alloc).
-  const releasesAll = findAll(func, 'call_expression', (n) => pair.release.includes(n.childForFieldName('function')?.text ?? '') && mentions(n, name));
-  const earlier = findAll(func, 'call_expression', (n) => n.startIndex < acq.call.startIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && describeAcquisition(n, pair)?.name === name);
-  if (earlier.some((e) => !releasesAll.some((r) => r.startIndex > e.startIndex && r.startIndex < acq.call.startIndex))) return;
-  const next = findAll(func, 'call_expression', (n) => n.startIndex > statement.endIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && describeAcquisition(n, pair)?.name === name)[0];
-  const horizon = next ? next.startIndex : func.endIndex;
-  const releases = releasesAll.filter((r) => r.startIndex > acq.call.endIndex && r.startIndex < horizon);
-  // Ownership handed to the caller or stored elsewhere: not ours to release here.
-  if (uses.some((u) => u.startIndex > acq.call.endIndex && isReturned(u))) return;
-  // `re = realloc(in, n)`: ownership moves to the new pointer, which is tracked on its own.
-  if (uses.some((u) => u.startIndex > acq.call.endIndex && u.parent?.type === 'argument_list' && pair.acquire.includes(u.parent.parent?.childForFieldName('function')?.text ?? ''))) return;
+  if (uses.some((u) => u.startIndex > acq.call.startIndex && ownedBy(u, func))) return;
+  // Init + Alloc of the same struct in place are one resource: the first one reports.
+  if (pair.kind === 'inPlace' && findAll(func, 'call_expression', (n) => n.startIndex < acq.call.startIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && mentions(n, name)).length) return;
+  const cfg = cfgFor(ctx, func);
+  const acquireBlock = blockOf(cfg, acq.call);
+  if (!acquireBlock) return;
+  const res: COwnedResource = {
+    pair, name, call: acq.call, status: acq.status, releasers: releasersOf(ctx),
+    heldOnFailure: pair.heldOnFailure === true, zeroIsSuccess: pair.nonzeroIsSuccess !== true, isNew: pair === NEW_PAIR,
+  };
+  const guards = guardsOf(acq.call, func);
+  const tracked: TrackedResource = {
+    acquireBlock,
+    effect: (b) => {
+      const e = cEffect(b, res);
+      // Init then Alloc of one struct: still the same resource.
+      return e === 'reacquire' && pair.kind === 'inPlace' ? 'none' : e;
+    },
+    heldAlong: (cond, edge) => feasible(cond, edge, guards) && cHeldAlong(cond, edge, res),
+    overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
+  };
   const what = describe(acq);
-  const block = statement.parent!;
-  if (releases.length === 0) {
-    if (uses.some((u) => u.startIndex > acq.call.endIndex && escapes(u))) return;
+  const releases = findAll(func, ['call_expression', 'delete_expression'], (n) => n.startIndex > acq.call.endIndex && isReleaseOf(n, res));
+  const leak = findLeakPath(cfg, tracked);
+  if (leak) {
+    const line = (n: Node) => ctx.lines.point(n.startIndex).line + 1;
+    const atNode = leak.at.node;
+    const conditions = leak.path.filter((b) => b.kind === 'cond' && b.node).slice(-3).map((b) => ({ at: b.node!, message: 'the path to the leak goes through this condition' }));
+    let message: string;
+    let at: { at: Node; message: string } | undefined;
+    const verb = pair === NEW_PAIR ? 'deleted' : `released with \`${pair.release[0]}()\``;
+    if (leak.kind === 'overwrite') {
+      message = `${what} is acquired again${atNode ? ` at line ${line(atNode)}` : ''} while the previous one is still held: the previous one leaks.`;
+      if (atNode) at = { at: atNode, message: 'acquired again here, the old one still held' };
+    } else if (releases.length === 0) {
+      message = `${what} is never ${verb} or handed on in this function: it leaks every time this runs.`;
+      if (atNode) at = { at: atNode, message: leak.kind === 'throw' ? 'leaves by this throw with it held' : atNode.type === 'return_statement' ? 'returns here with it held' : 'the function ends here with it held' };
+    } else if (leak.kind === 'throw' && atNode) {
+      message = `${what} leaks when the \`throw\` at line ${line(atNode)} is taken: it is ${verb} only on other paths.`;
+      at = { at: atNode, message: 'leaves by this throw with it held' };
+    } else if (atNode && atNode.type === 'return_statement') {
+      message = `${what} leaks on the path that returns at line ${line(atNode)}: it is ${verb} only on other paths.`;
+      at = { at: atNode, message: 'returns here with it held' };
+    } else if (atNode && (atNode.type === 'break_statement' || atNode.type === 'continue_statement' || atNode.type === 'goto_statement')) {
+      message = `${what} leaks on the path through the \`${atNode.type.replace('_statement', '')}\` at line ${line(atNode)}: it is ${verb} only on other paths.`;
+      at = { at: atNode, message: 'this path skips the release' };
+    } else {
+      message = `${what} is still held when the function ends on some path: it is ${verb} only on other paths.`;
+      if (atNode) at = { at: atNode, message: 'the last statement on the leaking path' };
+    }
     ctx.report({
       at: acq.call,
-      message: `${what} is never released with \`${pair.release[0]}()\` in this function and is not handed on: it leaks every time this runs.`,
-      fixes: raiiFixes(ctx, acq, []),
+      message,
+      related: [...(at ? [at] : []), ...conditions, ...releases.slice(0, 3).map((r) => ({ at: r, message: 'released here, on other paths' }))],
+      fixes: pair === NEW_PAIR ? [] : raiiFixes(ctx, acq, releases.filter((r) => r.type === 'call_expression')),
     });
     return;
   }
-  const unconditional = releases.find((r) => isUnconditional(r, block, name));
-  if (!unconditional) {
-    ctx.report({
-      at: acq.call,
-      message: `${what} is released with \`${pair.release[0]}()\` only on some paths: every other path leaks it.`,
-      related: releases.map((r) => ({ at: r, message: 'released only here, on a conditional path' })),
-      fixes: raiiFixes(ctx, acq, releases),
-    });
-    return;
-  }
-  const between = { start: statement.endIndex, end: unconditional.startIndex };
-  const exit = findExit(func, between, acq, releases, unconditional, ctx.plainC);
-  if (!exit) return;
-  const kind = exit.type.replace(/_statement|_expression/, '');
-  const message = exit.type === 'call_expression' || exit.type === 'new_expression'
-    ? `${what} is released by hand with \`${pair.release[0]}()\`, but \`${shorten(exit.text)}\` may throw before that release, and then it leaks. Give it an RAII owner.`
-    : `${what} is released by hand with \`${pair.release[0]}()\`, but the \`${kind}\` at line ${ctx.lines.point(exit.startIndex).line + 1} skips that release, and then it leaks. Give it an RAII owner.`;
+  // Released on every path; in C++ an exception thrown by a standard container or `new` between
+  // acquisition and release still leaks it. Only an allocation failure can throw there: a hint.
+  if (ctx.plainC || pair === NEW_PAIR || releases.length === 0) return;
+  const unconditional = releases.find((r) => isUnconditional(r, acq.statement.parent!, name));
+  if (!unconditional) return;
+  const throwing = findAll(func, ['call_expression', 'new_expression'], (n) => n.startIndex > acq.statement.endIndex && n.startIndex < unconditional.startIndex && throwsInCpp(n))[0];
+  if (!throwing) return;
   ctx.report({
     at: acq.call,
-    message,
-    related: [
-      { at: exit, message: exit.type === 'call_expression' || exit.type === 'new_expression' ? 'may throw here' : `this ${kind} skips the release` },
-      { at: unconditional, message: 'the manual release' },
-    ],
-    fixes: raiiFixes(ctx, acq, releases),
+    severity: 'info',
+    message: `${what} is released by hand with \`${pair.release[0]}()\`, but \`${shorten(throwing.text)}\` may throw before that release (allocation failure), and then it leaks. Give it an RAII owner.`,
+    related: [{ at: throwing, message: 'may throw here' }, { at: unconditional, message: 'the manual release' }],
+    fixes: raiiFixes(ctx, acq, releases.filter((r) => r.type === 'call_expression')),
   });
+}
+
+/** The conditions of the ifs around the acquisition, with the branch it sits in (`if (big) p = malloc(n);`). */
+function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
+  const out = new Map<string, 'true' | 'false'>();
+  let child: Node = call;
+  for (const a of ancestors(call)) {
+    if (a.id === func.id) break;
+    if (a.type === 'if_statement') {
+      const cond = a.childForFieldName('condition');
+      // Only conditions that the acquisition does not itself take part in.
+      if (cond && !contains(cond, call)) out.set(normalize(cond.text), a.childForFieldName('consequence')?.id === child.id ? 'true' : 'false');
+    }
+    child = a;
+  }
+  return out;
+}
+
+/** A later test of the same condition goes the way it went at the acquisition (`if (big) free(p);`). */
+function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'>): boolean {
+  if (guards.size === 0 || (edge !== 'true' && edge !== 'false')) return true;
+  const g = guards.get(normalize(cond.text));
+  return g === undefined || g === edge;
+}
+
+function normalize(text: string): string {
+  return text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+}
+
+function blockOf(cfg: Cfg, node: Node): CfgBlock | undefined {
+  for (let n: Node | null = node; n; n = n.parent) {
+    const b = cfg.blockOf.get(n.id);
+    if (b) return b;
+  }
+  return undefined;
+}
+
+function isReleaseOf(n: Node, res: COwnedResource): boolean {
+  if (n.type === 'delete_expression') return res.isNew && mentions(n, res.name);
+  const fn = n.childForFieldName('function')?.text ?? '';
+  return (res.pair.release.includes(fn) || res.releasers.has(fn)) && mentions(n, res.name);
+}
+
+/** Standard-library operations that allocate (and so may throw bad_alloc): the C++ hint's only sources. */
+const STD_ALLOCATING = new Set(['push_back', 'emplace_back', 'push_front', 'emplace_front', 'insert', 'emplace', 'assign', 'resize', 'reserve', 'append', 'at']);
+function throwsInCpp(n: Node): boolean {
+  if (n.type === 'new_expression') return !/\bnothrow\b/.test(n.text);
+  const fn = n.childForFieldName('function');
+  if (fn?.type === 'field_expression' && fn.child(1)?.text === '.') return STD_ALLOCATING.has(fn.childForFieldName('field')?.text ?? '');
+  return /^(std::make_unique|std::make_shared|std::to_string)\b/.test(fn?.text ?? '');
 }
 
 export type { Acquisition };
 
 function describe(acq: Acquisition): string {
+  if (acq.pair === NEW_PAIR) return `\`${acq.name}\` from \`new ${acq.call.childForFieldName('type')?.text ?? ''}\``;
   const fn = acq.call.childForFieldName('function')!.text;
   return acq.pair.kind === 'returns' ? `\`${acq.name}\` from \`${fn}()\`` : `\`${acq.name}\`, set up by \`${fn}()\`,`;
 }
@@ -269,76 +433,7 @@ function isNullCheck(condition: Node | null, name: string): boolean {
   return new RegExp(`^(!?${n}|${n}(==|!=)(NULL|nullptr|0)|(NULL|nullptr|0)(==|!=)${n}|!\\(${n}\\))$`).test(t);
 }
 
-/** An if that tests the acquisition's own result (`if (!p)`, `if (sqlite3_open(...) != SQLITE_OK)`). */
-function isFailureCheck(ifNode: Node, acq: Acquisition): boolean {
-  const cond = ifNode.childForFieldName('condition');
-  if (!cond) return false;
-  if (isNullCheck(cond, acq.name)) return true;
-  if (contains(cond, acq.call)) return true;
-  // `int rc = sqlite3_open(...); if (rc != SQLITE_OK)`: the variable the acquisition's result went to.
-  const resultDecl = acq.pair.kind !== 'returns' ? acq.statement : undefined;
-  if (resultDecl?.type === 'declaration') {
-    const v = declaratorName(resultDecl.namedChildren.find((c) => c?.type === 'init_declarator')?.childForFieldName('declarator') ?? null);
-    return v !== undefined && findAll(cond, 'identifier', (n) => n.text === v).length > 0;
-  }
-  return false;
-}
 
-/** The first return/break/continue/throw, or (in C++) call that may throw, that skips the release. */
-function findExit(func: Node, between: { start: number; end: number }, acq: Acquisition, releases: Node[], release: Node, plainC: boolean): Node | undefined {
-  const types = ['return_statement', 'throw_statement', 'break_statement', 'continue_statement', 'call_expression', 'new_expression'];
-  const candidates = findAll(func, types, (n) => {
-    if (n.startIndex < between.start || n.startIndex >= between.end) return false;
-    switch (n.type) {
-      case 'return_statement':
-      case 'throw_statement':
-        return true;
-      case 'break_statement':
-      case 'continue_statement': {
-        const target = [...ancestors(n)].find((a) => LOOPS.has(a.type) || (n.type === 'break_statement' && a.type === 'switch_statement'));
-        // Leaving a loop or switch skips the release only if the release is inside it too.
-        return target !== undefined && contains(target, acq.statement) && contains(target, release);
-      }
-      case 'call_expression':
-      case 'new_expression':
-        return !plainC && mayThrow(n, acq);
-      default:
-        return false;
-    }
-  });
-  // `return fclose(f) == 0 && ok;` releases on its way out: not an exit that skips the release.
-  return candidates.find((exit) => !contains(exit, release) && !onFailurePathOrInLambda(exit, func, acq) && !releasedBefore(exit, releases, acq));
-}
 
-/** Inside a lambda (runs elsewhere) or in the branch taken when the acquisition failed. */
-function onFailurePathOrInLambda(exit: Node, func: Node, acq: Acquisition): boolean {
-  for (let a = exit.parent; a && a.id !== func.id; a = a.parent) {
-    if (a.type === 'lambda_expression') return true;
-    if (a.type === 'if_statement' && isFailureCheck(a, acq)) return true;
-  }
-  return false;
-}
 
-/** A path that releases before it exits (`if (err) { free(p); return -1; }`) does not leak. */
-function releasedBefore(exit: Node, releases: Node[], acq: Acquisition): boolean {
-  for (const a of ancestors(exit)) {
-    if (a.type === 'compound_statement' && releases.some((r) => r.startIndex < exit.startIndex && contains(a, r) && isUnconditional(r, a, acq.name))) return true;
-    if (a.id === acq.statement.parent?.id) return false;
-  }
-  return false;
-}
 
-function mayThrow(call: Node, acq: Acquisition): boolean {
-  if (call.type === 'new_expression') return true;
-  const fn = call.childForFieldName('function');
-  if (!fn) return false;
-  const name = fn.text;
-  if (acq.pair.release.includes(name) || acq.pair.acquire.includes(name)) return false;
-  if (fn.type === 'identifier' || fn.type === 'qualified_identifier') {
-    if (NOTHROW_C.has(name) || NOTHROW_PREFIX.test(name.replace(/^::/, ''))) return false;
-    return true;
-  }
-  if (fn.type === 'template_function') return !/^(static_cast|reinterpret_cast|const_cast|std::move|std::forward|std::min|std::max)\b/.test(name);
-  if (fn.type === 'field_expression') return !NOTHROW_METHODS.has(fn.childForFieldName('field')?.text ?? '');
-  return false;
-}

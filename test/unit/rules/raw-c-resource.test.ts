@@ -64,14 +64,19 @@ describe('raw-c-resource', () => {
       }`, 'cpp', RULE, 'x.c'), [2, 9, 13, 18]);
   });
 
-  it('in C++ a call that may throw counts; in .c files it does not', async () => {
+  it('an allocation that may throw in C++ is a hint; unknown calls and anything in .c files are not', async () => {
     const src = code`
-      void f(size_t n) {
+      void f(size_t n, std::vector<char*>& seen) {
         char* buf = (char*)malloc(n);
         process(buf);
+        seen.push_back(nullptr);
         free(buf);
       }`;
-    assert.deepEqual(await lines(src, 'cpp', RULE, 'x.cpp'), [2]);
+    const [f] = await findings(src, 'cpp', { rule: RULE, file: 'x.cpp' });
+    assert.equal(f.location.startPoint.line, 1);
+    assert.equal(f.severity, 'info');
+    assert.match(f.message, /push_back\(nullptr\)` may throw/);
+    assert.deepEqual(await lines(src.replace('seen.push_back(nullptr);', ''), 'cpp', RULE, 'x.cpp'), []);
     assert.deepEqual(await lines(src, 'cpp', RULE, 'x.c'), []);
   });
 
@@ -122,6 +127,7 @@ describe('raw-c-resource', () => {
       int h(const char* path) {
         sqlite3* db = nullptr;
         if (sqlite3_open(path, &db) != SQLITE_OK) {
+          sqlite3_close(db);
           return -1;
         }
         int rc = sqlite3_exec(db, "select 1", nullptr, nullptr, nullptr);
@@ -139,9 +145,9 @@ describe('raw-c-resource', () => {
         FT_Done_Face(face);
         return true;
       }
-      void frame() {
+      void frame(bool ok) {
         AVFrame* frame = av_frame_alloc();
-        decode(frame);
+        if (!decode(frame)) return;
         av_frame_free(&frame);
       }`, 'cpp', RULE), [3, 9]);
   });

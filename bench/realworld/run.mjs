@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+// Real-world precision benchmark: extracts each project of projects.json at its pinned commit from
+// the fetch mirrors (/work/.mirror/OWNER+NAME/repo, or $LEAKLENS_MIRRORS), runs `leaklens check`
+// on it, and scores the findings against judgments.jsonl (repo, path, line, rule, verdict, reason).
+// Fetched code is never committed: only this script, the project list and the judgments are.
+//
+//   node bench/realworld/run.mjs            run + score (projects whose mirror is missing are skipped)
+//   node bench/realworld/run.mjs --unjudged print findings with no judgment yet (JSON lines)
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const mirrors = process.env.LEAKLENS_MIRRORS ?? '/work/.mirror';
+const work = process.env.LEAKLENS_REALWORLD_DIR ?? '/tmp/leaklens-realworld';
+const projects = JSON.parse(readFileSync(join(here, 'projects.json'), 'utf8'));
+const judgments = existsSync(join(here, 'judgments.jsonl'))
+  ? readFileSync(join(here, 'judgments.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  : [];
+const key = (repo, path, line, rule) => `${repo}|${path}|${line}|${rule}`;
+const judged = new Map(judgments.map((j) => [key(j.repo, j.path, j.line, j.rule), j]));
+const unjudgedOnly = process.argv.includes('--unjudged');
+
+function extract(p) {
+  const dir = join(work, p.repo.replace('/', '+'));
+  const stamp = join(dir, '.leaklens-commit');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === p.commit) return dir;
+  const gitDir = join(mirrors, p.repo.replace('/', '+'), 'repo');
+  if (!existsSync(gitDir)) return undefined;
+  execFileSync('rm', ['-rf', dir]);
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', `git --git-dir="${gitDir}" archive ${p.commit} | tar -x -C "${dir}"`]);
+  writeFileSync(stamp, p.commit);
+  return dir;
+}
+
+function countLines(dir) {
+  const out = spawnSync('sh', ['-c', `find . -type f \\( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.cpp' -o -name '*.cxx' -o -name '*.hpp' -o -name '*.hh' -o -name '*.py' \\) -print0 | xargs -0 cat | wc -l`], { cwd: dir, encoding: 'utf8' });
+  return Number(out.stdout.trim()) || 0;
+}
+
+const rows = [];
+const tally = new Map(); // rule|lang -> {true, false, unjudged}
+const unjudged = [];
+for (const p of projects) {
+  const dir = extract(p);
+  if (!dir) { rows.push({ repo: p.repo, skipped: 'no mirror' }); continue; }
+  const res = spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+  let out;
+  try { out = JSON.parse(res.stdout); } catch { out = JSON.parse(spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 }).stdout); }
+  const lines = countLines(dir);
+  const counts = { true: 0, false: 0, unjudged: 0 };
+  for (const f of out.findings) {
+    const path = f.file.replace(/^\.\//, '');
+    const lang = /\.py$/.test(path) ? 'python' : /\.c$/.test(path) ? 'c' : 'cpp';
+    const j = judged.get(key(p.repo, path, f.line, f.ruleId));
+    const t = `${f.ruleId}|${lang}`;
+    if (!tally.has(t)) tally.set(t, { true: 0, false: 0, unjudged: 0, total: 0 });
+    const tt = tally.get(t);
+    tt.total++;
+    if (!j) { tt.unjudged++; counts.unjudged++; unjudged.push({ repo: p.repo, commit: p.commit, path, line: f.line, rule: f.ruleId, message: f.message }); }
+    else if (j.verdict === 'true') { tt.true++; counts.true++; } else { tt.false++; counts.false++; }
+  }
+  rows.push({ repo: p.repo, lines, findings: out.findings.length, per10k: (out.findings.length / lines * 1e4).toFixed(2), ...counts });
+}
+if (unjudgedOnly) {
+  for (const u of unjudged) console.log(JSON.stringify(u));
+  process.exit(0);
+}
+console.log('project                     lines  findings  /10k  true false unjudged');
+for (const r of rows) {
+  if (r.skipped) { console.log(`${r.repo.padEnd(26)} skipped: ${r.skipped}`); continue; }
+  console.log(`${r.repo.padEnd(26)} ${String(r.lines).padStart(7)} ${String(r.findings).padStart(8)} ${r.per10k.padStart(6)} ${String(r.true).padStart(5)} ${String(r.false).padStart(5)} ${String(r.unjudged).padStart(8)}`);
+}
+console.log('\nrule|language                     total true false unjudged precision(judged)');
+let T = 0, F = 0;
+for (const [t, v] of [...tally].sort()) {
+  T += v.true; F += v.false;
+  const prec = v.true + v.false ? `${((v.true / (v.true + v.false)) * 100).toFixed(0)} %` : '-';
+  console.log(`${t.padEnd(33)} ${String(v.total).padStart(5)} ${String(v.true).padStart(4)} ${String(v.false).padStart(5)} ${String(v.unjudged).padStart(8)} ${prec.padStart(8)}`);
+}
+console.log(`\noverall precision (judged): ${T + F ? ((T / (T + F)) * 100).toFixed(1) : '-'} % (${T} true of ${T + F})`);

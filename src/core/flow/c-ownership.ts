@@ -1,0 +1,297 @@
+// What C and C++ statements do to a resource held in a local variable: released, handed on
+// (returned, stored in a field, global, container or out-parameter, adopted by a call that keeps
+// it), re-acquired, or only used. Shared by the rules that track C resources and C++ `new`.
+import type { Node } from 'web-tree-sitter';
+import type { ResourcePair } from '../resources';
+import { ancestors, findAll } from '../tree';
+import type { CfgBlock, CfgLanguage, EdgeKind } from './cfg';
+import type { Effect } from './lifetime';
+
+/** Calls after which control never returns: the process ends (or jumps away), nothing leaks. */
+const NORETURN = /^(exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
+
+export const cLanguage: CfgLanguage = {
+  isNoreturnCall(call) {
+    return NORETURN.test(call.childForFieldName('function')?.text ?? '');
+  },
+  callOf(statement) {
+    if (statement.type !== 'expression_statement') return null;
+    const e = statement.namedChild(0);
+    return e?.type === 'call_expression' ? e : null;
+  },
+};
+
+/**
+ * Calls that only look at a pointer for the duration of the call (they never keep it): the C
+ * library's string, memory and stdio functions, and formatting.
+ */
+const BORROWS = new Set(`memcpy memmove memset memcmp memchr strlen strnlen strcpy strncpy strcat strncat strcmp strncmp strcasecmp
+  strncasecmp strchr strrchr strstr strtok strtok_r strspn strcspn strpbrk strdup strndup sprintf snprintf vsnprintf vsprintf printf fprintf
+  vfprintf puts fputs fputc putc fgetc getc fgets fread fwrite fseek fseeko ftell ftello rewind fflush feof ferror clearerr fileno
+  setvbuf setbuf sscanf fscanf vfscanf scanf getline getdelim ungetc atoi atol atoll atof strtol strtoul strtoll strtoull strtod strtof
+  qsort bsearch readdir readdir_r stat fstat lstat read write send recv pread pwrite memcpy_s strlcpy strlcat sizeof assert
+  std::memcpy std::memset std::strlen std::fread std::fwrite std::fprintf std::fgets std::fputs std::fseek std::ftell std::printf
+  std::snprintf std::sprintf std::strcmp std::strcpy std::strncpy std::memcmp std::fflush`.split(/\s+/));
+
+/** Calls whose name says they keep what they are given. */
+const ADOPTS = /(^|_|\b|[a-z])(push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|queue|list_|hash|tree_|array_|vector_)/i;
+/** Calls whose name says they release their argument (a project's own `xfree`, `buffer_free`, `g_free`). */
+const RELEASES = /(free|destroy|release|dispose|unref|delete|close|cleanup|clear|fini|deinit|dealloc|finalize|discard)/i;
+
+const CASTS = new Set(['cast_expression', 'parenthesized_expression', 'pointer_expression', 'static_cast_expression']);
+
+export interface COwnedResource {
+  pair: ResourcePair;
+  /** The variable that holds the resource. */
+  name: string;
+  /** The acquiring call (or `new` expression). */
+  call: Node;
+  /** `rc` in `int rc = sqlite3_open(...)`: the acquisition's status, tested by later conditions. */
+  status?: string;
+  /** Same-file functions known to release an argument: name -> argument positions. */
+  releasers: Map<string, Set<number>>;
+  /** Whether the acquisition leaves something to release even when it reports failure. */
+  heldOnFailure: boolean;
+  /** Status convention of an outParam/inPlace acquisition: 0 means success (FT_Error, SQLITE_OK). */
+  zeroIsSuccess: boolean;
+  isNew: boolean;
+}
+
+/** What `block` does to the resource. */
+export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
+  const node = block.node;
+  if (!node || !mentionsText(node.text, res.name)) return 'none';
+  let result: Effect = 'none';
+  for (const use of findAll(node, 'identifier', (n) => n.text === res.name)) {
+    const e = useEffect(use, node, res);
+    if (e === 'release') return 'release';
+    if (e === 'escape' || (e === 'reacquire' && result === 'none')) result = e;
+  }
+  return result;
+}
+
+function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
+  // `p->field`, `p.field`, `p[i]`: a use through the resource, not of the pointer itself.
+  const parent = use.parent;
+  if (!parent) return 'none';
+  if (parent.type === 'field_expression' && parent.childForFieldName('field')?.id === use.id) return 'none'; // `x.p`: another p
+  if (parent.type === 'field_expression' || parent.type === 'subscript_expression' && parent.childForFieldName('argument')?.id === use.id) return 'none';
+  let n: Node = use;
+  let addressTaken = false;
+  while (n.parent && CASTS.has(n.parent.type) && n.parent.id !== top.id) {
+    if (n.parent.type === 'pointer_expression') {
+      if (n.parent.text.startsWith('&')) addressTaken = true;
+      else return 'none'; // `*p`: the pointee
+    }
+    n = n.parent;
+  }
+  for (const a of ancestors(use)) {
+    if (a.type === 'lambda_expression') return 'escape'; // captured: lives on elsewhere
+    if (a.id === top.id) break;
+  }
+  const up = n.parent;
+  if (!up) return 'none';
+  if (up.type === 'delete_expression') return 'release';
+  if (up.type === 'return_statement' || up.type === 'conditional_expression' && up.parent?.type === 'return_statement') return 'escape';
+  if (up.type === 'assignment_expression') {
+    if (up.childForFieldName('right')?.id === n.id) return 'escape'; // stored elsewhere (field, global, alias, *out)
+    if (up.childForFieldName('left')?.id === n.id) {
+      const right = up.childForFieldName('right');
+      if (right && isAcquisition(right, res) && !mentionsText(right.text, res.name)) return 'reacquire';
+      if (right && mentionsText(right.text, res.name)) return 'none'; // p = realloc(p, n), p = p + k
+      return up.text.includes('=') && /^(NULL|nullptr|0)$/.test(right?.text ?? '') ? 'none' : 'escape';
+    }
+  }
+  if (up.type === 'init_declarator' || up.type === 'initializer_list' || up.type === 'initializer_pair' || up.type === 'compound_literal_expression') return 'escape';
+  if (up.type === 'argument_list') {
+    const call = up.parent;
+    if (call?.type !== 'call_expression') return 'escape'; // a constructor: the new object keeps it
+    return callEffect(call, up.namedChildren.findIndex((c) => c?.id === n.id), addressTaken, res);
+  }
+  return 'none';
+}
+
+function callEffect(call: Node, index: number, addressTaken: boolean, res: COwnedResource): Effect {
+  const fnNode = call.childForFieldName('function');
+  const fn = fnNode?.text ?? '';
+  const simple = fnNode?.type === 'field_expression' ? fnNode.childForFieldName('field')?.text ?? '' : fn.replace(/^::/, '');
+  if (res.pair.release.includes(fn)) return 'release';
+  if (res.releasers.get(simple)?.has(index)) return 'release';
+  if (res.pair.acquire.includes(fn)) {
+    // `q = realloc(p, n)`: p moves to q (tracked on its own); `&p` to the acquisition again re-acquires.
+    if (addressTaken && res.pair.kind !== 'returns') return 'reacquire';
+    return isStoredBackTo(call, res.name) ? 'none' : 'escape';
+  }
+  if (BORROWS.has(fn) || BORROWS.has(simple)) return 'none';
+  if (RELEASES.test(simple)) return 'release';
+  if (res.isNew) return 'escape'; // a raw pointer handed to C++ code is usually adopted
+  if (addressTaken) return 'escape'; // `init(&p)`, `take(&p)`: may be replaced or freed through it
+  // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
+  if (index > 0 && ADOPTS.test(simple)) return 'escape';
+  // `obj = wrap(p)`, `return make(p)`: the result may keep the pointer.
+  const use = call.parent;
+  if (use && (use.type === 'init_declarator' || use.type === 'return_statement' || use.type === 'argument_list'
+    || use.type === 'assignment_expression' && use.childForFieldName('right')?.id === call.id)) return 'escape';
+  return 'none';
+}
+
+function isStoredBackTo(call: Node, name: string): boolean {
+  const up = call.parent;
+  return up?.type === 'assignment_expression' && up.childForFieldName('left')?.text === name;
+}
+
+function isAcquisition(expr: Node, res: COwnedResource): boolean {
+  let e: Node | null = expr;
+  while (e && CASTS.has(e.type)) e = e.namedChild(e.namedChildCount - 1);
+  if (!e) return false;
+  if (res.isNew) return e.type === 'new_expression';
+  return e.type === 'call_expression' && res.pair.acquire.includes(e.childForFieldName('function')?.text ?? '');
+}
+
+function mentionsText(text: string, name: string): boolean {
+  const i = text.indexOf(name);
+  if (i < 0) return false;
+  return new RegExp(`(^|[^\\w])${name.replace(/[$]/g, '\\$&')}([^\\w]|$)`).test(text);
+}
+
+/**
+ * Whether the resource can still be held after `cond` went the way `edge` says: false on the
+ * branch where it is null, or where its acquisition reported failure (unless the API leaves
+ * something to release even then, like `sqlite3_open`).
+ */
+export function cHeldAlong(cond: Node, edge: EdgeKind, res: COwnedResource): boolean {
+  if (edge !== 'true' && edge !== 'false') return true;
+  return implies(unwrap(cond), edge === 'true', res) !== 'absent';
+}
+
+type Fact = 'held' | 'absent' | undefined;
+
+function unwrap(n: Node): Node {
+  let cur = n;
+  for (;;) {
+    if (cur.type === 'condition_clause') {
+      const v = cur.childForFieldName('value') ?? cur.namedChildren[cur.namedChildCount - 1];
+      if (!v) return cur;
+      cur = v;
+    } else if (cur.type === 'parenthesized_expression' && cur.namedChildCount === 1) cur = cur.namedChild(0)!;
+    else return cur;
+  }
+}
+
+function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
+  e = unwrap(e);
+  if (e.type === 'unary_expression' && e.child(0)?.text === '!') return implies(e.namedChild(0)!, !outcome, res);
+  if (e.type === 'binary_expression') {
+    const op = e.childForFieldName('operator')?.text ?? e.child(1)?.text;
+    const l = e.childForFieldName('left')!;
+    const r = e.childForFieldName('right')!;
+    if (op === '&&' || op === 'and') {
+      if (!outcome) return undefined;
+      const a = implies(l, true, res);
+      return a === 'absent' ? a : implies(r, true, res) === 'absent' ? 'absent' : a;
+    }
+    if (op === '||' || op === 'or') {
+      if (outcome) return undefined;
+      const a = implies(l, false, res);
+      return a === 'absent' ? a : implies(r, false, res) === 'absent' ? 'absent' : a;
+    }
+    if (op === '==' || op === '!=' || op === '<' || op === '>=' || op === '>' || op === '<=') {
+      const [subject, other] = isSubject(unwrap(r), res) && !isSubject(unwrap(l), res) ? [r, l] : [l, r];
+      const kind = isSubject(unwrap(subject), res);
+      if (!kind) return undefined;
+      const o = unwrap(other).text;
+      if (kind === 'pointer') {
+        // Pointers test against NULL; descriptors (`socket()`) against -1 or below 0.
+        const invalid = /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD)$/.test(o);
+        if (invalid && op === '==') return outcome ? 'absent' : 'held';
+        if (invalid && op === '!=') return outcome ? 'held' : 'absent';
+        if (o === '0' && op === '<') return outcome ? 'absent' : 'held';
+        if (o === '0' && op === '>=') return outcome ? 'held' : 'absent';
+        return undefined;
+      }
+      // A status: success or failure of the acquisition.
+      const zero = /^(0|[A-Z_]*OK|[A-Z_]*SUCCESS|S_OK|Z_OK)$/.test(o);
+      let success: boolean | undefined;
+      if (op === '==') success = zero ? outcome : undefined;
+      else if (op === '!=') success = zero ? !outcome : undefined;
+      else if (o === '0' && (op === '<')) success = !outcome;
+      else if (o === '0' && (op === '>=')) success = outcome;
+      if (success === undefined) return undefined;
+      return success ? 'held' : res.heldOnFailure ? 'held' : 'absent';
+    }
+    return undefined;
+  }
+  const kind = isSubject(e, res);
+  if (kind === 'pointer') return outcome ? 'held' : 'absent';
+  if (kind === 'status') {
+    const success = res.zeroIsSuccess ? !outcome : outcome;
+    return success ? 'held' : res.heldOnFailure ? 'held' : 'absent';
+  }
+  return undefined;
+}
+
+/** The resource's pointer itself (`p`, `(p = malloc(n))`), or its acquisition's status (`rc`, the call). */
+function isSubject(e: Node, res: COwnedResource): 'pointer' | 'status' | undefined {
+  e = unwrap(e);
+  if (e.type === 'identifier') {
+    if (e.text === res.name && res.pair.kind === 'returns') return 'pointer';
+    if (e.text === res.name) return 'pointer'; // `if (stmt)` after prepare: null when it failed
+    if (res.status && e.text === res.status) return 'status';
+    return undefined;
+  }
+  if (e.type === 'assignment_expression') {
+    const left = e.childForFieldName('left')?.text;
+    if (left === res.name && res.pair.kind === 'returns') return 'pointer';
+    if (res.status && left === res.status) return 'status';
+    const right = e.childForFieldName('right');
+    if (right && right.id === res.call.id) return res.pair.kind === 'returns' ? 'pointer' : 'status';
+    return undefined;
+  }
+  if (e.id === res.call.id) return res.pair.kind === 'returns' ? 'pointer' : 'status';
+  return undefined;
+}
+
+/**
+ * Functions of this file that release one of their parameters (`void buf_free(buf *b) { free(b->data);
+ * free(b); }`), found from their bodies: calls to them count as releases.
+ */
+export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  const defs = findAll(root, 'function_definition');
+  for (let round = 0; round < 2; round++) {
+    for (const def of defs) {
+      const declarator = findDeclarator(def);
+      const name = declarator?.childForFieldName('declarator')?.text.replace(/^.*::/, '');
+      const params = declarator?.childForFieldName('parameters')?.namedChildren.filter((p) => p?.type === 'parameter_declaration') ?? [];
+      const body = def.childForFieldName('body');
+      if (!name || !body || params.length === 0) continue;
+      const paramNames = params.map((p) => innermostName(p!.childForFieldName('declarator')));
+      for (const call of findAll(body, 'call_expression')) {
+        const fn = call.childForFieldName('function')?.text ?? '';
+        const argsOf = call.childForFieldName('arguments')?.namedChildren ?? [];
+        const released = releaseNames.has(fn) ? argsOf.map((_, i) => i) : [...(out.get(fn) ?? [])];
+        for (const i of released) {
+          const arg = argsOf[i]?.text.replace(/^\(\s*\w+\s*\*?\s*\)\s*/, '').replace(/^&/, '');
+          const at = paramNames.indexOf(arg);
+          if (at >= 0) {
+            if (!out.has(name)) out.set(name, new Set());
+            out.get(name)!.add(at);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function findDeclarator(def: Node): Node | null {
+  let d = def.childForFieldName('declarator');
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+  return d;
+}
+
+function innermostName(decl: Node | null): string | undefined {
+  let n = decl;
+  while (n && n.type !== 'identifier') n = n.childForFieldName('declarator') ?? n.namedChild(0);
+  return n?.text;
+}

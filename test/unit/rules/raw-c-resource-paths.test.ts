@@ -1,0 +1,291 @@
+// raw-c-resource on the shapes real C and C++ code showed: each false alarm and each miss seen on
+// public projects is reproduced here by a fixture written for it (no fetched code).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { code, findings, lines } from '../helpers';
+
+const RULE = 'raw-c-resource';
+
+describe('raw-c-resource: no false alarm on correct C', () => {
+  it('C library calls never throw; goto-cleanup releases on every path', async () => {
+    assert.deepEqual(await lines(code`
+      int load(const char* p) {
+        int rc = -1;
+        char* buf = NULL;
+        FILE* f = fopen(p, "rb");
+        if (!f) goto out;
+        buf = malloc(4096);
+        if (!buf) goto out;
+        if (std::fread(buf, 1, 4096, f) == 0) goto out;
+        std::fprintf(stderr, "%s", buf);
+        rc = 0;
+      out:
+        free(buf);
+        if (f) fclose(f);
+        return rc;
+      }`, 'cpp', RULE, 'x.cpp'), []);
+  });
+
+  it('ownership handed off: *out = p, stored in a field on success, realloc result returned, adopted by a call', async () => {
+    assert.deepEqual(await lines(code`
+      int make(char** out, size_t n) {
+        char* p = malloc(n);
+        if (!p) return -1;
+        *out = p;
+        return 0;
+      }
+      int attach(struct conn* c, size_t n) {
+        char* p = malloc(n);
+        if (!p) return -1;
+        if (c->ready) {
+          c->buf = p;
+          return 0;
+        }
+        free(p);
+        return -2;
+      }
+      char* grow(char* in, size_t n) {
+        char* re = realloc(in, n);
+        return re;
+      }
+      void queue_job(struct queue* q, const char* s) {
+        char* copy = strdup(s);
+        job_queue_push(q, copy);
+      }
+      struct item* wrap_it(size_t n) {
+        char* data = malloc(n);
+        struct item* it = item_new_from(data, n);
+        return it;
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+
+  it('acquisition inside the if-condition: the failure branch holds nothing', async () => {
+    assert.deepEqual(await lines(code`
+      int run(sqlite3* db, const char* sql) {
+        sqlite3_stmt* st;
+        const char* tail;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) == SQLITE_OK) {
+          while (sqlite3_step(st) == SQLITE_ROW) consume(st);
+          sqlite3_finalize(st);
+        }
+        return 0;
+      }
+      int read_all(const char* p) {
+        FILE* f;
+        if ((f = fopen(p, "r")) == NULL) return -1;
+        consume_file(f);
+        fclose(f);
+        return 0;
+      }
+      int prep(sqlite3* db) {
+        sqlite3_stmt* st = NULL;
+        int rc = sqlite3_prepare_v2(db, "select 1", -1, &st, NULL);
+        if (rc != SQLITE_OK) return rc;
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+
+  it('of two out-parameters, the statement (not the leftover text) is the handle', async () => {
+    const [f] = await findings(code`
+      int run(sqlite3* db, const char* sql) {
+        sqlite3_stmt* st;
+        const char* tail;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK) return -1;
+        if (!check(tail)) return -2;
+        sqlite3_finalize(st);
+        return 0;
+      }`, 'cpp', { rule: RULE, file: 'x.c' });
+    assert.match(f.message, /`st`/);
+    assert.match(f.message, /returns at line 5/);
+  });
+
+  it('RAII classes: acquired in the constructor, released in the destructor', async () => {
+    assert.deepEqual(await lines(code`
+      class File {
+       public:
+        explicit File(const char* p) : f_(nullptr) { f_ = fopen(p, "r"); }
+        ~File() { if (f_) fclose(f_); }
+       private:
+        FILE* f_;
+      };
+      class Widget {
+        Widget() { label_ = new Label(this); child = new Child(); }
+        ~Widget() { delete child; }
+        Label* label_;
+        Child* child;
+      };`, 'cpp', RULE), []);
+  });
+
+  it('a release guarded by the allocating condition, and a library free that equals free()', async () => {
+    assert.deepEqual(await lines(code`
+      void f(int big, size_t n) {
+        char* p = NULL;
+        if (big) p = malloc(n);
+        work(p);
+        if (big) free(p);
+      }
+      void g(const char* s) {
+        char* d = strdup(s);
+        if (!d) return;
+        use_string(d);
+        g_free(d);
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+
+  it('same-file helpers that release their argument count as releases', async () => {
+    assert.deepEqual(await lines(code`
+      static void buf_destroy_all(struct buf* b, char* extra) { free(extra); free(b); }
+      int f(size_t n) {
+        char* e = malloc(n);
+        struct buf* b = malloc(sizeof *b);
+        if (!b) { free(e); return -1; }
+        buf_destroy_all(b, e);
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+
+  it('a noreturn exit and an assert on the null handle do not leak', async () => {
+    assert.deepEqual(await lines(code`
+      void f(const char* p) {
+        FILE* fp = fopen(p, "r");
+        if (fp == NULL) { perror(p); exit(1); }
+        if (bad(fp)) abort();
+        fclose(fp);
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+});
+
+describe('raw-c-resource: leaks real projects shipped', () => {
+  it('an early return inside the null-check block', async () => {
+    assert.deepEqual(await lines(code`
+      int first_line(const char* p, char* line, int n) {
+        FILE* fp = fopen(p, "r");
+        if (fp) {
+          if (!fgets(line, n, fp)) return -1;
+          fclose(fp);
+        }
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), [2]);
+  });
+
+  it('a handle never bound to a name', async () => {
+    assert.deepEqual(await lines(code`
+      int is_dir(const char* p) {
+        if (opendir(p) == NULL) return 0;
+        return 1;
+      }`, 'cpp', RULE, 'x.c'), [2]);
+  });
+
+  it('an acquisition in the if-condition, then an early return on a later failure', async () => {
+    assert.deepEqual(await lines(code`
+      bool open_db(const char* p, Store* s) {
+        sqlite3* db;
+        if (sqlite3_open(p, &db) == SQLITE_OK) {
+          if (!migrate(db)) return false;
+          s->db = db;
+          return true;
+        }
+        return false;
+      }`, 'cpp', RULE, 'x.c'), [3]);
+  });
+
+  it('sqlite3_open leaves a handle to close even when it fails', async () => {
+    assert.deepEqual(await lines(code`
+      int open_it(const char* p) {
+        sqlite3* db = NULL;
+        if (sqlite3_open(p, &db) != SQLITE_OK) return -1;
+        sqlite3_close(db);
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), [3]);
+  });
+
+  it('a statement prepared in the if-condition and stepped in a loop, never finalized', async () => {
+    assert.deepEqual(await lines(code`
+      int count(sqlite3* db) {
+        sqlite3_stmt* st;
+        int n = 0;
+        if (sqlite3_prepare_v2(db, "select x from t", -1, &st, NULL) == SQLITE_OK) {
+          while (sqlite3_step(st) == SQLITE_ROW) n++;
+        }
+        return n;
+      }`, 'cpp', RULE, 'x.c'), [4]);
+  });
+
+  it('setjmp error exits skip the release (libpng style)', async () => {
+    assert.deepEqual(await lines(code`
+      int read_png(const char* p) {
+        FILE* fp = fopen(p, "rb");
+        if (!fp) return -1;
+        png_structp png = make_png();
+        if (setjmp(png_jmpbuf(png))) {
+          return -1;
+        }
+        png_init_io(png, fp);
+        png_read_info(png, NULL);
+        fclose(fp);
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), [2]);
+  });
+
+  it('the second of two identical acquisitions in sibling branches', async () => {
+    assert.deepEqual(await lines(code`
+      int pick(int a, const char* p, const char* q) {
+        char* s;
+        if (a) {
+          s = strdup(p);
+          emit(s);
+          free(s);
+        } else {
+          s = strdup(q);
+          if (!emit(s)) return -1;
+          free(s);
+        }
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), [8]);
+  });
+
+  it('continue in a loop skips the release', async () => {
+    assert.deepEqual(await lines(code`
+      void each(char** names, int n) {
+        for (int i = 0; i < n; i++) {
+          char* s = strdup(names[i]);
+          if (!s) continue;
+          if (skip(s)) continue;
+          emit(s);
+          free(s);
+        }
+      }`, 'cpp', RULE, 'x.c'), [3]);
+  });
+
+  it('C++ new held by a raw local that an early return skips; a pointer overwritten by a new allocation', async () => {
+    assert.deepEqual(await lines(code`
+      bool load(const std::string& p) {
+        Parser* parser = new Parser();
+        if (!parser->open(p)) return false;
+        parser->run();
+        delete parser;
+        return true;
+      }
+      void twice(size_t n) {
+        char* buf = (char*)malloc(n);
+        fill(buf, n);
+        buf = (char*)malloc(2 * n);
+        fill(buf, 2 * n);
+        free(buf);
+      }`, 'cpp', RULE, 'x.cpp'), [2, 9]);
+  });
+
+  it('a throw skips the release; the message says where', async () => {
+    const [f] = await findings(code`
+      void encode(const char* p) {
+        FILE* f = fopen(p, "wb");
+        if (!f) throw std::runtime_error("open");
+        if (!header(f)) throw std::runtime_error("header");
+        fclose(f);
+      }`, 'cpp', { rule: RULE, file: 'x.cpp' });
+    assert.match(f.message, /`throw` at line 4/);
+    assert.equal(f.related[0].location.startPoint.line, 3);
+  });
+});
