@@ -9,7 +9,8 @@ import type { Severity } from './types';
 
 export const CONFIG_FILE_NAME = '.leaklens.json';
 export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
-export const DEFAULT_TEARDOWN_METHODS = ['cleanup', 'clear', 'release', 'destroy', 'reset', 'unload', 'close', 'deinit', 'teardown', 'shutdown', 'dispose', 'free'];
+// Not `clear`: it empties a scratch container or repaints a window each frame, tearing nothing down.
+export const DEFAULT_TEARDOWN_METHODS = ['cleanup', 'release', 'destroy', 'reset', 'unload', 'close', 'deinit', 'teardown', 'shutdown', 'dispose', 'free'];
 
 export interface RuleSetting {
   enabled: boolean;

@@ -101,6 +101,12 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
   for (const ref of references(ctx, c)) {
     const inFunction = [...ancestors(ref)].some((a) => a.type === 'function_definition');
     const parent = ref.parent!;
+    // `fut.add_done_callback(c.discard)`: a removal handed out as a callback.
+    if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === ref.id && parent.parent?.type !== 'call'
+      && REMOVE_METHODS.has(parent.childForFieldName('attribute')!.text)) {
+      c.removes.push(parent);
+      continue;
+    }
     // c.method(...)
     if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === ref.id && parent.parent?.type === 'call') {
       const method = parent.childForFieldName('attribute')!.text;

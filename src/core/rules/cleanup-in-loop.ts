@@ -33,6 +33,8 @@ export const cleanupInLoop: Rule = {
     const args = call.childForFieldName('arguments')!;
     // `p.reset(new T)` / `reset(x)` acquire rather than tear down.
     if ((method === 'reset' || method === 'release') && args.namedChildCount > 0) return;
+    // `digest->reset()` re-initialises the object behind a pointer; only `owner.reset()` frees it.
+    if (ctx.language === 'cpp' && method === 'reset' && call.childForFieldName('function')!.child(1)?.text === '->') return;
     if (!isStableReceiver(receiver)) return;
     const loop = enclosingLoop(call, ctx.language);
     if (!loop) return;

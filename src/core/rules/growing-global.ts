@@ -1,7 +1,32 @@
 // growing-global: a module-level (or class-level) list/dict/set that functions add to and that
 // nothing ever removes from: it grows for the life of the process (seed 004's registry of views).
 import { CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
+import type { Node } from 'web-tree-sitter';
 import type { Rule } from '../rule';
+import { ancestors } from '../tree';
+
+/** Runs at import or class creation (registration), not per request: its additions are bounded by the code. */
+const IMPORT_TIME = /^(__new__|__init_subclass__|__set_name__|__class_getitem__|_?register\w*|_?add_\w*(handler|hook|plugin|option|setting|type)s?)$/;
+
+/**
+ * An addition that cannot grow without bound: a literal key (`HEADERS['Referer'] = ...`), or one made
+ * by code that runs once per class, plugin or registration rather than per call.
+ */
+function boundedAdd(add: Node): boolean {
+  const left = add.type === 'assignment' || add.type === 'augmented_assignment' ? add.childForFieldName('left') : null;
+  const sub = add.type === 'subscript' ? add : left?.type === 'subscript' ? left : null;
+  const key = sub?.childForFieldName('subscript');
+  if (key && (key.type === 'string' || key.type === 'integer' || key.type === 'true' || key.type === 'false')) return true;
+  for (const a of ancestors(add)) {
+    if (a.type !== 'function_definition') continue;
+    if (IMPORT_TIME.test(a.childForFieldName('name')?.text ?? '')) return true;
+    // A decorator: a function whose inner function is returned, or that returns its argument.
+    const inner = a.childForFieldName('body')?.namedChildren.find((c) => c?.type === 'function_definition');
+    const returns = a.childForFieldName('body')?.namedChildren.filter((c) => c?.type === 'return_statement') ?? [];
+    if (inner && returns.some((r) => r?.namedChildren[0]?.text === inner.childForFieldName('name')?.text)) return true;
+  }
+  return false;
+}
 
 export const growingGlobal: Rule = {
   id: 'growing-global',
@@ -14,12 +39,14 @@ export const growingGlobal: Rule = {
   check() {},
   checkFile(ctx) {
     for (const c of longLivedContainers(ctx)) {
-      if (!onlyGrows(c) || isMemo(c)) continue; // memos are unbounded-cache's
+      if (!onlyGrows(c) || isMemo(c)) continue; // memos: keys are rarely unbounded, see unbounded-cache
+      const adds = c.adds.filter((a) => !boundedAdd(a));
+      if (adds.length === 0) continue;
       const where = c.owner ? `class attribute \`${c.owner}.${c.name}\` (shared by every instance)` : `module-level ${c.kind} \`${c.name}\``;
       ctx.report({
         at: c.assignment,
-        message: `${where} is only ever added to (${c.adds.length} place${c.adds.length > 1 ? 's' : ''}) and never removed from: everything put in it stays alive for the life of the process. Remove entries when done, bound it, or hold weak references.`,
-        related: c.adds.slice(0, 5).map((a) => ({ at: a, message: 'added to here' })),
+        message: `${where} is only ever added to (${adds.length} place${adds.length > 1 ? 's' : ''}) and never removed from: everything put in it stays alive for the life of the process. Remove entries when done, bound it, or hold weak references.`,
+        related: adds.slice(0, 5).map((a) => ({ at: a, message: 'added to here' })),
       });
     }
   },

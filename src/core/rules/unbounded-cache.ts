@@ -4,7 +4,7 @@
 // C++ static maps used as caches.
 import type { Node } from 'web-tree-sitter';
 import { argument, ensureImport, importsOf, qualify } from '../python/imports';
-import { CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
+import { CONTAINER_ASSIGNMENT } from '../python/module-state';
 import type { Rule, RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -36,15 +36,14 @@ export const unboundedCache: Rule = {
     if (c.has('fname')) return checkBuilderDefault(c.get('fname')!, c.get('param')!, c.get('none')!, ctx);
     if (c.has('builderCall')) {
       const none = c.get('none')!;
+      // `@lru_cache(maxsize=None)` is the decorator's finding, not a builder call's.
+      if (c.get('builderCall')!.parent?.type === 'decorator') return;
       return void ctx.report({
         at: c.get('builderCall')!,
         message: `\`${c.get('kw')!.text}=None\` makes this cache unbounded: every distinct key (e.g. per-frame parameters) adds an entry that is never evicted. Give it a size.`,
         fixes: [{ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
       });
     }
-  },
-  checkFile(ctx) {
-    if (ctx.language === 'python') checkDictMemos(ctx);
   },
 };
 
@@ -70,7 +69,10 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   // `@lru_cache` bare or `@lru_cache()` default to 128; `@lru_cache(user_function)` is bare too.
   const unbounded = !isLru || maxsize?.type === 'none';
   const method = instanceMethod(decorator);
-  if (!unbounded && !method) return;
+  // On a module-level function the argument domain decides, and real code mostly caches a handful
+  // of values (no arguments, a few flags, one per site): seen on real projects, those reports were
+  // noise. On a method the cache also pins every `self`, which is a leak whatever the arguments.
+  if (!method) return;
   const bounded = isLru ? `${callee.text}(maxsize=${DEFAULT_CACHE_BOUND})` : `functools.lru_cache(maxsize=${DEFAULT_CACHE_BOUND})`;
   const fixes: Fix[] = [];
   if (method) {
@@ -141,16 +143,6 @@ function checkBuilderDefault(fname: Node, param: Node, none: Node, ctx: RuleCont
   });
 }
 
-function checkDictMemos(ctx: RuleContext): void {
-  for (const c of longLivedContainers(ctx)) {
-    if (!isMemo(c) || !onlyGrows(c)) continue;
-    ctx.report({
-      at: c.assignment,
-      message: `\`${c.owner ? `${c.owner}.` : ''}${c.name}\` is a ${c.owner ? 'class' : 'module'}-level memo that is only ever inserted into: every key it sees stays cached for the life of the process. Evict entries, or use functools.lru_cache(maxsize=...).`,
-      related: c.adds.slice(0, 5).map((a) => ({ at: a, message: 'inserted here' })),
-    });
-  }
-}
 
 /** `static std::unordered_map<K, V> cache;` inserted into and never erased or size-checked. */
 function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleContext): void {

@@ -46,10 +46,46 @@ export const unboundedQueue: Rule = {
   },
 };
 
+/**
+ * A producer that puts into the queue (by the name it is bound to, or as a parameter of that name)
+ * from inside a loop: a queue filled a fixed number of times, once per connection or once per
+ * signal does not grow without bound, and on real code those were most of the reports.
+ */
+function producedInLoop(ctx: RuleContext, queueName: string, methods: string, language: 'python' | 'cpp'): boolean {
+  const re = new RegExp(`(?:^|[^\\w])${queueName.replace(/[$]/g, '\\$&')}\\s*(?:\\.|->)\\s*(?:${methods})\\s*\\(`, 'g');
+  const loops = language === 'python' ? PY_LOOP_TYPES : CPP_LOOP_TYPES;
+  for (const m of ctx.text.matchAll(re)) {
+    const node = ctx.root.descendantForIndex(m.index! + m[0].indexOf(queueName));
+    if (!node) continue;
+    for (const a of ancestors(node)) {
+      if (loops.has(a.type)) return true;
+      if (a.type === 'function_definition' || a.type === 'lambda_expression' || a.type === 'lambda') break;
+    }
+  }
+  return false;
+}
+const PY_LOOP_TYPES = new Set(['for_statement', 'while_statement']);
+const CPP_LOOP_TYPES = new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']);
+void CPP_LOOP_TYPES;
+
+/** The name a queue is bound to: `q` in `q = Queue()`, `result_q` in `self.result_q = mp.Queue()`. */
+function boundName(call: Node): string | undefined {
+  const assign = call.parent;
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== call.id) return undefined;
+  const left = assign.childForFieldName('left');
+  if (left?.type === 'identifier') return left.text;
+  if (left?.type === 'attribute') return left.childForFieldName('attribute')?.text;
+  return undefined;
+}
+
 function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
   const imports = importsOf(ctx);
   const name = qualify(fn, imports);
   const extra = ctx.config.queueConstructors;
+  if (name !== 'collections.deque') {
+    const bound = boundName(call);
+    if (!bound || !producedInLoop(ctx, bound, 'put|put_nowait', 'python')) return;
+  }
   if (ALWAYS_UNBOUNDED.has(name)) {
     const fixes: Fix[] = fn.type === 'attribute'
       ? [{ title: `Use a bounded Queue(maxsize=${DEFAULT_QUEUE_BOUND}) instead`, isPreferred: true, edits: [{ start: call.startIndex, end: call.endIndex, newText: `${fn.text.replace(/SimpleQueue$/, 'Queue')}(maxsize=${DEFAULT_QUEUE_BOUND})` }] }]
@@ -87,7 +123,7 @@ function checkDeque(call: Node, args: Node, ctx: RuleContext): void {
     .map((n) => n.childForFieldName('attribute')!.text));
   const pushed = ['append', 'appendleft', 'extend', 'extendleft'].some((m) => methodsOn.has(m));
   const popped = ['popleft', 'pop'].some((m) => methodsOn.has(m));
-  if (!pushed || !popped) return;
+  if (!pushed || !popped || !producedInLoop(ctx, attr, 'append|appendleft|extend|extendleft', 'python')) return;
   ctx.report({
     at: call,
     message: `\`${target.text}\` is a deque used as a work queue with no maxlen: appends never stop, so a slow consumer lets it grow without limit. Bound it (maxlen drops the oldest items) or use a Queue with a maxsize.`,

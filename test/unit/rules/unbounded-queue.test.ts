@@ -23,7 +23,33 @@ describe('unbounded-queue', () => {
       h = queue.SimpleQueue()
       manager = mp.Manager()
       i = manager.Queue()
+      def produce(frames):
+          for frame in frames:
+              for q in (a, b, c, d, e, f, g, h, i):
+                  pass
+              a.put(frame); b.put(frame); c.put(frame); d.put_nowait(frame); e.put(frame)
+              f.put(frame); g.put(frame); h.put(frame); i.put(frame)
     `, 'python', RULE), [6, 7, 9, 10, 11, 12, 13, 14, 16]);
+  });
+
+  it('does not flag a queue that is never filled in a loop: one put per thread, a hand-off, fixed pushes', async () => {
+    assert.deepEqual(await lines(code`
+      import asyncio, queue, threading
+      def worker(results):
+          results.put(compute())
+      def run(n):
+          results = queue.Queue()
+          threads = [threading.Thread(target=worker, args=(results,)) for _ in range(n)]
+          for t in threads: t.start()
+          return [results.get() for _ in range(n)]
+      class Lifespan:
+          def __init__(self):
+              self.events = asyncio.Queue()
+          async def startup(self):
+              await self.events.put({"type": "lifespan.startup"})
+          async def shutdown(self):
+              await self.events.put({"type": "lifespan.shutdown"})
+    `, 'python', RULE), []);
   });
 
   it('does not flag literal or computed maxsize, or a local class named Queue', async () => {
@@ -44,9 +70,10 @@ describe('unbounded-queue', () => {
       from collections import deque
       jobs = deque()
       history = deque(maxlen=10)
-      def produce(x):
-          jobs.append(x)
-          history.append(x)
+      def produce(xs):
+          for x in xs:
+              jobs.append(x)
+              history.append(x)
       def consume():
           return jobs.popleft()
       def bfs(g, s):
@@ -100,6 +127,8 @@ describe('unbounded-queue', () => {
     assert.deepEqual(await lines(code`
       import janus
       q = janus.Queue()
+      while True:
+          q.put(read())
     `, 'python', RULE, undefined, config({ queueConstructors: ['janus.Queue'] })), [2]);
   });
 });

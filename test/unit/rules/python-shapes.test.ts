@@ -1,0 +1,176 @@
+// Python shapes from real projects (issue 9's list and the real-world judgments): each false alarm
+// is a negative test, each miss a positive one. Fixtures are written here, not copied.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { code, findings, lines } from '../helpers';
+
+describe('resource-without-context: no false alarms', () => {
+  it('opened in __init__/__enter__/open() and closed in close()/__exit__/__del__', async () => {
+    assert.deepEqual(await lines(code`
+      class Log:
+          def __init__(self, p):
+              self.fh = open(p, "a")
+          def __exit__(self, *exc):
+              self.fh.close()
+      class Conn:
+          def open(self, host):
+              self.sock = socket.create_connection((host, 80))
+          def __del__(self):
+              self.sock.close()
+    `, 'python', 'resource-without-context'), []);
+  });
+
+  it('tests: a connection closed by hand after assertions (only a failing assertion skips it)', async () => {
+    assert.deepEqual(await lines(code`
+      import socket
+      def test_echo(server):
+          s = socket.create_connection(server.address)
+          s.sendall(b"x")
+          assert s.recv(1) == b"x"
+          s.close()
+    `, 'python', 'resource-without-context', 'tests/test_echo.py'), []);
+  });
+
+  it('objects that hold no OS resource, even when closed by hand', async () => {
+    assert.deepEqual(await lines(code`
+      def run(items):
+          bar = ProgressBar(len(items))
+          for i in items:
+              bar.update(i)
+          bar.close()
+          clip = AudioClip(make_frames())
+          render(clip)
+          clip.close()
+    `, 'python', 'resource-without-context'), []);
+  });
+
+  it('processes reaped by communicate() or wait(), and construct-then-close with nothing between', async () => {
+    assert.deepEqual(await lines(code`
+      import subprocess
+      def version():
+          p = subprocess.Popen(["git", "--version"], stdout=subprocess.PIPE)
+          out, _ = p.communicate()
+          return out
+      def run(cmd):
+          p = subprocess.Popen(cmd)
+          return p.wait()
+      def probe(path):
+          f = open(path)
+          f.close()
+    `, 'python', 'resource-without-context'), []);
+  });
+
+  it('handed on to an owner that keeps it', async () => {
+    assert.deepEqual(await lines(code`
+      import socket
+      def make_transport(host):
+          sock = socket.create_connection((host, 22))
+          return Transport(sock)
+      def storage(path):
+          stream = open(path, "rb")
+          wrapped = FileStorage(stream)
+          return wrapped
+    `, 'python', 'resource-without-context'), []);
+  });
+});
+
+describe('resource-without-context: real leaks still found', () => {
+  it('never closed; closed only after a call that can raise (long-running code)', async () => {
+    assert.deepEqual(await lines(code`
+      import socket, zipfile
+      def names(path):
+          z = zipfile.ZipFile(path)
+          return [n for n in z.namelist()]
+      def query(server):
+          s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+          s.sendto(b"ping", server)
+          data, _ = s.recvfrom(1024)
+          s.close()
+          return data
+    `, 'python', 'resource-without-context'), [3, 6]);
+  });
+
+  it("seed 004: created and closed on every iteration is a hint", async () => {
+    const [f] = await findings(code`
+      while 1:
+          v = CameraView("camerad", 1)
+          v.close()
+    `, 'python', { rule: 'resource-without-context' });
+    assert.equal(f.severity, 'info');
+    assert.match(f.message, /every iteration/);
+  });
+});
+
+describe('unbounded-cache, growing-global: bounded by other means', () => {
+  it('one finding per site for @functools.lru_cache(maxsize=None) on a method', async () => {
+    const found = await findings(code`
+      import functools
+      class Model:
+          @functools.lru_cache(maxsize=None)
+          def predict(self, x): return x
+    `, 'python');
+    assert.equal(found.filter((f) => f.location.startPoint.line === 2).length, 1);
+  });
+
+  it('a map keyed by literal names, registries filled at import, one entry per plugin', async () => {
+    assert.deepEqual(await lines(code`
+      HEADERS = {}
+      PLUGINS = []
+      def login(token):
+          HEADERS["Authorization"] = token
+          HEADERS["Referer"] = "https://example.org"
+      def register_plugin(cls):
+          PLUGINS.append(cls)
+          return cls
+      class Meta(type):
+          def __new__(mcs, name, bases, ns):
+              cls = super().__new__(mcs, name, bases, ns)
+              KNOWN.append(cls)
+              return cls
+      KNOWN = []
+    `, 'python', 'growing-global'), []);
+  });
+
+  it('removal through a callback reference: tasks.add(fut); fut.add_done_callback(tasks.discard)', async () => {
+    assert.deepEqual(await lines(code`
+      import asyncio
+      _tasks = set()
+      def spawn(coro):
+          fut = asyncio.ensure_future(coro)
+          _tasks.add(fut)
+          fut.add_done_callback(_tasks.discard)
+    `, 'python', 'growing-global'), []);
+  });
+
+  it('a module-level list appended per request is still found', async () => {
+    assert.deepEqual(await lines(code`
+      import tempfile
+      files = []
+      def app(environ, start_response):
+          files.append(tempfile.mkstemp())
+          start_response("200 OK", [])
+          return [b"ok"]
+    `, 'python', 'growing-global'), [2]);
+  });
+});
+
+describe('cleanup-in-loop: teardown-looking calls that tear nothing down', () => {
+  it('clear() of a window each frame, clear() of a scratch container, digest->reset()', async () => {
+    assert.deepEqual(await lines(code`
+      def draw(win, frames):
+          scratch = []
+          for f in frames:
+              win.clear()
+              scratch.clear()
+              win.draw(f)
+              scratch.append(f)
+    `, 'python', 'cleanup-in-loop'), []);
+    assert.deepEqual(await lines(code`
+      void hash_pieces(MessageDigest* sha1, const Pieces& pieces) {
+        for (const auto& p : pieces) {
+          sha1->reset();
+          sha1->update(p.data(), p.size());
+        }
+      }`, 'cpp', 'cleanup-in-loop'), []);
+  });
+});
