@@ -43,7 +43,6 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
   { acquire: ['SDL_CreateRGBSurface', 'SDL_CreateRGBSurfaceWithFormat', 'SDL_CreateRGBSurfaceFrom', 'SDL_ConvertSurface', 'SDL_ConvertSurfaceFormat', 'SDL_LoadBMP', 'IMG_Load', 'TTF_RenderText_Solid', 'TTF_RenderUTF8_Blended'], release: ['SDL_FreeSurface', 'SDL_DestroySurface'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['SDL_CreateTexture', 'SDL_CreateTextureFromSurface'], release: ['SDL_DestroyTexture'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['SDL_malloc', 'SDL_calloc', 'SDL_strdup'], release: ['SDL_free'], kind: 'returns', releaseArg: 'value' },
-  { acquire: ['socket', 'accept', 'accept4'], release: ['close', 'closesocket'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['WebPMemoryWriterInit'], release: ['WebPMemoryWriterClear'], kind: 'inPlace', releaseArg: 'address' },
   { acquire: ['WebPPictureInit', 'WebPPictureAlloc'], release: ['WebPPictureFree'], kind: 'inPlace', releaseArg: 'address', nonzeroIsSuccess: true },
 ];

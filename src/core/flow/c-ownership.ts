@@ -34,7 +34,7 @@ const BORROWS = new Set(`memcpy memmove memset memcmp memchr strlen strnlen strc
   std::snprintf std::sprintf std::strcmp std::strcpy std::strncpy std::memcmp std::fflush`.split(/\s+/));
 
 /** Calls whose name says they keep what they are given. */
-const ADOPTS = /(^|_|\b|[a-z])(push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|queue|list_|hash|tree_|array_|vector_)/i;
+const ADOPTS = /(^|_|\b|[a-z])(push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue|list_|hash|tree_|array_|vector_)/i;
 /** Calls whose name says they release their argument (a project's own `xfree`, `buffer_free`, `g_free`). */
 const RELEASES = /(free|destroy|release|dispose|unref|delete|close|cleanup|clear|fini|deinit|dealloc|finalize|discard)/i;
 
@@ -125,7 +125,9 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (BORROWS.has(fn) || BORROWS.has(simple)) return 'none';
   if (RELEASES.test(simple)) return 'release';
   if (res.isNew) return 'escape'; // a raw pointer handed to C++ code is usually adopted
-  if (addressTaken) return 'escape'; // `init(&p)`, `take(&p)`: may be replaced or freed through it
+  // `init(&p)`, `take(&p)`: may be replaced or freed through it. A struct set up in place
+  // (`WebPEncode(&cfg, &pic)`) is always used through its address.
+  if (addressTaken && res.pair.kind !== 'inPlace') return 'escape';
   // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
   if (index > 0 && ADOPTS.test(simple)) return 'escape';
   // `obj = wrap(p)`, `return make(p)`: the result may keep the pointer.

@@ -219,6 +219,9 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   };
   const what = describe(acq);
   const releases = findAll(func, ['call_expression', 'delete_expression'], (n) => n.startIndex > acq.call.endIndex && isReleaseOf(n, res));
+  // A `new` never deleted here is often meant to live on (windows, singletons, parents that adopt
+  // it later): only a function that deletes it on some paths shows that it owns it.
+  if (pair === NEW_PAIR && releases.length === 0) return;
   const leak = findLeakPath(cfg, tracked);
   if (leak) {
     const line = (n: Node) => ctx.lines.point(n.startIndex).line + 1;
@@ -259,7 +262,9 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   if (ctx.plainC || pair === NEW_PAIR || releases.length === 0) return;
   const unconditional = releases.find((r) => isUnconditional(r, acq.statement.parent!, name));
   if (!unconditional) return;
-  const throwing = findAll(func, ['call_expression', 'new_expression'], (n) => n.startIndex > acq.statement.endIndex && n.startIndex < unconditional.startIndex && throwsInCpp(n))[0];
+  // Only a copy out of the resource itself (`out.assign(pixels, pixels + n)`): an unrelated allocation
+  // failing between the two is a theoretical exit real projects do not guard against.
+  const throwing = findAll(func, ['call_expression', 'new_expression'], (n) => n.startIndex > acq.statement.endIndex && n.startIndex < unconditional.startIndex && throwsInCpp(n) && mentions(n, name))[0];
   if (!throwing) return;
   ctx.report({
     at: acq.call,

@@ -54,8 +54,11 @@ export const resourceWithoutContext: Rule = {
     const named = scope.type === 'module' ? identifiersNamed(ctx, target.text, scope) : findAll(scope, 'identifier', (n) => n.text === target.text);
     const uses = named.filter((n) => n.startIndex > call.endIndex
       && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id));
-    const rebound = uses.find((u) => u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id);
-    const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex) : uses;
+    // Rebound later: uses after that are another object. A rebinding in the else of the if that
+    // created it is another path, not a later point (`if p: f = open(p) else: f = given`).
+    const rebound = uses.find((u) => u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id && !inOtherBranch(statement, u));
+    // `sock = ctx.wrap_socket(sock)`: the old object is handed to the call that rebinds the name.
+    const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex || u.startIndex >= rebound.parent!.childForFieldName('right')!.startIndex && u.endIndex <= rebound.parent!.endIndex) : uses;
     // A close whose result is used (`return parser.close()`) finishes work rather than releasing.
     const closes = live.filter((u) => closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement');
     if (live.some((u) => managed(u))) return;
@@ -86,18 +89,36 @@ export const resourceWithoutContext: Rule = {
 
 const TEST_FILE = /(^|[\\/])(tests?|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$/;
 /** Calls that do not raise in practice (logging, printing, conversions): they do not make a close unsafe. */
-const HARMLESS_CALL = /^(print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|logging|LOG|LOGGER|log_)\w*\.?\w*|\w+\.(debug|info|warning|warn|error|exception|critical))$/;
+const HARMLESS_CALL = /^(print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
+
+const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout|setsockopt|setblocking|getsockname)$/;
 
 /** A call between the creation statement and the close, other than harmless ones: it may raise. */
 function mayRaiseBetween(statement: Node, close: Node): boolean {
+  // `close` is the receiver of the close call: its text is the resource's name.
   const body = statement.parent;
   if (!body) return true;
+  const own = close.text;
   for (const call of findAll(body, 'call', (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex)) {
-    const fn = call.childForFieldName('function')?.text ?? '';
-    if (!HARMLESS_CALL.test(fn)) return true;
+    const fn = call.childForFieldName('function');
+    const text = fn?.text ?? '';
+    if (HARMLESS_CALL.test(text)) continue;
+    // Local file operations on the resource itself (write, flush, options) do not fail in practice.
+    if (fn?.type === 'attribute' && fn.childForFieldName('object')?.text === own && LOCAL_OPS.test(fn.childForFieldName('attribute')?.text ?? '')) continue;
+    return true;
   }
   // A raise, or a subscript or attribute read on other data, between them (rare) is not modelled.
   return findAll(body, 'raise_statement', (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex).length > 0;
+}
+
+function inOtherBranch(created: Node, use: Node): boolean {
+  for (const a of ancestors(created)) {
+    if (a.type !== 'if_statement') continue;
+    const consequence = a.childForFieldName('consequence');
+    if (consequence && consequence.startIndex <= created.startIndex && created.endIndex <= consequence.endIndex
+      && use.startIndex >= consequence.endIndex && use.endIndex <= a.endIndex) return true;
+  }
+  return false;
 }
 
 /** Passed as an argument to a call that may keep it (not a harmless builtin). */

@@ -157,6 +157,9 @@ function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleCont
     ...findAll(scope, 'assignment_expression', (n) => n.childForFieldName('left')?.type === 'subscript_expression' && n.childForFieldName('left')!.childForFieldName('argument')?.text === name),
   ];
   if (inserts.length === 0) return;
+  // A cache looks a key up before inserting it; a registry of live objects (`map[id] = this`) does not.
+  const lookedUp = memberCalls.some((n) => /^(find|count|contains|at)$/.test(method(n)));
+  if (!lookedUp) return;
   if (memberCalls.some((n) => /^(erase|clear|swap|extract)$/.test(method(n)) || (method(n) === 'size' && [...ancestors(n)].some((a) => a.type === 'binary_expression')))) return;
   ctx.report({
     at: decl,

@@ -66,7 +66,6 @@ function producedInLoop(ctx: RuleContext, queueName: string, methods: string, la
 }
 const PY_LOOP_TYPES = new Set(['for_statement', 'while_statement']);
 const CPP_LOOP_TYPES = new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']);
-void CPP_LOOP_TYPES;
 
 /** The name a queue is bound to: `q` in `q = Queue()`, `result_q` in `self.result_q = mp.Queue()`. */
 function boundName(call: Node): string | undefined {
@@ -163,7 +162,7 @@ function checkCpp(decl: Node, ns: string, type: string, name: string, ctx: RuleC
   };
   const calls = findAll(scope, 'call_expression', (n) => onMember(n.childForFieldName('function')!) !== undefined);
   const pushes = calls.filter((c) => /^(push|push_back|push_front|emplace|emplace_back|emplace_front)$/.test(onMember(c.childForFieldName('function')!)!));
-  if (pushes.length === 0) return;
+  if (pushes.length === 0 || !producedInLoop(ctx, name, 'push|push_back|push_front|emplace|emplace_back|emplace_front', 'cpp')) return;
   // A std::deque/std::list that is never popped is storage (an arena), not a queue with a consumer.
   if ((type === 'deque' || type === 'list') && !calls.some((c) => /^(pop|pop_front|pop_back)$/.test(onMember(c.childForFieldName('function')!)!))) return;
   // Any comparison involving the container's size means someone enforces a capacity.

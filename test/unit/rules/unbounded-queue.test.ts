@@ -88,9 +88,9 @@ describe('unbounded-queue', () => {
     const [f] = await findings(code`
       class ResultSink {
        public:
-        void push(Packet p) {
+        void push_all(std::vector<Packet> ps) {
           std::lock_guard<std::mutex> lock(m_);
-          results_.push(std::move(p));
+          for (auto& p : ps) results_.push(std::move(p));
         }
        private:
         std::mutex m_;
@@ -162,12 +162,13 @@ describe('unbounded-queue: C++ members pushed from out-of-line methods', () => {
         std::deque<Task> tasks_;
         std::queue<Task> limited_;
       };
-      void Pool::submit(Task t) { tasks_.push_back(std::move(t)); }
+      void Pool::submit(Batch b) { for (Task& t : b) tasks_.push_back(std::move(t)); }
       Task Pool::next() { Task t = std::move(tasks_.front()); tasks_.pop_front(); return t; }
       void Pool::bounded_submit(Task t) {
         if (limited_.size() >= 64) limited_.pop();
         limited_.push(std::move(t));
-      }`, 'cpp', RULE), [6]);
+      }
+      void Pool::fill(Batch b) { for (Task& t : b) bounded_submit(t); }`, 'cpp', RULE), [6]);
   });
 });
 
