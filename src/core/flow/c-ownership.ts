@@ -34,7 +34,9 @@ const BORROWS = new Set(`memcpy memmove memset memcmp memchr strlen strnlen strc
   std::snprintf std::sprintf std::strcmp std::strcpy std::strncpy std::memcmp std::fflush`.split(/\s+/));
 
 /** Calls whose name says they keep what they are given. */
-const ADOPTS = /(^|_|\b|[a-z])(push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue|list_|hash|tree_|array_|vector_)/i;
+const ADOPT_VERBS = 'setopt|setspecific|push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue';
+// A verb as a word of the name: `list_append`, `pushBack`, `SetTexID`, not `GetAdaptersAddresses`.
+const ADOPTS = new RegExp(`(^|_)(${ADOPT_VERBS})(_|$|[A-Z0-9])|(^|[a-z0-9_])(${ADOPT_VERBS.replace(/(^|\|)(\w)/g, (_m, sep: string, c: string) => sep + c.toUpperCase())})([A-Z0-9_]|$)|(^|_)(list|hash|tree|array|vector)_`);
 /** Calls whose name says they release their argument (a project's own `xfree`, `buffer_free`, `g_free`). */
 const RELEASES = /(free|destroy|release|dispose|unref|delete|close|cleanup|clear|fini|deinit|dealloc|finalize|discard)/i;
 
@@ -129,7 +131,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   // (`WebPEncode(&cfg, &pic)`) is always used through its address.
   if (addressTaken && res.pair.kind !== 'inPlace') return 'escape';
   // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
-  if (index > 0 && ADOPTS.test(simple)) return 'escape';
+  if ((index > 0 || fnNode?.type === 'field_expression') && ADOPTS.test(simple)) return 'escape';
   // `obj = wrap(p)`, `return make(p)`: the result may keep the pointer.
   const use = call.parent;
   if (use && (use.type === 'init_declarator' || use.type === 'return_statement' || use.type === 'argument_list'

@@ -118,6 +118,21 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
       }
       return cur;
     }
+    case 'preproc_if':
+    case 'preproc_ifdef':
+    case 'preproc_elif':
+    case 'preproc_elifdef':
+    case 'preproc_else': {
+      // `#if A ... #else ... #endif`: either branch may be compiled in; both are paths.
+      let cur = preds;
+      const alt = node.childForFieldName('alternative');
+      for (const child of node.namedChildren) {
+        if (!child || child.type === 'comment' || child.id === alt?.id || child.id === node.childForFieldName('condition')?.id || child.id === node.childForFieldName('name')?.id) continue;
+        cur = statement(b, child, cur, frame);
+      }
+      if (!alt) return node.type === 'preproc_else' ? cur : [...cur, ...preds];
+      return [...cur, ...statement(b, alt, preds, frame)];
+    }
     case 'labeled_statement': {
       const label = b.block('stmt', node.childForFieldName('label') ?? undefined);
       b.link(preds, label);

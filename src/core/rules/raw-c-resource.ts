@@ -390,7 +390,10 @@ function ownedBy(use: Node, func: Node): boolean {
 function declaredLocally(body: Node, name: string): boolean {
   const fn = body.parent;
   const scope = fn?.type === 'function_definition' || fn?.type === 'lambda_expression' ? fn : body;
-  return findAll(scope, ['init_declarator', 'declaration', 'parameter_declaration', 'pointer_declarator'], (n) => n.childForFieldName('declarator')?.text.replace(/^[*&\s]+/, '') === name, ['lambda_expression']).length > 0;
+  const decls = findAll(scope, ['init_declarator', 'declaration', 'parameter_declaration', 'pointer_declarator'], (n) => n.childForFieldName('declarator')?.text.replace(/^[*&\s]+/, '') === name, ['lambda_expression']);
+  // `static char* buf;` lives across calls: it is kept, not leaked.
+  const isStatic = (n: Node) => [n, ...ancestors(n)].some((a) => a.type === 'declaration' && a.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static'));
+  return decls.length > 0 && !decls.some(isStatic);
 }
 
 function isReturned(use: Node): boolean {

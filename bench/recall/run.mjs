@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Real-leak recall: for each label (a leak a public project shipped and later fixed), rebuilds the
+// leaking file (fix^) and the fixed file (fix) from the fetch mirrors, runs `leaklens check` on both
+// and scores: found = a finding within 3 lines of the labelled acquisition before the fix; a finding
+// left on the fixed file near the same code counts against the fix. Fetched code is never committed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const mirrors = process.env.LEAKLENS_MIRRORS ?? '/work/.mirror';
+const work = process.env.LEAKLENS_RECALL_DIR ?? '/tmp/leaklens-recall';
+const labels = ['labels-cpp.jsonl', 'labels-python.jsonl'].flatMap((f) => existsSync(join(here, f))
+  ? readFileSync(join(here, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const RULES = { 'c-resource': ['raw-c-resource'], 'cpp-new': ['raw-c-resource'], 'py-resource': ['resource-without-context'],
+  'unbounded-cache': ['unbounded-cache'], 'unbounded-container': ['growing-global', 'unbounded-queue', 'unbounded-cache'] };
+
+function show(gitDir, rev, path) {
+  return execFileSync('git', ['--git-dir', gitDir, 'show', `${rev}:${path}`], { maxBuffer: 1 << 28 });
+}
+function check(file) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', file, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return JSON.parse(r.stdout).findings;
+}
+const rows = [];
+for (const [i, l] of labels.entries()) {
+  const gitDir = join(mirrors, l.repo.replace('/', '+'), 'repo');
+  if (!existsSync(gitDir)) { rows.push({ ...l, status: 'no mirror' }); continue; }
+  const dir = join(work, String(i));
+  mkdirSync(join(dir, 'before'), { recursive: true });
+  mkdirSync(join(dir, 'after'), { recursive: true });
+  const before = join(dir, 'before', basename(l.path));
+  const after = join(dir, 'after', basename(l.path));
+  try {
+    writeFileSync(before, show(gitDir, `${l.fix}^`, l.path));
+    writeFileSync(after, show(gitDir, l.fix, l.path));
+  } catch { rows.push({ ...l, status: 'missing in mirror' }); continue; }
+  const rules = RULES[l.category] ?? [];
+  const near = (f) => rules.includes(f.ruleId) && Math.abs(f.line - l.line) <= 3;
+  const b = check(before).filter(near);
+  // On the fixed file the acquisition may have moved: any finding of the rule within 15 lines.
+  const a = check(after).filter((f) => rules.includes(f.ruleId) && Math.abs(f.line - l.line) <= 15);
+  rows.push({ ...l, status: b.length ? 'found' : 'missed', leftAfterFix: a.length });
+}
+const scored = rows.filter((r) => r.status === 'found' || r.status === 'missed');
+const by = (key) => {
+  const m = new Map();
+  for (const r of scored) {
+    const k = r[key];
+    if (!m.has(k)) m.set(k, { found: 0, total: 0 });
+    m.get(k).total++;
+    if (r.status === 'found') m.get(k).found++;
+  }
+  return m;
+};
+if (process.argv.includes('--list')) for (const r of rows) console.log(`${r.status.padEnd(8)} ${r.leftAfterFix ? 'LEFT ' : '     '}${r.repo} ${r.path}:${r.line} ${r.category} ${r.shape}`);
+console.log('category               found / labels');
+for (const [k, v] of by('category')) console.log(`${k.padEnd(22)} ${v.found} / ${v.total}`);
+const found = scored.filter((r) => r.status === 'found').length;
+console.log(`\nrecall: ${found} / ${scored.length} = ${((found / Math.max(1, scored.length)) * 100).toFixed(1)} %`);
+console.log(`findings left near the site on the fixed version: ${scored.filter((r) => r.leftAfterFix).length}`);
+const skipped = rows.length - scored.length;
+if (skipped) console.log(`skipped (no mirror): ${skipped}`);
