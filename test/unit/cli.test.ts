@@ -24,8 +24,12 @@ function write(rel: string, text: string | Buffer): string {
   return p;
 }
 
-const LEAKY_PY = 'import queue\nq = queue.Queue()\n';
-const CLEAN_PY = 'import queue\nq = queue.Queue(maxsize=10)\n';
+// A queue filled in a loop with no maxsize (unbounded-queue), and one with a bound.
+const PRODUCER = 'for x in range(10**9):\n    q.put(x)\n';
+const LEAKY_PY = `import queue\nq = queue.Queue()\n${PRODUCER}`;
+const CLEAN_PY = `import queue\nq = queue.Queue(maxsize=10)\n${PRODUCER}`;
+// An unbounded cache on a method (it keeps every `self` alive): unbounded-cache.
+const CACHED_METHOD = 'class M:\n    @cache\n    def f(self, x): return x\n';
 
 describe('leaklens check', () => {
   it('exits 1 with findings, 0 without, 2 on usage errors', () => {
@@ -68,7 +72,7 @@ describe('leaklens check', () => {
   });
 
   it('--select and --ignore filter rules', () => {
-    write('s/mixed.py', 'import queue\nfrom functools import cache\nq = queue.Queue()\n@cache\ndef f(x): return x\n');
+    write('s/mixed.py', `import queue\nfrom functools import cache\nq = queue.Queue()\n${PRODUCER}${CACHED_METHOD}`);
     const ids = (args: string[]) => JSON.parse(run(['check', 's', '--format', 'json', ...args]).stdout).findings.map((f: { ruleId: string }) => f.ruleId);
     assert.deepEqual(ids([]), ['unbounded-queue', 'unbounded-cache']);
     assert.deepEqual(ids(['--select', 'unbounded-cache']), ['unbounded-cache']);
@@ -83,6 +87,8 @@ describe('leaklens check', () => {
       'b = queue.Queue()',
       'c = queue.Queue()  # leaklens-ignore[unbounded-cache]',
       'd = queue.Queue()',
+      'while True:',
+      '    a.put(1); b.put(1); c.put(1); d.put(1)',
       '',
     ].join('\n'));
     const lines = JSON.parse(run(['check', 'sup', '--format', 'json']).stdout).findings.map((f: { line: number }) => f.line);
@@ -91,7 +97,7 @@ describe('leaklens check', () => {
 
   it('reads .leaklens.json upward: severities, disabled rules, ignored paths', () => {
     write('cfg/.leaklens.json', JSON.stringify({ rules: { 'unbounded-queue': 'error', 'unbounded-cache': 'off' }, ignore: ['vendor/'] }));
-    write('cfg/src/a.py', 'import queue\nfrom functools import cache\nq = queue.Queue()\n@cache\ndef f(x): return x\n');
+    write('cfg/src/a.py', `import queue\nfrom functools import cache\nq = queue.Queue()\n${PRODUCER}${CACHED_METHOD}`);
     write('cfg/vendor/b.py', LEAKY_PY);
     const doc = JSON.parse(run(['check', '.', '--format', 'json'], join(dir, 'cfg')).stdout);
     assert.deepEqual(doc.findings.map((f: { file: string; severity: string; ruleId: string }) => [f.file, f.ruleId, f.severity]), [[join('src', 'a.py'), 'unbounded-queue', 'error']]);
@@ -148,7 +154,7 @@ describe('leaklens check', () => {
     const r = run(['check', 'fix', '--fix']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /Applied 1 fix/);
-    assert.equal(readFileSync(p, 'utf8'), 'import queue\nq = queue.Queue(maxsize=1000)\n');
+    assert.equal(readFileSync(p, 'utf8'), `import queue\nq = queue.Queue(maxsize=1000)\n${PRODUCER}`);
   });
 
   it('worker threads give the same findings as one thread', () => {

@@ -10,8 +10,10 @@ describe('DocumentSession', () => {
     const doc = new DocumentSession(e, 'python', 'a.py');
     const v1 = code`
       import queue
-      def f():
+      def f(items):
           q = queue.Queue(maxsize=4)
+          for x in items:
+              q.put(x)
           return q
     `;
     assert.equal(doc.update(v1, defaultConfig()).findings.length, 0);
