@@ -101,7 +101,9 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
       const right = up.childForFieldName('right');
       if (right && isAcquisition(right, res) && !mentionsText(right.text, res.name)) return 'reacquire';
       if (right && mentionsText(right.text, res.name)) return 'none'; // p = realloc(p, n), p = p + k
-      return up.text.includes('=') && /^(NULL|nullptr|0)$/.test(right?.text ?? '') ? 'none' : 'escape';
+      // `p = NULL` drops the only pointer (the path stays held, and leaks at its exit); anything
+      // else assigned to p means we no longer know what p holds.
+      return /^(NULL|nullptr|0)$/.test(right?.text ?? '') ? 'none' : 'escape';
     }
   }
   if (up.type === 'init_declarator' || up.type === 'initializer_list' || up.type === 'initializer_pair' || up.type === 'compound_literal_expression') return 'escape';
@@ -238,8 +240,8 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
 function isSubject(e: Node, res: COwnedResource): 'pointer' | 'status' | undefined {
   e = unwrap(e);
   if (e.type === 'identifier') {
-    if (e.text === res.name && res.pair.kind === 'returns') return 'pointer';
-    if (e.text === res.name) return 'pointer'; // `if (stmt)` after prepare: null when it failed
+    // The pointer itself, also for out-parameters (`if (stmt)` after prepare: null when it failed).
+    if (e.text === res.name) return 'pointer';
     if (res.status && e.text === res.status) return 'status';
     return undefined;
   }

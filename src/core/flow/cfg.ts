@@ -142,26 +142,8 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
     }
     case 'if_statement':
       return ifStatement(b, node, preds, frame);
-    case 'while_statement': {
-      const condNode = node.childForFieldName('condition');
-      const cond = b.block('cond', condNode ?? undefined);
-      b.link(preds, cond);
-      const exitBlock = b.block('stmt'); // join point for the false edge and breaks
-      const bodyEntry = b.block('stmt');
-      cond.succ.push({ to: bodyEntry, kind: 'true' });
-      const bodyEnds = statement(b, node.childForFieldName('body')!, [bodyEntry], { ...frame, breakTo: exitBlock, continueTo: cond });
-      b.link(bodyEnds, cond);
-      const orelse = b.python ? node.childForFieldName('alternative') : null;
-      if (orelse) {
-        // `while ... else`: the else runs when the condition fails (not after break).
-        const e = b.block('stmt');
-        cond.succ.push({ to: e, kind: 'false' });
-        b.link(statement(b, orelse.childForFieldName('body') ?? orelse.namedChildren[0]!, [e], frame), exitBlock);
-      } else if (!isConstantTrue(condNode)) {
-        cond.succ.push({ to: exitBlock, kind: 'false' });
-      }
-      return [exitBlock];
-    }
+    case 'while_statement':
+      return conditionLoop(b, node, node.childForFieldName('condition'), preds, frame);
     case 'do_statement': {
       const head = b.block('stmt');
       b.link(preds, head);
@@ -308,19 +290,27 @@ function cFor(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): CfgBlock
 }
 
 function pythonFor(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): CfgBlock[] {
-  const cond = b.block('cond', node.childForFieldName('right') ?? undefined);
+  return conditionLoop(b, node, node.childForFieldName('right'), preds, frame);
+}
+
+/**
+ * A loop tested before each iteration (`while`, Python `for`): the head branches into the body or
+ * out; `continue` goes back to the head. Python's `else` runs when the head fails, not after break.
+ */
+function conditionLoop(b: Builder, node: Node, head: Node | null, preds: CfgBlock[], frame: Frame): CfgBlock[] {
+  const cond = b.block('cond', head ?? undefined);
   b.link(preds, cond);
-  const exitBlock = b.block('stmt');
+  const exitBlock = b.block('stmt'); // join point for the false edge and breaks
   const bodyEntry = b.block('stmt');
   cond.succ.push({ to: bodyEntry, kind: 'true' });
   const ends = statement(b, node.childForFieldName('body')!, [bodyEntry], { ...frame, breakTo: exitBlock, continueTo: cond });
   b.link(ends, cond);
-  const orelse = node.childForFieldName('alternative');
+  const orelse = b.python ? node.childForFieldName('alternative') : null;
   if (orelse) {
     const e = b.block('stmt');
     cond.succ.push({ to: e, kind: 'false' });
     b.link(statement(b, orelse.childForFieldName('body') ?? orelse.namedChildren[0]!, [e], frame), exitBlock);
-  } else {
+  } else if (node.type !== 'while_statement' || !isConstantTrue(head)) {
     cond.succ.push({ to: exitBlock, kind: 'false' });
   }
   return [exitBlock];

@@ -11,22 +11,9 @@ import { findLeakPath, type TrackedResource } from '../flow/lifetime';
 import { ancestors, contains, findAll } from '../tree';
 
 const SMART_OWNER = /\b(unique_ptr|shared_ptr|auto_ptr|scoped_ptr|unique_resource|scope_exit|ScopeGuard|scope_guard|finally|Cleanup|defer)\b/;
-const ESCAPE_CALL = /(^|_|\b)(push|insert|emplace|add|append|set|register|store|attach|own|take|adopt|wrap|enqueue|submit)/i;
 const BRANCHES = new Set(['if_statement', 'for_statement', 'for_range_loop', 'while_statement', 'do_statement', 'switch_statement', 'case_statement', 'try_statement', 'catch_clause', 'conditional_expression', 'else_clause']);
 const LOOPS = new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']);
 const CASTS = new Set(['cast_expression', 'parenthesized_expression', 'static_cast_expression']);
-
-/** C functions that cannot throw; anything else called from C++ may. */
-const NOTHROW_C = new Set(`memcpy memmove memset memcmp memchr strlen strnlen strcpy strncpy strcat strncat strcmp strncmp strcasecmp
-  strchr strrchr strstr strtok strtok_r strerror sprintf snprintf vsnprintf printf fprintf vfprintf puts fputs fputc putc putchar
-  fgetc getc fgets fread fwrite fseek fseeko ftell ftello rewind fflush feof ferror clearerr fileno setvbuf sscanf fscanf scanf
-  atoi atol atoll atof strtol strtoul strtoll strtoull strtod strtof abs labs fabs floor ceil round sqrt pow exp log sin cos
-  exit abort assert perror qsort bsearch toupper tolower isalpha isdigit isalnum isspace isupper islower time clock
-  read write close open lseek stat fstat unlink getenv rand srand usleep sleep errno
-  static_cast reinterpret_cast const_cast sizeof offsetof memcpy_s
-  std::move std::forward std::min std::max std::swap std::memcpy std::memset std::strlen std::abs std::size std::begin std::end`.split(/\s+/));
-const NOTHROW_PREFIX = /^(WebP|stbi_|av_|avcodec_|avformat_|sws_|swr_|png_|FT_|sqlite3_|SDL_|gl[A-Z]|vk[A-Z]|pthread_)/;
-const NOTHROW_METHODS = new Set(['size', 'data', 'empty', 'get', 'c_str', 'length', 'begin', 'end', 'cbegin', 'cend', 'release', 'capacity', 'front', 'back']);
 
 /** One array per resource list, so the regexes built from it are cached (WeakMap by identity). */
 const acquireLists = new WeakMap<ResourcePair[], string[]>();
@@ -396,27 +383,6 @@ function declaredLocally(body: Node, name: string): boolean {
   return decls.length > 0 && !decls.some(isStatic);
 }
 
-function isReturned(use: Node): boolean {
-  let n: Node = use;
-  // `return p;`, `return (char*)p;`, `return re == NULL ? in : re;`
-  while (n.parent && (CASTS.has(n.parent.type) || n.parent.type === 'conditional_expression' && n.parent.childForFieldName('condition')?.id !== n.id)) n = n.parent;
-  return n.parent?.type === 'return_statement';
-}
-
-/** Stored into a member/element/other variable, or handed to a function that sounds like it keeps it. */
-function escapes(use: Node): boolean {
-  const parent = use.parent;
-  if (!parent) return false;
-  if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === use.id) return true;
-  if (parent.type === 'init_declarator' && parent.childForFieldName('value')?.id === use.id) return true;
-  if (parent.type === 'argument_list') {
-    const fn = parent.parent?.childForFieldName('function');
-    const name = fn?.type === 'field_expression' ? fn.childForFieldName('field')?.text : fn?.text;
-    return ESCAPE_CALL.test(name ?? '') || parent.parent?.type !== 'call_expression';
-  }
-  return parent.type === 'initializer_list';
-}
-
 /**
  * A release that runs on every path through `block` once the resource exists: no branch between it
  * and `block`, except a null check of the resource (`if (p) free(p);`, or the `else` of
@@ -440,8 +406,4 @@ function isNullCheck(condition: Node | null, name: string): boolean {
   const n = name.replace(/[$]/g, '\\$&');
   return new RegExp(`^(!?${n}|${n}(==|!=)(NULL|nullptr|0)|(NULL|nullptr|0)(==|!=)${n}|!\\(${n}\\))$`).test(t);
 }
-
-
-
-
 

@@ -87,7 +87,9 @@ export const resourceWithoutContext: Rule = {
   },
 };
 
-const TEST_FILE = /(^|[\\/])(tests?|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$/;
+// Test code: a `tests/` folder, or a test module by name (`test_x.py`, `x_test.py`, `conftest.py`).
+// Not any `test/` folder: projects keep fixtures and tools there, and the path may be absolute.
+const TEST_FILE = /(^|[\\/])(tests|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$/;
 /** Calls that do not raise in practice (logging, printing, conversions): they do not make a close unsafe. */
 const HARMLESS_CALL = /^(print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
 

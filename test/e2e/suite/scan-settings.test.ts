@@ -18,7 +18,7 @@ suite('workspace scan', () => {
   before(async () => {
     await activate();
     await setSetting('files', 'exclude', { '**/scan/excluded': true });
-    await vscode.workspace.fs.writeFile(generated, enc('import queue\nq = queue.Queue()\n'));
+    await vscode.workspace.fs.writeFile(generated, enc('import queue\nq = queue.Queue()\nfor x in range(9):\n    q.put(x)\n'));
   });
   after(async () => {
     await setSetting('files', 'exclude', undefined);
