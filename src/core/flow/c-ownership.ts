@@ -38,7 +38,26 @@ const ADOPT_VERBS = 'setopt|setspecific|push|insert|emplace|append|prepend|enque
 // A verb as a word of the name: `list_append`, `pushBack`, `SetTexID`, not `GetAdaptersAddresses`.
 const ADOPTS = new RegExp(`(^|_)(${ADOPT_VERBS})(_|$|[A-Z0-9])|(^|[a-z0-9_])(${ADOPT_VERBS.replace(/(^|\|)(\w)/g, (_m, sep: string, c: string) => sep + c.toUpperCase())})([A-Z0-9_]|$)|(^|_)(list|hash|tree|array|vector)_`);
 /** Calls whose name says they release their argument (a project's own `xfree`, `buffer_free`, `g_free`). */
-const RELEASES = /(free|destroy|release|dispose|unref|delete|close|cleanup|clear|fini|deinit|dealloc|finalize|discard)/i;
+const RELEASE_VERBS = /^(free|destroy|release|dispose|unref|delete|close|cleanup|clear|fini|deinit|dealloc|finalize|discard)|(free|destroy|release|unref|close|delete)$/;
+/** Words that make a name a question or a callback slot, not an action: `glfwWindowShouldClose`, `onClose`. */
+const NOT_ACTION = new Set(['should', 'is', 'has', 'can', 'will', 'on', 'get', 'check', 'query', 'need', 'needs', 'want', 'wants', 'did']);
+
+/** The words of an identifier: `BIO_free` -> bio, free; `cmsCloseProfile` -> cms, close, profile. */
+function words(name: string): string[] {
+  return name.replace(/^.*::/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/_+/).filter(Boolean);
+}
+
+/**
+ * A name that says it releases its argument: a word that starts or ends with a release verb
+ * (`fclose`, `xfree`, `sdsfree`, `closedir`, `cmsCloseProfile`), and no word that makes it a
+ * question (`glfwWindowShouldClose`). Whole words: `AffinityPanel` does not contain `fini`.
+ */
+export const RELEASE_NAME = {
+  test(name: string): boolean {
+    const w = words(name);
+    return w.some((x) => RELEASE_VERBS.test(x)) && !w.some((x) => NOT_ACTION.has(x));
+  },
+};
 
 const CASTS = new Set(['cast_expression', 'parenthesized_expression', 'pointer_expression', 'static_cast_expression']);
 
@@ -127,7 +146,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     return isStoredBackTo(call, res.name) ? 'none' : 'escape';
   }
   if (BORROWS.has(fn) || BORROWS.has(simple)) return 'none';
-  if (RELEASES.test(simple)) return 'release';
+  if (RELEASE_NAME.test(simple)) return 'release';
   if (res.isNew) return 'escape'; // a raw pointer handed to C++ code is usually adopted
   // `init(&p)`, `take(&p)`: may be replaced or freed through it. A struct set up in place
   // (`WebPEncode(&cfg, &pic)`) is always used through its address.

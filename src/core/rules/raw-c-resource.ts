@@ -179,8 +179,18 @@ function releasersOf(ctx: RuleContext): Map<string, Set<number>> {
   return ctx.memo('c.releasers', () => sameFileReleasers(ctx.root, new Set(ctx.config.resources.flatMap((r) => r.release))));
 }
 
+/** `main()`: whatever it holds when it returns, the process gives back as it exits. */
+function isEntryPoint(body: Node): boolean {
+  let d = body.parent?.childForFieldName('declarator') ?? null;
+  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+  return /^(main|wmain|WinMain|wWinMain|_tmain)$/.test(d?.childForFieldName('declarator')?.text ?? '');
+}
+
 function analyse(acq: Acquisition, ctx: RuleContext): void {
   const { func, name, pair } = acq;
+  if (isEntryPoint(func)) return;
+  // `p = realloc(p, n)`: the same block grown (or moved), not a new one.
+  if (pair.kind === 'returns' && acq.call.type === 'call_expression' && mentions(acq.call.childForFieldName('arguments')!, name)) return;
   const uses = findAll(func, 'identifier', (n) => n.text === name);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
   if (uses.some((u) => u.startIndex > acq.call.startIndex && ownedBy(u, func))) return;

@@ -40,7 +40,7 @@ export const resourceWithoutContext: Rule = {
     const statement = match.captures.get('statement')!;
     const imports = importsOf(ctx);
     const name = qualify(fn, imports);
-    const known = (KNOWN.has(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn);
+    const known = (isKnown(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn);
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
     // An object of an unknown class may hold nothing but memory (fakes, progress bars, records with
     // a domain `close()`): only seed 004's create/close cycle in a loop is worth a hint.
@@ -61,6 +61,19 @@ export const resourceWithoutContext: Rule = {
     const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex || u.startIndex >= rebound.parent!.childForFieldName('right')!.startIndex && u.endIndex <= rebound.parent!.endIndex) : uses;
     // A close whose result is used (`return parser.close()`) finishes work rather than releasing.
     const closes = live.filter((u) => closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement');
+    // An explicit `raise` after the creation and before anything closes, returns or hands it on
+    // leaves it open, whatever happens later (`fp = open(p) ... raise IOError(...) ... parse(fp)`).
+    const settledAt = Math.min(...live.filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined).map((u) => u.startIndex));
+    const raise = testFile ? undefined : raiseWhileOpen(scope, call.endIndex, settledAt, target.text, statement);
+    if (raise) {
+      ctx.report({
+        at: call,
+        message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. Use \`with\`.`,
+        related: [{ at: raise, message: 'raised here with it open' }],
+        fixes: withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
+      });
+      return;
+    }
     if (live.some((u) => managed(u))) return;
     // A process that is waited for or communicated with is reaped; its pipes close with it.
     if (name === 'subprocess.Popen' && live.some((u) => /^(communicate|wait)$/.test(closerCalled(u) ?? ''))) return;
@@ -94,6 +107,30 @@ const TEST_FILE = /(^|[\\/])(tests|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*_
 const HARMLESS_CALL = /^(print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
 
 const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout|setsockopt|setblocking|getsockname)$/;
+
+/**
+ * Known resource constructors, also as a package refers to its own modules (`from . import sessions`;
+ * `sessions.Session()` is `requests.sessions.Session`): a qualified name of two or more parts that
+ * ends a known one.
+ */
+function isKnown(name: string): boolean {
+  if (KNOWN.has(name)) return true;
+  if (!name.includes('.')) return false;
+  return KNOWN_SUFFIXES.has(name.replace(/^\.+/, ''));
+}
+const KNOWN_SUFFIXES = new Set([...KNOWN].flatMap((k) => {
+  const parts = k.split('.');
+  return parts.slice(1, -1).map((_, i) => parts.slice(i + 1).join('.'));
+}));
+
+/** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
+function raiseWhileOpen(scope: Node, from: number, to: number, name: string, created: Node): Node | undefined {
+  const closesIt = new RegExp(`\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`);
+  return findAll(scope, 'raise_statement', (n) => n.startIndex > from && n.startIndex < to && !inOtherBranch(created, n)
+    && ![...ancestors(n)].some((a) => a.startIndex > scope.startIndex && (a.type === 'function_definition' || a.type === 'except_clause' || a.type === 'lambda'
+      // inside a try whose handlers or finally close it
+      || a.type === 'try_statement' && a.namedChildren.some((c) => (c?.type === 'except_clause' || c?.type === 'finally_clause') && closesIt.test(c.text)))))[0];
+}
 
 /** A call between the creation statement and the close, other than harmless ones: it may raise. */
 function mayRaiseBetween(statement: Node, close: Node): boolean {

@@ -174,3 +174,53 @@ describe('cleanup-in-loop: teardown-looking calls that tear nothing down', () =>
       }`, 'cpp', 'cleanup-in-loop'), []);
   });
 });
+
+describe('resource-without-context: misses real projects fixed', () => {
+  it('a raise between the open and the hand-off leaves it open', async () => {
+    assert.deepEqual(await lines(code`
+      import os
+      class Font:
+          def load(self, filename):
+              fp = open(filename, "rb")
+              for ext in (".png", ".pbm"):
+                  if os.path.exists(filename + ext):
+                      break
+              else:
+                  raise IOError("cannot find glyph data file")
+              return self._parse(fp)
+      def connect(addr):
+          sock = socket.socket()
+          try:
+              sock.connect(addr)
+              if not handshake(sock):
+                  raise ConnectionError("handshake")
+          except Exception:
+              sock.close()
+              raise
+          return sock
+    `, 'python', 'resource-without-context'), [4]);
+  });
+
+  it("a package's own module names resolve to the known constructor (from . import sessions)", async () => {
+    assert.deepEqual(await lines(code`
+      from . import sessions
+      def request(method, url, **kwargs):
+          session = sessions.Session()
+          return session.request(method=method, url=url, **kwargs)
+    `, 'python', 'resource-without-context', 'requests/api.py'), [3]);
+  });
+});
+
+describe('resource-without-context: a raise on another branch', () => {
+  it('a raise in the elif of the branch that opened it is not on its path', async () => {
+    assert.deepEqual(await lines(code`
+      import io
+      def send(path, file=None):
+          if file is None:
+              file = open(path, "rb")
+          elif isinstance(file, io.TextIOBase):
+              raise ValueError("binary mode only")
+          return wrap_file(file)
+    `, 'python', 'resource-without-context'), []);
+  });
+});

@@ -289,3 +289,18 @@ describe('raw-c-resource: leaks real projects shipped', () => {
     assert.equal(f.related[0].location.startPoint.line, 3);
   });
 });
+
+
+describe('raw-c-resource: release names are whole words', () => {
+  it('AffinityPanel_* does not contain "fini"; a ShouldClose query releases nothing', async () => {
+    assert.deepEqual(await lines(code`
+      int f(const char* p, Window* w) {
+        char* buf = malloc(64);
+        if (!buf) return -1;
+        AffinityPanel_build(buf);
+        if (glfwWindowShouldClose(buf)) return 1;
+        free(buf);
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), [2]);
+  });
+});
