@@ -211,7 +211,8 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
     const l = e.childForFieldName('left')!;
     const r = e.childForFieldName('right')!;
     if (op === '&&' || op === 'and') {
-      if (!outcome) return undefined;
+      // `if (ok && (d = opendir(p)))` went false: either the acquisition never ran, or it failed.
+      if (!outcome) return r.startIndex <= res.call.startIndex && res.call.endIndex <= r.endIndex && implies(r, false, res) === 'absent' ? 'absent' : undefined;
       const a = implies(l, true, res);
       return a === 'absent' ? a : implies(r, true, res) === 'absent' ? 'absent' : a;
     }

@@ -80,8 +80,10 @@ export const resourceWithoutContext: Rule = {
     if (closes.length === 0) {
       // Handed to other code, which may keep and close it (`FileStorage(stream)`, `Transport(sock)`).
       if (live.some((u) => passedOn(u))) return;
-      // A test's session that may never have pooled a connection: too often nothing to close.
-      if (testFile && /Session$/.test(name)) return;
+      // A test's session or connection that may never have connected: too often nothing to close.
+      if (testFile && /(Session|Connection)$/.test(name)) return;
+      // Module-level code: a script's resources live until it exits; a module's, for the process.
+      if (scope.type === 'module') return;
     } else {
       // In tests only a failing assertion skips the close: the test has failed anyway.
       if (testFile) return;

@@ -58,11 +58,15 @@ function producedInLoop(ctx: RuleContext, queueName: string, methods: string, la
     const node = ctx.root.descendantForIndex(m.index! + m[0].indexOf(queueName));
     if (!node) continue;
     for (const a of ancestors(node)) {
-      if (loops.has(a.type)) return true;
+      // `while not q: q.extend(batch)`: refilled only when drained, so bounded by one batch.
+      if (loops.has(a.type) && !mentionsName(a.childForFieldName('condition')?.text ?? '', queueName)) return true;
       if (a.type === 'function_definition' || a.type === 'lambda_expression' || a.type === 'lambda') break;
     }
   }
   return false;
+}
+function mentionsName(text: string, name: string): boolean {
+  return new RegExp(`(^|[^\\w])${name.replace(/[$]/g, '\\$&')}([^\\w]|$)`).test(text);
 }
 const PY_LOOP_TYPES = new Set(['for_statement', 'while_statement']);
 const CPP_LOOP_TYPES = new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']);

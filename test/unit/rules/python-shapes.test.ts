@@ -224,3 +224,29 @@ describe('resource-without-context: a raise on another branch', () => {
     `, 'python', 'resource-without-context'), []);
   });
 });
+
+describe('bounded by the way they are used', () => {
+  it('a deque refilled only when drained; a module-level socket in a script; a test connection', async () => {
+    assert.deepEqual(await lines(code`
+      import collections
+      class Stream:
+          def __init__(self):
+              self._msgs = collections.deque()
+          def next(self):
+              while not self._msgs:
+                  self._msgs.extend(self.read_batch())
+              return self._msgs.popleft()
+    `, 'python', 'unbounded-queue'), []);
+    assert.deepEqual(await lines(code`
+      import socket
+      sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+      sock.bind(("", 2200))
+    `, 'python', 'resource-without-context', 'demos/server.py'), []);
+    assert.deepEqual(await lines(code`
+      import http.client
+      def test_wrong_protocol(addr):
+          conn = http.client.HTTPSConnection(addr)
+          conn.request("GET", "/")
+    `, 'python', 'resource-without-context', 'tests/test_serving.py'), []);
+  });
+});

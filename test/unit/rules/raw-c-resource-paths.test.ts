@@ -304,3 +304,20 @@ describe('raw-c-resource: release names are whole words', () => {
       }`, 'cpp', RULE, 'x.c'), [2]);
   });
 });
+
+describe('raw-c-resource: acquisition as the last conjunct of a condition', () => {
+  it('the false branch of `ok && (d = opendir(p))` holds nothing', async () => {
+    assert.deepEqual(await lines(code`
+      void close_all(int low) {
+        char path[64];
+        DIR* d;
+        int len = snprintf(path, sizeof path, "/proc/%d/fd", getpid());
+        if (len > 0 && (d = opendir(path))) {
+          walk(d, low);
+          closedir(d);
+          return;
+        }
+        fallback(low);
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+});
