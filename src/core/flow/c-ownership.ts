@@ -42,6 +42,9 @@ const RELEASE_VERBS = /^(free|destroy|release|dispose|unref|delete|close|cleanup
 /** Words that make a name a question or a callback slot, not an action: `glfwWindowShouldClose`, `onClose`. */
 const NOT_ACTION = new Set(['should', 'is', 'has', 'can', 'will', 'on', 'get', 'check', 'query', 'need', 'needs', 'want', 'wants', 'did']);
 
+/** Words that make a call a constructor of something that may keep its arguments. */
+const CONSTRUCTS = new Set(['new', 'create', 'make', 'from', 'wrap', 'init', 'alloc', 'open', 'build', 'attach', 'adopt', 'dup', 'copy', 'ref', 'bind', 'with']);
+
 /** The words of an identifier: `BIO_free` -> bio, free; `cmsCloseProfile` -> cms, close, profile. */
 function words(name: string): string[] {
   return name.replace(/^.*::/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/_+/).filter(Boolean);
@@ -76,19 +79,60 @@ export interface COwnedResource {
   /** Status convention of an outParam/inPlace acquisition: 0 means success (FT_Error, SQLITE_OK). */
   zeroIsSuccess: boolean;
   isNew: boolean;
+  /** Local pointers that copy the resource (`pbuf = buf`). */
+  aliases?: string[];
 }
 
 /** What `block` does to the resource. */
 export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
   const node = block.node;
-  if (!node || !mentionsText(node.text, res.name)) return 'none';
+  if (!node) return 'none';
   let result: Effect = 'none';
-  for (const use of findAll(node, 'identifier', (n) => n.text === res.name)) {
-    const e = useEffect(use, node, res);
-    if (e === 'release') return 'release';
-    if (e === 'escape' || (e === 'reacquire' && result === 'none')) result = e;
+  for (const name of [res.name, ...(res.aliases ?? [])]) {
+    if (!mentionsText(node.text, name)) continue;
+    for (const use of findAll(node, 'identifier', (n) => n.text === name)) {
+      // `q = p` into a local alias: uses of q are followed as uses of p.
+      if (name === res.name && isAliasCopy(use, res)) continue;
+      const e = useEffect(use, node, name === res.name ? res : { ...res, name });
+      if (e === 'release') return 'release';
+      if (name !== res.name && e === 'reacquire') continue; // the alias reused for something else
+      if (e === 'escape' || (e === 'reacquire' && result === 'none')) result = e;
+    }
   }
   return result;
+}
+
+/** `q = p` / `T* q = p` / `q = p + k` with q one of the resource's local aliases. */
+function isAliasCopy(use: Node, res: COwnedResource): boolean {
+  let n: Node = use;
+  while (n.parent && (n.parent.type === 'cast_expression' || n.parent.type === 'parenthesized_expression' || n.parent.type === 'binary_expression' && /^[+-]$/.test(n.parent.childForFieldName('operator')?.text ?? ''))) n = n.parent;
+  const up = n.parent;
+  const target = up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === n.id ? up.childForFieldName('left')
+    : up?.type === 'init_declarator' && up.childForFieldName('value')?.id === n.id ? innermostNode(up.childForFieldName('declarator')) : null;
+  return target?.type === 'identifier' && (res.aliases ?? []).includes(target.text);
+}
+
+function innermostNode(decl: Node | null): Node | null {
+  let n = decl;
+  while (n && n.type !== 'identifier') n = n.childForFieldName('declarator') ?? n.namedChild(0);
+  return n;
+}
+
+/**
+ * Local pointers that copy the resource (`pbuf = buf`, `char* cur = line + 1`) in `body`: locals
+ * declared there without `static`. Their escapes and releases are the resource's.
+ */
+export function localAliases(body: Node, name: string, locals: (n: string) => boolean): string[] {
+  const out = new Set<string>();
+  for (const id of findAll(body, 'identifier', (n) => n.text === name)) {
+    let n: Node = id;
+    while (n.parent && (n.parent.type === 'cast_expression' || n.parent.type === 'parenthesized_expression' || n.parent.type === 'binary_expression' && /^[+-]$/.test(n.parent.childForFieldName('operator')?.text ?? ''))) n = n.parent;
+    const up = n.parent;
+    const target = up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === n.id ? up.childForFieldName('left')
+      : up?.type === 'init_declarator' && up.childForFieldName('value')?.id === n.id ? innermostNode(up.childForFieldName('declarator')) : null;
+    if (target?.type === 'identifier' && target.text !== name && locals(target.text)) out.add(target.text);
+  }
+  return [...out];
 }
 
 function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
@@ -153,11 +197,12 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (addressTaken && res.pair.kind !== 'inPlace') return 'escape';
   // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
   if ((index > 0 || fnNode?.type === 'field_expression') && ADOPTS.test(simple)) return 'escape';
-  // `obj = wrap(p)`, `return make(p)`: the result may keep the pointer.
+  // `obj = wrap(p)`, `return make_image_from(p)`: a constructor-like call whose result may keep the
+  // pointer. `line = read_line(fp)` only reads through it.
   const use = call.parent;
-  if (use && (use.type === 'init_declarator' || use.type === 'return_statement' || use.type === 'argument_list'
-    || use.type === 'assignment_expression' && use.childForFieldName('right')?.id === call.id)) return 'escape';
-  return 'none';
+  const kept = use && (use.type === 'init_declarator' || use.type === 'return_statement' || use.type === 'argument_list'
+    || use.type === 'assignment_expression' && use.childForFieldName('right')?.id === call.id);
+  return kept && words(simple).some((w) => CONSTRUCTS.has(w)) ? 'escape' : 'none';
 }
 
 function isStoredBackTo(call: Node, name: string): boolean {

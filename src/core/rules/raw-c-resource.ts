@@ -6,7 +6,7 @@ import { raiiFixes } from '../fixes/cpp-raii';
 import type { ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
 import { buildCfg, type Cfg, type CfgBlock } from '../flow/cfg';
-import { cEffect, cHeldAlong, cLanguage, sameFileReleasers, type COwnedResource } from '../flow/c-ownership';
+import { cEffect, cHeldAlong, cLanguage, localAliases, sameFileReleasers, type COwnedResource } from '../flow/c-ownership';
 import { findLeakPath, type TrackedResource } from '../flow/lifetime';
 import { ancestors, contains, findAll } from '../tree';
 
@@ -202,6 +202,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const res: COwnedResource = {
     pair, name, call: acq.call, status: acq.status, releasers: releasersOf(ctx),
     heldOnFailure: pair.heldOnFailure === true, zeroIsSuccess: pair.nonzeroIsSuccess !== true, isNew: pair === NEW_PAIR,
+    aliases: localAliases(func, name, (n) => declaredLocally(func, n)),
   };
   const guards = guardsOf(acq.call, func);
   const tracked: TrackedResource = {

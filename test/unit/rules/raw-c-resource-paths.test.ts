@@ -321,3 +321,47 @@ describe('raw-c-resource: acquisition as the last conjunct of a condition', () =
       }`, 'cpp', RULE, 'x.c'), []);
   });
 });
+
+describe('raw-c-resource: aliases and calls that only read through the resource', () => {
+  it('an early return after a local alias copied the buffer; a reader call that returns a line', async () => {
+    assert.deepEqual(await lines(code`
+      int dif(int n) {
+        int* buf = (int*)calloc(n, sizeof(int));
+        if (buf == NULL) return -1;
+        int* pbuf = buf;
+        for (int i = 0; i < n; i++) *pbuf++ = i;
+        if (mean_std(buf, n) == -1) return -1;
+        free(buf);
+        return 0;
+      }
+      bool read_settings(const char* name) {
+        FILE* fd = fopen(name, "r");
+        if (!fd) return false;
+        for (;;) {
+          char* line = read_line(fd);
+          if (!line) break;
+          if (too_new(line)) { free(line); return false; }
+          free(line);
+        }
+        fclose(fd);
+        return true;
+      }`, 'cpp', RULE, 'x.c'), [2, 11]);
+  });
+
+  it('a release, a store or a return through the alias counts', async () => {
+    assert.deepEqual(await lines(code`
+      int a(int n, struct s* out) {
+        char* buf = malloc(n);
+        if (!buf) return -1;
+        char* cur = buf;
+        if (n > 10) { free(cur); return -2; }
+        out->data = cur;
+        return 0;
+      }
+      char* b(int n) {
+        char* buf = malloc(n);
+        char* start = buf;
+        return start;
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+});
