@@ -10,6 +10,21 @@ import type { Effect } from './lifetime';
 /** Calls after which control never returns: the process ends (or jumps away), nothing leaks. */
 const NORETURN = /^(exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
 
+/**
+ * A file with `main()` is a program's entry (a command-line tool, an example): its helpers run once,
+ * and whatever they hold the process gives back as it exits.
+ */
+export function definesMain(ctx: { text: string; root: Node; memo<T>(key: string, compute: () => T): T }): boolean {
+  return ctx.memo('c.definesMain', () => {
+    // A definition at the start of a line, confirmed by the tree (not an example in a comment).
+    for (const m of ctx.text.matchAll(/^(?:int|void|auto)\s+(?:w?main|_tmain)\s*\(/gm)) {
+      const node = ctx.root.descendantForIndex(m.index!);
+      for (let a: Node | null = node; a; a = a.parent) if (a.type === 'function_definition') return true;
+    }
+    return false;
+  });
+}
+
 export const cLanguage: CfgLanguage = {
   isNoreturnCall(call) {
     return NORETURN.test(call.childForFieldName('function')?.text ?? '');
@@ -81,6 +96,8 @@ export interface COwnedResource {
   isNew: boolean;
   /** Local pointers that copy the resource (`pbuf = buf`). */
   aliases?: string[];
+  /** Flags set true right after the acquisition (`temp_is_copy = true;`), still true later. */
+  knownTrue?: Set<string>;
 }
 
 /** What `block` does to the resource. */
@@ -236,6 +253,14 @@ export function cHeldAlong(cond: Node, edge: EdgeKind, res: COwnedResource): boo
 
 type Fact = 'held' | 'absent' | undefined;
 
+function within(outer: Node, inner: Node): boolean {
+  return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
+}
+
+function flat(n: Node): string {
+  return n.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+}
+
 function unwrap(n: Node): Node {
   let cur = n;
   for (;;) {
@@ -256,13 +281,26 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
     const l = e.childForFieldName('left')!;
     const r = e.childForFieldName('right')!;
     if (op === '&&' || op === 'and') {
-      // `if (ok && (d = opendir(p)))` went false: either the acquisition never ran, or it failed.
-      if (!outcome) return r.startIndex <= res.call.startIndex && res.call.endIndex <= r.endIndex && implies(r, false, res) === 'absent' ? 'absent' : undefined;
+      if (!outcome) {
+        // `if (copied && temp)` with `copied` known true on this path: it went false because of temp.
+        if (res.knownTrue?.has(flat(l))) return implies(r, false, res);
+        if (res.knownTrue?.has(flat(r))) return implies(l, false, res);
+        // `if (ok && (d = opendir(p)))` went false: either the acquisition never ran, or it failed.
+        // `if (p && p != input)` went false: p is null or it is the input, not ours, either way.
+        const b = implies(r, false, res);
+        return b === 'absent' && (within(r, res.call) || implies(l, false, res) === 'absent') ? 'absent' : undefined;
+      }
       const a = implies(l, true, res);
       return a === 'absent' ? a : implies(r, true, res) === 'absent' ? 'absent' : a;
     }
     if (op === '||' || op === 'or') {
-      if (outcome) return undefined;
+      if (outcome) {
+        // `if (rc != SQLITE_OK || !stmt)`: both ways of going true hold nothing. `if (!(a = f()) ||
+        // !(p = g()))` with p acquired last: true either before p was acquired or because it failed.
+        const a = implies(l, true, res);
+        const b = implies(r, true, res);
+        return b === 'absent' && (a === 'absent' || within(r, res.call)) ? 'absent' : undefined;
+      }
       const a = implies(l, false, res);
       return a === 'absent' ? a : implies(r, false, res) === 'absent' ? 'absent' : a;
     }
@@ -273,7 +311,9 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       const o = unwrap(other).text;
       if (kind === 'pointer') {
         // Pointers test against NULL; descriptors (`socket()`) against -1 or below 0.
-        const invalid = /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD)$/.test(o);
+        const invalid = /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD|INVALID_HANDLE_VALUE)$/.test(o);
+        // `if (converted != surface) destroy(converted)`: equal to another object, it is that one.
+        if (!invalid && unwrap(other).type === 'identifier' && (op === '==' || op === '!=')) return (op === '==') === outcome ? 'absent' : undefined;
         if (invalid && op === '==') return outcome ? 'absent' : 'held';
         if (invalid && op === '!=') return outcome ? 'held' : 'absent';
         if (o === '0' && op === '<') return outcome ? 'absent' : 'held';

@@ -123,9 +123,10 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
     case 'preproc_elif':
     case 'preproc_elifdef':
     case 'preproc_else': {
-      // `#if A ... #else ... #endif`: either branch may be compiled in; both are paths.
+      // `#if A ... #else ... #endif`: either branch may be compiled in; both are paths. `#if 0` never is.
       let cur = preds;
       const alt = node.childForFieldName('alternative');
+      if (isDisabled(node)) return alt ? statement(b, alt, preds, frame) : preds;
       for (const child of node.namedChildren) {
         if (!child || child.type === 'comment' || child.id === alt?.id || child.id === node.childForFieldName('condition')?.id || child.id === node.childForFieldName('name')?.id) continue;
         cur = statement(b, child, cur, frame);
@@ -427,4 +428,17 @@ function isCatchAll(h: Node): boolean {
 function isConstantTrue(cond: Node | null): boolean {
   const t = cond?.text.replace(/[()\s]/g, '') ?? '';
   return t === '1' || t === 'true' || t === 'True';
+}
+
+/** `#if 0`: code that is never compiled. */
+export function isDisabled(preproc: Node): boolean {
+  return preproc.type === 'preproc_if' && /^\(?\s*0\s*\)?$/.test(preproc.childForFieldName('condition')?.text ?? '');
+}
+
+/** Inside the body of an `#if 0` (not in its `#else`). */
+export function inDisabledCode(node: Node): boolean {
+  for (let child: Node = node, a = node.parent; a; child = a, a = a.parent) {
+    if (isDisabled(a) && a.childForFieldName('alternative')?.id !== child.id) return true;
+  }
+  return false;
 }

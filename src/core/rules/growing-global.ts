@@ -2,6 +2,7 @@
 // nothing ever removes from: it grows for the life of the process (seed 004's registry of views).
 import { CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
 import type { Node } from 'web-tree-sitter';
+import { isTestTree } from '../python/test-code';
 import type { Rule } from '../rule';
 import { ancestors } from '../tree';
 
@@ -38,7 +39,11 @@ export const growingGlobal: Rule = {
   mayMatch: (text) => CONTAINER_ASSIGNMENT.test(text),
   check() {},
   checkFile(ctx) {
+    // A container in test code lives for one test run.
+    if (isTestTree(ctx.file)) return;
     for (const c of longLivedContainers(ctx)) {
+      // A set holds each distinct value once: real registries of files, names and handlers.
+      if (c.kind === 'set') continue;
       if (!onlyGrows(c) || isMemo(c)) continue; // memos: keys are rarely unbounded, see unbounded-cache
       const adds = c.adds.filter((a) => !boundedAdd(a));
       if (adds.length === 0) continue;

@@ -5,8 +5,8 @@ import type { Node } from 'web-tree-sitter';
 import { raiiFixes } from '../fixes/cpp-raii';
 import type { ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
-import { buildCfg, type Cfg, type CfgBlock } from '../flow/cfg';
-import { cEffect, cHeldAlong, cLanguage, localAliases, sameFileReleasers, type COwnedResource } from '../flow/c-ownership';
+import { buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
+import { cEffect, cHeldAlong, cLanguage, definesMain, localAliases, sameFileReleasers, type COwnedResource } from '../flow/c-ownership';
 import { findLeakPath, type TrackedResource } from '../flow/lifetime';
 import { ancestors, contains, findAll } from '../tree';
 
@@ -179,6 +179,7 @@ function releasersOf(ctx: RuleContext): Map<string, Set<number>> {
   return ctx.memo('c.releasers', () => sameFileReleasers(ctx.root, new Set(ctx.config.resources.flatMap((r) => r.release))));
 }
 
+
 /** `main()`: whatever it holds when it returns, the process gives back as it exits. */
 function isEntryPoint(body: Node): boolean {
   let d = body.parent?.childForFieldName('declarator') ?? null;
@@ -188,7 +189,7 @@ function isEntryPoint(body: Node): boolean {
 
 function analyse(acq: Acquisition, ctx: RuleContext): void {
   const { func, name, pair } = acq;
-  if (isEntryPoint(func)) return;
+  if (isEntryPoint(func) || inDisabledCode(acq.call) || definesMain(ctx)) return;
   // `p = realloc(p, n)`: the same block grown (or moved), not a new one.
   if (pair.kind === 'returns' && acq.call.type === 'call_expression' && mentions(acq.call.childForFieldName('arguments')!, name)) return;
   const uses = findAll(func, 'identifier', (n) => n.text === name);
@@ -203,6 +204,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     pair, name, call: acq.call, status: acq.status, releasers: releasersOf(ctx),
     heldOnFailure: pair.heldOnFailure === true, zeroIsSuccess: pair.nonzeroIsSuccess !== true, isNew: pair === NEW_PAIR,
     aliases: localAliases(func, name, (n) => declaredLocally(func, n)),
+    knownTrue: flagsSetAfter(acq.statement),
   };
   const guards = guardsOf(acq.call, func);
   const tracked: TrackedResource = {
@@ -271,6 +273,16 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     related: [{ at: throwing, message: 'may throw here' }, { at: unconditional, message: 'the manual release' }],
     fixes: raiiFixes(ctx, acq, releases.filter((r) => r.type === 'call_expression')),
   });
+}
+
+/** `copied = true;` / `owned = 1;` in the statements right after the acquisition, before any branch. */
+function flagsSetAfter(statement: Node): Set<string> {
+  const out = new Set<string>();
+  for (let n = statement.nextNamedSibling; n && n.type === 'expression_statement'; n = n.nextNamedSibling) {
+    const e = n.namedChild(0);
+    if (e?.type === 'assignment_expression' && e.childForFieldName('left')?.type === 'identifier' && /^(true|1|TRUE|SDL_TRUE)$/.test(e.childForFieldName('right')?.text ?? '')) out.add(e.childForFieldName('left')!.text);
+  }
+  return out;
 }
 
 /** The conditions of the ifs around the acquisition, with the branch it sits in (`if (big) p = malloc(n);`). */

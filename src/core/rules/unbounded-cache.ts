@@ -5,6 +5,8 @@
 import type { Node } from 'web-tree-sitter';
 import { argument, ensureImport, importsOf, qualify } from '../python/imports';
 import { CONTAINER_ASSIGNMENT } from '../python/module-state';
+import { definesMain } from '../flow/c-ownership';
+import { isTestTree } from '../python/test-code';
 import type { Rule, RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -69,10 +71,12 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   // `@lru_cache` bare or `@lru_cache()` default to 128; `@lru_cache(user_function)` is bare too.
   const unbounded = !isLru || maxsize?.type === 'none';
   const method = instanceMethod(decorator);
+  if (isTestTree(ctx.file)) return;
   // On a module-level function the argument domain decides, and real code mostly caches a handful
   // of values (no arguments, a few flags, one per site): seen on real projects, those reports were
-  // noise. On a method the cache also pins every `self`, which is a leak whatever the arguments.
-  if (!method) return;
+  // noise. On a method an unbounded cache also pins every `self` it saw; a bounded one pins at most
+  // maxsize instances, which real projects (value objects, a few long-lived instances) accept.
+  if (!method || !unbounded) return;
   const bounded = isLru ? `${callee.text}(maxsize=${DEFAULT_CACHE_BOUND})` : `functools.lru_cache(maxsize=${DEFAULT_CACHE_BOUND})`;
   const fixes: Fix[] = [];
   if (method) {
@@ -149,7 +153,10 @@ function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleCont
   if (!CPP_MAPS.has(type)) return;
   // A function-local static lives in its function; a static member or global is used file-wide
   // (out-of-line methods included).
-  const scope = [...ancestors(decl)].find((a) => a.type === 'function_definition') ?? ctx.root;
+  // Only a function-local static is a memo of that function; a global or member static map is
+  // usually a registry filled once (passes, plugins, windows by id), which real code showed.
+  const scope = [...ancestors(decl)].find((a) => a.type === 'function_definition');
+  if (!scope || definesMain(ctx)) return;
   const memberCalls = findAll(scope, 'call_expression', (n) => n.childForFieldName('function')?.type === 'field_expression' && n.childForFieldName('function')!.childForFieldName('argument')?.text === name);
   const method = (n: Node) => n.childForFieldName('function')!.childForFieldName('field')?.text ?? '';
   const inserts = [

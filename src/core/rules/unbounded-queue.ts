@@ -2,6 +2,7 @@
 // falls behind, the backlog grows without limit (seed 003's `result_q = mp.Queue()`).
 import type { Node } from 'web-tree-sitter';
 import { argument, importsOf, isNonPositiveLiteral, qualify } from '../python/imports';
+import { isTestTree } from '../python/test-code';
 import type { Rule, RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix } from '../types';
@@ -51,20 +52,34 @@ export const unboundedQueue: Rule = {
  * from inside a loop: a queue filled a fixed number of times, once per connection or once per
  * signal does not grow without bound, and on real code those were most of the reports.
  */
-function producedInLoop(ctx: RuleContext, queueName: string, methods: string, language: 'python' | 'cpp'): boolean {
-  const re = new RegExp(`(?:^|[^\\w])${queueName.replace(/[$]/g, '\\$&')}\\s*(?:\\.|->)\\s*(?:${methods})\\s*\\(`, 'g');
+function producedInLoop(ctx: RuleContext, queueName: string, methods: string, language: 'python' | 'cpp', drain?: RegExp, attribute = false): boolean {
+  // An attribute (`self.buffer`) is only reached through an object: a local `buffer` is another one.
+  const re = new RegExp(`(?:${attribute ? '\\.\\s*' : '^|[^\\w.]|self\\.'})${queueName.replace(/[$]/g, '\\$&')}\\s*(?:\\.|->)\\s*(?:${methods})\\s*\\(`, 'g');
   const loops = language === 'python' ? PY_LOOP_TYPES : CPP_LOOP_TYPES;
   for (const m of ctx.text.matchAll(re)) {
     const node = ctx.root.descendantForIndex(m.index! + m[0].indexOf(queueName));
     if (!node) continue;
+    let inLoop = false;
     for (const a of ancestors(node)) {
       // `while not q: q.extend(batch)`: refilled only when drained, so bounded by one batch.
-      if (loops.has(a.type) && !mentionsName(a.childForFieldName('condition')?.text ?? '', queueName)) return true;
-      if (a.type === 'function_definition' || a.type === 'lambda_expression' || a.type === 'lambda') break;
+      if (loops.has(a.type) && !mentionsName(a.childForFieldName('condition')?.text ?? '', queueName)) inLoop = true;
+      if (a.type === 'function_definition' || a.type === 'lambda_expression' || a.type === 'lambda') {
+        // A consumer putting back what it took (`appendleft(rest)` in get()) produces nothing.
+        if (inLoop && drain?.test(a.text)) inLoop = false;
+        break;
+      }
     }
+    if (inLoop) return true;
   }
   return false;
 }
+function drainedWhereFilled(ctx: RuleContext, attr: string): boolean {
+  const fill = new RegExp(`\\.${attr}\\s*\\.\\s*(?:append|appendleft|extend|extendleft)\\s*\\(`);
+  const drain = new RegExp(`\\.${attr}\\s*\\.\\s*(?:popleft|pop|clear)\\s*\\(`);
+  const fillers = findAll(ctx.root, 'function_definition', (f) => fill.test(f.childForFieldName('body')?.text ?? ''));
+  return fillers.length > 0 && fillers.every((f) => drain.test(f.childForFieldName('body')?.text ?? ''));
+}
+
 function mentionsName(text: string, name: string): boolean {
   return new RegExp(`(^|[^\\w])${name.replace(/[$]/g, '\\$&')}([^\\w]|$)`).test(text);
 }
@@ -82,6 +97,7 @@ function boundName(call: Node): string | undefined {
 }
 
 function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
+  if (isTestTree(ctx.file)) return; // a test's queue lives for one test
   const imports = importsOf(ctx);
   const name = qualify(fn, imports);
   const extra = ctx.config.queueConstructors;
@@ -126,7 +142,10 @@ function checkDeque(call: Node, args: Node, ctx: RuleContext): void {
     .map((n) => n.childForFieldName('attribute')!.text));
   const pushed = ['append', 'appendleft', 'extend', 'extendleft'].some((m) => methodsOn.has(m));
   const popped = ['popleft', 'pop'].some((m) => methodsOn.has(m));
-  if (!pushed || !popped || !producedInLoop(ctx, attr, 'append|appendleft|extend|extendleft', 'python')) return;
+  const drains = new RegExp(`\\b${attr}\\s*\\.\\s*(?:popleft|pop)\\s*\\(`);
+  if (!pushed || !popped || !producedInLoop(ctx, attr, 'append|appendleft|extend|extendleft', 'python', drains, target.type === 'attribute')) return;
+  // Filled and drained by the same function (a decoder's buffer, a BFS): bounded by one call.
+  if (drainedWhereFilled(ctx, attr)) return;
   ctx.report({
     at: call,
     message: `\`${target.text}\` is a deque used as a work queue with no maxlen: appends never stop, so a slow consumer lets it grow without limit. Bound it (maxlen drops the oldest items) or use a Queue with a maxsize.`,

@@ -17,7 +17,9 @@ describe('growing-global', () => {
           _seen.add(x)
           _by_id[id(x)] = x
     `, 'python', { rule: RULE });
-    assert.deepEqual(found.map((f) => f.location.startPoint.line + 1), [1, 2, 3]);
+    // Not the set: each distinct value is held once, and on real code sets were registries of files
+    // and names bounded by the program (tornado's watched files), not per-call growth.
+    assert.deepEqual(found.map((f) => f.location.startPoint.line + 1), [1, 3]);
     assert.equal(found[0].related[0].location.startPoint.line, 5);
   });
 

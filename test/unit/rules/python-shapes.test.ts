@@ -250,3 +250,60 @@ describe('bounded by the way they are used', () => {
     `, 'python', 'resource-without-context', 'tests/test_serving.py'), []);
   });
 });
+
+describe('held-out projects: shapes judged false', () => {
+  it('a wrapper over a file it did not open; a close after a try that swallows; a close handed back', async () => {
+    assert.deepEqual(await lines(code`
+      import io, socket, tarfile
+      def pack(files):
+          buf = io.BytesIO()
+          tar = tarfile.open(fileobj=buf, mode="w:gz")
+          for f in files:
+              tar.add(f)
+          return buf.getvalue()
+      def probe(addr):
+          sock = None
+          try:
+              sock = socket.create_connection(addr)
+              sock.sendall(b"x")
+          except Exception:
+              pass
+          if sock:
+              sock.close()
+      def bind_free_port():
+          sock = socket.socket()
+          sock.bind(("", 0))
+          return sock.close
+    `, 'python', 'resource-without-context'), []);
+  });
+
+  it('a deque filled and drained by the same call', async () => {
+    assert.deepEqual(await lines(code`
+      import collections
+      class Decoder:
+          def __init__(self):
+              self._buf = collections.deque()
+          def read(self, chunks, amt):
+              for c in chunks:
+                  self._buf.append(c)
+              out = []
+              while self._buf:
+                  out.append(self._buf.popleft())
+              return out
+    `, 'python', 'unbounded-queue'), []);
+  });
+
+  it('containers and executors in test code', async () => {
+    assert.deepEqual(await lines(code`
+      CALLS = []
+      def handler(x):
+          CALLS.append(x)
+    `, 'python', 'growing-global', 'test/parser_debugger.py'), []);
+    assert.deepEqual(await lines(code`
+      from concurrent.futures import ThreadPoolExecutor
+      def test_parallel():
+          ex = ThreadPoolExecutor(4)
+          ex.submit(print)
+    `, 'python', 'resource-without-context', 'test/test_pool.py'), []);
+  });
+});

@@ -365,3 +365,91 @@ describe('raw-c-resource: aliases and calls that only read through the resource'
       }`, 'cpp', RULE, 'x.c'), []);
   });
 });
+
+describe('raw-c-resource: held-out projects, shapes judged false', () => {
+  it('released unless it is the input itself; a flag set right after the acquisition', async () => {
+    assert.deepEqual(await lines(code`
+      int save(Surface* surface, int fmt) {
+        Surface* converted = surface;
+        if (surface->format != fmt) {
+          converted = ConvertSurface(surface, fmt);
+          if (!converted) return -1;
+        }
+        int rc = write_surface(converted);
+        if (converted != surface) SDL_DestroySurface(converted);
+        return rc;
+      }
+      int save2(Surface* surface, int fmt) {
+        Surface* temp = NULL;
+        bool temp_is_copy = false;
+        temp = SDL_ConvertSurface(surface, fmt);
+        temp_is_copy = true;
+        if (!encode(temp)) {
+          if (temp_is_copy && temp) SDL_FreeSurface(temp);
+          return -1;
+        }
+        SDL_FreeSurface(temp);
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+
+  it('the last of a chain of || allocation checks; both sides of || null on failure; #if 0; a tool with main()', async () => {
+    assert.deepEqual(await lines(code`
+      int conv(int n) {
+        int *a, *b;
+        if ((a = malloc(n)) == NULL || (b = malloc(n)) == NULL) {
+          free(a);
+          return -1;
+        }
+        use2(a, b);
+        free(a);
+        free(b);
+        return 0;
+      }
+      int dump(sqlite3* db) {
+        sqlite3_stmt* st;
+        int rc = sqlite3_prepare_v2(db, "select 1", -1, &st, 0);
+        if (rc != SQLITE_OK || !st) return rc;
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+        return 0;
+      }
+      void unused(void) {
+      #if 0
+        char* p = malloc(4);
+        if (!p) return;
+        if (bad()) return;
+        free(p);
+      #endif
+      }`, 'cpp', RULE, 'x.c'), []);
+    assert.deepEqual(await lines(code`
+      static int load(const char* path) {
+        FILE* fp = fopen(path, "rb");
+        if (!fp) return -1;
+        if (!read_header(fp)) return -1;
+        fclose(fp);
+        return 0;
+      }
+      int main(int argc, char** argv) {
+        return load(argv[1]);
+      }`, 'cpp', RULE, 'tool.c'), []);
+  });
+});
+
+describe('raw-c-resource: main() in a comment is not a program entry', () => {
+  it('a library file whose header comment shows `int main()` is still checked', async () => {
+    assert.deepEqual(await lines(code`
+      // Usage:
+      //   int main() { return load("x"); }
+      /*
+      int main(int argc, char** argv) { return 0; }
+      */
+      int load(const char* path) {
+        FILE* f;
+        if ((f = fopen(path, "rt")) == NULL) return -1;
+        if (fseek(f, 0, SEEK_END)) return -1;
+        fclose(f);
+        return 0;
+      }`, 'cpp', RULE, 'lib.cpp'), [8]);
+  });
+});

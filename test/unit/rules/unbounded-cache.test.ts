@@ -22,17 +22,21 @@ describe('unbounded-cache', () => {
     `, 'python', RULE), []);
   });
 
-  it('flags lru_cache on an instance method even when bounded (keeps self alive)', async () => {
+  it('flags an unbounded lru_cache on an instance method (keeps every self alive), not a bounded one', async () => {
     const found = await findings(code`
-      from functools import lru_cache
+      from functools import lru_cache, cache
       class Model:
-          @lru_cache(maxsize=32)
+          @lru_cache(maxsize=None)
           def predict(self, x): return x
-          @staticmethod
+          @cache
+          def embed(self, x): return x
           @lru_cache(maxsize=32)
+          def bounded(self, x): return x
+          @staticmethod
+          @lru_cache(maxsize=None)
           def helper(x): return x
     `, 'python', { rule: RULE });
-    assert.deepEqual(found.map((f) => f.location.startPoint.line + 1), [3]);
+    assert.deepEqual(found.map((f) => f.location.startPoint.line + 1), [3, 5]);
     assert.match(found[0].message, /self/);
   });
 
@@ -83,6 +87,14 @@ describe('unbounded-cache', () => {
               seen[x] = 1
           return seen
     `, 'python', RULE), []);
+  });
+
+  it('C++: a global or member static map is a registry, not a memo', async () => {
+    assert.deepEqual(await lines(code`
+      static std::map<std::string, Pass*> passes;
+      void register_pass(const std::string& name, Pass* p) {
+        if (passes.find(name) == passes.end()) passes[name] = p;
+      }`, 'cpp', RULE), []);
   });
 
   it('C++: flags a static map used as a cache and only inserted into', async () => {

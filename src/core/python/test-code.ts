@@ -1,0 +1,20 @@
+// Where Python test code lives. Test code is judged differently: a close skipped only by a failing
+// assertion, a fixture list of a few entries, or a mock's registry is not a leak worth a finding.
+
+/** A test module: under a `tests/` or `testing/` folder, or named `test_x.py`, `x_test.py`, `conftest.py`. */
+const TEST_MODULE = /(^|[\\/])(tests|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$/;
+/** Any file under a `test/` folder too: test helpers, debug scripts, fixtures. */
+const TEST_TREE = /(^|[\\/])(tests?|testing)[\\/]/;
+
+export function isTestModule(file: string): boolean {
+  return TEST_MODULE.test(file);
+}
+
+/**
+ * Test code in the broad sense, for rules about long-lived state: a container in a test tree lives
+ * for one test run. Not used for resources: a project may keep real code in a `test/` folder, and
+ * an absolute path may pass through one.
+ */
+export function isTestTree(file: string): boolean {
+  return TEST_MODULE.test(file) || TEST_TREE.test(file.replace(/^.*?[\\/](?=[^\\/]+[\\/][^\\/]+$)/, ''));
+}
