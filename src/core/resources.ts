@@ -44,6 +44,33 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
   { acquire: ['SDL_CreateRGBSurface', 'SDL_CreateRGBSurfaceWithFormat', 'SDL_CreateRGBSurfaceFrom', 'SDL_ConvertSurface', 'SDL_ConvertSurfaceFormat', 'SDL_LoadBMP', 'IMG_Load', 'TTF_RenderText_Solid', 'TTF_RenderUTF8_Blended'], release: ['SDL_FreeSurface', 'SDL_DestroySurface'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['SDL_CreateTexture', 'SDL_CreateTextureFromSurface'], release: ['SDL_DestroyTexture'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['SDL_malloc', 'SDL_calloc', 'SDL_strdup'], release: ['SDL_free'], kind: 'returns', releaseArg: 'value' },
+  // File descriptors (checked against -1 or < 0).
+  { acquire: ['open', 'openat', 'creat', 'socket', 'accept', 'accept4', 'mkstemp', 'mkostemp', 'dup', 'epoll_create', 'epoll_create1', 'eventfd', 'timerfd_create', 'inotify_init', 'inotify_init1', 'memfd_create'], release: ['close', 'closesocket'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['iconv_open'], release: ['iconv_close'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['g_malloc', 'g_malloc0', 'g_new', 'g_new0', 'g_strdup', 'g_strndup', 'g_strdup_printf', 'g_strconcat', 'g_strjoin', 'g_strjoinv', 'g_build_filename', 'g_path_get_basename', 'g_path_get_dirname'], release: ['g_free'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['g_strsplit'], release: ['g_strfreev'], kind: 'returns', releaseArg: 'value' },
+  // OpenSSL
+  { acquire: ['BIO_new', 'BIO_new_mem_buf', 'BIO_new_file', 'BIO_new_fp'], release: ['BIO_free', 'BIO_free_all', 'BIO_vfree'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['X509_new', 'PEM_read_bio_X509', 'd2i_X509', 'X509_dup', 'OSSL_STORE_INFO_get1_CERT'], release: ['X509_free'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['EVP_PKEY_new', 'PEM_read_bio_PrivateKey', 'd2i_PrivateKey', 'OSSL_STORE_INFO_get1_PKEY'], release: ['EVP_PKEY_free'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['EVP_CIPHER_CTX_new'], release: ['EVP_CIPHER_CTX_free'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['EVP_MD_CTX_new', 'EVP_MD_CTX_create'], release: ['EVP_MD_CTX_free', 'EVP_MD_CTX_destroy'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['SSL_new'], release: ['SSL_free'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['SSL_CTX_new'], release: ['SSL_CTX_free'], kind: 'returns', releaseArg: 'value' },
+  // Image and media libraries
+  { acquire: ['TIFFOpen', 'TIFFClientOpen', 'TIFFFdOpen'], release: ['TIFFClose'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['cmsOpenProfileFromMem', 'cmsOpenProfileFromFile', 'cmsCreate_sRGBProfile'], release: ['cmsCloseProfile'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['cmsCreateTransform'], release: ['cmsDeleteTransform'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['pcap_open_live', 'pcap_open_offline', 'pcap_create', 'pcap_open_dead'], release: ['pcap_close'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['LEPT_MALLOC', 'LEPT_CALLOC'], release: ['LEPT_FREE'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['av_malloc', 'av_mallocz', 'av_strdup'], release: ['av_free', 'av_freep'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['SDL_RWFromFile'], release: ['SDL_RWclose'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['TTF_OpenFont'], release: ['TTF_CloseFont'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['Mix_LoadWAV', 'Mix_LoadWAV_RW'], release: ['Mix_FreeChunk'], kind: 'returns', releaseArg: 'value' },
+  // Other common C APIs
+  { acquire: ['curl_easy_init'], release: ['curl_easy_cleanup'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['curl_multi_init'], release: ['curl_multi_cleanup'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['getaddrinfo'], release: ['freeaddrinfo'], kind: 'outParam', releaseArg: 'value', handleArg: 3 },
   { acquire: ['WebPMemoryWriterInit'], release: ['WebPMemoryWriterClear'], kind: 'inPlace', releaseArg: 'address' },
   { acquire: ['WebPPictureInit', 'WebPPictureAlloc'], release: ['WebPPictureFree'], kind: 'inPlace', releaseArg: 'address', nonzeroIsSuccess: true },
 ];

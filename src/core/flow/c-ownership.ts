@@ -48,8 +48,22 @@ const BORROWS = new Set(`memcpy memmove memset memcmp memchr strlen strnlen strc
   std::memcpy std::memset std::strlen std::fread std::fwrite std::fprintf std::fgets std::fputs std::fseek std::ftell std::printf
   std::snprintf std::sprintf std::strcmp std::strcpy std::strncpy std::memcmp std::fflush`.split(/\s+/));
 
+/** String and memory functions that return their destination argument. */
+const RETURNS_DEST = new Set(['memcpy', 'memmove', 'memset', 'strcpy', 'strncpy', 'strcat', 'strncat', 'std::memcpy', 'std::memmove', 'std::memset']);
+/** System calls that use a descriptor without keeping it. */
+const FD_BORROWS = new Set(`read write pread pwrite readv writev send recv sendto recvfrom sendmsg recvmsg fstat fstatat lseek fcntl ioctl
+  setsockopt getsockopt bind listen connect shutdown getsockname getpeername fsync fdatasync ftruncate fchmod fchown futimens
+  flock lockf dup2 dup3 select poll isatty ttyname tcgetattr tcsetattr fchdir fstatfs fstatvfs posix_fadvise posix_fallocate
+  mmap sendfile splice tee epoll_ctl epoll_wait accept accept4 openat fdatasync syncfs fgetxattr fsetxattr`.split(/\s+/));
+
+function isUsedAsValue(call: Node): boolean {
+  const up = call.parent;
+  return up?.type === 'return_statement' || up?.type === 'init_declarator' || up?.type === 'argument_list'
+    || up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === call.id;
+}
+
 /** Calls whose name says they keep what they are given. */
-const ADOPT_VERBS = 'setopt|setspecific|push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue';
+const ADOPT_VERBS = 'setopt|setspecific|connect|replace|push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue';
 // A verb as a word of the name: `list_append`, `pushBack`, `SetTexID`, not `GetAdaptersAddresses`.
 const ADOPTS = new RegExp(`(^|_)(${ADOPT_VERBS})(_|$|[A-Z0-9])|(^|[a-z0-9_])(${ADOPT_VERBS.replace(/(^|\|)(\w)/g, (_m, sep: string, c: string) => sep + c.toUpperCase())})([A-Z0-9_]|$)|(^|_)(list|hash|tree|array|vector)_`);
 /** Calls whose name says they release their argument (a project's own `xfree`, `buffer_free`, `g_free`). */
@@ -94,6 +108,12 @@ export interface COwnedResource {
   /** Status convention of an outParam/inPlace acquisition: 0 means success (FT_Error, SQLITE_OK). */
   zeroIsSuccess: boolean;
   isNew: boolean;
+  /** `new T[n]`: a buffer, used through calls that do not keep it. */
+  isArray?: boolean;
+  /** A file descriptor (released with `close`): handed to other code, it is usually kept there. */
+  isDescriptor?: boolean;
+  /** Acquisitions of other resources (`fdopen`): passing this one to them hands it over. */
+  otherAcquires?: Set<string>;
   /** Local pointers that copy the resource (`pbuf = buf`). */
   aliases?: string[];
   /** Flags set true right after the acquisition (`temp_is_copy = true;`), still true later. */
@@ -157,6 +177,8 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   const parent = use.parent;
   if (!parent) return 'none';
   if (parent.type === 'field_expression' && parent.childForFieldName('field')?.id === use.id) return 'none'; // `x.p`: another p
+  // `pix.destroy()`, `img->release()`: a wrapper's own release method.
+  if (parent.type === 'field_expression' && parent.parent?.type === 'call_expression' && RELEASE_NAME.test(parent.childForFieldName('field')?.text ?? '')) return 'release';
   if (parent.type === 'field_expression' || parent.type === 'subscript_expression' && parent.childForFieldName('argument')?.id === use.id) return 'none';
   let n: Node = use;
   let addressTaken = false;
@@ -206,9 +228,19 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     if (addressTaken && res.pair.kind !== 'returns') return 'reacquire';
     return isStoredBackTo(call, res.name) ? 'none' : 'escape';
   }
-  if (BORROWS.has(fn) || BORROWS.has(simple)) return 'none';
+  // `fdopen(fd)`, `fdopendir(fd)`, `BZ2_bzdopen(fd)`: another resource takes it over.
+  if (res.otherAcquires?.has(fn) || /dopen(dir)?$/i.test(simple)) return 'escape';
+  if (BORROWS.has(fn) || BORROWS.has(simple)) {
+    // `return memcpy(buf, ...)`: these return their first argument, the resource itself.
+    return index === 0 && RETURNS_DEST.has(simple) && isUsedAsValue(call) ? 'escape' : 'none';
+  }
   if (RELEASE_NAME.test(simple)) return 'release';
-  if (res.isNew) return 'escape'; // a raw pointer handed to C++ code is usually adopted
+  // A descriptor handed to other code (`proc_send(peer, fd)`, `auto_fd(fd)`) is usually kept there;
+  // the system calls that only use it are borrows.
+  if (res.isDescriptor && !FD_BORROWS.has(simple)) return 'escape';
+  // A raw pointer to an object handed to C++ code is usually adopted; a `new T[n]` array is a
+  // buffer that calls read and write through, like malloc's.
+  if (res.isNew && !res.isArray) return 'escape';
   // `init(&p)`, `take(&p)`: may be replaced or freed through it. A struct set up in place
   // (`WebPEncode(&cfg, &pic)`) is always used through its address.
   if (addressTaken && res.pair.kind !== 'inPlace') return 'escape';
@@ -217,7 +249,9 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   // `obj = wrap(p)`, `return make_image_from(p)`: a constructor-like call whose result may keep the
   // pointer. `line = read_line(fp)` only reads through it.
   const use = call.parent;
-  const kept = use && (use.type === 'init_declarator' || use.type === 'return_statement' || use.type === 'argument_list'
+  // `return ERROR_PTR(msg, proc, pixd)`, `return wrap(p)`: what a return passes on goes to the caller.
+  if (use?.type === 'return_statement') return 'escape';
+  const kept = use && (use.type === 'init_declarator' || use.type === 'argument_list'
     || use.type === 'assignment_expression' && use.childForFieldName('right')?.id === call.id);
   return kept && words(simple).some((w) => CONSTRUCTS.has(w)) ? 'escape' : 'none';
 }
@@ -308,7 +342,8 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       const [subject, other] = isSubject(unwrap(r), res) && !isSubject(unwrap(l), res) ? [r, l] : [l, r];
       const kind = isSubject(unwrap(subject), res);
       if (!kind) return undefined;
-      const o = unwrap(other).text;
+      // `(sock_t)-1`, `(HANDLE)NULL`: the value under a cast.
+      const o = unwrap(other).text.replace(/^\(\s*[\w\s*]+\)\s*/, '');
       if (kind === 'pointer') {
         // Pointers test against NULL; descriptors (`socket()`) against -1 or below 0.
         const invalid = /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD|INVALID_HANDLE_VALUE)$/.test(o);
@@ -317,6 +352,8 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
         if (invalid && op === '==') return outcome ? 'absent' : 'held';
         if (invalid && op === '!=') return outcome ? 'held' : 'absent';
         if (o === '0' && op === '<') return outcome ? 'absent' : 'held';
+        // `if (fd > 2) close(fd)`: a descriptor at or below the bound is a standard stream, kept on purpose.
+        if (res.isDescriptor && /^\d+$/.test(o) && op === '>') return outcome ? undefined : 'absent';
         if (o === '0' && op === '>=') return outcome ? 'held' : 'absent';
         return undefined;
       }

@@ -138,8 +138,12 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
       const label = b.block('stmt', node.childForFieldName('label') ?? undefined);
       b.link(preds, label);
       b.labels.set(node.childForFieldName('label')?.text ?? '', label);
-      const inner = node.namedChildren.find((c) => c && c.type !== 'statement_identifier');
-      return inner ? statement(b, inner, [label], frame) : [label];
+      // `done: /* comment */ free(p);`: the comment is a child too; the statement follows it.
+      let cur: CfgBlock[] = [label];
+      for (const c of node.namedChildren) {
+        if (c && c.type !== 'statement_identifier' && c.type !== 'comment') cur = statement(b, c, cur, frame);
+      }
+      return cur;
     }
     case 'if_statement':
       return ifStatement(b, node, preds, frame);

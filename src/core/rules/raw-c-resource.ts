@@ -10,7 +10,9 @@ import { cEffect, cHeldAlong, cLanguage, definesMain, localAliases, sameFileRele
 import { findLeakPath, type TrackedResource } from '../flow/lifetime';
 import { ancestors, contains, findAll } from '../tree';
 
-const SMART_OWNER = /\b(unique_ptr|shared_ptr|auto_ptr|scoped_ptr|unique_resource|scope_exit|ScopeGuard|scope_guard|finally|Cleanup|defer)\b/;
+// Owner types: the standard ones, and project wrappers named like them (`auto_fd`, `auto_mem<char>`,
+// `ScopedHandle`, `FileGuard`, `UniqueFd`).
+const SMART_OWNER = /\b(unique_ptr|shared_ptr|auto_ptr|scoped_ptr|unique_resource|scope_exit|ScopeGuard|scope_guard|finally|Cleanup|defer|auto_\w+|\w*_guard|\w*Guard|[Ss]coped\w*|[Uu]nique\w*|\w*Holder|\w*_holder)\b/;
 const BRANCHES = new Set(['if_statement', 'for_statement', 'for_range_loop', 'while_statement', 'do_statement', 'switch_statement', 'case_statement', 'try_statement', 'catch_clause', 'conditional_expression', 'else_clause']);
 const LOOPS = new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']);
 const CASTS = new Set(['cast_expression', 'parenthesized_expression', 'static_cast_expression']);
@@ -131,6 +133,8 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'dis
       if (left?.type !== 'identifier') return undefined; // a member or element: owned elsewhere
       // `data_ = malloc(n)` in a constructor: a member (or global), owned by the class.
       if (!declaredLocally(func, left.text)) return undefined;
+      // `auto_fd fd; ... fd = open(...)`: the variable is itself an owner.
+      if (SMART_OWNER.test(localDeclarationType(func, left.text) ?? '')) return undefined;
       // `s->buf = p = malloc(n)`: stored at once.
       if (parent.parent?.type === 'assignment_expression' || parent.parent?.type === 'init_declarator' || parent.parent?.type === 'argument_list') return undefined;
       name = left.text;
@@ -203,7 +207,10 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const res: COwnedResource = {
     pair, name, call: acq.call, status: acq.status, releasers: releasersOf(ctx),
     heldOnFailure: pair.heldOnFailure === true, zeroIsSuccess: pair.nonzeroIsSuccess !== true, isNew: pair === NEW_PAIR,
+    isArray: pair === NEW_PAIR && acq.call.type === 'new_expression' && /^new\s*(\(.*?\)\s*)?[\w:<>\s,*]+\[/.test(acq.call.text),
     aliases: localAliases(func, name, (n) => declaredLocally(func, n)),
+    isDescriptor: pair.release.includes('close'),
+    otherAcquires: ctx.memo('c.allAcquires', () => new Set(ctx.config.resources.flatMap((r) => r.acquire))),
     knownTrue: flagsSetAfter(acq.statement),
   };
   const guards = guardsOf(acq.call, func);
@@ -394,6 +401,16 @@ function ownedBy(use: Node, func: Node): boolean {
     }
   }
   return false;
+}
+
+/** The type written in the local declaration of `name`, if any. */
+function localDeclarationType(body: Node, name: string): string | undefined {
+  for (const d of findAll(body, 'declaration')) {
+    if (d.namedChildren.some((c) => c && (c.type === 'identifier' && c.text === name || c.type === 'init_declarator' && c.childForFieldName('declarator')?.text === name))) {
+      return d.childForFieldName('type')?.text;
+    }
+  }
+  return undefined;
 }
 
 /** Declared in the function (a local or a parameter), not a member or a global. */

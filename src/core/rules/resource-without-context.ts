@@ -10,7 +10,7 @@ import type { Fix, TextEdit } from '../types';
 
 /** Constructors whose objects are context managers that release on exit. */
 const KNOWN = new Set([
-  'open', 'io.open', 'codecs.open', 'gzip.open', 'bz2.open', 'lzma.open', 'tarfile.open', 'zipfile.ZipFile', 'gzip.GzipFile',
+  'open', 'io.open', 'os.open', 'codecs.open', 'gzip.open', 'bz2.open', 'lzma.open', 'tarfile.open', 'zipfile.ZipFile', 'gzip.GzipFile',
   'socket.socket', 'socket.create_connection', 'socket.create_server', 'subprocess.Popen',
   'multiprocessing.Pool', 'multiprocessing.pool.Pool', 'multiprocessing.pool.ThreadPool',
   'concurrent.futures.ThreadPoolExecutor', 'concurrent.futures.ProcessPoolExecutor',
@@ -19,6 +19,8 @@ const KNOWN = new Set([
   'requests.Session', 'requests.sessions.Session', 'http.client.HTTPConnection', 'http.client.HTTPSConnection',
   'ftplib.FTP', 'smtplib.SMTP', 'smtplib.SMTP_SSL', 'wave.open', 'shelve.open', 'dbm.open', 'zipfile.PyZipFile',
 ]);
+/** Methods that return an open file of their object: `tar.extractfile(member)`, `sock.makefile()`. */
+const RESOURCE_METHODS = new Set(['extractfile', 'makefile']);
 /** Resources whose `with` block does not close them (sqlite3 commits instead): the fix uses closing(). */
 const CLOSE_NOT_ON_EXIT = new Set(['sqlite3.connect']);
 /** Objects whose close() finishes work or frees only Python memory: not resources to guard. */
@@ -41,7 +43,8 @@ export const resourceWithoutContext: Rule = {
     const statement = match.captures.get('statement')!;
     const imports = importsOf(ctx);
     const name = qualify(fn, imports);
-    const known = (isKnown(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn);
+    const known = (isKnown(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn)
+      || fn.type === 'attribute' && RESOURCE_METHODS.has(fn.childForFieldName('attribute')?.text ?? '');
     // `tarfile.open(fileobj=buf)`, `GzipFile(fileobj=stream)`: wraps a file it did not open.
     if (/\bfileobj\s*=/.test(call.childForFieldName('arguments')?.text ?? '')) return;
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
@@ -73,7 +76,7 @@ export const resourceWithoutContext: Rule = {
         at: call,
         message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. Use \`with\`.`,
         related: [{ at: raise, message: 'raised here with it open' }],
-        fixes: withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
+        fixes: name === 'os.open' ? [] : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
       });
       return;
     }
@@ -101,13 +104,13 @@ export const resourceWithoutContext: Rule = {
         ? `${what} closed by hand (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it, and whatever it holds, until the garbage collector gets to it, if ever. Use \`with\`.`
         : `${what} never closed: it stays open until the garbage collector finalizes it, never if a reference survives. Use \`with\`.`,
       related: closes.map((c) => ({ at: c.parent!.parent!, message: 'closed here, but an exception before this line skips it' })),
-      fixes: withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
+      fixes: name === 'os.open' ? [] : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
     });
   },
 };
 
 /** Calls that do not raise in practice (logging, printing, conversions): they do not make a close unsafe. */
-const HARMLESS_CALL = /^(print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
+const HARMLESS_CALL = /^(os\.(fstat|read|write|lseek|fsync|ftruncate|fchmod|fchown|isatty|set_inheritable)|print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
 
 function swallowedBefore(call: Node, close: Node): boolean {
   for (const a of ancestors(call)) {
@@ -179,6 +182,8 @@ function passedOn(use: Node): boolean {
   let n: Node = use;
   if (n.parent?.type === 'keyword_argument') n = n.parent;
   if (n.parent?.type !== 'argument_list') return false;
+  // `Parser(fp).parse()`: a temporary that reads through it and is gone; nothing keeps fp.
+  if (n.parent.parent?.parent?.type === 'attribute') return false;
   const fn = n.parent.parent?.childForFieldName('function')?.text ?? '';
   return !HARMLESS_CALL.test(fn);
 }
@@ -219,6 +224,8 @@ function isContextPool(fn: Node): boolean {
 
 /** `f.close()` and friends: the closing method's name when `use` is its receiver. */
 function closerCalled(use: Node): string | undefined {
+  // `os.close(fd)` closes a descriptor from `os.open()`.
+  if (use.parent?.type === 'argument_list' && use.parent.parent?.childForFieldName('function')?.text === 'os.close') return 'close';
   const attr = use.parent;
   if (attr?.type !== 'attribute' || attr.childForFieldName('object')?.id !== use.id || attr.parent?.type !== 'call') return undefined;
   const method = attr.childForFieldName('attribute')!.text;
@@ -263,6 +270,21 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
   const cls = [...ancestors(target)].find((a) => a.type === 'class_definition');
   if (!cls) return;
   const attr = target.text;
+  // Opened in __init__, then __init__ raises: the caller never gets the object, so nothing ever
+  // closes it (its close() or __exit__ can't be called), whatever the class does later.
+  const method = [...ancestors(target)].find((a) => a.type === 'function_definition');
+  if (method?.childForFieldName('name')?.text === '__init__') {
+    const body = method.childForFieldName('body')!;
+    const raise = raiseWhileOpen(body, call.endIndex, body.endIndex, attr.replace(/\./g, '\\.'), target.parent!.parent ?? target);
+    if (raise) {
+      ctx.report({
+        at: call,
+        message: `\`${attr}\` holds \`${call.childForFieldName('function')!.text}(...)\`, and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves __init__ with it open: the caller never gets the object, so nothing closes it. Close it before raising.`,
+        related: [{ at: raise, message: 'raised here with it open' }],
+      });
+      return;
+    }
+  }
   // A base class (other than object) may close it; `getattr(self, name).close()` loops in teardown do.
   const bases = cls.childForFieldName('superclasses')?.namedChildren.filter((b) => b && b.text !== 'object') ?? [];
   if (bases.length > 0 || /getattr\(\s*self\b[^)]*\)\s*\.\s*close\s*\(/.test(cls.text)) return;

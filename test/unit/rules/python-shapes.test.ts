@@ -307,3 +307,57 @@ describe('held-out projects: shapes judged false', () => {
     `, 'python', 'resource-without-context', 'test/test_pool.py'), []);
   });
 });
+
+describe('resource-without-context: more misses real projects fixed', () => {
+  it('__init__ raises after opening; a descriptor from os.open never closed; a member file from a tar', async () => {
+    assert.deepEqual(await lines(code`
+      import os
+      class TarMember:
+          def __init__(self, tarfile, name):
+              self.fh = open(tarfile, "rb")
+              header = self.fh.read(512)
+              if len(header) != 512:
+                  raise OSError("unexpected end of tar file")
+          def close(self):
+              self.fh.close()
+      def build_prefix(path):
+          fd = os.open(path, os.O_RDONLY)
+          st = os.fstat(fd)
+          return st.st_uid
+      def untar(tar):
+          for member in tar.getmembers():
+              fp = tar.extractfile(member)
+              copy(fp.read())
+    `, 'python', 'resource-without-context'), [4, 11, 16]);
+  });
+
+  it('a temporary that reads through it does not take it; the raise after the loop leaks it', async () => {
+    assert.deepEqual(await lines(code`
+      def load(filename):
+          fp = open(filename, "rb")
+          for handler in (GimpPalette, PaletteFile):
+              try:
+                  fp.seek(0)
+                  lut = handler(fp).getpalette()
+                  if lut:
+                      break
+              except ValueError:
+                  pass
+          else:
+              raise OSError("cannot load palette")
+          return lut
+    `, 'python', 'resource-without-context'), [2]);
+  });
+
+  it('os.close(fd) closes it', async () => {
+    assert.deepEqual(await lines(code`
+      import os
+      def owner(path):
+          fd = os.open(path, os.O_RDONLY)
+          try:
+              return os.fstat(fd).st_uid
+          finally:
+              os.close(fd)
+    `, 'python', 'resource-without-context'), []);
+  });
+});

@@ -453,3 +453,90 @@ describe('raw-c-resource: main() in a comment is not a program entry', () => {
       }`, 'cpp', RULE, 'lib.cpp'), [8]);
   });
 });
+
+describe('raw-c-resource: descriptors', () => {
+  it('a descriptor taken over by fdopen, handed to other code, or returned through memcpy-like calls', async () => {
+    assert.deepEqual(await lines(code`
+      FILE* open_log(const char* p) {
+        int fd = open(p, O_WRONLY);
+        if (fd == -1) return NULL;
+        FILE* f = fdopen(fd, "w");
+        if (!f) { close(fd); return NULL; }
+        return f;
+      }
+      int send_fd(struct peer* peer, const char* p) {
+        int fd = open(p, O_RDONLY);
+        if (fd < 0) return -1;
+        return proc_send(peer, MSG_FILE, fd);
+      }
+      char* dup_str(const char* s, size_t n) {
+        char* buf = malloc(n + 1);
+        if (!buf) return NULL;
+        buf[n] = 0;
+        return memcpy(buf, s, n);
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+
+  it('a descriptor only read through and leaked on an error path is found', async () => {
+    assert.deepEqual(await lines(code`
+      int read_status(char* out, size_t n) {
+        int fd = open("/proc/self/status", O_RDONLY);
+        if (fd < 0) return -1;
+        if (read(fd, out, n) <= 0) return -1;
+        close(fd);
+        return 0;
+      }`, 'cpp', RULE, 'x.c'), [2]);
+  });
+});
+
+describe('raw-c-resource: cleanup labels and wrapper releases', () => {
+  it('a comment after the cleanup label; a wrapper release method; a return passing it on', async () => {
+    assert.deepEqual(await lines(code`
+      int test(const char* url) {
+        CURL* curl = curl_easy_init();
+        if (!curl) return 1;
+        int rc = curl_easy_perform(curl);
+      cleanup:
+        /* always clean up */
+        curl_easy_cleanup(curl);
+        return rc;
+      }
+      PIX* blend(PIX* a) {
+        PIX* pixd = pixCreate(1, 1, 32);
+        if (!a) return ERROR_PTR("a not defined", "blend", pixd);
+        fill(pixd, a);
+        return pixd;
+      }`, 'cpp', RULE, 'x.c'), []);
+    assert.deepEqual(await lines(code`
+      void scan(const char* p) {
+        Image pix = pixRead(p);
+        if (!pix) return;
+        process(pix);
+        pix.destroy();
+      }`, 'cpp', RULE, 'x.cpp'), []);
+  });
+});
+
+describe('raw-c-resource: descriptors kept on purpose', () => {
+  it('a cast invalid value, a descriptor kept as a standard stream, an owner-typed variable', async () => {
+    assert.deepEqual(await lines(code`
+      void create(int family) {
+        sock_t fd = socket(family, SOCK_STREAM, 0);
+        if (fd == (sock_t)-1) throw std::runtime_error("socket");
+        adopt_socket(fd);
+      }
+      void daemonize(void) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd == -1) return;
+        dup2(fd, 0);
+        dup2(fd, 1);
+        if (fd > 2) close(fd);
+      }
+      bool fifo(const char* fn) {
+        auto_fd fifo_fd;
+        if ((fifo_fd = open(fn, O_RDONLY)) == -1) return false;
+        if (!ready(fifo_fd.get())) return false;
+        return true;
+      }`, 'cpp', RULE, 'x.cpp'), []);
+  });
+});
