@@ -19,8 +19,12 @@ const KNOWN = new Set([
   'requests.Session', 'requests.sessions.Session', 'http.client.HTTPConnection', 'http.client.HTTPSConnection',
   'ftplib.FTP', 'smtplib.SMTP', 'smtplib.SMTP_SSL', 'wave.open', 'shelve.open', 'dbm.open', 'zipfile.PyZipFile',
 ]);
-/** Methods that return an open file of their object: `tar.extractfile(member)`, `sock.makefile()`. */
-const RESOURCE_METHODS = new Set(['extractfile', 'makefile']);
+/**
+ * Methods that return an object holding their owner's descriptor open: `sock.makefile()` (the
+ * socket is not closed until every file made from it is). Not `tar.extractfile()`: a member reads
+ * through the archive's own file and holds nothing itself.
+ */
+const RESOURCE_METHODS = new Set(['makefile']);
 /** Resources whose `with` block does not close them (sqlite3 commits instead): the fix uses closing(). */
 const CLOSE_NOT_ON_EXIT = new Set(['sqlite3.connect']);
 /** Objects whose close() finishes work or frees only Python memory: not resources to guard. */
