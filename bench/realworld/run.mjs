@@ -46,11 +46,12 @@ function countLines(dir) {
   return Number(out.stdout.trim()) || 0;
 }
 
-// Projects marked heldOut were added after the rules were tuned on the others: their precision is
-// the honest estimate of what a new project sees. Both groups are scored apart and together.
+// Projects come in groups, each added after the rules were tuned on the ones before: the precision
+// of a group measured before any tuning on it is the honest estimate of what a new project sees
+// (the README records it). Groups are scored apart and together.
 const rows = [];
 const tally = new Map(); // rule|lang -> {true, false, unjudged}
-const groups = { tuned: { t: 0, f: 0 }, heldOut: { t: 0, f: 0 } };
+const groups = {};
 const unjudged = [];
 for (const p of projects) {
   const dir = extract(p);
@@ -69,19 +70,21 @@ for (const p of projects) {
     const tt = tally.get(t);
     tt.total++;
     if (!j) { tt.unjudged++; counts.unjudged++; unjudged.push({ repo: p.repo, commit: p.commit, path, line: f.line, rule: f.ruleId, message: f.message }); }
-    else if (j.verdict === 'true') { tt.true++; counts.true++; groups[p.heldOut ? 'heldOut' : 'tuned'].t++; }
-    else { tt.false++; counts.false++; groups[p.heldOut ? 'heldOut' : 'tuned'].f++; }
+    else {
+      const g = (groups[p.group] ??= { t: 0, f: 0 });
+      if (j.verdict === 'true') { tt.true++; counts.true++; g.t++; } else { tt.false++; counts.false++; g.f++; }
+    }
   }
-  rows.push({ repo: p.repo + (p.heldOut ? ' *' : ''), lines, findings: out.findings.length, per10k: (out.findings.length / lines * 1e4).toFixed(2), ...counts });
+  rows.push({ repo: `${p.repo} (${p.group})`, lines, findings: out.findings.length, per10k: (out.findings.length / lines * 1e4).toFixed(2), ...counts });
 }
 if (unjudgedOnly) {
   for (const u of unjudged) console.log(JSON.stringify(u));
   process.exit(0);
 }
-console.log('project                     lines  findings  /10k  true false unjudged');
+console.log('project (group)                      lines  findings  /10k  true false unjudged');
 for (const r of rows) {
   if (r.skipped) { console.log(`${r.repo.padEnd(26)} skipped: ${r.skipped}`); continue; }
-  console.log(`${r.repo.padEnd(26)} ${String(r.lines).padStart(7)} ${String(r.findings).padStart(8)} ${r.per10k.padStart(6)} ${String(r.true).padStart(5)} ${String(r.false).padStart(5)} ${String(r.unjudged).padStart(8)}`);
+  console.log(`${r.repo.padEnd(35)} ${String(r.lines).padStart(7)} ${String(r.findings).padStart(8)} ${r.per10k.padStart(6)} ${String(r.true).padStart(5)} ${String(r.false).padStart(5)} ${String(r.unjudged).padStart(8)}`);
 }
 console.log('\nrule|language                     total true false unjudged precision(judged)');
 let T = 0, F = 0;
@@ -92,5 +95,5 @@ for (const [t, v] of [...tally].sort()) {
 }
 console.log(`\noverall precision (judged): ${T + F ? ((T / (T + F)) * 100).toFixed(1) : '-'} % (${T} true of ${T + F})`);
 for (const [name, g] of Object.entries(groups)) {
-  console.log(`  ${name === 'heldOut' ? 'held-out projects (*)' : 'projects tuned on    '}: ${g.t + g.f ? ((g.t / (g.t + g.f)) * 100).toFixed(1) : '-'} % (${g.t} of ${g.t + g.f})`);
+  console.log(`  group ${name.padEnd(7)}: ${g.t + g.f ? ((g.t / (g.t + g.f)) * 100).toFixed(1) : '-'} % (${g.t} of ${g.t + g.f})`);
 }

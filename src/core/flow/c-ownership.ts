@@ -196,6 +196,8 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   const up = n.parent;
   if (!up) return 'none';
   if (up.type === 'delete_expression') return 'release';
+  // `return &state->base`, `return (struct x){ .buf = p }`: whatever the return carries of it goes to the caller.
+  if (top.type === 'return_statement' && !inCallArgument(use, top)) return 'escape';
   if (up.type === 'return_statement' || up.type === 'conditional_expression' && up.parent?.type === 'return_statement') return 'escape';
   if (up.type === 'assignment_expression') {
     if (up.childForFieldName('right')?.id === n.id) return 'escape'; // stored elsewhere (field, global, alias, *out)
@@ -215,6 +217,11 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
     return callEffect(call, up.namedChildren.findIndex((c) => c?.id === n.id), addressTaken, res);
   }
   return 'none';
+}
+
+function inCallArgument(use: Node, top: Node): boolean {
+  for (let a = use.parent; a && a.id !== top.id; a = a.parent) if (a.type === 'argument_list') return true;
+  return false;
 }
 
 function callEffect(call: Node, index: number, addressTaken: boolean, res: COwnedResource): Effect {
@@ -311,7 +318,7 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
   e = unwrap(e);
   if (e.type === 'unary_expression' && e.child(0)?.text === '!') return implies(e.namedChild(0)!, !outcome, res);
   if (e.type === 'binary_expression') {
-    const op = e.childForFieldName('operator')?.text ?? e.child(1)?.text;
+    let op = e.childForFieldName('operator')?.text ?? e.child(1)?.text;
     const l = e.childForFieldName('left')!;
     const r = e.childForFieldName('right')!;
     if (op === '&&' || op === 'and') {
@@ -339,7 +346,10 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       return a === 'absent' ? a : implies(r, false, res) === 'absent' ? 'absent' : a;
     }
     if (op === '==' || op === '!=' || op === '<' || op === '>=' || op === '>' || op === '<=') {
-      const [subject, other] = isSubject(unwrap(r), res) && !isSubject(unwrap(l), res) ? [r, l] : [l, r];
+      const swapped = isSubject(unwrap(r), res) && !isSubject(unwrap(l), res);
+      const [subject, other] = swapped ? [r, l] : [l, r];
+      // `0 > (fd = socket(...))` is `fd < 0`.
+      if (swapped) op = ({ '<': '>', '>': '<', '<=': '>=', '>=': '<=' } as Record<string, string>)[op] ?? op;
       const kind = isSubject(unwrap(subject), res);
       if (!kind) return undefined;
       // `(sock_t)-1`, `(HANDLE)NULL`: the value under a cast.

@@ -253,6 +253,9 @@ function managed(use: Node): boolean {
     if (a.type === 'with_item') return true;
     // `return f` / `yield f` / `return f, meta`: the object itself goes to the caller (not `return f.read()`).
     if ((a.type === 'return_statement' || a.type === 'yield') && (use.parent?.id === a.id || use.parent?.type === 'expression_list' && use.parent.parent?.id === a.id)) return true;
+    // `return name, f, mime` / `return {"file": f}`: returned inside a tuple, list or dict.
+    if ((a.type === 'return_statement' || a.type === 'yield') && /^(tuple|list|dictionary|pair|parenthesized_expression|expression_list)$/.test(use.parent?.type ?? '')
+      && [...ancestors(use)].every((x) => x.id === a.id || x.startIndex < a.startIndex || /^(tuple|list|dictionary|pair|parenthesized_expression|expression_list)$/.test(x.type))) return true;
     if (a.type === 'finally_clause' && closerCalled(use)) return true;
     if (a.type === 'call' && HANDED_OFF.test(a.childForFieldName('function')?.text ?? '') && a.childForFieldName('arguments')!.startIndex <= use.startIndex) return true;
     if (a.type === 'assignment' && a.childForFieldName('right') && a.childForFieldName('right')!.startIndex <= use.startIndex) {

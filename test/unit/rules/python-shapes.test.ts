@@ -361,3 +361,15 @@ describe('resource-without-context: more misses real projects fixed', () => {
     `, 'python', 'resource-without-context'), []);
   });
 });
+
+describe('resource-without-context: returned inside a tuple', () => {
+  it('a file returned as part of a multipart field', async () => {
+    assert.deepEqual(await lines(code`
+      import os
+      def process_file_upload_arg(arg):
+          filename = arg.value
+          f = open(os.path.expanduser(filename), "rb")
+          return (os.path.basename(filename), f, "application/octet-stream")
+    `, 'python', 'resource-without-context'), []);
+  });
+});

@@ -540,3 +540,26 @@ describe('raw-c-resource: descriptors kept on purpose', () => {
       }`, 'cpp', RULE, 'x.cpp'), []);
   });
 });
+
+describe('raw-c-resource: third group of projects, shapes judged false', () => {
+  it('a reversed comparison `0 > (fd = socket())`; returning the address of a member', async () => {
+    assert.deepEqual(await lines(code`
+      int names(void) {
+        int sockfd;
+        if (0 > (sockfd = socket(AF_INET, SOCK_DGRAM, 0)))
+          return -1;
+        if (ioctl(sockfd, 1, 0) == -1) {
+          uv__close(sockfd);
+          return -2;
+        }
+        uv__close(sockfd);
+        return 0;
+      }
+      struct base* create_state(size_t n) {
+        struct state* state = malloc(sizeof *state);
+        if (!state) return NULL;
+        state->n = n;
+        return &state->base;
+      }`, 'cpp', RULE, 'x.c'), []);
+  });
+});
