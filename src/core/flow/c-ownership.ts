@@ -415,9 +415,13 @@ function isSubject(e: Node, res: COwnedResource): 'pointer' | 'status' | undefin
  */
 export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();
-  const defs = findAll(root, 'function_definition');
+  const all = findAll(root, 'function_definition');
   for (let round = 0; round < 2; round++) {
-    for (const def of defs) {
+    // Only functions whose text calls a release, or (second round) a releaser found in the first.
+    const names = [...releaseNames, ...out.keys()].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const callsRelease = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
+    for (const def of all) {
+      if (!callsRelease.test(def.text)) continue;
       const declarator = findDeclarator(def);
       const name = declarator?.childForFieldName('declarator')?.text.replace(/^.*::/, '');
       const params = declarator?.childForFieldName('parameters')?.namedChildren.filter((p) => p?.type === 'parameter_declaration') ?? [];

@@ -73,7 +73,8 @@ const NEW_PAIR: ResourcePair = { acquire: ['new'], release: ['delete'], kind: 'r
 const newAnchors = new WeakMap<ResourcePair[], RegExp>();
 function anchorWithNew(resources: ResourcePair[]): RegExp {
   let re = newAnchors.get(resources);
-  if (!re) newAnchors.set(resources, (re = new RegExp(`${anchorForCalls(acquireNames(resources)).source}|\\bnew\\s+[A-Za-z_:]`, 'g')));
+  // Not after `.` or `->`: `file.open(...)` is a method, not the C function.
+  if (!re) newAnchors.set(resources, (re = new RegExp(`(?<![.>])${anchorForCalls(acquireNames(resources)).source}|\\bnew\\s+[A-Za-z_:]`, 'g')));
   return re;
 }
 
@@ -196,6 +197,10 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   if (isEntryPoint(func) || inDisabledCode(acq.call) || definesMain(ctx)) return;
   // `p = realloc(p, n)`: the same block grown (or moved), not a new one.
   if (pair.kind === 'returns' && acq.call.type === 'call_expression' && mentions(acq.call.childForFieldName('arguments')!, name)) return;
+  // A `new` never deleted here is often meant to live on (windows, singletons, parents that adopt
+  // it later): only a function that deletes it on some paths shows that it owns it. Checked first:
+  // `new` is everywhere in C++, and most functions never delete what they create.
+  if (pair === NEW_PAIR && !findAll(func, 'delete_expression', (n) => n.startIndex > acq.call.endIndex && mentions(n, name)).length) return;
   const uses = findAll(func, 'identifier', (n) => n.text === name);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
   if (uses.some((u) => u.startIndex > acq.call.startIndex && ownedBy(u, func))) return;
@@ -205,7 +210,9 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const acquireBlock = blockOf(cfg, acq.call);
   if (!acquireBlock) return;
   const res: COwnedResource = {
-    pair, name, call: acq.call, status: acq.status, releasers: releasersOf(ctx),
+    pair, name, call: acq.call, status: acq.status,
+    // Computed on first use: most resources never meet a call that needs it.
+    get releasers() { return releasersOf(ctx); },
     heldOnFailure: pair.heldOnFailure === true, zeroIsSuccess: pair.nonzeroIsSuccess !== true, isNew: pair === NEW_PAIR,
     isArray: pair === NEW_PAIR && acq.call.type === 'new_expression' && /^new\s*(\(.*?\)\s*)?[\w:<>\s,*]+\[/.test(acq.call.text),
     aliases: localAliases(func, name, (n) => declaredLocally(func, n)),
@@ -226,9 +233,6 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   };
   const what = describe(acq);
   const releases = findAll(func, ['call_expression', 'delete_expression'], (n) => n.startIndex > acq.call.endIndex && isReleaseOf(n, res));
-  // A `new` never deleted here is often meant to live on (windows, singletons, parents that adopt
-  // it later): only a function that deletes it on some paths shows that it owns it.
-  if (pair === NEW_PAIR && releases.length === 0) return;
   const leak = findLeakPath(cfg, tracked);
   if (leak) {
     const line = (n: Node) => ctx.lines.point(n.startIndex).line + 1;
