@@ -141,12 +141,18 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
 
 /** `q = p` / `T* q = p` / `q = p + k` with q one of the resource's local aliases. */
 function isAliasCopy(use: Node, res: COwnedResource): boolean {
+  const target = aliasTarget(use);
+  return target?.type === 'identifier' && (res.aliases ?? []).includes(target.text);
+}
+
+/** The variable a use of the resource is copied into (`q` in `q = p`, `T* q = (T*)p + k`), if any. */
+function aliasTarget(use: Node): Node | null {
   let n: Node = use;
   while (n.parent && (n.parent.type === 'cast_expression' || n.parent.type === 'parenthesized_expression' || n.parent.type === 'binary_expression' && /^[+-]$/.test(n.parent.childForFieldName('operator')?.text ?? ''))) n = n.parent;
   const up = n.parent;
-  const target = up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === n.id ? up.childForFieldName('left')
-    : up?.type === 'init_declarator' && up.childForFieldName('value')?.id === n.id ? innermostNode(up.childForFieldName('declarator')) : null;
-  return target?.type === 'identifier' && (res.aliases ?? []).includes(target.text);
+  if (up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === n.id) return up.childForFieldName('left');
+  if (up?.type === 'init_declarator' && up.childForFieldName('value')?.id === n.id) return innermostNode(up.childForFieldName('declarator'));
+  return null;
 }
 
 function innermostNode(decl: Node | null): Node | null {
@@ -162,11 +168,7 @@ function innermostNode(decl: Node | null): Node | null {
 export function localAliases(body: Node, name: string, locals: (n: string) => boolean): string[] {
   const out = new Set<string>();
   for (const id of findAll(body, 'identifier', (n) => n.text === name)) {
-    let n: Node = id;
-    while (n.parent && (n.parent.type === 'cast_expression' || n.parent.type === 'parenthesized_expression' || n.parent.type === 'binary_expression' && /^[+-]$/.test(n.parent.childForFieldName('operator')?.text ?? ''))) n = n.parent;
-    const up = n.parent;
-    const target = up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === n.id ? up.childForFieldName('left')
-      : up?.type === 'init_declarator' && up.childForFieldName('value')?.id === n.id ? innermostNode(up.childForFieldName('declarator')) : null;
+    const target = aliasTarget(id);
     if (target?.type === 'identifier' && target.text !== name && locals(target.text)) out.add(target.text);
   }
   return [...out];
