@@ -21,6 +21,8 @@ import { AllocationTracker } from './tracemalloc';
 
 const RESUME = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restartFrame']);
 const PAGE = 4096;
+/** Times the hook asks for a stop's top frame again when the adapter's answer names no file yet. */
+const STACK_RETRIES = 4;
 
 interface DapMessage {
   type: 'request' | 'response' | 'event';
@@ -36,7 +38,7 @@ interface DapMessage {
 interface StackFrame {
   id: number;
   line: number;
-  source?: { path?: string; name?: string };
+  source?: { path?: string; name?: string; sourceReference?: number };
 }
 
 export interface DebugSessionState {
@@ -74,7 +76,7 @@ export class MemorySession {
   private readonly table = new ProcessTable();
   private timeline: JsonlWriter | undefined;
   private outDir: string | undefined;
-  private readonly stackRequests = new Map<number, { threadId: number; startFrame: number }>();
+  private readonly stackRequests = new Map<number, { threadId: number; startFrame: number; stopIndex: number | undefined }>();
   private awaitingTop: { stopIndex: number; threadId: number | undefined; fallback: NodeJS.Timeout } | undefined;
   private finishing: Promise<void> | undefined;
 
@@ -95,7 +97,10 @@ export class MemorySession {
     if (m.type !== 'request' || !m.command) return;
     if (m.command === 'stackTrace') {
       const a = m.arguments as { threadId: number; startFrame?: number };
-      this.stackRequests.set(m.seq, { threadId: a.threadId, startFrame: a.startFrame ?? 0 });
+      // The stop a request is asked in: its answer belongs to that stop only. VS Code re-asks for
+      // stacks it already has (views refreshing); such an answer arriving after the next stop must
+      // not name that stop's line.
+      this.stackRequests.set(m.seq, { threadId: a.threadId, startFrame: a.startFrame ?? 0, stopIndex: this.awaitingTop?.stopIndex });
     } else if (RESUME.has(m.command)) {
       // Read now, synchronously (a few µs per process): the adapter has not seen the request yet,
       // so this is the debuggee's memory at the very end of the pause.
@@ -133,9 +138,13 @@ export class MemorySession {
       const req = this.stackRequests.get(m.request_seq);
       this.stackRequests.delete(m.request_seq);
       const frames = m.success ? (m.body?.stackFrames as StackFrame[] | undefined) : undefined;
-      if (req && frames?.length && req.startFrame === 0) {
-        const top = frames[0];
-        setImmediate(() => this.topFrame(req.threadId, top));
+      if (req && req.startFrame === 0 && req.stopIndex !== undefined) {
+        const top = frames?.[0];
+        const index = req.stopIndex;
+        // A failed or empty answer (an adapter still resolving its sources) must not leave the stop
+        // without a line: ask again ourselves while the debuggee is still paused.
+        if (top) setImmediate(() => this.topFrame(index, req.threadId, top));
+        else setImmediate(() => void this.askStack(index, req.threadId, 1));
       }
     }
   }
@@ -186,24 +195,37 @@ export class MemorySession {
     this.awaitingTop = { stopIndex: index, threadId, fallback: setTimeout(() => void this.askStack(index, threadId), 1500) };
   }
 
-  private async askStack(index: number, threadId: number | undefined): Promise<void> {
+  private async askStack(index: number, threadId: number | undefined, attempt = 0): Promise<void> {
     if (!this.awaitingTop || this.awaitingTop.stopIndex !== index || threadId === undefined || this.ended) return;
     try {
       const r = await this.session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 }) as { stackFrames?: StackFrame[] };
-      if (r.stackFrames?.[0]) this.topFrame(threadId, r.stackFrames[0]);
+      if (r.stackFrames?.[0]) this.topFrame(index, threadId, r.stackFrames[0], attempt);
+      else this.retryStack(index, threadId, attempt);
     } catch {
-      // resumed meanwhile
+      // resumed meanwhile, or the adapter was not ready: try a few more times while the stop is current
+      this.retryStack(index, threadId, attempt);
     }
   }
 
-  private topFrame(threadId: number, frame: StackFrame): void {
+  private retryStack(index: number, threadId: number, attempt: number): void {
+    if (attempt >= STACK_RETRIES) return;
+    setTimeout(() => void this.askStack(index, threadId, attempt + 1), 100 * (attempt + 1));
+  }
+
+  private topFrame(index: number, threadId: number, frame: StackFrame, attempt = 0): void {
     const w = this.awaitingTop;
-    if (!w || (w.threadId !== undefined && w.threadId !== threadId)) return;
+    if (!w || w.stopIndex !== index || (w.threadId !== undefined && w.threadId !== threadId)) return;
+    const path = frame.source?.path;
+    const usable = !!path && !/^[a-z][\w+.-]+:/i.test(path);
+    if (!usable && attempt < STACK_RETRIES && frame.source?.sourceReference) {
+      // The adapter has not mapped this frame to a file yet (js-debug while it loads a script): ask again.
+      this.retryStack(w.stopIndex, threadId, attempt);
+      return;
+    }
     clearTimeout(w.fallback);
     this.awaitingTop = undefined;
     this.lastFrame = { frameId: frame.id, stopIndex: w.stopIndex };
-    const path = frame.source?.path;
-    if (path && !/^[a-z][\w+.-]+:/i.test(path)) this.hits.locate(w.stopIndex, resolve(path), frame.line);
+    if (usable && path) this.hits.locate(w.stopIndex, resolve(path), frame.line);
     const stop = this.hits.stops[w.stopIndex];
     this.hub.stop(this, stop.elapsedS, path ? `${basename(path)}:${frame.line}` : stop.reason);
     if (this.allocations) void this.allocations.atStop(frame.id);
