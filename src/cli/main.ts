@@ -6,6 +6,7 @@ const USAGE = `usage: leaklens <command> [options]
 
 commands:
   check [PATH...]          find memory-leak risks statically (C, C++, Python)
+  rule ID | --all          a rule's documentation, or the list of rules
   profile -- COMMAND ...   run a program and watch its memory (leaklens profile --help)
   --version                print the version`;
 
@@ -15,6 +16,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await checkCommand(rest);
+      case 'rule': {
+        const { ruleCommand } = await import('./rule');
+        return ruleCommand(rest);
+      }
       case 'profile': {
         const { profileCommand } = await import('./profile');
         return await profileCommand(rest);

@@ -5,10 +5,14 @@ import type { LeakLensConfig } from './config';
 import { readSource, type Engine } from './engine';
 import { applyEdits, compatibleFixes, mergeEdits } from './fixes/edit';
 import { languageOfPath } from './parser';
-import type { FileResult, Fix } from './types';
+import { autoFix, type FileResult, type Fix } from './types';
 
 export interface CheckOptions {
   fix?: boolean;
+  /** With `fix`: unsafe fixes too (--unsafe-fixes). */
+  unsafeFixes?: boolean;
+  /** Compute the fixed text but write nothing (--diff); the result carries both texts. */
+  dryRun?: boolean;
   /** Only these rules (--select) / not these (--ignore). */
   select?: string[];
   ignore?: string[];
@@ -16,6 +20,10 @@ export interface CheckOptions {
 
 export interface CheckResult extends FileResult {
   fixesApplied: number;
+  /** Rule of each fix applied (or, with `dryRun`, that would be). */
+  fixedRules?: string[];
+  /** With `dryRun`: the text before and after the fixes, when they change it. */
+  fixedText?: { before: string; after: string };
 }
 
 export function ruleFilter(options: CheckOptions): (ruleId: string) => boolean {
@@ -23,33 +31,46 @@ export function ruleFilter(options: CheckOptions): (ruleId: string) => boolean {
 }
 
 /** Text after applying every preferred, non-clashing fix, re-analysing between rounds. */
-export function fixText(engine: Engine, text: string, file: string, config: LeakLensConfig, keep: (id: string) => boolean, maxRounds = 8): { text: string; applied: number } {
+export function fixText(engine: Engine, text: string, file: string, config: LeakLensConfig, keep: (id: string) => boolean, unsafe = false, maxRounds = 8): { text: string; applied: number; rules: string[] } {
   const language = languageOfPath(file) ?? 'cpp';
   let applied = 0;
+  const rules: string[] = [];
   for (let round = 0; round < maxRounds; round++) {
     const { result } = engine.analyzeText(text, language, { file, config });
-    const fixes: Fix[] = result.findings.filter((f) => keep(f.ruleId)).flatMap((f) => f.fixes.filter((x) => x.isPreferred));
+    const fixes: Array<Fix & { ruleId: string }> = result.findings.filter((f) => keep(f.ruleId)).flatMap((f) => {
+      const fix = autoFix(f, unsafe);
+      return fix ? [{ ...fix, ruleId: f.ruleId }] : [];
+    });
     const picked = compatibleFixes(fixes);
     if (picked.length === 0) break;
     text = applyEdits(text, mergeEdits(picked));
     applied += picked.length;
+    rules.push(...picked.map((p) => p.ruleId));
   }
-  return { text, applied };
+  return { text, applied, rules };
 }
 
 export function checkFile(engine: Engine, path: string, display: string, config: LeakLensConfig, options: CheckOptions): CheckResult {
   const keep = ruleFilter(options);
   let fixesApplied = 0;
-  if (options.fix) {
+  let fixedText: CheckResult['fixedText'];
+  let fixedRules: string[] | undefined;
+  if (options.fix || options.dryRun) {
     const source = readSource(path, config.maxFileSize);
     if (typeof source === 'string') {
-      const fixed = fixText(engine, source, display, config, keep);
+      const fixed = fixText(engine, source, display, config, keep, options.unsafeFixes === true);
       if (fixed.text !== source) {
-        writeFileSync(path, fixed.text);
         fixesApplied = fixed.applied;
+        fixedRules = fixed.rules;
+        if (options.dryRun) {
+          fixedText = { before: source, after: fixed.text };
+          const result = engine.analyzeText(source, languageOfPath(path) ?? 'cpp', { file: display, config }).result;
+          return { ...result, findings: result.findings.filter((f) => keep(f.ruleId)), fixesApplied, fixedRules, fixedText };
+        }
+        writeFileSync(path, fixed.text);
       }
     }
   }
   const result = engine.analyzeFile(path, display, config);
-  return { ...result, findings: result.findings.filter((f) => keep(f.ruleId)), fixesApplied };
+  return { ...result, findings: result.findings.filter((f) => keep(f.ruleId)), fixesApplied, fixedRules };
 }

@@ -1,6 +1,8 @@
-// .leaklens.json: found upward from each file, validated against the shipped JSON schema (ajv),
-// merged over built-in defaults. A bad file is a ConfigError naming the file and the key.
+// Configuration: `.leaklens.json`, or `[tool.leaklens]` in `pyproject.toml` (the same keys), found
+// upward from each file, validated against the shipped JSON schema (ajv), merged over built-in
+// defaults. A bad file is a ConfigError naming the file and the key.
 import Ajv from 'ajv';
+import { parse as parseToml, TomlError } from 'smol-toml';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import schema from '../../schema/leaklens.schema.json';
@@ -8,6 +10,7 @@ import { BUILTIN_RESOURCES, type ResourcePair } from './resources';
 import type { Severity } from './types';
 
 export const CONFIG_FILE_NAME = '.leaklens.json';
+export const PYPROJECT_FILE_NAME = 'pyproject.toml';
 export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
 // Not `clear`: it empties a scratch container or repaints a window each frame, tearing nothing down.
 export const DEFAULT_TEARDOWN_METHODS = ['cleanup', 'release', 'destroy', 'reset', 'unload', 'close', 'deinit', 'teardown', 'shutdown', 'dispose', 'free'];
@@ -68,9 +71,30 @@ export function parseConfig(text: string, file: string, base: LeakLensConfig = d
   } catch (e) {
     throw new ConfigError(file, '', `not valid JSON (${(e as Error).message})`);
   }
+  return configFromObject(raw, file, '', base);
+}
+
+/**
+ * `[tool.leaklens]` of a pyproject.toml text, or undefined when it has no such table (a project
+ * that does not configure LeakLens there: discovery goes on upward, as ruff does).
+ */
+export function parsePyproject(text: string, file: string, base: LeakLensConfig = defaultConfig()): LeakLensConfig | undefined {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(text) as Record<string, unknown>;
+  } catch (e) {
+    const where = e instanceof TomlError ? ` at line ${e.line}, column ${e.column}` : '';
+    throw new ConfigError(file, '', `not valid TOML${where} (${(e as Error).message.split('\n')[0]})`);
+  }
+  const tool = doc.tool as Record<string, unknown> | undefined;
+  if (!tool || typeof tool !== 'object' || !('leaklens' in tool)) return undefined;
+  return configFromObject(tool.leaklens, file, 'tool.leaklens', base);
+}
+
+function configFromObject(raw: unknown, file: string, prefix: string, base: LeakLensConfig): LeakLensConfig {
   if (!validate(raw)) {
     const err = validate.errors![0];
-    const key = err.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    const key = [prefix, err.instancePath.replace(/^\//, '').replace(/\//g, '.')].filter(Boolean).join('.');
     const detail = err.keyword === 'additionalProperties'
       ? `unknown key "${(err.params as { additionalProperty: string }).additionalProperty}"`
       : err.keyword === 'propertyNames'
@@ -96,11 +120,26 @@ export function parseConfig(text: string, file: string, base: LeakLensConfig = d
   };
 }
 
+/** A .leaklens.json, or a pyproject.toml's `[tool.leaklens]` (an error if it has none). */
 export function loadConfigFile(file: string): LeakLensConfig {
-  return parseConfig(readFileSync(file, 'utf8'), resolve(file));
+  const path = resolve(file);
+  const text = readFileSync(path, 'utf8');
+  if (!path.endsWith('.toml')) return parseConfig(text, path);
+  const config = parsePyproject(text, path);
+  if (!config) throw new ConfigError(path, 'tool.leaklens', 'no [tool.leaklens] table in this file');
+  return config;
 }
 
-/** Finds the nearest .leaklens.json at or above `dir`, caching per folder. */
+/** The config file that governs `dir` itself, if any: .leaklens.json first, then pyproject.toml. */
+function configIn(dir: string): LeakLensConfig | undefined {
+  const json = join(dir, CONFIG_FILE_NAME);
+  if (isFile(json)) return parseConfig(readFileSync(json, 'utf8'), json);
+  const toml = join(dir, PYPROJECT_FILE_NAME);
+  if (isFile(toml)) return parsePyproject(readFileSync(toml, 'utf8'), toml);
+  return undefined;
+}
+
+/** Finds the nearest .leaklens.json or pyproject.toml with `[tool.leaklens]` at or above a file, caching per folder. */
 export class ConfigResolver {
   private readonly byDir = new Map<string, LeakLensConfig>();
 
@@ -115,11 +154,7 @@ export class ConfigResolver {
   private forDir(dir: string): LeakLensConfig {
     const cached = this.byDir.get(dir);
     if (cached) return cached;
-    const candidate = join(dir, CONFIG_FILE_NAME);
-    let config: LeakLensConfig;
-    if (isFile(candidate)) config = loadConfigFile(candidate);
-    else if (dirname(dir) === dir) config = defaultConfig();
-    else config = this.forDir(dirname(dir));
+    const config = configIn(dir) ?? (dirname(dir) === dir ? defaultConfig() : this.forDir(dirname(dir)));
     this.byDir.set(dir, config);
     return config;
   }

@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { languageOfPath } from './parser';
 import type { AnalysisError } from './types';
 
-export const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', 'build', 'dist', 'out', 'target', '.cache', '.vscode-host', 'site-packages']);
+export const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', 'build', 'dist', 'out', 'target', '.cache', '.vscode-host', 'site-packages', '.leaklens_cache']);
 
 export interface SourceFile {
   /** Absolute path. */

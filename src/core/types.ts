@@ -33,8 +33,22 @@ export interface TextEdit extends Span {
 export interface Fix {
   title: string;
   edits: TextEdit[];
-  /** The fix `--fix` and `source.fixAll.leaklens` apply; at most one per finding. */
+  /** The finding's own fix (at most one per finding); the others are alternatives and the suppression. */
   isPreferred?: boolean;
+  /**
+   * As in ruff: a `safe` fix keeps what the program means and is applied by `--fix` and
+   * `source.fixAll.leaklens`; an `unsafe` one can change behaviour (a `put()` that now blocks, a cache
+   * that now evicts, a pointer handed to a call that may keep it) and is applied only with
+   * `--unsafe-fixes`, or one at a time from the editor. Absent means unsafe.
+   */
+  applicability?: Applicability;
+}
+
+export type Applicability = 'safe' | 'unsafe';
+
+/** The fix `--fix` applies for this finding: its preferred one, if safe enough for the run. */
+export function autoFix(f: Finding, unsafe: boolean): Fix | undefined {
+  return f.fixes.find((x) => x.isPreferred && (unsafe || x.applicability === 'safe'));
 }
 
 export interface Finding {

@@ -293,7 +293,7 @@ port.on('message', (m: ToWorker) => {
         try {
           const config = docConfig(doc);
           const keep = (id: string) => config.rules[id]?.enabled !== false;
-          const fixed = fixText(e, doc.text, doc.file, config, keep);
+          const fixed = fixText(e, doc.text, doc.file, config, keep, settings.unsafeFixes === true);
           post({ type: 'fixAll', id: m.id, version: doc.version, text: fixed.text === doc.text ? null : fixed.text, applied: fixed.applied });
         } catch (err) {
           post({ type: 'fixAll', id: m.id, version: doc.version, text: null, applied: 0, error: (err as Error).message });

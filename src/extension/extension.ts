@@ -238,7 +238,8 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   const selector: vscode.DocumentSelector = [
     { language: 'c' }, { language: 'cpp' }, { language: 'python' },
   ];
-  const watcher = vscode.workspace.createFileSystemWatcher('**/.leaklens.json');
+  // .leaklens.json and pyproject.toml ([tool.leaklens]) both configure the analysis.
+  const watcher = vscode.workspace.createFileSystemWatcher('**/{.leaklens.json,pyproject.toml}');
   context.subscriptions.push(
     output,
     published,
@@ -254,12 +255,12 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       client.change(e.document.uri.toString(), e.document.version, e.contentChanges.map((c) => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text })));
     })),
     vscode.workspace.onDidSaveTextDocument(timed((doc: vscode.TextDocument) => {
-      if (basename(doc.uri.fsPath) === '.leaklens.json') reconfigure('saved .leaklens.json');
+      if (CONFIG_FILES.has(basename(doc.uri.fsPath))) reconfigure(`saved ${basename(doc.uri.fsPath)}`);
       if (isTracked(doc)) client.flush(doc.uri.toString(), doc.getText(), doc.version);
     })),
-    watcher.onDidChange(() => reconfigure('.leaklens.json changed')),
-    watcher.onDidCreate(() => reconfigure('.leaklens.json created')),
-    watcher.onDidDelete(() => reconfigure('.leaklens.json deleted')),
+    watcher.onDidChange((u) => reconfigure(`${basename(u.fsPath)} changed`)),
+    watcher.onDidCreate((u) => reconfigure(`${basename(u.fsPath)} created`)),
+    watcher.onDidDelete((u) => reconfigure(`${basename(u.fsPath)} deleted`)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('leaklens')) return;
       const now = isEnabled();
@@ -310,17 +311,22 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   };
 }
 
-/** Range of `key`'s last segment in a .leaklens.json (the first line when not found). */
+const CONFIG_FILES = new Set(['.leaklens.json', 'pyproject.toml']);
+
+/** Range of `key`'s last segment in a .leaklens.json or pyproject.toml (the first line when not found). */
 function keyRange(file: string, key: string): vscode.Range {
   try {
     const text = readFileSync(file, 'utf8');
     const last = key.split('.').filter((k) => !/^\d+$/.test(k)).pop();
-    const at = last ? text.indexOf(JSON.stringify(last)) : -1;
+    // JSON quotes keys; TOML writes them bare at the start of a line (or quoted, or as a table name).
+    const found = last ? (file.endsWith('.toml') ? new RegExp(`^\\s*(?:\\[[^\\]\\n]*)?"?(${last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})"?\\s*[=\\].]`, 'm').exec(text) : undefined) : undefined;
+    const needle = found ? found[1] : last ? JSON.stringify(last) : '';
+    const at = found ? found.index + found[0].indexOf(found[1]) : needle ? text.indexOf(needle) : -1;
     if (at >= 0) {
       const before = text.slice(0, at);
       const line = before.split('\n').length - 1;
       const col = at - (before.lastIndexOf('\n') + 1);
-      return new vscode.Range(line, col, line, col + JSON.stringify(last).length);
+      return new vscode.Range(line, col, line, col + needle.length);
     }
   } catch {
     // unreadable: point at the start

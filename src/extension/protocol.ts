@@ -15,6 +15,8 @@ export interface SettingsOverlay {
   resources: ResourcePair[];
   /** Debounce of on-change analysis, ms. */
   debounceMs: number;
+  /** Fix all (and fix on save) applies unsafe fixes too, like ruff's `unsafe-fixes = true`. */
+  unsafeFixes: boolean;
 }
 
 export interface ConfigProblem {

@@ -39,5 +39,6 @@ export function readSettings(log: (message: string) => void = () => undefined): 
     maxFileSize: typeof max === 'number' && max > 0 ? max : null,
     resources,
     debounceMs: Number.isFinite(debounce) && debounce >= 0 ? debounce : 150,
+    unsafeFixes: c.get<boolean>('unsafeFixes', false) === true,
   };
 }

@@ -1,28 +1,15 @@
 // The `leaklens check` command as a user runs it: a real child process on real files.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, chmodSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, chmodSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { RULE_IDS } from '../../src/core/rules';
-import { ROOT } from './helpers';
+import { cliSandbox, ROOT } from './helpers';
 
-const BIN = join(ROOT, 'bin', 'leaklens.js');
 const dir = mkdtempSync(join(tmpdir(), 'leaklens-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-function run(args: string[], cwd = dir) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function write(rel: string, text: string | Buffer): string {
-  const p = join(dir, rel);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, text);
-  return p;
-}
+const { run, write } = cliSandbox(dir);
 
 // A queue filled in a loop with no maxsize (unbounded-queue), and one with a bound.
 const PRODUCER = 'for x in range(10**9):\n    q.put(x)\n';
@@ -149,9 +136,14 @@ describe('leaklens check', () => {
     assert.ok(doc.findings.some((f: { file: string }) => f.file === join('bi', 'ok.py')));
   });
 
-  it('--fix rewrites files in place and the result is clean', () => {
+  it('--fix applies safe fixes only; --unsafe-fixes adds the rest and the result is clean', () => {
     const p = write('fix/a.py', LEAKY_PY);
-    const r = run(['check', 'fix', '--fix']);
+    const safeOnly = run(['check', 'fix', '--fix']);
+    assert.equal(safeOnly.code, 1, 'a bound that makes put() block is unsafe: not applied by --fix');
+    assert.match(safeOnly.stderr, /Applied 0 fixes/);
+    assert.match(safeOnly.stdout, /\[unbounded-queue\] \[-\]/);
+    assert.equal(readFileSync(p, 'utf8'), LEAKY_PY);
+    const r = run(['check', 'fix', '--fix', '--unsafe-fixes']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /Applied 1 fix/);
     assert.equal(readFileSync(p, 'utf8'), `import queue\nq = queue.Queue(maxsize=1000)\n${PRODUCER}`);

@@ -135,6 +135,6 @@ describe('custom rules', () => {
     assert.match(rule.helpUri, /^file:.*pool\.scm$/);
     const text = run(['src', '--select', 'pool-item']);
     assert.equal(text.status, 1);
-    assert.match(text.stdout, /broken\.scm:4: error: custom rule: query: Bad node name 'nonsense_node'/);
+    assert.match(text.stdout, /broken\.scm:4:\d+: error: custom rule: query: Bad node name 'nonsense_node'/);
   });
 });

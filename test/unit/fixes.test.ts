@@ -78,11 +78,11 @@ describe('quick-fixes on every fixture', () => {
     it(`${name}: fixing everything compiles, leaves nothing fixable, and is idempotent`, async () => {
       const e = await engine();
       const text = readFileSync(file, 'utf8');
-      const once = fixText(e, text, file, defaultConfig(), () => true);
+      const once = fixText(e, text, file, defaultConfig(), () => true, true);
       assert.equal(compile(file, once.text), undefined);
       const after = await analyse(file, once.text);
       assert.deepEqual(after.findings.filter((f) => f.fixes.some((x) => x.isPreferred)).map((f) => `${f.ruleId}:${f.location.startPoint.line + 1}`), []);
-      const twice = fixText(e, once.text, file, defaultConfig(), () => true);
+      const twice = fixText(e, once.text, file, defaultConfig(), () => true, true);
       assert.equal(twice.applied, 0);
       assert.equal(twice.text, once.text);
     });
@@ -92,7 +92,7 @@ describe('quick-fixes on every fixture', () => {
     for (const rel of ['cpp/resources.cpp', 'camera/camera_view.py', 'upscaler/src/utils/tiling_processor.cpp']) {
       const file = join(FIXTURES, rel);
       const crlf = readFileSync(file, 'utf8').replace(/\n/g, '\r\n');
-      const fixed = fixText(await engine(), crlf, file, defaultConfig(), () => true);
+      const fixed = fixText(await engine(), crlf, file, defaultConfig(), () => true, true);
       assert.ok(fixed.applied > 0, rel);
       assert.doesNotMatch(fixed.text, /[^\r]\n/, `${rel}: a bare LF crept in`);
       assert.equal(compile(file, fixed.text.replace(/\r\n/g, '\n')), undefined);
@@ -104,7 +104,7 @@ describe('quick-fixes on every fixture', () => {
     const dir = mkdtempSync(join(tmpdir(), 'leaklens-py-'));
     try {
       return engine().then((e) => {
-        writeFileSync(join(dir, 'pipeline.py'), fixText(e, readFileSync(file, 'utf8'), file, defaultConfig(), () => true).text);
+        writeFileSync(join(dir, 'pipeline.py'), fixText(e, readFileSync(file, 'utf8'), file, defaultConfig(), () => true, true).text);
         const out = execFileSync('python3', ['-c', [
           'import gc, weakref, pipeline',
           'p = pipeline.Pipeline([len], 8)',

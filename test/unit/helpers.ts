@@ -1,4 +1,6 @@
 // Shared by the engine's unit tests: one real engine (real tree-sitter grammars) per test process.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultConfig, parseConfig, type LeakLensConfig } from '../../src/core/config';
 import { Engine } from '../../src/core/engine';
@@ -39,3 +41,20 @@ export function code(strings: TemplateStringsArray, ...values: unknown[]): strin
 }
 
 export { defaultConfig };
+
+/** The `leaklens` command in a scratch folder: run it as a child process, write files into the folder. */
+export function cliSandbox(dir: string) {
+  const bin = join(ROOT, 'bin', 'leaklens.js');
+  return {
+    run(args: string[], cwd = dir) {
+      const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+    write(rel: string, text: string | Buffer): string {
+      const p = join(dir, rel);
+      mkdirSync(join(p, '..'), { recursive: true });
+      writeFileSync(p, text);
+      return p;
+    },
+  };
+}

@@ -6,6 +6,7 @@
 //   releases go. The guard type is written once into the file; no external library.
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
+import { borrowsHandle } from '../flow/c-ownership';
 import type { Acquisition } from '../rules/raw-c-resource';
 import { ancestors, findAll, indentOf, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -59,6 +60,7 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
   }
   // Every later raw use of the variable needs the pointer: `p` -> `p.get()`.
   const uses = findAll(acq.func, 'identifier', (n) => n.text === acq.name && n.startIndex > decl.endIndex);
+  const applicability = handedToCalls(uses, releases, acq) ? 'unsafe' : 'safe';
   for (const use of uses) {
     if (releases.some((r) => r.startIndex <= use.startIndex && use.endIndex <= r.endIndex)) continue;
     const parent = use.parent!;
@@ -73,12 +75,13 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
       return undefined;
     }
     if (parent.type === 'call_expression' && parent.childForFieldName('function')?.id === use.id) return undefined;
+    if (testedAsPointer(use)) continue; // `!p`, `if (p)`, `p == nullptr` read as well on a unique_ptr
     edits.push({ start: use.endIndex, end: use.endIndex, newText: '.get()' });
   }
   for (const release of releases) {
     const statement = release.parent;
     if (statement?.type !== 'expression_statement') return undefined;
-    if (endsItsScope(statement, acq)) {
+    if (endsItsScope(statement, acq) || beforePlainReturn(statement, acq)) {
       const line = wholeLineSpan(ctx.text, statement);
       edits.push(line ? { ...line, newText: '' } : { start: statement.startIndex, end: statement.endIndex, newText: '' });
     } else {
@@ -92,7 +95,7 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
     newText: `std::unique_ptr<${element}, ${deleterType}> ${name}(${value.text}${deleterArg});`,
   });
   edits.push(...includeEdit(ctx, 'memory'));
-  return { title: `Own \`${name}\` with std::unique_ptr<${element}, ${deleterType}>`, isPreferred: true, edits };
+  return { title: `Own \`${name}\` with std::unique_ptr<${element}, ${deleterType}>`, isPreferred: true, applicability, edits };
 }
 
 function scopeGuardFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix | undefined {
@@ -119,7 +122,32 @@ function scopeGuardFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fi
     const at = afterIncludes(ctx);
     edits.push({ start: at, end: at, newText: scopeGuardDefinition(eol) });
   }
-  return { title: `Release \`${acq.name}\` on every exit with a scope guard`, isPreferred: true, edits };
+  const uses = findAll(acq.func, 'identifier', (n) => n.text === acq.name && n.startIndex > acq.statement.endIndex);
+  const applicability = handedToCalls(uses, releases, acq) ? 'unsafe' : 'safe';
+  return { title: `Release \`${acq.name}\` on every exit with a scope guard`, isPreferred: true, applicability, edits };
+}
+
+/**
+ * A handle passed to a call other than its release may be kept by the callee (a list that adopts
+ * it, a struct that stores it): releasing it at scope exit would then free it under the keeper, so
+ * such a rewrite is only offered, never applied by `--fix`.
+ */
+function handedToCalls(uses: Node[], releases: Node[], acq: Acquisition): boolean {
+  return uses.some((use) => {
+    if (releases.some((r) => r.startIndex <= use.startIndex && use.endIndex <= r.endIndex)) return false;
+    let inner: Node = use;
+    for (const a of ancestors(use)) {
+      // `writer.mem`, `p->data`, `p[i]`: a value read out of the resource is passed, not the handle.
+      if ((a.type === 'field_expression' || a.type === 'subscript_expression') && a.child(0)?.id === inner.id) return false;
+      inner = a;
+      if (a.type === 'argument_list') {
+        const callee = a.parent?.type === 'call_expression' ? a.parent.childForFieldName('function')?.text : undefined;
+        return !callee || !borrowsHandle(callee, acq.pair);
+      }
+      if (/statement$|declaration$|^compound_statement$/.test(a.type)) return false;
+    }
+    return false;
+  });
 }
 
 /** Written once per file. std::function keeps it valid C++11 and non-copyable (no double release). */
@@ -157,6 +185,35 @@ function endsItsScope(statement: Node, acq: Acquisition): boolean {
   return true;
 }
 
+/** A use that only tests the pointer: unique_ptr's explicit bool and its comparisons with nullptr do the same. */
+function testedAsPointer(use: Node): boolean {
+  const parent = use.parent!;
+  if (parent.type === 'unary_expression' && parent.child(0)?.text === '!') return true;
+  if (parent.type === 'condition_clause' && parent.namedChildren.length === 1) return true;
+  if (parent.type === 'binary_expression' && /^[!=]=$/.test(parent.child(1)?.text ?? '')) {
+    const other = parent.childForFieldName('left')?.id === use.id ? parent.childForFieldName('right') : parent.childForFieldName('left');
+    return other?.type === 'null' || other?.text === 'nullptr';
+  }
+  if ((parent.type === 'binary_expression' && /^(&&|\|\|)$/.test(parent.child(1)?.text ?? '')) || parent.type === 'conditional_expression' && parent.childForFieldName('condition')?.id === use.id) {
+    return true; // contextual conversion to bool
+  }
+  return false;
+}
+
+/**
+ * A release right before a `return` whose value does not need the resource gone first (no call, no
+ * use of it): the owner's destructor releases it at that return, so the statement just goes rather
+ * than becoming a redundant `p.reset()`.
+ */
+function beforePlainReturn(statement: Node, acq: Acquisition): boolean {
+  let next = statement.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
+  if (next?.type !== 'return_statement') return false;
+  const value = next.namedChild(0);
+  if (!value) return true;
+  return !findAll(value, 'call_expression').length && !findAll(value, 'identifier', (n) => n.text === acq.name).length;
+}
+
 /** Offset just after the last top-level #include (or 0), where helpers and includes go. */
 function afterIncludes(ctx: RuleContext): number {
   const includes = ctx.root.namedChildren.filter((c) => c?.type === 'preproc_include');
@@ -172,8 +229,20 @@ function afterIncludes(ctx: RuleContext): number {
 /** `#include <header>` unless the file has it. */
 export function includeEdit(ctx: RuleContext, header: string): TextEdit[] {
   if (new RegExp(`#\\s*include\\s*<${header}>`).test(ctx.text)) return [];
-  const at = afterIncludes(ctx);
   const eol = ctx.lines.eol();
+  // Among the system headers, in name order when they are sorted: where a person would put it.
+  const system = ctx.root.namedChildren.filter((c) => c?.type === 'preproc_include' && c.childForFieldName('path')?.type === 'system_lib_string') as Node[];
+  if (system.length) {
+    const names = system.map((c) => c.childForFieldName('path')!.text.slice(1, -1));
+    const sortedAlready = names.every((n, i) => i === 0 || names[i - 1] <= n);
+    const after = sortedAlready ? system.find((_c, i) => names[i] > header) : undefined;
+    if (after) return [{ start: after.startIndex, end: after.startIndex, newText: `#include <${header}>${eol}` }];
+    let end = system[system.length - 1].endIndex;
+    if (ctx.text[end - 1] === '\n') end--;
+    if (ctx.text[end - 1] === '\r') end--;
+    return [{ start: end, end, newText: `${eol}#include <${header}>` }];
+  }
+  const at = afterIncludes(ctx);
   return [{ start: at, end: at, newText: at === 0 ? `#include <${header}>${eol}` : `${eol}#include <${header}>` }];
 }
 

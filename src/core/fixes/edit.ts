@@ -15,9 +15,9 @@ export function applyEdits(text: string, edits: TextEdit[]): string {
 }
 
 /** Picks fixes whose edits do not overlap those already picked (first come, first served). */
-export function compatibleFixes(fixes: Fix[]): Fix[] {
+export function compatibleFixes<F extends Fix>(fixes: F[]): F[] {
   const taken: TextEdit[] = [];
-  const picked: Fix[] = [];
+  const picked: F[] = [];
   for (const fix of fixes) {
     const clash = fix.edits.some((e) => taken.some((t) => e.start < t.end && t.start < e.end || (e.start === e.end && t.start === t.end && e.start === t.start && e.newText !== t.newText)));
     if (clash) continue;

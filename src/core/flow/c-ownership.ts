@@ -91,6 +91,20 @@ export const RELEASE_NAME = {
   },
 };
 
+/**
+ * Whether passing a handle to `callee` leaves its ownership where it was: a C library function that
+ * only looks at it for the call, or a function of the resource's own library (`WebPEncode(&cfg, &pic)`,
+ * `sqlite3_prepare_v2(db, ...)`) whose name does not say it keeps it. A RAII rewrite of a handle that
+ * only meets such calls cannot free it under a keeper.
+ */
+export function borrowsHandle(callee: string, pair: ResourcePair): boolean {
+  if (BORROWS.has(callee) || FD_BORROWS.has(callee)) return true;
+  if (ADOPTS.test(callee.replace(/^.*::/, ''))) return false;
+  const library = (name: string) => words(name)[0] ?? '';
+  const own = library(pair.acquire[0] ?? '');
+  return own.length >= 2 && words(callee).length > 1 && library(callee) === own;
+}
+
 const CASTS = new Set(['cast_expression', 'parenthesized_expression', 'pointer_expression', 'static_cast_expression']);
 
 export interface COwnedResource {

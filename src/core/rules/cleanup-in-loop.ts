@@ -204,6 +204,9 @@ function moveAfterLoopFix(ctx: RuleContext, statement: Node, loop: Node, target:
   return [{
     title: `Move \`${statement.text.replace(/;$/, '')}\` after the loop`,
     isPreferred: true,
+    // The teardown now runs once, after the last iteration: right for a loop that reuses the
+    // object, wrong if each iteration really needed a fresh one.
+    applicability: 'unsafe',
     edits: [
       { start, end: removal.end, newText: '' },
       { start: target.endIndex, end: target.endIndex, newText: insertion },

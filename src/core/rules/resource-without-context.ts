@@ -356,7 +356,7 @@ function withFix(ctx: RuleContext, statement: Node, name: string, call: Node, us
   if (!hasCode) out += `${eol}${indent}${unit}pass`;
   const edits: TextEdit[] = [{ start: lineStart, end, newText: out }];
   if (!known) edits.push(...ensureImport(ctx, 'contextlib'));
-  return [{ title: known ? `Use \`with ${shorten(call.text)} as ${name}:\`` : `Use \`with contextlib.closing(...) as ${name}:\``, isPreferred: true, edits }];
+  return [{ title: known ? `Use \`with ${shorten(call.text)} as ${name}:\`` : `Use \`with contextlib.closing(...) as ${name}:\``, isPreferred: true, applicability: 'safe', edits }];
 }
 
 function shorten(text: string): string {

@@ -43,7 +43,7 @@ export const unboundedCache: Rule = {
       return void ctx.report({
         at: c.get('builderCall')!,
         message: `\`${c.get('kw')!.text}=None\` makes this cache unbounded: every distinct key (e.g. per-frame parameters) adds an entry that is never evicted. Give it a size.`,
-        fixes: [{ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
+        fixes: [{ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, applicability: 'unsafe', edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
       });
     }
   },
@@ -85,11 +85,14 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
     fixes.push({
       title: `Cache per instance (maxsize=${size}): a class-level lru_cache keeps every \`self\` alive`,
       isPreferred: true,
+      applicability: 'unsafe',
       edits: [{ start: expr.startIndex, end: expr.endIndex, newText: `${INSTANCE_CACHE_HELPER}(maxsize=${size})` }, ...instanceCacheHelper(ctx)],
     });
   } else if (unbounded) {
     const edits = maxsize ? [{ start: maxsize.startIndex, end: maxsize.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] : [{ start: expr.startIndex, end: expr.endIndex, newText: bounded }, ...(isLru ? [] : ensureImport(ctx, 'functools'))];
-    fixes.push({ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, edits });
+    // Unsafe: an evicted entry is computed again, so a function cached for identity (one instance
+    // per key) would hand out a second object.
+    fixes.push({ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, applicability: 'unsafe', edits });
   }
   const what = unbounded ? `\`@${expr.text}\` caches without a bound: every distinct argument tuple and its result stay in memory forever` : `\`@${expr.text}\` is bounded`;
   const selfNote = method ? `${unbounded ? '; and' : ', but'} on the method \`${method}\` it also keeps every \`self\` it was called with alive (the cache holds a reference), so instances are never freed` : '';
@@ -143,7 +146,7 @@ function checkBuilderDefault(fname: Node, param: Node, none: Node, ctx: RuleCont
   ctx.report({
     at: param.parent!,
     message: `\`${fname.text}(${param.text}=None)\` makes an unbounded cache the default: callers who do not pass a size get a cache that keeps every entry (seed 003's Pipeline cache grew per frame). Default to a bound.`,
-    fixes: [{ title: `Default ${param.text} to ${DEFAULT_CACHE_BOUND}`, isPreferred: true, edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
+    fixes: [{ title: `Default ${param.text} to ${DEFAULT_CACHE_BOUND}`, isPreferred: true, applicability: 'unsafe', edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
   });
 }
 

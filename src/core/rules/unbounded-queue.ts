@@ -107,7 +107,7 @@ function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
   }
   if (ALWAYS_UNBOUNDED.has(name)) {
     const fixes: Fix[] = fn.type === 'attribute'
-      ? [{ title: `Use a bounded Queue(maxsize=${DEFAULT_QUEUE_BOUND}) instead`, isPreferred: true, edits: [{ start: call.startIndex, end: call.endIndex, newText: `${fn.text.replace(/SimpleQueue$/, 'Queue')}(maxsize=${DEFAULT_QUEUE_BOUND})` }] }]
+      ? [{ title: `Use a bounded Queue(maxsize=${DEFAULT_QUEUE_BOUND}) instead: put() will block when it is full`, isPreferred: true, applicability: 'unsafe', edits: [{ start: call.startIndex, end: call.endIndex, newText: `${fn.text.replace(/SimpleQueue$/, 'Queue')}(maxsize=${DEFAULT_QUEUE_BOUND})` }] }]
       : [];
     ctx.report({ at: call, message: `\`${fn.text}()\` has no capacity at all: producers never block, so a slow consumer lets the backlog grow without limit. Use a Queue with a maxsize.`, fixes });
     return;
@@ -162,13 +162,18 @@ function isMultiprocessingFactory(object: Node, ctx: RuleContext): boolean {
 
 function maxsizeFix(args: Node, given: Node | undefined, keyword: string): Fix {
   if (given) {
-    return { title: `Set ${keyword}=${DEFAULT_QUEUE_BOUND}`, isPreferred: true, edits: [{ start: given.startIndex, end: given.endIndex, newText: String(DEFAULT_QUEUE_BOUND) }] };
+    return { title: `Set ${keyword}=${DEFAULT_QUEUE_BOUND}${blocks(keyword)}`, isPreferred: true, applicability: 'unsafe', edits: [{ start: given.startIndex, end: given.endIndex, newText: String(DEFAULT_QUEUE_BOUND) }] };
   }
   const close = args.endIndex - 1;
   const hasArgs = args.namedChildren.some((c) => c && c.type !== 'comment');
   const trailingComma = /,\s*$/.test(args.text.slice(0, -1));
   const newText = `${hasArgs && !trailingComma ? ', ' : ''}${keyword}=${DEFAULT_QUEUE_BOUND}`;
-  return { title: `Add ${keyword}=${DEFAULT_QUEUE_BOUND}`, isPreferred: true, edits: [{ start: close, end: close, newText }] };
+  return { title: `Add ${keyword}=${DEFAULT_QUEUE_BOUND}${blocks(keyword)}`, isPreferred: true, applicability: 'unsafe', edits: [{ start: close, end: close, newText }] };
+}
+
+/** A bound changes what the producer sees (ruff would call the fix unsafe): the title says how. */
+function blocks(keyword: string): string {
+  return keyword === 'maxsize' ? ': put() will block when the queue is full' : '';
 }
 
 /** A std::queue/deque member (or global) that is pushed to while nothing ever checks its size. */

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { LeakLensApi } from '../../../src/extension/extension';
 import { suite, test, before, after } from '../harness';
 import { activate, applyAction, closeAll, codeOf, count, diagnosticsWhere, open, quickFixes, revert, settled } from '../util';
+import { until } from '../until';
 
 /** `text` with `from` (which must occur exactly once) replaced by `to`. */
 function replaceOnce(text: string, from: string, to: string): string {
@@ -60,8 +61,9 @@ suite('quick fixes', () => {
   test('raw-c-resource (pointer): std::unique_ptr owner, .get() for raw uses, manual release removed, <memory> added', async () => {
     const r = await applyFix('cpp/resources.cpp', 'raw-c-resource', 12, /^Own `f` with std::unique_ptr<FILE, decltype\(&fclose\)>$/);
     assert.equal(r.action.isPreferred, true);
-    let expected = replaceOnce(r.before, '#include "ffmpeg_stub.h"\n', '#include "ffmpeg_stub.h"\n#include <memory>\n');
-    expected = replaceOnce(expected, '  FILE* f = fopen(path, "rb");\n  if (!f) {', '  std::unique_ptr<FILE, decltype(&fclose)> f(fopen(path, "rb"), &fclose);\n  if (!f.get()) {');
+    // <memory> among the sorted system headers; `!f` still reads on a unique_ptr (no `.get()`).
+    let expected = replaceOnce(r.before, '#include <cstring>\n', '#include <cstring>\n#include <memory>\n');
+    expected = replaceOnce(expected, '  FILE* f = fopen(path, "rb");\n  if (!f) {', '  std::unique_ptr<FILE, decltype(&fclose)> f(fopen(path, "rb"), &fclose);\n  if (!f) {');
     expected = replaceOnce(expected, 'sizeof buf, f) != sizeof buf', 'sizeof buf, f.get()) != sizeof buf');
     expected = replaceOnce(expected, '  fclose(f);\n', '');
     assert.equal(r.after, expected);
@@ -71,9 +73,9 @@ suite('quick fixes', () => {
 
   test('raw-c-resource (release takes T**): a deleter struct for av_frame_free', async () => {
     const r = await applyFix('cpp/resources.cpp', 'raw-c-resource', 34, /^Own `frame` with std::unique_ptr<AVFrame, AvFrameFreeDeleter>$/);
-    let expected = replaceOnce(r.before, '#include "ffmpeg_stub.h"\n', '#include "ffmpeg_stub.h"\n#include <memory>\n');
+    let expected = replaceOnce(r.before, '#include <cstring>\n', '#include <cstring>\n#include <memory>\n');
     expected = replaceOnce(expected, 'int decode_frame(int w, int h) {\n  AVFrame* frame = av_frame_alloc();\n  if (!frame) return -1;',
-      'struct AvFrameFreeDeleter {\n  void operator()(AVFrame* p) const { av_frame_free(&p); }\n};\n\nint decode_frame(int w, int h) {\n  std::unique_ptr<AVFrame, AvFrameFreeDeleter> frame(av_frame_alloc());\n  if (!frame.get()) return -1;');
+      'struct AvFrameFreeDeleter {\n  void operator()(AVFrame* p) const { av_frame_free(&p); }\n};\n\nint decode_frame(int w, int h) {\n  std::unique_ptr<AVFrame, AvFrameFreeDeleter> frame(av_frame_alloc());\n  if (!frame) return -1;');
     expected = replaceOnce(expected, '  av_frame_free(&frame);\n', '');
     assert.equal(r.after, expected);
   });
@@ -104,11 +106,11 @@ suite('quick fixes', () => {
   });
 
   test('unbounded-queue: maxsize added (Queue() and Queue(0))', async () => {
-    const a = await applyFix('python/worker.py', 'unbounded-queue', 25, /^Add maxsize=1000$/);
+    const a = await applyFix('python/worker.py', 'unbounded-queue', 25, /^Add maxsize=1000: put\(\) will block when the queue is full$/);
     assert.equal(a.after, replaceOnce(a.before, 'self.result_q = mp.Queue()', 'self.result_q = mp.Queue(maxsize=1000)'));
     assert.equal(a.diagnostics.length, 0);
     assert.equal(a.action.command?.command, 'leaklens.selectRange', 'the inserted size gets selected for typing over');
-    const b = await applyFix('python/receiver.py', 'unbounded-queue', 11, /^Set maxsize=1000$/);
+    const b = await applyFix('python/receiver.py', 'unbounded-queue', 11, /^Set maxsize=1000: put\(\) will block when the queue is full$/);
     assert.equal(b.after, replaceOnce(b.before, 'queue.Queue(0)', 'queue.Queue(1000)'));
     assert.equal(b.diagnostics.length, 0);
   });
@@ -139,16 +141,35 @@ suite('quick fixes', () => {
     assert.equal(s.diagnostics.length, 0);
   });
 
-  test('source.fixAll.leaklens applies every preferred fix; leaves only findings without one', async () => {
+  test('source.fixAll.leaklens applies the safe fixes; with leaklens.unsafeFixes every preferred fix', async () => {
     const { document: doc } = await open('cpp/resources.cpp');
     touched.add(doc);
     await revert(doc);
     await diagnosticsWhere(doc.uri, (d) => d.length === 6);
     const whole = new vscode.Range(0, 0, doc.lineCount, 0);
-    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, whole, 'source.fixAll.leaklens');
-    const fixAll = actions.filter((a) => a.kind?.value === 'source.fixAll.leaklens');
-    assert.equal(fixAll.length, 1, 'one fixAll action');
-    await applyAction(fixAll[0]);
+    const fixAllActions = async () => (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, whole, 'source.fixAll.leaklens'))
+      .filter((a) => a.kind?.value === 'source.fixAll.leaklens');
+    // Safe only: the handles passed to `consume()` (which may keep them) and `FT_Set_Pixel_Sizes` stay flagged.
+    const safe = await fixAllActions();
+    assert.equal(safe.length, 1, 'one fixAll action');
+    await applyAction(safe[0]);
+    assert.equal(count(doc.getText(), 'std::unique_ptr<'), 2);
+    assert.equal(count(doc.getText(), 'leaklens::ScopeGuard '), 1);
+    const left = await settled(api, doc);
+    assert.deepEqual(left.map((d) => d.message.match(/`(\w+)`/)![1]).sort(), ['copy', 'face', 'scratch']);
+    await revert(doc);
+    await diagnosticsWhere(doc.uri, (d) => d.length === 6);
+    const setting = vscode.workspace.getConfiguration('leaklens');
+    await setting.update('unsafeFixes', true, vscode.ConfigurationTarget.Global);
+    try {
+      const fixAll = await until('fix all with unsafe fixes', async () => {
+        const a = await fixAllActions();
+        return a.length === 1 && a[0].title.includes('6 fixes') ? a : undefined;
+      });
+      await applyAction(fixAll[0]);
+    } finally {
+      await setting.update('unsafeFixes', undefined, vscode.ConfigurationTarget.Global);
+    }
     const text = doc.getText();
     assert.equal(count(text, '#include <memory>'), 1);
     assert.equal(count(text, 'class ScopeGuard {'), 1);

@@ -127,6 +127,24 @@ suite('settings and .leaklens.json apply without a reload', () => {
     await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning, 'default after delete');
   });
 
+  test('[tool.leaklens] in a pyproject.toml applies at once; a bad key is a diagnostic on its line', async () => {
+    const { document: doc } = await open('python/receiver.py');
+    const pyproject = vscode.Uri.joinPath(localConfig, '..', 'pyproject.toml');
+    await diagnosticsWhere(doc.uri, (d) => d.length === 1);
+    try {
+      await vscode.workspace.fs.writeFile(pyproject, enc('[project]\nname = "demo"\n\n[tool.leaklens.rules]\nunbounded-queue = "info"\n'));
+      await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Information, 'info by pyproject.toml');
+      await vscode.workspace.fs.writeFile(pyproject, enc('[tool.leaklens]\nignore = []\nmaxFileSize = "big"\n'));
+      const [problem] = await poll('pyproject diagnostic', () => vscode.languages.getDiagnostics(pyproject).filter((d) => d.source === 'LeakLens'), (ds) => ds.length === 1);
+      assert.match(problem.message, /"tool\.leaklens\.maxFileSize": must be integer/);
+      assert.equal(problem.range.start.line, 2, 'points at the bad key');
+    } finally {
+      await vscode.workspace.fs.delete(pyproject, { useTrash: false });
+    }
+    await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning, 'default after delete');
+    await poll('pyproject diagnostic cleared', () => vscode.languages.getDiagnostics(pyproject).length, (n) => n === 0);
+  });
+
   test('a bad .leaklens.json is an error diagnostic on that file; analysis goes on with the defaults', async () => {
     const { document: doc } = await open('python/receiver.py');
     await vscode.workspace.fs.writeFile(localConfig, enc('{\n  "maxFileSize": "big"\n}\n'));
