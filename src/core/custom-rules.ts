@@ -142,6 +142,7 @@ export function compileRuleFile(grammars: Grammars, text: string, file: string):
   for (const m of message!.value.matchAll(/\{\{\s*@?([\w.-]+)\s*\}\}/g)) {
     if (!captures.has(m[1])) errors.push(at(file, message!.line, message!.column + m.index!, m[0].length, `message: the query has no capture @${m[1]}`));
   }
+  const literals = requiredLiterals(query);
   query.delete();
   if (errors.length) {
     unlessQuery?.delete();
@@ -157,6 +158,9 @@ export function compileRuleFile(grammars: Grammars, text: string, file: string):
     languages: [language],
     defaultSeverity: (sev?.value ?? 'warning') as Severity,
     query: { [language]: source },
+    // A file with none of the names the query's `#eq?`/`#any-of?` predicates demand cannot match:
+    // the check command then need not even parse it.
+    mayMatch: literals ? (text) => literals.some((l) => text.includes(l)) : undefined,
     check(match: RuleMatch, ctx: RuleContext) {
       const node = match.captures.get(reportCapture!);
       if (!node) return;
@@ -238,4 +242,21 @@ export function loadRuleDir(grammars: Grammars, dir: string): { rules: CustomRul
     }
   }
   return { rules, errors };
+}
+
+/**
+ * Strings one of which must occur in a file for the query to match there: every pattern has an
+ * `#eq? @c "x"` or `#any-of? @c "x" "y"` predicate. Undefined when some pattern has none.
+ */
+function requiredLiterals(query: Query): string[] | undefined {
+  const all: string[] = [];
+  for (let i = 0; i < query.patternCount(); i++) {
+    const own = query.predicatesForPattern(i)
+      .filter((p) => (p.operator === 'eq?' || p.operator === 'any-of?') && p.operands[0]?.type === 'capture' && p.operands.slice(1).every((o) => o.type === 'string'))
+      .map((p) => p.operands.slice(1).map((o) => (o as { value: string }).value).filter(Boolean));
+    const group = own.find((g) => g.length > 0);
+    if (!group) return undefined;
+    all.push(...group);
+  }
+  return all.length ? all : undefined;
 }

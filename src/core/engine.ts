@@ -45,6 +45,8 @@ export interface AnalyzeOptions {
   oldTree?: Tree;
   /** Return the tree instead of deleting it (the caller must `delete()` it). */
   keepTree?: boolean;
+  /** Do not even parse when every enabled rule's `mayMatch` rules the text out (check runs). */
+  skipUnmatched?: boolean;
 }
 
 export interface AnalyzeOutput {
@@ -126,6 +128,14 @@ export class Engine {
   analyzeText(text: string, language: LanguageId, options: AnalyzeOptions): AnalyzeOutput {
     const config = options.config ?? defaultConfig();
     const t0 = performance.now();
+    // Which enabled rules can match this text at all (a regex each, microseconds).
+    const enabled = this.rules.filter((r) => r.languages.includes(language) && config.rules[r.id]?.enabled !== false);
+    const ruledOut = new Set(enabled.filter((r) => r.mayMatch !== undefined && !r.mayMatch(text, language, config)));
+    if (options.skipUnmatched && !options.oldTree && !options.keepTree && ruledOut.size === enabled.length) {
+      // No rule can report anything here: a check run need not parse the file (most files of a
+      // large tree have no malloc(, Queue( or lru_cache at all).
+      return { result: { file: options.file, language, findings: [], errors: [], parseMs: 0, rulesMs: performance.now() - t0 } };
+    }
     const tree = this.grammars.parse(language, text, options.oldTree);
     const t1 = performance.now();
     const lines = new LineIndex(text);
@@ -136,12 +146,9 @@ export class Engine {
     // Every enabled rule takes part in the one combined query (so it compiles once per config);
     // a rule whose mayMatch() rules the file out simply has its matches ignored.
     const active: Array<{ rule: Rule; ctx: RuleContext; skip: boolean }> = [];
-    for (const rule of this.rules) {
-      if (!rule.languages.includes(language)) continue;
-      const setting = config.rules[rule.id];
-      if (setting && !setting.enabled) continue;
-      const skip = rule.mayMatch !== undefined && !rule.mayMatch(text, language, config);
-      const configured = setting?.severity;
+    for (const rule of enabled) {
+      const skip = ruledOut.has(rule);
+      const configured = config.rules[rule.id]?.severity;
       const reported = new Set<string>();
       const ctx: RuleContext = {
         file: options.file,
@@ -250,7 +257,7 @@ export class Engine {
     if (!language) return empty('not a C, C++ or Python file');
     const read = readSource(path, config.maxFileSize);
     if (typeof read !== 'string') return empty(read.error);
-    return this.analyzeText(read, language, { file: displayPath, config }).result;
+    return this.analyzeText(read, language, { file: displayPath, config, skipUnmatched: true }).result;
   }
 
   dispose(): void {

@@ -7,8 +7,10 @@
 // incrementally from the accumulated edits. Results carry the version they were computed for; the
 // host drops stale ones.
 import ignoreMatcher, { type Ignore } from 'ignore';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+import { configHash, engineKey, hashBytes, ResultCache } from '../core/cache';
 import { fixText } from '../core/check';
 import { ConfigError, ConfigResolver, defaultConfig, type LeakLensConfig } from '../core/config';
 import { DocumentSession, type ContentChange } from '../core/document';
@@ -183,12 +185,49 @@ function reanalyzeAll(): void {
   next();
 }
 
-async function scan(id: number, folders: string[], allowed: string[] | null): Promise<void> {
+/**
+ * The CLI's result cache, in the extension's storage for this workspace: a second scan of an
+ * unchanged tree reads results instead of analysing. Keyed like the CLI's (engine build, rules,
+ * custom rule sources); each file by its bytes and resolved configuration.
+ */
+function scanCache(dir: string | undefined, version: string | undefined, e: Engine): ResultCache | undefined {
+  if (!dir) return undefined;
+  return new ResultCache(dir, [engineKey(version ?? ''), e.rules.map((r) => `${r.id}\0${JSON.stringify(r.query)}`).join('\0')]);
+}
+
+function cachedAnalysis(e: Engine, cache: ResultCache | undefined, path: string, config: LeakLensConfig) {
+  let key: { content: string; config: string } | undefined;
+  if (cache) {
+    try {
+      if (statSync(path).size <= config.maxFileSize) key = { content: hashBytes(readFileSync(path)), config: configHash(config) };
+    } catch {
+      key = undefined;
+    }
+    const hit = key && cache.get(path, key.content, key.config);
+    if (hit) return hit;
+  }
+  const r = e.analyzeFile(path, path, config);
+  if (cache && key) cache.set(path, key.content, key.config, r);
+  return r;
+}
+
+function saveQuietly(cache: ResultCache | undefined): void {
+  try {
+    cache?.save();
+  } catch {
+    // a cache that cannot be written only costs the next scan its speed
+  }
+}
+
+async function scan(id: number, folders: string[], allowed: string[] | null, cacheDir?: string, version?: string): Promise<void> {
   try {
     const e = await getEngine();
+    const cache = scanCache(cacheDir, version, e);
     const allow = allowed ? new Set(allowed) : undefined;
     const { files } = collectSourceFiles(folders);
     const todo = files.filter((f) => (!allow || allow.has(f.path)));
+    // Counted as the CLI counts: files analysed, not those a config's `ignore` leaves out.
+    let analysed = 0;
     let done = 0;
     let batch: ScanFileResult[] = [];
     let lastPost = performance.now();
@@ -196,13 +235,15 @@ async function scan(id: number, folders: string[], allowed: string[] | null): Pr
       if (cancelled.has(id)) {
         cancelled.delete(id);
         if (batch.length) post({ type: 'scanProgress', id, done, total: todo.length, results: batch });
-        post({ type: 'scanDone', id, cancelled: true, files: done });
+        saveQuietly(cache);
+        post({ type: 'scanDone', id, cancelled: true, files: analysed });
         return;
       }
       const config = configFor(f.path);
       if (!ignoredByConfig(f.path, config)) {
-        const r = e.analyzeFile(f.path, f.path, config);
+        const r = cachedAnalysis(e, cache, f.path, config);
         batch.push({ file: f.path, findings: r.findings, errors: r.errors });
+        analysed++;
       }
       done++;
       if (performance.now() - lastPost > 100 || batch.length >= 50) {
@@ -214,7 +255,8 @@ async function scan(id: number, folders: string[], allowed: string[] | null): Pr
       await new Promise((r) => setImmediate(r));
     }
     post({ type: 'scanProgress', id, done, total: todo.length, results: batch });
-    post({ type: 'scanDone', id, cancelled: false, files: done });
+    saveQuietly(cache);
+    post({ type: 'scanDone', id, cancelled: false, files: analysed, cacheHits: cache?.hits });
   } catch (e) {
     post({ type: 'scanDone', id, cancelled: false, files: 0, error: (e as Error).message });
   }
@@ -302,7 +344,7 @@ port.on('message', (m: ToWorker) => {
       break;
     }
     case 'scan':
-      void scan(m.id, m.folders, m.allowed);
+      void scan(m.id, m.folders, m.allowed, m.cacheDir, m.version);
       break;
     case 'cancel':
       cancelled.add(m.id);

@@ -204,11 +204,11 @@ export class AnalysisClient {
   }
 
   /** Scans folders in the worker; `onProgress` gets each batch; `cancel()` stops between files. */
-  scan(folders: string[], allowed: string[] | null, onProgress: (done: number, total: number, results: ScanFileResult[]) => void): { done: Promise<Extract<FromWorker, { type: 'scanDone' }>>; cancel: () => void } {
+  scan(folders: string[], allowed: string[] | null, onProgress: (done: number, total: number, results: ScanFileResult[]) => void, cache?: { dir: string; version: string }): { done: Promise<Extract<FromWorker, { type: 'scanDone' }>>; cancel: () => void } {
     let scanId = 0;
     const done = this.request<Extract<FromWorker, { type: 'scanDone' }>>((id) => {
       scanId = id;
-      return { type: 'scan', id, folders, allowed };
+      return { type: 'scan', id, folders, allowed, cacheDir: cache?.dir, version: cache?.version };
     }, (m) => {
       if (m.type === 'scanProgress') {
         onProgress(m.done, m.total, m.results);

@@ -52,6 +52,8 @@ export interface ScanSummary {
   files: number;
   findings: number;
   cancelled: boolean;
+  /** Files whose result came from the scan cache (unchanged since an earlier scan). */
+  cacheHits: number;
 }
 
 function languageOf(doc: vscode.TextDocument): LanguageId | undefined {
@@ -200,6 +202,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       const seen = new Set<string>();
       let findings = 0;
       let lastDone = 0;
+      const cacheDir = (context.storageUri ?? context.globalStorageUri).fsPath;
       const job = client.scan(folders, allowed, (done, total, results) => {
         progress.report({ message: `${done}/${total} files`, increment: total ? ((done - lastDone) * 100) / total : undefined });
         lastDone = done;
@@ -212,7 +215,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
           if (r.findings.length) diagnostics.set(uri, r.findings.map((f) => toDiagnostic(f, uri)));
           else diagnostics.delete(uri);
         }
-      });
+      }, { dir: join(cacheDir, 'scan-cache'), version });
       const sub = token.onCancellationRequested(() => job.cancel());
       const done = await job.done.finally(() => sub.dispose());
       if (done.error) log(`scan failed: ${done.error}`);
@@ -223,14 +226,18 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
         for (const key of seen) previous.add(key);
         scanned = previous;
       }
-      log(`scan: ${done.files} files, ${findings} findings${done.cancelled ? ' (cancelled)' : ''}`);
-      return { files: done.files, findings, cancelled: done.cancelled };
+      log(`scan: ${done.files} files, ${findings} findings${done.cacheHits ? ` (${done.cacheHits} from the cache)` : ''}${done.cancelled ? ' (cancelled)' : ''}`);
+      return { files: done.files, findings, cancelled: done.cancelled, cacheHits: done.cacheHits ?? 0 };
     };
     if (silent) {
       return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LeakLens' }, (p) => run(p, new vscode.CancellationTokenSource().token));
     }
     const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'LeakLens: scanning workspace', cancellable: true }, run);
-    void vscode.window.showInformationMessage(`LeakLens: ${summary.findings} leak risk${summary.findings === 1 ? '' : 's'} in ${summary.files} file${summary.files === 1 ? '' : 's'}${summary.cancelled ? ' (scan cancelled)' : ''}.`);
+    const text = `LeakLens: ${summary.findings} leak risk${summary.findings === 1 ? '' : 's'} in ${summary.files} file${summary.files === 1 ? '' : 's'} checked${summary.cancelled ? ' (scan cancelled)' : ''}.`;
+    // Not awaited: the summary is returned at once; the button opens the Problems view when pressed.
+    void vscode.window.showInformationMessage(text, ...(summary.findings ? ['Show Problems'] : [])).then((pick) => {
+      if (pick === 'Show Problems') void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
     return summary;
   }
 

@@ -52,7 +52,7 @@ export type ToWorker =
   | { type: 'flush'; uri: string; text?: string; version?: number }
   | { type: 'close'; uri: string }
   | { type: 'fixAll'; id: number; uri: string }
-  | { type: 'scan'; id: number; folders: string[]; allowed: string[] | null }
+  | { type: 'scan'; id: number; folders: string[]; allowed: string[] | null; cacheDir?: string; version?: string }
   | { type: 'cancel'; id: number }
   | { type: 'stats'; id: number }
   /** The full set of custom rule files (replaces the previous set). */
@@ -85,7 +85,7 @@ export type FromWorker =
   | { type: 'configProblems'; problems: ConfigProblem[] }
   | { type: 'fixAll'; id: number; version: number; text: string | null; applied: number; error?: string }
   | { type: 'scanProgress'; id: number; done: number; total: number; results: ScanFileResult[] }
-  | { type: 'scanDone'; id: number; cancelled: boolean; files: number; error?: string }
+  | { type: 'scanDone'; id: number; cancelled: boolean; files: number; error?: string; cacheHits?: number }
   /** wasmBytes: the worker's ArrayBuffers, which include web-tree-sitter's wasm memory (trees). */
   | { type: 'stats'; id: number; docs: number; heapUsed: number; rss: number; wasmBytes: number }
   | { type: 'log'; message: string }

@@ -37,6 +37,10 @@ export const resourceWithoutContext: Rule = {
   summary: 'A file, socket, process, pool or other closable object is bound to a name outside `with` and not closed in `finally`.',
   languages: ['python'],
   defaultSeverity: 'warning',
+  // Every tracked constructor's own name appears in the file (at the call, or in the import that
+  // renames it), and the create/close-per-iteration hint needs a close(): a file without any of
+  // them cannot have a finding.
+  mayMatch: (text) => RESOURCE_WORDS.test(text),
   query: {
     python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)]) @call)) @statement`,
   },
@@ -132,6 +136,8 @@ const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout
  * `sessions.Session()` is `requests.sessions.Session`): a qualified name of two or more parts that
  * ends a known one.
  */
+const RESOURCE_WORDS = new RegExp(`\\b(?:${[...new Set([...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, 'Pool', 'close'].map((k) => k.split('.').pop()!))].join('|')})\\b`);
+
 function isKnown(name: string): boolean {
   if (KNOWN.has(name)) return true;
   if (!name.includes('.')) return false;

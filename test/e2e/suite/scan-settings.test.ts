@@ -34,6 +34,11 @@ suite('workspace scan', () => {
     const summary = await vscode.commands.executeCommand<ScanSummary>('leaklens.scanWorkspace');
     assert.equal(summary.cancelled, false);
     assert.ok(summary.files >= 12, `scanned ${summary.files} files`);
+    // A second scan of the unchanged tree reads every result from the cache, with the same findings.
+    const again = await vscode.commands.executeCommand<ScanSummary>('leaklens.scanWorkspace');
+    assert.equal(again.files, summary.files);
+    assert.equal(again.findings, summary.findings);
+    assert.equal(again.cacheHits, again.files, `all from the cache: ${JSON.stringify(again)}`);
     assert.deepEqual(leakDiagnostics(wsUri('scan/scan_queue.py')).map(codeOf), ['unbounded-queue']);
     const cpp = leakDiagnostics(wsUri('scan/native/scan_buffer.cpp'));
     assert.deepEqual(cpp.map(codeOf), ['raw-c-resource']);
