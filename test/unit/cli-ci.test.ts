@@ -245,3 +245,26 @@ describe('leaklens rule', () => {
     assert.match(bad.stderr, /unknown rule "queue" \(did you mean unbounded-queue\?\)/);
   });
 });
+
+describe('pre-commit hooks', () => {
+  it('.pre-commit-hooks.yaml declares the hooks, and each entry works as pre-commit calls it (entry + file names)', async () => {
+    const { load } = await import('js-yaml');
+    const hooks = load(readFileSync(join(ROOT, '.pre-commit-hooks.yaml'), 'utf8')) as Array<Record<string, unknown>>;
+    assert.deepEqual(hooks.map((h) => h.id), ['leaklens', 'leaklens-fix']);
+    for (const h of hooks) {
+      assert.equal(h.language, 'node');
+      assert.deepEqual(h.types_or, ['c', 'c++', 'python']);
+      const [command, ...args] = String(h.entry).split(' ');
+      assert.equal(command, 'leaklens', 'the package\'s bin');
+      const q = write(`hook-${h.id}/q.py`, QUEUE_PY);
+      const o = write(`hook-${h.id}/o.py`, OPEN_PY);
+      const r = run([...args, q, o]);
+      assert.equal(r.code, 1, `${h.id}: findings fail the hook\n${r.stdout}${r.stderr}`);
+      if (h.id === 'leaklens-fix') assert.match(readFileSync(o, 'utf8'), /with open\(path\) as f:/);
+      else assert.equal(readFileSync(o, 'utf8'), OPEN_PY);
+    }
+    const bin = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    assert.equal(bin.bin.leaklens, './bin/leaklens.js');
+    assert.ok(bin.scripts.prepare, 'a git install (pre-commit\'s node hooks) builds dist/ through `prepare`');
+  });
+});
