@@ -21,7 +21,15 @@ mkdirSync(benchDir, { recursive: true });
 
 // The profiler library itself (the CLI bundle exports only main()).
 const lib = join(benchDir, 'profile-lib.cjs');
-await build({ entryPoints: [join(root, 'src/profile/index.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node18', outfile: lib, logLevel: 'warning' });
+await build({
+  entryPoints: [join(root, 'src/profile/index.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  outfile: lib,
+  logLevel: 'warning',
+});
 const { ProfileSession, verdict } = createRequire(import.meta.url)(lib);
 
 const has = (cmd) => {
@@ -85,8 +93,12 @@ async function slowdowns(kind, plainArgv, leaklensModes) {
     await add('tracemalloc 1 frame', () => runPlain([plainArgv[0], '-X', 'tracemalloc=1', ...plainArgv.slice(1)]));
     await add('tracemalloc 25 frames', () => runPlain([plainArgv[0], '-X', 'tracemalloc=25', ...plainArgv.slice(1)]));
   }
-  if (has('heaptrack')) await add('heaptrack', () => runPlain(['heaptrack', '-o', join(work, `ht-${kind}`), ...plainArgv]));
-  if (has('valgrind')) await add('valgrind massif', () => runPlain(['valgrind', '--tool=massif', `--massif-out-file=${join(work, `massif-${kind}.out`)}`, ...plainArgv]));
+  if (has('heaptrack'))
+    await add('heaptrack', () => runPlain(['heaptrack', '-o', join(work, `ht-${kind}`), ...plainArgv]));
+  if (has('valgrind'))
+    await add('valgrind massif', () =>
+      runPlain(['valgrind', '--tool=massif', `--massif-out-file=${join(work, `massif-${kind}.out`)}`, ...plainArgv]),
+    );
   return rows;
 }
 
@@ -109,7 +121,12 @@ async function samplerCost() {
 
 /** Seconds from the leak starting to the first sample at which the verdict on the data so far is `leak`. */
 async function timeToVerdict(rateMBs) {
-  const session = new ProfileSession({ command: [py, join(fixtures, 'bench_late_leak.py'), '3', String(rateMBs), '40'], outDir: mkdtempSync(join(work, 'late-')), cwd: work, intervalMs: 200 });
+  const session = new ProfileSession({
+    command: [py, join(fixtures, 'bench_late_leak.py'), '3', String(rateMBs), '40'],
+    outDir: mkdtempSync(join(work, 'late-')),
+    cwd: work,
+    intervalMs: 200,
+  });
   const totals = [];
   let leakStart;
   let detected;
@@ -140,16 +157,24 @@ const cppBin = join(work, 'bench_alloc');
 execFileSync('g++', ['-O2', '-g', '-o', cppBin, join(fixtures, 'bench_alloc.cpp')]);
 
 process.stderr.write('python benchmark\n');
-const python = await slowdowns('python', [py, join(fixtures, 'bench_alloc.py'), String(pyN)], [
-  ['leaklens rss', { mode: 'rss' }],
-  ['leaklens python (sampling, default)', { mode: 'python' }],
-  ['leaklens python --exact', { mode: 'python', exact: true }],
-]);
+const python = await slowdowns(
+  'python',
+  [py, join(fixtures, 'bench_alloc.py'), String(pyN)],
+  [
+    ['leaklens rss', { mode: 'rss' }],
+    ['leaklens python (sampling, default)', { mode: 'python' }],
+    ['leaklens python --exact', { mode: 'python', exact: true }],
+  ],
+);
 process.stderr.write('native benchmark\n');
-const native = await slowdowns('native', [cppBin, String(cppN)], [
-  ['leaklens rss', { mode: 'rss' }],
-  ['leaklens native (heaptrack, live)', { mode: 'native', root: work }],
-]);
+const native = await slowdowns(
+  'native',
+  [cppBin, String(cppN)],
+  [
+    ['leaklens rss', { mode: 'rss' }],
+    ['leaklens native (heaptrack, live)', { mode: 'native', root: work }],
+  ],
+);
 process.stderr.write('sampler cost\n');
 const sampler = await samplerCost();
 process.stderr.write('time from leak start to verdict\n');
@@ -161,9 +186,14 @@ rmSync(work, { recursive: true, force: true });
 
 const pad = (s, n) => String(s).padEnd(n);
 const lines = ['', `${pad('benchmark', 10)}${pad('mode', 38)}${pad('loop s', 10)}slowdown`];
-for (const r of result.slowdown) lines.push(`${pad(r.benchmark, 10)}${pad(r.mode, 38)}${pad(r.seconds.toFixed(3), 10)}${r.slowdown.toFixed(2)}×`);
+for (const r of result.slowdown)
+  lines.push(`${pad(r.benchmark, 10)}${pad(r.mode, 38)}${pad(r.seconds.toFixed(3), 10)}${r.slowdown.toFixed(2)}×`);
 lines.push('');
-for (const s of sampler) lines.push(`sampler CPU per sample, ${pad(s.tree, 12)} ${s.cpuMsPerSample.toFixed(2)} ms (${s.samples} samples)`);
-for (const d of detection) lines.push(`leak ${d.rateMBperS} MB/s → verdict leak after ${d.secondsToLeakVerdict === null ? 'n/a' : d.secondsToLeakVerdict.toFixed(1) + ' s'}`);
+for (const s of sampler)
+  lines.push(`sampler CPU per sample, ${pad(s.tree, 12)} ${s.cpuMsPerSample.toFixed(2)} ms (${s.samples} samples)`);
+for (const d of detection)
+  lines.push(
+    `leak ${d.rateMBperS} MB/s → verdict leak after ${d.secondsToLeakVerdict === null ? 'n/a' : d.secondsToLeakVerdict.toFixed(1) + ' s'}`,
+  );
 lines.push('', `written: ${join(benchDir, 'profile.json')}`);
 process.stdout.write(lines.join('\n') + '\n');

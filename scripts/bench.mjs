@@ -64,7 +64,9 @@ async function parseOnly(language, listFile) {
     bytes += text.length;
   }
   parser.delete();
-  process.stdout.write(JSON.stringify({ setupMs: t1 - t0, loopMs: performance.now() - t1, parseMs, files: parsed, chars: bytes }));
+  process.stdout.write(
+    JSON.stringify({ setupMs: t1 - t0, loopMs: performance.now() - t1, parseMs, files: parsed, chars: bytes }),
+  );
 }
 
 async function ruffLoop(listFile) {
@@ -81,7 +83,15 @@ async function ruffLoop(listFile) {
     checked++;
     for (const d of ws.check(text)) if (d.code) codes[d.code] = (codes[d.code] ?? 0) + 1;
   }
-  process.stdout.write(JSON.stringify({ setupMs: t1 - t0, loopMs: performance.now() - t1, files: checked, codes, version: Workspace.version() }));
+  process.stdout.write(
+    JSON.stringify({
+      setupMs: t1 - t0,
+      loopMs: performance.now() - t1,
+      files: checked,
+      codes,
+      version: Workspace.version(),
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,12 +112,16 @@ function measure(cmd, args, { cwd = root, env } = {}) {
     child.stdout.on('data', (d) => out.push(d));
     child.stderr.on('data', (d) => err.push(d));
     let polledKb = 0;
-    const poll = useTime ? undefined : setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) polledKb = Math.max(polledKb, Number(m[1]));
-      } catch { /* exited */ }
-    }, 20);
+    const poll = useTime
+      ? undefined
+      : setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) polledKb = Math.max(polledKb, Number(m[1]));
+          } catch {
+            /* exited */
+          }
+        }, 20);
     child.on('close', (code) => {
       const ms = performance.now() - t0;
       if (poll) clearInterval(poll);
@@ -117,9 +131,17 @@ function measure(cmd, args, { cwd = root, env } = {}) {
           const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(rssFile, 'utf8'));
           if (m) rssKb = Number(m[1]);
           rmSync(rssFile, { force: true });
-        } catch { /* no report */ }
+        } catch {
+          /* no report */
+        }
       }
-      resolve({ code, ms, rssKb, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        code,
+        ms,
+        rssKb,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
   });
 }
@@ -129,12 +151,14 @@ async function measurePool(commands, parallel, options) {
   const t0 = performance.now();
   const results = [];
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(parallel, commands.length) }, async () => {
-    while (next < commands.length) {
-      const [cmd, args] = commands[next++];
-      results.push(await measure(cmd, args, options));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, commands.length) }, async () => {
+      while (next < commands.length) {
+        const [cmd, args] = commands[next++];
+        results.push(await measure(cmd, args, options));
+      }
+    }),
+  );
   return { ms: performance.now() - t0, rssKb: Math.max(0, ...results.map((r) => r.rssKb ?? 0)) || undefined, results };
 }
 
@@ -142,7 +166,12 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'igno
 
 /** clang-tidy, cppcheck, pylint and GNU time from Debian packages when missing (root only). */
 function ensureTools(noInstall) {
-  const wanted = [['clang-tidy', 'clang-tidy'], ['cppcheck', 'cppcheck'], ['pylint', 'pylint'], [TIME, 'time']];
+  const wanted = [
+    ['clang-tidy', 'clang-tidy'],
+    ['cppcheck', 'cppcheck'],
+    ['pylint', 'pylint'],
+    [TIME, 'time'],
+  ];
   const missing = wanted.filter(([cmd]) => !(cmd.startsWith('/') ? existsSync(cmd) : has(cmd))).map(([, pkg]) => pkg);
   if (missing.length === 0) return [];
   const notes = [];
@@ -153,14 +182,18 @@ function ensureTools(noInstall) {
   console.error(`bench: apt-get install ${missing.join(' ')} ...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
+  const install =
+    update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: 'inherit', env });
   if (!install || install.status !== 0) notes.push(`apt-get install ${missing.join(' ')} failed`);
   return notes;
 }
 
 function version(cmd, args = ['--version']) {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n').find((l) => /\d+\.\d+/.test(l))?.trim();
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      .split('\n')
+      .find((l) => /\d+\.\d+/.test(l))
+      ?.trim();
   } catch {
     return undefined;
   }
@@ -170,14 +203,34 @@ function version(cmd, args = ['--version']) {
 // Corpora.
 
 // As src/core/files.ts skips them when walking a folder.
-const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', 'build', 'dist', 'out', 'target', '.cache', '.vscode-host', 'site-packages']);
+const SKIPPED_DIRS = new Set([
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.mypy_cache',
+  '.pytest_cache',
+  'build',
+  'dist',
+  'out',
+  'target',
+  '.cache',
+  '.vscode-host',
+  'site-packages',
+]);
 const TEST_DIRS = new Set(['test', 'tests', 'idle_test']);
 
 function walk(dir, exts, out = [], skip = SKIPPED_DIRS) {
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) { if (!skip.has(e.name)) walk(p, exts, out, skip); } else if (e.isFile() && exts.includes(extname(e.name))) out.push(p);
+    if (e.isDirectory()) {
+      if (!skip.has(e.name)) walk(p, exts, out, skip);
+    } else if (e.isFile() && exts.includes(extname(e.name))) out.push(p);
   }
   return out;
 }
@@ -187,13 +240,28 @@ function pythonCorpus(dirArg, skipTests) {
   let interpreter;
   if (!dir) {
     const py = has('python3') ? 'python3' : 'python';
-    const out = execFileSync(py, ['-c', 'import sys, sysconfig; print(sysconfig.get_paths()["stdlib"]); print(sys.executable, sys.version.split()[0])'], { encoding: 'utf8' }).trim().split('\n');
+    const out = execFileSync(
+      py,
+      [
+        '-c',
+        'import sys, sysconfig; print(sysconfig.get_paths()["stdlib"]); print(sys.executable, sys.version.split()[0])',
+      ],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
     dir = out[0];
     interpreter = out[1];
   }
   const skip = skipTests ? new Set([...SKIPPED_DIRS, ...TEST_DIRS]) : SKIPPED_DIRS;
   const files = walk(dir, ['.py', '.pyi'], [], skip);
-  return { name: 'Python', language: 'python', base: dir, files: files.map((f) => relative(dir, f)), description: `${dir}${interpreter ? ` (stdlib of ${interpreter})` : ''}${skipTests ? ', test dirs skipped' : ', test suite included'}` };
+  return {
+    name: 'Python',
+    language: 'python',
+    base: dir,
+    files: files.map((f) => relative(dir, f)),
+    description: `${dir}${interpreter ? ` (stdlib of ${interpreter})` : ''}${skipTests ? ', test dirs skipped' : ', test suite included'}`,
+  };
 }
 
 const RE2_VERSION = '1.27.1';
@@ -202,25 +270,42 @@ const NEEDS_TEST_FRAMEWORK = /#\s*include\s*[<"](gtest|gmock|benchmark)\//;
 function cppCorpus(dirArg) {
   if (dirArg) {
     const files = walk(dirArg, ['.c', '.cc', '.cpp', '.cxx', '.h', '.hh', '.hpp', '.hxx']);
-    return { name: 'C++', language: 'cpp', base: dirArg, files: files.map((f) => relative(dirArg, f)), includes: ['.'], description: dirArg };
+    return {
+      name: 'C++',
+      language: 'cpp',
+      base: dirArg,
+      files: files.map((f) => relative(dirArg, f)),
+      includes: ['.'],
+      description: dirArg,
+    };
   }
   const pkgDir = join(benchDir, 'corpus', `re2-${RE2_VERSION}`);
   if (!existsSync(join(pkgDir, 'vendor'))) {
     mkdirSync(pkgDir, { recursive: true });
     console.error(`bench: fetching the C++ corpus: npm pack re2@${RE2_VERSION} (vendored abseil-cpp + RE2 sources)`);
-    execFileSync('npm', ['pack', `re2@${RE2_VERSION}`, '--pack-destination', join(benchDir, 'corpus'), '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', `re2@${RE2_VERSION}`, '--pack-destination', join(benchDir, 'corpus'), '--silent'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const tgz = join(benchDir, 'corpus', `re2-${RE2_VERSION}.tgz`);
     execFileSync('tar', ['xzf', tgz, '-C', pkgDir, '--strip-components=1']);
     rmSync(tgz, { force: true });
   }
   const base = join(pkgDir, 'vendor');
   const exts = ['.cc', '.h'];
-  const all = [...walk(join(base, 'abseil-cpp', 'absl'), exts), ...walk(join(base, 're2', 're2'), exts), ...walk(join(base, 're2', 'util'), exts)];
+  const all = [
+    ...walk(join(base, 'abseil-cpp', 'absl'), exts),
+    ...walk(join(base, 're2', 're2'), exts),
+    ...walk(join(base, 're2', 'util'), exts),
+  ];
   // Self-contained: keep only what compiles against the corpus and the C++ standard library alone
   // (the tests and benchmarks need googletest / google-benchmark, which the package does not ship).
   const files = all.filter((f) => !NEEDS_TEST_FRAMEWORK.test(readFileSync(f, 'utf8')));
   return {
-    name: 'C++', language: 'cpp', base, files: files.map((f) => relative(base, f)), includes: ['abseil-cpp', 're2'],
+    name: 'C++',
+    language: 'cpp',
+    base,
+    files: files.map((f) => relative(base, f)),
+    includes: ['abseil-cpp', 're2'],
     description: `abseil-cpp + RE2 vendored in npm re2@${RE2_VERSION} (${all.length - files.length} test/benchmark files needing googletest left out)`,
   };
 }
@@ -255,22 +340,46 @@ function writeList(corpus, files, tag) {
 const LEAKLENS = join(root, 'bin', 'leaklens.js');
 
 async function leaklens(corpus, files, jobs) {
-  const r = await measure(process.execPath, [LEAKLENS, 'check', '--format', 'json', '--jobs', String(jobs), '--stats', ...files], { cwd: corpus.base });
-  if (r.code !== 0 && r.code !== 1) return { error: `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`, ms: r.ms };
+  const r = await measure(
+    process.execPath,
+    [LEAKLENS, 'check', '--format', 'json', '--jobs', String(jobs), '--stats', ...files],
+    { cwd: corpus.base },
+  );
+  if (r.code !== 0 && r.code !== 1)
+    return { error: `exit ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`, ms: r.ms };
   const doc = JSON.parse(r.stdout);
   const byRule = {};
   for (const f of doc.findings) byRule[f.ruleId] = (byRule[f.ruleId] ?? 0) + 1;
-  const s = /(\d+) files, (\d+) findings, (\d+) errors in (\d+) ms wall \((\d+) jobs?\); parse (\d+) ms, rules (\d+) ms/.exec(r.stderr);
-  const perRule = /per rule \(ms\): (.*)/.exec(r.stderr)?.[1].split(', ').map((x) => /^(.*) (\d+)$/.exec(x)).filter(Boolean).map((m) => [m[1], Number(m[2])]);
+  const s =
+    /(\d+) files, (\d+) findings, (\d+) errors in (\d+) ms wall \((\d+) jobs?\); parse (\d+) ms, rules (\d+) ms/.exec(
+      r.stderr,
+    );
+  const perRule = /per rule \(ms\): (.*)/
+    .exec(r.stderr)?.[1]
+    .split(', ')
+    .map((x) => /^(.*) (\d+)$/.exec(x))
+    .filter(Boolean)
+    .map((m) => [m[1], Number(m[2])]);
   return {
-    jobs, files: files.length, ms: r.ms, rssKb: r.rssKb, findings: doc.findings.length, byRule, errors: doc.errors.length,
+    jobs,
+    files: files.length,
+    ms: r.ms,
+    rssKb: r.rssKb,
+    findings: doc.findings.length,
+    byRule,
+    errors: doc.errors.length,
     stats: s ? { files: Number(s[1]), wallMs: Number(s[4]), parseMs: Number(s[6]), rulesMs: Number(s[7]) } : undefined,
     perRuleMs: perRule ? Object.fromEntries(perRule) : undefined,
   };
 }
 
 async function parseLoop(corpus, listFile) {
-  const r = await measure(process.execPath, [fileURLToPath(import.meta.url), '--parse-only', corpus.language, listFile]);
+  const r = await measure(process.execPath, [
+    fileURLToPath(import.meta.url),
+    '--parse-only',
+    corpus.language,
+    listFile,
+  ]);
   if (r.code !== 0) return { error: r.stderr.trim().split('\n').slice(-3).join(' / '), ms: r.ms };
   return { ms: r.ms, rssKb: r.rssKb, ...JSON.parse(r.stdout) };
 }
@@ -287,8 +396,19 @@ async function ruff(listFile) {
   // Only B019 and SIM115 run; anything else ruff reports is a syntax error (Python 2 files in lib2to3's tests, ...).
   const byCode = { B019: out.codes.B019 ?? 0, SIM115: out.codes.SIM115 ?? 0 };
   const findings = byCode.B019 + byCode.SIM115;
-  const syntaxErrors = Object.entries(out.codes).filter(([k]) => !(k in byCode)).reduce((a, [, v]) => a + v, 0);
-  return { ms: r.ms, rssKb: r.rssKb, findings, inCategories: findings, byCode, syntaxErrors, files: out.files, version: `ruff ${out.version} (wasm)` };
+  const syntaxErrors = Object.entries(out.codes)
+    .filter(([k]) => !(k in byCode))
+    .reduce((a, [, v]) => a + v, 0);
+  return {
+    ms: r.ms,
+    rssKb: r.rssKb,
+    findings,
+    inCategories: findings,
+    byCode,
+    syntaxErrors,
+    files: out.files,
+    version: `ruff ${out.version} (wasm)`,
+  };
 }
 
 // pylint messages in LeakLens's categories: resource-without-context and unbounded-cache.
@@ -298,7 +418,9 @@ async function pylint(corpus, files) {
   if (!has('pylint')) return { skipped: 'pylint not installed' };
   // -j 1: Debian's pylint 2.16 / astroid 2.14 cannot read `except*` (3.11); with -j N the first such
   // module kills the whole run, with -j 1 it is one astroid-error message and the run goes on.
-  const r = await measure('pylint', ['--output-format=json', '--persistent=n', '--score=n', '-j1', ...files], { cwd: corpus.base });
+  const r = await measure('pylint', ['--output-format=json', '--persistent=n', '--score=n', '-j1', ...files], {
+    cwd: corpus.base,
+  });
   let msgs;
   try {
     msgs = JSON.parse(r.stdout || '[]');
@@ -307,8 +429,18 @@ async function pylint(corpus, files) {
   }
   const byCode = {};
   for (const m of msgs) if (PYLINT_LEAKS.has(m.symbol)) byCode[m.symbol] = (byCode[m.symbol] ?? 0) + 1;
-  const crashed = new Set(msgs.filter((m) => m.type === 'fatal' || m.symbol === 'astroid-error').map((m) => m.path)).size;
-  return { ms: r.ms, rssKb: r.rssKb, files: files.length, findings: msgs.length, crashed, inCategories: Object.values(byCode).reduce((a, b) => a + b, 0), byCode, version: `pylint ${version('pylint')?.split(/\s+/)[1] ?? ''}`.trim() };
+  const crashed = new Set(msgs.filter((m) => m.type === 'fatal' || m.symbol === 'astroid-error').map((m) => m.path))
+    .size;
+  return {
+    ms: r.ms,
+    rssKb: r.rssKb,
+    files: files.length,
+    findings: msgs.length,
+    crashed,
+    inCategories: Object.values(byCode).reduce((a, b) => a + b, 0),
+    byCode,
+    version: `pylint ${version('pylint')?.split(/\s+/)[1] ?? ''}`.trim(),
+  };
 }
 
 // cppcheck ids in LeakLens's categories (memory/resource ownership), e.g. memleak, resourceLeak,
@@ -322,7 +454,18 @@ async function cppcheck(corpus, jobs) {
   // No -I: with abseil's include path cppcheck "failed to extract a valid configuration" for most
   // files (absl/base/config.h #errors on the configurations it tries) and analysed nothing.
   // Without it cppcheck treats the includes as missing, which it is designed to tolerate.
-  const r = await measure('cppcheck', ['--enable=warning', '--std=c++17', '--quiet', `-j${jobs}`, '--template={file}\t{line}\t{severity}\t{id}', `--file-list=${list}`], { cwd: corpus.base });
+  const r = await measure(
+    'cppcheck',
+    [
+      '--enable=warning',
+      '--std=c++17',
+      '--quiet',
+      `-j${jobs}`,
+      '--template={file}\t{line}\t{severity}\t{id}',
+      `--file-list=${list}`,
+    ],
+    { cwd: corpus.base },
+  );
   const lines = r.stderr.split('\n').filter((l) => l.split('\t').length === 4);
   const byCode = {};
   let findings = 0;
@@ -332,7 +475,15 @@ async function cppcheck(corpus, jobs) {
     findings++;
     if (CPPCHECK_LEAK.test(id)) byCode[id] = (byCode[id] ?? 0) + 1;
   }
-  return { ms: r.ms, rssKb: r.rssKb, files: corpus.files.length, findings, inCategories: Object.values(byCode).reduce((a, b) => a + b, 0), byCode, version: version('cppcheck') };
+  return {
+    ms: r.ms,
+    rssKb: r.rssKb,
+    files: corpus.files.length,
+    findings,
+    inCategories: Object.values(byCode).reduce((a, b) => a + b, 0),
+    byCode,
+    version: version('cppcheck'),
+  };
 }
 
 const CLANG_TIDY_CHECKS = '-*,clang-analyzer-unix.Malloc,cppcoreguidelines-owning-memory,cppcoreguidelines-no-malloc';
@@ -340,30 +491,50 @@ const CLANG_TIDY_CHECKS = '-*,clang-analyzer-unix.Malloc,cppcoreguidelines-ownin
 async function clangTidy(corpus, files, jobs) {
   if (!has('clang-tidy')) return { skipped: 'clang-tidy not installed' };
   // One translation unit per process, `jobs` processes at a time (as run-clang-tidy does).
-  const commands = files.map((f) => ['clang-tidy', [`-checks=${CLANG_TIDY_CHECKS}`, '--quiet', f, '--', '-std=c++17', ...corpus.includes.map((i) => `-I${i}`)]]);
+  const commands = files.map((f) => [
+    'clang-tidy',
+    [`-checks=${CLANG_TIDY_CHECKS}`, '--quiet', f, '--', '-std=c++17', ...corpus.includes.map((i) => `-I${i}`)],
+  ]);
   const pool = await measurePool(commands, jobs, { cwd: corpus.base });
   const byCode = {};
   let findings = 0;
   let compileErrors = 0;
   for (const r of pool.results) {
     for (const m of r.stdout.matchAll(/^[^\s:][^:]*:\d+:\d+: (warning|error): .*\[([\w.,-]+)\]$/gm)) {
-      if (m[1] === 'error' && m[2].startsWith('clang-diagnostic')) { compileErrors++; continue; }
+      if (m[1] === 'error' && m[2].startsWith('clang-diagnostic')) {
+        compileErrors++;
+        continue;
+      }
       findings++;
       byCode[m[2]] = (byCode[m[2]] ?? 0) + 1;
     }
     compileErrors += (r.stdout.match(/^[^\s:][^:]*:\d+:\d+: error: [^[]*$/gm) ?? []).length;
   }
-  return { ms: pool.ms, rssKb: pool.rssKb, files: files.length, findings, inCategories: findings, byCode, compileErrors, version: version('clang-tidy')?.replace(/^.*?(\d+\.\d+\.\d+).*$/, 'clang-tidy $1') };
+  return {
+    ms: pool.ms,
+    rssKb: pool.rssKb,
+    files: files.length,
+    findings,
+    inCategories: findings,
+    byCode,
+    compileErrors,
+    version: version('clang-tidy')?.replace(/^.*?(\d+\.\d+\.\d+).*$/, 'clang-tidy $1'),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Formatting.
 
-const sec = (ms) => (ms === undefined ? '–' : ms >= 100_000 ? `${(ms / 1000).toFixed(0)} s` : `${(ms / 1000).toFixed(2)} s`);
+const sec = (ms) =>
+  ms === undefined ? '–' : ms >= 100_000 ? `${(ms / 1000).toFixed(0)} s` : `${(ms / 1000).toFixed(2)} s`;
 const mb = (kb) => (kb ? `${(kb / 1024).toFixed(0)} MB` : '–');
 const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)} %`;
 const times = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
-const codes = (o) => Object.entries(o ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+const codes = (o) =>
+  Object.entries(o ?? {})
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 function toolRow(label, r, reference) {
   if (!r || r.skipped || r.error) return `| ${label} | ${r?.skipped ?? r?.error ?? 'not run'} | | | | |`;
@@ -377,32 +548,71 @@ function leaklensRow(label, r, categories) {
 }
 
 function corpusTable(c) {
-  const header = ['| tool (files) | time | vs LeakLens | peak RSS | findings | in LeakLens\'s categories |', '| --- | ---: | ---: | ---: | ---: | --- |'];
+  const header = [
+    "| tool (files) | time | vs LeakLens | peak RSS | findings | in LeakLens's categories |",
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+  ];
   const rows = [
-    toolRow(`tree-sitter parse only, 1 thread (${c.parse.files})`, { ...c.parse, findings: undefined, inCategories: undefined }, c.j1),
+    toolRow(
+      `tree-sitter parse only, 1 thread (${c.parse.files})`,
+      { ...c.parse, findings: undefined, inCategories: undefined },
+      c.j1,
+    ),
     leaklensRow(`**LeakLens --jobs 1** (${c.files})`, c.j1, c.categories),
     leaklensRow(`**LeakLens --jobs ${c.jobs}** (${c.files})`, c.jN, c.categories),
   ];
   if (c.language === 'python') {
-    rows.push(toolRow(`ruff --select B019,SIM115, 1 thread (${c.files}${c.ruff?.syntaxErrors ? `; ${c.ruff.syntaxErrors} syntax errors` : ''}) vs LeakLens --jobs 1`, c.ruff, c.j1));
-    rows.push(leaklensRow(`**LeakLens --jobs 1**, pylint subset (${c.subset.files.length})`, c.subset.leaklens, c.categories));
-    rows.push(toolRow(`pylint -j 1, all default checks (${c.subset.files.length}${c.pylint?.crashed ? `; astroid crashed on ${c.pylint.crashed}` : ''})`, c.pylint, c.subset.leaklens));
+    rows.push(
+      toolRow(
+        `ruff --select B019,SIM115, 1 thread (${c.files}${c.ruff?.syntaxErrors ? `; ${c.ruff.syntaxErrors} syntax errors` : ''}) vs LeakLens --jobs 1`,
+        c.ruff,
+        c.j1,
+      ),
+    );
+    rows.push(
+      leaklensRow(`**LeakLens --jobs 1**, pylint subset (${c.subset.files.length})`, c.subset.leaklens, c.categories),
+    );
+    rows.push(
+      toolRow(
+        `pylint -j 1, all default checks (${c.subset.files.length}${c.pylint?.crashed ? `; astroid crashed on ${c.pylint.crashed}` : ''})`,
+        c.pylint,
+        c.subset.leaklens,
+      ),
+    );
   } else {
-    rows.push(toolRow(`cppcheck --enable=warning -j ${c.jobs} (${c.files}) vs LeakLens --jobs ${c.jobs}`, c.cppcheck, c.jN));
-    rows.push(leaklensRow(`**LeakLens --jobs ${c.jobs}**, clang-tidy subset (${c.subset.files.length} .cc)`, c.subset.leaklens, c.categories));
-    rows.push(toolRow(`clang-tidy, ${c.jobs} at a time (${c.subset.files.length} .cc)`, c.clangTidy, c.subset.leaklens));
+    rows.push(
+      toolRow(`cppcheck --enable=warning -j ${c.jobs} (${c.files}) vs LeakLens --jobs ${c.jobs}`, c.cppcheck, c.jN),
+    );
+    rows.push(
+      leaklensRow(
+        `**LeakLens --jobs ${c.jobs}**, clang-tidy subset (${c.subset.files.length} .cc)`,
+        c.subset.leaklens,
+        c.categories,
+      ),
+    );
+    rows.push(
+      toolRow(`clang-tidy, ${c.jobs} at a time (${c.subset.files.length} .cc)`, c.clangTidy, c.subset.leaklens),
+    );
   }
   return [...header, ...rows].join('\n');
 }
 
 function overheadTable(corpora) {
-  const out = ['| corpus | files | lines | parse (CPU) | rules (CPU) | rules / parse | parse-only loop | check, --jobs 1 | check vs parse loop | --jobs 1 → N | speed-up (efficiency) |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'];
+  const out = [
+    '| corpus | files | lines | parse (CPU) | rules (CPU) | rules / parse | parse-only loop | check, --jobs 1 | check vs parse loop | --jobs 1 → N | speed-up (efficiency) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   for (const c of corpora) {
     const s1 = c.j1?.stats;
     const sN = c.jN?.stats;
-    if (!s1 || !sN) { out.push(`| ${c.name} | ${c.files} | ${c.lines} | – | – | – | – | – | – | – | – |`); continue; }
+    if (!s1 || !sN) {
+      out.push(`| ${c.name} | ${c.files} | ${c.lines} | – | – | – | – | – | – | – | – |`);
+      continue;
+    }
     const speedup = s1.wallMs / sN.wallMs;
-    out.push(`| ${c.name} | ${c.files} | ${c.lines.toLocaleString('en-US')} | ${sec(s1.parseMs)} | ${sec(s1.rulesMs)} | ${pct(s1.rulesMs / s1.parseMs)} | ${sec(c.parse.loopMs)} | ${sec(s1.wallMs)} | ${pct(s1.wallMs / c.parse.loopMs - 1)} | ${sec(s1.wallMs)} → ${sec(sN.wallMs)} | ${speedup.toFixed(2)}× (${(100 * speedup / c.jobs).toFixed(0)} %) |`);
+    out.push(
+      `| ${c.name} | ${c.files} | ${c.lines.toLocaleString('en-US')} | ${sec(s1.parseMs)} | ${sec(s1.rulesMs)} | ${pct(s1.rulesMs / s1.parseMs)} | ${sec(c.parse.loopMs)} | ${sec(s1.wallMs)} | ${pct(s1.wallMs / c.parse.loopMs - 1)} | ${sec(s1.wallMs)} → ${sec(sN.wallMs)} | ${speedup.toFixed(2)}× (${((100 * speedup) / c.jobs).toFixed(0)} %) |`,
+    );
   }
   return out.join('\n');
 }
@@ -447,7 +657,16 @@ async function main() {
     const { lines, bytes } = lineCount(corpus.base, files);
     console.error(`bench: ${corpus.name}: ${files.length} files, ${lines} lines — ${corpus.description}`);
     const list = writeList(corpus, files, 'all');
-    const c = { name: corpus.name, language: corpus.language, corpus: corpus.description, base: corpus.base, files: files.length, lines, bytes, jobs };
+    const c = {
+      name: corpus.name,
+      language: corpus.language,
+      corpus: corpus.description,
+      base: corpus.base,
+      files: files.length,
+      lines,
+      bytes,
+      jobs,
+    };
     c.categories = corpus.language === 'python' ? ['resource-without-context', 'unbounded-cache'] : ['raw-c-resource'];
     // The parse loop runs first: it also warms the page cache for everything after it.
     c.parse = await best(() => parseLoop(corpus, list));
@@ -456,14 +675,27 @@ async function main() {
     if (corpus.language === 'python') {
       c.ruff = await ruff(list);
       const subset = spread(files, pylintFiles);
-      c.subset = { files: subset, lines: lineCount(corpus.base, subset).lines, leaklens: await leaklens(corpus, subset, 1) };
+      c.subset = {
+        files: subset,
+        lines: lineCount(corpus.base, subset).lines,
+        leaklens: await leaklens(corpus, subset, 1),
+      };
       console.error(`bench: pylint on ${subset.length} files (${c.subset.lines} lines) ...`);
       c.pylint = await pylint(corpus, subset);
     } else {
       c.cppcheck = await cppcheck({ ...corpus, files }, jobs);
-      const subset = spread(files.filter((f) => f.endsWith('.cc')), clangTidyFiles);
-      c.subset = { files: subset, lines: lineCount(corpus.base, subset).lines, leaklens: await leaklens(corpus, subset, jobs) };
-      console.error(`bench: clang-tidy on ${subset.length} translation units (${c.subset.lines} lines, plus their headers) ...`);
+      const subset = spread(
+        files.filter((f) => f.endsWith('.cc')),
+        clangTidyFiles,
+      );
+      c.subset = {
+        files: subset,
+        lines: lineCount(corpus.base, subset).lines,
+        leaklens: await leaklens(corpus, subset, jobs),
+      };
+      console.error(
+        `bench: clang-tidy on ${subset.length} translation units (${c.subset.lines} lines, plus their headers) ...`,
+      );
       c.clangTidy = await clangTidy(corpus, subset, jobs);
     }
     corpora.push(c);
@@ -471,23 +703,45 @@ async function main() {
 
   const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
   const lines = [];
-  lines.push(`Measured ${startedAt.slice(0, 10)} on ${jobs} cores (${cpu}), Node ${process.versions.node}${quick ? ', **--quick slice**' : ''}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after (shared machine). Times are wall-clock from process start to exit (parse loop and whole-corpus LeakLens runs: best of ${repeat}, the other tools: one run); peak RSS from \`/usr/bin/time -v\`.`);
+  lines.push(
+    `Measured ${startedAt.slice(0, 10)} on ${jobs} cores (${cpu}), Node ${process.versions.node}${quick ? ', **--quick slice**' : ''}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after (shared machine). Times are wall-clock from process start to exit (parse loop and whole-corpus LeakLens runs: best of ${repeat}, the other tools: one run); peak RSS from \`/usr/bin/time -v\`.`,
+  );
   lines.push('');
-  lines.push('**Rule overhead and scaling** (LeakLens `--stats`: parse and rule time are CPU time summed over files, check time is the analysis wall time without Node start-up; the parse-only loop reads, decodes and parses the same files with the same .wasm grammars in one thread; target: rules ≤ 30 % on top of parsing, near-linear scaling)');
+  lines.push(
+    '**Rule overhead and scaling** (LeakLens `--stats`: parse and rule time are CPU time summed over files, check time is the analysis wall time without Node start-up; the parse-only loop reads, decodes and parses the same files with the same .wasm grammars in one thread; target: rules ≤ 30 % on top of parsing, near-linear scaling)',
+  );
   lines.push('');
   lines.push(overheadTable(corpora));
   for (const c of corpora) {
     lines.push('');
-    lines.push(`**${c.name}**: ${c.corpus}; ${c.files} files, ${c.lines.toLocaleString('en-US')} lines. "vs LeakLens" compares with the bold LeakLens row above it (same files, same parallelism).`);
+    lines.push(
+      `**${c.name}**: ${c.corpus}; ${c.files} files, ${c.lines.toLocaleString('en-US')} lines. "vs LeakLens" compares with the bold LeakLens row above it (same files, same parallelism).`,
+    );
     lines.push('');
     lines.push(corpusTable(c));
   }
-  const perRule = corpora.filter((c) => c.j1?.perRuleMs).map((c) => `${c.name}: ${codes(c.j1.perRuleMs)}`).join('; ');
-  if (perRule) lines.push('', `Per rule, --jobs 1 (ms; "(queries)" is the one combined tree-sitter query all rules share): ${perRule}.`);
-  const versions = [corpora.find((c) => c.ruff)?.ruff?.version, corpora.find((c) => c.pylint)?.pylint?.version, corpora.find((c) => c.cppcheck)?.cppcheck?.version, corpora.find((c) => c.clangTidy)?.clangTidy?.version].filter(Boolean);
+  const perRule = corpora
+    .filter((c) => c.j1?.perRuleMs)
+    .map((c) => `${c.name}: ${codes(c.j1.perRuleMs)}`)
+    .join('; ');
+  if (perRule)
+    lines.push(
+      '',
+      `Per rule, --jobs 1 (ms; "(queries)" is the one combined tree-sitter query all rules share): ${perRule}.`,
+    );
+  const versions = [
+    corpora.find((c) => c.ruff)?.ruff?.version,
+    corpora.find((c) => c.pylint)?.pylint?.version,
+    corpora.find((c) => c.cppcheck)?.cppcheck?.version,
+    corpora.find((c) => c.clangTidy)?.clangTidy?.version,
+  ].filter(Boolean);
   if (versions.length) lines.push('', `Versions: ${versions.join(', ')}.`);
   const tidy = corpora.find((c) => c.clangTidy)?.clangTidy;
-  if (tidy && !tidy.skipped && !tidy.error) lines.push('', `clang-tidy compile errors on the subset: ${tidy.compileErrors} (0 = the corpus is self-contained).`);
+  if (tidy && !tidy.skipped && !tidy.error)
+    lines.push(
+      '',
+      `clang-tidy compile errors on the subset: ${tidy.compileErrors} (0 = the corpus is self-contained).`,
+    );
   for (const n of notes) lines.push('', `Note: ${n}.`);
   const table = lines.join('\n');
   console.log(`\n### Static analysis benchmark\n\n${table}\n`);
@@ -495,12 +749,27 @@ async function main() {
   const totalMs = performance.now() - t0;
   console.error(`bench: static part took ${sec(totalMs)}`);
   const strip = (c) => ({ ...c, subset: c.subset && { ...c.subset, count: c.subset.files.length } });
-  const result = { startedAt, quick, jobs, repeat, loadavg: [loadBefore, loadavg()[0]], cpu, node: process.versions.node, totalMs, corpora: corpora.map(strip), notes, markdown: table };
+  const result = {
+    startedAt,
+    quick,
+    jobs,
+    repeat,
+    loadavg: [loadBefore, loadavg()[0]],
+    cpu,
+    node: process.versions.node,
+    totalMs,
+    corpora: corpora.map(strip),
+    notes,
+    markdown: table,
+  };
 
   // Custom rules: the same corpora with 20 custom rules beside the built-in ones (target: <= +30 %).
   const customScript = join(root, 'scripts', 'bench-custom-rules.mjs');
   if (existsSync(customScript)) {
-    const r = spawnSync(process.execPath, [customScript, ...corpora.map((c) => c.base).filter(Boolean)], { cwd: root, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [customScript, ...corpora.map((c) => c.base).filter(Boolean)], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     result.customRulesBench = r.status === 0 ? 'ok' : `failed (exit ${r.status ?? r.signal})`;
   }
 
@@ -510,9 +779,13 @@ async function main() {
   else if (!existsSync(profileScript)) result.profileBench = 'scripts/bench-profile.mjs not present';
   else {
     console.error('bench: running scripts/bench-profile.mjs ...');
-    const r = spawnSync(process.execPath, [profileScript, ...(quick ? ['--quick'] : [])], { cwd: root, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [profileScript, ...(quick ? ['--quick'] : [])], {
+      cwd: root,
+      stdio: 'inherit',
+    });
     result.profileBench = r.status === 0 ? 'ok' : `failed (exit ${r.status ?? r.signal ?? r.error?.message})`;
-    if (r.status !== 0) console.error(`bench: scripts/bench-profile.mjs ${result.profileBench}; the static results above stand.`);
+    if (r.status !== 0)
+      console.error(`bench: scripts/bench-profile.mjs ${result.profileBench}; the static results above stand.`);
   }
   writeFileSync(join(benchDir, 'static.json'), JSON.stringify(result, null, 2));
   console.error(`bench: wrote ${relative(root, join(benchDir, 'static.json'))}`);

@@ -21,7 +21,8 @@ if (existsSync(pyDir)) cpSync(pyDir, join(dist, 'python'), { recursive: true });
 
 // The Memory timeline webview's chart library (uPlot), loaded by media/timeline.js from dist/media.
 mkdirSync(join(dist, 'media'), { recursive: true });
-for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) cpSync(join(root, 'node_modules', 'uplot', 'dist', f), join(dist, 'media', f));
+for (const f of ['uPlot.iife.min.js', 'uPlot.min.css'])
+  cpSync(join(root, 'node_modules', 'uplot', 'dist', f), join(dist, 'media', f));
 
 const common = {
   bundle: true,
@@ -41,5 +42,8 @@ const entries = [
   ['src/extension/analysis-worker.ts', 'analysis-worker.js'],
 ];
 if (existsSync(join(root, 'src/extension/extension.ts'))) entries.push(['src/extension/extension.ts', 'extension.js']);
-await Promise.all(entries.filter(([src]) => existsSync(join(root, src))).map(([src, out]) =>
-  build({ ...common, entryPoints: [join(root, src)], outfile: join(dist, out) })));
+await Promise.all(
+  entries
+    .filter(([src]) => existsSync(join(root, src)))
+    .map(([src, out]) => build({ ...common, entryPoints: [join(root, src)], outfile: join(dist, out) })),
+);

@@ -23,18 +23,76 @@ const palette = [
 ];
 const explorer = [{ command: 'leaklens.profileMemory', when: 'resourceExtname == .py', group: 'leaklens' }];
 const settings = {
-  'leaklens.profile.intervalMs': { type: 'number', default: 200, minimum: 20, description: 'Profile memory: sampling interval of RSS (ms).' },
-  'leaklens.profile.mode': { type: 'string', enum: ['auto', 'rss', 'python', 'native'], default: 'auto', markdownDescription: 'Profile memory: `auto` = `python` for .py targets (per-line growth from tracemalloc sampling windows), `native` (heaptrack) for binaries with debug info, else `rss` (timeline only).' },
-  'leaklens.profile.exact': { type: 'boolean', default: false, description: 'Profile memory, Python: exact tracemalloc attribution (much slower) instead of sampling windows.' },
-  'leaklens.profile.durationSeconds': { type: 'number', default: 0, minimum: 0, description: 'Profile memory: stop (and kill the target) after this many seconds; 0 = until it exits or you cancel.' },
-  'leaklens.profile.outputDirectory': { type: 'string', default: '.leaklens-profile', description: 'Where reports go (report.json, timeline.jsonl, timeline.csv), relative to the workspace folder.' },
-  'leaklens.profile.openTimeline': { type: 'boolean', default: true, description: 'Open the Memory timeline panel when profiling starts.' },
-  'leaklens.profile.python': { type: 'string', default: '', description: 'Python interpreter for .py targets (default: python3 on PATH).' },
-  'leaklens.profile.siteThresholdPct': { type: 'number', default: 2, minimum: 0, description: 'A line leaks when it grew more than this % between snapshots…' },
-  'leaklens.profile.siteConsecutive': { type: 'number', default: 3, minimum: 1, description: '…this many times in a row.' },
-  'leaklens.debug.memoryHook': { type: 'boolean', default: true, markdownDescription: 'Watch the memory of every debugged program (RSS in the status bar, growth per breakpoint hit on the source line). Never active in untrusted workspaces.' },
-  'leaklens.debug.intervalMs': { type: 'number', default: 250, minimum: 50, description: 'Debug hook: RSS sampling interval of the debuggee (ms).' },
-  'leaklens.debug.minGrowthPerHit': { type: 'number', default: 65536, minimum: 0, description: 'Debug hook: smallest median growth per breakpoint hit (bytes) shown on the line.' },
+  'leaklens.profile.intervalMs': {
+    type: 'number',
+    default: 200,
+    minimum: 20,
+    description: 'Profile memory: sampling interval of RSS (ms).',
+  },
+  'leaklens.profile.mode': {
+    type: 'string',
+    enum: ['auto', 'rss', 'python', 'native'],
+    default: 'auto',
+    markdownDescription:
+      'Profile memory: `auto` = `python` for .py targets (per-line growth from tracemalloc sampling windows), `native` (heaptrack) for binaries with debug info, else `rss` (timeline only).',
+  },
+  'leaklens.profile.exact': {
+    type: 'boolean',
+    default: false,
+    description: 'Profile memory, Python: exact tracemalloc attribution (much slower) instead of sampling windows.',
+  },
+  'leaklens.profile.durationSeconds': {
+    type: 'number',
+    default: 0,
+    minimum: 0,
+    description:
+      'Profile memory: stop (and kill the target) after this many seconds; 0 = until it exits or you cancel.',
+  },
+  'leaklens.profile.outputDirectory': {
+    type: 'string',
+    default: '.leaklens-profile',
+    description: 'Where reports go (report.json, timeline.jsonl, timeline.csv), relative to the workspace folder.',
+  },
+  'leaklens.profile.openTimeline': {
+    type: 'boolean',
+    default: true,
+    description: 'Open the Memory timeline panel when profiling starts.',
+  },
+  'leaklens.profile.python': {
+    type: 'string',
+    default: '',
+    description: 'Python interpreter for .py targets (default: python3 on PATH).',
+  },
+  'leaklens.profile.siteThresholdPct': {
+    type: 'number',
+    default: 2,
+    minimum: 0,
+    description: 'A line leaks when it grew more than this % between snapshots…',
+  },
+  'leaklens.profile.siteConsecutive': {
+    type: 'number',
+    default: 3,
+    minimum: 1,
+    description: '…this many times in a row.',
+  },
+  'leaklens.debug.memoryHook': {
+    type: 'boolean',
+    default: true,
+    markdownDescription:
+      'Watch the memory of every debugged program (RSS in the status bar, growth per breakpoint hit on the source line). Never active in untrusted workspaces.',
+  },
+  'leaklens.debug.intervalMs': {
+    type: 'number',
+    default: 250,
+    minimum: 50,
+    description: 'Debug hook: RSS sampling interval of the debuggee (ms).',
+  },
+  'leaklens.debug.minGrowthPerHit': {
+    type: 'number',
+    default: 65536,
+    minimum: 0,
+    description: 'Debug hook: smallest median growth per breakpoint hit (bytes) shown on the line.',
+  },
 };
 
 const c = (pkg.contributes ??= {});
@@ -60,7 +118,8 @@ c.configuration ??= { title: 'LeakLens', properties: {} };
 c.configuration.properties ??= {};
 Object.assign(c.configuration.properties, settings);
 pkg.activationEvents ??= [];
-for (const ev of ['onDebug', 'onDebugAdapterProtocolTracker']) if (!pkg.activationEvents.includes(ev)) pkg.activationEvents.push(ev);
+for (const ev of ['onDebug', 'onDebugAdapterProtocolTracker'])
+  if (!pkg.activationEvents.includes(ev)) pkg.activationEvents.push(ev);
 
 writeFileSync(path, JSON.stringify(pkg, null, 2) + '\n');
 console.log('package.json: memory profiling contributions merged');

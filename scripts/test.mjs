@@ -15,16 +15,39 @@ const step = (title, cmd, args) => {
 
 // Build here rather than in a `pretest` script: the project's .npmrc sets ignore-scripts (the grammar
 // packages' native install scripts are not wanted), and npm then skips pre/post scripts too.
-if (step('build (esbuild) and compile the tests (tsc)', process.execPath, ['scripts/build.mjs'])
-  || step('tsc', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'])) {
+if (
+  step('build (esbuild) and compile the tests (tsc)', process.execPath, ['scripts/build.mjs']) ||
+  step('tsc', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'])
+) {
   process.exit(1);
 }
 let failed = 0;
-failed += step('unit tests (node:test)', process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=2', 'out/test/unit/']) ? 1 : 0;
+// Formatting is part of the build's contract: Prettier at 120 columns (.prettierrc.json).
+failed += step('format check (prettier --check)', process.execPath, [
+  join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'),
+  '--check',
+  '.',
+])
+  ? 1
+  : 0;
+failed += step('unit tests (node:test)', process.execPath, [
+  '--test',
+  '--test-reporter=spec',
+  '--test-concurrency=2',
+  'out/test/unit/',
+])
+  ? 1
+  : 0;
 if (process.env.LEAKLENS_SKIP_E2E) {
   console.log('\n=== extension tests skipped (LEAKLENS_SKIP_E2E)');
 } else {
-  const setup = step('installing the VS Code test host (cached in .vscode-host/)', 'bash', ['test/vscode-host/setup.sh']);
-  failed += setup ? 1 : step('extension tests in a real VS Code extension host', process.execPath, ['out/test/e2e/runTests.js']) ? 1 : 0;
+  const setup = step('installing the VS Code test host (cached in .vscode-host/)', 'bash', [
+    'test/vscode-host/setup.sh',
+  ]);
+  failed += setup
+    ? 1
+    : step('extension tests in a real VS Code extension host', process.execPath, ['out/test/e2e/runTests.js'])
+      ? 1
+      : 0;
 }
 process.exit(failed ? 1 : 0);

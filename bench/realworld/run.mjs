@@ -17,7 +17,10 @@ const mirrors = process.env.LEAKLENS_MIRRORS ?? '/work/.mirror';
 const work = process.env.LEAKLENS_REALWORLD_DIR ?? '/tmp/leaklens-realworld';
 const projects = JSON.parse(readFileSync(join(here, 'projects.json'), 'utf8'));
 const judgments = existsSync(join(here, 'judgments.jsonl'))
-  ? readFileSync(join(here, 'judgments.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  ? readFileSync(join(here, 'judgments.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
   : [];
 const key = (repo, path, line, rule) => `${repo}|${path}|${line}|${rule}`;
 const judged = new Map(judgments.map((j) => [key(j.repo, j.path, j.line, j.rule), j]));
@@ -32,9 +35,19 @@ function extract(p) {
   execFileSync('rm', ['-rf', dir]);
   mkdirSync(dir, { recursive: true });
   // Sources only (and .gitignore files, which the walk honours): snapshots lack large binary files.
-  const names = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '--name-only', p.commit], { encoding: 'utf8', maxBuffer: 1 << 28 }).split('\n');
+  const names = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '--name-only', p.commit], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  }).split('\n');
   // A pathspec that matches nothing fails the archive: only the kinds this tree has.
-  const kinds = [...new Set(names.map((n) => /\.(c|h|cc|cpp|cxx|hpp|hh|py)$|(\.gitignore)$/.exec(n)).filter(Boolean).map((m) => m[1] ? `*.${m[1]}` : '.gitignore'))];
+  const kinds = [
+    ...new Set(
+      names
+        .map((n) => /\.(c|h|cc|cpp|cxx|hpp|hh|py)$|(\.gitignore)$/.exec(n))
+        .filter(Boolean)
+        .map((m) => (m[1] ? `*.${m[1]}` : '.gitignore')),
+    ),
+  ];
   const specs = kinds.map((k) => `':(glob)**/${k}'`).join(' ');
   execFileSync('sh', ['-c', `git --git-dir="${gitDir}" archive ${p.commit} -- ${specs} | tar -x -C "${dir}"`]);
   writeFileSync(stamp, p.commit);
@@ -42,7 +55,14 @@ function extract(p) {
 }
 
 function countLines(dir) {
-  const out = spawnSync('sh', ['-c', `find . -type f \\( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.cpp' -o -name '*.cxx' -o -name '*.hpp' -o -name '*.hh' -o -name '*.py' \\) -print0 | xargs -0 cat | wc -l`], { cwd: dir, encoding: 'utf8' });
+  const out = spawnSync(
+    'sh',
+    [
+      '-c',
+      `find . -type f \\( -name '*.c' -o -name '*.h' -o -name '*.cc' -o -name '*.cpp' -o -name '*.cxx' -o -name '*.hpp' -o -name '*.hh' -o -name '*.py' \\) -print0 | xargs -0 cat | wc -l`,
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  );
   return Number(out.stdout.trim()) || 0;
 }
 
@@ -55,10 +75,27 @@ const groups = {};
 const unjudged = [];
 for (const p of projects) {
   const dir = extract(p);
-  if (!dir) { rows.push({ repo: p.repo, skipped: 'no mirror' }); continue; }
-  const res = spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (!dir) {
+    rows.push({ repo: p.repo, skipped: 'no mirror' });
+    continue;
+  }
+  const res = spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json'], {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   let out;
-  try { out = JSON.parse(res.stdout); } catch { out = JSON.parse(spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 }).stdout); }
+  try {
+    out = JSON.parse(res.stdout);
+  } catch {
+    out = JSON.parse(
+      spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json'], {
+        cwd: dir,
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      }).stdout,
+    );
+  }
   const lines = countLines(dir);
   const counts = { true: 0, false: 0, unjudged: 0 };
   for (const f of out.findings) {
@@ -69,13 +106,30 @@ for (const p of projects) {
     if (!tally.has(t)) tally.set(t, { true: 0, false: 0, unjudged: 0, total: 0 });
     const tt = tally.get(t);
     tt.total++;
-    if (!j) { tt.unjudged++; counts.unjudged++; unjudged.push({ repo: p.repo, commit: p.commit, path, line: f.line, rule: f.ruleId, message: f.message }); }
-    else {
+    if (!j) {
+      tt.unjudged++;
+      counts.unjudged++;
+      unjudged.push({ repo: p.repo, commit: p.commit, path, line: f.line, rule: f.ruleId, message: f.message });
+    } else {
       const g = (groups[p.group] ??= { t: 0, f: 0 });
-      if (j.verdict === 'true') { tt.true++; counts.true++; g.t++; } else { tt.false++; counts.false++; g.f++; }
+      if (j.verdict === 'true') {
+        tt.true++;
+        counts.true++;
+        g.t++;
+      } else {
+        tt.false++;
+        counts.false++;
+        g.f++;
+      }
     }
   }
-  rows.push({ repo: `${p.repo} (${p.group})`, lines, findings: out.findings.length, per10k: (out.findings.length / lines * 1e4).toFixed(2), ...counts });
+  rows.push({
+    repo: `${p.repo} (${p.group})`,
+    lines,
+    findings: out.findings.length,
+    per10k: ((out.findings.length / lines) * 1e4).toFixed(2),
+    ...counts,
+  });
 }
 if (unjudgedOnly) {
   for (const u of unjudged) console.log(JSON.stringify(u));
@@ -83,17 +137,30 @@ if (unjudgedOnly) {
 }
 console.log('project (group)                      lines  findings  /10k  true false unjudged');
 for (const r of rows) {
-  if (r.skipped) { console.log(`${r.repo.padEnd(26)} skipped: ${r.skipped}`); continue; }
-  console.log(`${r.repo.padEnd(35)} ${String(r.lines).padStart(7)} ${String(r.findings).padStart(8)} ${r.per10k.padStart(6)} ${String(r.true).padStart(5)} ${String(r.false).padStart(5)} ${String(r.unjudged).padStart(8)}`);
+  if (r.skipped) {
+    console.log(`${r.repo.padEnd(26)} skipped: ${r.skipped}`);
+    continue;
+  }
+  console.log(
+    `${r.repo.padEnd(35)} ${String(r.lines).padStart(7)} ${String(r.findings).padStart(8)} ${r.per10k.padStart(6)} ${String(r.true).padStart(5)} ${String(r.false).padStart(5)} ${String(r.unjudged).padStart(8)}`,
+  );
 }
 console.log('\nrule|language                     total true false unjudged precision(judged)');
-let T = 0, F = 0;
+let T = 0,
+  F = 0;
 for (const [t, v] of [...tally].sort()) {
-  T += v.true; F += v.false;
+  T += v.true;
+  F += v.false;
   const prec = v.true + v.false ? `${((v.true / (v.true + v.false)) * 100).toFixed(0)} %` : '-';
-  console.log(`${t.padEnd(33)} ${String(v.total).padStart(5)} ${String(v.true).padStart(4)} ${String(v.false).padStart(5)} ${String(v.unjudged).padStart(8)} ${prec.padStart(8)}`);
+  console.log(
+    `${t.padEnd(33)} ${String(v.total).padStart(5)} ${String(v.true).padStart(4)} ${String(v.false).padStart(5)} ${String(v.unjudged).padStart(8)} ${prec.padStart(8)}`,
+  );
 }
-console.log(`\noverall precision (judged): ${T + F ? ((T / (T + F)) * 100).toFixed(1) : '-'} % (${T} true of ${T + F})`);
+console.log(
+  `\noverall precision (judged): ${T + F ? ((T / (T + F)) * 100).toFixed(1) : '-'} % (${T} true of ${T + F})`,
+);
 for (const [name, g] of Object.entries(groups)) {
-  console.log(`  group ${name.padEnd(7)}: ${g.t + g.f ? ((g.t / (g.t + g.f)) * 100).toFixed(1) : '-'} % (${g.t} of ${g.t + g.f})`);
+  console.log(
+    `  group ${name.padEnd(7)}: ${g.t + g.f ? ((g.t / (g.t + g.f)) * 100).toFixed(1) : '-'} % (${g.t} of ${g.t + g.f})`,
+  );
 }

@@ -12,22 +12,39 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const mirrors = process.env.LEAKLENS_MIRRORS ?? '/work/.mirror';
 const work = process.env.LEAKLENS_RECALL_DIR ?? '/tmp/leaklens-recall';
-const labels = ['labels-cpp.jsonl', 'labels-python.jsonl'].flatMap((f) => existsSync(join(here, f))
-  ? readFileSync(join(here, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-const RULES = { 'c-resource': ['raw-c-resource'], 'cpp-new': ['raw-c-resource'], 'py-resource': ['resource-without-context'],
-  'unbounded-cache': ['unbounded-cache'], 'unbounded-container': ['growing-global', 'unbounded-queue', 'unbounded-cache'] };
+const labels = ['labels-cpp.jsonl', 'labels-python.jsonl'].flatMap((f) =>
+  existsSync(join(here, f))
+    ? readFileSync(join(here, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [],
+);
+const RULES = {
+  'c-resource': ['raw-c-resource'],
+  'cpp-new': ['raw-c-resource'],
+  'py-resource': ['resource-without-context'],
+  'unbounded-cache': ['unbounded-cache'],
+  'unbounded-container': ['growing-global', 'unbounded-queue', 'unbounded-cache'],
+};
 
 function show(gitDir, rev, path) {
   return execFileSync('git', ['--git-dir', gitDir, 'show', `${rev}:${path}`], { maxBuffer: 1 << 28 });
 }
 function check(file) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', file, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', file, '--format', 'json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   return JSON.parse(r.stdout).findings;
 }
 const rows = [];
 for (const [i, l] of labels.entries()) {
   const gitDir = join(mirrors, l.repo.replace('/', '+'), 'repo');
-  if (!existsSync(gitDir)) { rows.push({ ...l, status: 'no mirror' }); continue; }
+  if (!existsSync(gitDir)) {
+    rows.push({ ...l, status: 'no mirror' });
+    continue;
+  }
   const dir = join(work, String(i));
   mkdirSync(join(dir, 'before'), { recursive: true });
   mkdirSync(join(dir, 'after'), { recursive: true });
@@ -36,7 +53,10 @@ for (const [i, l] of labels.entries()) {
   try {
     writeFileSync(before, show(gitDir, `${l.fix}^`, l.path));
     writeFileSync(after, show(gitDir, l.fix, l.path));
-  } catch { rows.push({ ...l, status: 'missing in mirror' }); continue; }
+  } catch {
+    rows.push({ ...l, status: 'missing in mirror' });
+    continue;
+  }
   const rules = RULES[l.category] ?? [];
   const near = (f) => rules.includes(f.ruleId) && Math.abs(f.line - l.line) <= 3;
   const b = check(before).filter(near);
@@ -55,7 +75,11 @@ const by = (key) => {
   }
   return m;
 };
-if (process.argv.includes('--list')) for (const r of rows) console.log(`${r.status.padEnd(8)} ${r.leftAfterFix ? 'LEFT ' : '     '}${r.repo} ${r.path}:${r.line} ${r.category} ${r.shape}`);
+if (process.argv.includes('--list'))
+  for (const r of rows)
+    console.log(
+      `${r.status.padEnd(8)} ${r.leftAfterFix ? 'LEFT ' : '     '}${r.repo} ${r.path}:${r.line} ${r.category} ${r.shape}`,
+    );
 console.log('category               found / labels');
 for (const [k, v] of by('category')) console.log(`${k.padEnd(22)} ${v.found} / ${v.total}`);
 const found = scored.filter((r) => r.status === 'found').length;

@@ -99,7 +99,13 @@ export async function checkCommand(
   const format = v.format as Format;
   if (!FORMATS.includes(format)) return usage(err, `unknown --format "${v.format}" (${FORMATS.join(', ')})`);
   if (v.diff && v.fix) return usage(err, '--diff shows the fixes without applying them: use it without --fix');
-  const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+  const list = (s?: string) =>
+    s
+      ? s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : undefined;
   const select = list(v.select);
   const ignore = list(v.ignore);
   const paths = parsed.positionals.length ? parsed.positionals : ['.'];
@@ -123,31 +129,57 @@ export async function checkCommand(
     explicit = v.config ? loadConfigFile(v.config) : undefined;
   } catch (e) {
     engine.dispose();
-    err(`leaklens: configuration error: ${e instanceof ConfigError ? e.message : `${v.config}: ${(e as Error).message}`}\n`);
+    err(
+      `leaklens: configuration error: ${e instanceof ConfigError ? e.message : `${v.config}: ${(e as Error).message}`}\n`,
+    );
     return 2;
   }
   const resolver = new ConfigResolver(explicit);
   const t0 = performance.now();
   const collected = collectSourceFiles(paths);
   const errors: AnalysisError[] = [
-    ...custom.errors.map((e) => ({ file: e.file, line: e.line, column: e.column, message: `custom rule: ${e.message}` })),
+    ...custom.errors.map((e) => ({
+      file: e.file,
+      line: e.line,
+      column: e.column,
+      message: `custom rule: ${e.message}`,
+    })),
     ...collected.errors,
   ];
   const options: CheckOptions = { fix: v.fix, unsafeFixes: v['unsafe-fixes'], dryRun: v.diff, select, ignore };
   // Fixing runs need each file's fixes, which the cache does not keep: they bypass it.
-  const cache = v['no-cache'] || v.fix || v.diff
-    ? undefined
-    : new ResultCache(resolve(v['cache-dir'] ?? DEFAULT_CACHE_DIR), [engineKey(VERSION), ruleIds.join(','), `${select ?? ''}`, `${ignore ?? ''}`, rulesHash(rulesDir)]);
+  const cache =
+    v['no-cache'] || v.fix || v.diff
+      ? undefined
+      : new ResultCache(resolve(v['cache-dir'] ?? DEFAULT_CACHE_DIR), [
+          engineKey(VERSION),
+          ruleIds.join(','),
+          `${select ?? ''}`,
+          `${ignore ?? ''}`,
+          rulesHash(rulesDir),
+        ]);
   let results: CheckResult[];
   let files: SourceFile[];
   try {
     // Resolve (and so validate) every config the files use before starting: a bad one is exit 2.
     // Each config's `ignore` patterns are relative to its own folder.
     files = collected.files.filter((f) => !isIgnoredByConfig(f.path, resolver.forFile(f.path)));
-    const { cached, todo } = cache ? lookUp(cache, files, resolver) : { cached: [], todo: files.map((f) => ({ file: f, key: undefined })) };
-    const fresh = jobs > 1 && todo.length > 8
-      ? await checkInWorkers(todo.map((t) => t.file), { jobs, configFile: v.config, rulesDir, options })
-      : checkInProcess(engine, todo.map((t) => t.file), resolver, options, v.stats === true);
+    const { cached, todo } = cache
+      ? lookUp(cache, files, resolver)
+      : { cached: [], todo: files.map((f) => ({ file: f, key: undefined })) };
+    const fresh =
+      jobs > 1 && todo.length > 8
+        ? await checkInWorkers(
+            todo.map((t) => t.file),
+            { jobs, configFile: v.config, rulesDir, options },
+          )
+        : checkInProcess(
+            engine,
+            todo.map((t) => t.file),
+            resolver,
+            options,
+            v.stats === true,
+          );
     if (cache) {
       const keyOf = new Map(todo.map((t) => [t.file.display, t]));
       for (const r of fresh) {
@@ -176,9 +208,26 @@ export async function checkCommand(
   let output: string;
   let code = results.some((r) => r.findings.length > 0) ? 1 : 0;
   if (v.diff) {
-    output = results.filter((r) => r.fixedText).map((r) => createTwoFilesPatch(`a/${r.file}`, `b/${r.file}`, r.fixedText!.before, r.fixedText!.after, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY })).join('');
+    output = results
+      .filter((r) => r.fixedText)
+      .map((r) =>
+        createTwoFilesPatch(
+          `a/${r.file}`,
+          `b/${r.file}`,
+          r.fixedText!.before,
+          r.fixedText!.after,
+          undefined,
+          undefined,
+          { context: 3, headerOptions: FILE_HEADERS_ONLY },
+        ),
+      )
+      .join('');
     const n = results.reduce((a, r) => a + r.fixesApplied, 0);
-    err(n ? `Would fix ${n} leak risk${n === 1 ? '' : 's'} in ${results.filter((r) => r.fixedText).length} file(s).\n` : 'No fixes available.\n');
+    err(
+      n
+        ? `Would fix ${n} leak risk${n === 1 ? '' : 's'} in ${results.filter((r) => r.fixedText).length} file(s).\n`
+        : 'No fixes available.\n',
+    );
     code = n > 0 ? 1 : 0;
   } else if (v.statistics) {
     output = toStatistics(results, new Map([...BUILTIN_RULES, ...custom.rules].map((r) => [r.id, r.summary])));
@@ -194,13 +243,24 @@ export async function checkCommand(
   if (v.stats) {
     const parse = results.reduce((n, r) => n + r.parseMs, 0);
     const rules = results.reduce((n, r) => n + r.rulesMs, 0);
-    const cacheNote = cache ? `; cache ${cache.hits} hit${cache.hits === 1 ? '' : 's'}, ${cache.misses} miss${cache.misses === 1 ? '' : 'es'}` : '';
-    err(`leaklens: ${files.length} files, ${results.reduce((n, r) => n + r.findings.length, 0)} findings, ${errors.length + results.reduce((n, r) => n + r.errors.length, 0)} errors in ${(t1 - t0).toFixed(0)} ms wall (${jobs} job${jobs > 1 ? 's' : ''}); parse ${parse.toFixed(0)} ms, rules ${rules.toFixed(0)} ms (CPU, summed)${cacheNote}\n`);
+    const cacheNote = cache
+      ? `; cache ${cache.hits} hit${cache.hits === 1 ? '' : 's'}, ${cache.misses} miss${cache.misses === 1 ? '' : 'es'}`
+      : '';
+    err(
+      `leaklens: ${files.length} files, ${results.reduce((n, r) => n + r.findings.length, 0)} findings, ${errors.length + results.reduce((n, r) => n + r.errors.length, 0)} errors in ${(t1 - t0).toFixed(0)} ms wall (${jobs} job${jobs > 1 ? 's' : ''}); parse ${parse.toFixed(0)} ms, rules ${rules.toFixed(0)} ms (CPU, summed)${cacheNote}\n`,
+    );
   }
   return v['exit-zero'] ? 0 : code;
 }
 
-function render(format: Format, results: CheckResult[], errors: AnalysisError[], files: SourceFile[], rules: Parameters<typeof toSarif>[2], showFixes: boolean): string {
+function render(
+  format: Format,
+  results: CheckResult[],
+  errors: AnalysisError[],
+  files: SourceFile[],
+  rules: Parameters<typeof toSarif>[2],
+  showFixes: boolean,
+): string {
   switch (format) {
     case 'json':
       return toJson(withPoints(results, files), errors);
@@ -254,7 +314,9 @@ function writeOutput(text: string, file: string | undefined, io: Io): boolean {
     writeFileSync(file, body);
     return true;
   } catch (e) {
-    io.err(`leaklens check: cannot write --output-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    io.err(
+      `leaklens check: cannot write --output-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+    );
     return false;
   }
 }
@@ -270,12 +332,21 @@ function lookUp(cache: ResultCache, files: SourceFile[], resolver: ConfigResolve
     const config = resolver.forFile(f.path);
     let key: { content: string; config: string } | undefined;
     try {
-      if (statSync(f.path).size <= config.maxFileSize) key = { content: hashBytes(readFileSync(f.path)), config: configHash(config) };
+      if (statSync(f.path).size <= config.maxFileSize)
+        key = { content: hashBytes(readFileSync(f.path)), config: configHash(config) };
     } catch {
       key = undefined; // unreadable: the analysis reports why
     }
     const hit = key && cache.get(f.path, key.content, key.config);
-    if (hit) cached.push({ ...hit, file: f.display, errors: hit.errors.map((e) => ({ ...e, file: f.display })), fixesApplied: 0, parseMs: 0, rulesMs: 0 });
+    if (hit)
+      cached.push({
+        ...hit,
+        file: f.display,
+        errors: hit.errors.map((e) => ({ ...e, file: f.display })),
+        fixesApplied: 0,
+        parseMs: 0,
+        rulesMs: 0,
+      });
     else todo.push({ file: f, key });
   }
   return { cached, todo };
@@ -285,23 +356,37 @@ function lookUp(cache: ResultCache, files: SourceFile[], resolver: ConfigResolve
 function rulesHash(dir: string | undefined): string {
   if (!dir) return '';
   try {
-    return hashBytes(readdirSync(dir).sort().map((name) => {
-      try {
-        return `${name}\0${readFileSync(join(dir, name), 'utf8')}`;
-      } catch {
-        return name;
-      }
-    }).join('\0'));
+    return hashBytes(
+      readdirSync(dir)
+        .sort()
+        .map((name) => {
+          try {
+            return `${name}\0${readFileSync(join(dir, name), 'utf8')}`;
+          } catch {
+            return name;
+          }
+        })
+        .join('\0'),
+    );
   } catch {
     return 'unreadable';
   }
 }
 
-function checkInProcess(engine: Engine, files: SourceFile[], resolver: ConfigResolver, options: CheckOptions, stats: boolean): CheckResult[] {
+function checkInProcess(
+  engine: Engine,
+  files: SourceFile[],
+  resolver: ConfigResolver,
+  options: CheckOptions,
+  stats: boolean,
+): CheckResult[] {
   try {
     return files.map((f) => checkFile(engine, f.path, f.display, resolver.forFile(f.path), options));
   } finally {
-    if (stats) process.stderr.write(`leaklens: per rule (ms): ${[...engine.ruleMs].map(([id, ms]) => `${id} ${ms.toFixed(0)}`).join(', ')}\n`);
+    if (stats)
+      process.stderr.write(
+        `leaklens: per rule (ms): ${[...engine.ruleMs].map(([id, ms]) => `${id} ${ms.toFixed(0)}`).join(', ')}\n`,
+      );
   }
 }
 

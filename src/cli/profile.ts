@@ -39,7 +39,11 @@ const MODES: readonly ProfileMode[] = ['auto', 'rss', 'python', 'native'];
 
 type Write = (s: string) => void;
 
-export async function profileCommand(argv: string[], out: Write = (s) => process.stdout.write(s), err: Write = (s) => process.stderr.write(s)): Promise<number> {
+export async function profileCommand(
+  argv: string[],
+  out: Write = (s) => process.stdout.write(s),
+  err: Write = (s) => process.stderr.write(s),
+): Promise<number> {
   const dash = argv.indexOf('--');
   const optionArgs = dash >= 0 ? argv.slice(0, dash) : argv;
   let parsed;
@@ -92,7 +96,10 @@ export async function profileCommand(argv: string[], out: Write = (s) => process
     if (!MODES.includes(v.mode as ProfileMode)) return usage(`--mode must be one of ${MODES.join(', ')}`);
     if (v.format !== 'text' && v.format !== 'json') return usage('--format must be text or json');
     const pid = num('pid', v.pid, 1);
-    if ((pid === undefined) === (command.length === 0)) return usage(pid === undefined ? 'give a command after --, or --pid PID' : 'give either --pid or a command, not both');
+    if ((pid === undefined) === (command.length === 0))
+      return usage(
+        pid === undefined ? 'give a command after --, or --pid PID' : 'give either --pid or a command, not both',
+      );
     const minSiteMb = num('min-site-mb', v['min-site-mb'], 0);
     options = {
       command: pid === undefined ? command : undefined,
@@ -119,7 +126,13 @@ export async function profileCommand(argv: string[], out: Write = (s) => process
   return run(options, v.format as 'text' | 'json', v.quiet as boolean, out, err);
 }
 
-async function run(options: ProfileOptions, format: 'text' | 'json', quiet: boolean, out: Write, err: Write): Promise<number> {
+async function run(
+  options: ProfileOptions,
+  format: 'text' | 'json',
+  quiet: boolean,
+  out: Write,
+  err: Write,
+): Promise<number> {
   const session = new ProfileSession(options);
   if (!quiet) session.on('output', (chunk) => err(chunk.toString()));
   const onSignal = () => void session.stop('cancelled');
@@ -142,7 +155,11 @@ async function run(options: ProfileOptions, format: 'text' | 'json', quiet: bool
     for (const s of signals) process.off(s, onSignal);
   }
   const f = session.files;
-  out(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatText(report, [f.report, f.timelineCsv, f.timelineJsonl]));
+  out(
+    format === 'json'
+      ? JSON.stringify(report, null, 2) + '\n'
+      : formatText(report, [f.report, f.timelineCsv, f.timelineJsonl]),
+  );
   return exitCode(report);
 }
 

@@ -11,13 +11,27 @@ rules: ${RULE_IDS.join(', ')}`;
 
 /** docs/rules beside the bundle (dist/) or the compiled sources (out/src/cli/). */
 export function rulesDocDir(): string | undefined {
-  return [join(__dirname, '..', 'docs', 'rules'), join(__dirname, '..', '..', '..', 'docs', 'rules')].find((d) => existsSync(d));
+  return [join(__dirname, '..', 'docs', 'rules'), join(__dirname, '..', '..', '..', 'docs', 'rules')].find((d) =>
+    existsSync(d),
+  );
 }
 
-export function ruleCommand(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+export function ruleCommand(
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  err: (s: string) => void = (s) => process.stderr.write(s),
+): number {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { all: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' }, help: { type: 'boolean', short: 'h', default: false } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        all: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
   } catch (e) {
     err(`leaklens rule: ${(e as Error).message}\n\n${RULE_USAGE}\n`);
     return 2;
@@ -32,11 +46,18 @@ export function ruleCommand(argv: string[], out: (s: string) => void = (s) => pr
     return 2;
   }
   if (v.all) {
-    const rows = BUILTIN_RULES.map((r) => ({ id: r.id, languages: r.languages, defaultSeverity: r.defaultSeverity, summary: r.summary }));
+    const rows = BUILTIN_RULES.map((r) => ({
+      id: r.id,
+      languages: r.languages,
+      defaultSeverity: r.defaultSeverity,
+      summary: r.summary,
+    }));
     if (v.format === 'json') out(`${JSON.stringify(rows, null, 2)}\n`);
     else {
       const w = Math.max(...rows.map((r) => r.id.length));
-      out(`${rows.map((r) => `${r.id.padEnd(w)}  ${r.languages.join(',').padEnd(10)}  ${r.defaultSeverity.padEnd(7)}  ${r.summary}`).join('\n')}\n`);
+      out(
+        `${rows.map((r) => `${r.id.padEnd(w)}  ${r.languages.join(',').padEnd(10)}  ${r.defaultSeverity.padEnd(7)}  ${r.summary}`).join('\n')}\n`,
+      );
     }
     return 0;
   }
@@ -48,17 +69,23 @@ export function ruleCommand(argv: string[], out: (s: string) => void = (s) => pr
   const rule = BUILTIN_RULES.find((r) => r.id === id);
   if (!rule) {
     const near = RULE_IDS.filter((r) => r.includes(id) || id.includes(r));
-    err(`leaklens rule: unknown rule "${id}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; rules: ${RULE_IDS.join(', ')}\n`);
+    err(
+      `leaklens rule: unknown rule "${id}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; rules: ${RULE_IDS.join(', ')}\n`,
+    );
     return 2;
   }
   const dir = rulesDocDir();
   const file = dir && join(dir, `${id}.md`);
   if (v.format === 'json') {
-    out(`${JSON.stringify({ id, languages: rule.languages, defaultSeverity: rule.defaultSeverity, summary: rule.summary, doc: file && existsSync(file) ? readFileSync(file, 'utf8') : null }, null, 2)}\n`);
+    out(
+      `${JSON.stringify({ id, languages: rule.languages, defaultSeverity: rule.defaultSeverity, summary: rule.summary, doc: file && existsSync(file) ? readFileSync(file, 'utf8') : null }, null, 2)}\n`,
+    );
     return 0;
   }
   if (!file || !existsSync(file)) {
-    out(`${id} (${rule.languages.join(', ')}, ${rule.defaultSeverity})\n\n${rule.summary}\n\n(docs/rules/${id}.md is not installed with this copy)\n`);
+    out(
+      `${id} (${rule.languages.join(', ')}, ${rule.defaultSeverity})\n\n${rule.summary}\n\n(docs/rules/${id}.md is not installed with this copy)\n`,
+    );
     return 0;
   }
   out(readFileSync(file, 'utf8'));

@@ -61,7 +61,10 @@ export class ResultCache {
    * `parts`: what makes results comparable across runs besides the file and its config (engine
    * build, enabled rules, custom rule sources). Each distinct combination has its own file.
    */
-  constructor(readonly dir: string, parts: string[]) {
+  constructor(
+    readonly dir: string,
+    parts: string[],
+  ) {
     const key = hashBytes(parts.join('\0\0'));
     this.path = join(dir, 'v1', `${key.slice(0, 24)}.json`);
     try {
@@ -110,6 +113,9 @@ export function ensureCacheDir(dir: string): void {
     statSync(ignore);
   } catch {
     writeFileSync(ignore, '# Automatically created by leaklens.\n*\n');
-    writeFileSync(join(dir, 'CACHEDIR.TAG'), 'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by leaklens.\n');
+    writeFileSync(
+      join(dir, 'CACHEDIR.TAG'),
+      'Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by leaklens.\n',
+    );
   }
 }

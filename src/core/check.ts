@@ -31,16 +31,26 @@ export function ruleFilter(options: CheckOptions): (ruleId: string) => boolean {
 }
 
 /** Text after applying every preferred, non-clashing fix, re-analysing between rounds. */
-export function fixText(engine: Engine, text: string, file: string, config: LeakLensConfig, keep: (id: string) => boolean, unsafe = false, maxRounds = 8): { text: string; applied: number; rules: string[] } {
+export function fixText(
+  engine: Engine,
+  text: string,
+  file: string,
+  config: LeakLensConfig,
+  keep: (id: string) => boolean,
+  unsafe = false,
+  maxRounds = 8,
+): { text: string; applied: number; rules: string[] } {
   const language = languageOfPath(file) ?? 'cpp';
   let applied = 0;
   const rules: string[] = [];
   for (let round = 0; round < maxRounds; round++) {
     const { result } = engine.analyzeText(text, language, { file, config });
-    const fixes: Array<Fix & { ruleId: string }> = result.findings.filter((f) => keep(f.ruleId)).flatMap((f) => {
-      const fix = autoFix(f, unsafe);
-      return fix ? [{ ...fix, ruleId: f.ruleId }] : [];
-    });
+    const fixes: Array<Fix & { ruleId: string }> = result.findings
+      .filter((f) => keep(f.ruleId))
+      .flatMap((f) => {
+        const fix = autoFix(f, unsafe);
+        return fix ? [{ ...fix, ruleId: f.ruleId }] : [];
+      });
     const picked = compatibleFixes(fixes);
     if (picked.length === 0) break;
     text = applyEdits(text, mergeEdits(picked));
@@ -50,7 +60,13 @@ export function fixText(engine: Engine, text: string, file: string, config: Leak
   return { text, applied, rules };
 }
 
-export function checkFile(engine: Engine, path: string, display: string, config: LeakLensConfig, options: CheckOptions): CheckResult {
+export function checkFile(
+  engine: Engine,
+  path: string,
+  display: string,
+  config: LeakLensConfig,
+  options: CheckOptions,
+): CheckResult {
   const keep = ruleFilter(options);
   let fixesApplied = 0;
   let fixedText: CheckResult['fixedText'];
@@ -65,7 +81,13 @@ export function checkFile(engine: Engine, path: string, display: string, config:
         if (options.dryRun) {
           fixedText = { before: source, after: fixed.text };
           const result = engine.analyzeText(source, languageOfPath(path) ?? 'cpp', { file: display, config }).result;
-          return { ...result, findings: result.findings.filter((f) => keep(f.ruleId)), fixesApplied, fixedRules, fixedText };
+          return {
+            ...result,
+            findings: result.findings.filter((f) => keep(f.ruleId)),
+            fixesApplied,
+            fixedRules,
+            fixedText,
+          };
         }
         writeFileSync(path, fixed.text);
       }

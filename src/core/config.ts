@@ -13,7 +13,19 @@ export const CONFIG_FILE_NAME = '.leaklens.json';
 export const PYPROJECT_FILE_NAME = 'pyproject.toml';
 export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
 // Not `clear`: it empties a scratch container or repaints a window each frame, tearing nothing down.
-export const DEFAULT_TEARDOWN_METHODS = ['cleanup', 'release', 'destroy', 'reset', 'unload', 'close', 'deinit', 'teardown', 'shutdown', 'dispose', 'free'];
+export const DEFAULT_TEARDOWN_METHODS = [
+  'cleanup',
+  'release',
+  'destroy',
+  'reset',
+  'unload',
+  'close',
+  'deinit',
+  'teardown',
+  'shutdown',
+  'dispose',
+  'free',
+];
 
 export interface RuleSetting {
   enabled: boolean;
@@ -33,7 +45,11 @@ export interface LeakLensConfig {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly file: string, readonly key: string, detail: string) {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    detail: string,
+  ) {
     super(`${file}: ${key ? `"${key}": ` : ''}${detail}`);
   }
 }
@@ -55,7 +71,12 @@ const validate = ajv.compile(schema);
 
 interface RawConfig {
   rules?: Record<string, string | { enabled?: boolean; severity?: Severity }>;
-  resources?: Array<{ acquire: string[]; release: string[]; kind?: ResourcePair['kind']; releaseArg?: ResourcePair['releaseArg'] }>;
+  resources?: Array<{
+    acquire: string[];
+    release: string[];
+    kind?: ResourcePair['kind'];
+    releaseArg?: ResourcePair['releaseArg'];
+  }>;
   teardownMethods?: string[];
   queueConstructors?: string[];
   cacheDecorators?: string[];
@@ -78,7 +99,11 @@ export function parseConfig(text: string, file: string, base: LeakLensConfig = d
  * `[tool.leaklens]` of a pyproject.toml text, or undefined when it has no such table (a project
  * that does not configure LeakLens there: discovery goes on upward, as ruff does).
  */
-export function parsePyproject(text: string, file: string, base: LeakLensConfig = defaultConfig()): LeakLensConfig | undefined {
+export function parsePyproject(
+  text: string,
+  file: string,
+  base: LeakLensConfig = defaultConfig(),
+): LeakLensConfig | undefined {
   let doc: Record<string, unknown>;
   try {
     doc = parseToml(text) as Record<string, unknown>;
@@ -95,23 +120,33 @@ function configFromObject(raw: unknown, file: string, prefix: string, base: Leak
   if (!validate(raw)) {
     const err = validate.errors![0];
     const key = [prefix, err.instancePath.replace(/^\//, '').replace(/\//g, '.')].filter(Boolean).join('.');
-    const detail = err.keyword === 'additionalProperties'
-      ? `unknown key "${(err.params as { additionalProperty: string }).additionalProperty}"`
-      : err.keyword === 'propertyNames'
-        ? `unknown rule "${(err.params as { propertyName: string }).propertyName}"`
-        : err.message ?? 'invalid';
+    const detail =
+      err.keyword === 'additionalProperties'
+        ? `unknown key "${(err.params as { additionalProperty: string }).additionalProperty}"`
+        : err.keyword === 'propertyNames'
+          ? `unknown rule "${(err.params as { propertyName: string }).propertyName}"`
+          : (err.message ?? 'invalid');
     throw new ConfigError(file, key, detail);
   }
   const cfg = raw as RawConfig;
   const rules: Record<string, RuleSetting> = { ...base.rules };
   for (const [id, setting] of Object.entries(cfg.rules ?? {})) {
-    if (typeof setting === 'string') rules[id] = setting === 'off' ? { enabled: false } : { enabled: true, severity: setting as Severity };
+    if (typeof setting === 'string')
+      rules[id] = setting === 'off' ? { enabled: false } : { enabled: true, severity: setting as Severity };
     else rules[id] = { enabled: setting.enabled ?? true, severity: setting.severity ?? rules[id]?.severity };
   }
   return {
     file,
     rules,
-    resources: [...base.resources, ...(cfg.resources ?? []).map((r) => ({ acquire: r.acquire, release: r.release, kind: r.kind ?? 'returns', releaseArg: r.releaseArg ?? 'value' }))],
+    resources: [
+      ...base.resources,
+      ...(cfg.resources ?? []).map((r) => ({
+        acquire: r.acquire,
+        release: r.release,
+        kind: r.kind ?? 'returns',
+        releaseArg: r.releaseArg ?? 'value',
+      })),
+    ],
     teardownMethods: [...new Set([...base.teardownMethods, ...(cfg.teardownMethods ?? [])])],
     queueConstructors: [...base.queueConstructors, ...(cfg.queueConstructors ?? [])],
     cacheDecorators: [...base.cacheDecorators, ...(cfg.cacheDecorators ?? [])],

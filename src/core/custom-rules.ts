@@ -40,7 +40,18 @@ export interface CustomRule extends Rule {
   dispose(): void;
 }
 
-const HEADER_KEYS = new Set(['id', 'language', 'severity', 'message', 'doc', 'report', 'summary', 'unless-followed-by', 'within', 'not-inside']);
+const HEADER_KEYS = new Set([
+  'id',
+  'language',
+  'severity',
+  'message',
+  'doc',
+  'report',
+  'summary',
+  'unless-followed-by',
+  'within',
+  'not-inside',
+]);
 const LANGUAGES: Record<string, LanguageId> = { cpp: 'cpp', 'c++': 'cpp', c: 'cpp', python: 'python', py: 'python' };
 const SEVERITIES = new Set(['error', 'warning', 'info']);
 const SCOPES = new Set(['function', 'block', 'file']);
@@ -62,7 +73,10 @@ function parseHeader(text: string, file: string, errors: RuleFileError[]): Heade
     if (m) {
       const key = m[1].toLowerCase();
       const column = line.indexOf(m[1]) + 1;
-      if (!HEADER_KEYS.has(key)) errors.push(at(file, i + 1, column, m[1].length, `unknown header key "${m[1]}" (known: ${[...HEADER_KEYS].join(', ')})`));
+      if (!HEADER_KEYS.has(key))
+        errors.push(
+          at(file, i + 1, column, m[1].length, `unknown header key "${m[1]}" (known: ${[...HEADER_KEYS].join(', ')})`),
+        );
       else if (values.has(key)) errors.push(at(file, i + 1, column, m[1].length, `"${key}" is given twice`));
       else values.set(key, { value: m[2].trim(), line: i + 1, column: line.indexOf(m[2]) + 1 });
     } else if (!/^\s*(;.*)?$/.test(line)) {
@@ -84,36 +98,81 @@ function pointAt(text: string, offset: number): { line: number; column: number }
 }
 
 /** Compiles `source` for `language`, turning a QueryError into an error at its place in the file. */
-function compile(grammars: Grammars, language: LanguageId, source: string, file: string, text: string, base: number, what: string, errors: RuleFileError[]): Query | undefined {
+function compile(
+  grammars: Grammars,
+  language: LanguageId,
+  source: string,
+  file: string,
+  text: string,
+  base: number,
+  what: string,
+  errors: RuleFileError[],
+): Query | undefined {
   try {
     return grammars.query(language, source);
   } catch (e) {
     const err = e as { index?: number; length?: number; message: string };
     const p = pointAt(text, base + (err.index ?? 0));
-    errors.push({ file, line: p.line, column: p.column, endLine: p.line, endColumn: p.column + Math.max(err.length ?? 1, 1), message: `${what}: ${err.message.replace(/ at offset \d+/, '').replace(/:? ?'?'?\.\.\.$/, '')}` });
+    errors.push({
+      file,
+      line: p.line,
+      column: p.column,
+      endLine: p.line,
+      endColumn: p.column + Math.max(err.length ?? 1, 1),
+      message: `${what}: ${err.message.replace(/ at offset \d+/, '').replace(/:? ?'?'?\.\.\.$/, '')}`,
+    });
     return undefined;
   }
 }
 
 /** Parses and compiles one rule file; returns the rule, or the errors that prevent it. */
-export function compileRuleFile(grammars: Grammars, text: string, file: string): { rule?: CustomRule; errors: RuleFileError[] } {
+export function compileRuleFile(
+  grammars: Grammars,
+  text: string,
+  file: string,
+): { rule?: CustomRule; errors: RuleFileError[] } {
   const errors: RuleFileError[] = [];
   const header = parseHeader(text, file, errors);
   const get = (k: string) => header.values.get(k);
   const id = get('id');
   if (!id) errors.push(at(file, 1, 1, 1, 'missing header ";; id: my-rule-id"'));
-  else if (!/^[a-z0-9][a-z0-9-]*$/.test(id.value)) errors.push(at(file, id.line, id.column, id.value.length, `rule id "${id.value}" must be lowercase letters, digits and dashes`));
-  else if (BUILTIN_RULES.some((r) => r.id === id.value)) errors.push(at(file, id.line, id.column, id.value.length, `"${id.value}" is a built-in rule's id`));
+  else if (!/^[a-z0-9][a-z0-9-]*$/.test(id.value))
+    errors.push(
+      at(
+        file,
+        id.line,
+        id.column,
+        id.value.length,
+        `rule id "${id.value}" must be lowercase letters, digits and dashes`,
+      ),
+    );
+  else if (BUILTIN_RULES.some((r) => r.id === id.value))
+    errors.push(at(file, id.line, id.column, id.value.length, `"${id.value}" is a built-in rule's id`));
   const lang = get('language');
   const language = lang ? LANGUAGES[lang.value.toLowerCase()] : undefined;
   if (!lang) errors.push(at(file, 1, 1, 1, 'missing header ";; language: cpp" (or python)'));
-  else if (!language) errors.push(at(file, lang.line, lang.column, lang.value.length, `unknown language "${lang.value}" (cpp or python)`));
+  else if (!language)
+    errors.push(
+      at(file, lang.line, lang.column, lang.value.length, `unknown language "${lang.value}" (cpp or python)`),
+    );
   const sev = get('severity');
-  if (sev && !SEVERITIES.has(sev.value)) errors.push(at(file, sev.line, sev.column, sev.value.length, `severity must be error, warning or info, not "${sev.value}"`));
+  if (sev && !SEVERITIES.has(sev.value))
+    errors.push(
+      at(file, sev.line, sev.column, sev.value.length, `severity must be error, warning or info, not "${sev.value}"`),
+    );
   const message = get('message');
   if (!message) errors.push(at(file, 1, 1, 1, 'missing header ";; message: what leaks and why"'));
   const within = get('within');
-  if (within && !SCOPES.has(within.value)) errors.push(at(file, within.line, within.column, within.value.length, `within must be function, block or file, not "${within.value}"`));
+  if (within && !SCOPES.has(within.value))
+    errors.push(
+      at(
+        file,
+        within.line,
+        within.column,
+        within.value.length,
+        `within must be function, block or file, not "${within.value}"`,
+      ),
+    );
   const source = text.slice(header.queryStart);
   if (!source.trim()) errors.push(at(file, pointAt(text, header.queryStart).line, 1, 1, 'no query after the header'));
   if (!language || !id || errors.length) return { errors };
@@ -121,12 +180,33 @@ export function compileRuleFile(grammars: Grammars, text: string, file: string):
   const query = compile(grammars, language, source, file, text, header.queryStart, 'query', errors);
   const unless = get('unless-followed-by');
   // The condition's offset in the file: its header line's start plus the value's column.
-  const unlessBase = unless ? text.split('\n').slice(0, unless.line - 1).join('\n').length + (unless.line > 1 ? 1 : 0) + unless.column - 1 : 0;
-  const unlessQuery = unless ? compile(grammars, language, unless.value, file, text, unlessBase, 'unless-followed-by', errors) : undefined;
+  const unlessBase = unless
+    ? text
+        .split('\n')
+        .slice(0, unless.line - 1)
+        .join('\n').length +
+      (unless.line > 1 ? 1 : 0) +
+      unless.column -
+      1
+    : 0;
+  const unlessQuery = unless
+    ? compile(grammars, language, unless.value, file, text, unlessBase, 'unless-followed-by', errors)
+    : undefined;
   const notInside = (get('not-inside')?.value ?? '').split(/[\s,]+/).filter(Boolean);
   const nodeTypes = new Set(grammars.language(language).types);
   for (const t of notInside) {
-    if (!nodeTypes.has(t)) { const h = get('not-inside')!; errors.push(at(file, h.line, h.column + h.value.indexOf(t), t.length, `not-inside: unknown node type "${t}" for ${language}`)); }
+    if (!nodeTypes.has(t)) {
+      const h = get('not-inside')!;
+      errors.push(
+        at(
+          file,
+          h.line,
+          h.column + h.value.indexOf(t),
+          t.length,
+          `not-inside: unknown node type "${t}" for ${language}`,
+        ),
+      );
+    }
   }
   if (!query || errors.length) {
     query?.delete();
@@ -135,12 +215,27 @@ export function compileRuleFile(grammars: Grammars, text: string, file: string):
   }
   const captures = new Set(query.captureNames);
   const report = get('report');
-  const reportCapture = report?.value.replace(/^@/, '') ?? (captures.has('report') ? 'report' : query.captureNames[query.captureNames.length - 1]);
+  const reportCapture =
+    report?.value.replace(/^@/, '') ??
+    (captures.has('report') ? 'report' : query.captureNames[query.captureNames.length - 1]);
   if (!reportCapture || !captures.has(reportCapture)) {
-    errors.push(report ? at(file, report.line, report.column, report.value.length, `report: the query has no capture @${reportCapture}`) : at(file, pointAt(text, header.queryStart).line, 1, 1, 'the query captures nothing to report'));
+    errors.push(
+      report
+        ? at(
+            file,
+            report.line,
+            report.column,
+            report.value.length,
+            `report: the query has no capture @${reportCapture}`,
+          )
+        : at(file, pointAt(text, header.queryStart).line, 1, 1, 'the query captures nothing to report'),
+    );
   }
   for (const m of message!.value.matchAll(/\{\{\s*@?([\w.-]+)\s*\}\}/g)) {
-    if (!captures.has(m[1])) errors.push(at(file, message!.line, message!.column + m.index!, m[0].length, `message: the query has no capture @${m[1]}`));
+    if (!captures.has(m[1]))
+      errors.push(
+        at(file, message!.line, message!.column + m.index!, m[0].length, `message: the query has no capture @${m[1]}`),
+      );
   }
   const literals = requiredLiterals(query);
   query.delete();
@@ -183,12 +278,20 @@ function interpolate(message: string, match: RuleMatch): string {
 }
 
 /** A match of `condition` after `node` in its scope; captures it shares with the rule must agree. */
-function followedBy(condition: Query, node: Node, match: RuleMatch, scope: 'function' | 'block' | 'file', ctx: RuleContext): boolean {
+function followedBy(
+  condition: Query,
+  node: Node,
+  match: RuleMatch,
+  scope: 'function' | 'block' | 'file',
+  ctx: RuleContext,
+): boolean {
   const container = scopeOf(node, scope, ctx);
   for (const m of condition.matches(container)) {
     const first = m.captures[0]?.node;
     if (!first || first.startIndex < node.endIndex || !contains(container, first)) continue;
-    const agrees = m.captures.every((c) => !match.captures.has(c.name) || match.captures.get(c.name)!.text === c.node.text);
+    const agrees = m.captures.every(
+      (c) => !match.captures.has(c.name) || match.captures.get(c.name)!.text === c.node.text,
+    );
     if (agrees) return true;
   }
   return false;
@@ -196,7 +299,10 @@ function followedBy(condition: Query, node: Node, match: RuleMatch, scope: 'func
 
 function scopeOf(node: Node, scope: 'function' | 'block' | 'file', ctx: RuleContext): Node {
   if (scope === 'file') return ctx.root;
-  const types = scope === 'function' ? ['function_definition', 'lambda_expression', 'lambda'] : ['compound_statement', 'block', 'function_definition'];
+  const types =
+    scope === 'function'
+      ? ['function_definition', 'lambda_expression', 'lambda']
+      : ['compound_statement', 'block', 'function_definition'];
   for (const a of ancestors(node)) if (types.includes(a.type)) return a;
   return ctx.root;
 }
@@ -220,7 +326,9 @@ export function loadRuleDir(grammars: Grammars, dir: string): { rules: CustomRul
   const errors: RuleFileError[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.scm')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.scm'))
+      .sort();
   } catch {
     return { rules, errors };
   }
@@ -230,14 +338,29 @@ export function loadRuleDir(grammars: Grammars, dir: string): { rules: CustomRul
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      errors.push({ file, line: 1, column: 1, endLine: 1, endColumn: 1, message: `cannot read: ${(e as Error).message}` });
+      errors.push({
+        file,
+        line: 1,
+        column: 1,
+        endLine: 1,
+        endColumn: 1,
+        message: `cannot read: ${(e as Error).message}`,
+      });
       continue;
     }
     const compiled = compileRuleFile(grammars, text, file);
     errors.push(...compiled.errors);
     if (compiled.rule) {
       const clash = rules.find((r) => r.id === compiled.rule!.id);
-      if (clash) errors.push({ file, line: 1, column: 1, endLine: 1, endColumn: 1, message: `rule id "${clash.id}" is also defined in ${clash.file}` });
+      if (clash)
+        errors.push({
+          file,
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 1,
+          message: `rule id "${clash.id}" is also defined in ${clash.file}`,
+        });
       else rules.push(compiled.rule);
     }
   }
@@ -251,9 +374,20 @@ export function loadRuleDir(grammars: Grammars, dir: string): { rules: CustomRul
 function requiredLiterals(query: Query): string[] | undefined {
   const all: string[] = [];
   for (let i = 0; i < query.patternCount(); i++) {
-    const own = query.predicatesForPattern(i)
-      .filter((p) => (p.operator === 'eq?' || p.operator === 'any-of?') && p.operands[0]?.type === 'capture' && p.operands.slice(1).every((o) => o.type === 'string'))
-      .map((p) => p.operands.slice(1).map((o) => (o as { value: string }).value).filter(Boolean));
+    const own = query
+      .predicatesForPattern(i)
+      .filter(
+        (p) =>
+          (p.operator === 'eq?' || p.operator === 'any-of?') &&
+          p.operands[0]?.type === 'capture' &&
+          p.operands.slice(1).every((o) => o.type === 'string'),
+      )
+      .map((p) =>
+        p.operands
+          .slice(1)
+          .map((o) => (o as { value: string }).value)
+          .filter(Boolean),
+      );
     const group = own.find((g) => g.length > 0);
     if (!group) return undefined;
     all.push(...group);

@@ -17,7 +17,11 @@ export class DocumentSession {
   private tree: Tree | undefined;
   private text = '';
 
-  constructor(private readonly engine: Engine, readonly language: LanguageId, readonly file: string) {}
+  constructor(
+    private readonly engine: Engine,
+    readonly language: LanguageId,
+    readonly file: string,
+  ) {}
 
   /**
    * Analyses the new `text`. With `changes` (applied in order to the previous text) the old tree is
@@ -45,7 +49,12 @@ export class DocumentSession {
       }
       incremental = current === text;
     }
-    const { result, tree } = this.engine.analyzeText(text, this.language, { file: this.file, config, oldTree: incremental ? this.tree : undefined, keepTree: true });
+    const { result, tree } = this.engine.analyzeText(text, this.language, {
+      file: this.file,
+      config,
+      oldTree: incremental ? this.tree : undefined,
+      keepTree: true,
+    });
     this.tree?.delete();
     this.tree = tree;
     this.text = text;

@@ -24,7 +24,15 @@ function utf8Length(s: string): number {
 }
 
 /** Containers too large to query around an anchor: stop climbing below them. */
-const TOO_LARGE = new Set(['compound_statement', 'block', 'translation_unit', 'module', 'declaration_list', 'field_declaration_list', 'class_body']);
+const TOO_LARGE = new Set([
+  'compound_statement',
+  'block',
+  'translation_unit',
+  'module',
+  'declaration_list',
+  'field_declaration_list',
+  'class_body',
+]);
 
 /** The smallest statement or declaration around `offset`: where an anchored rule's query runs. */
 function statementAround(root: Node, offset: number): Node | null {
@@ -59,7 +67,10 @@ export class Engine {
   /** Milliseconds spent in each rule (query + check) since the engine was created: for --stats. */
   readonly ruleMs = new Map<string, number>();
 
-  private constructor(readonly grammars: Grammars, private readonly builtin: Rule[]) {
+  private constructor(
+    readonly grammars: Grammars,
+    private readonly builtin: Rule[],
+  ) {
     this.rules = builtin;
   }
 
@@ -134,7 +145,9 @@ export class Engine {
     if (options.skipUnmatched && !options.oldTree && !options.keepTree && ruledOut.size === enabled.length) {
       // No rule can report anything here: a check run need not parse the file (most files of a
       // large tree have no malloc(, Queue( or lru_cache at all).
-      return { result: { file: options.file, language, findings: [], errors: [], parseMs: 0, rulesMs: performance.now() - t0 } };
+      return {
+        result: { file: options.file, language, findings: [], errors: [], parseMs: 0, rulesMs: performance.now() - t0 },
+      };
     }
     const tree = this.grammars.parse(language, text, options.oldTree);
     const t1 = performance.now();
@@ -174,7 +187,10 @@ export class Engine {
             severity: configured ?? r.severity ?? rule.defaultSeverity,
             message: r.message,
             location: lines.location(span),
-            related: (r.related ?? []).map((rel) => ({ location: lines.location(spanOf(rel.at)), message: rel.message })),
+            related: (r.related ?? []).map((rel) => ({
+              location: lines.location(spanOf(rel.at)),
+              message: rel.message,
+            })),
           };
           findings.push({ ...finding, fixes: [...(r.fixes ?? []), suppressionFix(lines, language, finding)] });
         },
@@ -199,7 +215,11 @@ export class Engine {
     for (const [index, { rule, ctx, skip }] of active.entries()) {
       const anchor = rule.anchor?.(language, config);
       if (!anchor || skip) continue;
-      const single = this.combinedQuery(active.map((a, i) => (i === index ? a.rule : NO_QUERY)), language, config);
+      const single = this.combinedQuery(
+        active.map((a, i) => (i === index ? a.rule : NO_QUERY)),
+        language,
+        config,
+      );
       if (!single) continue;
       const tq = performance.now();
       const seen = new Set<string>();
@@ -226,7 +246,11 @@ export class Engine {
         guarded(rule, () => rule.check({ patternIndex: single.owners[match.patternIndex].pattern, captures }, ctx));
       }
     }
-    const combined = this.combinedQuery(active.map((a) => (a.rule.anchor?.(language, config) ? NO_QUERY : a.rule)), language, config);
+    const combined = this.combinedQuery(
+      active.map((a) => (a.rule.anchor?.(language, config) ? NO_QUERY : a.rule)),
+      language,
+      config,
+    );
     if (combined) {
       const tq = performance.now();
       const matches = combined.query.matches(tree.rootNode);
@@ -244,7 +268,14 @@ export class Engine {
     const t2 = performance.now();
     const kept = dedupe(findings.filter((f) => !isSuppressed(lines, f)));
     kept.sort((a, b) => a.location.start - b.location.start || a.ruleId.localeCompare(b.ruleId));
-    const result: FileResult = { file: options.file, language, findings: kept, errors, parseMs: t1 - t0, rulesMs: t2 - t1 };
+    const result: FileResult = {
+      file: options.file,
+      language,
+      findings: kept,
+      errors,
+      parseMs: t1 - t0,
+      rulesMs: t2 - t1,
+    };
     if (options.keepTree) return { result, tree };
     tree.delete();
     return { result };
@@ -253,7 +284,14 @@ export class Engine {
   /** Reads and analyses a file; every problem with the input becomes an error, never an exception. */
   analyzeFile(path: string, displayPath: string, config: LeakLensConfig): FileResult {
     const language = languageOfPath(path);
-    const empty = (message: string): FileResult => ({ file: displayPath, language: language ?? 'cpp', findings: [], errors: [{ file: displayPath, message }], parseMs: 0, rulesMs: 0 });
+    const empty = (message: string): FileResult => ({
+      file: displayPath,
+      language: language ?? 'cpp',
+      findings: [],
+      errors: [{ file: displayPath, message }],
+      parseMs: 0,
+      rulesMs: 0,
+    });
     if (!language) return empty('not a C, C++ or Python file');
     const read = readSource(path, config.maxFileSize);
     if (typeof read !== 'string') return empty(read.error);
@@ -277,7 +315,8 @@ export function readSource(path: string, maxFileSize: number): string | { error:
   } catch (e) {
     return { error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
   }
-  if (size > maxFileSize) return { error: `skipped: ${size} bytes is over the ${maxFileSize}-byte limit (maxFileSize)` };
+  if (size > maxFileSize)
+    return { error: `skipped: ${size} bytes is over the ${maxFileSize}-byte limit (maxFileSize)` };
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);

@@ -6,7 +6,26 @@ import { join, relative, resolve } from 'node:path';
 import { languageOfPath } from './parser';
 import type { AnalysisError } from './types';
 
-export const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.pytest_cache', 'build', 'dist', 'out', 'target', '.cache', '.vscode-host', 'site-packages', '.leaklens_cache']);
+export const SKIPPED_DIRS = new Set([
+  '.git',
+  '.hg',
+  '.svn',
+  'node_modules',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.mypy_cache',
+  '.pytest_cache',
+  'build',
+  'dist',
+  'out',
+  'target',
+  '.cache',
+  '.vscode-host',
+  'site-packages',
+  '.leaklens_cache',
+]);
 
 export interface SourceFile {
   /** Absolute path. */
@@ -20,7 +39,10 @@ interface IgnoreLayer {
   rules: Ignore;
 }
 
-export function collectSourceFiles(paths: string[], cwd = process.cwd()): { files: SourceFile[]; errors: AnalysisError[] } {
+export function collectSourceFiles(
+  paths: string[],
+  cwd = process.cwd(),
+): { files: SourceFile[]; errors: AnalysisError[] } {
   const files: SourceFile[] = [];
   const errors: AnalysisError[] = [];
   for (const given of paths) {
@@ -29,7 +51,10 @@ export function collectSourceFiles(paths: string[], cwd = process.cwd()): { file
     try {
       st = statSync(abs);
     } catch (e) {
-      errors.push({ file: given, message: `no such file or directory (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+      errors.push({
+        file: given,
+        message: `no such file or directory (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
       continue;
     }
     if (st.isFile()) {
@@ -52,7 +77,9 @@ function walk(dir: string, display: string, layers: IgnoreLayer[], files: Source
     return;
   }
   const gitignore = entries.find((e) => e.name === '.gitignore' && e.isFile());
-  const here = gitignore ? [...layers, { base: dir, rules: ignore().add(readFileSync(join(dir, '.gitignore'), 'utf8')) }] : layers;
+  const here = gitignore
+    ? [...layers, { base: dir, rules: ignore().add(readFileSync(join(dir, '.gitignore'), 'utf8')) }]
+    : layers;
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     const abs = join(dir, entry.name);
@@ -61,7 +88,8 @@ function walk(dir: string, display: string, layers: IgnoreLayer[], files: Source
     if (isDir && (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('cmake-build-'))) continue;
     if (here.some((l) => l.rules.ignores(relative(l.base, abs) + (isDir ? '/' : '')))) continue;
     if (isDir) walk(abs, shown, here, files, errors);
-    else if ((entry.isFile() || (entry.isSymbolicLink() && isFileTarget(abs))) && languageOfPath(entry.name)) files.push({ path: abs, display: shown });
+    else if ((entry.isFile() || (entry.isSymbolicLink() && isFileTarget(abs))) && languageOfPath(entry.name))
+      files.push({ path: abs, display: shown });
   }
 }
 

@@ -84,9 +84,20 @@ export class Grammars {
 }
 
 export const LANGUAGE_BY_EXTENSION: Record<string, LanguageId> = {
-  '.c': 'cpp', '.cc': 'cpp', '.cpp': 'cpp', '.cxx': 'cpp', '.c++': 'cpp',
-  '.h': 'cpp', '.hh': 'cpp', '.hpp': 'cpp', '.hxx': 'cpp', '.h++': 'cpp', '.ipp': 'cpp', '.inl': 'cpp',
-  '.py': 'python', '.pyi': 'python',
+  '.c': 'cpp',
+  '.cc': 'cpp',
+  '.cpp': 'cpp',
+  '.cxx': 'cpp',
+  '.c++': 'cpp',
+  '.h': 'cpp',
+  '.hh': 'cpp',
+  '.hpp': 'cpp',
+  '.hxx': 'cpp',
+  '.h++': 'cpp',
+  '.ipp': 'cpp',
+  '.inl': 'cpp',
+  '.py': 'python',
+  '.pyi': 'python',
 };
 
 export function languageOfPath(path: string): LanguageId | undefined {

@@ -31,10 +31,19 @@ export interface JsonFinding extends JsonRange {
 }
 
 function range(l: Location): JsonRange {
-  return { line: l.startPoint.line + 1, column: l.startPoint.column + 1, endLine: l.endPoint.line + 1, endColumn: l.endPoint.column + 1 };
+  return {
+    line: l.startPoint.line + 1,
+    column: l.startPoint.column + 1,
+    endLine: l.endPoint.line + 1,
+    endColumn: l.endPoint.column + 1,
+  };
 }
 
-export function toJsonFinding(file: string, f: Finding, lineStarts?: (offset: number) => { line: number; column: number }): JsonFinding {
+export function toJsonFinding(
+  file: string,
+  f: Finding,
+  lineStarts?: (offset: number) => { line: number; column: number },
+): JsonFinding {
   const fix = f.fixes.find((x) => x.isPreferred);
   return {
     file,
@@ -55,7 +64,13 @@ function jsonFix(fix: Fix, at?: (offset: number) => { line: number; column: numb
     edits: fix.edits.map((e) => {
       const s = at?.(e.start) ?? { line: 0, column: 0 };
       const t = at?.(e.end) ?? { line: 0, column: 0 };
-      return { line: s.line + 1, column: s.column + 1, endLine: t.line + 1, endColumn: t.column + 1, newText: e.newText };
+      return {
+        line: s.line + 1,
+        column: s.column + 1,
+        endLine: t.line + 1,
+        endColumn: t.column + 1,
+        newText: e.newText,
+      };
     }),
   };
 }
@@ -82,7 +97,10 @@ function allErrors(results: FileResult[], errors: AnalysisError[]): AnalysisErro
 export function sorted(results: FileResult[]): FileResult[] {
   return [...results]
     .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
-    .map((r) => ({ ...r, findings: [...r.findings].sort((x, y) => x.location.start - y.location.start || x.ruleId.localeCompare(y.ruleId)) }));
+    .map((r) => ({
+      ...r,
+      findings: [...r.findings].sort((x, y) => x.location.start - y.location.start || x.ruleId.localeCompare(y.ruleId)),
+    }));
 }
 
 export interface FixCounts {
@@ -106,24 +124,48 @@ export function fixCounts(results: FileResult[]): FixCounts {
  * `path:line:col: severity [rule-id] message`, like compilers and ruff (editors and terminals jump
  * to it), grouped by file with a blank line between files, notes indented, and one summary line.
  */
-export function toText(results: FileResult[], errors: AnalysisError[], color: boolean, options: { showFixes?: boolean } = {}): string {
+export function toText(
+  results: FileResult[],
+  errors: AnalysisError[],
+  color: boolean,
+  options: { showFixes?: boolean } = {},
+): string {
   const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const blocks: string[] = [];
   for (const r of sorted(results)) {
     if (!r.findings.length) continue;
     const lines: string[] = [];
     for (const f of r.findings) {
-      const sev = f.severity === 'error' ? paint('31', 'error') : f.severity === 'warning' ? paint('33', 'warning') : paint('36', 'info');
+      const sev =
+        f.severity === 'error'
+          ? paint('31', 'error')
+          : f.severity === 'warning'
+            ? paint('33', 'warning')
+            : paint('36', 'info');
       const fix = autoFix(f, true);
       const mark = fix ? (fix.applicability === 'safe' ? ' [*]' : ' [-]') : '';
-      lines.push(`${paint('1', `${r.file}:${f.location.startPoint.line + 1}:${f.location.startPoint.column + 1}`)}: ${sev} ${paint('35', `[${f.ruleId}]`)}${mark} ${f.message}`);
-      for (const rel of f.related) lines.push(`    ${r.file}:${rel.location.startPoint.line + 1}:${rel.location.startPoint.column + 1}: note: ${rel.message}`);
-      if (options.showFixes && fix) lines.push(`    ${paint('32', 'fix')} (${fix.applicability === 'safe' ? 'safe' : 'unsafe'}): ${fix.title}`);
+      lines.push(
+        `${paint('1', `${r.file}:${f.location.startPoint.line + 1}:${f.location.startPoint.column + 1}`)}: ${sev} ${paint('35', `[${f.ruleId}]`)}${mark} ${f.message}`,
+      );
+      for (const rel of f.related)
+        lines.push(
+          `    ${r.file}:${rel.location.startPoint.line + 1}:${rel.location.startPoint.column + 1}: note: ${rel.message}`,
+        );
+      if (options.showFixes && fix)
+        lines.push(`    ${paint('32', 'fix')} (${fix.applicability === 'safe' ? 'safe' : 'unsafe'}): ${fix.title}`);
     }
     blocks.push(lines.join('\n'));
   }
   const errs = allErrors(results, errors);
-  if (errs.length) blocks.push(errs.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}${e.column ? `:${e.column}` : ''}: ${paint('31', 'error')}: ${e.message}`).join('\n'));
+  if (errs.length)
+    blocks.push(
+      errs
+        .map(
+          (e) =>
+            `${e.file}${e.line ? `:${e.line}` : ''}${e.column ? `:${e.column}` : ''}: ${paint('31', 'error')}: ${e.message}`,
+        )
+        .join('\n'),
+    );
   blocks.push(summaryLine(results, errs.length));
   return blocks.join('\n\n');
 }
@@ -132,7 +174,9 @@ export function summaryLine(results: FileResult[], errorCount: number): string {
   const count = results.reduce((n, r) => n + r.findings.length, 0);
   const files = results.filter((r) => r.findings.length).length;
   const { safe, unsafe } = fixCounts(results);
-  const fixes = [safe ? `${safe} fixable with --fix` : '', unsafe ? `${unsafe} more with --fix --unsafe-fixes` : ''].filter(Boolean).join(', ');
+  const fixes = [safe ? `${safe} fixable with --fix` : '', unsafe ? `${unsafe} more with --fix --unsafe-fixes` : '']
+    .filter(Boolean)
+    .join(', ');
   const errs = errorCount ? ` ${errorCount} file error${errorCount === 1 ? '' : 's'}.` : '';
   const checked = `${results.length} file${results.length === 1 ? '' : 's'} checked`;
   if (count === 0) return `No leak risks found (${checked}).${errs}`;
@@ -155,7 +199,11 @@ export function toStatistics(results: FileResult[], summaries: Map<string, strin
   if (!list.length) return 'No leak risks found.';
   const w = Math.max(...list.map(([, r]) => String(r.count).length));
   const idW = Math.max(...list.map(([id]) => id.length));
-  return list.map(([id, r]) => `${String(r.count).padStart(w)}  ${id.padEnd(idW)}  ${r.fixable === 'safe' ? '[*]' : r.fixable === 'unsafe' ? '[-]' : '   '}  ${summaries.get(id) ?? ''}`.trimEnd()).join('\n');
+  return list
+    .map(([id, r]) =>
+      `${String(r.count).padStart(w)}  ${id.padEnd(idW)}  ${r.fixable === 'safe' ? '[*]' : r.fixable === 'unsafe' ? '[-]' : '   '}  ${summaries.get(id) ?? ''}`.trimEnd(),
+    )
+    .join('\n');
 }
 
 // --- GitHub Actions workflow commands --------------------------------------------------------
@@ -170,12 +218,23 @@ export function toGithub(results: FileResult[], errors: AnalysisError[]): string
     for (const f of r.findings) {
       const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice';
       const l = range(f.location);
-      const props = [`file=${escapeProperty(r.file)}`, `line=${l.line}`, `col=${l.column}`, `endLine=${l.endLine}`, `endColumn=${l.endColumn}`, `title=${escapeProperty(`LeakLens (${f.ruleId})`)}`];
+      const props = [
+        `file=${escapeProperty(r.file)}`,
+        `line=${l.line}`,
+        `col=${l.column}`,
+        `endLine=${l.endLine}`,
+        `endColumn=${l.endColumn}`,
+        `title=${escapeProperty(`LeakLens (${f.ruleId})`)}`,
+      ];
       out.push(`::${level} ${props.join(',')}::${escapeData(`${f.ruleId}: ${f.message}`)}`);
     }
   }
   for (const e of allErrors(results, errors)) {
-    const props = [`file=${escapeProperty(e.file)}`, ...(e.line ? [`line=${e.line}`] : []), `title=${escapeProperty('LeakLens: file not analysed')}`];
+    const props = [
+      `file=${escapeProperty(e.file)}`,
+      ...(e.line ? [`line=${e.line}`] : []),
+      `title=${escapeProperty('LeakLens: file not analysed')}`,
+    ];
     out.push(`::error ${props.join(',')}::${escapeData(e.message)}`);
   }
   return out.join('\n');
@@ -214,7 +273,13 @@ export function toGitlab(results: FileResult[]): string {
 const xml = (s: string) =>
   // Characters XML 1.0 cannot carry at all are dropped; the five specials escaped.
   // eslint-disable-next-line no-control-regex
-  s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  s
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 
 /**
  * One test suite per checked file: a failing test case per finding (named after the rule), or one
@@ -235,16 +300,23 @@ export function toJunit(results: FileResult[], errors: AnalysisError[]): string 
     const fileErrors = byFile.get(file) ?? [];
     for (const f of r?.findings ?? []) {
       const l = range(f.location);
-      cases.push(`    <testcase name="${xml(`leaklens.${f.ruleId}`)}" classname="${xml(file)}" file="${xml(file)}" line="${l.line}">\n` +
-        `      <failure message="${xml(f.message)}" type="${xml(f.severity)}">${xml(`${file}:${l.line}:${l.column}: ${f.message}`)}</failure>\n    </testcase>`);
+      cases.push(
+        `    <testcase name="${xml(`leaklens.${f.ruleId}`)}" classname="${xml(file)}" file="${xml(file)}" line="${l.line}">\n` +
+          `      <failure message="${xml(f.message)}" type="${xml(f.severity)}">${xml(`${file}:${l.line}:${l.column}: ${f.message}`)}</failure>\n    </testcase>`,
+      );
     }
-    for (const e of fileErrors) cases.push(`    <testcase name="leaklens" classname="${xml(file)}" file="${xml(file)}">\n      <error message="${xml(e.message)}"/>\n    </testcase>`);
+    for (const e of fileErrors)
+      cases.push(
+        `    <testcase name="leaklens" classname="${xml(file)}" file="${xml(file)}">\n      <error message="${xml(e.message)}"/>\n    </testcase>`,
+      );
     if (!cases.length) cases.push(`    <testcase name="leaklens" classname="${xml(file)}" file="${xml(file)}"/>`);
     const nFail = r?.findings.length ?? 0;
     tests += cases.length;
     failures += nFail;
     errorCount += fileErrors.length;
-    suites.push(`  <testsuite name="${xml(file)}" tests="${cases.length}" failures="${nFail}" errors="${fileErrors.length}">\n${cases.join('\n')}\n  </testsuite>`);
+    suites.push(
+      `  <testsuite name="${xml(file)}" tests="${cases.length}" failures="${nFail}" errors="${fileErrors.length}">\n${cases.join('\n')}\n  </testsuite>`,
+    );
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="leaklens" tests="${tests}" failures="${failures}" errors="${errorCount}">\n${suites.join('\n')}\n</testsuites>`;
 }

@@ -22,44 +22,53 @@ export function toSarif(results: FileResult[], errors: AnalysisError[], rules: R
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: {
-        driver: {
-          name: 'LeakLens',
-          semanticVersion: version,
-          informationUri: 'https://github.com/leaklens/leaklens',
-          rules: rules.map((r) => ({
-            id: r.id,
-            name: r.id.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
-            shortDescription: { text: r.summary },
-            fullDescription: { text: r.summary },
-            helpUri: r.helpUri ?? `${DOCS_BASE}${r.id}.md`,
-            help: { text: `${r.summary} See ${r.helpUri ?? `${DOCS_BASE}${r.id}.md`}`, markdown: `${r.summary} [Rule documentation](${r.helpUri ?? `${DOCS_BASE}${r.id}.md`})` },
-            defaultConfiguration: { level: LEVEL[r.defaultSeverity] },
-            properties: { tags: ['memory-leak', ...r.languages] },
-          })),
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'LeakLens',
+            semanticVersion: version,
+            informationUri: 'https://github.com/leaklens/leaklens',
+            rules: rules.map((r) => ({
+              id: r.id,
+              name: r.id.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase()),
+              shortDescription: { text: r.summary },
+              fullDescription: { text: r.summary },
+              helpUri: r.helpUri ?? `${DOCS_BASE}${r.id}.md`,
+              help: {
+                text: `${r.summary} See ${r.helpUri ?? `${DOCS_BASE}${r.id}.md`}`,
+                markdown: `${r.summary} [Rule documentation](${r.helpUri ?? `${DOCS_BASE}${r.id}.md`})`,
+              },
+              defaultConfiguration: { level: LEVEL[r.defaultSeverity] },
+              properties: { tags: ['memory-leak', ...r.languages] },
+            })),
+          },
         },
+        results: results.flatMap((res) =>
+          res.findings.map((f) => ({
+            ruleId: f.ruleId,
+            ruleIndex: ruleIndex.get(f.ruleId) ?? -1,
+            level: LEVEL[f.severity],
+            message: { text: f.message },
+            locations: [{ physicalLocation: { artifactLocation: { uri: uri(res.file) }, region: region(f.location) } }],
+            relatedLocations: f.related.map((rel, i) => ({
+              id: i + 1,
+              message: { text: rel.message },
+              physicalLocation: { artifactLocation: { uri: uri(res.file) }, region: region(rel.location) },
+            })),
+          })),
+        ),
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: [...errors, ...results.flatMap((r) => r.errors)].map((e) => ({
+              level: 'error',
+              message: { text: e.message },
+              locations: [{ physicalLocation: { artifactLocation: { uri: uri(e.file) } } }],
+            })),
+          },
+        ],
       },
-      results: results.flatMap((res) => res.findings.map((f) => ({
-        ruleId: f.ruleId,
-        ruleIndex: ruleIndex.get(f.ruleId) ?? -1,
-        level: LEVEL[f.severity],
-        message: { text: f.message },
-        locations: [{ physicalLocation: { artifactLocation: { uri: uri(res.file) }, region: region(f.location) } }],
-        relatedLocations: f.related.map((rel, i) => ({
-          id: i + 1,
-          message: { text: rel.message },
-          physicalLocation: { artifactLocation: { uri: uri(res.file) }, region: region(rel.location) },
-        })),
-      }))),
-      invocations: [{
-        executionSuccessful: true,
-        toolExecutionNotifications: [...errors, ...results.flatMap((r) => r.errors)].map((e) => ({
-          level: 'error',
-          message: { text: e.message },
-          locations: [{ physicalLocation: { artifactLocation: { uri: uri(e.file) } } }],
-        })),
-      }],
-    }],
+    ],
   };
 }

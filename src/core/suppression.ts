@@ -8,7 +8,12 @@ export function suppressedRules(lineText: string): Set<string> | 'all' | undefin
   const m = MARKER.exec(lineText);
   if (!m) return undefined;
   if (m[1] === undefined) return 'all';
-  return new Set(m[1].split(',').map((s) => s.trim()).filter(Boolean));
+  return new Set(
+    m[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 export function isSuppressed(lines: LineIndex, finding: Finding): boolean {

@@ -3,7 +3,15 @@ import type { Node } from 'web-tree-sitter';
 
 export const CPP_LOOPS = new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']);
 export const PY_LOOPS = new Set(['for_statement', 'while_statement']);
-export const FUNCTION_BOUNDARIES = new Set(['function_definition', 'lambda_expression', 'lambda', 'class_specifier', 'struct_specifier', 'class_definition', 'template_declaration']);
+export const FUNCTION_BOUNDARIES = new Set([
+  'function_definition',
+  'lambda_expression',
+  'lambda',
+  'class_specifier',
+  'struct_specifier',
+  'class_definition',
+  'template_declaration',
+]);
 
 export function* ancestors(node: Node): Generator<Node> {
   for (let n = node.parent; n; n = n.parent) yield n;
@@ -37,7 +45,11 @@ function isInside(node: Node, root: Node, types: string[]): boolean {
 }
 
 /** Identifiers named `name` within `scope`, from a per-file index built once (one wasm walk). */
-export function identifiersNamed(ctx: { memo<T>(key: string, compute: () => T): T; root: Node }, name: string, scope: Node): Node[] {
+export function identifiersNamed(
+  ctx: { memo<T>(key: string, compute: () => T): T; root: Node },
+  name: string,
+  scope: Node,
+): Node[] {
   const index = ctx.memo('tree.identifiers', () => {
     const map = new Map<string, Node[]>();
     for (const n of ctx.root.descendantsOfType('identifier')) {
@@ -50,7 +62,6 @@ export function identifiersNamed(ctx: { memo<T>(key: string, compute: () => T): 
   });
   return (index.get(name) ?? []).filter((n) => n.startIndex >= scope.startIndex && n.endIndex <= scope.endIndex);
 }
-
 
 /** Leading whitespace of the line `node` starts on. */
 export function indentOf(text: string, offset: number): string {

@@ -28,7 +28,15 @@ async function main(): Promise<void> {
       try {
         return checkFile(engine, f.path, f.display, resolver.forFile(f.path), init.options);
       } catch (e) {
-        return { file: f.display, language: 'cpp' as const, findings: [], errors: [{ file: f.display, message: (e as Error).message }], parseMs: 0, rulesMs: 0, fixesApplied: 0 };
+        return {
+          file: f.display,
+          language: 'cpp' as const,
+          findings: [],
+          errors: [{ file: f.display, message: (e as Error).message }],
+          parseMs: 0,
+          rulesMs: 0,
+          fixesApplied: 0,
+        };
       }
     });
     parentPort!.postMessage(results);

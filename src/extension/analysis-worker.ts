@@ -99,7 +99,8 @@ function docConfig(doc: Doc): LeakLensConfig {
 
 function overlay(base: LeakLensConfig, s: SettingsOverlay): LeakLensConfig {
   const rules = { ...base.rules };
-  for (const [id, v] of Object.entries(s.rules)) rules[id] = v === 'off' ? { enabled: false } : { enabled: true, severity: v };
+  for (const [id, v] of Object.entries(s.rules))
+    rules[id] = v === 'off' ? { enabled: false } : { enabled: true, severity: v };
   return {
     ...base,
     rules,
@@ -152,7 +153,8 @@ async function analyze(doc: Doc): Promise<void> {
     const config = docConfig(doc);
     const bytes = Buffer.byteLength(doc.text, 'utf8');
     let skipped: string | undefined;
-    if (bytes > config.maxFileSize) skipped = `not analysed: ${bytes} bytes is over the ${config.maxFileSize}-byte limit (maxFileSize)`;
+    if (bytes > config.maxFileSize)
+      skipped = `not analysed: ${bytes} bytes is over the ${config.maxFileSize}-byte limit (maxFileSize)`;
     else if (ignoredByConfig(doc.file, config)) skipped = `not analysed: ignored by ${config.file}`;
     if (skipped) {
       // The tree (if any) no longer matches the text: drop it so the next analysis parses afresh.
@@ -165,12 +167,29 @@ async function analyze(doc: Doc): Promise<void> {
     const r = doc.session.update(doc.text, config, doc.pending);
     doc.pending = [];
     doc.analyzed = version;
-    post({ type: 'result', result: { ...base, findings: r.findings, errors: r.errors, incremental: r.incremental, ms: performance.now() - t0 } });
+    post({
+      type: 'result',
+      result: {
+        ...base,
+        findings: r.findings,
+        errors: r.errors,
+        incremental: r.incremental,
+        ms: performance.now() - t0,
+      },
+    });
   } catch (e) {
     doc.session.dispose();
     doc.pending = [];
     doc.analyzed = version;
-    post({ type: 'result', result: { ...base, findings: [], errors: [{ file: doc.file, message: `analysis failed: ${(e as Error).message}` }], ms: performance.now() - t0 } });
+    post({
+      type: 'result',
+      result: {
+        ...base,
+        findings: [],
+        errors: [{ file: doc.file, message: `analysis failed: ${(e as Error).message}` }],
+        ms: performance.now() - t0,
+      },
+    });
   }
 }
 
@@ -192,14 +211,18 @@ function reanalyzeAll(): void {
  */
 function scanCache(dir: string | undefined, version: string | undefined, e: Engine): ResultCache | undefined {
   if (!dir) return undefined;
-  return new ResultCache(dir, [engineKey(version ?? ''), e.rules.map((r) => `${r.id}\0${JSON.stringify(r.query)}`).join('\0')]);
+  return new ResultCache(dir, [
+    engineKey(version ?? ''),
+    e.rules.map((r) => `${r.id}\0${JSON.stringify(r.query)}`).join('\0'),
+  ]);
 }
 
 function cachedAnalysis(e: Engine, cache: ResultCache | undefined, path: string, config: LeakLensConfig) {
   let key: { content: string; config: string } | undefined;
   if (cache) {
     try {
-      if (statSync(path).size <= config.maxFileSize) key = { content: hashBytes(readFileSync(path)), config: configHash(config) };
+      if (statSync(path).size <= config.maxFileSize)
+        key = { content: hashBytes(readFileSync(path)), config: configHash(config) };
     } catch {
       key = undefined;
     }
@@ -219,13 +242,19 @@ function saveQuietly(cache: ResultCache | undefined): void {
   }
 }
 
-async function scan(id: number, folders: string[], allowed: string[] | null, cacheDir?: string, version?: string): Promise<void> {
+async function scan(
+  id: number,
+  folders: string[],
+  allowed: string[] | null,
+  cacheDir?: string,
+  version?: string,
+): Promise<void> {
   try {
     const e = await getEngine();
     const cache = scanCache(cacheDir, version, e);
     const allow = allowed ? new Set(allowed) : undefined;
     const { files } = collectSourceFiles(folders);
-    const todo = files.filter((f) => (!allow || allow.has(f.path)));
+    const todo = files.filter((f) => !allow || allow.has(f.path));
     // Counted as the CLI counts: files analysed, not those a config's `ignore` leaves out.
     let analysed = 0;
     let done = 0;
@@ -285,7 +314,15 @@ port.on('message', (m: ToWorker) => {
         if (old.timer) clearTimeout(old.timer);
         old.session?.dispose();
       }
-      const doc: Doc = { uri: m.uri, file: m.file, language: m.language, text: m.text, version: m.version, pending: [], analyzed: -1 };
+      const doc: Doc = {
+        uri: m.uri,
+        file: m.file,
+        language: m.language,
+        text: m.text,
+        version: m.version,
+        pending: [],
+        analyzed: -1,
+      };
       docs.set(m.uri, doc);
       void getEngine().then((e) => {
         if (docs.get(m.uri) !== doc) return;
@@ -336,9 +373,22 @@ port.on('message', (m: ToWorker) => {
           const config = docConfig(doc);
           const keep = (id: string) => config.rules[id]?.enabled !== false;
           const fixed = fixText(e, doc.text, doc.file, config, keep, settings.unsafeFixes === true);
-          post({ type: 'fixAll', id: m.id, version: doc.version, text: fixed.text === doc.text ? null : fixed.text, applied: fixed.applied });
+          post({
+            type: 'fixAll',
+            id: m.id,
+            version: doc.version,
+            text: fixed.text === doc.text ? null : fixed.text,
+            applied: fixed.applied,
+          });
         } catch (err) {
-          post({ type: 'fixAll', id: m.id, version: doc.version, text: null, applied: 0, error: (err as Error).message });
+          post({
+            type: 'fixAll',
+            id: m.id,
+            version: doc.version,
+            text: null,
+            applied: 0,
+            error: (err as Error).message,
+          });
         }
       });
       break;
@@ -363,8 +413,16 @@ port.on('message', (m: ToWorker) => {
         const tree = e.grammars.parse(m.language, m.text);
         try {
           const node = coveringNode(tree.rootNode, m.text, m.start, m.end);
-          const rule = checkedRuleFromNode(node, m.language, (q) => e.grammars.query(m.language, q), { id: m.ruleId, source: m.source, line: node.startPosition.row });
-          post({ type: 'newRule', id: m.id, rule: { id: rule.id, text: rule.text, start: rule.start, end: rule.end, type: rule.type } });
+          const rule = checkedRuleFromNode(node, m.language, (q) => e.grammars.query(m.language, q), {
+            id: m.ruleId,
+            source: m.source,
+            line: node.startPosition.row,
+          });
+          post({
+            type: 'newRule',
+            id: m.id,
+            rule: { id: rule.id, text: rule.text, start: rule.start, end: rule.end, type: rule.type },
+          });
         } catch (err) {
           post({ type: 'newRule', id: m.id, error: (err as Error).message });
         } finally {
@@ -388,9 +446,15 @@ port.on('message', (m: ToWorker) => {
     }
     case 'stats': {
       const mem = process.memoryUsage();
-      post({ type: 'stats', id: m.id, docs: docs.size, heapUsed: mem.heapUsed, rss: mem.rss, wasmBytes: mem.arrayBuffers });
+      post({
+        type: 'stats',
+        id: m.id,
+        docs: docs.size,
+        heapUsed: mem.heapUsed,
+        rss: mem.rss,
+        wasmBytes: mem.arrayBuffers,
+      });
       break;
     }
   }
 });
-

@@ -3,7 +3,15 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LanguageId } from '../core/types';
-import type { FromWorker, SettingsOverlay, ToWorker, DocResult, ConfigProblem, ScanFileResult, RuleFileText } from './protocol';
+import type {
+  FromWorker,
+  SettingsOverlay,
+  ToWorker,
+  DocResult,
+  ConfigProblem,
+  ScanFileResult,
+  RuleFileText,
+} from './protocol';
 
 export interface ClientEvents {
   onResult(result: DocResult): void;
@@ -36,7 +44,11 @@ export class AnalysisClient {
   /** Called with the worker's answer to each set of rule files. */
   onRulesStatus: ((m: Extract<FromWorker, { type: 'rulesStatus' }>) => void) | undefined;
 
-  constructor(private readonly distDir: string, private settings: SettingsOverlay, private readonly events: ClientEvents) {}
+  constructor(
+    private readonly distDir: string,
+    private settings: SettingsOverlay,
+    private readonly events: ClientEvents,
+  ) {}
 
   get started(): boolean {
     return this.worker !== undefined;
@@ -54,7 +66,8 @@ export class AnalysisClient {
     worker.on('exit', (code) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      for (const r of this.requests.values()) r({ type: 'scanDone', id: -1, cancelled: true, files: 0, error: 'worker exited' });
+      for (const r of this.requests.values())
+        r({ type: 'scanDone', id: -1, cancelled: true, files: 0, error: 'worker exited' });
       this.requests.clear();
       this.open.clear();
       if (this.disposed) return;
@@ -128,7 +141,11 @@ export class AnalysisClient {
     this.send({ type: 'open', uri, file, language, version, text });
   }
 
-  change(uri: string, version: number, changes: Array<{ rangeOffset: number; rangeLength: number; text: string }>): void {
+  change(
+    uri: string,
+    version: number,
+    changes: Array<{ rangeOffset: number; rangeLength: number; text: string }>,
+  ): void {
     if (!this.open.has(uri)) return;
     this.open.set(uri, version);
     this.send({ type: 'change', uri, version, changes });
@@ -157,18 +174,25 @@ export class AnalysisClient {
     if (r && r.version >= version) return Promise.resolve(r);
     if (!this.open.has(uri)) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const w: Waiter = { version, resolve, timer: setTimeout(() => {
-        const ws = this.waiters.get(uri)?.filter((x) => x !== w);
-        if (ws?.length) this.waiters.set(uri, ws);
-        else this.waiters.delete(uri);
-        resolve(undefined);
-      }, timeoutMs) };
+      const w: Waiter = {
+        version,
+        resolve,
+        timer: setTimeout(() => {
+          const ws = this.waiters.get(uri)?.filter((x) => x !== w);
+          if (ws?.length) this.waiters.set(uri, ws);
+          else this.waiters.delete(uri);
+          resolve(undefined);
+        }, timeoutMs),
+      };
       this.waiters.set(uri, [...(this.waiters.get(uri) ?? []), w]);
       this.flush(uri);
     });
   }
 
-  private request<T extends FromWorker>(make: (id: number) => ToWorker, onMessage?: (m: FromWorker) => boolean): Promise<T> {
+  private request<T extends FromWorker>(
+    make: (id: number) => ToWorker,
+    onMessage?: (m: FromWorker) => boolean,
+  ): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve) => {
       this.requests.set(id, (m) => {
@@ -191,7 +215,14 @@ export class AnalysisClient {
     else if (start) this.ensure(); // sends them
   }
 
-  newRule(language: LanguageId, text: string, start: number, end: number, source: string, ruleId?: string): Promise<Extract<FromWorker, { type: 'newRule' }>> {
+  newRule(
+    language: LanguageId,
+    text: string,
+    start: number,
+    end: number,
+    source: string,
+    ruleId?: string,
+  ): Promise<Extract<FromWorker, { type: 'newRule' }>> {
     return this.request((id) => ({ type: 'newRule', id, language, text, start, end, source, ruleId }));
   }
 
@@ -204,27 +235,41 @@ export class AnalysisClient {
   }
 
   /** Scans folders in the worker; `onProgress` gets each batch; `cancel()` stops between files. */
-  scan(folders: string[], allowed: string[] | null, onProgress: (done: number, total: number, results: ScanFileResult[]) => void, cache?: { dir: string; version: string }): { done: Promise<Extract<FromWorker, { type: 'scanDone' }>>; cancel: () => void } {
+  scan(
+    folders: string[],
+    allowed: string[] | null,
+    onProgress: (done: number, total: number, results: ScanFileResult[]) => void,
+    cache?: { dir: string; version: string },
+  ): { done: Promise<Extract<FromWorker, { type: 'scanDone' }>>; cancel: () => void } {
     let scanId = 0;
-    const done = this.request<Extract<FromWorker, { type: 'scanDone' }>>((id) => {
-      scanId = id;
-      return { type: 'scan', id, folders, allowed, cacheDir: cache?.dir, version: cache?.version };
-    }, (m) => {
-      if (m.type === 'scanProgress') {
-        onProgress(m.done, m.total, m.results);
-        return false;
-      }
-      return true;
-    });
-    return { done, cancel: () => { if (this.worker && scanId) this.send({ type: 'cancel', id: scanId }); } };
+    const done = this.request<Extract<FromWorker, { type: 'scanDone' }>>(
+      (id) => {
+        scanId = id;
+        return { type: 'scan', id, folders, allowed, cacheDir: cache?.dir, version: cache?.version };
+      },
+      (m) => {
+        if (m.type === 'scanProgress') {
+          onProgress(m.done, m.total, m.results);
+          return false;
+        }
+        return true;
+      },
+    );
+    return {
+      done,
+      cancel: () => {
+        if (this.worker && scanId) this.send({ type: 'cancel', id: scanId });
+      },
+    };
   }
 
   dispose(): void {
     this.disposed = true;
-    for (const ws of this.waiters.values()) for (const w of ws) {
-      clearTimeout(w.timer);
-      w.resolve(undefined);
-    }
+    for (const ws of this.waiters.values())
+      for (const w of ws) {
+        clearTimeout(w.timer);
+        w.resolve(undefined);
+      }
     this.waiters.clear();
     void this.worker?.terminate();
     this.worker = undefined;

@@ -12,9 +12,17 @@ export class LeakLensCodeActions implements vscode.CodeActionProvider {
     providedCodeActionKinds: [vscode.CodeActionKind.QuickFix, FIX_ALL_KIND],
   };
 
-  constructor(private readonly client: AnalysisClient, private readonly isTracked: (doc: vscode.TextDocument) => boolean) {}
+  constructor(
+    private readonly client: AnalysisClient,
+    private readonly isTracked: (doc: vscode.TextDocument) => boolean,
+  ) {}
 
-  async provideCodeActions(doc: vscode.TextDocument, range: vscode.Range | vscode.Selection, context: vscode.CodeActionContext, token: vscode.CancellationToken): Promise<vscode.CodeAction[]> {
+  async provideCodeActions(
+    doc: vscode.TextDocument,
+    range: vscode.Range | vscode.Selection,
+    context: vscode.CodeActionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.CodeAction[]> {
     if (!this.isTracked(doc)) return [];
     const uri = doc.uri.toString();
     const actions: vscode.CodeAction[] = [];
@@ -52,7 +60,10 @@ export class LeakLensCodeActions implements vscode.CodeActionProvider {
     if (r.type !== 'fixAll' || typeof r.text !== 'string' || r.version !== doc.version) return undefined; // (or the worker died)
     const edit = minimalEdit(doc.getText(), r.text);
     if (!edit) return undefined;
-    const a = new vscode.CodeAction(`Fix all LeakLens problems (${r.applied} fix${r.applied === 1 ? '' : 'es'})`, FIX_ALL_KIND);
+    const a = new vscode.CodeAction(
+      `Fix all LeakLens problems (${r.applied} fix${r.applied === 1 ? '' : 'es'})`,
+      FIX_ALL_KIND,
+    );
     a.edit = toWorkspaceEdit(doc, [edit]);
     return a;
   }

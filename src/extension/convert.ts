@@ -26,7 +26,10 @@ export function toDiagnostic(f: Finding, uri: vscode.Uri): vscode.Diagnostic {
   const d = new vscode.Diagnostic(toRange(f.location), f.message, SEVERITY[f.severity]);
   d.source = SOURCE;
   d.code = { value: f.ruleId, target: docUri(f.ruleId) };
-  if (f.related.length) d.relatedInformation = f.related.map((r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.location)), r.message));
+  if (f.related.length)
+    d.relatedInformation = f.related.map(
+      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.location)), r.message),
+    );
   return d;
 }
 
@@ -39,7 +42,8 @@ export function ruleIdOf(d: vscode.Diagnostic): string | undefined {
 /** A WorkspaceEdit of engine edits (offsets into `doc`'s current text). */
 export function toWorkspaceEdit(doc: vscode.TextDocument, edits: TextEdit[]): vscode.WorkspaceEdit {
   const we = new vscode.WorkspaceEdit();
-  for (const e of edits) we.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText);
+  for (const e of edits)
+    we.replace(doc.uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText);
   return we;
 }
 
@@ -50,10 +54,17 @@ export function minimalEdit(before: string, after: string): TextEdit | undefined
   const max = Math.min(before.length, after.length);
   while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++;
   let end = 0;
-  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)) end++;
+  while (end < max - start && before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end))
+    end++;
   // Don't split a surrogate pair or a CRLF.
-  while (start > 0 && (isLow(before.charCodeAt(start)) || (before[start] === '\n' && before[start - 1] === '\r'))) start--;
-  while (end > 0 && (isLow(before.charCodeAt(before.length - end)) || (before[before.length - end] === '\n' && before[before.length - end - 1] === '\r'))) end--;
+  while (start > 0 && (isLow(before.charCodeAt(start)) || (before[start] === '\n' && before[start - 1] === '\r')))
+    start--;
+  while (
+    end > 0 &&
+    (isLow(before.charCodeAt(before.length - end)) ||
+      (before[before.length - end] === '\n' && before[before.length - end - 1] === '\r'))
+  )
+    end--;
   return { start, end: before.length - end, newText: after.slice(start, after.length - end) };
 }
 

@@ -22,7 +22,11 @@ export interface CustomRulesApi {
 }
 
 export function sourceLanguage(doc: vscode.TextDocument): LanguageId | undefined {
-  return doc.languageId === 'c' || doc.languageId === 'cpp' ? 'cpp' : doc.languageId === 'python' ? 'python' : undefined;
+  return doc.languageId === 'c' || doc.languageId === 'cpp'
+    ? 'cpp'
+    : doc.languageId === 'python'
+      ? 'python'
+      : undefined;
 }
 
 /** The workspace folder whose `.leaklens/rules/` directly holds `path`, if any. */
@@ -41,7 +45,11 @@ function isRuleDoc(doc: vscode.TextDocument): boolean {
   return doc.languageId === RULE_LANGUAGE || ruleFolder(doc.uri.fsPath) !== undefined;
 }
 
-export function registerCustomRules(context: vscode.ExtensionContext, client: AnalysisClient, log: (m: string) => void): CustomRulesApi {
+export function registerCustomRules(
+  context: vscode.ExtensionContext,
+  client: AnalysisClient,
+  log: (m: string) => void,
+): CustomRulesApi {
   const diagnostics = vscode.languages.createDiagnosticCollection('leaklens-rules');
   /** Where each rule file's diagnostics go (an open untitled draft has no file URI). */
   let uris = new Map<string, vscode.Uri>();
@@ -61,7 +69,9 @@ export function registerCustomRules(context: vscode.ExtensionContext, client: An
       if (!existsSync(dir)) continue;
       let names: string[] = [];
       try {
-        names = readdirSync(dir).filter((n) => n.endsWith('.scm')).sort();
+        names = readdirSync(dir)
+          .filter((n) => n.endsWith('.scm'))
+          .sort();
       } catch (e) {
         log(`cannot list ${dir}: ${(e as Error).message}`);
       }
@@ -96,13 +106,17 @@ export function registerCustomRules(context: vscode.ExtensionContext, client: An
     lastSent = json;
     sent++;
     const drafting = vscode.workspace.textDocuments.some(isRuleDoc);
-    if (files.length || client.started) log(`custom rules (${why}): ${files.length} file${files.length === 1 ? '' : 's'}`);
+    if (files.length || client.started)
+      log(`custom rules (${why}): ${files.length} file${files.length === 1 ? '' : 's'}`);
     client.setRuleFiles(files, drafting);
     if (!client.started) answered = sent; // nothing to wait for until a worker starts
     flushWaiters();
   }
 
-  function schedule(why: string, delay = vscode.workspace.getConfiguration('leaklens').get<number>('debounceMs', 150)): void {
+  function schedule(
+    why: string,
+    delay = vscode.workspace.getConfiguration('leaklens').get<number>('debounceMs', 150),
+  ): void {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => send(why), delay);
   }
@@ -120,7 +134,10 @@ export function registerCustomRules(context: vscode.ExtensionContext, client: An
     customRuleDocs.clear();
     for (const r of m.rules) if (r.helpUri) customRuleDocs.set(r.id, vscode.Uri.parse(r.helpUri));
     showErrors(m.errors);
-    if (m.rules.length || m.errors.length) log(`custom rules: ${m.rules.map((r) => r.id).join(', ') || 'none'} running; ${m.errors.length} error${m.errors.length === 1 ? '' : 's'}`);
+    if (m.rules.length || m.errors.length)
+      log(
+        `custom rules: ${m.rules.map((r) => r.id).join(', ') || 'none'} running; ${m.errors.length} error${m.errors.length === 1 ? '' : 's'}`,
+      );
     flushWaiters();
   };
 
@@ -168,10 +185,11 @@ export function registerCustomRules(context: vscode.ExtensionContext, client: An
 
   return {
     rules: () => current,
-    settled: () => new Promise<void>((resolve) => {
-      waiting.push(resolve);
-      flushWaiters();
-    }),
+    settled: () =>
+      new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        flushWaiters();
+      }),
   };
 }
 
@@ -180,7 +198,10 @@ export function registerCustomRules(context: vscode.ExtensionContext, client: An
  * it): `<folder>/.leaklens/rules/<id>.scm` as an unsaved file (it runs as soon as it compiles; save
  * to keep it), or an untitled document outside a workspace. Returns the new document's URI.
  */
-async function newRuleFromSelection(client: AnalysisClient, running: () => RuleInfo[]): Promise<vscode.Uri | undefined> {
+async function newRuleFromSelection(
+  client: AnalysisClient,
+  running: () => RuleInfo[],
+): Promise<vscode.Uri | undefined> {
   const editor = vscode.window.activeTextEditor;
   const language = editor && sourceLanguage(editor.document);
   if (!editor || !language) {
@@ -189,18 +210,24 @@ async function newRuleFromSelection(client: AnalysisClient, running: () => RuleI
   }
   const doc = editor.document;
   const sel = editor.selection;
-  const folder = vscode.workspace.getWorkspaceFolder(doc.uri) ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
-  const source = folder && doc.uri.scheme === 'file' ? relative(folder.uri.fsPath, doc.uri.fsPath) : basename(doc.uri.path);
+  const folder =
+    vscode.workspace.getWorkspaceFolder(doc.uri) ??
+    vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+  const source =
+    folder && doc.uri.scheme === 'file' ? relative(folder.uri.fsPath, doc.uri.fsPath) : basename(doc.uri.path);
   const answer = await client.newRule(language, doc.getText(), doc.offsetAt(sel.start), doc.offsetAt(sel.end), source);
   if (answer.type !== 'newRule' || !answer.rule) {
-    void vscode.window.showErrorMessage(`LeakLens: could not build a rule: ${answer.error ?? 'the analysis worker stopped'}`);
+    void vscode.window.showErrorMessage(
+      `LeakLens: could not build a rule: ${answer.error ?? 'the analysis worker stopped'}`,
+    );
     return undefined;
   }
   let { id, text } = answer.rule;
   const dir = folder && folder.uri.scheme === 'file' ? join(folder.uri.fsPath, RULES_DIR) : undefined;
   const open = new Set(vscode.workspace.textDocuments.map((d) => d.uri.fsPath));
   const taken = (candidate: string) =>
-    running().some((r) => r.id === candidate) || (dir !== undefined && (existsSync(join(dir, `${candidate}.scm`)) || open.has(join(dir, `${candidate}.scm`))));
+    running().some((r) => r.id === candidate) ||
+    (dir !== undefined && (existsSync(join(dir, `${candidate}.scm`)) || open.has(join(dir, `${candidate}.scm`))));
   if (taken(id)) {
     let n = 2;
     while (taken(`${id}-${n}`)) n++;
@@ -209,9 +236,15 @@ async function newRuleFromSelection(client: AnalysisClient, running: () => RuleI
   }
   let ruleDoc: vscode.TextDocument;
   if (dir) {
-    ruleDoc = await vscode.workspace.openTextDocument(vscode.Uri.file(join(dir, `${id}.scm`)).with({ scheme: 'untitled' }));
-    if (ruleDoc.languageId !== RULE_LANGUAGE) ruleDoc = await vscode.languages.setTextDocumentLanguage(ruleDoc, RULE_LANGUAGE);
-    const shown = await vscode.window.showTextDocument(ruleDoc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
+    ruleDoc = await vscode.workspace.openTextDocument(
+      vscode.Uri.file(join(dir, `${id}.scm`)).with({ scheme: 'untitled' }),
+    );
+    if (ruleDoc.languageId !== RULE_LANGUAGE)
+      ruleDoc = await vscode.languages.setTextDocumentLanguage(ruleDoc, RULE_LANGUAGE);
+    const shown = await vscode.window.showTextDocument(ruleDoc, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preview: false,
+    });
     await shown.edit((b) => b.insert(new vscode.Position(0, 0), text));
   } else {
     ruleDoc = await vscode.workspace.openTextDocument({ language: RULE_LANGUAGE, content: text });

@@ -94,25 +94,40 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   // Time spent in our handlers on the host thread (for the benchmark; cheap to keep).
   let maxHandlerMs = 0;
   let handlerCount = 0;
-  const timed = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A): void => {
-    const t0 = performance.now();
-    try {
-      fn(...args);
-    } finally {
-      const ms = performance.now() - t0;
-      handlerCount++;
-      if (ms > maxHandlerMs) maxHandlerMs = ms;
-    }
-  };
+  const timed =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A): void => {
+      const t0 = performance.now();
+      try {
+        fn(...args);
+      } finally {
+        const ms = performance.now() - t0;
+        handlerCount++;
+        if (ms > maxHandlerMs) maxHandlerMs = ms;
+      }
+    };
 
   const published = new vscode.EventEmitter<PublishEvent>();
   const client = new AnalysisClient(join(context.extensionPath, 'dist'), readSettings(log), {
     onResult: timed((r: DocResult) => {
       const doc = tracked.get(r.uri);
-      if (process.env.LEAKLENS_DEBUG) log(`result ${r.uri} v${r.version} (doc v${doc?.version}): ${r.findings.length} findings in ${r.ms.toFixed(1)} ms${r.incremental ? ' (incremental)' : ''}`);
+      if (process.env.LEAKLENS_DEBUG)
+        log(
+          `result ${r.uri} v${r.version} (doc v${doc?.version}): ${r.findings.length} findings in ${r.ms.toFixed(1)} ms${r.incremental ? ' (incremental)' : ''}`,
+        );
       if (!doc || doc.version !== r.version) return; // stale: a newer version is on its way
-      diagnostics.set(doc.uri, r.findings.map((f) => toDiagnostic(f, doc.uri)));
-      published.fire({ uri: doc.uri, version: r.version, findings: r.findings.length, workerMs: r.ms, incremental: r.incremental, time: performance.now() });
+      diagnostics.set(
+        doc.uri,
+        r.findings.map((f) => toDiagnostic(f, doc.uri)),
+      );
+      published.fire({
+        uri: doc.uri,
+        version: r.version,
+        findings: r.findings.length,
+        workerMs: r.ms,
+        incremental: r.incremental,
+        time: performance.now(),
+      });
       if (r.skipped) log(`${doc.uri.fsPath}: ${r.skipped}`);
       for (const e of r.errors) log(`${e.file}: ${e.message}`);
     }),
@@ -123,7 +138,9 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       // e.g. a missing grammar, must not loop).
       if (++workerRestarts > 3) {
         log('the analysis worker keeps exiting: LeakLens stops analysing until the window reloads');
-        void vscode.window.showErrorMessage('LeakLens: the analysis worker keeps exiting; see "LeakLens: Show output".');
+        void vscode.window.showErrorMessage(
+          'LeakLens: the analysis worker keeps exiting; see "LeakLens: Show output".',
+        );
         return;
       }
       for (const doc of [...tracked.values()]) track(doc);
@@ -136,7 +153,11 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     for (const p of problems) {
       const uri = vscode.Uri.file(p.file);
       const detail = p.message.startsWith(`${p.file}: `) ? p.message.slice(p.file.length + 2) : p.message;
-      const d = new vscode.Diagnostic(keyRange(p.file, p.key), `Invalid LeakLens configuration: ${detail}. Using the defaults until it is fixed.`, vscode.DiagnosticSeverity.Error);
+      const d = new vscode.Diagnostic(
+        keyRange(p.file, p.key),
+        `Invalid LeakLens configuration: ${detail}. Using the defaults until it is fixed.`,
+        vscode.DiagnosticSeverity.Error,
+      );
       d.source = SOURCE;
       configDiagnostics.set(uri, [...(configDiagnostics.get(uri) ?? []), d]);
       log(`configuration error: ${p.message}`);
@@ -188,12 +209,17 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       if (!silent) void vscode.window.showInformationMessage('LeakLens is disabled (setting leaklens.enable).');
       return undefined;
     }
-    const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+    const folders = (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath);
     if (!folders.length) {
       if (!silent) void vscode.window.showInformationMessage('LeakLens: open a folder to scan it.');
       return undefined;
     }
-    const run = async (progress: vscode.Progress<{ message?: string; increment?: number }>, token: vscode.CancellationToken): Promise<ScanSummary> => {
+    const run = async (
+      progress: vscode.Progress<{ message?: string; increment?: number }>,
+      token: vscode.CancellationToken,
+    ): Promise<ScanSummary> => {
       // files.exclude applies to findFiles (exclude = undefined); .gitignore and the config's
       // `ignore` are applied by the worker's walk.
       const uris = await vscode.workspace.findFiles(SOURCE_GLOB, undefined, undefined, token);
@@ -203,19 +229,31 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       let findings = 0;
       let lastDone = 0;
       const cacheDir = (context.storageUri ?? context.globalStorageUri).fsPath;
-      const job = client.scan(folders, allowed, (done, total, results) => {
-        progress.report({ message: `${done}/${total} files`, increment: total ? ((done - lastDone) * 100) / total : undefined });
-        lastDone = done;
-        for (const r of results) {
-          const uri = vscode.Uri.file(r.file);
-          const key = uri.toString();
-          findings += r.findings.length;
-          if (tracked.has(key)) continue; // open documents have live results
-          seen.add(key);
-          if (r.findings.length) diagnostics.set(uri, r.findings.map((f) => toDiagnostic(f, uri)));
-          else diagnostics.delete(uri);
-        }
-      }, { dir: join(cacheDir, 'scan-cache'), version });
+      const job = client.scan(
+        folders,
+        allowed,
+        (done, total, results) => {
+          progress.report({
+            message: `${done}/${total} files`,
+            increment: total ? ((done - lastDone) * 100) / total : undefined,
+          });
+          lastDone = done;
+          for (const r of results) {
+            const uri = vscode.Uri.file(r.file);
+            const key = uri.toString();
+            findings += r.findings.length;
+            if (tracked.has(key)) continue; // open documents have live results
+            seen.add(key);
+            if (r.findings.length)
+              diagnostics.set(
+                uri,
+                r.findings.map((f) => toDiagnostic(f, uri)),
+              );
+            else diagnostics.delete(uri);
+          }
+        },
+        { dir: join(cacheDir, 'scan-cache'), version },
+      );
       const sub = token.onCancellationRequested(() => job.cancel());
       const done = await job.done.finally(() => sub.dispose());
       if (done.error) log(`scan failed: ${done.error}`);
@@ -226,13 +264,20 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
         for (const key of seen) previous.add(key);
         scanned = previous;
       }
-      log(`scan: ${done.files} files, ${findings} findings${done.cacheHits ? ` (${done.cacheHits} from the cache)` : ''}${done.cancelled ? ' (cancelled)' : ''}`);
+      log(
+        `scan: ${done.files} files, ${findings} findings${done.cacheHits ? ` (${done.cacheHits} from the cache)` : ''}${done.cancelled ? ' (cancelled)' : ''}`,
+      );
       return { files: done.files, findings, cancelled: done.cancelled, cacheHits: done.cacheHits ?? 0 };
     };
     if (silent) {
-      return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LeakLens' }, (p) => run(p, new vscode.CancellationTokenSource().token));
+      return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LeakLens' }, (p) =>
+        run(p, new vscode.CancellationTokenSource().token),
+      );
     }
-    const summary = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'LeakLens: scanning workspace', cancellable: true }, run);
+    const summary = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'LeakLens: scanning workspace', cancellable: true },
+      run,
+    );
     const text = `LeakLens: ${summary.findings} leak risk${summary.findings === 1 ? '' : 's'} in ${summary.files} file${summary.files === 1 ? '' : 's'} checked${summary.cancelled ? ' (scan cancelled)' : ''}.`;
     // Not awaited: the summary is returned at once; the button opens the Problems view when pressed.
     void vscode.window.showInformationMessage(text, ...(summary.findings ? ['Show Problems'] : [])).then((pick) => {
@@ -242,9 +287,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   }
 
   const actions = new LeakLensCodeActions(client, isTracked);
-  const selector: vscode.DocumentSelector = [
-    { language: 'c' }, { language: 'cpp' }, { language: 'python' },
-  ];
+  const selector: vscode.DocumentSelector = [{ language: 'c' }, { language: 'cpp' }, { language: 'python' }];
   // .leaklens.json and pyproject.toml ([tool.leaklens]) both configure the analysis.
   const watcher = vscode.workspace.createFileSystemWatcher('**/{.leaklens.json,pyproject.toml}');
   context.subscriptions.push(
@@ -257,14 +300,22 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     vscode.languages.registerCodeActionsProvider(selector, actions, LeakLensCodeActions.metadata),
     vscode.workspace.onDidOpenTextDocument(timed(track)),
     vscode.workspace.onDidCloseTextDocument(timed(untrack)),
-    vscode.workspace.onDidChangeTextDocument(timed((e: vscode.TextDocumentChangeEvent) => {
-      if (!e.contentChanges.length || !isTracked(e.document)) return;
-      client.change(e.document.uri.toString(), e.document.version, e.contentChanges.map((c) => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text })));
-    })),
-    vscode.workspace.onDidSaveTextDocument(timed((doc: vscode.TextDocument) => {
-      if (CONFIG_FILES.has(basename(doc.uri.fsPath))) reconfigure(`saved ${basename(doc.uri.fsPath)}`);
-      if (isTracked(doc)) client.flush(doc.uri.toString(), doc.getText(), doc.version);
-    })),
+    vscode.workspace.onDidChangeTextDocument(
+      timed((e: vscode.TextDocumentChangeEvent) => {
+        if (!e.contentChanges.length || !isTracked(e.document)) return;
+        client.change(
+          e.document.uri.toString(),
+          e.document.version,
+          e.contentChanges.map((c) => ({ rangeOffset: c.rangeOffset, rangeLength: c.rangeLength, text: c.text })),
+        );
+      }),
+    ),
+    vscode.workspace.onDidSaveTextDocument(
+      timed((doc: vscode.TextDocument) => {
+        if (CONFIG_FILES.has(basename(doc.uri.fsPath))) reconfigure(`saved ${basename(doc.uri.fsPath)}`);
+        if (isTracked(doc)) client.flush(doc.uri.toString(), doc.getText(), doc.version);
+      }),
+    ),
     watcher.onDidChange((u) => reconfigure(`${basename(u.fsPath)} changed`)),
     watcher.onDidCreate((u) => reconfigure(`${basename(u.fsPath)} created`)),
     watcher.onDidDelete((u) => reconfigure(`${basename(u.fsPath)} deleted`)),
@@ -310,7 +361,14 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     activationMs,
     engineMs: () => client.engineMs,
     onDidPublish: published.event,
-    handlerStats: () => ({ maxMs: maxHandlerMs, count: handlerCount, reset: () => { maxHandlerMs = 0; handlerCount = 0; } }),
+    handlerStats: () => ({
+      maxMs: maxHandlerMs,
+      count: handlerCount,
+      reset: () => {
+        maxHandlerMs = 0;
+        handlerCount = 0;
+      },
+    }),
     resultFor: (doc) => client.resultFor(doc.uri.toString(), doc.version),
     workerStats: async () => (client.started ? client.stats() : undefined),
     scanWorkspace,
@@ -324,9 +382,19 @@ const CONFIG_FILES = new Set(['.leaklens.json', 'pyproject.toml']);
 function keyRange(file: string, key: string): vscode.Range {
   try {
     const text = readFileSync(file, 'utf8');
-    const last = key.split('.').filter((k) => !/^\d+$/.test(k)).pop();
+    const last = key
+      .split('.')
+      .filter((k) => !/^\d+$/.test(k))
+      .pop();
     // JSON quotes keys; TOML writes them bare at the start of a line (or quoted, or as a table name).
-    const found = last ? (file.endsWith('.toml') ? new RegExp(`^\\s*(?:\\[[^\\]\\n]*)?"?(${last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})"?\\s*[=\\].]`, 'm').exec(text) : undefined) : undefined;
+    const found = last
+      ? file.endsWith('.toml')
+        ? new RegExp(
+            `^\\s*(?:\\[[^\\]\\n]*)?"?(${last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})"?\\s*[=\\].]`,
+            'm',
+          ).exec(text)
+        : undefined
+      : undefined;
     const needle = found ? found[1] : last ? JSON.stringify(last) : '';
     const at = found ? found.index + found[0].indexOf(found[1]) : needle ? text.indexOf(needle) : -1;
     if (at >= 0) {

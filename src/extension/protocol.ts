@@ -58,7 +58,16 @@ export type ToWorker =
   /** The full set of custom rule files (replaces the previous set). */
   | { type: 'rules'; files: RuleFileText[] }
   /** A rule skeleton matching [start, end) of `text` (see rule-tools.ts). */
-  | { type: 'newRule'; id: number; language: LanguageId; text: string; start: number; end: number; source: string; ruleId?: string }
+  | {
+      type: 'newRule';
+      id: number;
+      language: LanguageId;
+      text: string;
+      start: number;
+      end: number;
+      source: string;
+      ruleId?: string;
+    }
   | { type: 'syntaxTree'; id: number; language: LanguageId; text: string };
 
 export interface DocResult {
@@ -91,5 +100,10 @@ export type FromWorker =
   | { type: 'log'; message: string }
   /** After each `rules`: the custom rules that run, and every rule file's errors. */
   | { type: 'rulesStatus'; rules: RuleInfo[]; errors: RuleFileError[] }
-  | { type: 'newRule'; id: number; rule?: { id: string; text: string; start: number; end: number; type: string }; error?: string }
+  | {
+      type: 'newRule';
+      id: number;
+      rule?: { id: string; text: string; start: number; end: number; type: string };
+      error?: string;
+    }
   | { type: 'syntaxTree'; id: number; text: string; lines: number; truncated: boolean; error?: string };

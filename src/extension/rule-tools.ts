@@ -9,7 +9,8 @@ const MAX_DEPTH = 8;
 /** After this many nodes the rest are bare `(type)`s too: a starting point, not a dump. */
 const MAX_NODES = 80;
 
-const LITERAL = /(^|_)(literal|string|integer|float|number|true|false|none|null|nullptr|char)$|^concatenated_string$|^raw_string_literal$/;
+const LITERAL =
+  /(^|_)(literal|string|integer|float|number|true|false|none|null|nullptr|char)$|^concatenated_string$|^raw_string_literal$/;
 const IDENTIFIER = /(^|_)identifier$/;
 
 export interface NewRule {
@@ -41,13 +42,21 @@ export function coveringNode(root: Node, text: string, start: number, end: numbe
  * identifiers captured and pinned by `#eq?` to their text, literals as bare node types (so
  * the unmodified query matches the selected code; deleting predicates generalises it).
  */
-export function ruleFromNode(node: Node, language: LanguageId, options: { id?: string; source?: string; line?: number; maxDepth?: number } = {}): NewRule {
+export function ruleFromNode(
+  node: Node,
+  language: LanguageId,
+  options: { id?: string; source?: string; line?: number; maxDepth?: number } = {},
+): NewRule {
   const maxDepth = options.maxDepth ?? MAX_DEPTH;
   const captures: Array<{ name: string; text: string }> = [];
   const used = new Set<string>(['report']);
   let count = 0;
   const captureName = (text: string): string => {
-    const base = text.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').toLowerCase() || 'name';
+    const base =
+      text
+        .replace(/[^A-Za-z0-9_]+/g, '_')
+        .replace(/^_+|_+$/g, '')
+        .toLowerCase() || 'name';
     let name = base;
     for (let i = 2; used.has(name); i++) name = `${base}_${i}`;
     used.add(name);
@@ -94,7 +103,9 @@ export function ruleFromNode(node: Node, language: LanguageId, options: { id?: s
   const first = captures[0];
   const id = options.id ?? ruleId(first?.text, node.type);
   const what = first ? `\`{{${first.name}}}\`` : `this ${node.type.replace(/_/g, ' ')}`;
-  const from = options.source ? ` from ${options.source}${options.line !== undefined ? `:${options.line + 1}` : ''}` : '';
+  const from = options.source
+    ? ` from ${options.source}${options.line !== undefined ? `:${options.line + 1}` : ''}`
+    : '';
   const text = [
     `;; id: ${id}`,
     `;; language: ${language}`,
@@ -113,7 +124,12 @@ export function ruleFromNode(node: Node, language: LanguageId, options: { id?: s
 
 /** A rule id from an identifier (or the node type): lowercase letters, digits and dashes. */
 export function ruleId(identifier: string | undefined, type: string): string {
-  const slug = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  const slug = (s: string) =>
+    s
+      .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '');
   const base = slug(identifier ?? '') || slug(type) || 'rule';
   return /^[a-z0-9]/.test(base) ? `my-${base}`.replace(/^my-my-/, 'my-') : 'my-rule';
 }
@@ -122,7 +138,10 @@ export function ruleId(identifier: string | undefined, type: string): string {
  * The tree as text, one named node per line: `field: type [line:col - line:col]` (1-based, as the
  * editor's status bar shows them), the text of leaves, ERROR/MISSING marked.
  */
-export function formatSyntaxTree(root: Node, options: { maxLines?: number } = {}): { text: string; lines: number; truncated: boolean } {
+export function formatSyntaxTree(
+  root: Node,
+  options: { maxLines?: number } = {},
+): { text: string; lines: number; truncated: boolean } {
   const maxLines = options.maxLines ?? 50_000;
   const out: string[] = [];
   let truncated = false;
@@ -166,7 +185,12 @@ export function formatSyntaxTree(root: Node, options: { maxLines?: number } = {}
  * `ruleFromNode`, checked: the query must compile and match `node` (reported at `node`); if the
  * full structure does not (a grammar quirk), shallower versions are tried, down to `(type)`.
  */
-export function checkedRuleFromNode(node: Node, language: LanguageId, compile: (query: string) => Query, options: { id?: string; source?: string; line?: number } = {}): NewRule {
+export function checkedRuleFromNode(
+  node: Node,
+  language: LanguageId,
+  compile: (query: string) => Query,
+  options: { id?: string; source?: string; line?: number } = {},
+): NewRule {
   let last: NewRule | undefined;
   for (const maxDepth of [MAX_DEPTH, 3, 1, 0]) {
     const rule = ruleFromNode(node, language, { ...options, maxDepth });
@@ -174,7 +198,13 @@ export function checkedRuleFromNode(node: Node, language: LanguageId, compile: (
     let q: Query | undefined;
     try {
       q = compile(rule.query);
-      const hit = q.matches(node).some((m) => m.captures.some((c) => c.name === 'report' && c.node.startIndex === node.startIndex && c.node.endIndex === node.endIndex));
+      const hit = q
+        .matches(node)
+        .some((m) =>
+          m.captures.some(
+            (c) => c.name === 'report' && c.node.startIndex === node.startIndex && c.node.endIndex === node.endIndex,
+          ),
+        );
       if (hit) return rule;
     } catch {
       // try a shallower pattern

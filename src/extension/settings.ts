@@ -15,13 +15,15 @@ export function readSettings(log: (message: string) => void = () => undefined): 
   const rules: SettingsOverlay['rules'] = {};
   for (const [id, level] of Object.entries(c.get<Record<string, unknown>>('rules') ?? {})) {
     if (typeof level === 'string' && LEVELS.has(level)) rules[id] = level as SettingsOverlay['rules'][string];
-    else if (level !== 'default') log(`setting leaklens.rules.${id}: expected off, error, warning, info or default, not ${JSON.stringify(level)}`);
+    else if (level !== 'default')
+      log(`setting leaklens.rules.${id}: expected off, error, warning, info or default, not ${JSON.stringify(level)}`);
   }
   const max = c.get<number | null>('maxFileSize', null);
   const resources: ResourcePair[] = [];
   for (const [i, r] of (c.get<unknown[]>('resources') ?? []).entries()) {
     const p = r as Partial<ResourcePair> | null;
-    const names = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && IDENT.test(x));
+    const names = (v: unknown) =>
+      Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && IDENT.test(x));
     if (!p || !names(p.acquire) || !names(p.release)) {
       log(`setting leaklens.resources[${i}]: needs "acquire" and "release" lists of function names; ignored`);
       continue;

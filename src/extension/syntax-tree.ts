@@ -33,17 +33,28 @@ export function registerSyntaxTree(context: vscode.ExtensionContext, client: Ana
       const source = editor.document;
       const tree = await client.syntaxTree(language, source.getText());
       if (tree.type !== 'syntaxTree' || tree.error) {
-        void vscode.window.showErrorMessage(`LeakLens: could not parse ${basename(source.uri.path)}: ${tree.type === 'syntaxTree' ? tree.error : 'the analysis worker stopped'}`);
+        void vscode.window.showErrorMessage(
+          `LeakLens: could not parse ${basename(source.uri.path)}: ${tree.type === 'syntaxTree' ? tree.error : 'the analysis worker stopped'}`,
+        );
         return undefined;
       }
-      const header = `; ${language} syntax tree of ${source.uri.scheme === 'file' ? source.uri.fsPath : source.uri.toString()} (version ${source.version})\n`
-        + '; named nodes as "field: type [line:column - line:column]" (1-based), leaves with their text;\n'
-        + '; use these types and fields in .leaklens/rules/*.scm queries, e.g. (call_expression function: (identifier) @fn)\n';
-      const uri = vscode.Uri.from({ scheme: SCHEME, path: `/${basename(source.uri.path)}.tree`, query: source.uri.toString() });
+      const header =
+        `; ${language} syntax tree of ${source.uri.scheme === 'file' ? source.uri.fsPath : source.uri.toString()} (version ${source.version})\n` +
+        '; named nodes as "field: type [line:column - line:column]" (1-based), leaves with their text;\n' +
+        '; use these types and fields in .leaklens/rules/*.scm queries, e.g. (call_expression function: (identifier) @fn)\n';
+      const uri = vscode.Uri.from({
+        scheme: SCHEME,
+        path: `/${basename(source.uri.path)}.tree`,
+        query: source.uri.toString(),
+      });
       texts.set(uri.toString(), header + tree.text);
       changed.fire(uri);
       const doc = await vscode.workspace.openTextDocument(uri);
-      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+      await vscode.window.showTextDocument(doc, {
+        viewColumn: vscode.ViewColumn.Beside,
+        preview: true,
+        preserveFocus: true,
+      });
       return uri;
     }),
   );

@@ -39,7 +39,15 @@ export class WorkerRules {
       errors.push(...c.errors);
       if (!c.rule || !f.active) continue;
       const clash = active.find((a) => a.rule.id === c!.rule!.id);
-      if (clash) errors.push({ file: f.file, line: 1, column: 1, endLine: 1, endColumn: 2, message: `rule id "${clash.rule.id}" is also defined in ${clash.rule.file}` });
+      if (clash)
+        errors.push({
+          file: f.file,
+          line: 1,
+          column: 1,
+          endLine: 1,
+          endColumn: 2,
+          message: `rule id "${clash.rule.id}" is also defined in ${clash.rule.file}`,
+        });
       else active.push({ rule: c.rule, folder: f.folder });
     }
     for (const [file, c] of this.cache) {

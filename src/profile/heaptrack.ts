@@ -7,7 +7,8 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { growthFromSnapshots, type Attribution, type SiteRule, type SiteSnapshot } from './lines';
 import { which } from './which';
 
-export const HEAPTRACK_INSTALL_HINT = 'install it with `sudo apt-get install heaptrack` (Debian/Ubuntu) or `sudo dnf install heaptrack` (Fedora)';
+export const HEAPTRACK_INSTALL_HINT =
+  'install it with `sudo apt-get install heaptrack` (Debian/Ubuntu) or `sudo dnf install heaptrack` (Fedora)';
 
 export interface HeaptrackTools {
   preload: string;
@@ -20,10 +21,16 @@ export function findHeaptrack(pathEnv = process.env.PATH ?? ''): HeaptrackTools 
   const print = which('heaptrack_print', undefined, pathEnv);
   if (!script || !print) return undefined;
   // Same relative layout the heaptrack script itself uses (../lib/heaptrack).
-  for (const lib of [join(dirname(script), '..', 'lib', 'heaptrack'), '/usr/lib/heaptrack', '/usr/lib/x86_64-linux-gnu/heaptrack', '/usr/lib64/heaptrack']) {
+  for (const lib of [
+    join(dirname(script), '..', 'lib', 'heaptrack'),
+    '/usr/lib/heaptrack',
+    '/usr/lib/x86_64-linux-gnu/heaptrack',
+    '/usr/lib64/heaptrack',
+  ]) {
     const preload = join(lib, 'libheaptrack_preload.so');
     const interpret = join(lib, 'libexec', 'heaptrack_interpret');
-    if (existsSync(preload) && existsSync(interpret)) return { preload: resolve(preload), interpret: resolve(interpret), print };
+    if (existsSync(preload) && existsSync(interpret))
+      return { preload: resolve(preload), interpret: resolve(interpret), print };
   }
   return undefined;
 }
@@ -111,7 +118,12 @@ export function parseLeaks(text: string, root: string): LeakParse {
   return { runtimeS, sites, entries, entriesWithoutLines };
 }
 
-function run(cmd: string, args: string[], stdinFile?: string, stdoutFile?: string): Promise<{ code: number; out: string; err: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  stdinFile?: string,
+  stdoutFile?: string,
+): Promise<{ code: number; out: string; err: string }> {
   return new Promise((done) => {
     const stdin = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
     const stdout = stdoutFile ? openSync(stdoutFile, 'w') : 'pipe';
@@ -144,7 +156,12 @@ export class NativeTracker {
   private lastParse: LeakParse | undefined;
   readonly errors: string[] = [];
 
-  constructor(private readonly tools: HeaptrackTools, dir: string, private readonly root: string, private readonly t0Ms: number) {
+  constructor(
+    private readonly tools: HeaptrackTools,
+    dir: string,
+    private readonly root: string,
+    private readonly t0Ms: number,
+  ) {
     this.rawPath = join(dir, 'heaptrack.raw');
     this.dataPath = join(dir, 'heaptrack.data');
     rmSync(this.rawPath, { force: true });
@@ -174,7 +191,22 @@ export class NativeTracker {
       return;
     }
     renameSync(tmp, this.dataPath);
-    const printed = await run(this.tools.print, ['-f', this.dataPath, '-l', '1', '-p', '0', '-a', '0', '-T', '0', '-m', '0', '-n', '1000']);
+    const printed = await run(this.tools.print, [
+      '-f',
+      this.dataPath,
+      '-l',
+      '1',
+      '-p',
+      '0',
+      '-a',
+      '0',
+      '-T',
+      '0',
+      '-m',
+      '0',
+      '-n',
+      '1000',
+    ]);
     if (printed.code !== 0) {
       this.errors.push(`heaptrack_print failed: ${printed.err.trim()}`);
       return;

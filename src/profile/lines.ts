@@ -58,11 +58,15 @@ export function growthFromSnapshots(snaps: readonly SiteSnapshot[], rule: SiteRu
     const series = use.map((s) => s.sites.get(key)?.[0] ?? 0);
     const growthBytes = series[series.length - 1] - series[0];
     if (growthBytes <= 0 && use.length > 1) continue;
-    const growthCount = (last.sites.get(key)?.[1] ?? 0) - (use.length > 1 ? first.sites.get(key)?.[1] ?? 0 : 0);
-    const fit = theilSen(use.map((s, i) => ({ x: s.tS, y: series[i] })), 60);
+    const growthCount = (last.sites.get(key)?.[1] ?? 0) - (use.length > 1 ? (first.sites.get(key)?.[1] ?? 0) : 0);
+    const fit = theilSen(
+      use.map((s, i) => ({ x: s.tS, y: series[i] })),
+      60,
+    );
     const bytesPerSecond = use.length > 2 ? Math.max(0, fit.slope) : growthBytes / Math.max(1e-9, last.tS - first.tS);
     lines.push({ ...splitSite(key), growthBytes, growthCount, bytesPerSecond });
-    if (growthBytes >= rule.minBytes && siteRuleFires(series, rule.thresholdPct, rule.consecutive)) fired.push({ key, growthBytes });
+    if (growthBytes >= rule.minBytes && siteRuleFires(series, rule.thresholdPct, rule.consecutive))
+      fired.push({ key, growthBytes });
   }
   return finish(lines, fired);
 }
@@ -71,7 +75,12 @@ export function growthFromSnapshots(snaps: readonly SiteSnapshot[], rule: SiteRu
  * Sampling windows: each window measured a site's growth over `spanS` seconds of tracing. The
  * rate is the summed growth over the summed tracing time; the growth is that rate over the run.
  */
-export function growthFromWindows(windows: readonly SiteWindow[], rule: SiteRule, runS: number, warmupS = 0): Attribution {
+export function growthFromWindows(
+  windows: readonly SiteWindow[],
+  rule: SiteRule,
+  runS: number,
+  warmupS = 0,
+): Attribution {
   let use = windows.filter((w) => w.tS >= warmupS);
   if (use.length === 0) use = [...windows];
   const traced = use.reduce((a, w) => a + w.spanS, 0);
@@ -96,7 +105,8 @@ export function growthFromWindows(windows: readonly SiteWindow[], rule: SiteRule
     // The rule reads the site's estimated cumulative growth, window after window.
     let cum = 0;
     const series = use.map((w) => (cum += Math.max(0, w.sites.get(key)?.[0] ?? 0)));
-    if (growthBytes >= rule.minBytes && siteRuleFires(series, rule.thresholdPct, rule.consecutive)) fired.push({ key, growthBytes });
+    if (growthBytes >= rule.minBytes && siteRuleFires(series, rule.thresholdPct, rule.consecutive))
+      fired.push({ key, growthBytes });
   }
   return finish(lines, fired);
 }

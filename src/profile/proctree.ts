@@ -23,7 +23,13 @@ export function readStat(pid: number): ProcStat | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   const rest = text.slice(close + 2).split(' ');
-  return { pid, name: text.slice(open + 1, close), state: rest[0], ppid: Number(rest[1]), startTicks: Number(rest[19]) };
+  return {
+    pid,
+    name: text.slice(open + 1, close),
+    state: rest[0],
+    ppid: Number(rest[1]),
+    startTicks: Number(rest[19]),
+  };
 }
 
 export function isAlive(pid: number): boolean {

@@ -5,7 +5,14 @@ import { existsSync, mkdirSync, openSync, readSync, closeSync, fstatSync } from 
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { withTimeout } from './wait';
-import { growthFromSnapshots, growthFromWindows, type Attribution, type SiteRule, type SiteSnapshot, type SiteWindow } from './lines';
+import {
+  growthFromSnapshots,
+  growthFromWindows,
+  type Attribution,
+  type SiteRule,
+  type SiteSnapshot,
+  type SiteWindow,
+} from './lines';
 
 export interface PythonCommand {
   python: string;
@@ -65,7 +72,11 @@ export class PythonTracker {
   private readonly inflight: Promise<void>[] = [];
   readonly errors: string[] = [];
 
-  constructor(private readonly py: PythonCommand, private readonly opts: PythonTrackerOptions, private readonly t0Ms: number) {
+  constructor(
+    private readonly py: PythonCommand,
+    private readonly opts: PythonTrackerOptions,
+    private readonly t0Ms: number,
+  ) {
     mkdirSync(opts.dir, { recursive: true });
   }
 
@@ -99,22 +110,26 @@ export class PythonTracker {
   private onIndex(rec: IndexRecord): void {
     const tS = (rec.t ?? 0) - this.t0Ms / 1000;
     if (rec.kind === 'exact' && rec.file) {
-      this.inflight.push(this.diff(rec.file).then((sites) => {
-        if (sites) this.snapshots.push({ tS, sites });
-      }));
+      this.inflight.push(
+        this.diff(rec.file).then((sites) => {
+          if (sites) this.snapshots.push({ tS, sites });
+        }),
+      );
     } else if (rec.kind === 'window' && rec.a && rec.b) {
       const a = this.diff(rec.a);
       const b = this.diff(rec.b);
-      this.inflight.push(Promise.all([a, b]).then(([sa, sb]) => {
-        if (!sa || !sb) return;
-        const delta = new Map<string, [number, number]>();
-        for (const [k, [bytes, count]] of sb) delta.set(k, [bytes, count]);
-        for (const [k, [bytes, count]] of sa) {
-          const d = delta.get(k) ?? [0, 0];
-          delta.set(k, [d[0] - bytes, d[1] - count]);
-        }
-        this.windows.push({ tS, spanS: rec.span ?? 0, sites: delta });
-      }));
+      this.inflight.push(
+        Promise.all([a, b]).then(([sa, sb]) => {
+          if (!sa || !sb) return;
+          const delta = new Map<string, [number, number]>();
+          for (const [k, [bytes, count]] of sb) delta.set(k, [bytes, count]);
+          for (const [k, [bytes, count]] of sa) {
+            const d = delta.get(k) ?? [0, 0];
+            delta.set(k, [d[0] - bytes, d[1] - count]);
+          }
+          this.windows.push({ tS, spanS: rec.span ?? 0, sites: delta });
+        }),
+      );
     }
   }
 
@@ -129,7 +144,10 @@ export class PythonTracker {
 
   private startDiffer(): ChildProcessWithoutNullStreams {
     if (this.differ) return this.differ;
-    const differ = spawn(this.py.python, [join(this.opts.helpers, 'leaklens_diff.py')], { cwd: this.opts.cwd, stdio: 'pipe' });
+    const differ = spawn(this.py.python, [join(this.opts.helpers, 'leaklens_diff.py')], {
+      cwd: this.opts.cwd,
+      stdio: 'pipe',
+    });
     this.differ = differ;
     differ.on('error', (e) => this.errors.push(`snapshot differ failed: ${e.message}`));
     differ.stderr.on('data', (d: Buffer) => this.errors.push(d.toString().trim()));
@@ -140,17 +158,29 @@ export class PythonTracker {
       this.pending.get(out.path)?.(out.sites ? new Map(Object.entries(out.sites)) : undefined);
       this.pending.delete(out.path);
     });
-    this.differDone = new Promise((r) => differ.on('close', () => {
-      for (const done of this.pending.values()) done(undefined);
-      this.pending.clear();
-      r();
-    }));
+    this.differDone = new Promise((r) =>
+      differ.on('close', () => {
+        for (const done of this.pending.values()) done(undefined);
+        this.pending.clear();
+        r();
+      }),
+    );
     return differ;
   }
 
   attribution(rule: SiteRule, runS: number, warmupS: number): Attribution {
-    if (this.opts.exact) return growthFromSnapshots([...this.snapshots].sort((a, b) => a.tS - b.tS), rule, warmupS);
-    return growthFromWindows([...this.windows].sort((a, b) => a.tS - b.tS), rule, runS, warmupS);
+    if (this.opts.exact)
+      return growthFromSnapshots(
+        [...this.snapshots].sort((a, b) => a.tS - b.tS),
+        rule,
+        warmupS,
+      );
+    return growthFromWindows(
+      [...this.windows].sort((a, b) => a.tS - b.tS),
+      rule,
+      runS,
+      warmupS,
+    );
   }
 
   get snapshotCount(): number {

@@ -13,7 +13,22 @@ export class ProcessTable {
     let r = this.rows.get(p.pid);
     if (!r) {
       r = {
-        s: { pid: p.pid, ppid: p.ppid, name: p.name, firstSeenS: elapsedS, lastSeenS: elapsedS, baselineRssBytes: p.rssBytes, finalRssBytes: p.rssBytes, deltaBytes: 0, peakRssBytes: p.rssBytes, peakAtS: elapsedS, growthBytesPerSecond: 0, cpuPeakPercent: p.cpuPercent, cpuAvgPercent: 0, samples: 0 },
+        s: {
+          pid: p.pid,
+          ppid: p.ppid,
+          name: p.name,
+          firstSeenS: elapsedS,
+          lastSeenS: elapsedS,
+          baselineRssBytes: p.rssBytes,
+          finalRssBytes: p.rssBytes,
+          deltaBytes: 0,
+          peakRssBytes: p.rssBytes,
+          peakAtS: elapsedS,
+          growthBytesPerSecond: 0,
+          cpuPeakPercent: p.cpuPercent,
+          cpuAvgPercent: 0,
+          samples: 0,
+        },
         pts: [],
         cpuSum: 0,
       };
@@ -22,7 +37,15 @@ export class ProcessTable {
     const s = r.s;
     if (s.name !== p.name) {
       // exec() replaced the program (e.g. the sample caught the fork before exec): start afresh.
-      Object.assign(s, { name: p.name, baselineRssBytes: p.rssBytes, peakRssBytes: p.rssBytes, peakAtS: elapsedS, firstSeenS: elapsedS, samples: 0, cpuPeakPercent: 0 });
+      Object.assign(s, {
+        name: p.name,
+        baselineRssBytes: p.rssBytes,
+        peakRssBytes: p.rssBytes,
+        peakAtS: elapsedS,
+        firstSeenS: elapsedS,
+        samples: 0,
+        cpuPeakPercent: 0,
+      });
       r.pts = [];
       r.cpuSum = 0;
     }
@@ -41,7 +64,10 @@ export class ProcessTable {
   }
 
   summaries(): ProcessSummary[] {
-    return [...this.rows.values()].map((r) => ({ ...r.s, growthBytesPerSecond: Math.round(theilSen(r.pts, 200).slope) }));
+    return [...this.rows.values()].map((r) => ({
+      ...r.s,
+      growthBytesPerSecond: Math.round(theilSen(r.pts, 200).slope),
+    }));
   }
 }
 
@@ -92,17 +118,43 @@ const signed = (b: number) => (b >= 0 ? '+' : '') + mb(b);
 export function formatText(r: Report, files: string[] = []): string {
   const out: string[] = [];
   out.push(`LeakLens profile: ${r.verdict.toUpperCase()} (${r.durationSeconds.toFixed(1)} s)`);
-  out.push(`RSS baseline ${mb(r.baselineRssBytes)} · peak ${mb(r.peakRssBytes)} · final ${mb(r.finalRssBytes)} · trend ${signed(r.growthBytesPerSecond)}/s`);
+  out.push(
+    `RSS baseline ${mb(r.baselineRssBytes)} · peak ${mb(r.peakRssBytes)} · final ${mb(r.finalRssBytes)} · trend ${signed(r.growthBytesPerSecond)}/s`,
+  );
   out.push('');
-  out.push([pad('Process', 18), lpad('PID', 8), lpad('Before', 11), lpad('After', 11), lpad('Delta', 11), lpad('Peak', 11), lpad('Growth/s', 11), lpad('CPU peak', 9)].join(' '));
+  out.push(
+    [
+      pad('Process', 18),
+      lpad('PID', 8),
+      lpad('Before', 11),
+      lpad('After', 11),
+      lpad('Delta', 11),
+      lpad('Peak', 11),
+      lpad('Growth/s', 11),
+      lpad('CPU peak', 9),
+    ].join(' '),
+  );
   for (const p of r.processes) {
-    out.push([pad(p.name, 18), lpad(String(p.pid), 8), lpad(mb(p.baselineRssBytes), 11), lpad(mb(p.finalRssBytes), 11), lpad(signed(p.deltaBytes), 11), lpad(mb(p.peakRssBytes), 11), lpad(signed(p.growthBytesPerSecond), 11), lpad(`${p.cpuPeakPercent.toFixed(0)}%`, 9)].join(' '));
+    out.push(
+      [
+        pad(p.name, 18),
+        lpad(String(p.pid), 8),
+        lpad(mb(p.baselineRssBytes), 11),
+        lpad(mb(p.finalRssBytes), 11),
+        lpad(signed(p.deltaBytes), 11),
+        lpad(mb(p.peakRssBytes), 11),
+        lpad(signed(p.growthBytesPerSecond), 11),
+        lpad(`${p.cpuPeakPercent.toFixed(0)}%`, 9),
+      ].join(' '),
+    );
   }
   if (r.lines.length) {
     out.push('');
     out.push('Lines that grew:');
     for (const l of r.lines.slice(0, 10)) {
-      out.push(`  ${lpad(signed(l.growthBytes), 11)} ${lpad(mb(l.bytesPerSecond) + '/s', 12)} ${lpad(String(l.growthCount), 9)} blocks  ${l.file}:${l.line}`);
+      out.push(
+        `  ${lpad(signed(l.growthBytes), 11)} ${lpad(mb(l.bytesPerSecond) + '/s', 12)} ${lpad(String(l.growthCount), 9)} blocks  ${l.file}:${l.line}`,
+      );
     }
     if (r.lines.length > 10) out.push(`  … ${r.lines.length - 10} more in report.json`);
   }

@@ -17,8 +17,12 @@ export interface ResolvedCommand {
   heaptrack?: HeaptrackTools;
 }
 
-export function resolveMode(command: readonly string[], o: { mode?: ProfileMode; cwd?: string; python?: string; env?: NodeJS.ProcessEnv }): ResolvedCommand {
-  if (command.length === 0) throw new ProfileError('no command given (expected: leaklens profile [options] -- COMMAND ARGS...)');
+export function resolveMode(
+  command: readonly string[],
+  o: { mode?: ProfileMode; cwd?: string; python?: string; env?: NodeJS.ProcessEnv },
+): ResolvedCommand {
+  if (command.length === 0)
+    throw new ProfileError('no command given (expected: leaklens profile [options] -- COMMAND ARGS...)');
   const pathEnv = o.env?.PATH ?? process.env.PATH ?? '';
   const mode = o.mode ?? 'auto';
   const notes: string[] = [];
@@ -27,10 +31,18 @@ export function resolveMode(command: readonly string[], o: { mode?: ProfileMode;
   if (py && command[0].endsWith('.py')) cmd.unshift(py.python);
   const exe = which(cmd[0], o.cwd, pathEnv);
   if (!exe) {
-    if (py && cmd[0] === py.python) throw new ProfileError(`Python interpreter "${py.python}" not found on PATH; install Python 3 or pass --python PATH`);
+    if (py && cmd[0] === py.python)
+      throw new ProfileError(
+        `Python interpreter "${py.python}" not found on PATH; install Python 3 or pass --python PATH`,
+      );
     throw new ProfileError(`command not found: ${cmd[0]}`);
   }
-  if (py && !py.target[0].startsWith('-') && !existsSync(py.target[0]) && !existsSync(`${o.cwd ?? '.'}/${py.target[0]}`)) {
+  if (
+    py &&
+    !py.target[0].startsWith('-') &&
+    !existsSync(py.target[0]) &&
+    !existsSync(`${o.cwd ?? '.'}/${py.target[0]}`)
+  ) {
     throw new ProfileError(`Python script not found: ${py.target[0]}`);
   }
   const rss = (why?: string): ResolvedCommand => {
@@ -39,16 +51,22 @@ export function resolveMode(command: readonly string[], o: { mode?: ProfileMode;
   };
   if (mode === 'rss') return rss();
   if (mode === 'python' || (mode === 'auto' && py)) {
-    if (!py) return rss('--mode python needs a Python script (python3 [flags] script.py | -m module); measuring RSS only.');
+    if (!py)
+      return rss('--mode python needs a Python script (python3 [flags] script.py | -m module); measuring RSS only.');
     const helpers = findPythonHelpers();
     if (!helpers) return rss('LeakLens Python runner not found (dist/python); measuring RSS only.');
     return { mode: 'python', command: cmd, notes, python: py, helpers };
   }
   // native or auto on a non-Python command
   const tools = findHeaptrack(pathEnv);
-  if (!tools) return mode === 'native' ? rss(`heaptrack not found, so no per-line growth (RSS only); ${HEAPTRACK_INSTALL_HINT}.`) : rss();
+  if (!tools)
+    return mode === 'native'
+      ? rss(`heaptrack not found, so no per-line growth (RSS only); ${HEAPTRACK_INSTALL_HINT}.`)
+      : rss();
   if (!hasDebugInfo(exe)) {
-    return mode === 'native' ? rss(`${exe} has no debug info (or is not an ELF binary): no per-line growth (RSS only); rebuild with -g.`) : rss();
+    return mode === 'native'
+      ? rss(`${exe} has no debug info (or is not an ELF binary): no per-line growth (RSS only); rebuild with -g.`)
+      : rss();
   }
   return { mode: 'native', command: cmd, notes, heaptrack: tools };
 }

@@ -19,7 +19,10 @@ export class TreeSampler {
   private tracked = new Set<number>();
   private readonly scanner = new ProcScanner();
 
-  constructor(private readonly root: number, intervalMs: number) {
+  constructor(
+    private readonly root: number,
+    intervalMs: number,
+  ) {
     // Long enough to keep the CPU baseline between samples, short enough to expire dead pids.
     this.maxage = Math.max(2000, 5 * intervalMs);
   }
@@ -37,7 +40,14 @@ export class TreeSampler {
           this.tracked.add(st.pid);
           // A process that turned zombie between the scan and the read reports 0: not a measurement.
           if (u.memory === 0 && readStat(st.pid)?.state === 'Z') return undefined;
-          return { pid: st.pid, ppid: st.ppid, name: st.name, rssBytes: u.memory, cpuPercent: round1(u.cpu), memoryPercent: round2((u.memory / total) * 100) };
+          return {
+            pid: st.pid,
+            ppid: st.ppid,
+            name: st.name,
+            rssBytes: u.memory,
+            cpuPercent: round1(u.cpu),
+            memoryPercent: round2((u.memory / total) * 100),
+          };
         } catch {
           this.release(st.pid);
           return undefined;

@@ -96,7 +96,12 @@ export class ProfileSession extends EventEmitter {
     if (!!options.command === (options.pid !== undefined)) throw new ProfileError('give either a command or a pid');
     this.opts = { ...options, intervalMs: options.intervalMs ?? 200, outDir: resolve(options.outDir) };
     const d = this.opts.outDir;
-    this.files = { report: join(d, 'report.json'), timelineJsonl: join(d, 'timeline.jsonl'), timelineCsv: join(d, 'timeline.csv'), log: join(d, 'target.log') };
+    this.files = {
+      report: join(d, 'report.json'),
+      timelineJsonl: join(d, 'timeline.jsonl'),
+      timelineCsv: join(d, 'timeline.csv'),
+      log: join(d, 'target.log'),
+    };
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
@@ -120,7 +125,8 @@ export class ProfileSession extends EventEmitter {
     if (o.pid !== undefined) this.attach(o.pid);
     else this.launch(resolveMode(o.command ?? [], o));
     this.sampler = new TreeSampler(this.pid!, o.intervalMs);
-    if (o.durationS && o.durationS > 0) this.durationTimer = setTimeout(() => void this.stop('duration'), o.durationS * 1000);
+    if (o.durationS && o.durationS > 0)
+      this.durationTimer = setTimeout(() => void this.stop('duration'), o.durationS * 1000);
     this.schedule(0);
   }
 
@@ -129,11 +135,15 @@ export class ProfileSession extends EventEmitter {
     try {
       process.kill(pid, 0);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EPERM') throw new ProfileError(`PID ${pid} belongs to another user; LeakLens can only profile your own processes`);
+      if ((e as NodeJS.ErrnoException).code === 'EPERM')
+        throw new ProfileError(`PID ${pid} belongs to another user; LeakLens can only profile your own processes`);
     }
     this.pid = pid;
     this.mode = 'rss';
-    if (this.opts.mode && this.opts.mode !== 'rss' && this.opts.mode !== 'auto') this.note(`--pid attaches with an RSS timeline only; per-line growth (${this.opts.mode}) needs the program started by LeakLens.`);
+    if (this.opts.mode && this.opts.mode !== 'rss' && this.opts.mode !== 'auto')
+      this.note(
+        `--pid attaches with an RSS timeline only; per-line growth (${this.opts.mode}) needs the program started by LeakLens.`,
+      );
   }
 
   private launch(rc: ResolvedCommand): void {
@@ -143,7 +153,18 @@ export class ProfileSession extends EventEmitter {
     let argv = rc.command;
     let env: NodeJS.ProcessEnv = { ...process.env, ...o.env };
     if (rc.mode === 'python' && rc.python && rc.helpers) {
-      this.python = new PythonTracker(rc.python, { dir: join(o.outDir, 'python'), exact: !!o.exact, periodS: o.pythonPeriodS ?? 1, frames: o.frames, helpers: rc.helpers, cwd: o.cwd }, this.t0);
+      this.python = new PythonTracker(
+        rc.python,
+        {
+          dir: join(o.outDir, 'python'),
+          exact: !!o.exact,
+          periodS: o.pythonPeriodS ?? 1,
+          frames: o.frames,
+          helpers: rc.helpers,
+          cwd: o.cwd,
+        },
+        this.t0,
+      );
       argv = this.python.command();
       env = { ...env, PYTHONUNBUFFERED: env.PYTHONUNBUFFERED ?? '1' };
     } else if (rc.mode === 'native' && rc.heaptrack) {
@@ -161,11 +182,15 @@ export class ProfileSession extends EventEmitter {
     this.pid = child.pid;
     child.stdout?.on('data', (d: Buffer) => this.output(d, 'stdout'));
     child.stderr?.on('data', (d: Buffer) => this.output(d, 'stderr'));
-    this.childExit = new Promise((r) => child.on('exit', (code, signal) => {
-      this.exitNote = signal ? `Target ended by signal ${signal} after ${this.elapsedS.toFixed(1)} s.` : `Target exited with code ${code} after ${this.elapsedS.toFixed(1)} s.`;
-      r();
-      void this.stop('exited');
-    }));
+    this.childExit = new Promise((r) =>
+      child.on('exit', (code, signal) => {
+        this.exitNote = signal
+          ? `Target ended by signal ${signal} after ${this.elapsedS.toFixed(1)} s.`
+          : `Target exited with code ${code} after ${this.elapsedS.toFixed(1)} s.`;
+        r();
+        void this.stop('exited');
+      }),
+    );
     child.on('error', (e) => {
       this.exitNote = `Target failed: ${e.message}`;
       void this.stop('failed');
@@ -186,10 +211,12 @@ export class ProfileSession extends EventEmitter {
     if (this.ending) return;
     this.timer = setTimeout(() => {
       const started = Date.now();
-      this.ticking = this.tick().catch((e: Error) => this.note(`sampling error: ${e.message}`)).finally(() => {
-        this.ticking = undefined;
-        this.schedule(Math.max(0, this.opts.intervalMs - (Date.now() - started)));
-      });
+      this.ticking = this.tick()
+        .catch((e: Error) => this.note(`sampling error: ${e.message}`))
+        .finally(() => {
+          this.ticking = undefined;
+          this.schedule(Math.max(0, this.opts.intervalMs - (Date.now() - started)));
+        });
     }, delayMs);
   }
 
@@ -203,7 +230,12 @@ export class ProfileSession extends EventEmitter {
     const processes = await this.sampler.sample();
     if (processes.length > 0 && !this.ending) {
       const t = Date.now();
-      const sample: Sample = { t, elapsedS: round3((t - this.t0) / 1000), totalRssBytes: processes.reduce((a, p) => a + p.rssBytes, 0), processes };
+      const sample: Sample = {
+        t,
+        elapsedS: round3((t - this.t0) / 1000),
+        totalRssBytes: processes.reduce((a, p) => a + p.rssBytes, 0),
+        processes,
+      };
       this.record(sample);
     }
     this.python?.poll();
@@ -221,7 +253,11 @@ export class ProfileSession extends EventEmitter {
 
   private rule(): SiteRule {
     const v = this.opts.verdict ?? {};
-    return { thresholdPct: v.siteThresholdPct ?? DEFAULT_VERDICT.siteThresholdPct, consecutive: v.siteConsecutive ?? DEFAULT_VERDICT.siteConsecutive, minBytes: v.minSiteBytes ?? DEFAULT_VERDICT.minSiteBytes };
+    return {
+      thresholdPct: v.siteThresholdPct ?? DEFAULT_VERDICT.siteThresholdPct,
+      consecutive: v.siteConsecutive ?? DEFAULT_VERDICT.siteConsecutive,
+      minBytes: v.minSiteBytes ?? DEFAULT_VERDICT.minSiteBytes,
+    };
   }
 
   private warmupS(): number {
@@ -234,10 +270,13 @@ export class ProfileSession extends EventEmitter {
     if (!final && count === this.linesFrom) return undefined;
     this.linesFrom = count;
     const before = this.lines;
-    const a = this.python ? this.python.attribution(this.rule(), this.elapsedS, this.warmupS()) : this.native?.attribution(this.rule(), this.warmupS());
+    const a = this.python
+      ? this.python.attribution(this.rule(), this.elapsedS, this.warmupS())
+      : this.native?.attribution(this.rule(), this.warmupS());
     if (!a) return undefined;
     this.lines = a.lines;
-    if (final || a.lines.length !== before.length || a.lines[0]?.growthBytes !== before[0]?.growthBytes) this.emit('lines', a.lines);
+    if (final || a.lines.length !== before.length || a.lines[0]?.growthBytes !== before[0]?.growthBytes)
+      this.emit('lines', a.lines);
     return a;
   }
 
@@ -255,7 +294,11 @@ export class ProfileSession extends EventEmitter {
     if (this.child && this.pid !== undefined) {
       if (reason !== 'exited') {
         await killTree(this.pid, [...(this.sampler?.seen.values() ?? [])]);
-        this.note(reason === 'duration' ? `Stopped after the ${this.opts.durationS} s duration; the target's process tree was killed.` : `Cancelled after ${runS.toFixed(1)} s; the target's process tree was killed.`);
+        this.note(
+          reason === 'duration'
+            ? `Stopped after the ${this.opts.durationS} s duration; the target's process tree was killed.`
+            : `Cancelled after ${runS.toFixed(1)} s; the target's process tree was killed.`,
+        );
       } else {
         // The root exited: stop children it left behind (they would be orphans otherwise).
         await killTree(this.pid, [...(this.sampler?.seen.values() ?? [])], 500);
@@ -268,19 +311,32 @@ export class ProfileSession extends EventEmitter {
       await this.python.finish();
       for (const e of this.python.errors.slice(0, 5)) this.notes.push(`python: ${e}`);
       const n = this.python.snapshotCount;
-      this.notes.push(this.opts.exact
-        ? `Python lines: exact tracemalloc attribution from ${n} snapshot(s).`
-        : `Python lines: estimated from ${n} sampling window(s) of tracemalloc (about 1 % of the run); use --exact for exact attribution.`);
+      this.notes.push(
+        this.opts.exact
+          ? `Python lines: exact tracemalloc attribution from ${n} snapshot(s).`
+          : `Python lines: estimated from ${n} sampling window(s) of tracemalloc (about 1 % of the run); use --exact for exact attribution.`,
+      );
     }
     if (this.native) {
       await this.native.finish();
       for (const e of this.native.errors.slice(0, 5)) this.notes.push(`heaptrack: ${e}`);
-      if (this.native.lacksLineInfo) this.notes.push('heaptrack found leaks but no file:line: build with -g to see the lines.');
-      this.notes.push(`Native lines from heaptrack; full data in ${this.native.dataPath} (heaptrack_print / heaptrack_gui).`);
+      if (this.native.lacksLineInfo)
+        this.notes.push('heaptrack found leaks but no file:line: build with -g to see the lines.');
+      this.notes.push(
+        `Native lines from heaptrack; full data in ${this.native.dataPath} (heaptrack_print / heaptrack_gui).`,
+      );
     }
     const a = this.refreshLines(true);
-    if (this.totals.length === 0) this.notes.push('No memory sample was taken: the target ended before the first sample.');
-    const report = buildReport({ totals: this.totals, processes: this.table.summaries(), lines: a?.lines ?? [], fired: a?.fired ?? [], verdictOptions: { ...this.opts.verdict, warmupS: this.opts.verdict?.warmupS }, notes: this.notes });
+    if (this.totals.length === 0)
+      this.notes.push('No memory sample was taken: the target ended before the first sample.');
+    const report = buildReport({
+      totals: this.totals,
+      processes: this.table.summaries(),
+      lines: a?.lines ?? [],
+      fired: a?.fired ?? [],
+      verdictOptions: { ...this.opts.verdict, warmupS: this.opts.verdict?.warmupS },
+      notes: this.notes,
+    });
     this.timeline?.close();
     await new Promise<void>((r) => (this.log ? this.log.end(r) : r()));
     writeAtomic(this.files.report, JSON.stringify(report, null, 2) + '\n');

@@ -32,7 +32,15 @@ function csvField(s: string): string {
 export function sampleToCsvRows(s: Sample): string[] {
   const ts = new Date(s.t).toISOString();
   return s.processes.map((p) =>
-    [ts, s.elapsedS.toFixed(3), csvField(p.name), p.pid, p.cpuPercent.toFixed(1), (p.rssBytes / (1024 * 1024)).toFixed(2), p.memoryPercent.toFixed(2)].join(','),
+    [
+      ts,
+      s.elapsedS.toFixed(3),
+      csvField(p.name),
+      p.pid,
+      p.cpuPercent.toFixed(1),
+      (p.rssBytes / (1024 * 1024)).toFixed(2),
+      p.memoryPercent.toFixed(2),
+    ].join(','),
   );
 }
 

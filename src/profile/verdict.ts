@@ -44,7 +44,11 @@ export interface SiteEvidence {
   growthBytes: number;
 }
 
-export function verdict(series: readonly RssPoint[], opts: VerdictOptions = {}, sites: readonly SiteEvidence[] = []): VerdictResult {
+export function verdict(
+  series: readonly RssPoint[],
+  opts: VerdictOptions = {},
+  sites: readonly SiteEvidence[] = [],
+): VerdictResult {
   const notes: string[] = [];
   const durationS = series.length ? series[series.length - 1].elapsedS - series[0].elapsedS : 0;
   const warmupS = opts.warmupS ?? defaultWarmupS(durationS);
@@ -83,7 +87,9 @@ export function verdict(series: readonly RssPoint[], opts: VerdictOptions = {}, 
   });
 
   if (measured.length < minSamples) {
-    notes.push(`Only ${measured.length} samples after the ${warmupS.toFixed(1)} s warm-up: too few for a trend; run longer or lower --interval.`);
+    notes.push(
+      `Only ${measured.length} samples after the ${warmupS.toFixed(1)} s warm-up: too few for a trend; run longer or lower --interval.`,
+    );
     return result('inconclusive');
   }
   const rising = fit.slope >= minSlope && fit.slope * spanS >= minGrowth;
@@ -91,17 +97,26 @@ export function verdict(series: readonly RssPoint[], opts: VerdictOptions = {}, 
   if (!rising || returned) {
     v = 'no-leak';
     if (peak.rssBytes - baseline >= minGrowth && returned) {
-      notes.push(`Memory peaked at ${mb(peak.rssBytes)} (${(peak.elapsedS - series[0].elapsedS).toFixed(1)} s) and returned to its baseline (${mb(baseline)} → ${mb(final)}).`);
+      notes.push(
+        `Memory peaked at ${mb(peak.rssBytes)} (${(peak.elapsedS - series[0].elapsedS).toFixed(1)} s) and returned to its baseline (${mb(baseline)} → ${mb(final)}).`,
+      );
     }
   } else if (fit.tau >= minTrend) {
     v = 'leak';
-    notes.push(`RSS grows ${mb(fit.slope)}/s steadily (Theil–Sen after ${warmupS.toFixed(1)} s warm-up, Kendall tau ${fit.tau.toFixed(2)}, R² ${fit.r2.toFixed(2)}).`);
+    notes.push(
+      `RSS grows ${mb(fit.slope)}/s steadily (Theil–Sen after ${warmupS.toFixed(1)} s warm-up, Kendall tau ${fit.tau.toFixed(2)}, R² ${fit.r2.toFixed(2)}).`,
+    );
   } else {
     v = 'inconclusive';
-    notes.push(`RSS rose ${mb(final - baseline)} but unsteadily (Kendall tau ${fit.tau.toFixed(2)} < ${minTrend}); run longer to tell a leak from noise.`);
+    notes.push(
+      `RSS rose ${mb(final - baseline)} but unsteadily (Kendall tau ${fit.tau.toFixed(2)} < ${minTrend}); run longer to tell a leak from noise.`,
+    );
   }
   if (sites.length) {
-    const top = sites.slice(0, 3).map((s) => `${s.key} (+${mb(s.growthBytes)})`).join(', ');
+    const top = sites
+      .slice(0, 3)
+      .map((s) => `${s.key} (+${mb(s.growthBytes)})`)
+      .join(', ');
     const rule = `${opts.siteThresholdPct ?? DEFAULT_VERDICT.siteThresholdPct} %, ${opts.siteConsecutive ?? DEFAULT_VERDICT.siteConsecutive}× in a row`;
     if (v === 'no-leak' && !returned) {
       v = 'inconclusive';

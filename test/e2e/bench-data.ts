@@ -6,7 +6,7 @@ export function pythonBlock(i: number): string {
 class Stage${i}:
     """A processing stage (block ${i})."""
 
-    def __init__(self, size=${i % 7 + 1}):
+    def __init__(self, size=${(i % 7) + 1}):
         self.size = size
         self.items = []
         self.total = 0
@@ -42,10 +42,14 @@ def helper_${i}(values, scale=2):
 def read_${i}(path):
     with open(path) as fh:
         return fh.read()
-${i % 10 === 0 ? `
+${
+  i % 10 === 0
+    ? `
 
 jobs_${i} = queue.Queue()
-` : ''}`;
+`
+    : ''
+}`;
 }
 
 export function cppBlock(i: number): string {
@@ -80,7 +84,9 @@ int helper_${i}(const std::vector<int>& values, int scale) {
   }
   return acc;
 }
-${i % 10 === 0 ? `
+${
+  i % 10 === 0
+    ? `
 int read_${i}(const char* path) {
   FILE* f = fopen(path, "rb");
   if (!f) return -1;
@@ -91,7 +97,9 @@ int read_${i}(const char* path) {
   fclose(f);
   return 0;
 }
-` : ''}`;
+`
+    : ''
+}`;
 }
 
 /** About `lines` lines of code made of repeated blocks (a finding every tenth block). */
@@ -100,4 +108,3 @@ export function bigFile(language: 'python' | 'cpp', lines: number): string {
   for (let i = 0; text.split('\n').length < lines; i++) text += language === 'python' ? pythonBlock(i) : cppBlock(i);
   return text;
 }
-

@@ -23,7 +23,12 @@ export interface TestOptions {
   timeout?: number;
 }
 
-interface TestCase { name: string; fn: TestFn; timeout?: number; skip: boolean }
+interface TestCase {
+  name: string;
+  fn: TestFn;
+  timeout?: number;
+  skip: boolean;
+}
 interface Suite {
   name: string;
   parent?: Suite;
@@ -35,8 +40,15 @@ interface Suite {
   order: Array<TestCase | Suite>;
 }
 
-const newSuite = (name: string, parent?: Suite): Suite =>
-  ({ name, parent, tests: [], children: [], before: [], after: [], order: [] });
+const newSuite = (name: string, parent?: Suite): Suite => ({
+  name,
+  parent,
+  tests: [],
+  children: [],
+  before: [],
+  after: [],
+  order: [],
+});
 
 const root: Suite = newSuite('');
 let current: Suite = root;
@@ -69,11 +81,20 @@ test.skip = (name: string, fn: TestFn, options: TestOptions = {}): void => {
 };
 
 /** Runs once before the first test of the enclosing suite. */
-export function before(fn: TestFn): void { current.before.push(fn); }
+export function before(fn: TestFn): void {
+  current.before.push(fn);
+}
 /** Runs once after the last test of the enclosing suite. */
-export function after(fn: TestFn): void { current.after.push(fn); }
+export function after(fn: TestFn): void {
+  current.after.push(fn);
+}
 
-export interface RunResult { passed: number; failed: number; skipped: number; failures: string[] }
+export interface RunResult {
+  passed: number;
+  failed: number;
+  skipped: number;
+  failures: string[];
+}
 
 function defaultTimeout(): number {
   const n = Number(process.env.LEAKLENS_E2E_TIMEOUT_MS);
@@ -111,21 +132,39 @@ function countSelected(s: Suite, grep: string): number {
   return n;
 }
 
-async function runSuite(s: Suite, r: RunResult, grep: string, log: (line: string) => void, depth: number): Promise<void> {
+async function runSuite(
+  s: Suite,
+  r: RunResult,
+  grep: string,
+  log: (line: string) => void,
+  depth: number,
+): Promise<void> {
   if (countSelected(s, grep) === 0) return;
   const indent = '  '.repeat(depth);
   if (s.name) log(`${indent}${s.name}`);
   const inner = s.name ? depth + 1 : depth;
   let setupError: unknown;
   for (const h of s.before) {
-    try { await withTimeout(h, defaultTimeout(), `before hook of "${fullName(s) || '(root)'}"`); } catch (e) { setupError = e; break; }
+    try {
+      await withTimeout(h, defaultTimeout(), `before hook of "${fullName(s) || '(root)'}"`);
+    } catch (e) {
+      setupError = e;
+      break;
+    }
   }
   for (const item of s.order) {
-    if ('order' in item) { await runSuite(item, r, grep, log, inner); continue; }
+    if ('order' in item) {
+      await runSuite(item, r, grep, log, inner);
+      continue;
+    }
     const name = fullName(s, item.name);
     if (!name.includes(grep)) continue;
     const pad = '  '.repeat(inner);
-    if (item.skip) { r.skipped++; log(`${pad}- ${item.name} (skipped)`); continue; }
+    if (item.skip) {
+      r.skipped++;
+      log(`${pad}- ${item.name} (skipped)`);
+      continue;
+    }
     const t0 = Date.now();
     try {
       if (setupError !== undefined) throw setupError;
@@ -139,7 +178,9 @@ async function runSuite(s: Suite, r: RunResult, grep: string, log: (line: string
     }
   }
   for (const h of s.after) {
-    try { await withTimeout(h, defaultTimeout(), `after hook of "${fullName(s) || '(root)'}"`); } catch (e) {
+    try {
+      await withTimeout(h, defaultTimeout(), `after hook of "${fullName(s) || '(root)'}"`);
+    } catch (e) {
       r.failed++;
       r.failures.push(`after hook of "${fullName(s) || '(root)'}"\n${errText(e)}`);
     }

@@ -14,7 +14,10 @@ async function main(): Promise<number> {
   const shim = path.join(root, 'test/vscode-host/code-shim.sh');
   const extensionTestsPath = path.join(root, 'out/test/e2e/suite/index.js');
   const workspace = path.join(root, 'test/fixtures/workspace');
-  for (const [what, p] of [['compiled suite (run: npx tsc -p tsconfig.json)', extensionTestsPath], ['bundled extension (run: npm run build)', path.join(root, 'dist/extension.js')]]) {
+  for (const [what, p] of [
+    ['compiled suite (run: npx tsc -p tsconfig.json)', extensionTestsPath],
+    ['bundled extension (run: npm run build)', path.join(root, 'dist/extension.js')],
+  ]) {
     if (!fs.existsSync(p)) {
       console.error(`missing ${what}: ${p}`);
       return 4;
@@ -23,7 +26,8 @@ async function main(): Promise<number> {
   // The debug-hook tests use real adapters from Debian packages (python3-debugpy, lldb-14): install
   // them when missing (no-op otherwise); if that fails those tests say why.
   const dbg = spawnSync('bash', [path.join(root, 'test/debug/setup-debuggers.sh')], { stdio: 'inherit' });
-  if (dbg.status !== 0) console.error('warning: test/debug/setup-debuggers.sh failed; the debugpy/lldb debug tests will fail');
+  if (dbg.status !== 0)
+    console.error('warning: test/debug/setup-debuggers.sh failed; the debugpy/lldb debug tests will fail');
   // The debug-hook suite (three real adapters + the overhead measurement) needs about 2.5 min more.
   process.env.TEST_TIMEOUT_MS ??= '480000';
   const t0 = Date.now();
@@ -40,7 +44,9 @@ async function main(): Promise<number> {
     return 0;
   } catch (e) {
     const code = (e as { code?: number }).code;
-    console.error(`e2e FAILED (${e instanceof Error ? e.message : String(e)}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    console.error(
+      `e2e FAILED (${e instanceof Error ? e.message : String(e)}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     return typeof code === 'number' && code !== 0 ? code : 1;
   }
 }
@@ -59,4 +65,10 @@ function developmentFolder(root: string): string {
   return dir;
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

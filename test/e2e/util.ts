@@ -35,11 +35,17 @@ export function codeOf(d: vscode.Diagnostic): string {
   return typeof c === 'object' && c !== null ? String(c.value) : String(c);
 }
 
-export async function poll<T>(what: string, get: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export async function poll<T>(
+  what: string,
+  get: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const t0 = Date.now();
   let last: T = await get();
   while (!ok(last)) {
-    if (Date.now() - t0 > timeoutMs) assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(last, null, 1)?.slice(0, 2000)}`);
+    if (Date.now() - t0 > timeoutMs)
+      assert.fail(`timed out waiting for ${what}; last value: ${JSON.stringify(last, null, 1)?.slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 25));
     last = await get();
   }
@@ -47,7 +53,12 @@ export async function poll<T>(what: string, get: () => T | Promise<T>, ok: (v: T
 }
 
 /** Waits until the document's LeakLens diagnostics satisfy `ok`. */
-export function diagnosticsWhere(uri: vscode.Uri, ok: (ds: vscode.Diagnostic[]) => boolean, what = `diagnostics of ${uri.path}`, timeoutMs = 10_000): Promise<vscode.Diagnostic[]> {
+export function diagnosticsWhere(
+  uri: vscode.Uri,
+  ok: (ds: vscode.Diagnostic[]) => boolean,
+  what = `diagnostics of ${uri.path}`,
+  timeoutMs = 10_000,
+): Promise<vscode.Diagnostic[]> {
   return poll(what, () => leakDiagnostics(uri), ok, timeoutMs);
 }
 
@@ -65,7 +76,11 @@ export async function revert(doc: vscode.TextDocument): Promise<void> {
   if (!doc.isDirty) return;
   await vscode.window.showTextDocument(doc);
   await vscode.commands.executeCommand('workbench.action.files.revert');
-  await poll(`revert of ${doc.uri.path}`, () => doc.isDirty, (d) => !d);
+  await poll(
+    `revert of ${doc.uri.path}`,
+    () => doc.isDirty,
+    (d) => !d,
+  );
 }
 
 export async function closeAll(): Promise<void> {
@@ -73,8 +88,19 @@ export async function closeAll(): Promise<void> {
 }
 
 export async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
-  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value);
-  if (process.env.LEAKLENS_DEBUG) console.log('DEBUG', JSON.stringify((actions ?? []).map((a) => [a.title, a.kind?.value, a.diagnostics?.map((d) => [d.source, d.code, d.range])])));
+  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+    'vscode.executeCodeActionProvider',
+    uri,
+    range,
+    vscode.CodeActionKind.QuickFix.value,
+  );
+  if (process.env.LEAKLENS_DEBUG)
+    console.log(
+      'DEBUG',
+      JSON.stringify(
+        (actions ?? []).map((a) => [a.title, a.kind?.value, a.diagnostics?.map((d) => [d.source, d.code, d.range])]),
+      ),
+    );
   // (executeCodeActionProvider does not return the actions' `diagnostics`)
   return (actions ?? []).filter((a) => a.kind?.value === vscode.CodeActionKind.QuickFix.value);
 }

@@ -37,8 +37,26 @@ describe('leaklens check', () => {
     assert.equal(doc.version, 1);
     assert.deepEqual(doc.errors, []);
     const [f] = doc.findings;
-    assert.deepEqual({ file: f.file, line: f.line, column: f.column, endLine: f.endLine, endColumn: f.endColumn, ruleId: f.ruleId, severity: f.severity },
-      { file: join('j', 'leaky.py'), line: 2, column: 5, endLine: 2, endColumn: 18, ruleId: 'unbounded-queue', severity: 'warning' });
+    assert.deepEqual(
+      {
+        file: f.file,
+        line: f.line,
+        column: f.column,
+        endLine: f.endLine,
+        endColumn: f.endColumn,
+        ruleId: f.ruleId,
+        severity: f.severity,
+      },
+      {
+        file: join('j', 'leaky.py'),
+        line: 2,
+        column: 5,
+        endLine: 2,
+        endColumn: 18,
+        ruleId: 'unbounded-queue',
+        severity: 'warning',
+      },
+    );
     assert.ok(Array.isArray(f.related));
   });
 
@@ -47,7 +65,10 @@ describe('leaklens check', () => {
     const sarif = JSON.parse(r.stdout);
     assert.equal(sarif.version, '2.1.0');
     const run0 = sarif.runs[0];
-    assert.deepEqual(run0.tool.driver.rules.map((x: { id: string }) => x.id), RULE_IDS);
+    assert.deepEqual(
+      run0.tool.driver.rules.map((x: { id: string }) => x.id),
+      RULE_IDS,
+    );
     for (const rule of run0.tool.driver.rules) assert.match(rule.helpUri, new RegExp(`docs/rules/${rule.id}\\.md$`));
     assert.equal(run0.results.length, 4);
     for (const res of run0.results) {
@@ -60,34 +81,48 @@ describe('leaklens check', () => {
 
   it('--select and --ignore filter rules', () => {
     write('s/mixed.py', `import queue\nfrom functools import cache\nq = queue.Queue()\n${PRODUCER}${CACHED_METHOD}`);
-    const ids = (args: string[]) => JSON.parse(run(['check', 's', '--format', 'json', ...args]).stdout).findings.map((f: { ruleId: string }) => f.ruleId);
+    const ids = (args: string[]) =>
+      JSON.parse(run(['check', 's', '--format', 'json', ...args]).stdout).findings.map(
+        (f: { ruleId: string }) => f.ruleId,
+      );
     assert.deepEqual(ids([]), ['unbounded-queue', 'unbounded-cache']);
     assert.deepEqual(ids(['--select', 'unbounded-cache']), ['unbounded-cache']);
     assert.deepEqual(ids(['--ignore', 'unbounded-cache']), ['unbounded-queue']);
   });
 
   it('honours suppression comments on the line and the line above', () => {
-    write('sup/a.py', [
-      'import queue',
-      'a = queue.Queue()  # leaklens-ignore[unbounded-queue]',
-      '# leaklens-ignore',
-      'b = queue.Queue()',
-      'c = queue.Queue()  # leaklens-ignore[unbounded-cache]',
-      'd = queue.Queue()',
-      'while True:',
-      '    a.put(1); b.put(1); c.put(1); d.put(1)',
-      '',
-    ].join('\n'));
-    const lines = JSON.parse(run(['check', 'sup', '--format', 'json']).stdout).findings.map((f: { line: number }) => f.line);
+    write(
+      'sup/a.py',
+      [
+        'import queue',
+        'a = queue.Queue()  # leaklens-ignore[unbounded-queue]',
+        '# leaklens-ignore',
+        'b = queue.Queue()',
+        'c = queue.Queue()  # leaklens-ignore[unbounded-cache]',
+        'd = queue.Queue()',
+        'while True:',
+        '    a.put(1); b.put(1); c.put(1); d.put(1)',
+        '',
+      ].join('\n'),
+    );
+    const lines = JSON.parse(run(['check', 'sup', '--format', 'json']).stdout).findings.map(
+      (f: { line: number }) => f.line,
+    );
     assert.deepEqual(lines, [5, 6]);
   });
 
   it('reads .leaklens.json upward: severities, disabled rules, ignored paths', () => {
-    write('cfg/.leaklens.json', JSON.stringify({ rules: { 'unbounded-queue': 'error', 'unbounded-cache': 'off' }, ignore: ['vendor/'] }));
+    write(
+      'cfg/.leaklens.json',
+      JSON.stringify({ rules: { 'unbounded-queue': 'error', 'unbounded-cache': 'off' }, ignore: ['vendor/'] }),
+    );
     write('cfg/src/a.py', `import queue\nfrom functools import cache\nq = queue.Queue()\n${PRODUCER}${CACHED_METHOD}`);
     write('cfg/vendor/b.py', LEAKY_PY);
     const doc = JSON.parse(run(['check', '.', '--format', 'json'], join(dir, 'cfg')).stdout);
-    assert.deepEqual(doc.findings.map((f: { file: string; severity: string; ruleId: string }) => [f.file, f.ruleId, f.severity]), [[join('src', 'a.py'), 'unbounded-queue', 'error']]);
+    assert.deepEqual(
+      doc.findings.map((f: { file: string; severity: string; ruleId: string }) => [f.file, f.ruleId, f.severity]),
+      [[join('src', 'a.py'), 'unbounded-queue', 'error']],
+    );
   });
 
   it('a bad config is exit 2 with the file and the key named', () => {
@@ -113,7 +148,10 @@ describe('leaklens check', () => {
     write('gi/build/a.py', LEAKY_PY);
     write('gi/src/keep.py', LEAKY_PY);
     const doc = JSON.parse(run(['check', 'gi', '--format', 'json']).stdout);
-    assert.deepEqual(doc.findings.map((f: { file: string }) => f.file), [join('gi', 'src', 'keep.py')]);
+    assert.deepEqual(
+      doc.findings.map((f: { file: string }) => f.file),
+      [join('gi', 'src', 'keep.py')],
+    );
   });
 
   it('bad input is an error line and the rest of the run goes on', () => {
@@ -165,6 +203,9 @@ describe('leaklens check: links', () => {
     symlinkSync(join(dir, 'ln/real'), join(dir, 'ln/loop'));
     symlinkSync(join(dir, 'ln/nowhere.py'), join(dir, 'ln/dangling.py'));
     const doc = JSON.parse(run(['check', 'ln', '--format', 'json']).stdout);
-    assert.deepEqual(doc.findings.map((f: { file: string }) => f.file).sort(), [join('ln', 'linked.py'), join('ln', 'real', 'a.py')]);
+    assert.deepEqual(doc.findings.map((f: { file: string }) => f.file).sort(), [
+      join('ln', 'linked.py'),
+      join('ln', 'real', 'a.py'),
+    ]);
   });
 });

@@ -40,7 +40,8 @@ async function withRules(...sources: string[]): Promise<Engine> {
 describe('custom rules', () => {
   it('report with interpolated captures, honour unless-followed-by (shared captures agree) and not-inside', async () => {
     const e = await withRules(POOL_RULE);
-    const { result } = e.analyzeText(code`
+    const { result } = e.analyzeText(
+      code`
       void leaky(Pool* p) {
         Item* a = pool_acquire(p);
         use(a);
@@ -58,9 +59,15 @@ describe('custom rules', () => {
       void in_lambda(Pool* p) {
         auto f = [&] { Item* x = pool_acquire(p); };
       }
-    `, 'cpp', { file: 'a.cpp', config: defaultConfig() });
+    `,
+      'cpp',
+      { file: 'a.cpp', config: defaultConfig() },
+    );
     const custom = result.findings.filter((f) => f.ruleId === 'pool-item');
-    assert.deepEqual(custom.map((f) => f.location.startPoint.line + 1), [2, 11]);
+    assert.deepEqual(
+      custom.map((f) => f.location.startPoint.line + 1),
+      [2, 11],
+    );
     assert.equal(custom[0].message, '`a` from pool_acquire() is never given back with pool_release()');
     assert.equal(custom[0].severity, 'error');
     e.dispose();
@@ -68,10 +75,14 @@ describe('custom rules', () => {
 
   it('respects suppression comments and config severity like built-in rules', async () => {
     const e = await withRules(POOL_RULE);
-    const src = 'void f(Pool* p) {\n  // leaklens-ignore[pool-item]\n  Item* a = pool_acquire(p);\n  Item* b = pool_acquire(p);\n}\n';
+    const src =
+      'void f(Pool* p) {\n  // leaklens-ignore[pool-item]\n  Item* a = pool_acquire(p);\n  Item* b = pool_acquire(p);\n}\n';
     const cfg = { ...defaultConfig(), rules: { 'pool-item': { enabled: true, severity: 'info' as const } } };
     const { result } = e.analyzeText(src, 'cpp', { file: 'a.cpp', config: cfg });
-    assert.deepEqual(result.findings.map((f) => [f.location.startPoint.line + 1, f.severity]), [[4, 'info']]);
+    assert.deepEqual(
+      result.findings.map((f) => [f.location.startPoint.line + 1, f.severity]),
+      [[4, 'info']],
+    );
     e.dispose();
   });
 
@@ -94,13 +105,29 @@ describe('custom rules', () => {
 
   it('reports header errors: unknown key, missing id, bad severity, unknown capture, unknown node type, built-in id', async () => {
     const g = (await engine()).grammars;
-    const errs = (text: string) => compileRuleFile(g, text, 'h.scm').errors.map((e) => `${e.line}:${e.column} ${e.message}`);
-    assert.match(errs(';; id: a\n;; language: cpp\n;; colour: red\n;; message: m\n(identifier) @x')[0], /^3:4 unknown header key "colour"/);
+    const errs = (text: string) =>
+      compileRuleFile(g, text, 'h.scm').errors.map((e) => `${e.line}:${e.column} ${e.message}`);
+    assert.match(
+      errs(';; id: a\n;; language: cpp\n;; colour: red\n;; message: m\n(identifier) @x')[0],
+      /^3:4 unknown header key "colour"/,
+    );
     assert.match(errs(';; language: cpp\n;; message: m\n(identifier) @x')[0], /missing header ";; id/);
-    assert.match(errs(';; id: a\n;; language: cpp\n;; severity: loud\n;; message: m\n(identifier) @x')[0], /^3:14 severity must be/);
-    assert.match(errs(';; id: a\n;; language: cpp\n;; message: uses {{nope}}\n(identifier) @x')[0], /^3:18 message: the query has no capture @nope/);
-    assert.match(errs(';; id: a\n;; language: cpp\n;; message: m\n;; not-inside: lambda_expresion\n(identifier) @x')[0], /unknown node type "lambda_expresion"/);
-    assert.match(errs(';; id: raw-c-resource\n;; language: cpp\n;; message: m\n(identifier) @x')[0], /built-in rule's id/);
+    assert.match(
+      errs(';; id: a\n;; language: cpp\n;; severity: loud\n;; message: m\n(identifier) @x')[0],
+      /^3:14 severity must be/,
+    );
+    assert.match(
+      errs(';; id: a\n;; language: cpp\n;; message: uses {{nope}}\n(identifier) @x')[0],
+      /^3:18 message: the query has no capture @nope/,
+    );
+    assert.match(
+      errs(';; id: a\n;; language: cpp\n;; message: m\n;; not-inside: lambda_expresion\n(identifier) @x')[0],
+      /unknown node type "lambda_expresion"/,
+    );
+    assert.match(
+      errs(';; id: raw-c-resource\n;; language: cpp\n;; message: m\n(identifier) @x')[0],
+      /built-in rule's id/,
+    );
     assert.match(errs(';; id: a\n;; language: rust\n;; message: m\n(identifier) @x')[0], /unknown language "rust"/);
   });
 
@@ -110,7 +137,10 @@ describe('custom rules', () => {
     writeFileSync(join(rules, 'good.scm'), POOL_RULE);
     writeFileSync(join(rules, 'broken.scm'), ';; id: broken\n;; language: cpp\n;; message: m\n(call_expression @c');
     const { rules: loaded, errors } = loadRuleDir((await engine()).grammars, rules);
-    assert.deepEqual(loaded.map((r) => r.id), ['pool-item']);
+    assert.deepEqual(
+      loaded.map((r) => r.id),
+      ['pool-item'],
+    );
     assert.equal(errors.length, 1);
     assert.match(errors[0].file, /broken\.scm$/);
     loaded.forEach((r) => r.dispose());
@@ -121,11 +151,18 @@ describe('custom rules', () => {
     mkdirSync(join(ws, '.leaklens', 'rules'), { recursive: true });
     mkdirSync(join(ws, 'src'), { recursive: true });
     writeFileSync(join(ws, '.leaklens', 'rules', 'pool.scm'), POOL_RULE);
-    writeFileSync(join(ws, '.leaklens', 'rules', 'broken.scm'), ';; id: broken\n;; language: cpp\n;; message: m\n(nonsense_node) @c\n');
+    writeFileSync(
+      join(ws, '.leaklens', 'rules', 'broken.scm'),
+      ';; id: broken\n;; language: cpp\n;; message: m\n(nonsense_node) @c\n',
+    );
     writeFileSync(join(ws, 'src', 'a.cpp'), 'void f(Pool* p) {\n  Item* a = pool_acquire(p);\n}\n');
-    const run = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin', 'leaklens.js'), 'check', ...args], { cwd: ws, encoding: 'utf8' });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [join(ROOT, 'bin', 'leaklens.js'), 'check', ...args], { cwd: ws, encoding: 'utf8' });
     const json = JSON.parse(run(['src', '--format', 'json']).stdout);
-    assert.deepEqual(json.findings.map((f: { ruleId: string; line: number }) => [f.ruleId, f.line]), [['pool-item', 2]]);
+    assert.deepEqual(
+      json.findings.map((f: { ruleId: string; line: number }) => [f.ruleId, f.line]),
+      [['pool-item', 2]],
+    );
     assert.equal(json.errors.length, 1);
     assert.match(json.errors[0].file, /broken\.scm$/);
     assert.equal(json.errors[0].line, 4);

@@ -22,21 +22,29 @@ describe('DocumentSession', () => {
     const v2 = v1.slice(0, at) + v1.slice(at + 'maxsize=4'.length);
     const r2 = doc.update(v2, defaultConfig(), [{ rangeOffset: at, rangeLength: 'maxsize=4'.length, text: '' }]);
     assert.equal(r2.incremental, true);
-    assert.deepEqual(r2.findings.map((f) => f.ruleId), ['unbounded-queue']);
+    assert.deepEqual(
+      r2.findings.map((f) => f.ruleId),
+      ['unbounded-queue'],
+    );
     // Insert a multi-line block before it: positions shift, the finding follows.
     const block = '# one\n# two\n';
     const r3 = doc.update(block + v2, defaultConfig(), [{ rangeOffset: 0, rangeLength: 0, text: block }]);
     assert.equal(r3.incremental, true);
     assert.equal(r3.findings[0].location.startPoint.line, 4);
     const full = e.analyzeText(block + v2, 'python', { file: 'a.py' }).result;
-    assert.deepEqual(r3.findings.map((f) => f.location), full.findings.map((f) => f.location));
+    assert.deepEqual(
+      r3.findings.map((f) => f.location),
+      full.findings.map((f) => f.location),
+    );
     doc.dispose();
   });
 
   it('falls back to a full parse when the changes do not match the text', async () => {
     const doc = new DocumentSession(await engine(), 'cpp', 'a.cpp');
     doc.update('int x;\n', defaultConfig());
-    const r = doc.update('void f() { char* p = (char*)malloc(4); }\n', defaultConfig(), [{ rangeOffset: 0, rangeLength: 1, text: 'X' }]);
+    const r = doc.update('void f() { char* p = (char*)malloc(4); }\n', defaultConfig(), [
+      { rangeOffset: 0, rangeLength: 1, text: 'X' },
+    ]);
     assert.equal(r.incremental, false);
     assert.equal(r.findings.length, 1);
     doc.dispose();

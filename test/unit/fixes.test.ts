@@ -32,7 +32,12 @@ function compile(file: string, text: string): string | undefined {
   writeFileSync(target, text);
   try {
     if (file.endsWith('.py')) execFileSync('python3', ['-m', 'py_compile', target], { stdio: 'pipe' });
-    else execFileSync('g++', ['-std=c++17', '-fsyntax-only', '-x', 'c++', `-I${join(work, 'include')}`, `-I${dirname(target)}`, target], { stdio: 'pipe' });
+    else
+      execFileSync(
+        'g++',
+        ['-std=c++17', '-fsyntax-only', '-x', 'c++', `-I${join(work, 'include')}`, `-I${dirname(target)}`, target],
+        { stdio: 'pipe' },
+      );
     return undefined;
   } catch (e) {
     return String((e as { stderr?: Buffer }).stderr ?? e);
@@ -50,7 +55,10 @@ const files = SETS.flatMap((s) => sourcesUnder(join(FIXTURES, s)));
 describe('quick-fixes on every fixture', () => {
   it('finds fixtures with fixable findings', async () => {
     let fixable = 0;
-    for (const f of files) fixable += (await analyse(f, readFileSync(f, 'utf8'))).findings.filter((x) => x.fixes.some((y) => y.isPreferred)).length;
+    for (const f of files)
+      fixable += (await analyse(f, readFileSync(f, 'utf8'))).findings.filter((x) =>
+        x.fixes.some((y) => y.isPreferred),
+      ).length;
     assert.ok(fixable >= 12, `only ${fixable} fixable findings in the fixtures`);
   });
 
@@ -67,10 +75,17 @@ describe('quick-fixes on every fixture', () => {
         for (const fix of finding.fixes) {
           const fixed = applyEdits(text, fix.edits);
           const error = compile(file, fixed);
-          assert.equal(error, undefined, `"${fix.title}" (line ${finding.location.startPoint.line + 1}) broke the build:\n${error}`);
+          assert.equal(
+            error,
+            undefined,
+            `"${fix.title}" (line ${finding.location.startPoint.line + 1}) broke the build:\n${error}`,
+          );
           const after = await analyse(file, fixed);
           const count = (r: FileResult) => r.findings.filter((x) => x.ruleId === finding.ruleId).length;
-          assert.ok(count(after) < count(before), `"${fix.title}" left ${finding.ruleId} at line ${finding.location.startPoint.line + 1} flagged`);
+          assert.ok(
+            count(after) < count(before),
+            `"${fix.title}" left ${finding.ruleId} at line ${finding.location.startPoint.line + 1} flagged`,
+          );
         }
       }
     });
@@ -81,7 +96,12 @@ describe('quick-fixes on every fixture', () => {
       const once = fixText(e, text, file, defaultConfig(), () => true, true);
       assert.equal(compile(file, once.text), undefined);
       const after = await analyse(file, once.text);
-      assert.deepEqual(after.findings.filter((f) => f.fixes.some((x) => x.isPreferred)).map((f) => `${f.ruleId}:${f.location.startPoint.line + 1}`), []);
+      assert.deepEqual(
+        after.findings
+          .filter((f) => f.fixes.some((x) => x.isPreferred))
+          .map((f) => `${f.ruleId}:${f.location.startPoint.line + 1}`),
+        [],
+      );
       const twice = fixText(e, once.text, file, defaultConfig(), () => true, true);
       assert.equal(twice.applied, 0);
       assert.equal(twice.text, once.text);
@@ -104,14 +124,24 @@ describe('quick-fixes on every fixture', () => {
     const dir = mkdtempSync(join(tmpdir(), 'leaklens-py-'));
     try {
       return engine().then((e) => {
-        writeFileSync(join(dir, 'pipeline.py'), fixText(e, readFileSync(file, 'utf8'), file, defaultConfig(), () => true, true).text);
-        const out = execFileSync('python3', ['-c', [
-          'import gc, weakref, pipeline',
-          'p = pipeline.Pipeline([len], 8)',
-          'assert p.pipeline_key(1) is p.pipeline_key(1)',
-          'r = weakref.ref(p); del p; gc.collect()',
-          'print("freed" if r() is None else "alive")',
-        ].join('\n')], { cwd: dir, encoding: 'utf8' });
+        writeFileSync(
+          join(dir, 'pipeline.py'),
+          fixText(e, readFileSync(file, 'utf8'), file, defaultConfig(), () => true, true).text,
+        );
+        const out = execFileSync(
+          'python3',
+          [
+            '-c',
+            [
+              'import gc, weakref, pipeline',
+              'p = pipeline.Pipeline([len], 8)',
+              'assert p.pipeline_key(1) is p.pipeline_key(1)',
+              'r = weakref.ref(p); del p; gc.collect()',
+              'print("freed" if r() is None else "alive")',
+            ].join('\n'),
+          ],
+          { cwd: dir, encoding: 'utf8' },
+        );
         assert.equal(out.trim(), 'freed');
       });
     } finally {

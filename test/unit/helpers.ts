@@ -15,7 +15,11 @@ export function engine(): Promise<Engine> {
 export const ROOT = join(__dirname, '..', '..', '..');
 export const FIXTURES = join(ROOT, 'test', 'fixtures');
 
-export async function findings(code: string, language: LanguageId, options: { file?: string; config?: LeakLensConfig; rule?: string } = {}): Promise<Finding[]> {
+export async function findings(
+  code: string,
+  language: LanguageId,
+  options: { file?: string; config?: LeakLensConfig; rule?: string } = {},
+): Promise<Finding[]> {
   const e = await engine();
   const file = options.file ?? (language === 'cpp' ? 'example.cpp' : 'example.py');
   const { result } = e.analyzeText(code, language, { file, config: options.config ?? defaultConfig() });
@@ -24,7 +28,13 @@ export async function findings(code: string, language: LanguageId, options: { fi
 }
 
 /** 1-based lines of the findings of `rule`, for compact assertions. */
-export async function lines(code: string, language: LanguageId, rule: string, file?: string, config?: LeakLensConfig): Promise<number[]> {
+export async function lines(
+  code: string,
+  language: LanguageId,
+  rule: string,
+  file?: string,
+  config?: LeakLensConfig,
+): Promise<number[]> {
   return (await findings(code, language, { rule, file, config })).map((f) => f.location.startPoint.line + 1);
 }
 
@@ -36,8 +46,16 @@ export function config(json: object): LeakLensConfig {
 export function code(strings: TemplateStringsArray, ...values: unknown[]): string {
   const raw = strings.reduce((acc, s, i) => acc + s + (i < values.length ? String(values[i]) : ''), '');
   const body = raw.replace(/^\n/, '').replace(/\n[ \t]*$/, '\n');
-  const indent = Math.min(...body.split('\n').filter((l) => l.trim()).map((l) => /^ */.exec(l)![0].length));
-  return body.split('\n').map((l) => l.slice(indent)).join('\n');
+  const indent = Math.min(
+    ...body
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => /^ */.exec(l)![0].length),
+  );
+  return body
+    .split('\n')
+    .map((l) => l.slice(indent))
+    .join('\n');
 }
 
 export { defaultConfig };

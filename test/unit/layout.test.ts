@@ -11,7 +11,8 @@ describe('rule layout', () => {
     it(`${id}: src/core/rules/${id}.ts, docs/rules/${id}.md, test/unit/rules/${id}.test.ts`, () => {
       assert.ok(existsSync(join(ROOT, 'src/core/rules', `${id}.ts`)));
       const doc = readFileSync(join(ROOT, 'docs/rules', `${id}.md`), 'utf8');
-      for (const section of ['## What it flags', '## Why it leaks', '## Fix', '## Not flagged']) assert.ok(doc.includes(section), `${id}.md lacks ${section}`);
+      for (const section of ['## What it flags', '## Why it leaks', '## Fix', '## Not flagged'])
+        assert.ok(doc.includes(section), `${id}.md lacks ${section}`);
       assert.ok(existsSync(join(ROOT, 'test/unit/rules', `${id}.test.ts`)));
     });
   }

@@ -8,16 +8,33 @@ import { describe, it } from 'node:test';
 import { ROOT } from './helpers';
 
 describe('the .vsix', () => {
-  const listed = execFileSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-    .split('\n').map((l) => l.trim()).filter(Boolean);
+  const listed = execFileSync(process.execPath, [join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const shipped = new Set(listed);
 
   it('ships the bundles, the grammars, the Python helpers and the webview assets', () => {
-    for (const f of ['dist/extension.js', 'dist/analysis-worker.js', 'dist/grammars/tree-sitter.wasm', 'dist/grammars/tree-sitter-cpp.wasm',
-      'dist/grammars/tree-sitter-python.wasm', 'dist/python/leaklens_runner.py', 'dist/python/leaklens_diff.py', 'media/timeline.js']) {
+    for (const f of [
+      'dist/extension.js',
+      'dist/analysis-worker.js',
+      'dist/grammars/tree-sitter.wasm',
+      'dist/grammars/tree-sitter-cpp.wasm',
+      'dist/grammars/tree-sitter-python.wasm',
+      'dist/python/leaklens_runner.py',
+      'dist/python/leaklens_diff.py',
+      'media/timeline.js',
+    ]) {
       assert.ok(shipped.has(f), `${f} is not in the .vsix`);
     }
-    assert.ok(listed.some((f) => f.startsWith('dist/media/')), 'the chart library (dist/media) is not in the .vsix');
+    assert.ok(
+      listed.some((f) => f.startsWith('dist/media/')),
+      'the chart library (dist/media) is not in the .vsix',
+    );
   });
 
   it('ships every file the manifest refers to', () => {
@@ -34,6 +51,9 @@ describe('the .vsix', () => {
   });
 
   it('leaves sources, tests, source maps and node_modules out', () => {
-    assert.deepEqual(listed.filter((f) => /^(src|test|node_modules|out)\/|\.map$|\.ts$/.test(f)), []);
+    assert.deepEqual(
+      listed.filter((f) => /^(src|test|node_modules|out)\/|\.map$|\.ts$/.test(f)),
+      [],
+    );
   });
 });

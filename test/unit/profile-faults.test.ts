@@ -19,7 +19,10 @@ async function filesAreComplete(outDir: string): Promise<Report> {
   const csv = readFileSync(join(outDir, 'timeline.csv'), 'utf8').trim().split('\n');
   assert.equal(csv[0], CSV_HEADER);
   const samples = await readTimeline(join(outDir, 'timeline.jsonl'));
-  assert.equal(csv.length - 1, samples.reduce((a, s) => a + s.processes.length, 0));
+  assert.equal(
+    csv.length - 1,
+    samples.reduce((a, s) => a + s.processes.length, 0),
+  );
   return report;
 }
 
@@ -37,7 +40,11 @@ async function noneAlive(pids: number[]): Promise<void> {
 function quietCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  return profileCommand(argv, (s) => (out += s), (s) => (err += s)).then((code) => ({ code, out, err }));
+  return profileCommand(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+  ).then((code) => ({ code, out, err }));
 }
 
 const ROOT_DIR = join(__dirname, '..', '..', '..');
@@ -45,7 +52,10 @@ const ROOT_DIR = join(__dirname, '..', '..', '..');
 describe('profile faults', () => {
   it('a command that does not exist: usage error with a clear message', async () => {
     const s = new ProfileSession({ command: ['no-such-command-leaklens'], outDir: tempDir() });
-    await assert.rejects(s.start(), (e: Error) => e instanceof ProfileError && /command not found: no-such-command-leaklens/.test(e.message));
+    await assert.rejects(
+      s.start(),
+      (e: Error) => e instanceof ProfileError && /command not found: no-such-command-leaklens/.test(e.message),
+    );
     const r = await quietCli(['--out', tempDir(), '--', 'no-such-command-leaklens']);
     assert.equal(r.code, 2);
     assert.match(r.err, /command not found/);
@@ -60,7 +70,18 @@ describe('profile faults', () => {
   it('a PID that is not ours: usage error', () => {
     // As root every process is ours: run the CLI as `nobody` (uid 65534) against PID 1 (root's).
     const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const r = spawnSync(process.execPath, [join(ROOT_DIR, 'bin', 'leaklens.js'), 'profile', '--pid', '1', '--out', join(tmpdir(), `leaklens-nobody-${process.pid}`)], { cwd: tmpdir(), encoding: 'utf8', ...asNobody });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT_DIR, 'bin', 'leaklens.js'),
+        'profile',
+        '--pid',
+        '1',
+        '--out',
+        join(tmpdir(), `leaklens-nobody-${process.pid}`),
+      ],
+      { cwd: tmpdir(), encoding: 'utf8', ...asNobody },
+    );
     assert.equal(r.status, 2, r.stderr);
     assert.match(r.stderr, /belongs to another user/);
   });
@@ -80,17 +101,27 @@ describe('profile faults', () => {
     assert.equal(printed.verdict, 'inconclusive');
     const report = await filesAreComplete(out);
     assert.deepEqual(report, printed);
-    assert.ok(report.notes.some((n) => /exited with code 0/.test(n)), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((n) => /exited with code 0/.test(n)),
+      report.notes.join('\n'),
+    );
   });
 
   it('a target that crashes: the signal is reported, files complete', async () => {
     const { report, session } = await profile({ command: ['sh', '-c', 'sleep 0.5; kill -SEGV $$'] });
-    assert.ok(report.notes.some((n) => /signal SIGSEGV/.test(n)), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((n) => /signal SIGSEGV/.test(n)),
+      report.notes.join('\n'),
+    );
     await filesAreComplete(session.outDir);
   });
 
   it('the duration ends: the whole tree is killed, the report kept', async () => {
-    const { report, session } = await profile({ command: ['python3', fixture('py_tree.py')], mode: 'rss', durationS: 2.5 });
+    const { report, session } = await profile({
+      command: ['python3', fixture('py_tree.py')],
+      mode: 'rss',
+      durationS: 2.5,
+    });
     const out = session.outDir;
     await noneAlive(workerPids(out));
     assert.ok(report.processes.length >= 3, describeTop(report));
@@ -99,7 +130,12 @@ describe('profile faults', () => {
   });
 
   it('cancel: stop() kills the tree and keeps the report', async () => {
-    const s = new ProfileSession({ command: ['python3', fixture('py_tree.py')], mode: 'rss', intervalMs: 100, outDir: tempDir() });
+    const s = new ProfileSession({
+      command: ['python3', fixture('py_tree.py')],
+      mode: 'rss',
+      intervalMs: 100,
+      outDir: tempDir(),
+    });
     await s.start();
     await sleep(1500);
     const report = await s.stop();
@@ -111,7 +147,11 @@ describe('profile faults', () => {
   it('Ctrl-C of the CLI: the tree is killed, the report written, exit code from the verdict', async () => {
     const out = tempDir();
     const script = `require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'cli', 'profile.js'))}).profileCommand(process.argv.slice(1)).then((c) => { process.exitCode = c; });`;
-    const cli = spawn(process.execPath, ['-e', script, '--', '--quiet', '--out', out, '--mode', 'rss', '--', 'python3', fixture('py_tree.py')], { stdio: 'pipe' });
+    const cli = spawn(
+      process.execPath,
+      ['-e', script, '--', '--quiet', '--out', out, '--mode', 'rss', '--', 'python3', fixture('py_tree.py')],
+      { stdio: 'pipe' },
+    );
     let text = '';
     cli.stdout.on('data', (d: Buffer) => (text += d.toString()));
     await sleep(2500);
@@ -125,7 +165,11 @@ describe('profile faults', () => {
   });
 
   it('attach to a running PID: RSS timeline, the process is left running', async () => {
-    const target = spawn('python3', ['-c', 'import time\nx=[]\nwhile True:\n    x.append(bytearray(300000)); time.sleep(0.01)'], { stdio: 'ignore' });
+    const target = spawn(
+      'python3',
+      ['-c', 'import time\nx=[]\nwhile True:\n    x.append(bytearray(300000)); time.sleep(0.01)'],
+      { stdio: 'ignore' },
+    );
     try {
       const { report } = await profile({ pid: target.pid, durationS: 2.5, mode: 'python' });
       assert.equal(report.verdict, 'leak', describeTop(report));
@@ -140,7 +184,10 @@ describe('profile faults', () => {
     const dir = tempDir();
     const body = Array.from({ length: 600 }, (_, k) => `    keep.append(bytearray(${1000 + k}))`).join('\n');
     const file = join(dir, 'many_sites.py');
-    writeFileSync(file, `import time\nkeep = []\nend = time.time() + 2.5\nwhile time.time() < end:\n${body}\n    time.sleep(0.02)\n`);
+    writeFileSync(
+      file,
+      `import time\nkeep = []\nend = time.time() + 2.5\nwhile time.time() < end:\n${body}\n    time.sleep(0.02)\n`,
+    );
     const { report, session } = await profile({ command: ['python3', file], exact: true, pythonPeriodS: 0.5 });
     assert.ok(report.lines.length > 100 && report.lines.length <= 200, String(report.lines.length));
     assert.ok(report.lines.every((l) => l.file === file));

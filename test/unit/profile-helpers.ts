@@ -14,7 +14,9 @@ export function fixture(name: string): string {
 
 /** 1-based line of the first line carrying the `LEAK` marker comment. */
 export function markedLine(file: string, marker = 'LEAK'): number {
-  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => new RegExp(`(#|//) ${marker}\\b`).test(l));
+  const i = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => new RegExp(`(#|//) ${marker}\\b`).test(l));
   if (i < 0) throw new Error(`${file} has no ${marker} marker`);
   return i + 1;
 }
@@ -30,7 +32,9 @@ export function compile(source: string, dir: string, debug = true): string {
   return out;
 }
 
-export async function profile(opts: Omit<ProfileOptions, 'outDir'> & { outDir?: string }): Promise<{ report: Report; session: ProfileSession }> {
+export async function profile(
+  opts: Omit<ProfileOptions, 'outDir'> & { outDir?: string },
+): Promise<{ report: Report; session: ProfileSession }> {
   const session = new ProfileSession({ intervalMs: 100, outDir: tempDir(), ...opts });
   await session.start();
   const report = await session.done;
@@ -38,5 +42,8 @@ export async function profile(opts: Omit<ProfileOptions, 'outDir'> & { outDir?: 
 }
 
 export function describeTop(r: Report): string {
-  return `${r.verdict}; top lines: ${r.lines.slice(0, 3).map((l) => `${basename(l.file)}:${l.line} +${l.growthBytes}`).join(', ')}; notes: ${r.notes.join(' | ')}`;
+  return `${r.verdict}; top lines: ${r.lines
+    .slice(0, 3)
+    .map((l) => `${basename(l.file)}:${l.line} +${l.growthBytes}`)
+    .join(', ')}; notes: ${r.notes.join(' | ')}`;
 }

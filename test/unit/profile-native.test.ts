@@ -16,7 +16,9 @@ function heaptrackOrSkipReason(): string | undefined {
   } catch {
     // reported below
   }
-  return findHeaptrack() ? undefined : 'heaptrack is not installed and could not be installed (apt-get install -y heaptrack)';
+  return findHeaptrack()
+    ? undefined
+    : 'heaptrack is not installed and could not be installed (apt-get install -y heaptrack)';
 }
 
 describe('profile native (heaptrack)', () => {
@@ -51,7 +53,10 @@ describe('profile native (heaptrack)', () => {
     execFileSync('strip', ['--strip-debug', bin]);
     const { report, session } = await profile({ command: [bin, '2.5'], mode: 'native' });
     assert.equal(session.mode, 'rss');
-    assert.ok(report.notes.some((n) => /no debug info/.test(n)), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((n) => /no debug info/.test(n)),
+      report.notes.join('\n'),
+    );
     assert.equal(report.lines.length, 0);
     assert.equal(report.verdict, 'leak', describeTop(report));
   });
@@ -60,6 +65,9 @@ describe('profile native (heaptrack)', () => {
     const bin = compile(fixture('cpp_churn.cpp'), tempDir('leaklens-noht-'));
     const { report, session } = await profile({ command: [bin, '1'], mode: 'native', env: { PATH: '/nonexistent' } });
     assert.equal(session.mode, 'rss');
-    assert.ok(report.notes.some((n) => /heaptrack not found.*apt-get install heaptrack/.test(n)), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((n) => /heaptrack not found.*apt-get install heaptrack/.test(n)),
+      report.notes.join('\n'),
+    );
   });
 });

@@ -31,7 +31,10 @@ describe('profile python (sampling windows, default)', () => {
     const { report } = await profile({ command: [fixture('py_spike.py'), RUN_S], mode: 'rss' });
     assert.equal(report.verdict, 'no-leak', describeTop(report));
     assert.ok(report.peakRssBytes - report.finalRssBytes > 60 * 1024 * 1024, describeTop(report));
-    assert.ok(report.notes.some((n) => /returned to its baseline/.test(n)), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((n) => /returned to its baseline/.test(n)),
+      report.notes.join('\n'),
+    );
   });
 });
 
@@ -43,11 +46,18 @@ describe('profile python --exact (tracemalloc snapshots diffed out of process)',
     assert.equal(report.lines[0].file, file);
     assert.equal(report.lines[0].line, markedLine(file), describeTop(report));
     assert.ok(report.lines[0].growthCount > 10, describeTop(report));
-    assert.ok(report.notes.some((n) => n.startsWith('Per-site rule') && n.includes(`py_registry.py:${markedLine(file)}`)), report.notes.join('\n'));
+    assert.ok(
+      report.notes.some((n) => n.startsWith('Per-site rule') && n.includes(`py_registry.py:${markedLine(file)}`)),
+      report.notes.join('\n'),
+    );
   });
 
   it('py_churn.py: no-leak', async () => {
-    const { report, session } = await profile({ command: ['python3', fixture('py_churn.py'), RUN_S], exact: true, pythonPeriodS: 0.4 });
+    const { report, session } = await profile({
+      command: ['python3', fixture('py_churn.py'), RUN_S],
+      exact: true,
+      pythonPeriodS: 0.4,
+    });
     assert.equal(report.verdict, 'no-leak', describeTop(report));
     // Snapshot files are consumed by the differ, not left behind.
     const index = readFileSync(`${session.files.report.replace(/report\.json$/, '')}python/index.jsonl`, 'utf8');

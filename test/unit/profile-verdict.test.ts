@@ -2,7 +2,16 @@
 // heaptrack output parsing, command recognition, CSV/text output.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildReport, CSV_HEADER, formatText, parsePythonCommand, siteRuleFires, theilSen, verdict, type RssPoint } from '../../src/profile';
+import {
+  buildReport,
+  CSV_HEADER,
+  formatText,
+  parsePythonCommand,
+  siteRuleFires,
+  theilSen,
+  verdict,
+  type RssPoint,
+} from '../../src/profile';
 import { parseLeaks, parseSize } from '../../src/profile/heaptrack';
 import { growthFromSnapshots, growthFromWindows, type SiteSnapshot } from '../../src/profile/lines';
 import { sampleToCsvRows } from '../../src/profile/timeline';
@@ -21,24 +30,34 @@ describe('theilSen', () => {
     assert.ok(fit.tau > 0.7, String(fit.tau));
   });
   it('is flat for a constant', () => {
-    assert.equal(theilSen([{ x: 0, y: 5 }, { x: 1, y: 5 }, { x: 2, y: 5 }]).slope, 0);
+    assert.equal(
+      theilSen([
+        { x: 0, y: 5 },
+        { x: 1, y: 5 },
+        { x: 2, y: 5 },
+      ]).slope,
+      0,
+    );
   });
 });
 
 describe('verdict', () => {
-  it("seed 003: ~1 MB/s linear growth on a 200 MB process is a leak with that rate", () => {
+  it('seed 003: ~1 MB/s linear growth on a 200 MB process is a leak with that rate', () => {
     const s = series(60, 0.2, (t, i) => 200 * MB + t * MB + noise(i, 64 * 1024));
     const v = verdict(s);
     assert.equal(v.verdict, 'leak');
     assert.ok(Math.abs(v.growthBytesPerSecond - MB) < 0.1 * MB, String(v.growthBytesPerSecond));
   });
-  it("seed 001 after the fix: 13 MB → 3.5 GB peak → 12.5 MB is no-leak, with the peak reported", () => {
+  it('seed 001 after the fix: 13 MB → 3.5 GB peak → 12.5 MB is no-leak, with the peak reported', () => {
     const s = series(100, 1, (t) => (t < 20 ? 13.2 * MB : t < 40 ? 3590 * MB : 12.5 * MB));
     const v = verdict(s);
     assert.equal(v.verdict, 'no-leak');
     assert.equal(v.peakRssBytes, 3590 * MB);
     assert.equal(v.returnedToBaseline, true);
-    assert.ok(v.notes.some((n) => /peaked at 3590\.0 MB.*returned to its baseline/.test(n)), v.notes.join('\n'));
+    assert.ok(
+      v.notes.some((n) => /peaked at 3590\.0 MB.*returned to its baseline/.test(n)),
+      v.notes.join('\n'),
+    );
   });
   it('seed 001 before the fix: 600 MB → 4.5 GB and never released is a leak', () => {
     const s = series(60, 1, (t) => 600 * MB + Math.min(t, 50) * 78 * MB);
@@ -56,7 +75,11 @@ describe('verdict', () => {
     assert.equal(verdict(series(3, 0.2, (t) => t * 100 * MB)).verdict, 'inconclusive');
   });
   it('the per-site rule confirms a noisy rise, but does not overrule flat RSS at baseline', () => {
-    const v = verdict(series(50, 0.2, () => 80 * MB), {}, [{ key: 'a.py:3', growthBytes: 2 * MB }]);
+    const v = verdict(
+      series(50, 0.2, () => 80 * MB),
+      {},
+      [{ key: 'a.py:3', growthBytes: 2 * MB }],
+    );
     assert.equal(v.verdict, 'no-leak'); // flat and at baseline: RSS wins
     const rising = series(50, 0.2, (t, i) => 80 * MB + t * MB + noise(i, 0.5 * MB));
     assert.equal(verdict(rising, { minTrend: 0.99 }).verdict, 'inconclusive');
@@ -83,18 +106,39 @@ describe("seed 002's rule: a site grew > 2 % three times in a row", () => {
 
 describe('line attribution', () => {
   const rule = { thresholdPct: 2, consecutive: 3, minBytes: MB };
-  const snap = (tS: number, entries: [string, number, number][]): SiteSnapshot => ({ tS, sites: new Map(entries.map(([k, b, c]) => [k, [b, c]])) });
+  const snap = (tS: number, entries: [string, number, number][]): SiteSnapshot => ({
+    tS,
+    sites: new Map(entries.map(([k, b, c]) => [k, [b, c]])),
+  });
   it('snapshots: growing site first, stable site absent, rule fires on the grower', () => {
-    const snaps = [0, 1, 2, 3, 4].map((t) => snap(t, [['/w/a.py:10', 5 * MB, 50], ['/w/a.py:20', MB + t * MB, 10 + t * 10]]));
+    const snaps = [0, 1, 2, 3, 4].map((t) =>
+      snap(t, [
+        ['/w/a.py:10', 5 * MB, 50],
+        ['/w/a.py:20', MB + t * MB, 10 + t * 10],
+      ]),
+    );
     const a = growthFromSnapshots(snaps, rule);
-    assert.deepEqual(a.lines.map((l) => `${l.file}:${l.line}`), ['/w/a.py:20']);
+    assert.deepEqual(
+      a.lines.map((l) => `${l.file}:${l.line}`),
+      ['/w/a.py:20'],
+    );
     assert.equal(a.lines[0].growthBytes, 4 * MB);
     assert.equal(a.lines[0].growthCount, 40);
     assert.ok(Math.abs(a.lines[0].bytesPerSecond - MB) < 1);
-    assert.deepEqual(a.fired.map((f) => f.key), ['/w/a.py:20']);
+    assert.deepEqual(
+      a.fired.map((f) => f.key),
+      ['/w/a.py:20'],
+    );
   });
   it('windows: net growth per traced second, churn that cancels out is dropped', () => {
-    const w = (tS: number) => ({ tS, spanS: 0.01, sites: new Map<string, [number, number]>([['/w/b.py:7', [20_000, 2]], ['/w/b.py:9', [tS % 2 ? 8000 : -8000, 0]]]) });
+    const w = (tS: number) => ({
+      tS,
+      spanS: 0.01,
+      sites: new Map<string, [number, number]>([
+        ['/w/b.py:7', [20_000, 2]],
+        ['/w/b.py:9', [tS % 2 ? 8000 : -8000, 0]],
+      ]),
+    });
     const a = growthFromWindows([1, 2, 3, 4].map(w), rule, 10);
     assert.equal(a.lines[0].file, '/w/b.py');
     assert.equal(a.lines[0].line, 7);
@@ -129,7 +173,13 @@ total runtime: 2.50s.`;
   it('attributes each leak to the first frame under the root', () => {
     const p = parseLeaks(text, '/w');
     assert.equal(p.runtimeS, 2.5);
-    assert.deepEqual([...p.sites.entries()], [['/w/src/leak.cpp:7', [1_250_000, 25]], ['/w/src/leak.cpp:30', [300_000, 3]]]);
+    assert.deepEqual(
+      [...p.sites.entries()],
+      [
+        ['/w/src/leak.cpp:7', [1_250_000, 25]],
+        ['/w/src/leak.cpp:30', [300_000, 3]],
+      ],
+    );
     assert.equal(p.entries, 3);
   });
   it('reads sizes', () => {
@@ -142,8 +192,16 @@ total runtime: 2.50s.`;
 describe('command recognition', () => {
   it('recognises python scripts and modules, not inline code', () => {
     assert.deepEqual(parsePythonCommand(['x.py', 'a']), { python: 'python3', flags: [], target: ['x.py', 'a'] });
-    assert.deepEqual(parsePythonCommand(['python3.11', '-u', '-X', 'dev', 'x.py']), { python: 'python3.11', flags: ['-u', '-X', 'dev'], target: ['x.py'] });
-    assert.deepEqual(parsePythonCommand(['/usr/bin/python3', '-m', 'pkg.mod', '--n', '3']), { python: '/usr/bin/python3', flags: [], target: ['-m', 'pkg.mod', '--n', '3'] });
+    assert.deepEqual(parsePythonCommand(['python3.11', '-u', '-X', 'dev', 'x.py']), {
+      python: 'python3.11',
+      flags: ['-u', '-X', 'dev'],
+      target: ['x.py'],
+    });
+    assert.deepEqual(parsePythonCommand(['/usr/bin/python3', '-m', 'pkg.mod', '--n', '3']), {
+      python: '/usr/bin/python3',
+      flags: [],
+      target: ['-m', 'pkg.mod', '--n', '3'],
+    });
     assert.equal(parsePythonCommand(['python3', '-c', 'print(1)']), undefined);
     assert.equal(parsePythonCommand(['./server', '--port', '1']), undefined);
   });
@@ -152,16 +210,42 @@ describe('command recognition', () => {
 describe('outputs', () => {
   it("CSV rows carry seed 001's columns", () => {
     assert.equal(CSV_HEADER, 'timestamp,elapsed_seconds,process_name,pid,cpu_percent,memory_rss_mb,memory_percent');
-    const rows = sampleToCsvRows({ t: Date.UTC(2025, 11, 9, 23, 42, 4), elapsedS: 1.5, totalRssBytes: 0, processes: [{ pid: 4951, ppid: 1, name: 'rq, worker', rssBytes: 13.2 * MB, cpuPercent: 69.94, memoryPercent: 0.51 }] });
+    const rows = sampleToCsvRows({
+      t: Date.UTC(2025, 11, 9, 23, 42, 4),
+      elapsedS: 1.5,
+      totalRssBytes: 0,
+      processes: [
+        { pid: 4951, ppid: 1, name: 'rq, worker', rssBytes: 13.2 * MB, cpuPercent: 69.94, memoryPercent: 0.51 },
+      ],
+    });
     assert.deepEqual(rows, ['2025-12-09T23:42:04.000Z,1.500,"rq, worker",4951,69.9,13.20,0.51']);
   });
   it("the report has the issue's fields and the text has the before/after/delta/peak table", () => {
     const totals = series(30, 0.2, (t) => 10 * MB + t * 5 * MB);
-    const r = buildReport({ totals, processes: [], lines: [{ file: '/w/a.py', line: 3, growthBytes: 12.4 * MB, growthCount: 9, bytesPerSecond: 1.1 * MB }], fired: [], verdictOptions: {}, notes: ['hello'] });
-    assert.deepEqual(Object.keys(r), ['version', 'verdict', 'durationSeconds', 'baselineRssBytes', 'peakRssBytes', 'finalRssBytes', 'growthBytesPerSecond', 'processes', 'lines', 'notes']);
+    const r = buildReport({
+      totals,
+      processes: [],
+      lines: [{ file: '/w/a.py', line: 3, growthBytes: 12.4 * MB, growthCount: 9, bytesPerSecond: 1.1 * MB }],
+      fired: [],
+      verdictOptions: {},
+      notes: ['hello'],
+    });
+    assert.deepEqual(Object.keys(r), [
+      'version',
+      'verdict',
+      'durationSeconds',
+      'baselineRssBytes',
+      'peakRssBytes',
+      'finalRssBytes',
+      'growthBytesPerSecond',
+      'processes',
+      'lines',
+      'notes',
+    ]);
     assert.deepEqual(Object.keys(r.lines[0]), ['file', 'line', 'growthBytes', 'growthCount', 'bytesPerSecond']);
     assert.equal(r.verdict, 'leak');
     const text = formatText(r);
-    for (const h of ['Before', 'After', 'Delta', 'Peak', '/w/a.py:3', '+12.4 MB']) assert.ok(text.includes(h), `${h} missing in\n${text}`);
+    for (const h of ['Before', 'After', 'Delta', 'Peak', '/w/a.py:3', '+12.4 MB'])
+      assert.ok(text.includes(h), `${h} missing in\n${text}`);
   });
 });

@@ -14,8 +14,15 @@ before(async () => {
   const wasm = readFileSync(join(ROOT, 'node_modules/vscode-oniguruma/release/onig.wasm'));
   await oniguruma.loadWASM(wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength));
   const registry = new textmate.Registry({
-    onigLib: Promise.resolve({ createOnigScanner: (s: string[]) => new oniguruma.OnigScanner(s), createOnigString: (s: string) => new oniguruma.OnigString(s) }),
-    loadGrammar: async () => textmate.parseRawGrammar(readFileSync(join(ROOT, 'syntaxes/leaklens-rule.tmLanguage.json'), 'utf8'), 'leaklens-rule.tmLanguage.json'),
+    onigLib: Promise.resolve({
+      createOnigScanner: (s: string[]) => new oniguruma.OnigScanner(s),
+      createOnigString: (s: string) => new oniguruma.OnigString(s),
+    }),
+    loadGrammar: async () =>
+      textmate.parseRawGrammar(
+        readFileSync(join(ROOT, 'syntaxes/leaklens-rule.tmLanguage.json'), 'utf8'),
+        'leaklens-rule.tmLanguage.json',
+      ),
   });
   grammar = (await registry.loadGrammar('source.leaklens-rule'))!;
 });
@@ -36,7 +43,12 @@ function tokens(text: string): Array<[string, string]> {
 }
 
 function scopeOf(text: string, token: string, queryOnly = false): string | undefined {
-  const src = queryOnly ? text.split('\n').filter((l) => !l.startsWith(';;')).join('\n') : text;
+  const src = queryOnly
+    ? text
+        .split('\n')
+        .filter((l) => !l.startsWith(';;'))
+        .join('\n')
+    : text;
   return tokens(src).find(([t]) => t === token)?.[1];
 }
 
@@ -62,7 +74,8 @@ describe('leaklens-rule TextMate grammar', () => {
   });
 
   it('tokenizes comments, wildcards, quantifiers and the embedded query of a condition', () => {
-    const src = '; a comment\n;; unless-followed-by: (call_expression function: (_) @f)\n(argument_list (identifier)* @args)\n';
+    const src =
+      '; a comment\n;; unless-followed-by: (call_expression function: (_) @f)\n(argument_list (identifier)* @args)\n';
     assert.equal(tokens(src)[0][1], 'comment.line.semicolon.leaklens-rule');
     assert.equal(scopeOf(src, '_'), 'constant.language.wildcard.leaklens-rule');
     assert.equal(scopeOf(src, '*'), 'keyword.operator.quantifier.leaklens-rule');

@@ -8,7 +8,13 @@ import { describe, it } from 'node:test';
 import type { Node } from 'web-tree-sitter';
 import { compileRuleFile } from '../../src/core/custom-rules';
 import { languageOfPath } from '../../src/core/parser';
-import { checkedRuleFromNode, coveringNode, formatSyntaxTree, ruleFromNode, ruleId } from '../../src/extension/rule-tools';
+import {
+  checkedRuleFromNode,
+  coveringNode,
+  formatSyntaxTree,
+  ruleFromNode,
+  ruleId,
+} from '../../src/extension/rule-tools';
 import { code, defaultConfig, engine, FIXTURES } from './helpers';
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
@@ -39,16 +45,22 @@ describe('new rule from selection', () => {
     const node = coveringNode(tree.rootNode, text, start, text.indexOf(';', start));
     assert.equal(node.type, 'call_expression');
     const rule = ruleFromNode(node, 'cpp', { source: 'gpu.cpp', line: 1 });
-    assert.match(rule.text, /^;; id: my-ncnn\n;; language: cpp\n;; severity: warning\n;; message: `\{\{ncnn\}\}` leaks: .*\n;; report: report\n/);
-    assert.equal(rule.query, [
-      '(call_expression',
-      '  function: (qualified_identifier',
-      '    scope: (namespace_identifier) @ncnn',
-      '    name: (identifier) @create_gpu_instance)',
-      '  arguments: (argument_list (number_literal))',
-      '  (#eq? @ncnn "ncnn")',
-      '  (#eq? @create_gpu_instance "create_gpu_instance")) @report',
-    ].join('\n'));
+    assert.match(
+      rule.text,
+      /^;; id: my-ncnn\n;; language: cpp\n;; severity: warning\n;; message: `\{\{ncnn\}\}` leaks: .*\n;; report: report\n/,
+    );
+    assert.equal(
+      rule.query,
+      [
+        '(call_expression',
+        '  function: (qualified_identifier',
+        '    scope: (namespace_identifier) @ncnn',
+        '    name: (identifier) @create_gpu_instance)',
+        '  arguments: (argument_list (number_literal))',
+        '  (#eq? @ncnn "ncnn")',
+        '  (#eq? @create_gpu_instance "create_gpu_instance")) @report',
+      ].join('\n'),
+    );
     const { rule: compiled, errors } = compileRuleFile(e.grammars, rule.text, 'my-ncnn.scm');
     assert.deepEqual(errors, []);
     e.setCustomRules([compiled!]);
@@ -60,7 +72,10 @@ describe('new rule from selection', () => {
       assert.equal(mine[0].location.end, node.endIndex);
       assert.match(mine[0].message, /^`ncnn` leaks/);
       // The predicates pin it: another callee does not match.
-      const other = e.analyzeText(text.replace('create_gpu_instance', 'create_cpu_instance'), 'cpp', { file: 'gpu.cpp', config: defaultConfig() });
+      const other = e.analyzeText(text.replace('create_gpu_instance', 'create_cpu_instance'), 'cpp', {
+        file: 'gpu.cpp',
+        config: defaultConfig(),
+      });
       assert.equal(other.result.findings.filter((f) => f.ruleId === 'my-ncnn').length, 0);
     } finally {
       e.setCustomRules([]);
@@ -96,7 +111,8 @@ describe('new rule from selection', () => {
       try {
         for (const node of named(tree.rootNode)) {
           // Selections up to a few lines (bigger ones compile to big queries: slow, same logic).
-          if (node.isError || node.hasError || node === tree.rootNode || node.endIndex - node.startIndex > 300) continue;
+          if (node.isError || node.hasError || node === tree.rootNode || node.endIndex - node.startIndex > 300)
+            continue;
           const key = `${language} ${node.parent?.type} ${node.type}`;
           if ((seen.get(key) ?? 0) >= 1) continue;
           seen.set(key, (seen.get(key) ?? 0) + 1);
@@ -106,7 +122,14 @@ describe('new rule from selection', () => {
           const { rule: compiled, errors } = compileRuleFile(e.grammars, rule.text, `${file}.scm`);
           assert.deepEqual(errors, [], `${file}:${node.startPosition.row + 1} ${node.type}\n${rule.query}`);
           const q = e.grammars.query(language, rule.query);
-          const hit = q.matches(node).some((m) => m.captures.some((c) => c.name === 'report' && c.node.startIndex === node.startIndex && c.node.endIndex === node.endIndex));
+          const hit = q
+            .matches(node)
+            .some((m) =>
+              m.captures.some(
+                (c) =>
+                  c.name === 'report' && c.node.startIndex === node.startIndex && c.node.endIndex === node.endIndex,
+              ),
+            );
           q.delete();
           compiled!.dispose();
           assert.ok(hit, `${file}:${node.startPosition.row + 1} ${node.type} is matched by\n${rule.query}`);
@@ -141,8 +164,14 @@ describe('syntax tree', () => {
     assert.equal(lines[0], 'translation_unit [1:1 - 4:1]');
     assert.ok(lines.includes('  function_definition [1:1 - 3:2]'));
     assert.ok(lines.includes('    type: primitive_type [1:1 - 1:4] "int"'));
-    assert.ok(lines.some((l) => /^ +value: call_expression \[2:13 - 2:28\]$/.test(l)), text);
-    assert.ok(lines.some((l) => /^ +function: identifier \[2:13 - 2:18\] "fopen"$/.test(l)), text);
+    assert.ok(
+      lines.some((l) => /^ +value: call_expression \[2:13 - 2:28\]$/.test(l)),
+      text,
+    );
+    assert.ok(
+      lines.some((l) => /^ +function: identifier \[2:13 - 2:18\] "fopen"$/.test(l)),
+      text,
+    );
   });
 
   it('marks MISSING nodes and truncates huge trees', async () => {

@@ -26,7 +26,11 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
   const decl = acq.declaration;
   if (!decl || decl.type !== 'declaration') return undefined;
   const inits = decl.namedChildren.filter((c) => c?.type === 'init_declarator');
-  if (inits.length !== 1 || decl.namedChildren.some((c) => c?.type === 'type_qualifier' || c?.type === 'storage_class_specifier')) return undefined;
+  if (
+    inits.length !== 1 ||
+    decl.namedChildren.some((c) => c?.type === 'type_qualifier' || c?.type === 'storage_class_specifier')
+  )
+    return undefined;
   const init = inits[0]!;
   const declarator = init.childForFieldName('declarator');
   const value = init.childForFieldName('value');
@@ -37,7 +41,8 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
     if (declarator.type !== 'identifier' && declarator.type !== 'pointer_declarator') return undefined;
     element = `std::remove_pointer_t<decltype(${value.text})>`;
   } else {
-    if (declarator.type !== 'pointer_declarator' || declarator.namedChildren.some((c) => c?.type === 'type_qualifier')) return undefined;
+    if (declarator.type !== 'pointer_declarator' || declarator.namedChildren.some((c) => c?.type === 'type_qualifier'))
+      return undefined;
     const stars = (declarator.text.match(/\*/g) ?? []).length;
     element = typeNode.text + '*'.repeat(stars - 1);
   }
@@ -55,7 +60,11 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
     if (!new RegExp(`struct\\s+${deleterType}\\b`).test(ctx.text)) {
       const top = topLevelAncestor(acq.func);
       const eol = ctx.lines.eol();
-      edits.push({ start: top.startIndex, end: top.startIndex, newText: `struct ${deleterType} {${eol}  void operator()(${element}* p) const { ${releaseName}(&p); }${eol}};${eol}${eol}` });
+      edits.push({
+        start: top.startIndex,
+        end: top.startIndex,
+        newText: `struct ${deleterType} {${eol}  void operator()(${element}* p) const { ${releaseName}(&p); }${eol}};${eol}${eol}`,
+      });
     }
   }
   // Every later raw use of the variable needs the pointer: `p` -> `p.get()`.
@@ -83,7 +92,9 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
     if (statement?.type !== 'expression_statement') return undefined;
     if (endsItsScope(statement, acq) || beforePlainReturn(statement, acq)) {
       const line = wholeLineSpan(ctx.text, statement);
-      edits.push(line ? { ...line, newText: '' } : { start: statement.startIndex, end: statement.endIndex, newText: '' });
+      edits.push(
+        line ? { ...line, newText: '' } : { start: statement.startIndex, end: statement.endIndex, newText: '' },
+      );
     } else {
       edits.push({ start: statement.startIndex, end: statement.endIndex, newText: `${acq.name}.reset();` });
     }
@@ -95,7 +106,12 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
     newText: `std::unique_ptr<${element}, ${deleterType}> ${name}(${value.text}${deleterArg});`,
   });
   edits.push(...includeEdit(ctx, 'memory'));
-  return { title: `Own \`${name}\` with std::unique_ptr<${element}, ${deleterType}>`, isPreferred: true, applicability, edits };
+  return {
+    title: `Own \`${name}\` with std::unique_ptr<${element}, ${deleterType}>`,
+    isPreferred: true,
+    applicability,
+    edits,
+  };
 }
 
 function scopeGuardFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix | undefined {
@@ -104,11 +120,15 @@ function scopeGuardFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fi
     const statement = release.parent;
     if (statement?.type !== 'expression_statement') return undefined;
     // The guard is scoped to the acquisition's block: every release must lie inside it.
-    if (!(acq.statement.parent!.startIndex <= statement.startIndex && statement.endIndex <= acq.statement.parent!.endIndex)) return undefined;
+    if (!(
+      acq.statement.parent!.startIndex <= statement.startIndex && statement.endIndex <= acq.statement.parent!.endIndex
+    ))
+      return undefined;
     const line = wholeLineSpan(ctx.text, statement);
     edits.push(line ? { ...line, newText: '' } : { start: statement.startIndex, end: statement.endIndex, newText: '' });
   }
-  const releaseText = releases[0]?.text ?? `${acq.pair.release[0]}(${acq.pair.releaseArg === 'address' ? '&' : ''}${acq.name})`;
+  const releaseText =
+    releases[0]?.text ?? `${acq.pair.release[0]}(${acq.pair.releaseArg === 'address' ? '&' : ''}${acq.name})`;
   const eol = ctx.lines.eol();
   const indent = indentOf(ctx.text, acq.statement.startIndex);
   const guardName = `${acq.name}_guard`;
@@ -138,7 +158,8 @@ function handedToCalls(uses: Node[], releases: Node[], acq: Acquisition): boolea
     let inner: Node = use;
     for (const a of ancestors(use)) {
       // `writer.mem`, `p->data`, `p[i]`: a value read out of the resource is passed, not the handle.
-      if ((a.type === 'field_expression' || a.type === 'subscript_expression') && a.child(0)?.id === inner.id) return false;
+      if ((a.type === 'field_expression' || a.type === 'subscript_expression') && a.child(0)?.id === inner.id)
+        return false;
       inner = a;
       if (a.type === 'argument_list') {
         const callee = a.parent?.type === 'call_expression' ? a.parent.childForFieldName('function')?.text : undefined;
@@ -191,10 +212,16 @@ function testedAsPointer(use: Node): boolean {
   if (parent.type === 'unary_expression' && parent.child(0)?.text === '!') return true;
   if (parent.type === 'condition_clause' && parent.namedChildren.length === 1) return true;
   if (parent.type === 'binary_expression' && /^[!=]=$/.test(parent.child(1)?.text ?? '')) {
-    const other = parent.childForFieldName('left')?.id === use.id ? parent.childForFieldName('right') : parent.childForFieldName('left');
+    const other =
+      parent.childForFieldName('left')?.id === use.id
+        ? parent.childForFieldName('right')
+        : parent.childForFieldName('left');
     return other?.type === 'null' || other?.text === 'nullptr';
   }
-  if ((parent.type === 'binary_expression' && /^(&&|\|\|)$/.test(parent.child(1)?.text ?? '')) || parent.type === 'conditional_expression' && parent.childForFieldName('condition')?.id === use.id) {
+  if (
+    (parent.type === 'binary_expression' && /^(&&|\|\|)$/.test(parent.child(1)?.text ?? '')) ||
+    (parent.type === 'conditional_expression' && parent.childForFieldName('condition')?.id === use.id)
+  ) {
     return true; // contextual conversion to bool
   }
   return false;
@@ -231,7 +258,9 @@ export function includeEdit(ctx: RuleContext, header: string): TextEdit[] {
   if (new RegExp(`#\\s*include\\s*<${header}>`).test(ctx.text)) return [];
   const eol = ctx.lines.eol();
   // Among the system headers, in name order when they are sorted: where a person would put it.
-  const system = ctx.root.namedChildren.filter((c) => c?.type === 'preproc_include' && c.childForFieldName('path')?.type === 'system_lib_string') as Node[];
+  const system = ctx.root.namedChildren.filter(
+    (c) => c?.type === 'preproc_include' && c.childForFieldName('path')?.type === 'system_lib_string',
+  ) as Node[];
   if (system.length) {
     const names = system.map((c) => c.childForFieldName('path')!.text.slice(1, -1));
     const sortedAlready = names.every((n, i) => i === 0 || names[i - 1] <= n);
@@ -263,5 +292,9 @@ function declaratorName(decl: Node): string {
 }
 
 function pascal(name: string): string {
-  return name.split(/_+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+  return name
+    .split(/_+/)
+    .filter(Boolean)
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join('');
 }

@@ -19,7 +19,13 @@ export function compatibleFixes<F extends Fix>(fixes: F[]): F[] {
   const taken: TextEdit[] = [];
   const picked: F[] = [];
   for (const fix of fixes) {
-    const clash = fix.edits.some((e) => taken.some((t) => e.start < t.end && t.start < e.end || (e.start === e.end && t.start === t.end && e.start === t.start && e.newText !== t.newText)));
+    const clash = fix.edits.some((e) =>
+      taken.some(
+        (t) =>
+          (e.start < t.end && t.start < e.end) ||
+          (e.start === e.end && t.start === t.end && e.start === t.start && e.newText !== t.newText),
+      ),
+    );
     if (clash) continue;
     taken.push(...fix.edits);
     picked.push(fix);

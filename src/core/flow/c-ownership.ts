@@ -8,7 +8,8 @@ import type { CfgBlock, CfgLanguage, EdgeKind } from './cfg';
 import type { Effect } from './lifetime';
 
 /** Calls after which control never returns: the process ends (or jumps away), nothing leaks. */
-const NORETURN = /^(exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
+const NORETURN =
+  /^(exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
 
 /**
  * A file with `main()` is a program's entry (a command-line tool, an example): its helpers run once,
@@ -40,43 +41,105 @@ export const cLanguage: CfgLanguage = {
  * Calls that only look at a pointer for the duration of the call (they never keep it): the C
  * library's string, memory and stdio functions, and formatting.
  */
-const BORROWS = new Set(`memcpy memmove memset memcmp memchr strlen strnlen strcpy strncpy strcat strncat strcmp strncmp strcasecmp
+const BORROWS = new Set(
+  `memcpy memmove memset memcmp memchr strlen strnlen strcpy strncpy strcat strncat strcmp strncmp strcasecmp
   strncasecmp strchr strrchr strstr strtok strtok_r strspn strcspn strpbrk strdup strndup sprintf snprintf vsnprintf vsprintf printf fprintf
   vfprintf puts fputs fputc putc fgetc getc fgets fread fwrite fseek fseeko ftell ftello rewind fflush feof ferror clearerr fileno
   setvbuf setbuf sscanf fscanf vfscanf scanf getline getdelim ungetc atoi atol atoll atof strtol strtoul strtoll strtoull strtod strtof
   qsort bsearch readdir readdir_r stat fstat lstat read write send recv pread pwrite memcpy_s strlcpy strlcat sizeof assert
   std::memcpy std::memset std::strlen std::fread std::fwrite std::fprintf std::fgets std::fputs std::fseek std::ftell std::printf
-  std::snprintf std::sprintf std::strcmp std::strcpy std::strncpy std::memcmp std::fflush`.split(/\s+/));
+  std::snprintf std::sprintf std::strcmp std::strcpy std::strncpy std::memcmp std::fflush`.split(/\s+/),
+);
 
 /** String and memory functions that return their destination argument. */
-const RETURNS_DEST = new Set(['memcpy', 'memmove', 'memset', 'strcpy', 'strncpy', 'strcat', 'strncat', 'std::memcpy', 'std::memmove', 'std::memset']);
+const RETURNS_DEST = new Set([
+  'memcpy',
+  'memmove',
+  'memset',
+  'strcpy',
+  'strncpy',
+  'strcat',
+  'strncat',
+  'std::memcpy',
+  'std::memmove',
+  'std::memset',
+]);
 /** System calls that use a descriptor without keeping it. */
-const FD_BORROWS = new Set(`read write pread pwrite readv writev send recv sendto recvfrom sendmsg recvmsg fstat fstatat lseek fcntl ioctl
+const FD_BORROWS = new Set(
+  `read write pread pwrite readv writev send recv sendto recvfrom sendmsg recvmsg fstat fstatat lseek fcntl ioctl
   setsockopt getsockopt bind listen connect shutdown getsockname getpeername fsync fdatasync ftruncate fchmod fchown futimens
   flock lockf dup2 dup3 select poll isatty ttyname tcgetattr tcsetattr fchdir fstatfs fstatvfs posix_fadvise posix_fallocate
-  mmap sendfile splice tee epoll_ctl epoll_wait accept accept4 openat fdatasync syncfs fgetxattr fsetxattr`.split(/\s+/));
+  mmap sendfile splice tee epoll_ctl epoll_wait accept accept4 openat fdatasync syncfs fgetxattr fsetxattr`.split(
+    /\s+/,
+  ),
+);
 
 function isUsedAsValue(call: Node): boolean {
   const up = call.parent;
-  return up?.type === 'return_statement' || up?.type === 'init_declarator' || up?.type === 'argument_list'
-    || up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === call.id;
+  return (
+    up?.type === 'return_statement' ||
+    up?.type === 'init_declarator' ||
+    up?.type === 'argument_list' ||
+    (up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === call.id)
+  );
 }
 
 /** Calls whose name says they keep what they are given. */
-const ADOPT_VERBS = 'setopt|setspecific|connect|replace|push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue';
+const ADOPT_VERBS =
+  'setopt|setspecific|connect|replace|push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue';
 // A verb as a word of the name: `list_append`, `pushBack`, `SetTexID`, not `GetAdaptersAddresses`.
-const ADOPTS = new RegExp(`(^|_)(${ADOPT_VERBS})(_|$|[A-Z0-9])|(^|[a-z0-9_])(${ADOPT_VERBS.replace(/(^|\|)(\w)/g, (_m, sep: string, c: string) => sep + c.toUpperCase())})([A-Z0-9_]|$)|(^|_)(list|hash|tree|array|vector)_`);
+const ADOPTS = new RegExp(
+  `(^|_)(${ADOPT_VERBS})(_|$|[A-Z0-9])|(^|[a-z0-9_])(${ADOPT_VERBS.replace(/(^|\|)(\w)/g, (_m, sep: string, c: string) => sep + c.toUpperCase())})([A-Z0-9_]|$)|(^|_)(list|hash|tree|array|vector)_`,
+);
 /** Calls whose name says they release their argument (a project's own `xfree`, `buffer_free`, `g_free`). */
-const RELEASE_VERBS = /^(free|destroy|release|dispose|unref|delete|close|cleanup|clear|fini|deinit|dealloc|finalize|discard)|(free|destroy|release|unref|close|delete)$/;
+const RELEASE_VERBS =
+  /^(free|destroy|release|dispose|unref|delete|close|cleanup|clear|fini|deinit|dealloc|finalize|discard)|(free|destroy|release|unref|close|delete)$/;
 /** Words that make a name a question or a callback slot, not an action: `glfwWindowShouldClose`, `onClose`. */
-const NOT_ACTION = new Set(['should', 'is', 'has', 'can', 'will', 'on', 'get', 'check', 'query', 'need', 'needs', 'want', 'wants', 'did']);
+const NOT_ACTION = new Set([
+  'should',
+  'is',
+  'has',
+  'can',
+  'will',
+  'on',
+  'get',
+  'check',
+  'query',
+  'need',
+  'needs',
+  'want',
+  'wants',
+  'did',
+]);
 
 /** Words that make a call a constructor of something that may keep its arguments. */
-const CONSTRUCTS = new Set(['new', 'create', 'make', 'from', 'wrap', 'init', 'alloc', 'open', 'build', 'attach', 'adopt', 'dup', 'copy', 'ref', 'bind', 'with']);
+const CONSTRUCTS = new Set([
+  'new',
+  'create',
+  'make',
+  'from',
+  'wrap',
+  'init',
+  'alloc',
+  'open',
+  'build',
+  'attach',
+  'adopt',
+  'dup',
+  'copy',
+  'ref',
+  'bind',
+  'with',
+]);
 
 /** The words of an identifier: `BIO_free` -> bio, free; `cmsCloseProfile` -> cms, close, profile. */
 function words(name: string): string[] {
-  return name.replace(/^.*::/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/_+/).filter(Boolean);
+  return name
+    .replace(/^.*::/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/_+/)
+    .filter(Boolean);
 }
 
 /**
@@ -162,10 +225,18 @@ function isAliasCopy(use: Node, res: COwnedResource): boolean {
 /** The variable a use of the resource is copied into (`q` in `q = p`, `T* q = (T*)p + k`), if any. */
 function aliasTarget(use: Node): Node | null {
   let n: Node = use;
-  while (n.parent && (n.parent.type === 'cast_expression' || n.parent.type === 'parenthesized_expression' || n.parent.type === 'binary_expression' && /^[+-]$/.test(n.parent.childForFieldName('operator')?.text ?? ''))) n = n.parent;
+  while (
+    n.parent &&
+    (n.parent.type === 'cast_expression' ||
+      n.parent.type === 'parenthesized_expression' ||
+      (n.parent.type === 'binary_expression' && /^[+-]$/.test(n.parent.childForFieldName('operator')?.text ?? '')))
+  )
+    n = n.parent;
   const up = n.parent;
-  if (up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === n.id) return up.childForFieldName('left');
-  if (up?.type === 'init_declarator' && up.childForFieldName('value')?.id === n.id) return innermostNode(up.childForFieldName('declarator'));
+  if (up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === n.id)
+    return up.childForFieldName('left');
+  if (up?.type === 'init_declarator' && up.childForFieldName('value')?.id === n.id)
+    return innermostNode(up.childForFieldName('declarator'));
   return null;
 }
 
@@ -194,8 +265,17 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   if (!parent) return 'none';
   if (parent.type === 'field_expression' && parent.childForFieldName('field')?.id === use.id) return 'none'; // `x.p`: another p
   // `pix.destroy()`, `img->release()`: a wrapper's own release method.
-  if (parent.type === 'field_expression' && parent.parent?.type === 'call_expression' && RELEASE_NAME.test(parent.childForFieldName('field')?.text ?? '')) return 'release';
-  if (parent.type === 'field_expression' || parent.type === 'subscript_expression' && parent.childForFieldName('argument')?.id === use.id) return 'none';
+  if (
+    parent.type === 'field_expression' &&
+    parent.parent?.type === 'call_expression' &&
+    RELEASE_NAME.test(parent.childForFieldName('field')?.text ?? '')
+  )
+    return 'release';
+  if (
+    parent.type === 'field_expression' ||
+    (parent.type === 'subscript_expression' && parent.childForFieldName('argument')?.id === use.id)
+  )
+    return 'none';
   let n: Node = use;
   let addressTaken = false;
   while (n.parent && CASTS.has(n.parent.type) && n.parent.id !== top.id) {
@@ -214,7 +294,11 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   if (up.type === 'delete_expression') return 'release';
   // `return &state->base`, `return (struct x){ .buf = p }`: whatever the return carries of it goes to the caller.
   if (top.type === 'return_statement' && !inCallArgument(use, top)) return 'escape';
-  if (up.type === 'return_statement' || up.type === 'conditional_expression' && up.parent?.type === 'return_statement') return 'escape';
+  if (
+    up.type === 'return_statement' ||
+    (up.type === 'conditional_expression' && up.parent?.type === 'return_statement')
+  )
+    return 'escape';
   if (up.type === 'assignment_expression') {
     if (up.childForFieldName('right')?.id === n.id) return 'escape'; // stored elsewhere (field, global, alias, *out)
     if (up.childForFieldName('left')?.id === n.id) {
@@ -226,11 +310,22 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
       return /^(NULL|nullptr|0)$/.test(right?.text ?? '') ? 'none' : 'escape';
     }
   }
-  if (up.type === 'init_declarator' || up.type === 'initializer_list' || up.type === 'initializer_pair' || up.type === 'compound_literal_expression') return 'escape';
+  if (
+    up.type === 'init_declarator' ||
+    up.type === 'initializer_list' ||
+    up.type === 'initializer_pair' ||
+    up.type === 'compound_literal_expression'
+  )
+    return 'escape';
   if (up.type === 'argument_list') {
     const call = up.parent;
     if (call?.type !== 'call_expression') return 'escape'; // a constructor: the new object keeps it
-    return callEffect(call, up.namedChildren.findIndex((c) => c?.id === n.id), addressTaken, res);
+    return callEffect(
+      call,
+      up.namedChildren.findIndex((c) => c?.id === n.id),
+      addressTaken,
+      res,
+    );
   }
   return 'none';
 }
@@ -243,7 +338,8 @@ function inCallArgument(use: Node, top: Node): boolean {
 function callEffect(call: Node, index: number, addressTaken: boolean, res: COwnedResource): Effect {
   const fnNode = call.childForFieldName('function');
   const fn = fnNode?.text ?? '';
-  const simple = fnNode?.type === 'field_expression' ? fnNode.childForFieldName('field')?.text ?? '' : fn.replace(/^::/, '');
+  const simple =
+    fnNode?.type === 'field_expression' ? (fnNode.childForFieldName('field')?.text ?? '') : fn.replace(/^::/, '');
   if (res.pair.release.includes(fn)) return 'release';
   if (res.releasers.get(simple)?.has(index)) return 'release';
   if (res.pair.acquire.includes(fn)) {
@@ -274,8 +370,11 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   const use = call.parent;
   // `return ERROR_PTR(msg, proc, pixd)`, `return wrap(p)`: what a return passes on goes to the caller.
   if (use?.type === 'return_statement') return 'escape';
-  const kept = use && (use.type === 'init_declarator' || use.type === 'argument_list'
-    || use.type === 'assignment_expression' && use.childForFieldName('right')?.id === call.id);
+  const kept =
+    use &&
+    (use.type === 'init_declarator' ||
+      use.type === 'argument_list' ||
+      (use.type === 'assignment_expression' && use.childForFieldName('right')?.id === call.id));
   return kept && words(simple).some((w) => CONSTRUCTS.has(w)) ? 'escape' : 'none';
 }
 
@@ -372,9 +471,11 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       const o = unwrap(other).text.replace(/^\(\s*[\w\s*]+\)\s*/, '');
       if (kind === 'pointer') {
         // Pointers test against NULL; descriptors (`socket()`) against -1 or below 0.
-        const invalid = /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD|INVALID_HANDLE_VALUE)$/.test(o);
+        const invalid =
+          /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD|INVALID_HANDLE_VALUE)$/.test(o);
         // `if (converted != surface) destroy(converted)`: equal to another object, it is that one.
-        if (!invalid && unwrap(other).type === 'identifier' && (op === '==' || op === '!=')) return (op === '==') === outcome ? 'absent' : undefined;
+        if (!invalid && unwrap(other).type === 'identifier' && (op === '==' || op === '!='))
+          return (op === '==') === outcome ? 'absent' : undefined;
         if (invalid && op === '==') return outcome ? 'absent' : 'held';
         if (invalid && op === '!=') return outcome ? 'held' : 'absent';
         if (o === '0' && op === '<') return outcome ? 'absent' : 'held';
@@ -388,8 +489,8 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       let success: boolean | undefined;
       if (op === '==') success = zero ? outcome : undefined;
       else if (op === '!=') success = zero ? !outcome : undefined;
-      else if (o === '0' && (op === '<')) success = !outcome;
-      else if (o === '0' && (op === '>=')) success = outcome;
+      else if (o === '0' && op === '<') success = !outcome;
+      else if (o === '0' && op === '>=') success = outcome;
       if (success === undefined) return undefined;
       return success ? 'held' : res.heldOnFailure ? 'held' : 'absent';
     }
@@ -440,7 +541,9 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
       if (!callsRelease.test(def.text)) continue;
       const declarator = findDeclarator(def);
       const name = declarator?.childForFieldName('declarator')?.text.replace(/^.*::/, '');
-      const params = declarator?.childForFieldName('parameters')?.namedChildren.filter((p) => p?.type === 'parameter_declaration') ?? [];
+      const params =
+        declarator?.childForFieldName('parameters')?.namedChildren.filter((p) => p?.type === 'parameter_declaration') ??
+        [];
       const body = def.childForFieldName('body');
       if (!name || !body || params.length === 0) continue;
       const paramNames = params.map((p) => innermostName(p!.childForFieldName('declarator')));

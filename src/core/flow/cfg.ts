@@ -62,7 +62,10 @@ class Builder {
   throwExit!: CfgBlock;
   noreturnExit!: CfgBlock;
 
-  constructor(readonly lang: CfgLanguage, readonly python: boolean) {}
+  constructor(
+    readonly lang: CfgLanguage,
+    readonly python: boolean,
+  ) {}
 
   block(kind: CfgBlock['kind'], node?: Node): CfgBlock {
     const b: CfgBlock = { id: this.blocks.length, kind, node, succ: [] };
@@ -99,10 +102,18 @@ export function buildCfg(body: Node, lang: CfgLanguage, python: boolean): Cfg {
   // `if (setjmp(env)) { ... }`: a longjmp from any call after it lands in that branch.
   for (const s of b.setjmpTargets) {
     for (const blk of b.blocks) {
-      if (blk.kind === 'stmt' && blk.node && blk.node.startIndex > s.after && /\w\s*\(/.test(blk.node.text)) blk.succ.push({ to: s.target, kind: 'longjmp' });
+      if (blk.kind === 'stmt' && blk.node && blk.node.startIndex > s.after && /\w\s*\(/.test(blk.node.text))
+        blk.succ.push({ to: s.target, kind: 'longjmp' });
     }
   }
-  return { entry, exit: b.exit, throwExit: b.throwExit, noreturnExit: b.noreturnExit, blocks: b.blocks, blockOf: b.blockOf };
+  return {
+    entry,
+    exit: b.exit,
+    throwExit: b.throwExit,
+    noreturnExit: b.noreturnExit,
+    blocks: b.blocks,
+    blockOf: b.blockOf,
+  };
 }
 
 /** Wires `node` after the blocks in `preds`; returns the blocks control leaves it from normally. */
@@ -128,7 +139,14 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
       const alt = node.childForFieldName('alternative');
       if (isDisabled(node)) return alt ? statement(b, alt, preds, frame) : preds;
       for (const child of node.namedChildren) {
-        if (!child || child.type === 'comment' || child.id === alt?.id || child.id === node.childForFieldName('condition')?.id || child.id === node.childForFieldName('name')?.id) continue;
+        if (
+          !child ||
+          child.type === 'comment' ||
+          child.id === alt?.id ||
+          child.id === node.childForFieldName('condition')?.id ||
+          child.id === node.childForFieldName('name')?.id
+        )
+          continue;
         cur = statement(b, child, cur, frame);
       }
       if (!alt) return node.type === 'preproc_else' ? cur : [...cur, ...preds];
@@ -154,7 +172,11 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
       b.link(preds, head);
       const cond = b.block('cond', node.childForFieldName('condition') ?? undefined);
       const exitBlock = b.block('stmt');
-      const ends = statement(b, node.childForFieldName('body')!, [head], { ...frame, breakTo: exitBlock, continueTo: cond });
+      const ends = statement(b, node.childForFieldName('body')!, [head], {
+        ...frame,
+        breakTo: exitBlock,
+        continueTo: cond,
+      });
       b.link(ends, cond);
       cond.succ.push({ to: head, kind: 'true' });
       cond.succ.push({ to: exitBlock, kind: 'false' });
@@ -232,7 +254,9 @@ function ifStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): C
     b.setjmpTargets.push({ target: thenEntry, after: node.endIndex });
   }
   const ends = statement(b, node.childForFieldName('consequence')!, [thenEntry], frame);
-  const alternatives = node.namedChildren.filter((c) => c?.type === 'else_clause' || c?.type === 'elif_clause') as Node[];
+  const alternatives = node.namedChildren.filter(
+    (c) => c?.type === 'else_clause' || c?.type === 'elif_clause',
+  ) as Node[];
   const alt = node.childForFieldName('alternative');
   if (b.python) {
     let falsePreds: Array<{ from: CfgBlock; kind: EdgeKind }> = [{ from: cond, kind: 'false' }];
@@ -289,7 +313,11 @@ function cFor(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): CfgBlock
   const bodyEntry = b.block('stmt');
   cond.succ.push({ to: bodyEntry, kind: 'true' });
   if (node.type === 'for_range_loop' || condNode) cond.succ.push({ to: exitBlock, kind: 'false' });
-  const ends = statement(b, node.childForFieldName('body')!, [bodyEntry], { ...frame, breakTo: exitBlock, continueTo: step });
+  const ends = statement(b, node.childForFieldName('body')!, [bodyEntry], {
+    ...frame,
+    breakTo: exitBlock,
+    continueTo: step,
+  });
   b.link(ends, step);
   return [exitBlock];
 }
@@ -308,7 +336,11 @@ function conditionLoop(b: Builder, node: Node, head: Node | null, preds: CfgBloc
   const exitBlock = b.block('stmt'); // join point for the false edge and breaks
   const bodyEntry = b.block('stmt');
   cond.succ.push({ to: bodyEntry, kind: 'true' });
-  const ends = statement(b, node.childForFieldName('body')!, [bodyEntry], { ...frame, breakTo: exitBlock, continueTo: cond });
+  const ends = statement(b, node.childForFieldName('body')!, [bodyEntry], {
+    ...frame,
+    breakTo: exitBlock,
+    continueTo: cond,
+  });
   b.link(ends, cond);
   const orelse = b.python ? node.childForFieldName('alternative') : null;
   if (orelse) {
@@ -373,7 +405,9 @@ function matchStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame)
  * runs on the way out of every path, including returns and uncaught exceptions.
  */
 function tryStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): CfgBlock[] {
-  const handlers = node.namedChildren.filter((c) => c?.type === 'catch_clause' || c?.type === 'except_clause' || c?.type === 'except_group_clause') as Node[];
+  const handlers = node.namedChildren.filter(
+    (c) => c?.type === 'catch_clause' || c?.type === 'except_clause' || c?.type === 'except_group_clause',
+  ) as Node[];
   const finallyClause = node.namedChildren.find((c) => c?.type === 'finally_clause') ?? null;
   const elseClause = node.namedChildren.find((c) => c?.type === 'else_clause') ?? null;
   const after: CfgBlock[] = [];
@@ -384,11 +418,22 @@ function tryStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): 
   const finallyTargets = new Set<CfgBlock>();
   if (finallyClause) {
     finallyEntry = b.block('stmt');
-    finallyEnds = statement(b, finallyClause.namedChildren.find((c) => c?.type === 'block') ?? finallyClause, [finallyEntry], frame);
+    finallyEnds = statement(
+      b,
+      finallyClause.namedChildren.find((c) => c?.type === 'block') ?? finallyClause,
+      [finallyEntry],
+      frame,
+    );
   }
   const dispatch = b.block('stmt'); // where an exception in the try body lands
   const outer: Frame = finallyEntry
-    ? { ...frame, finallyTo: finallyEntry, throwTo: finallyEntry, breakTo: frame.breakTo && finallyEntry, continueTo: frame.continueTo && finallyEntry }
+    ? {
+        ...frame,
+        finallyTo: finallyEntry,
+        throwTo: finallyEntry,
+        breakTo: frame.breakTo && finallyEntry,
+        continueTo: frame.continueTo && finallyEntry,
+      }
     : frame;
   if (finallyEntry) {
     finallyTargets.add(frame.finallyTo ?? b.exit);
@@ -397,17 +442,22 @@ function tryStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): 
     if (frame.continueTo) finallyTargets.add(frame.continueTo);
   }
   const inTry: Frame = { ...outer, throwTo: dispatch };
-  const body = node.childForFieldName('body') ?? node.namedChildren.find((c) => c?.type === 'compound_statement' || c?.type === 'block')!;
+  const body =
+    node.childForFieldName('body') ??
+    node.namedChildren.find((c) => c?.type === 'compound_statement' || c?.type === 'block')!;
   const tryEntry = b.block('stmt');
   b.link(preds, tryEntry);
   let ends = statement(b, body, [tryEntry], inTry);
-  if (elseClause) ends = statement(b, elseClause.childForFieldName('body') ?? elseClause.namedChildren[0]!, ends, outer);
+  if (elseClause)
+    ends = statement(b, elseClause.childForFieldName('body') ?? elseClause.namedChildren[0]!, ends, outer);
   after.push(...ends);
   let caughtAll = false;
   for (const h of handlers) {
-    const e = b.block('stmt', h.type === 'catch_clause' ? h.childForFieldName('parameters') ?? undefined : undefined);
+    const e = b.block('stmt', h.type === 'catch_clause' ? (h.childForFieldName('parameters') ?? undefined) : undefined);
     dispatch.succ.push({ to: e, kind: 'exception' });
-    const hb = h.childForFieldName('body') ?? h.namedChildren.find((c) => c?.type === 'block' || c?.type === 'compound_statement');
+    const hb =
+      h.childForFieldName('body') ??
+      h.namedChildren.find((c) => c?.type === 'block' || c?.type === 'compound_statement');
     after.push(...(hb ? statement(b, hb, [e], outer) : [e]));
     if (isCatchAll(h)) caughtAll = true;
   }

@@ -28,7 +28,10 @@ export function parseImports(text: string): ImportMap {
   for (const m of text.matchAll(FROM_IMPORT)) {
     const module = m[1];
     for (const item of m[2].replace(/[()\\\r\n]/g, ' ').split(',')) {
-      const [name, alias] = item.replace(/#.*/, '').trim().split(/\s+as\s+/);
+      const [name, alias] = item
+        .replace(/#.*/, '')
+        .trim()
+        .split(/\s+as\s+/);
       if (!name || !/^\w+$/.test(name)) continue;
       map.set((alias ?? name).trim(), `${module}.${name}`);
     }
@@ -73,8 +76,17 @@ export function isNonPositiveLiteral(node: Node | undefined): boolean {
 export function ensureImport(ctx: RuleContext, module: string): { start: number; end: number; newText: string }[] {
   if (importsOf(ctx).get(module) === module) return [];
   const eol = ctx.lines.eol();
-  const first = ctx.root.namedChildren.find((c) => c && (c.type === 'import_statement' || c.type === 'import_from_statement'));
-  const futureOrDoc = ctx.root.namedChildren.filter((c) => c && (c.type === 'import_from_statement' && c.text.startsWith('from __future__') || c.type === 'expression_statement' && c.firstNamedChild?.type === 'string' && c.startIndex === ctx.root.namedChildren[0]?.startIndex));
+  const first = ctx.root.namedChildren.find(
+    (c) => c && (c.type === 'import_statement' || c.type === 'import_from_statement'),
+  );
+  const futureOrDoc = ctx.root.namedChildren.filter(
+    (c) =>
+      c &&
+      ((c.type === 'import_from_statement' && c.text.startsWith('from __future__')) ||
+        (c.type === 'expression_statement' &&
+          c.firstNamedChild?.type === 'string' &&
+          c.startIndex === ctx.root.namedChildren[0]?.startIndex)),
+  );
   const anchor = futureOrDoc[futureOrDoc.length - 1];
   if (anchor) return [{ start: anchor.endIndex, end: anchor.endIndex, newText: `${eol}import ${module}` }];
   const at = first ? first.startIndex : 0;

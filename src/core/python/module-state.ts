@@ -21,7 +21,17 @@ export interface LongLivedContainer {
 }
 
 const ADD_METHODS = new Set(['append', 'extend', 'add', 'update', 'insert', 'setdefault', 'appendleft', 'extendleft']);
-const REMOVE_METHODS = new Set(['pop', 'popitem', 'remove', 'discard', 'clear', 'popleft', 'difference_update', 'intersection_update', 'symmetric_difference_update']);
+const REMOVE_METHODS = new Set([
+  'pop',
+  'popitem',
+  'remove',
+  'discard',
+  'clear',
+  'popleft',
+  'difference_update',
+  'intersection_update',
+  'symmetric_difference_update',
+]);
 const CONSTRUCTORS: Array<[RegExp, LongLivedContainer['kind']]> = [
   [/^\{\s*\}$|^dict\(\s*\)$|^(collections\.)?(defaultdict|OrderedDict|Counter)\(.*\)$/s, 'dict'],
   [/^\[\s*\]$|^list\(\s*\)$/, 'list'],
@@ -29,7 +39,8 @@ const CONSTRUCTORS: Array<[RegExp, LongLivedContainer['kind']]> = [
 ];
 
 /** Some line binds a name to an empty container: the precondition of every long-lived container. */
-export const CONTAINER_ASSIGNMENT = /^[ \t]*[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*(?:\[\s*\]|\{\s*\}|set\(\s*\)|list\(\s*\)|dict\(\s*\)|(?:collections\.)?(?:defaultdict|OrderedDict|Counter)\()/m;
+export const CONTAINER_ASSIGNMENT =
+  /^[ \t]*[A-Za-z_]\w*\s*(?::[^=\n]+)?=\s*(?:\[\s*\]|\{\s*\}|set\(\s*\)|list\(\s*\)|dict\(\s*\)|(?:collections\.)?(?:defaultdict|OrderedDict|Counter)\()/m;
 
 export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
   return ctx.memo('python.longLived', () => {
@@ -41,7 +52,8 @@ export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
       if (stmt?.type !== 'expression_statement') continue;
       const block = stmt.parent;
       if (block?.type === 'module') collect(stmt, undefined, found);
-      else if (block?.type === 'block' && block.parent?.type === 'class_definition') collect(stmt, block.parent.childForFieldName('name')!.text, found);
+      else if (block?.type === 'block' && block.parent?.type === 'class_definition')
+        collect(stmt, block.parent.childForFieldName('name')!.text, found);
     }
     // Containers nothing adds to are never findings: skip their reference walk (most are constants).
     const mutated = found.filter((c) => mutatedInText(ctx.text, c.name) && !(c.owner && assignedPerInstance(ctx, c)));
@@ -61,25 +73,45 @@ function collect(stmt: Node | null, owner: string | undefined, out: LongLivedCon
   if (left?.type !== 'identifier' || !right) return;
   const kind = CONSTRUCTORS.find(([re]) => re.test(right.text))?.[1];
   if (!kind) return;
-  out.push({ name: left.text, assignment: assign, kind, owner, adds: [], removes: [], lookups: [], sizeChecked: false });
+  out.push({
+    name: left.text,
+    assignment: assign,
+    kind,
+    owner,
+    adds: [],
+    removes: [],
+    lookups: [],
+    sizeChecked: false,
+  });
 }
 
 /** Cheap pre-check: does any line add to `name` at all? Saves the reference walk for constants. */
 function mutatedInText(text: string, name: string): boolean {
   const n = name.replace(/[$]/g, '\\$&');
-  return new RegExp(`\\b${n}\\s*(?:\\.\\s*(?:append|extend|add|update|insert|setdefault|appendleft|extendleft)\\s*\\(|\\[[^\\]\\n]*\\]\\s*(?:[+|]?=)(?!=)|[+|]=)`).test(text);
+  return new RegExp(
+    `\\b${n}\\s*(?:\\.\\s*(?:append|extend|add|update|insert|setdefault|appendleft|extendleft)\\s*\\(|\\[[^\\]\\n]*\\]\\s*(?:[+|]?=)(?!=)|[+|]=)`,
+  ).test(text);
 }
 
 /** References to the container: `NAME` in functions that do not rebind it locally, or `self.name`/`Cls.name`. */
 function references(ctx: RuleContext, c: LongLivedContainer): Node[] {
   if (c.owner) {
-    return findAll(ctx.root, 'attribute', (n) => n.childForFieldName('attribute')?.text === c.name
-      && ['self', 'cls', c.owner].includes(n.childForFieldName('object')?.text ?? ''));
+    return findAll(
+      ctx.root,
+      'attribute',
+      (n) =>
+        n.childForFieldName('attribute')?.text === c.name &&
+        ['self', 'cls', c.owner].includes(n.childForFieldName('object')?.text ?? ''),
+    );
   }
   const leftId = c.assignment.childForFieldName('left')!.id;
-  return identifiersNamed(ctx, c.name, ctx.root).filter((n) => n.id !== leftId
-    && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id)
-    && !(n.parent?.type === 'keyword_argument' && n.parent.childForFieldName('name')?.id === n.id))
+  return identifiersNamed(ctx, c.name, ctx.root)
+    .filter(
+      (n) =>
+        n.id !== leftId &&
+        !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id) &&
+        !(n.parent?.type === 'keyword_argument' && n.parent.childForFieldName('name')?.id === n.id),
+    )
     .filter((n) => !shadowedLocally(ctx, n, c.name));
 }
 
@@ -91,10 +123,21 @@ function shadowedLocally(ctx: RuleContext, ref: Node, name: string): boolean {
 
 function rebindsLocally(fn: Node, name: string): boolean {
   const body = fn.childForFieldName('body')!;
-  const declaredGlobal = findAll(body, ['global_statement', 'nonlocal_statement'], (n) => n.text.split(/[\s,]+/).includes(name)).length > 0;
+  const declaredGlobal =
+    findAll(body, ['global_statement', 'nonlocal_statement'], (n) => n.text.split(/[\s,]+/).includes(name)).length > 0;
   if (declaredGlobal) return false;
-  const params = fn.childForFieldName('parameters')?.namedChildren.some((p) => p?.text.split(/[:=]/)[0].trim().replace(/^\*+/, '') === name) ?? false;
-  return params || findAll(body, 'assignment', (n) => n.childForFieldName('left')?.type === 'identifier' && n.childForFieldName('left')?.text === name).length > 0;
+  const params =
+    fn
+      .childForFieldName('parameters')
+      ?.namedChildren.some((p) => p?.text.split(/[:=]/)[0].trim().replace(/^\*+/, '') === name) ?? false;
+  return (
+    params ||
+    findAll(
+      body,
+      'assignment',
+      (n) => n.childForFieldName('left')?.type === 'identifier' && n.childForFieldName('left')?.text === name,
+    ).length > 0
+  );
 }
 
 function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
@@ -102,15 +145,24 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
     const inFunction = [...ancestors(ref)].some((a) => a.type === 'function_definition');
     const parent = ref.parent!;
     // `fut.add_done_callback(c.discard)`: a removal handed out as a callback.
-    if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === ref.id && parent.parent?.type !== 'call'
-      && REMOVE_METHODS.has(parent.childForFieldName('attribute')!.text)) {
+    if (
+      parent.type === 'attribute' &&
+      parent.childForFieldName('object')?.id === ref.id &&
+      parent.parent?.type !== 'call' &&
+      REMOVE_METHODS.has(parent.childForFieldName('attribute')!.text)
+    ) {
       c.removes.push(parent);
       continue;
     }
     // c.method(...)
-    if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === ref.id && parent.parent?.type === 'call') {
+    if (
+      parent.type === 'attribute' &&
+      parent.childForFieldName('object')?.id === ref.id &&
+      parent.parent?.type === 'call'
+    ) {
       const method = parent.childForFieldName('attribute')!.text;
-      if (ADD_METHODS.has(method) && inFunction && !isDecoratorRegistry(ref) && !onlyCalledAtImport(ctx, ref)) c.adds.push(parent.parent);
+      if (ADD_METHODS.has(method) && inFunction && !isDecoratorRegistry(ref) && !onlyCalledAtImport(ctx, ref))
+        c.adds.push(parent.parent);
       if (REMOVE_METHODS.has(method)) c.removes.push(parent.parent);
       if (method === 'get' || method === 'setdefault') c.lookups.push(parent.parent);
       continue;
@@ -128,7 +180,9 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
     // c += [...] / c = ... (with `global`) / c -= {...}
     if (/assignment/.test(parent.type) && parent.childForFieldName('left')?.id === ref.id) {
       const op = parent.type === 'augmented_assignment' ? parent.child(1)?.text : '=';
-      if (op === '+=' || op === '|=') { if (inFunction) c.adds.push(parent); } else c.removes.push(parent);
+      if (op === '+=' || op === '|=') {
+        if (inFunction) c.adds.push(parent);
+      } else c.removes.push(parent);
       continue;
     }
     if (parent.type === 'comparison_operator' && /\bin\b/.test(parent.text)) c.lookups.push(parent);
@@ -141,10 +195,17 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
 /** `def def_op(name, op): opmap[name] = op` called only from module-level code: filled once, at import. */
 function onlyCalledAtImport(ctx: RuleContext, ref: Node): boolean {
   const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
-  if (!fn || fn.parent?.type !== 'module' && !(fn.parent?.type === 'decorated_definition' && fn.parent.parent?.type === 'module')) return false;
+  if (
+    !fn ||
+    (fn.parent?.type !== 'module' &&
+      !(fn.parent?.type === 'decorated_definition' && fn.parent.parent?.type === 'module'))
+  )
+    return false;
   const name = fn.childForFieldName('name')!.text;
   return ctx.memo(`python.importOnly:${name}`, () => {
-    const calls = identifiersNamed(ctx, name, ctx.root).filter((n) => n.parent?.type === 'call' && n.parent.childForFieldName('function')?.id === n.id);
+    const calls = identifiersNamed(ctx, name, ctx.root).filter(
+      (n) => n.parent?.type === 'call' && n.parent.childForFieldName('function')?.id === n.id,
+    );
     return calls.length > 0 && calls.every((c) => ![...ancestors(c)].some((a) => a.type === 'function_definition'));
   });
 }
@@ -154,7 +215,10 @@ function isDecoratorRegistry(ref: Node): boolean {
   const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
   if (!fn) return false;
   const first = fn.childForFieldName('parameters')?.namedChildren[0]?.text.split(/[:=]/)[0].trim();
-  return first !== undefined && findAll(fn.childForFieldName('body')!, 'return_statement', (n) => n.namedChildren[0]?.text === first).length > 0;
+  return (
+    first !== undefined &&
+    findAll(fn.childForFieldName('body')!, 'return_statement', (n) => n.namedChildren[0]?.text === first).length > 0
+  );
 }
 
 /** `self.cache = {}` in a method: each instance has its own, the class attribute is only a default. */

@@ -6,16 +6,31 @@ import { ancestors, CPP_LOOPS, findAll, FUNCTION_BOUNDARIES, indentOf, PY_LOOPS,
 import type { Fix, LanguageId } from '../types';
 
 /** Calls that refill or rebuild an object: a teardown followed by one of these is a reuse idiom. */
-const REBUILD = /^(init|initialize|load|open|reopen|reload|create|setup|set_up|start|connect|reconnect|begin|build|alloc|allocate|resize|reserve|assign|push|push_back|push_front|emplace|emplace_back|emplace_front|insert|append|appendleft|extend|extendleft|add|put|update|setdefault|read|readinto|fill|copy_from|from_pixels|swap|str|acquire|wait|set|notify|lock)(?:$|_|[A-Z0-9])/i;
+const REBUILD =
+  /^(init|initialize|load|open|reopen|reload|create|setup|set_up|start|connect|reconnect|begin|build|alloc|allocate|resize|reserve|assign|push|push_back|push_front|emplace|emplace_back|emplace_front|insert|append|appendleft|extend|extendleft|add|put|update|setdefault|read|readinto|fill|copy_from|from_pixels|swap|str|acquire|wait|set|notify|lock)(?:$|_|[A-Z0-9])/i;
 
 /** Branches that make a teardown conditional or error handling rather than per-iteration. */
-const CONDITIONAL = new Set(['if_statement', 'else_clause', 'conditional_expression', 'switch_statement', 'case_statement', 'catch_clause', 'except_clause', 'try_statement', 'elif_clause', 'conditional_expression', 'boolean_operator', 'match_statement']);
+const CONDITIONAL = new Set([
+  'if_statement',
+  'else_clause',
+  'conditional_expression',
+  'switch_statement',
+  'case_statement',
+  'catch_clause',
+  'except_clause',
+  'try_statement',
+  'elif_clause',
+  'conditional_expression',
+  'boolean_operator',
+  'match_statement',
+]);
 
 const EXITS = new Set(['break_statement', 'return_statement', 'throw_statement', 'raise_statement', 'goto_statement']);
 
 export const cleanupInLoop: Rule = {
   id: 'cleanup-in-loop',
-  summary: 'A teardown call on an object that outlives the loop runs on every iteration while the loop keeps using the object.',
+  summary:
+    'A teardown call on an object that outlives the loop runs on every iteration while the loop keeps using the object.',
   languages: ['cpp', 'python'],
   defaultSeverity: 'warning',
   query: {
@@ -34,7 +49,8 @@ export const cleanupInLoop: Rule = {
     // `p.reset(new T)` / `reset(x)` acquire rather than tear down.
     if ((method === 'reset' || method === 'release') && args.namedChildCount > 0) return;
     // `digest->reset()` re-initialises the object behind a pointer; only `owner.reset()` frees it.
-    if (ctx.language === 'cpp' && method === 'reset' && call.childForFieldName('function')!.child(1)?.text === '->') return;
+    if (ctx.language === 'cpp' && method === 'reset' && call.childForFieldName('function')!.child(1)?.text === '->')
+      return;
     if (!isStableReceiver(receiver)) return;
     const loop = enclosingLoop(call, ctx.language);
     if (!loop) return;
@@ -42,7 +58,12 @@ export const cleanupInLoop: Rule = {
     if (!root || declaredOrAssignedIn(loop, root, receiver.text, ctx.language)) return;
     // Nested loops (rows, then tiles): the teardown belongs after the outermost loop the object outlives.
     let outermost = loop;
-    for (let outer = enclosingLoop(outermost, ctx.language); outer && !declaredOrAssignedIn(outer, root, receiver.text, ctx.language); outer = enclosingLoop(outer, ctx.language)) outermost = outer;
+    for (
+      let outer = enclosingLoop(outermost, ctx.language);
+      outer && !declaredOrAssignedIn(outer, root, receiver.text, ctx.language);
+      outer = enclosingLoop(outer, ctx.language)
+    )
+      outermost = outer;
     if (ctx.language === 'python' && root === 'self' && receiver.text === 'self') return;
     const uses = findAll(loop, receiver.type, (n) => n.text === receiver.text && n.id !== receiver.id);
     if (uses.length === 0) return;
@@ -89,7 +110,8 @@ function enclosingLoop(call: Node, language: LanguageId): Node | null {
   const loops = language === 'cpp' ? CPP_LOOPS : PY_LOOPS;
   let child: Node = call;
   for (const a of ancestors(call)) {
-    if (FUNCTION_BOUNDARIES.has(a.type) || a.type === 'list_comprehension' || a.type === 'generator_expression') return null;
+    if (FUNCTION_BOUNDARIES.has(a.type) || a.type === 'list_comprehension' || a.type === 'generator_expression')
+      return null;
     if (CONDITIONAL.has(a.type)) return null;
     if (loops.has(a.type)) {
       // The call must be in the body, not in the condition or the header.
@@ -104,30 +126,52 @@ function enclosingLoop(call: Node, language: LanguageId): Node | null {
 /** The object is created in the loop (declared, assigned, bound by for/with/except): a new one each time. */
 function declaredOrAssignedIn(loop: Node, root: string, receiverText: string, language: LanguageId): boolean {
   if (language === 'cpp') {
-    return findAll(loop, ['init_declarator', 'for_range_loop', 'declaration', 'parameter_declaration', 'assignment_expression'], (n) => {
-      if (n.type === 'init_declarator' || n.type === 'for_range_loop' || n.type === 'declaration' || n.type === 'parameter_declaration') {
-        const decl = n.childForFieldName('declarator');
-        return decl !== null && declaredName(decl) === root;
-      }
-      if (n.type === 'assignment_expression') {
-        const left = n.childForFieldName('left');
-        return left !== null && (left.text === receiverText || left.text === root);
-      }
-      return false;
-    }).length > 0;
+    return (
+      findAll(
+        loop,
+        ['init_declarator', 'for_range_loop', 'declaration', 'parameter_declaration', 'assignment_expression'],
+        (n) => {
+          if (
+            n.type === 'init_declarator' ||
+            n.type === 'for_range_loop' ||
+            n.type === 'declaration' ||
+            n.type === 'parameter_declaration'
+          ) {
+            const decl = n.childForFieldName('declarator');
+            return decl !== null && declaredName(decl) === root;
+          }
+          if (n.type === 'assignment_expression') {
+            const left = n.childForFieldName('left');
+            return left !== null && (left.text === receiverText || left.text === root);
+          }
+          return false;
+        },
+      ).length > 0
+    );
   }
-  return findAll(loop, ['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern_target', 'named_expression'], (n) => {
-    if (n.type === 'assignment' || n.type === 'augmented_assignment') {
-      const left = n.childForFieldName('left');
-      return left !== null && targetsName(left, root, receiverText);
-    }
-    if (n.type === 'for_statement' || n.type === 'for_in_clause') {
-      const left = n.childForFieldName('left');
-      return left !== null && targetsName(left, root, receiverText);
-    }
-    if (n.type === 'as_pattern_target' || n.type === 'named_expression') return n.text === root || n.text === receiverText || (n.type === 'named_expression' && n.childForFieldName('name')?.text === root);
-    return false;
-  }).length > 0;
+  return (
+    findAll(
+      loop,
+      ['assignment', 'augmented_assignment', 'for_statement', 'for_in_clause', 'as_pattern_target', 'named_expression'],
+      (n) => {
+        if (n.type === 'assignment' || n.type === 'augmented_assignment') {
+          const left = n.childForFieldName('left');
+          return left !== null && targetsName(left, root, receiverText);
+        }
+        if (n.type === 'for_statement' || n.type === 'for_in_clause') {
+          const left = n.childForFieldName('left');
+          return left !== null && targetsName(left, root, receiverText);
+        }
+        if (n.type === 'as_pattern_target' || n.type === 'named_expression')
+          return (
+            n.text === root ||
+            n.text === receiverText ||
+            (n.type === 'named_expression' && n.childForFieldName('name')?.text === root)
+          );
+        return false;
+      },
+    ).length > 0
+  );
 }
 
 function targetsName(target: Node, root: string, receiverText: string): boolean {
@@ -146,7 +190,11 @@ function isRebuild(use: Node, language: LanguageId): boolean {
   const parent = use.parent;
   if (!parent) return false;
   const memberTypes = language === 'cpp' ? ['field_expression'] : ['attribute'];
-  if (memberTypes.includes(parent.type) && parent.namedChild(0)?.id === use.id && parent.parent?.type === (language === 'cpp' ? 'call_expression' : 'call')) {
+  if (
+    memberTypes.includes(parent.type) &&
+    parent.namedChild(0)?.id === use.id &&
+    parent.parent?.type === (language === 'cpp' ? 'call_expression' : 'call')
+  ) {
     const name = parent.childForFieldName(language === 'cpp' ? 'field' : 'attribute')?.text ?? '';
     return REBUILD.test(name);
   }
@@ -201,15 +249,17 @@ function moveAfterLoopFix(ctx: RuleContext, statement: Node, loop: Node, target:
   const indent = indentOf(ctx.text, target.startIndex);
   const insertion = moved.map((l) => eol + indent + l).join('');
   if (target.childForFieldName('alternative') || target.children.some((c) => c?.type === 'else_clause')) return [];
-  return [{
-    title: `Move \`${statement.text.replace(/;$/, '')}\` after the loop`,
-    isPreferred: true,
-    // The teardown now runs once, after the last iteration: right for a loop that reuses the
-    // object, wrong if each iteration really needed a fresh one.
-    applicability: 'unsafe',
-    edits: [
-      { start, end: removal.end, newText: '' },
-      { start: target.endIndex, end: target.endIndex, newText: insertion },
-    ],
-  }];
+  return [
+    {
+      title: `Move \`${statement.text.replace(/;$/, '')}\` after the loop`,
+      isPreferred: true,
+      // The teardown now runs once, after the last iteration: right for a loop that reuses the
+      // object, wrong if each iteration really needed a fresh one.
+      applicability: 'unsafe',
+      edits: [
+        { start, end: removal.end, newText: '' },
+        { start: target.endIndex, end: target.endIndex, newText: insertion },
+      ],
+    },
+  ];
 }

@@ -7,7 +7,8 @@ import type { Rule } from '../rule';
 import { ancestors } from '../tree';
 
 /** Runs at import or class creation (registration), not per request: its additions are bounded by the code. */
-const IMPORT_TIME = /^(__new__|__init_subclass__|__set_name__|__class_getitem__|_?register\w*|_?add_\w*(handler|hook|plugin|option|setting|type)s?)$/;
+const IMPORT_TIME =
+  /^(__new__|__init_subclass__|__set_name__|__class_getitem__|_?register\w*|_?add_\w*(handler|hook|plugin|option|setting|type)s?)$/;
 
 /**
  * An addition that cannot grow without bound: a literal key (`HEADERS['Referer'] = ...`), or one made
@@ -17,7 +18,8 @@ function boundedAdd(add: Node): boolean {
   const left = add.type === 'assignment' || add.type === 'augmented_assignment' ? add.childForFieldName('left') : null;
   const sub = add.type === 'subscript' ? add : left?.type === 'subscript' ? left : null;
   const key = sub?.childForFieldName('subscript');
-  if (key && (key.type === 'string' || key.type === 'integer' || key.type === 'true' || key.type === 'false')) return true;
+  if (key && (key.type === 'string' || key.type === 'integer' || key.type === 'true' || key.type === 'false'))
+    return true;
   for (const a of ancestors(add)) {
     if (a.type !== 'function_definition') continue;
     if (IMPORT_TIME.test(a.childForFieldName('name')?.text ?? '')) return true;
@@ -47,7 +49,9 @@ export const growingGlobal: Rule = {
       if (!onlyGrows(c) || isMemo(c)) continue; // memos: keys are rarely unbounded, see unbounded-cache
       const adds = c.adds.filter((a) => !boundedAdd(a));
       if (adds.length === 0) continue;
-      const where = c.owner ? `class attribute \`${c.owner}.${c.name}\` (shared by every instance)` : `module-level ${c.kind} \`${c.name}\``;
+      const where = c.owner
+        ? `class attribute \`${c.owner}.${c.name}\` (shared by every instance)`
+        : `module-level ${c.kind} \`${c.name}\``;
       ctx.report({
         at: c.assignment,
         message: `${where} is only ever added to (${adds.length} place${adds.length > 1 ? 's' : ''}) and never removed from: everything put in it stays alive for the life of the process. Remove entries when done, bound it, or hold weak references.`,

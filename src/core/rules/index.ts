@@ -7,6 +7,13 @@ import { resourceWithoutContext } from './resource-without-context';
 import { unboundedCache } from './unbounded-cache';
 import { unboundedQueue } from './unbounded-queue';
 
-export const BUILTIN_RULES: Rule[] = [cleanupInLoop, rawCResource, unboundedQueue, unboundedCache, resourceWithoutContext, growingGlobal];
+export const BUILTIN_RULES: Rule[] = [
+  cleanupInLoop,
+  rawCResource,
+  unboundedQueue,
+  unboundedCache,
+  resourceWithoutContext,
+  growingGlobal,
+];
 
 export const RULE_IDS = BUILTIN_RULES.map((r) => r.id);

@@ -6,14 +6,35 @@ import { raiiFixes } from '../fixes/cpp-raii';
 import type { ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
 import { buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
-import { cEffect, cHeldAlong, cLanguage, definesMain, localAliases, sameFileReleasers, type COwnedResource } from '../flow/c-ownership';
+import {
+  cEffect,
+  cHeldAlong,
+  cLanguage,
+  definesMain,
+  localAliases,
+  sameFileReleasers,
+  type COwnedResource,
+} from '../flow/c-ownership';
 import { findLeakPath, type TrackedResource } from '../flow/lifetime';
 import { ancestors, contains, findAll } from '../tree';
 
 // Owner types: the standard ones, and project wrappers named like them (`auto_fd`, `auto_mem<char>`,
 // `ScopedHandle`, `FileGuard`, `UniqueFd`).
-const SMART_OWNER = /\b(unique_ptr|shared_ptr|auto_ptr|scoped_ptr|unique_resource|scope_exit|ScopeGuard|scope_guard|finally|Cleanup|defer|auto_\w+|\w*_guard|\w*Guard|[Ss]coped\w*|[Uu]nique\w*|\w*Holder|\w*_holder)\b/;
-const BRANCHES = new Set(['if_statement', 'for_statement', 'for_range_loop', 'while_statement', 'do_statement', 'switch_statement', 'case_statement', 'try_statement', 'catch_clause', 'conditional_expression', 'else_clause']);
+const SMART_OWNER =
+  /\b(unique_ptr|shared_ptr|auto_ptr|scoped_ptr|unique_resource|scope_exit|ScopeGuard|scope_guard|finally|Cleanup|defer|auto_\w+|\w*_guard|\w*Guard|[Ss]coped\w*|[Uu]nique\w*|\w*Holder|\w*_holder)\b/;
+const BRANCHES = new Set([
+  'if_statement',
+  'for_statement',
+  'for_range_loop',
+  'while_statement',
+  'do_statement',
+  'switch_statement',
+  'case_statement',
+  'try_statement',
+  'catch_clause',
+  'conditional_expression',
+  'else_clause',
+]);
 const LOOPS = new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']);
 const CASTS = new Set(['cast_expression', 'parenthesized_expression', 'static_cast_expression']);
 
@@ -41,15 +62,20 @@ interface Acquisition {
 
 export const rawCResource: Rule = {
   id: 'raw-c-resource',
-  summary: 'A C resource (or a C++ `new`) held by a raw local is not released or handed on along some path out of the function.',
+  summary:
+    'A C resource (or a C++ `new`) held by a raw local is not released or handed on along some path out of the function.',
   languages: ['cpp'],
   defaultSeverity: 'warning',
   query: {
-    cpp: (config) => `(call_expression function: [(identifier) (qualified_identifier)] @fn ${anyOf('fn', config.resources.flatMap((r) => r.acquire))}) @call
+    cpp: (config) => `(call_expression function: [(identifier) (qualified_identifier)] @fn ${anyOf(
+      'fn',
+      config.resources.flatMap((r) => r.acquire),
+    )}) @call
 (init_declarator value: (new_expression) @new)
 (assignment_expression right: (new_expression) @new)`,
   },
-  mayMatch: (text, _language, config) => callsAny(acquireNames(config.resources)).test(text) || /\bnew\s+[A-Za-z_:]/.test(text),
+  mayMatch: (text, _language, config) =>
+    callsAny(acquireNames(config.resources)).test(text) || /\bnew\s+[A-Za-z_:]/.test(text),
   anchor: (_language, config) => anchorWithNew(config.resources),
   check(match, ctx) {
     const newExpr = match.captures.get('new');
@@ -74,7 +100,11 @@ const newAnchors = new WeakMap<ResourcePair[], RegExp>();
 function anchorWithNew(resources: ResourcePair[]): RegExp {
   let re = newAnchors.get(resources);
   // Not after `.` or `->`: `file.open(...)` is a method, not the C function.
-  if (!re) newAnchors.set(resources, (re = new RegExp(`(?<![.>])${anchorForCalls(acquireNames(resources)).source}|\\bnew\\s+[A-Za-z_:]`, 'g')));
+  if (!re)
+    newAnchors.set(
+      resources,
+      (re = new RegExp(`(?<![.>])${anchorForCalls(acquireNames(resources)).source}|\\bnew\\s+[A-Za-z_:]`, 'g')),
+    );
   return re;
 }
 
@@ -87,7 +117,12 @@ function describeNew(expr: Node): Acquisition | undefined {
   let declaration: Node | undefined;
   if (parent.type === 'init_declarator') {
     declaration = parent.parent ?? undefined;
-    if (!declaration || declaration.type !== 'declaration' || SMART_OWNER.test(declaration.childForFieldName('type')?.text ?? '')) return undefined;
+    if (
+      !declaration ||
+      declaration.type !== 'declaration' ||
+      SMART_OWNER.test(declaration.childForFieldName('type')?.text ?? '')
+    )
+      return undefined;
     if (declaration.namedChildren.some((c) => c?.type === 'storage_class_specifier')) return undefined; // static: lives on
     if (parent.childForFieldName('declarator')?.type !== 'pointer_declarator') return undefined;
     name = declaratorName(parent.childForFieldName('declarator'));
@@ -98,7 +133,8 @@ function describeNew(expr: Node): Acquisition | undefined {
   }
   // Qt-style parents and other owners passed to the constructor adopt the new object.
   const args = expr.childForFieldName('arguments')?.namedChildren ?? [];
-  if (args.some((a) => a && /^(this|parent|\w*[Pp]arent\w*|owner|\w*[Ww]idget|\w*[Ll]ayout)$/.test(a.text))) return undefined;
+  if (args.some((a) => a && /^(this|parent|\w*[Pp]arent\w*|owner|\w*[Ww]idget|\w*[Ll]ayout)$/.test(a.text)))
+    return undefined;
   const statement = statementOf(expr);
   if (!name || !statement) return undefined;
   return { pair: NEW_PAIR, call: expr, name, statement, func, declaration };
@@ -121,14 +157,16 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'dis
   let status: string | undefined;
   if (pair.kind === 'returns') {
     let n: Node = call;
-    while (n.parent && (CASTS.has(n.parent.type) || isCastCall(n.parent, n))) n = n.parent.type === 'argument_list' ? n.parent.parent! : n.parent;
+    while (n.parent && (CASTS.has(n.parent.type) || isCastCall(n.parent, n)))
+      n = n.parent.type === 'argument_list' ? n.parent.parent! : n.parent;
     const parent = n.parent;
     if (!parent) return undefined;
     if (parent.type === 'init_declarator' && parent.childForFieldName('value')?.id === n.id) {
       name = declaratorName(parent.childForFieldName('declarator'));
       declaration = parent.parent ?? undefined;
       if (!declaration || SMART_OWNER.test(declaration.childForFieldName('type')?.text ?? '')) return undefined;
-      if (declaration.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static')) return undefined;
+      if (declaration.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static'))
+        return undefined;
     } else if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === n.id) {
       const left = parent.childForFieldName('left');
       if (left?.type !== 'identifier') return undefined; // a member or element: owned elsewhere
@@ -137,21 +175,41 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'dis
       // `auto_fd fd; ... fd = open(...)`: the variable is itself an owner.
       if (SMART_OWNER.test(localDeclarationType(func, left.text) ?? '')) return undefined;
       // `s->buf = p = malloc(n)`: stored at once.
-      if (parent.parent?.type === 'assignment_expression' || parent.parent?.type === 'init_declarator' || parent.parent?.type === 'argument_list') return undefined;
+      if (
+        parent.parent?.type === 'assignment_expression' ||
+        parent.parent?.type === 'init_declarator' ||
+        parent.parent?.type === 'argument_list'
+      )
+        return undefined;
       name = left.text;
-    } else if (parent.type === 'expression_statement' || parent.type === 'binary_expression' && /^(==|!=)$/.test(parent.childForFieldName('operator')?.text ?? '')
-      && parent.parent?.type !== 'return_statement' && !isLogicalOperand(parent)) {
+    } else if (
+      parent.type === 'expression_statement' ||
+      (parent.type === 'binary_expression' &&
+        /^(==|!=)$/.test(parent.childForFieldName('operator')?.text ?? '') &&
+        parent.parent?.type !== 'return_statement' &&
+        !isLogicalOperand(parent))
+    ) {
       // The handle itself is dropped: only a comparison or nothing sees it.
-      return pair.release.includes('closedir') || pair.release.includes('fclose') || pair.release.includes('free') ? 'discarded' : undefined;
+      return pair.release.includes('closedir') || pair.release.includes('fclose') || pair.release.includes('free')
+        ? 'discarded'
+        : undefined;
     } else {
       return undefined; // returned, passed on, or wrapped in an owner at once
     }
   } else {
     const args = call.childForFieldName('arguments');
     const argList = (args?.namedChildren ?? []) as Node[];
-    const isRef = (a: Node | undefined) => a?.type === 'pointer_expression' && a.text.startsWith('&') && a.namedChild(0)?.type === 'identifier';
+    const isRef = (a: Node | undefined) =>
+      a?.type === 'pointer_expression' && a.text.startsWith('&') && a.namedChild(0)?.type === 'identifier';
     const refs = argList.filter((a) => isRef(a));
-    const ref = pair.kind === 'inPlace' ? refs[0] : pair.handleArg !== undefined ? (isRef(argList[pair.handleArg]) ? argList[pair.handleArg] : undefined) : refs[0];
+    const ref =
+      pair.kind === 'inPlace'
+        ? refs[0]
+        : pair.handleArg !== undefined
+          ? isRef(argList[pair.handleArg])
+            ? argList[pair.handleArg]
+            : undefined
+          : refs[0];
     if (!ref) return undefined;
     name = ref.namedChild(0)!.text;
     if (!declaredLocally(func, name)) return undefined; // a member or global handle: owned elsewhere
@@ -171,8 +229,14 @@ function isLogicalOperand(n: Node): boolean {
 /** `rc` in `int rc = acquire(...)` or `rc = acquire(...)`. */
 function statusVariable(call: Node): string | undefined {
   const p = call.parent;
-  if (p?.type === 'init_declarator' && p.childForFieldName('value')?.id === call.id) return declaratorName(p.childForFieldName('declarator'));
-  if (p?.type === 'assignment_expression' && p.childForFieldName('right')?.id === call.id && p.childForFieldName('left')?.type === 'identifier') return p.childForFieldName('left')!.text;
+  if (p?.type === 'init_declarator' && p.childForFieldName('value')?.id === call.id)
+    return declaratorName(p.childForFieldName('declarator'));
+  if (
+    p?.type === 'assignment_expression' &&
+    p.childForFieldName('right')?.id === call.id &&
+    p.childForFieldName('left')?.type === 'identifier'
+  )
+    return p.childForFieldName('left')!.text;
   return undefined;
 }
 
@@ -181,9 +245,10 @@ function cfgFor(ctx: RuleContext, func: Node): Cfg {
 }
 
 function releasersOf(ctx: RuleContext): Map<string, Set<number>> {
-  return ctx.memo('c.releasers', () => sameFileReleasers(ctx.root, new Set(ctx.config.resources.flatMap((r) => r.release))));
+  return ctx.memo('c.releasers', () =>
+    sameFileReleasers(ctx.root, new Set(ctx.config.resources.flatMap((r) => r.release))),
+  );
 }
-
 
 /** `main()`: whatever it holds when it returns, the process gives back as it exits. */
 function isEntryPoint(body: Node): boolean {
@@ -196,25 +261,55 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const { func, name, pair } = acq;
   if (isEntryPoint(func) || inDisabledCode(acq.call) || definesMain(ctx)) return;
   // `p = realloc(p, n)`: the same block grown (or moved), not a new one.
-  if (pair.kind === 'returns' && acq.call.type === 'call_expression' && mentions(acq.call.childForFieldName('arguments')!, name)) return;
+  if (
+    pair.kind === 'returns' &&
+    acq.call.type === 'call_expression' &&
+    mentions(acq.call.childForFieldName('arguments')!, name)
+  )
+    return;
   // A `new` never deleted here is often meant to live on (windows, singletons, parents that adopt
   // it later): only a function that deletes it on some paths shows that it owns it. Checked first:
   // `new` is everywhere in C++, and most functions never delete what they create.
-  if (pair === NEW_PAIR && !findAll(func, 'delete_expression', (n) => n.startIndex > acq.call.endIndex && mentions(n, name)).length) return;
+  if (
+    pair === NEW_PAIR &&
+    !findAll(func, 'delete_expression', (n) => n.startIndex > acq.call.endIndex && mentions(n, name)).length
+  )
+    return;
   const uses = findAll(func, 'identifier', (n) => n.text === name);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
   if (uses.some((u) => u.startIndex > acq.call.startIndex && ownedBy(u, func))) return;
   // Init + Alloc of the same struct in place are one resource: the first one reports.
-  if (pair.kind === 'inPlace' && findAll(func, 'call_expression', (n) => n.startIndex < acq.call.startIndex && pair.acquire.includes(n.childForFieldName('function')?.text ?? '') && mentions(n, name)).length) return;
+  if (
+    pair.kind === 'inPlace' &&
+    findAll(
+      func,
+      'call_expression',
+      (n) =>
+        n.startIndex < acq.call.startIndex &&
+        pair.acquire.includes(n.childForFieldName('function')?.text ?? '') &&
+        mentions(n, name),
+    ).length
+  )
+    return;
   const cfg = cfgFor(ctx, func);
   const acquireBlock = blockOf(cfg, acq.call);
   if (!acquireBlock) return;
   const res: COwnedResource = {
-    pair, name, call: acq.call, status: acq.status,
+    pair,
+    name,
+    call: acq.call,
+    status: acq.status,
     // Computed on first use: most resources never meet a call that needs it.
-    get releasers() { return releasersOf(ctx); },
-    heldOnFailure: pair.heldOnFailure === true, zeroIsSuccess: pair.nonzeroIsSuccess !== true, isNew: pair === NEW_PAIR,
-    isArray: pair === NEW_PAIR && acq.call.type === 'new_expression' && /^new\s*(\(.*?\)\s*)?[\w:<>\s,*]+\[/.test(acq.call.text),
+    get releasers() {
+      return releasersOf(ctx);
+    },
+    heldOnFailure: pair.heldOnFailure === true,
+    zeroIsSuccess: pair.nonzeroIsSuccess !== true,
+    isNew: pair === NEW_PAIR,
+    isArray:
+      pair === NEW_PAIR &&
+      acq.call.type === 'new_expression' &&
+      /^new\s*(\(.*?\)\s*)?[\w:<>\s,*]+\[/.test(acq.call.text),
     aliases: localAliases(func, name, (n) => declaredLocally(func, n)),
     isDescriptor: pair.release.includes('close'),
     otherAcquires: ctx.memo('c.allAcquires', () => new Set(ctx.config.resources.flatMap((r) => r.acquire))),
@@ -232,12 +327,19 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
   };
   const what = describe(acq);
-  const releases = findAll(func, ['call_expression', 'delete_expression'], (n) => n.startIndex > acq.call.endIndex && isReleaseOf(n, res));
+  const releases = findAll(
+    func,
+    ['call_expression', 'delete_expression'],
+    (n) => n.startIndex > acq.call.endIndex && isReleaseOf(n, res),
+  );
   const leak = findLeakPath(cfg, tracked);
   if (leak) {
     const line = (n: Node) => ctx.lines.point(n.startIndex).line + 1;
     const atNode = leak.at.node;
-    const conditions = leak.path.filter((b) => b.kind === 'cond' && b.node).slice(-3).map((b) => ({ at: b.node!, message: 'the path to the leak goes through this condition' }));
+    const conditions = leak.path
+      .filter((b) => b.kind === 'cond' && b.node)
+      .slice(-3)
+      .map((b) => ({ at: b.node!, message: 'the path to the leak goes through this condition' }));
     let message: string;
     let at: { at: Node; message: string } | undefined;
     const verb = pair === NEW_PAIR ? 'deleted' : `released with \`${pair.release[0]}()\``;
@@ -246,14 +348,26 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       if (atNode) at = { at: atNode, message: 'acquired again here, the old one still held' };
     } else if (releases.length === 0) {
       message = `${what} is never ${verb} or handed on in this function: it leaks every time this runs.`;
-      if (atNode) at = { at: atNode, message: leak.kind === 'throw' ? 'leaves by this throw with it held' : atNode.type === 'return_statement' ? 'returns here with it held' : 'the function ends here with it held' };
+      if (atNode)
+        at = {
+          at: atNode,
+          message:
+            leak.kind === 'throw'
+              ? 'leaves by this throw with it held'
+              : atNode.type === 'return_statement'
+                ? 'returns here with it held'
+                : 'the function ends here with it held',
+        };
     } else if (leak.kind === 'throw' && atNode) {
       message = `${what} leaks when the \`throw\` at line ${line(atNode)} is taken: it is ${verb} only on other paths.`;
       at = { at: atNode, message: 'leaves by this throw with it held' };
     } else if (atNode && atNode.type === 'return_statement') {
       message = `${what} leaks on the path that returns at line ${line(atNode)}: it is ${verb} only on other paths.`;
       at = { at: atNode, message: 'returns here with it held' };
-    } else if (atNode && (atNode.type === 'break_statement' || atNode.type === 'continue_statement' || atNode.type === 'goto_statement')) {
+    } else if (
+      atNode &&
+      (atNode.type === 'break_statement' || atNode.type === 'continue_statement' || atNode.type === 'goto_statement')
+    ) {
       message = `${what} leaks on the path through the \`${atNode.type.replace('_statement', '')}\` at line ${line(atNode)}: it is ${verb} only on other paths.`;
       at = { at: atNode, message: 'this path skips the release' };
     } else {
@@ -263,8 +377,19 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     ctx.report({
       at: acq.call,
       message,
-      related: [...(at ? [at] : []), ...conditions, ...releases.slice(0, 3).map((r) => ({ at: r, message: 'released here, on other paths' }))],
-      fixes: pair === NEW_PAIR ? [] : raiiFixes(ctx, acq, releases.filter((r) => r.type === 'call_expression')),
+      related: [
+        ...(at ? [at] : []),
+        ...conditions,
+        ...releases.slice(0, 3).map((r) => ({ at: r, message: 'released here, on other paths' })),
+      ],
+      fixes:
+        pair === NEW_PAIR
+          ? []
+          : raiiFixes(
+              ctx,
+              acq,
+              releases.filter((r) => r.type === 'call_expression'),
+            ),
     });
     return;
   }
@@ -275,14 +400,29 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   if (!unconditional) return;
   // Only a copy out of the resource itself (`out.assign(pixels, pixels + n)`): an unrelated allocation
   // failing between the two is a theoretical exit real projects do not guard against.
-  const throwing = findAll(func, ['call_expression', 'new_expression'], (n) => n.startIndex > acq.statement.endIndex && n.startIndex < unconditional.startIndex && throwsInCpp(n) && mentions(n, name))[0];
+  const throwing = findAll(
+    func,
+    ['call_expression', 'new_expression'],
+    (n) =>
+      n.startIndex > acq.statement.endIndex &&
+      n.startIndex < unconditional.startIndex &&
+      throwsInCpp(n) &&
+      mentions(n, name),
+  )[0];
   if (!throwing) return;
   ctx.report({
     at: acq.call,
     severity: 'info',
     message: `${what} is released by hand with \`${pair.release[0]}()\`, but \`${shorten(throwing.text)}\` may throw before that release (allocation failure), and then it leaks. Give it an RAII owner.`,
-    related: [{ at: throwing, message: 'may throw here' }, { at: unconditional, message: 'the manual release' }],
-    fixes: raiiFixes(ctx, acq, releases.filter((r) => r.type === 'call_expression')),
+    related: [
+      { at: throwing, message: 'may throw here' },
+      { at: unconditional, message: 'the manual release' },
+    ],
+    fixes: raiiFixes(
+      ctx,
+      acq,
+      releases.filter((r) => r.type === 'call_expression'),
+    ),
   });
 }
 
@@ -291,7 +431,12 @@ function flagsSetAfter(statement: Node): Set<string> {
   const out = new Set<string>();
   for (let n = statement.nextNamedSibling; n && n.type === 'expression_statement'; n = n.nextNamedSibling) {
     const e = n.namedChild(0);
-    if (e?.type === 'assignment_expression' && e.childForFieldName('left')?.type === 'identifier' && /^(true|1|TRUE|SDL_TRUE)$/.test(e.childForFieldName('right')?.text ?? '')) out.add(e.childForFieldName('left')!.text);
+    if (
+      e?.type === 'assignment_expression' &&
+      e.childForFieldName('left')?.type === 'identifier' &&
+      /^(true|1|TRUE|SDL_TRUE)$/.test(e.childForFieldName('right')?.text ?? '')
+    )
+      out.add(e.childForFieldName('left')!.text);
   }
   return out;
 }
@@ -305,7 +450,8 @@ function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
     if (a.type === 'if_statement') {
       const cond = a.childForFieldName('condition');
       // Only conditions that the acquisition does not itself take part in.
-      if (cond && !contains(cond, call)) out.set(normalize(cond.text), a.childForFieldName('consequence')?.id === child.id ? 'true' : 'false');
+      if (cond && !contains(cond, call))
+        out.set(normalize(cond.text), a.childForFieldName('consequence')?.id === child.id ? 'true' : 'false');
     }
     child = a;
   }
@@ -338,11 +484,24 @@ function isReleaseOf(n: Node, res: COwnedResource): boolean {
 }
 
 /** Standard-library operations that allocate (and so may throw bad_alloc): the C++ hint's only sources. */
-const STD_ALLOCATING = new Set(['push_back', 'emplace_back', 'push_front', 'emplace_front', 'insert', 'emplace', 'assign', 'resize', 'reserve', 'append', 'at']);
+const STD_ALLOCATING = new Set([
+  'push_back',
+  'emplace_back',
+  'push_front',
+  'emplace_front',
+  'insert',
+  'emplace',
+  'assign',
+  'resize',
+  'reserve',
+  'append',
+  'at',
+]);
 function throwsInCpp(n: Node): boolean {
   if (n.type === 'new_expression') return !/\bnothrow\b/.test(n.text);
   const fn = n.childForFieldName('function');
-  if (fn?.type === 'field_expression' && fn.child(1)?.text === '.') return STD_ALLOCATING.has(fn.childForFieldName('field')?.text ?? '');
+  if (fn?.type === 'field_expression' && fn.child(1)?.text === '.')
+    return STD_ALLOCATING.has(fn.childForFieldName('field')?.text ?? '');
   return /^(std::make_unique|std::make_shared|std::to_string)\b/.test(fn?.text ?? '');
 }
 
@@ -371,7 +530,12 @@ function isCastCall(parent: Node, child: Node): boolean {
   if (parent.type !== 'argument_list') return false;
   const call = parent.parent;
   const fn = call?.childForFieldName('function');
-  return call?.type === 'call_expression' && /^(static_cast|reinterpret_cast|const_cast)\b/.test(fn?.text ?? '') && parent.namedChildCount === 1 && parent.namedChild(0)?.id === child.id;
+  return (
+    call?.type === 'call_expression' &&
+    /^(static_cast|reinterpret_cast|const_cast)\b/.test(fn?.text ?? '') &&
+    parent.namedChildCount === 1 &&
+    parent.namedChild(0)?.id === child.id
+  );
 }
 
 function declaratorName(decl: Node | null): string | undefined {
@@ -398,7 +562,11 @@ function ownedBy(use: Node, func: Node): boolean {
   for (const a of ancestors(use)) {
     if (a.id === func.id) return false;
     if (a.type === 'lambda_expression') return true;
-    if ((a.type === 'declaration' || a.type === 'field_declaration') && SMART_OWNER.test(a.childForFieldName('type')?.text ?? '')) return true;
+    if (
+      (a.type === 'declaration' || a.type === 'field_declaration') &&
+      SMART_OWNER.test(a.childForFieldName('type')?.text ?? '')
+    )
+      return true;
     if (a.type === 'call_expression') {
       const fn = a.childForFieldName('function')?.text ?? '';
       if (SMART_OWNER.test(fn) || /\.reset$|->reset$/.test(fn)) return true;
@@ -410,7 +578,14 @@ function ownedBy(use: Node, func: Node): boolean {
 /** The type written in the local declaration of `name`, if any. */
 function localDeclarationType(body: Node, name: string): string | undefined {
   for (const d of findAll(body, 'declaration')) {
-    if (d.namedChildren.some((c) => c && (c.type === 'identifier' && c.text === name || c.type === 'init_declarator' && c.childForFieldName('declarator')?.text === name))) {
+    if (
+      d.namedChildren.some(
+        (c) =>
+          c &&
+          ((c.type === 'identifier' && c.text === name) ||
+            (c.type === 'init_declarator' && c.childForFieldName('declarator')?.text === name)),
+      )
+    ) {
       return d.childForFieldName('type')?.text;
     }
   }
@@ -421,9 +596,19 @@ function localDeclarationType(body: Node, name: string): string | undefined {
 function declaredLocally(body: Node, name: string): boolean {
   const fn = body.parent;
   const scope = fn?.type === 'function_definition' || fn?.type === 'lambda_expression' ? fn : body;
-  const decls = findAll(scope, ['init_declarator', 'declaration', 'parameter_declaration', 'pointer_declarator'], (n) => n.childForFieldName('declarator')?.text.replace(/^[*&\s]+/, '') === name, ['lambda_expression']);
+  const decls = findAll(
+    scope,
+    ['init_declarator', 'declaration', 'parameter_declaration', 'pointer_declarator'],
+    (n) => n.childForFieldName('declarator')?.text.replace(/^[*&\s]+/, '') === name,
+    ['lambda_expression'],
+  );
   // `static char* buf;` lives across calls: it is kept, not leaked.
-  const isStatic = (n: Node) => [n, ...ancestors(n)].some((a) => a.type === 'declaration' && a.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static'));
+  const isStatic = (n: Node) =>
+    [n, ...ancestors(n)].some(
+      (a) =>
+        a.type === 'declaration' &&
+        a.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static'),
+    );
   return decls.length > 0 && !decls.some(isStatic);
 }
 
@@ -450,4 +635,3 @@ function isNullCheck(condition: Node | null, name: string): boolean {
   const n = name.replace(/[$]/g, '\\$&');
   return new RegExp(`^(!?${n}|${n}(==|!=)(NULL|nullptr|0)|(NULL|nullptr|0)(==|!=)${n}|!\\(${n}\\))$`).test(t);
 }
-

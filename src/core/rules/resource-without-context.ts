@@ -10,14 +10,43 @@ import type { Fix, TextEdit } from '../types';
 
 /** Constructors whose objects are context managers that release on exit. */
 const KNOWN = new Set([
-  'open', 'io.open', 'os.open', 'codecs.open', 'gzip.open', 'bz2.open', 'lzma.open', 'tarfile.open', 'zipfile.ZipFile', 'gzip.GzipFile',
-  'socket.socket', 'socket.create_connection', 'socket.create_server', 'subprocess.Popen',
-  'multiprocessing.Pool', 'multiprocessing.pool.Pool', 'multiprocessing.pool.ThreadPool',
-  'concurrent.futures.ThreadPoolExecutor', 'concurrent.futures.ProcessPoolExecutor',
-  'tempfile.NamedTemporaryFile', 'tempfile.TemporaryFile', 'tempfile.SpooledTemporaryFile', 'tempfile.TemporaryDirectory',
-  'urllib.request.urlopen', 'selectors.DefaultSelector', 'mmap.mmap',
-  'requests.Session', 'requests.sessions.Session', 'http.client.HTTPConnection', 'http.client.HTTPSConnection',
-  'ftplib.FTP', 'smtplib.SMTP', 'smtplib.SMTP_SSL', 'wave.open', 'shelve.open', 'dbm.open', 'zipfile.PyZipFile',
+  'open',
+  'io.open',
+  'os.open',
+  'codecs.open',
+  'gzip.open',
+  'bz2.open',
+  'lzma.open',
+  'tarfile.open',
+  'zipfile.ZipFile',
+  'gzip.GzipFile',
+  'socket.socket',
+  'socket.create_connection',
+  'socket.create_server',
+  'subprocess.Popen',
+  'multiprocessing.Pool',
+  'multiprocessing.pool.Pool',
+  'multiprocessing.pool.ThreadPool',
+  'concurrent.futures.ThreadPoolExecutor',
+  'concurrent.futures.ProcessPoolExecutor',
+  'tempfile.NamedTemporaryFile',
+  'tempfile.TemporaryFile',
+  'tempfile.SpooledTemporaryFile',
+  'tempfile.TemporaryDirectory',
+  'urllib.request.urlopen',
+  'selectors.DefaultSelector',
+  'mmap.mmap',
+  'requests.Session',
+  'requests.sessions.Session',
+  'http.client.HTTPConnection',
+  'http.client.HTTPSConnection',
+  'ftplib.FTP',
+  'smtplib.SMTP',
+  'smtplib.SMTP_SSL',
+  'wave.open',
+  'shelve.open',
+  'dbm.open',
+  'zipfile.PyZipFile',
 ]);
 /**
  * Methods that return an object holding their owner's descriptor open: `sock.makefile()` (the
@@ -28,13 +57,29 @@ const RESOURCE_METHODS = new Set(['makefile']);
 /** Resources whose `with` block does not close them (sqlite3 commits instead): the fix uses closing(). */
 const CLOSE_NOT_ON_EXIT = new Set(['sqlite3.connect']);
 /** Objects whose close() finishes work or frees only Python memory: not resources to guard. */
-const NOT_RESOURCES = /(^|\.)(StringIO|BytesIO|\w*(Parser|Builder|Decoder|Encoder|Compressor|Decompressor|Hash|Digest))$/;
-const CLOSERS = new Set(['close', 'shutdown', 'terminate', 'kill', 'cleanup', 'release', 'stop', 'disconnect', 'join', 'wait', 'communicate', 'aclose']);
-const HANDED_OFF = /(^|\.)(enter_context|enter_async_context|closing|aclosing|callback|push|register|finalize|append|add|put|setdefault|addCleanup|addClassCleanup|addAsyncCleanup|enterContext|enterClassContext|addfinalizer)$/;
+const NOT_RESOURCES =
+  /(^|\.)(StringIO|BytesIO|\w*(Parser|Builder|Decoder|Encoder|Compressor|Decompressor|Hash|Digest))$/;
+const CLOSERS = new Set([
+  'close',
+  'shutdown',
+  'terminate',
+  'kill',
+  'cleanup',
+  'release',
+  'stop',
+  'disconnect',
+  'join',
+  'wait',
+  'communicate',
+  'aclose',
+]);
+const HANDED_OFF =
+  /(^|\.)(enter_context|enter_async_context|closing|aclosing|callback|push|register|finalize|append|add|put|setdefault|addCleanup|addClassCleanup|addAsyncCleanup|enterContext|enterClassContext|addfinalizer)$/;
 
 export const resourceWithoutContext: Rule = {
   id: 'resource-without-context',
-  summary: 'A file, socket, process, pool or other closable object is bound to a name outside `with` and not closed in `finally`.',
+  summary:
+    'A file, socket, process, pool or other closable object is bound to a name outside `with` and not closed in `finally`.',
   languages: ['python'],
   defaultSeverity: 'warning',
   // Every tracked constructor's own name appears in the file (at the call, or in the import that
@@ -51,8 +96,10 @@ export const resourceWithoutContext: Rule = {
     const statement = match.captures.get('statement')!;
     const imports = importsOf(ctx);
     const name = qualify(fn, imports);
-    const known = (isKnown(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open')) || isContextPool(fn)
-      || fn.type === 'attribute' && RESOURCE_METHODS.has(fn.childForFieldName('attribute')?.text ?? '');
+    const known =
+      ((isKnown(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open'))) ||
+      isContextPool(fn) ||
+      (fn.type === 'attribute' && RESOURCE_METHODS.has(fn.childForFieldName('attribute')?.text ?? ''));
     // `tarfile.open(fileobj=buf)`, `GzipFile(fileobj=stream)`: wraps a file it did not open.
     if (/\bfileobj\s*=/.test(call.childForFieldName('arguments')?.text ?? '')) return;
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
@@ -60,31 +107,58 @@ export const resourceWithoutContext: Rule = {
     // a domain `close()`): only seed 004's create/close cycle in a loop is worth a hint.
     const testFile = isTestModule(ctx.file);
     if (!known) {
-      if (!testFile && closedByHand(ctx).has(target.text) && !NOT_RESOURCES.test(name)) checkCreateCloseLoop(statement, target.text, call, ctx);
+      if (!testFile && closedByHand(ctx).has(target.text) && !NOT_RESOURCES.test(name))
+        checkCreateCloseLoop(statement, target.text, call, ctx);
       return;
     }
-    const scope = [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
+    const scope =
+      [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
     // A function body is small: walk it. The module scope uses the per-file identifier index.
-    const named = scope.type === 'module' ? identifiersNamed(ctx, target.text, scope) : findAll(scope, 'identifier', (n) => n.text === target.text);
-    const uses = named.filter((n) => n.startIndex > call.endIndex
-      && !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id));
+    const named =
+      scope.type === 'module'
+        ? identifiersNamed(ctx, target.text, scope)
+        : findAll(scope, 'identifier', (n) => n.text === target.text);
+    const uses = named.filter(
+      (n) =>
+        n.startIndex > call.endIndex &&
+        !(n.parent?.type === 'attribute' && n.parent.childForFieldName('attribute')?.id === n.id),
+    );
     // Rebound later: uses after that are another object. A rebinding in the else of the if that
     // created it is another path, not a later point (`if p: f = open(p) else: f = given`).
-    const rebound = uses.find((u) => u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id && !inOtherBranch(statement, u));
+    const rebound = uses.find(
+      (u) =>
+        u.parent?.type === 'assignment' &&
+        u.parent.childForFieldName('left')?.id === u.id &&
+        !inOtherBranch(statement, u),
+    );
     // `sock = ctx.wrap_socket(sock)`: the old object is handed to the call that rebinds the name.
-    const live = rebound ? uses.filter((u) => u.startIndex < rebound.startIndex || u.startIndex >= rebound.parent!.childForFieldName('right')!.startIndex && u.endIndex <= rebound.parent!.endIndex) : uses;
+    const live = rebound
+      ? uses.filter(
+          (u) =>
+            u.startIndex < rebound.startIndex ||
+            (u.startIndex >= rebound.parent!.childForFieldName('right')!.startIndex &&
+              u.endIndex <= rebound.parent!.endIndex),
+        )
+      : uses;
     // A close whose result is used (`return parser.close()`) finishes work rather than releasing.
-    const closes = live.filter((u) => closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement');
+    const closes = live.filter(
+      (u) => closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement',
+    );
     // An explicit `raise` after the creation and before anything closes, returns or hands it on
     // leaves it open, whatever happens later (`fp = open(p) ... raise IOError(...) ... parse(fp)`).
-    const settledAt = Math.min(...live.filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined).map((u) => u.startIndex));
+    const settledAt = Math.min(
+      ...live.filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined).map((u) => u.startIndex),
+    );
     const raise = testFile ? undefined : raiseWhileOpen(scope, call.endIndex, settledAt, target.text, statement);
     if (raise) {
       ctx.report({
         at: call,
         message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. Use \`with\`.`,
         related: [{ at: raise, message: 'raised here with it open' }],
-        fixes: name === 'os.open' ? [] : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
+        fixes:
+          name === 'os.open'
+            ? []
+            : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
       });
       return;
     }
@@ -111,14 +185,21 @@ export const resourceWithoutContext: Rule = {
       message: closes.length
         ? `${what} closed by hand (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it, and whatever it holds, until the garbage collector gets to it, if ever. Use \`with\`.`
         : `${what} never closed: it stays open until the garbage collector finalizes it, never if a reference survives. Use \`with\`.`,
-      related: closes.map((c) => ({ at: c.parent!.parent!, message: 'closed here, but an exception before this line skips it' })),
-      fixes: name === 'os.open' ? [] : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
+      related: closes.map((c) => ({
+        at: c.parent!.parent!,
+        message: 'closed here, but an exception before this line skips it',
+      })),
+      fixes:
+        name === 'os.open'
+          ? []
+          : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
     });
   },
 };
 
 /** Calls that do not raise in practice (logging, printing, conversions): they do not make a close unsafe. */
-const HARMLESS_CALL = /^(os\.(fstat|read|write|lseek|fsync|ftruncate|fchmod|fchown|isatty|set_inheritable)|print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
+const HARMLESS_CALL =
+  /^(os\.(fstat|read|write|lseek|fsync|ftruncate|fchmod|fchown|isatty|set_inheritable)|print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
 
 function swallowedBefore(call: Node, close: Node): boolean {
   for (const a of ancestors(call)) {
@@ -136,25 +217,45 @@ const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout
  * `sessions.Session()` is `requests.sessions.Session`): a qualified name of two or more parts that
  * ends a known one.
  */
-const RESOURCE_WORDS = new RegExp(`\\b(?:${[...new Set([...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, 'Pool', 'close'].map((k) => k.split('.').pop()!))].join('|')})\\b`);
+const RESOURCE_WORDS = new RegExp(
+  `\\b(?:${[...new Set([...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, 'Pool', 'close'].map((k) => k.split('.').pop()!))].join('|')})\\b`,
+);
 
 function isKnown(name: string): boolean {
   if (KNOWN.has(name)) return true;
   if (!name.includes('.')) return false;
   return KNOWN_SUFFIXES.has(name.replace(/^\.+/, ''));
 }
-const KNOWN_SUFFIXES = new Set([...KNOWN].flatMap((k) => {
-  const parts = k.split('.');
-  return parts.slice(1, -1).map((_, i) => parts.slice(i + 1).join('.'));
-}));
+const KNOWN_SUFFIXES = new Set(
+  [...KNOWN].flatMap((k) => {
+    const parts = k.split('.');
+    return parts.slice(1, -1).map((_, i) => parts.slice(i + 1).join('.'));
+  }),
+);
 
 /** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
 function raiseWhileOpen(scope: Node, from: number, to: number, name: string, created: Node): Node | undefined {
   const closesIt = new RegExp(`\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`);
-  return findAll(scope, 'raise_statement', (n) => n.startIndex > from && n.startIndex < to && !inOtherBranch(created, n)
-    && ![...ancestors(n)].some((a) => a.startIndex > scope.startIndex && (a.type === 'function_definition' || a.type === 'except_clause' || a.type === 'lambda'
-      // inside a try whose handlers or finally close it
-      || a.type === 'try_statement' && a.namedChildren.some((c) => (c?.type === 'except_clause' || c?.type === 'finally_clause') && closesIt.test(c.text)))))[0];
+  return findAll(
+    scope,
+    'raise_statement',
+    (n) =>
+      n.startIndex > from &&
+      n.startIndex < to &&
+      !inOtherBranch(created, n) &&
+      ![...ancestors(n)].some(
+        (a) =>
+          a.startIndex > scope.startIndex &&
+          (a.type === 'function_definition' ||
+            a.type === 'except_clause' ||
+            a.type === 'lambda' ||
+            // inside a try whose handlers or finally close it
+            (a.type === 'try_statement' &&
+              a.namedChildren.some(
+                (c) => (c?.type === 'except_clause' || c?.type === 'finally_clause') && closesIt.test(c.text),
+              ))),
+      ),
+  )[0];
 }
 
 /** A call between the creation statement and the close, other than harmless ones: it may raise. */
@@ -163,26 +264,44 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
   const body = statement.parent;
   if (!body) return true;
   const own = close.text;
-  for (const call of findAll(body, 'call', (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex)) {
+  for (const call of findAll(
+    body,
+    'call',
+    (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex,
+  )) {
     const fn = call.childForFieldName('function');
     const text = fn?.text ?? '';
     if (HARMLESS_CALL.test(text)) continue;
     // Inside a try whose handlers swallow the exception (no raise), control reaches the close anyway.
     if (swallowedBefore(call, close)) continue;
     // Local file operations on the resource itself (write, flush, options) do not fail in practice.
-    if (fn?.type === 'attribute' && fn.childForFieldName('object')?.text === own && LOCAL_OPS.test(fn.childForFieldName('attribute')?.text ?? '')) continue;
+    if (
+      fn?.type === 'attribute' &&
+      fn.childForFieldName('object')?.text === own &&
+      LOCAL_OPS.test(fn.childForFieldName('attribute')?.text ?? '')
+    )
+      continue;
     return true;
   }
   // A raise, or a subscript or attribute read on other data, between them (rare) is not modelled.
-  return findAll(body, 'raise_statement', (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex).length > 0;
+  return (
+    findAll(body, 'raise_statement', (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex)
+      .length > 0
+  );
 }
 
 function inOtherBranch(created: Node, use: Node): boolean {
   for (const a of ancestors(created)) {
     if (a.type !== 'if_statement') continue;
     const consequence = a.childForFieldName('consequence');
-    if (consequence && consequence.startIndex <= created.startIndex && created.endIndex <= consequence.endIndex
-      && use.startIndex >= consequence.endIndex && use.endIndex <= a.endIndex) return true;
+    if (
+      consequence &&
+      consequence.startIndex <= created.startIndex &&
+      created.endIndex <= consequence.endIndex &&
+      use.startIndex >= consequence.endIndex &&
+      use.endIndex <= a.endIndex
+    )
+      return true;
   }
   return false;
 }
@@ -208,7 +327,8 @@ function checkCreateCloseLoop(statement: Node, name: string, call: Node, ctx: Ru
   if (!block || (loop?.type !== 'while_statement' && loop?.type !== 'for_statement')) return;
   const next = statement.nextNamedSibling;
   const callNode = next?.type === 'expression_statement' ? next.firstNamedChild : null;
-  const receiver = callNode?.type === 'call' ? callNode.childForFieldName('function')?.childForFieldName('object') : null;
+  const receiver =
+    callNode?.type === 'call' ? callNode.childForFieldName('function')?.childForFieldName('object') : null;
   if (!receiver || receiver.text !== name || !closerCalled(receiver)) return;
   ctx.report({
     at: call,
@@ -235,9 +355,11 @@ function isContextPool(fn: Node): boolean {
 /** `f.close()` and friends: the closing method's name when `use` is its receiver. */
 function closerCalled(use: Node): string | undefined {
   // `os.close(fd)` closes a descriptor from `os.open()`.
-  if (use.parent?.type === 'argument_list' && use.parent.parent?.childForFieldName('function')?.text === 'os.close') return 'close';
+  if (use.parent?.type === 'argument_list' && use.parent.parent?.childForFieldName('function')?.text === 'os.close')
+    return 'close';
   const attr = use.parent;
-  if (attr?.type !== 'attribute' || attr.childForFieldName('object')?.id !== use.id || attr.parent?.type !== 'call') return undefined;
+  if (attr?.type !== 'attribute' || attr.childForFieldName('object')?.id !== use.id || attr.parent?.type !== 'call')
+    return undefined;
   const method = attr.childForFieldName('attribute')!.text;
   return CLOSERS.has(method) ? method : undefined;
 }
@@ -246,8 +368,13 @@ function closerCalled(use: Node): string | undefined {
 function managed(use: Node): boolean {
   // `return sock.close` / `cleanups.append(f.close)`: its close handed to whoever runs cleanups.
   const attr = use.parent;
-  if (attr?.type === 'attribute' && attr.childForFieldName('object')?.id === use.id && attr.parent?.type !== 'call'
-    && CLOSERS.has(attr.childForFieldName('attribute')?.text ?? '')) return true;
+  if (
+    attr?.type === 'attribute' &&
+    attr.childForFieldName('object')?.id === use.id &&
+    attr.parent?.type !== 'call' &&
+    CLOSERS.has(attr.childForFieldName('attribute')?.text ?? '')
+  )
+    return true;
   if (closerCalled(use)) {
     const path = [...ancestors(use)];
     if (path.some((a) => a.type === 'finally_clause')) return true;
@@ -258,13 +385,35 @@ function managed(use: Node): boolean {
   for (const a of ancestors(use)) {
     if (a.type === 'with_item') return true;
     // `return f` / `yield f` / `return f, meta`: the object itself goes to the caller (not `return f.read()`).
-    if ((a.type === 'return_statement' || a.type === 'yield') && (use.parent?.id === a.id || use.parent?.type === 'expression_list' && use.parent.parent?.id === a.id)) return true;
+    if (
+      (a.type === 'return_statement' || a.type === 'yield') &&
+      (use.parent?.id === a.id || (use.parent?.type === 'expression_list' && use.parent.parent?.id === a.id))
+    )
+      return true;
     // `return name, f, mime` / `return {"file": f}`: returned inside a tuple, list or dict.
-    if ((a.type === 'return_statement' || a.type === 'yield') && /^(tuple|list|dictionary|pair|parenthesized_expression|expression_list)$/.test(use.parent?.type ?? '')
-      && [...ancestors(use)].every((x) => x.id === a.id || x.startIndex < a.startIndex || /^(tuple|list|dictionary|pair|parenthesized_expression|expression_list)$/.test(x.type))) return true;
+    if (
+      (a.type === 'return_statement' || a.type === 'yield') &&
+      /^(tuple|list|dictionary|pair|parenthesized_expression|expression_list)$/.test(use.parent?.type ?? '') &&
+      [...ancestors(use)].every(
+        (x) =>
+          x.id === a.id ||
+          x.startIndex < a.startIndex ||
+          /^(tuple|list|dictionary|pair|parenthesized_expression|expression_list)$/.test(x.type),
+      )
+    )
+      return true;
     if (a.type === 'finally_clause' && closerCalled(use)) return true;
-    if (a.type === 'call' && HANDED_OFF.test(a.childForFieldName('function')?.text ?? '') && a.childForFieldName('arguments')!.startIndex <= use.startIndex) return true;
-    if (a.type === 'assignment' && a.childForFieldName('right') && a.childForFieldName('right')!.startIndex <= use.startIndex) {
+    if (
+      a.type === 'call' &&
+      HANDED_OFF.test(a.childForFieldName('function')?.text ?? '') &&
+      a.childForFieldName('arguments')!.startIndex <= use.startIndex
+    )
+      return true;
+    if (
+      a.type === 'assignment' &&
+      a.childForFieldName('right') &&
+      a.childForFieldName('right')!.startIndex <= use.startIndex
+    ) {
       const left = a.childForFieldName('left')!;
       if (left.type === 'attribute' || left.type === 'subscript') return true; // stored on an object
     }
@@ -288,7 +437,13 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
   const method = [...ancestors(target)].find((a) => a.type === 'function_definition');
   if (method?.childForFieldName('name')?.text === '__init__') {
     const body = method.childForFieldName('body')!;
-    const raise = raiseWhileOpen(body, call.endIndex, body.endIndex, attr.replace(/\./g, '\\.'), target.parent!.parent ?? target);
+    const raise = raiseWhileOpen(
+      body,
+      call.endIndex,
+      body.endIndex,
+      attr.replace(/\./g, '\\.'),
+      target.parent!.parent ?? target,
+    );
     if (raise) {
       ctx.report({
         at: call,
@@ -304,7 +459,10 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
   // Closed (or handed on) anywhere in the class: its close()/__exit__/__del__ owns it. Read from the
   // class's text: walking every attribute node of a large class per match was this rule's hot spot.
   const a = attr.replace(/\./g, '\\.');
-  const closes = new RegExp(`\\b${a}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\b|\\bwith\\s+${a}\\b|[(,]\\s*${a}\\s*[),]|\\breturn\\s+${a}\\s*$`, 'm');
+  const closes = new RegExp(
+    `\\b${a}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\b|\\bwith\\s+${a}\\b|[(,]\\s*${a}\\s*[),]|\\breturn\\s+${a}\\s*$`,
+    'm',
+  );
   if (closes.test(cls.text)) return;
   ctx.report({
     at: call,
@@ -335,7 +493,8 @@ function withFix(ctx: RuleContext, statement: Node, name: string, call: Node, us
   const dropped: Array<{ start: number; end: number }> = [];
   for (const s of body) {
     const callNode = s.type === 'expression_statement' ? s.firstNamedChild : null;
-    const receiver = callNode?.type === 'call' ? callNode.childForFieldName('function')?.childForFieldName('object') : null;
+    const receiver =
+      callNode?.type === 'call' ? callNode.childForFieldName('function')?.childForFieldName('object') : null;
     if (receiver && receiver.text === name && closerCalled(receiver)) {
       const line = wholeLineSpan(ctx.text, s);
       if (!line) return [];
@@ -352,17 +511,32 @@ function withFix(ctx: RuleContext, statement: Node, name: string, call: Node, us
   rest.split('\n').forEach((line, i) => {
     const at = offset;
     offset += line.length + 1;
-    if (i === 0) { out += line.replace(/\r$/, ''); return; }
+    if (i === 0) {
+      out += line.replace(/\r$/, '');
+      return;
+    }
     if (dropped.some((d) => d.start <= at && at < d.end)) return;
     const clean = line.replace(/\r$/, '');
-    if (clean.trim() === '') { out += eol; return; }
+    if (clean.trim() === '') {
+      out += eol;
+      return;
+    }
     out += eol + unit + clean;
     if (!clean.trim().startsWith('#')) hasCode = true;
   });
   if (!hasCode) out += `${eol}${indent}${unit}pass`;
   const edits: TextEdit[] = [{ start: lineStart, end, newText: out }];
   if (!known) edits.push(...ensureImport(ctx, 'contextlib'));
-  return [{ title: known ? `Use \`with ${shorten(call.text)} as ${name}:\`` : `Use \`with contextlib.closing(...) as ${name}:\``, isPreferred: true, applicability: 'safe', edits }];
+  return [
+    {
+      title: known
+        ? `Use \`with ${shorten(call.text)} as ${name}:\``
+        : `Use \`with contextlib.closing(...) as ${name}:\``,
+      isPreferred: true,
+      applicability: 'safe',
+      edits,
+    },
+  ];
 }
 
 function shorten(text: string): string {

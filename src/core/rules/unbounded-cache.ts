@@ -30,10 +30,14 @@ export const unboundedCache: Rule = {
     `,
     cpp: `(declaration (storage_class_specifier) @storage type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name (#eq? @storage "static") (#eq? @ns "std")) @decl`,
   },
-  mayMatch: (text, language) => (language === 'python' ? /cache|memo/i.test(text) || CONTAINER_ASSIGNMENT.test(text) : /\bstatic\b[^;\n]*std::(unordered_)?map\b/.test(text)),
+  mayMatch: (text, language) =>
+    language === 'python'
+      ? /cache|memo/i.test(text) || CONTAINER_ASSIGNMENT.test(text)
+      : /\bstatic\b[^;\n]*std::(unordered_)?map\b/.test(text),
   check(match, ctx) {
     const c = match.captures;
-    if (ctx.language === 'cpp') return checkCppStaticMap(c.get('decl')!, c.get('tname')!.text, c.get('name')!.text, ctx);
+    if (ctx.language === 'cpp')
+      return checkCppStaticMap(c.get('decl')!, c.get('tname')!.text, c.get('name')!.text, ctx);
     if (c.has('decorator')) return checkDecorator(c.get('decorator')!, ctx);
     if (c.has('fname')) return checkBuilderDefault(c.get('fname')!, c.get('param')!, c.get('none')!, ctx);
     if (c.has('builderCall')) {
@@ -43,7 +47,14 @@ export const unboundedCache: Rule = {
       return void ctx.report({
         at: c.get('builderCall')!,
         message: `\`${c.get('kw')!.text}=None\` makes this cache unbounded: every distinct key (e.g. per-frame parameters) adds an entry that is never evicted. Give it a size.`,
-        fixes: [{ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, applicability: 'unsafe', edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
+        fixes: [
+          {
+            title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`,
+            isPreferred: true,
+            applicability: 'unsafe',
+            edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }],
+          },
+        ],
       });
     }
   },
@@ -61,7 +72,10 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   if (/^cachetools\.(cached|cachedmethod)$/.test(name) && expr.type === 'call') {
     const store = argument(expr.childForFieldName('arguments'), 0, 'cache');
     if (store && /^(\{\s*\}|dict\(\s*\))$/.test(store.text)) {
-      ctx.report({ at: decorator, message: `\`@${expr.text}\` stores results in a plain dict, which never evicts: every distinct argument and its result stay in memory forever. Use cachetools.LRUCache(maxsize=...) or TTLCache.` });
+      ctx.report({
+        at: decorator,
+        message: `\`@${expr.text}\` stores results in a plain dict, which never evicts: every distinct argument and its result stay in memory forever. Use cachetools.LRUCache(maxsize=...) or TTLCache.`,
+      });
     }
     return;
   }
@@ -77,7 +91,9 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   // noise. On a method an unbounded cache also pins every `self` it saw; a bounded one pins at most
   // maxsize instances, which real projects (value objects, a few long-lived instances) accept.
   if (!method || !unbounded) return;
-  const bounded = isLru ? `${callee.text}(maxsize=${DEFAULT_CACHE_BOUND})` : `functools.lru_cache(maxsize=${DEFAULT_CACHE_BOUND})`;
+  const bounded = isLru
+    ? `${callee.text}(maxsize=${DEFAULT_CACHE_BOUND})`
+    : `functools.lru_cache(maxsize=${DEFAULT_CACHE_BOUND})`;
   const fixes: Fix[] = [];
   if (method) {
     // A cache that lives on the instance dies with it, so it no longer pins every `self`.
@@ -86,16 +102,33 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
       title: `Cache per instance (maxsize=${size}): a class-level lru_cache keeps every \`self\` alive`,
       isPreferred: true,
       applicability: 'unsafe',
-      edits: [{ start: expr.startIndex, end: expr.endIndex, newText: `${INSTANCE_CACHE_HELPER}(maxsize=${size})` }, ...instanceCacheHelper(ctx)],
+      edits: [
+        { start: expr.startIndex, end: expr.endIndex, newText: `${INSTANCE_CACHE_HELPER}(maxsize=${size})` },
+        ...instanceCacheHelper(ctx),
+      ],
     });
   } else if (unbounded) {
-    const edits = maxsize ? [{ start: maxsize.startIndex, end: maxsize.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] : [{ start: expr.startIndex, end: expr.endIndex, newText: bounded }, ...(isLru ? [] : ensureImport(ctx, 'functools'))];
+    const edits = maxsize
+      ? [{ start: maxsize.startIndex, end: maxsize.endIndex, newText: String(DEFAULT_CACHE_BOUND) }]
+      : [
+          { start: expr.startIndex, end: expr.endIndex, newText: bounded },
+          ...(isLru ? [] : ensureImport(ctx, 'functools')),
+        ];
     // Unsafe: an evicted entry is computed again, so a function cached for identity (one instance
     // per key) would hand out a second object.
-    fixes.push({ title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`, isPreferred: true, applicability: 'unsafe', edits });
+    fixes.push({
+      title: `Bound the cache to ${DEFAULT_CACHE_BOUND} entries`,
+      isPreferred: true,
+      applicability: 'unsafe',
+      edits,
+    });
   }
-  const what = unbounded ? `\`@${expr.text}\` caches without a bound: every distinct argument tuple and its result stay in memory forever` : `\`@${expr.text}\` is bounded`;
-  const selfNote = method ? `${unbounded ? '; and' : ', but'} on the method \`${method}\` it also keeps every \`self\` it was called with alive (the cache holds a reference), so instances are never freed` : '';
+  const what = unbounded
+    ? `\`@${expr.text}\` caches without a bound: every distinct argument tuple and its result stay in memory forever`
+    : `\`@${expr.text}\` is bounded`;
+  const selfNote = method
+    ? `${unbounded ? '; and' : ', but'} on the method \`${method}\` it also keeps every \`self\` it was called with alive (the cache holds a reference), so instances are never freed`
+    : '';
   ctx.report({ at: decorator, message: `${what}${selfNote}.`, fixes });
 }
 
@@ -105,7 +138,9 @@ export const INSTANCE_CACHE_HELPER = '_leaklens_instance_cache';
 function instanceCacheHelper(ctx: RuleContext): TextEdit[] {
   if (ctx.text.includes(`def ${INSTANCE_CACHE_HELPER}(`)) return [];
   const eol = ctx.lines.eol();
-  const imports = ctx.root.namedChildren.filter((c) => c && (c.type === 'import_statement' || c.type === 'import_from_statement'));
+  const imports = ctx.root.namedChildren.filter(
+    (c) => c && (c.type === 'import_statement' || c.type === 'import_from_statement'),
+  );
   const at = imports.length ? imports[imports.length - 1]!.endIndex : 0;
   const helper = [
     '',
@@ -126,14 +161,18 @@ function instanceCacheHelper(ctx: RuleContext): TextEdit[] {
     '    return decorator',
     '',
   ].join(eol);
-  return [...ensureImport(ctx, 'functools'), { start: at, end: at, newText: at === 0 ? helper.trimStart() + eol : helper }];
+  return [
+    ...ensureImport(ctx, 'functools'),
+    { start: at, end: at, newText: at === 0 ? helper.trimStart() + eol : helper },
+  ];
 }
 
 /** The decorated function's name when it is an instance method (first parameter `self`, not static/class). */
 function instanceMethod(decorator: Node): string | undefined {
   const decorated = decorator.parent;
   if (decorated?.type !== 'decorated_definition') return undefined;
-  if (decorated.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*(staticmethod|classmethod)\b/.test(d.text))) return undefined;
+  if (decorated.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*(staticmethod|classmethod)\b/.test(d.text)))
+    return undefined;
   const fn = decorated.childForFieldName('definition');
   if (fn?.type !== 'function_definition' || decorated.parent?.parent?.type !== 'class_definition') return undefined;
   const first = fn.childForFieldName('parameters')?.namedChildren[0];
@@ -146,10 +185,16 @@ function checkBuilderDefault(fname: Node, param: Node, none: Node, ctx: RuleCont
   ctx.report({
     at: param.parent!,
     message: `\`${fname.text}(${param.text}=None)\` makes an unbounded cache the default: callers who do not pass a size get a cache that keeps every entry (seed 003's Pipeline cache grew per frame). Default to a bound.`,
-    fixes: [{ title: `Default ${param.text} to ${DEFAULT_CACHE_BOUND}`, isPreferred: true, applicability: 'unsafe', edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }] }],
+    fixes: [
+      {
+        title: `Default ${param.text} to ${DEFAULT_CACHE_BOUND}`,
+        isPreferred: true,
+        applicability: 'unsafe',
+        edits: [{ start: none.startIndex, end: none.endIndex, newText: String(DEFAULT_CACHE_BOUND) }],
+      },
+    ],
   });
 }
-
 
 /** `static std::unordered_map<K, V> cache;` inserted into and never erased or size-checked. */
 function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleContext): void {
@@ -160,17 +205,36 @@ function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleCont
   // usually a registry filled once (passes, plugins, windows by id), which real code showed.
   const scope = [...ancestors(decl)].find((a) => a.type === 'function_definition');
   if (!scope || definesMain(ctx)) return;
-  const memberCalls = findAll(scope, 'call_expression', (n) => n.childForFieldName('function')?.type === 'field_expression' && n.childForFieldName('function')!.childForFieldName('argument')?.text === name);
+  const memberCalls = findAll(
+    scope,
+    'call_expression',
+    (n) =>
+      n.childForFieldName('function')?.type === 'field_expression' &&
+      n.childForFieldName('function')!.childForFieldName('argument')?.text === name,
+  );
   const method = (n: Node) => n.childForFieldName('function')!.childForFieldName('field')?.text ?? '';
   const inserts = [
     ...memberCalls.filter((n) => /^(insert|emplace|try_emplace|insert_or_assign|emplace_hint)$/.test(method(n))),
-    ...findAll(scope, 'assignment_expression', (n) => n.childForFieldName('left')?.type === 'subscript_expression' && n.childForFieldName('left')!.childForFieldName('argument')?.text === name),
+    ...findAll(
+      scope,
+      'assignment_expression',
+      (n) =>
+        n.childForFieldName('left')?.type === 'subscript_expression' &&
+        n.childForFieldName('left')!.childForFieldName('argument')?.text === name,
+    ),
   ];
   if (inserts.length === 0) return;
   // A cache looks a key up before inserting it; a registry of live objects (`map[id] = this`) does not.
   const lookedUp = memberCalls.some((n) => /^(find|count|contains|at)$/.test(method(n)));
   if (!lookedUp) return;
-  if (memberCalls.some((n) => /^(erase|clear|swap|extract)$/.test(method(n)) || (method(n) === 'size' && [...ancestors(n)].some((a) => a.type === 'binary_expression')))) return;
+  if (
+    memberCalls.some(
+      (n) =>
+        /^(erase|clear|swap|extract)$/.test(method(n)) ||
+        (method(n) === 'size' && [...ancestors(n)].some((a) => a.type === 'binary_expression')),
+    )
+  )
+    return;
   ctx.report({
     at: decl,
     message: `static \`${name}\` (std::${type}) is used as a cache that is only ever inserted into: every key stays for the life of the process. Bound it (evict when full) or scope it.`,

@@ -10,10 +10,18 @@ import type { Fix } from '../types';
 export const DEFAULT_QUEUE_BOUND = 1000;
 
 const BOUNDABLE = new Set([
-  'queue.Queue', 'queue.LifoQueue', 'queue.PriorityQueue',
-  'multiprocessing.Queue', 'multiprocessing.JoinableQueue', 'multiprocessing.queues.Queue',
-  'torch.multiprocessing.Queue', 'asyncio.Queue', 'asyncio.LifoQueue', 'asyncio.PriorityQueue',
-  'gevent.queue.Queue', 'trio.Queue',
+  'queue.Queue',
+  'queue.LifoQueue',
+  'queue.PriorityQueue',
+  'multiprocessing.Queue',
+  'multiprocessing.JoinableQueue',
+  'multiprocessing.queues.Queue',
+  'torch.multiprocessing.Queue',
+  'asyncio.Queue',
+  'asyncio.LifoQueue',
+  'asyncio.PriorityQueue',
+  'gevent.queue.Queue',
+  'trio.Queue',
 ]);
 const ALWAYS_UNBOUNDED = new Set(['queue.SimpleQueue', 'multiprocessing.SimpleQueue']);
 /** `ctx.Queue()`, `manager.Queue()`: multiprocessing contexts and managers make the same queues. */
@@ -35,15 +43,22 @@ export const unboundedQueue: Rule = {
     ]`,
   },
   anchor: (language) => (language === 'python' ? /(?:Queue|deque)\s*\(/g : undefined),
-  mayMatch: (text, language, config) => (language === 'python'
-    ? /Queue\s*\(|deque\s*\(/.test(text) || config.queueConstructors.length > 0
-    : /std::(queue|deque|priority_queue|list)\b/.test(text)),
+  mayMatch: (text, language, config) =>
+    language === 'python'
+      ? /Queue\s*\(|deque\s*\(/.test(text) || config.queueConstructors.length > 0
+      : /std::(queue|deque|priority_queue|list)\b/.test(text),
   check(match, ctx) {
     if (ctx.language === 'python') {
       const call = match.captures.get('call')!;
       checkPython(call, match.captures.get('fn')!, call.childForFieldName('arguments')!, ctx);
-    }
-    else checkCpp(match.captures.get('decl')!, match.captures.get('ns')!.text, match.captures.get('tname')!.text, match.captures.get('name')!.text, ctx);
+    } else
+      checkCpp(
+        match.captures.get('decl')!,
+        match.captures.get('ns')!.text,
+        match.captures.get('tname')!.text,
+        match.captures.get('name')!.text,
+        ctx,
+      );
   },
 };
 
@@ -52,9 +67,19 @@ export const unboundedQueue: Rule = {
  * from inside a loop: a queue filled a fixed number of times, once per connection or once per
  * signal does not grow without bound, and on real code those were most of the reports.
  */
-function producedInLoop(ctx: RuleContext, queueName: string, methods: string, language: 'python' | 'cpp', drain?: RegExp, attribute = false): boolean {
+function producedInLoop(
+  ctx: RuleContext,
+  queueName: string,
+  methods: string,
+  language: 'python' | 'cpp',
+  drain?: RegExp,
+  attribute = false,
+): boolean {
   // An attribute (`self.buffer`) is only reached through an object: a local `buffer` is another one.
-  const re = new RegExp(`(?:${attribute ? '\\.\\s*' : '^|[^\\w.]|self\\.'})${queueName.replace(/[$]/g, '\\$&')}\\s*(?:\\.|->)\\s*(?:${methods})\\s*\\(`, 'g');
+  const re = new RegExp(
+    `(?:${attribute ? '\\.\\s*' : '^|[^\\w.]|self\\.'})${queueName.replace(/[$]/g, '\\$&')}\\s*(?:\\.|->)\\s*(?:${methods})\\s*\\(`,
+    'g',
+  );
   const loops = language === 'python' ? PY_LOOP_TYPES : CPP_LOOP_TYPES;
   for (const m of ctx.text.matchAll(re)) {
     const node = ctx.root.descendantForIndex(m.index! + m[0].indexOf(queueName));
@@ -106,14 +131,35 @@ function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
     if (!bound || !producedInLoop(ctx, bound, 'put|put_nowait', 'python')) return;
   }
   if (ALWAYS_UNBOUNDED.has(name)) {
-    const fixes: Fix[] = fn.type === 'attribute'
-      ? [{ title: `Use a bounded Queue(maxsize=${DEFAULT_QUEUE_BOUND}) instead: put() will block when it is full`, isPreferred: true, applicability: 'unsafe', edits: [{ start: call.startIndex, end: call.endIndex, newText: `${fn.text.replace(/SimpleQueue$/, 'Queue')}(maxsize=${DEFAULT_QUEUE_BOUND})` }] }]
-      : [];
-    ctx.report({ at: call, message: `\`${fn.text}()\` has no capacity at all: producers never block, so a slow consumer lets the backlog grow without limit. Use a Queue with a maxsize.`, fixes });
+    const fixes: Fix[] =
+      fn.type === 'attribute'
+        ? [
+            {
+              title: `Use a bounded Queue(maxsize=${DEFAULT_QUEUE_BOUND}) instead: put() will block when it is full`,
+              isPreferred: true,
+              applicability: 'unsafe',
+              edits: [
+                {
+                  start: call.startIndex,
+                  end: call.endIndex,
+                  newText: `${fn.text.replace(/SimpleQueue$/, 'Queue')}(maxsize=${DEFAULT_QUEUE_BOUND})`,
+                },
+              ],
+            },
+          ]
+        : [];
+    ctx.report({
+      at: call,
+      message: `\`${fn.text}()\` has no capacity at all: producers never block, so a slow consumer lets the backlog grow without limit. Use a Queue with a maxsize.`,
+      fixes,
+    });
     return;
   }
   if (name === 'collections.deque') return checkDeque(call, args, ctx);
-  const isMpFactory = fn.type === 'attribute' && fn.text.endsWith('.Queue') && isMultiprocessingFactory(fn.childForFieldName('object')!, ctx);
+  const isMpFactory =
+    fn.type === 'attribute' &&
+    fn.text.endsWith('.Queue') &&
+    isMultiprocessingFactory(fn.childForFieldName('object')!, ctx);
   if (!BOUNDABLE.has(name) && !extra.includes(fn.text) && !extra.includes(name) && !isMpFactory) return;
   if (fn.type === 'identifier' && !imports.has(fn.text) && !extra.includes(fn.text)) return; // a local class named Queue
   const maxsize = argument(args, 0, 'maxsize');
@@ -132,43 +178,77 @@ function checkDeque(call: Node, args: Node, ctx: RuleContext): void {
   const assign = call.parent;
   if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== call.id) return;
   const target = assign.childForFieldName('left')!;
-  const longLived = target.type === 'attribute' && /^(self|cls)\./.test(target.text) || assign.parent?.parent?.type === 'module' || assign.parent?.parent?.type === 'block' && assign.parent.parent.parent?.type === 'class_definition';
+  const longLived =
+    (target.type === 'attribute' && /^(self|cls)\./.test(target.text)) ||
+    assign.parent?.parent?.type === 'module' ||
+    (assign.parent?.parent?.type === 'block' && assign.parent.parent.parent?.type === 'class_definition');
   if (!longLived) return;
   // A queue class that enforces its own bound around the deque (`if self.full(): ...`, maxsize).
   const cls = [...ancestors(call)].find((a) => a.type === 'class_definition');
   if (cls && /\b(maxsize|max_size|maxlen|capacity|limit|high_water)\b/i.test(cls.text)) return;
   const attr = target.type === 'attribute' ? target.childForFieldName('attribute')!.text : target.text;
-  const methodsOn = new Set(findAll(ctx.root, 'attribute', (n) => n.parent?.type === 'call' && (n.childForFieldName('object')?.text === target.text || n.childForFieldName('object')?.text.endsWith(`.${attr}`) === true))
-    .map((n) => n.childForFieldName('attribute')!.text));
+  const methodsOn = new Set(
+    findAll(
+      ctx.root,
+      'attribute',
+      (n) =>
+        n.parent?.type === 'call' &&
+        (n.childForFieldName('object')?.text === target.text ||
+          n.childForFieldName('object')?.text.endsWith(`.${attr}`) === true),
+    ).map((n) => n.childForFieldName('attribute')!.text),
+  );
   const pushed = ['append', 'appendleft', 'extend', 'extendleft'].some((m) => methodsOn.has(m));
   const popped = ['popleft', 'pop'].some((m) => methodsOn.has(m));
   const drains = new RegExp(`\\b${attr}\\s*\\.\\s*(?:popleft|pop)\\s*\\(`);
-  if (!pushed || !popped || !producedInLoop(ctx, attr, 'append|appendleft|extend|extendleft', 'python', drains, target.type === 'attribute')) return;
+  if (
+    !pushed ||
+    !popped ||
+    !producedInLoop(ctx, attr, 'append|appendleft|extend|extendleft', 'python', drains, target.type === 'attribute')
+  )
+    return;
   // Filled and drained by the same function (a decoder's buffer, a BFS): bounded by one call.
   if (drainedWhereFilled(ctx, attr)) return;
   ctx.report({
     at: call,
     message: `\`${target.text}\` is a deque used as a work queue with no maxlen: appends never stop, so a slow consumer lets it grow without limit. Bound it (maxlen drops the oldest items) or use a Queue with a maxsize.`,
-    fixes: [{ ...maxsizeFix(args, undefined, 'maxlen'), title: `Bound the deque with maxlen=${DEFAULT_QUEUE_BOUND} (the oldest items are dropped when full)` }],
+    fixes: [
+      {
+        ...maxsizeFix(args, undefined, 'maxlen'),
+        title: `Bound the deque with maxlen=${DEFAULT_QUEUE_BOUND} (the oldest items are dropped when full)`,
+      },
+    ],
   });
 }
 
 function isMultiprocessingFactory(object: Node, ctx: RuleContext): boolean {
   if (MP_FACTORY.test(object.text)) return true;
   // `pool_ctx = multiprocessing.get_context("spawn")` anywhere in the file (collected once per file).
-  const factories = ctx.memo('python.mpFactories', () => new Set([...ctx.text.matchAll(MP_FACTORY_ASSIGNMENT)].map((m) => m[1])));
+  const factories = ctx.memo(
+    'python.mpFactories',
+    () => new Set([...ctx.text.matchAll(MP_FACTORY_ASSIGNMENT)].map((m) => m[1])),
+  );
   return factories.has(object.text);
 }
 
 function maxsizeFix(args: Node, given: Node | undefined, keyword: string): Fix {
   if (given) {
-    return { title: `Set ${keyword}=${DEFAULT_QUEUE_BOUND}${blocks(keyword)}`, isPreferred: true, applicability: 'unsafe', edits: [{ start: given.startIndex, end: given.endIndex, newText: String(DEFAULT_QUEUE_BOUND) }] };
+    return {
+      title: `Set ${keyword}=${DEFAULT_QUEUE_BOUND}${blocks(keyword)}`,
+      isPreferred: true,
+      applicability: 'unsafe',
+      edits: [{ start: given.startIndex, end: given.endIndex, newText: String(DEFAULT_QUEUE_BOUND) }],
+    };
   }
   const close = args.endIndex - 1;
   const hasArgs = args.namedChildren.some((c) => c && c.type !== 'comment');
   const trailingComma = /,\s*$/.test(args.text.slice(0, -1));
   const newText = `${hasArgs && !trailingComma ? ', ' : ''}${keyword}=${DEFAULT_QUEUE_BOUND}`;
-  return { title: `Add ${keyword}=${DEFAULT_QUEUE_BOUND}${blocks(keyword)}`, isPreferred: true, applicability: 'unsafe', edits: [{ start: close, end: close, newText }] };
+  return {
+    title: `Add ${keyword}=${DEFAULT_QUEUE_BOUND}${blocks(keyword)}`,
+    isPreferred: true,
+    applicability: 'unsafe',
+    edits: [{ start: close, end: close, newText }],
+  };
 }
 
 /** A bound changes what the producer sees (ruff would call the fix unsafe): the title says how. */
@@ -185,16 +265,41 @@ function checkCpp(decl: Node, ns: string, type: string, name: string, ctx: RuleC
   const onMember = (n: Node): string | undefined => {
     if (n.type !== 'field_expression') return undefined;
     const object = n.childForFieldName('argument');
-    if (!object || !(object.text === name || object.text === `this->${name}` || object.text.endsWith(`.${name}`) || object.text.endsWith(`->${name}`))) return undefined;
+    if (
+      !object ||
+      !(
+        object.text === name ||
+        object.text === `this->${name}` ||
+        object.text.endsWith(`.${name}`) ||
+        object.text.endsWith(`->${name}`)
+      )
+    )
+      return undefined;
     return n.childForFieldName('field')?.text;
   };
   const calls = findAll(scope, 'call_expression', (n) => onMember(n.childForFieldName('function')!) !== undefined);
-  const pushes = calls.filter((c) => /^(push|push_back|push_front|emplace|emplace_back|emplace_front)$/.test(onMember(c.childForFieldName('function')!)!));
-  if (pushes.length === 0 || !producedInLoop(ctx, name, 'push|push_back|push_front|emplace|emplace_back|emplace_front', 'cpp')) return;
+  const pushes = calls.filter((c) =>
+    /^(push|push_back|push_front|emplace|emplace_back|emplace_front)$/.test(
+      onMember(c.childForFieldName('function')!)!,
+    ),
+  );
+  if (
+    pushes.length === 0 ||
+    !producedInLoop(ctx, name, 'push|push_back|push_front|emplace|emplace_back|emplace_front', 'cpp')
+  )
+    return;
   // A std::deque/std::list that is never popped is storage (an arena), not a queue with a consumer.
-  if ((type === 'deque' || type === 'list') && !calls.some((c) => /^(pop|pop_front|pop_back)$/.test(onMember(c.childForFieldName('function')!)!))) return;
+  if (
+    (type === 'deque' || type === 'list') &&
+    !calls.some((c) => /^(pop|pop_front|pop_back)$/.test(onMember(c.childForFieldName('function')!)!))
+  )
+    return;
   // Any comparison involving the container's size means someone enforces a capacity.
-  const sizeChecked = calls.some((c) => onMember(c.childForFieldName('function')!) === 'size' && [...ancestors(c)].some((a) => a.type === 'binary_expression' && /[<>]=?|==|!=/.test(a.child(1)?.text ?? '')));
+  const sizeChecked = calls.some(
+    (c) =>
+      onMember(c.childForFieldName('function')!) === 'size' &&
+      [...ancestors(c)].some((a) => a.type === 'binary_expression' && /[<>]=?|==|!=/.test(a.child(1)?.text ?? '')),
+  );
   if (sizeChecked) return;
   ctx.report({
     at: decl,

@@ -19,7 +19,16 @@ import { getShared, type MemoryShared } from '../profile/shared';
 import { HitTracker, pidFromSessionName, type LocationStats } from './hits';
 import { AllocationTracker } from './tracemalloc';
 
-const RESUME = new Set(['continue', 'next', 'stepIn', 'stepOut', 'stepBack', 'reverseContinue', 'goto', 'restartFrame']);
+const RESUME = new Set([
+  'continue',
+  'next',
+  'stepIn',
+  'stepOut',
+  'stepBack',
+  'reverseContinue',
+  'goto',
+  'restartFrame',
+]);
 const PAGE = 4096;
 /** Times the hook asks for a stop's top frame again when the adapter's answer names no file yet. */
 const STACK_RETRIES = 4;
@@ -76,15 +85,23 @@ export class MemorySession {
   private readonly table = new ProcessTable();
   private timeline: JsonlWriter | undefined;
   private outDir: string | undefined;
-  private readonly stackRequests = new Map<number, { threadId: number; startFrame: number; stopIndex: number | undefined }>();
+  private readonly stackRequests = new Map<
+    number,
+    { threadId: number; startFrame: number; stopIndex: number | undefined }
+  >();
   private awaitingTop: { stopIndex: number; threadId: number | undefined; fallback: NodeJS.Timeout } | undefined;
   private finishing: Promise<void> | undefined;
 
-  constructor(readonly session: vscode.DebugSession, private readonly hub: DebugHub) {
+  constructor(
+    readonly session: vscode.DebugSession,
+    private readonly hub: DebugHub,
+  ) {
     const c = session.configuration;
-    if (c.request === 'attach' && c.processId !== undefined && /^\d+$/.test(String(c.processId))) this.setPid(Number(c.processId), 'attach configuration processId');
+    if (c.request === 'attach' && c.processId !== undefined && /^\d+$/.test(String(c.processId)))
+      this.setPid(Number(c.processId), 'attach configuration processId');
     const fromName = pidFromSessionName(session.name);
-    if (fromName && session.parentSession && /node|chrome|msedge|extensionHost/.test(session.type)) this.setPid(fromName, 'js-debug child session name');
+    if (fromName && session.parentSession && /node|chrome|msedge|extensionHost/.test(session.type))
+      this.setPid(fromName, 'js-debug child session name');
   }
 
   get elapsedS(): number {
@@ -100,7 +117,11 @@ export class MemorySession {
       // The stop a request is asked in: its answer belongs to that stop only. VS Code re-asks for
       // stacks it already has (views refreshing); such an answer arriving after the next stop must
       // not name that stop's line.
-      this.stackRequests.set(m.seq, { threadId: a.threadId, startFrame: a.startFrame ?? 0, stopIndex: this.awaitingTop?.stopIndex });
+      this.stackRequests.set(m.seq, {
+        threadId: a.threadId,
+        startFrame: a.startFrame ?? 0,
+        stopIndex: this.awaitingTop?.stopIndex,
+      });
     } else if (RESUME.has(m.command)) {
       // Read now, synchronously (a few µs per process): the adapter has not seen the request yet,
       // so this is the debuggee's memory at the very end of the pause.
@@ -175,7 +196,12 @@ export class MemorySession {
       if (processes.length && !this.ended) {
         this.treePids = processes.map((p) => p.pid);
         const t = Date.now();
-        const s: Sample = { t, elapsedS: Math.round((t - this.t0)) / 1000, totalRssBytes: processes.reduce((a, p) => a + p.rssBytes, 0), processes };
+        const s: Sample = {
+          t,
+          elapsedS: Math.round(t - this.t0) / 1000,
+          totalRssBytes: processes.reduce((a, p) => a + p.rssBytes, 0),
+          processes,
+        };
         this.samples.push(s);
         for (const p of processes) this.table.add(s.elapsedS, p);
         this.writeTimeline(s);
@@ -192,13 +218,19 @@ export class MemorySession {
     const index = this.hits.stopped(this.elapsedS, rss, reason);
     if (this.awaitingTop) clearTimeout(this.awaitingTop.fallback);
     // VS Code asks for the stack trace itself; ask ourselves only if it has not after 1.5 s.
-    this.awaitingTop = { stopIndex: index, threadId, fallback: setTimeout(() => void this.askStack(index, threadId), 1500) };
+    this.awaitingTop = {
+      stopIndex: index,
+      threadId,
+      fallback: setTimeout(() => void this.askStack(index, threadId), 1500),
+    };
   }
 
   private async askStack(index: number, threadId: number | undefined, attempt = 0): Promise<void> {
     if (!this.awaitingTop || this.awaitingTop.stopIndex !== index || threadId === undefined || this.ended) return;
     try {
-      const r = await this.session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 }) as { stackFrames?: StackFrame[] };
+      const r = (await this.session.customRequest('stackTrace', { threadId, startFrame: 0, levels: 1 })) as {
+        stackFrames?: StackFrame[];
+      };
       if (r.stackFrames?.[0]) this.topFrame(index, threadId, r.stackFrames[0], attempt);
       else this.retryStack(index, threadId, attempt);
     } catch {
@@ -266,18 +298,45 @@ export class MemorySession {
     const locations = this.hits.locations(this.hub.minGrowthPerHit);
     const runS = Math.max(1e-3, this.elapsedS);
     const lines: LineGrowth[] = [
-      ...locations.filter((l) => l.leaking).map((l) => ({ file: l.file, line: l.line, growthBytes: Math.round(l.totalBytes), growthCount: l.hits, bytesPerSecond: l.totalBytes / runS })),
+      ...locations
+        .filter((l) => l.leaking)
+        .map((l) => ({
+          file: l.file,
+          line: l.line,
+          growthBytes: Math.round(l.totalBytes),
+          growthCount: l.hits,
+          bytesPerSecond: l.totalBytes / runS,
+        })),
       ...(this.allocations?.lines ?? []),
     ].sort((a, b) => b.growthBytes - a.growthBytes);
     const notes = [
       `Debug session "${this.session.name}" (${this.session.type}), PID ${this.pid} from the ${this.pidSource}; ${this.hits.stops.length} stop(s).`,
-      ...locations.filter((l) => l.hits > 1).map((l) => `${basename(l.file)}:${l.line}: ${l.hits} hits, ${fmtSigned(l.perHitBytes)} per hit (median), ${Math.round(l.growingShare * 100)} % of iterations grew.`),
+      ...locations
+        .filter((l) => l.hits > 1)
+        .map(
+          (l) =>
+            `${basename(l.file)}:${l.line}: ${l.hits} hits, ${fmtSigned(l.perHitBytes)} per hit (median), ${Math.round(l.growingShare * 100)} % of iterations grew.`,
+        ),
       'Lines from breakpoint hits: growthBytes = growth over the repeated hits, growthCount = hits.',
     ];
-    const report: Report = buildReport({ totals, processes: this.table.summaries(), lines, fired: [], verdictOptions: {}, notes });
+    const report: Report = buildReport({
+      totals,
+      processes: this.table.summaries(),
+      lines,
+      fired: [],
+      verdictOptions: {},
+      notes,
+    });
     const dir = this.outDir;
     writeAtomic(join(dir, 'report.json'), JSON.stringify(report, null, 2) + '\n');
-    writeAtomic(join(dir, 'stops.json'), JSON.stringify({ session: this.session.name, type: this.session.type, pid: this.pid, stops: this.hits.stops, locations }, null, 2) + '\n');
+    writeAtomic(
+      join(dir, 'stops.json'),
+      JSON.stringify(
+        { session: this.session.name, type: this.session.type, pid: this.pid, stops: this.hits.stops, locations },
+        null,
+        2,
+      ) + '\n',
+    );
     this.reportPath = join(dir, 'report.json');
     return this.reportPath;
   }
@@ -293,7 +352,9 @@ export class MemorySession {
       if (this.timeline) {
         this.timeline.close();
         await this.save();
-        await writeCsvFromJsonl(join(this.outDir!, 'timeline.jsonl'), join(this.outDir!, 'timeline.csv')).catch(() => undefined);
+        await writeCsvFromJsonl(join(this.outDir!, 'timeline.jsonl'), join(this.outDir!, 'timeline.csv')).catch(
+          () => undefined,
+        );
       }
       this.hub.sessionEnded(this);
     })();
@@ -308,12 +369,23 @@ export class MemorySession {
       pid: this.pid,
       pidSource: this.pidSource,
       samples: this.samples.length,
-      stops: this.hits.stops.map(({ elapsedS, reason, rssBytes, stretchBytes, file, line }) => ({ elapsedS, reason, rssBytes, stretchBytes, file, line })),
+      stops: this.hits.stops.map(({ elapsedS, reason, rssBytes, stretchBytes, file, line }) => ({
+        elapsedS,
+        reason,
+        rssBytes,
+        stretchBytes,
+        file,
+        line,
+      })),
       locations: this.hits.locations(this.hub.minGrowthPerHit).map(({ stopIndexes: _s, ...l }) => l),
       ended: this.ended,
       reportPath: this.reportPath,
       tracking: !!this.allocations,
-      allocationLines: (this.allocations?.lines ?? []).map(({ file, line, growthBytes }) => ({ file, line, growthBytes })),
+      allocationLines: (this.allocations?.lines ?? []).map(({ file, line, growthBytes }) => ({
+        file,
+        line,
+        growthBytes,
+      })),
       handlerMs: { ...this.handler },
     };
   }
@@ -322,7 +394,9 @@ export class MemorySession {
   trend(): number {
     const last = this.samples[this.samples.length - 1];
     if (!last) return 0;
-    const pts = this.samples.filter((s) => s.elapsedS >= last.elapsedS - 30).map((s) => ({ x: s.elapsedS, y: s.totalRssBytes }));
+    const pts = this.samples
+      .filter((s) => s.elapsedS >= last.elapsedS - 30)
+      .map((s) => ({ x: s.elapsedS, y: s.totalRssBytes }));
     return pts.length >= 3 ? theilSen(pts, 100).slope : 0;
   }
 }
@@ -337,7 +411,10 @@ export class DebugHub implements vscode.Disposable {
   /** Sessions that ended (kept for the state command, the overlay and "Save"). */
   readonly ended: MemorySession[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, readonly shared: MemoryShared) {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly shared: MemoryShared,
+  ) {
     this.status = vscode.window.createStatusBarItem('leaklens.debugMemory', vscode.StatusBarAlignment.Left, 20);
     this.status.name = 'LeakLens: debuggee memory';
     this.status.command = 'leaklens.showMemoryTimeline';
@@ -354,7 +431,8 @@ export class DebugHub implements vscode.Disposable {
   reportDir(session: vscode.DebugSession): string {
     const folder = session.workspaceFolder ?? vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
     const root = folder?.uri.fsPath ?? this.context.globalStorageUri.fsPath;
-    const out = vscode.workspace.getConfiguration('leaklens.profile').get<string>('outputDirectory') || '.leaklens-profile';
+    const out =
+      vscode.workspace.getConfiguration('leaklens.profile').get<string>('outputDirectory') || '.leaklens-profile';
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
     return resolve(root, out, `${stamp}-debug-${session.name.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
   }
@@ -376,10 +454,11 @@ export class DebugHub implements vscode.Disposable {
 
   sample(m: MemorySession, s: Sample): void {
     if (this.followed === m) this.shared.timeline.push(s);
-    if (!this.statusTimer) this.statusTimer = setTimeout(() => {
-      this.statusTimer = undefined;
-      this.updateStatus();
-    }, 500);
+    if (!this.statusTimer)
+      this.statusTimer = setTimeout(() => {
+        this.statusTimer = undefined;
+        this.updateStatus();
+      }, 500);
   }
 
   stop(m: MemorySession, elapsedS: number, label: string): void {
@@ -437,7 +516,8 @@ export class DebugHub implements vscode.Disposable {
     const a = active ? this.sessions.get(active.id) : undefined;
     if (a?.pid) return a;
     // js-debug: the active session may be the parent; show its child (or any session with a PID).
-    for (const m of this.sessions.values()) if (m.pid && (!active || m.session.parentSession?.id === active.id)) return m;
+    for (const m of this.sessions.values())
+      if (m.pid && (!active || m.session.parentSession?.id === active.id)) return m;
     for (const m of this.sessions.values()) if (m.pid) return m;
     return undefined;
   }
@@ -450,14 +530,17 @@ export class DebugHub implements vscode.Disposable {
     const m = this.current();
     if (!m) {
       this.status.text = '$(pulse) LeakLens: no PID';
-      this.status.tooltip = 'LeakLens could not find the process ID of the program being debugged (no DAP "process" event with systemProcessId, no processId in the attach configuration), so its memory is not measured.';
+      this.status.tooltip =
+        'LeakLens could not find the process ID of the program being debugged (no DAP "process" event with systemProcessId, no processId in the attach configuration), so its memory is not measured.';
       this.status.show();
       return;
     }
     const last = m.samples[m.samples.length - 1];
     const trend = m.trend();
     const arrow = Math.abs(trend) < 16 * 1024 ? '→' : trend > 0 ? '↑' : '↓';
-    this.status.text = last ? `$(pulse) ${fmtBytes(last.totalRssBytes)} ${arrow} ${fmtSigned(trend)}/s` : `$(pulse) PID ${m.pid}`;
+    this.status.text = last
+      ? `$(pulse) ${fmtBytes(last.totalRssBytes)} ${arrow} ${fmtSigned(trend)}/s`
+      : `$(pulse) PID ${m.pid}`;
     this.status.tooltip = `LeakLens: RSS of ${m.session.name} (PID ${m.pid}${last && last.processes.length > 1 ? ` and ${last.processes.length - 1} child process(es)` : ''}), trend over the last 30 s. PID from the ${m.pidSource}. Click for the memory timeline.`;
     this.status.show();
   }
@@ -477,7 +560,8 @@ function writeAtomic(path: string, text: string): void {
 export function registerDebugHook(context: vscode.ExtensionContext): void {
   const shared = getShared(context);
   const hub = new DebugHub(context, shared);
-  const enabled = () => vscode.workspace.getConfiguration('leaklens.debug').get<boolean>('memoryHook', true) && vscode.workspace.isTrusted;
+  const enabled = () =>
+    vscode.workspace.getConfiguration('leaklens.debug').get<boolean>('memoryHook', true) && vscode.workspace.isTrusted;
 
   shared.state.set('debug', () => ({
     enabled: enabled(),
@@ -532,7 +616,9 @@ export function registerDebugHook(context: vscode.ExtensionContext): void {
         return false;
       }
       if (!m.lastFrame) {
-        void vscode.window.showInformationMessage('LeakLens: pause the program (e.g. at a breakpoint) first: allocation tracking starts in the stopped frame.');
+        void vscode.window.showInformationMessage(
+          'LeakLens: pause the program (e.g. at a breakpoint) first: allocation tracking starts in the stopped frame.',
+        );
         return false;
       }
       m.allocations ??= new AllocationTracker(m.session, hub.shared, m.session.name);
@@ -541,10 +627,14 @@ export function registerDebugHook(context: vscode.ExtensionContext): void {
       } catch (e) {
         m.allocations.dispose();
         m.allocations = undefined;
-        void vscode.window.showErrorMessage(`LeakLens: cannot track allocations in this session (${(e as Error).message}). It works with Python (debugpy) sessions.`);
+        void vscode.window.showErrorMessage(
+          `LeakLens: cannot track allocations in this session (${(e as Error).message}). It works with Python (debugpy) sessions.`,
+        );
         return false;
       }
-      void vscode.window.showInformationMessage('LeakLens: tracking Python allocations (tracemalloc) in the debuggee; the lines that grow are shown at each stop.');
+      void vscode.window.showInformationMessage(
+        'LeakLens: tracking Python allocations (tracemalloc) in the debuggee; the lines that grow are shown at each stop.',
+      );
       return true;
     }),
     vscode.commands.registerCommand('leaklens.saveDebugMemoryReport', async (sessionId?: string) => {
@@ -554,9 +644,14 @@ export function registerDebugHook(context: vscode.ExtensionContext): void {
         void vscode.window.showInformationMessage('LeakLens: no debug session with memory samples to save.');
         return undefined;
       }
-      void vscode.window.showInformationMessage(`LeakLens: debug session memory saved to ${vscode.workspace.asRelativePath(path)}.`, 'Open report').then((pick) => {
-        if (pick) void vscode.commands.executeCommand('leaklens.openMemoryReport', path);
-      });
+      void vscode.window
+        .showInformationMessage(
+          `LeakLens: debug session memory saved to ${vscode.workspace.asRelativePath(path)}.`,
+          'Open report',
+        )
+        .then((pick) => {
+          if (pick) void vscode.commands.executeCommand('leaklens.openMemoryReport', path);
+        });
       return path;
     }),
   );

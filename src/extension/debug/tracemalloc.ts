@@ -15,7 +15,8 @@ import { fmtSigned } from '../profile/format';
 import type { MemoryShared } from '../profile/shared';
 import { unquotePythonString } from './hits';
 
-const START = "(lambda t, s, o: (t.is_tracing() or t.start(25), __import__('json').dumps({'exe': s.executable, 'exclude': sorted({o.path.dirname(o.path.abspath(m.__file__)) for m in [s.modules.get(n) for n in ('debugpy', 'pydevd', '_pydevd_bundle')] if m is not None and getattr(m, '__file__', None)})}))[1])(__import__('tracemalloc'), __import__('sys'), __import__('os'))";
+const START =
+  "(lambda t, s, o: (t.is_tracing() or t.start(25), __import__('json').dumps({'exe': s.executable, 'exclude': sorted({o.path.dirname(o.path.abspath(m.__file__)) for m in [s.modules.get(n) for n in ('debugpy', 'pydevd', '_pydevd_bundle')] if m is not None and getattr(m, '__file__', None)})}))[1])(__import__('tracemalloc'), __import__('sys'), __import__('os'))";
 const dump = (path: string) => `__import__('tracemalloc').take_snapshot().dump(${JSON.stringify(path)}) or 'dumped'`;
 
 type Sites = Map<string, [number, number]>;
@@ -30,10 +31,16 @@ export class AllocationTracker {
   private readonly dir = mkdtempSync(join(tmpdir(), 'leaklens-tracemalloc-'));
   private readonly t0 = Date.now();
 
-  constructor(private readonly session: vscode.DebugSession, private readonly shared: MemoryShared, private readonly title: string) {}
+  constructor(
+    private readonly session: vscode.DebugSession,
+    private readonly shared: MemoryShared,
+    private readonly title: string,
+  ) {}
 
   private async evaluate(expression: string, frameId: number): Promise<string> {
-    const r = await this.session.customRequest('evaluate', { expression, frameId, context: 'clipboard' }) as { result?: string };
+    const r = (await this.session.customRequest('evaluate', { expression, frameId, context: 'clipboard' })) as {
+      result?: string;
+    };
     return unquotePythonString(r.result ?? '');
   }
 
@@ -50,7 +57,10 @@ export class AllocationTracker {
     if (!helpers) throw new Error('LeakLens snapshot differ (dist/python) not found');
     // The differ runs under the debuggee's own interpreter, so its stdlib/site-packages are excluded;
     // debugpy's own folders are excluded too (its trace function runs on top of user frames).
-    const differ = spawn(info.exe, [join(helpers, 'leaklens_diff.py')], { stdio: 'pipe', env: { ...process.env, LEAKLENS_EXCLUDE: info.exclude.join(':') } });
+    const differ = spawn(info.exe, [join(helpers, 'leaklens_diff.py')], {
+      stdio: 'pipe',
+      env: { ...process.env, LEAKLENS_EXCLUDE: info.exclude.join(':') },
+    });
     this.differ = differ;
     differ.on('error', () => undefined);
     createInterface({ input: differ.stdout }).on('line', (line) => {
@@ -87,16 +97,25 @@ export class AllocationTracker {
         const [b0, c0] = this.baseline.get(key) ?? [0, 0];
         if (bytes - b0 < 1024) continue;
         const at = key.lastIndexOf(':');
-        out.push({ file: key.slice(0, at), line: Number(key.slice(at + 1)), growthBytes: bytes - b0, growthCount: count - c0, bytesPerSecond: (bytes - b0) / runS });
+        out.push({
+          file: key.slice(0, at),
+          line: Number(key.slice(at + 1)),
+          growthBytes: bytes - b0,
+          growthCount: count - c0,
+          bytesPerSecond: (bytes - b0) / runS,
+        });
       }
       this.lines = out.sort((a, b) => b.growthBytes - a.growthBytes).slice(0, 30);
-      this.shared.overlay.set('tracemalloc', this.lines.map((l) => ({
-        file: l.file,
-        line: l.line,
-        label: `${fmtSigned(l.growthBytes)} allocated since tracking (${l.growthCount} blocks)`,
-        weight: l.growthBytes,
-        hover: `**LeakLens tracemalloc** · ${this.title}\n\nLive memory allocated on this line grew **${fmtSigned(l.growthBytes)}** (${l.growthCount.toLocaleString('en-US')} blocks) since "Track allocations" started, over ${this.snapshots - 1} stop(s).`,
-      })));
+      this.shared.overlay.set(
+        'tracemalloc',
+        this.lines.map((l) => ({
+          file: l.file,
+          line: l.line,
+          label: `${fmtSigned(l.growthBytes)} allocated since tracking (${l.growthCount} blocks)`,
+          weight: l.growthBytes,
+          hover: `**LeakLens tracemalloc** · ${this.title}\n\nLive memory allocated on this line grew **${fmtSigned(l.growthBytes)}** (${l.growthCount.toLocaleString('en-US')} blocks) since "Track allocations" started, over ${this.snapshots - 1} stop(s).`,
+        })),
+      );
     } catch {
       // the program was resumed meanwhile: try again at the next stop
     } finally {

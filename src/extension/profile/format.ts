@@ -85,7 +85,11 @@ export function splitCommandLine(line: string): string[] {
  * ${file}, ${fileDirname}, ${fileBasename}, ${fileBasenameNoExtension}, ${cwd}, ${env:NAME}, ${userHome}, ${pathSeparator}).
  * Returns undefined for a string that still contains an unknown ${...} (e.g. ${command:...}).
  */
-export function substituteVariables(value: string, vars: Record<string, string | undefined>, env: NodeJS.ProcessEnv): string | undefined {
+export function substituteVariables(
+  value: string,
+  vars: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   let unknown = false;
   const out = value.replace(/\$\{([^}]+)\}/g, (_m, name: string) => {
     if (name.startsWith('env:')) return env[name.slice(4)] ?? '';

@@ -46,17 +46,22 @@ export class MemoryOverlay implements vscode.Disposable {
       isWholeLine: true,
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
-    this.heatTypes = Array.from({ length: HEAT_LEVELS }, (_, i) => vscode.window.createTextEditorDecorationType({
-      gutterIconPath: vscode.Uri.joinPath(mediaRoot, `heat-${i + 1}.svg`),
-      gutterIconSize: 'contain',
-      overviewRulerColor: `rgba(229, 72, 77, ${0.3 + 0.7 * ((i + 1) / HEAT_LEVELS)})`,
-      overviewRulerLane: vscode.OverviewRulerLane.Right,
-    }));
+    this.heatTypes = Array.from({ length: HEAT_LEVELS }, (_, i) =>
+      vscode.window.createTextEditorDecorationType({
+        gutterIconPath: vscode.Uri.joinPath(mediaRoot, `heat-${i + 1}.svg`),
+        gutterIconSize: 'contain',
+        overviewRulerColor: `rgba(229, 72, 77, ${0.3 + 0.7 * ((i + 1) / HEAT_LEVELS)})`,
+        overviewRulerLane: vscode.OverviewRulerLane.Right,
+      }),
+    );
     const selector: vscode.DocumentSelector = { scheme: 'file' };
     this.subs.push(
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
       vscode.languages.registerHoverProvider(selector, { provideHover: (doc, pos) => this.hover(doc, pos) }),
-      vscode.languages.registerCodeLensProvider(selector, { onDidChangeCodeLenses: this.lensEmitter.event, provideCodeLenses: (doc) => this.lenses(doc) }),
+      vscode.languages.registerCodeLensProvider(selector, {
+        onDidChangeCodeLenses: this.lensEmitter.event,
+        provideCodeLenses: (doc) => this.lenses(doc),
+      }),
     );
   }
 
@@ -99,7 +104,8 @@ export class MemoryOverlay implements vscode.Disposable {
 
   private maxWeight(): number {
     let max = 0;
-    for (const m of this.layers.values()) for (const list of m.values()) for (const l of list) max = Math.max(max, l.weight);
+    for (const m of this.layers.values())
+      for (const list of m.values()) for (const l of list) max = Math.max(max, l.weight);
     return max;
   }
 
@@ -147,7 +153,11 @@ export class MemoryOverlay implements vscode.Disposable {
     }
     editor.setDecorations(this.afterType, after);
     this.heatTypes.forEach((t, i) => editor.setDecorations(t, heat[i]));
-    if (rendered.length) this.rendered.set(file, rendered.sort((a, b) => a.line - b.line));
+    if (rendered.length)
+      this.rendered.set(
+        file,
+        rendered.sort((a, b) => a.line - b.line),
+      );
   }
 
   private hover(doc: vscode.TextDocument, pos: vscode.Position): vscode.Hover | undefined {
@@ -170,11 +180,14 @@ export class MemoryOverlay implements vscode.Disposable {
       g.lines.add(e.line.line);
       groups.set(fn.line, g);
     }
-    return [...groups].map(([line, g]) => new vscode.CodeLens(doc.lineAt(line).range, {
-      title: `LeakLens: ${fmtSigned(g.bytes)} in ${g.name} (${g.lines.size} line${g.lines.size === 1 ? '' : 's'} grew)`,
-      tooltip: 'Memory growth measured on the lines of this function; click for the memory timeline',
-      command: 'leaklens.showMemoryTimeline',
-    }));
+    return [...groups].map(
+      ([line, g]) =>
+        new vscode.CodeLens(doc.lineAt(line).range, {
+          title: `LeakLens: ${fmtSigned(g.bytes)} in ${g.name} (${g.lines.size} line${g.lines.size === 1 ? '' : 's'} grew)`,
+          tooltip: 'Memory growth measured on the lines of this function; click for the memory timeline',
+          command: 'leaklens.showMemoryTimeline',
+        }),
+    );
   }
 
   dispose(): void {
@@ -200,14 +213,21 @@ interface FnRange {
 async function documentFunctions(doc: vscode.TextDocument): Promise<FnRange[] | undefined> {
   try {
     const symbols = await Promise.race([
-      vscode.commands.executeCommand<vscode.DocumentSymbol[] | undefined>('vscode.executeDocumentSymbolProvider', doc.uri),
+      vscode.commands.executeCommand<vscode.DocumentSymbol[] | undefined>(
+        'vscode.executeDocumentSymbolProvider',
+        doc.uri,
+      ),
       new Promise<undefined>((r) => setTimeout(() => r(undefined), 300)),
     ]);
     if (!symbols?.length || !('children' in symbols[0])) return undefined;
     const out: FnRange[] = [];
     const walk = (list: vscode.DocumentSymbol[]) => {
       for (const s of list) {
-        if (s.kind === vscode.SymbolKind.Function || s.kind === vscode.SymbolKind.Method || s.kind === vscode.SymbolKind.Constructor) {
+        if (
+          s.kind === vscode.SymbolKind.Function ||
+          s.kind === vscode.SymbolKind.Method ||
+          s.kind === vscode.SymbolKind.Constructor
+        ) {
           out.push({ name: s.name, start: s.range.start.line, end: s.range.end.line });
         }
         walk(s.children ?? []);
@@ -225,7 +245,11 @@ const C_LIKE_HEADER = /^(?![\s}#/])(?!.*;\s*$).*?([A-Za-z_~][\w:~<>]*)\s*\(/;
 const JS_FUNCTION = /^\s*(?:export\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)/;
 
 /** The function enclosing a 0-based line: name and 0-based line of its header ("module" = line 0). */
-export function enclosingFunction(doc: vscode.TextDocument, line: number, symbols?: FnRange[]): { name: string; line: number } {
+export function enclosingFunction(
+  doc: vscode.TextDocument,
+  line: number,
+  symbols?: FnRange[],
+): { name: string; line: number } {
   if (symbols) {
     const inner = symbols.filter((s) => s.start <= line && line <= s.end).sort((a, b) => b.start - a.start)[0];
     if (inner) return { name: inner.name, line: inner.start };

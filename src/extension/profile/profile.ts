@@ -5,7 +5,16 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { ProfileError, ProfileSession, readReport, readTimeline, type LineGrowth, type ProfileMode, type Report, type Sample } from '../../profile';
+import {
+  ProfileError,
+  ProfileSession,
+  readReport,
+  readTimeline,
+  type LineGrowth,
+  type ProfileMode,
+  type Report,
+  type Sample,
+} from '../../profile';
 import { fmtBytes, fmtElapsed, fmtSigned, lineLabel, sparkline, splitCommandLine, substituteVariables } from './format';
 import type { OverlayLine } from './overlay';
 import { getShared, type MemoryShared } from './shared';
@@ -53,11 +62,17 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
   let lastReport: string | undefined;
   let lastOverlayLines = 0;
 
-  shared.state.set('profile', () => ({ running: running ? { name: running.name, pid: running.session.pid, elapsedS: running.session.elapsedS } : undefined, lastReport, overlayLines: lastOverlayLines }));
+  shared.state.set('profile', () => ({
+    running: running ? { name: running.name, pid: running.session.pid, elapsedS: running.session.elapsedS } : undefined,
+    lastReport,
+    overlayLines: lastOverlayLines,
+  }));
 
   async function profile(args: ProfileArgs = {}): Promise<ProfileResult | undefined> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage('LeakLens: Profile memory runs programs, so it is disabled in untrusted workspaces.');
+      void vscode.window.showWarningMessage(
+        'LeakLens: Profile memory runs programs, so it is disabled in untrusted workspaces.',
+      );
       return undefined;
     }
     if (running) {
@@ -95,10 +110,15 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
       exact: args.exact ?? cfg.get<boolean>('exact', false),
       python: cfg.get<string>('python') || undefined,
       root: folder?.uri.fsPath,
-      verdict: { siteThresholdPct: cfg.get<number>('siteThresholdPct', 2), siteConsecutive: cfg.get<number>('siteConsecutive', 3) },
+      verdict: {
+        siteThresholdPct: cfg.get<number>('siteThresholdPct', 2),
+        siteConsecutive: cfg.get<number>('siteConsecutive', 3),
+      },
     });
     const out = shared.output;
-    out.appendLine(`--- Profile memory: ${target.command ? target.command.join(' ') : `PID ${target.pid}`} -> ${outDir}`);
+    out.appendLine(
+      `--- Profile memory: ${target.command ? target.command.join(' ') : `PID ${target.pid}`} -> ${outDir}`,
+    );
     const history = new Map<string, { tS: number; bytes: number }[]>();
     session.on('output', (chunk) => out.append(chunk.toString()));
     session.on('note', (m) => out.appendLine(`[leaklens] ${m}`));
@@ -125,38 +145,53 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     shared.overlay.clear('profile');
     shared.timeline.reset(target.name, [], [], true);
     if (args.showTimeline ?? cfg.get<boolean>('openTimeline', true)) shared.timeline.show(true);
-    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `LeakLens: profiling ${target.name}`, cancellable: true }, async (progress, token) => {
-      token.onCancellationRequested(() => void session.stop('cancelled'));
-      let lastReport = 0;
-      const onSample = (s: Sample) => {
-        if (Date.now() - lastReport < 400) return;
-        lastReport = Date.now();
-        progress.report({ message: `${fmtElapsed(s.elapsedS)} · RSS ${fmtBytes(s.totalRssBytes)}${s.processes.length > 1 ? ` in ${s.processes.length} processes` : ''} (${session.mode})` });
-      };
-      session.on('sample', onSample);
-      progress.report({ message: `starting (${session.mode})…` });
-      try {
-        return await session.done;
-      } finally {
-        session.off('sample', onSample);
-      }
-    });
+    const report = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `LeakLens: profiling ${target.name}`,
+        cancellable: true,
+      },
+      async (progress, token) => {
+        token.onCancellationRequested(() => void session.stop('cancelled'));
+        let lastReport = 0;
+        const onSample = (s: Sample) => {
+          if (Date.now() - lastReport < 400) return;
+          lastReport = Date.now();
+          progress.report({
+            message: `${fmtElapsed(s.elapsedS)} · RSS ${fmtBytes(s.totalRssBytes)}${s.processes.length > 1 ? ` in ${s.processes.length} processes` : ''} (${session.mode})`,
+          });
+        };
+        session.on('sample', onSample);
+        progress.report({ message: `starting (${session.mode})…` });
+        try {
+          return await session.done;
+        } finally {
+          session.off('sample', onSample);
+        }
+      },
+    );
     running = undefined;
     lastReport = session.files.report;
     shared.timeline.setLive(false);
     lastOverlayLines = showLines(shared, report.lines, history, 'profile', target.name);
-    out.appendLine(`[leaklens] ${report.verdict}: baseline ${fmtBytes(report.baselineRssBytes)}, peak ${fmtBytes(report.peakRssBytes)}, final ${fmtBytes(report.finalRssBytes)}, trend ${fmtSigned(report.growthBytesPerSecond)}/s; ${report.lines.length} line(s) grew. Report: ${session.files.report}`);
+    out.appendLine(
+      `[leaklens] ${report.verdict}: baseline ${fmtBytes(report.baselineRssBytes)}, peak ${fmtBytes(report.peakRssBytes)}, final ${fmtBytes(report.finalRssBytes)}, trend ${fmtSigned(report.growthBytesPerSecond)}/s; ${report.lines.length} line(s) grew. Report: ${session.files.report}`,
+    );
     for (const n of report.notes) out.appendLine(`[leaklens] ${n}`);
     const verdictText = report.verdict === 'leak' ? 'LEAK' : report.verdict === 'no-leak' ? 'no leak' : 'inconclusive';
     const top = report.lines[0];
-    void vscode.window.showInformationMessage(
-      `LeakLens: ${verdictText} in ${target.name} — peak ${fmtBytes(report.peakRssBytes)}, trend ${fmtSigned(report.growthBytesPerSecond)}/s${top ? `; top line ${basename(top.file)}:${top.line} ${fmtSigned(top.growthBytes)}` : ''}.`,
-      'Show timeline', 'Open report', 'Show output',
-    ).then((pick) => {
-      if (pick === 'Show timeline') shared.timeline.show(false);
-      else if (pick === 'Open report') void vscode.window.showTextDocument(vscode.Uri.file(session.files.report));
-      else if (pick === 'Show output') out.show(true);
-    });
+    void vscode.window
+      .showInformationMessage(
+        `LeakLens: ${verdictText} in ${target.name} — peak ${fmtBytes(report.peakRssBytes)}, trend ${fmtSigned(report.growthBytesPerSecond)}/s${top ? `; top line ${basename(top.file)}:${top.line} ${fmtSigned(top.growthBytes)}` : ''}.`,
+        'Show timeline',
+        'Open report',
+        'Show output',
+      )
+      .then((pick) => {
+        if (pick === 'Show timeline') shared.timeline.show(false);
+        else if (pick === 'Open report') void vscode.window.showTextDocument(vscode.Uri.file(session.files.report));
+        else if (pick === 'Show output') out.show(true);
+      });
     return { reportPath: session.files.report, outDir: session.outDir, report, mode: session.mode };
   }
 
@@ -190,13 +225,17 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     shared.timeline.reset(title, samples, markers, false);
     shared.timeline.show(true);
     lastReport = path;
-    void vscode.window.showInformationMessage(`LeakLens: report ${basename(dir)} — ${report.verdict}, peak ${fmtBytes(report.peakRssBytes)}, ${report.lines.length} line(s) grew.`);
+    void vscode.window.showInformationMessage(
+      `LeakLens: report ${basename(dir)} — ${report.verdict}, peak ${fmtBytes(report.peakRssBytes)}, ${report.lines.length} line(s) grew.`,
+    );
     return report;
   }
 
   context.subscriptions.push(
     { dispose: () => void running?.session.stop('cancelled') },
-    vscode.commands.registerCommand('leaklens.profileMemory', (args?: ProfileArgs) => profile(args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : fileArgs(args))),
+    vscode.commands.registerCommand('leaklens.profileMemory', (args?: ProfileArgs) =>
+      profile(args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : fileArgs(args)),
+    ),
     vscode.commands.registerCommand('leaklens.stopProfiling', async () => {
       if (!running) return undefined;
       return running.session.stop('cancelled');
@@ -212,7 +251,9 @@ function fileArgs(arg: unknown): ProfileArgs {
 
 function readMarkers(path: string): { tS: number; label: string }[] {
   try {
-    const j = JSON.parse(readFileSync(path, 'utf8')) as { stops?: { elapsedS: number; file?: string; line?: number }[] };
+    const j = JSON.parse(readFileSync(path, 'utf8')) as {
+      stops?: { elapsedS: number; file?: string; line?: number }[];
+    };
     return (j.stops ?? []).map((s) => ({ tS: s.elapsedS, label: s.file ? `${basename(s.file)}:${s.line}` : 'stop' }));
   } catch {
     return [];
@@ -220,20 +261,46 @@ function readMarkers(path: string): { tS: number; label: string }[] {
 }
 
 /** Puts report lines on the overlay; returns how many. */
-export function showLines(shared: MemoryShared, lines: readonly LineGrowth[], history: Map<string, { tS: number; bytes: number }[]>, layer: string, title: string): number {
+export function showLines(
+  shared: MemoryShared,
+  lines: readonly LineGrowth[],
+  history: Map<string, { tS: number; bytes: number }[]>,
+  layer: string,
+  title: string,
+): number {
   const top = lines.filter((l) => l.growthBytes > 0).slice(0, MAX_OVERLAY_LINES);
   const overlay: OverlayLine[] = top.map((l) => {
     const h = history.get(`${l.file}:${l.line}`) ?? [];
-    const rows = h.length > 1 ? thin(h, 8).map((p) => `| ${fmtElapsed(p.tS)} | ${fmtSigned(p.bytes)} |`).join('\n') : '';
+    const rows =
+      h.length > 1
+        ? thin(h, 8)
+            .map((p) => `| ${fmtElapsed(p.tS)} | ${fmtSigned(p.bytes)} |`)
+            .join('\n')
+        : '';
     const hover = [
       `**LeakLens memory profile** · ${title}`,
       '',
       `\`${basename(l.file)}:${l.line}\` grew **${fmtSigned(l.growthBytes)}** (${l.growthCount.toLocaleString('en-US')} block${l.growthCount === 1 ? '' : 's'}) at **${fmtBytes(l.bytesPerSecond)}/s**.`,
-      ...(h.length > 1 ? ['', `Growth over time: \`${sparkline(h.map((p) => p.bytes))}\``, '', '| time | growth |', '| ---: | ---: |', rows] : []),
+      ...(h.length > 1
+        ? [
+            '',
+            `Growth over time: \`${sparkline(h.map((p) => p.bytes))}\``,
+            '',
+            '| time | growth |',
+            '| ---: | ---: |',
+            rows,
+          ]
+        : []),
       '',
       '[Show memory timeline](command:leaklens.showMemoryTimeline)',
     ].join('\n');
-    return { file: l.file, line: l.line, label: lineLabel(l.growthBytes, l.bytesPerSecond), weight: l.growthBytes, hover };
+    return {
+      file: l.file,
+      line: l.line,
+      label: lineLabel(l.growthBytes, l.bytesPerSecond),
+      weight: l.growthBytes,
+      hover,
+    };
   });
   shared.overlay.set(layer, overlay);
   return overlay.length;
@@ -254,13 +321,25 @@ async function chooseTarget(args: ProfileArgs): Promise<Target | undefined> {
   if (!kind) {
     const active = activePythonFile();
     const items: (vscode.QuickPickItem & { target: NonNullable<ProfileArgs['target']> })[] = [];
-    if (active) items.push({ target: 'file', label: '$(file-code) Active Python file', description: vscode.workspace.asRelativePath(active) });
+    if (active)
+      items.push({
+        target: 'file',
+        label: '$(file-code) Active Python file',
+        description: vscode.workspace.asRelativePath(active),
+      });
     items.push(
-      { target: 'launch', label: '$(debug-alt) Launch configuration…', description: 'program, args, cwd and env from launch.json' },
+      {
+        target: 'launch',
+        label: '$(debug-alt) Launch configuration…',
+        description: 'program, args, cwd and env from launch.json',
+      },
       { target: 'command', label: '$(terminal) Command line…', description: 'a command to run and profile' },
       { target: 'pid', label: '$(server-process) Running process…', description: 'attach: RSS timeline only' },
     );
-    const pick = await vscode.window.showQuickPick(items, { title: 'LeakLens: Profile memory', placeHolder: 'What should be profiled?' });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: 'LeakLens: Profile memory',
+      placeHolder: 'What should be profiled?',
+    });
     if (!pick) return undefined;
     kind = pick.target;
   }
@@ -276,26 +355,32 @@ async function chooseTarget(args: ProfileArgs): Promise<Target | undefined> {
       let argv: string[] | undefined;
       if (Array.isArray(args.commandLine)) argv = args.commandLine;
       else {
-        const line = args.commandLine ?? await vscode.window.showInputBox({
-          title: 'LeakLens: Profile memory',
-          prompt: 'Command line to run (quotes like a shell; no pipes or variables)',
-          placeHolder: 'python3 worker.py --jobs 4',
-          validateInput: (v) => {
-            try {
-              return splitCommandLine(v).length ? undefined : 'type a command';
-            } catch (e) {
-              return (e as Error).message;
-            }
-          },
-        });
+        const line =
+          args.commandLine ??
+          (await vscode.window.showInputBox({
+            title: 'LeakLens: Profile memory',
+            prompt: 'Command line to run (quotes like a shell; no pipes or variables)',
+            placeHolder: 'python3 worker.py --jobs 4',
+            validateInput: (v) => {
+              try {
+                return splitCommandLine(v).length ? undefined : 'type a command';
+              } catch (e) {
+                return (e as Error).message;
+              }
+            },
+          }));
         if (line === undefined) return undefined;
         argv = splitCommandLine(line);
       }
       if (!argv.length) throw new Error('empty command line');
-      return { name: basename(argv[0]) + (argv.length > 1 && argv[1].endsWith('.py') ? ` ${basename(argv[1])}` : ''), command: argv, cwd: args.cwd };
+      return {
+        name: basename(argv[0]) + (argv.length > 1 && argv[1].endsWith('.py') ? ` ${basename(argv[1])}` : ''),
+        command: argv,
+        cwd: args.cwd,
+      };
     }
     case 'pid': {
-      const pid = args.pid ?? await pickProcess();
+      const pid = args.pid ?? (await pickProcess());
       if (pid === undefined) return undefined;
       return { name: `PID ${pid}`, pid };
     }
@@ -305,7 +390,8 @@ async function chooseTarget(args: ProfileArgs): Promise<Target | undefined> {
 
 function activePythonFile(): string | undefined {
   const doc = vscode.window.activeTextEditor?.document;
-  if (doc && doc.uri.scheme === 'file' && (doc.languageId === 'python' || extname(doc.fileName) === '.py')) return doc.uri.fsPath;
+  if (doc && doc.uri.scheme === 'file' && (doc.languageId === 'python' || extname(doc.fileName) === '.py'))
+    return doc.uri.fsPath;
   return undefined;
 }
 
@@ -326,14 +412,27 @@ async function launchTarget(name?: string): Promise<Target | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
   const all: { folder?: vscode.WorkspaceFolder; config: LaunchConfig }[] = [];
   for (const folder of folders) {
-    for (const config of vscode.workspace.getConfiguration('launch', folder.uri).get<LaunchConfig[]>('configurations') ?? []) all.push({ folder, config });
+    for (const config of vscode.workspace
+      .getConfiguration('launch', folder.uri)
+      .get<LaunchConfig[]>('configurations') ?? [])
+      all.push({ folder, config });
   }
-  const usable = all.filter((c) => c.config.request !== 'attach' && (typeof c.config.program === 'string' || typeof c.config.module === 'string'));
+  const usable = all.filter(
+    (c) =>
+      c.config.request !== 'attach' && (typeof c.config.program === 'string' || typeof c.config.module === 'string'),
+  );
   if (!usable.length) throw new Error('no launch configuration with a "program" in .vscode/launch.json');
   let chosen = name ? usable.find((c) => c.config.name === name) : undefined;
   if (name && !chosen) throw new Error(`no launch configuration named "${name}" with a "program"`);
   if (!chosen) {
-    const pick = await vscode.window.showQuickPick(usable.map((c) => ({ label: c.config.name ?? '(unnamed)', description: `${c.config.type ?? ''} · ${c.config.program ?? `-m ${c.config.module}`}`, c })), { title: 'LeakLens: Profile memory — launch configuration' });
+    const pick = await vscode.window.showQuickPick(
+      usable.map((c) => ({
+        label: c.config.name ?? '(unnamed)',
+        description: `${c.config.type ?? ''} · ${c.config.program ?? `-m ${c.config.module}`}`,
+        c,
+      })),
+      { title: 'LeakLens: Profile memory — launch configuration' },
+    );
     if (!pick) return undefined;
     chosen = pick.c;
   }
@@ -353,16 +452,25 @@ async function launchTarget(name?: string): Promise<Target | undefined> {
   };
   const sub = (v: string, what: string) => {
     const r = substituteVariables(v, vars, process.env);
-    if (r === undefined) throw new Error(`launch configuration "${config.name}": cannot resolve ${what} "${v}" (only \${workspaceFolder}, \${file}, \${env:…} and similar are supported)`);
+    if (r === undefined)
+      throw new Error(
+        `launch configuration "${config.name}": cannot resolve ${what} "${v}" (only \${workspaceFolder}, \${file}, \${env:…} and similar are supported)`,
+      );
     return r;
   };
   const cwd = config.cwd ? sub(config.cwd, 'cwd') : folder?.uri.fsPath;
-  const rawArgs = typeof config.args === 'string' ? splitCommandLine(config.args) : config.args ?? [];
+  const rawArgs = typeof config.args === 'string' ? splitCommandLine(config.args) : (config.args ?? []);
   const args = rawArgs.map((a) => sub(String(a), 'argument'));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(config.env ?? {})) if (v !== null) env[k] = sub(String(v), `env ${k}`);
   let command: string[];
-  const python = Array.isArray(config.python) ? config.python : config.python ? [config.python] : config.pythonPath ? [config.pythonPath] : undefined;
+  const python = Array.isArray(config.python)
+    ? config.python
+    : config.python
+      ? [config.python]
+      : config.pythonPath
+        ? [config.pythonPath]
+        : undefined;
   if (config.module) {
     command = [...(python ?? ['python3']), '-m', config.module, ...args];
   } else {
@@ -386,12 +494,22 @@ async function pickProcess(): Promise<number | undefined> {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       if (!cmd.length) continue; // kernel thread
       const rss = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * page;
-      items.push({ pid, rss, label: `${basename(cmd[0])}  (${pid})`, description: fmtBytes(rss), detail: cmd.join(' ').slice(0, 200) });
+      items.push({
+        pid,
+        rss,
+        label: `${basename(cmd[0])}  (${pid})`,
+        description: fmtBytes(rss),
+        detail: cmd.join(' ').slice(0, 200),
+      });
     } catch {
       // gone meanwhile, or not readable
     }
   }
   items.sort((a, b) => b.rss - a.rss);
-  const pick = await vscode.window.showQuickPick(items, { title: 'LeakLens: Profile memory — running process', placeHolder: 'Your processes, largest first (RSS timeline only)', matchOnDetail: true });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: 'LeakLens: Profile memory — running process',
+    placeHolder: 'Your processes, largest first (RSS timeline only)',
+    matchOnDetail: true,
+  });
   return pick?.pid;
 }

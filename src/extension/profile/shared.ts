@@ -30,7 +30,11 @@ export function getShared(context: vscode.ExtensionContext): MemoryShared {
     s.overlay,
     s.timeline,
     s.output,
-    { dispose: () => { if (shared === s) shared = undefined; } },
+    {
+      dispose: () => {
+        if (shared === s) shared = undefined;
+      },
+    },
     vscode.commands.registerCommand(STATE_COMMAND, () => {
       const out: Record<string, unknown> = {
         overlay: Object.fromEntries(s.overlay.rendered),

@@ -79,7 +79,14 @@ export class TimelinePanel implements vscode.Disposable {
   }
 
   state(): TimelineState {
-    return { title: this.title, live: this.live, samples: this.samples.length, markers: this.markers.length, visible: !!this.panel?.visible, rendered: this.rendered };
+    return {
+      title: this.title,
+      live: this.live,
+      samples: this.samples.length,
+      markers: this.markers.length,
+      visible: !!this.panel?.visible,
+      rendered: this.rendered,
+    };
   }
 
   show(preserveFocus = true): void {
@@ -89,26 +96,38 @@ export class TimelinePanel implements vscode.Disposable {
     }
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     const vendor = vscode.Uri.joinPath(this.extensionUri, 'dist', 'media');
-    const panel = vscode.window.createWebviewPanel('leaklens.memoryTimeline', `Memory timeline: ${this.title}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, {
-      enableScripts: true,
-      retainContextWhenHidden: true,
-      localResourceRoots: [media, vendor],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      'leaklens.memoryTimeline',
+      `Memory timeline: ${this.title}`,
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      {
+        enableScripts: true,
+        retainContextWhenHidden: true,
+        localResourceRoots: [media, vendor],
+      },
+    );
     this.panel = panel;
     this.ready = false;
     panel.iconPath = vscode.Uri.joinPath(media, 'heat-4.svg');
     panel.webview.html = this.html(panel.webview, media, vendor);
-    panel.webview.onDidReceiveMessage((m: { type: string; points?: number; series?: number; markers?: number; chart?: string; message?: string }) => {
-      if (m.type === 'ready') {
-        this.ready = true;
-        this.sendReset();
-      } else if (m.type === 'rendered') {
-        this.rendered = { points: m.points ?? 0, series: m.series ?? 0, markers: m.markers ?? 0, chart: m.chart ?? '' };
-        this.renderedEmitter.fire(this.rendered);
-      } else if (m.type === 'error') {
-        console.error(`[leaklens] timeline webview: ${m.message}`);
-      }
-    });
+    panel.webview.onDidReceiveMessage(
+      (m: { type: string; points?: number; series?: number; markers?: number; chart?: string; message?: string }) => {
+        if (m.type === 'ready') {
+          this.ready = true;
+          this.sendReset();
+        } else if (m.type === 'rendered') {
+          this.rendered = {
+            points: m.points ?? 0,
+            series: m.series ?? 0,
+            markers: m.markers ?? 0,
+            chart: m.chart ?? '',
+          };
+          this.renderedEmitter.fire(this.rendered);
+        } else if (m.type === 'error') {
+          console.error(`[leaklens] timeline webview: ${m.message}`);
+        }
+      },
+    );
     panel.onDidDispose(() => {
       this.panel = undefined;
       this.ready = false;
@@ -119,7 +138,13 @@ export class TimelinePanel implements vscode.Disposable {
   private sendReset(): void {
     if (!this.panel || !this.ready) return;
     this.pending = { samples: [], markers: [] };
-    void this.panel.webview.postMessage({ type: 'reset', title: this.title, live: this.live, samples: this.samples, markers: this.markers });
+    void this.panel.webview.postMessage({
+      type: 'reset',
+      title: this.title,
+      live: this.live,
+      samples: this.samples,
+      markers: this.markers,
+    });
   }
 
   private scheduleFlush(): void {

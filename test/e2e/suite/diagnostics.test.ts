@@ -24,19 +24,25 @@ suite('diagnostics', () => {
       assert.equal(d.source, 'LeakLens');
       assert.equal(codeOf(d), 'raw-c-resource');
       const code = d.code as { value: string; target: vscode.Uri };
-      assert.equal(code.target.toString(), 'https://github.com/leaklens/leaklens/blob/main/docs/rules/raw-c-resource.md');
+      assert.equal(
+        code.target.toString(),
+        'https://github.com/leaklens/leaklens/blob/main/docs/rules/raw-c-resource.md',
+      );
       assert.equal(d.severity, vscode.DiagnosticSeverity.Warning);
     }
     const fopen = ds.find((d) => d.range.start.line === 12)!;
     assert.ok(fopen, 'the fopen() finding is on line 13');
     assert.match(fopen.message, /`f` from `fopen\(\)`/);
     const related = fopen.relatedInformation ?? [];
-    assert.deepEqual(related.map((r) => [r.location.uri.toString(), r.location.range.start.line, r.message]), [
-      [doc.uri.toString(), 18, 'returns here with it held'],
-      [doc.uri.toString(), 13, 'the path to the leak goes through this condition'],
-      [doc.uri.toString(), 17, 'the path to the leak goes through this condition'],
-      [doc.uri.toString(), 21, 'released here, on other paths'],
-    ]);
+    assert.deepEqual(
+      related.map((r) => [r.location.uri.toString(), r.location.range.start.line, r.message]),
+      [
+        [doc.uri.toString(), 18, 'returns here with it held'],
+        [doc.uri.toString(), 13, 'the path to the leak goes through this condition'],
+        [doc.uri.toString(), 17, 'the path to the leak goes through this condition'],
+        [doc.uri.toString(), 21, 'released here, on other paths'],
+      ],
+    );
   });
 
   test('C++ loop teardown: cleanup-in-loop with the loop as related information', async () => {
@@ -51,7 +57,13 @@ suite('diagnostics', () => {
       'python/pipeline.py': ['unbounded-cache', 'unbounded-cache', 'unbounded-cache'],
       'python/receiver.py': ['unbounded-queue'],
       'python/worker.py': ['unbounded-queue'],
-      'python/camera_view.py': ['growing-global', 'resource-without-context', 'resource-without-context', 'resource-without-context', 'resource-without-context'],
+      'python/camera_view.py': [
+        'growing-global',
+        'resource-without-context',
+        'resource-without-context',
+        'resource-without-context',
+        'resource-without-context',
+      ],
       'cache.py': ['unbounded-cache'],
     };
     for (const [rel, codes] of Object.entries(expected)) {
@@ -93,7 +105,10 @@ suite('diagnostics', () => {
   });
 
   test('an untitled C++ document is analysed too', async () => {
-    const doc = await vscode.workspace.openTextDocument({ language: 'cpp', content: '#include <cstdio>\nvoid f() {\n  FILE* f = fopen("x", "r");\n  if (!f) return;\n}\n' });
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'cpp',
+      content: '#include <cstdio>\nvoid f() {\n  FILE* f = fopen("x", "r");\n  if (!f) return;\n}\n',
+    });
     await vscode.window.showTextDocument(doc);
     const ds = await diagnosticsWhere(doc.uri, (d) => d.length === 1);
     assert.equal(codeOf(ds[0]), 'raw-c-resource');

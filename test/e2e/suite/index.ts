@@ -12,7 +12,10 @@ export async function run(): Promise<void> {
     `LeakLens e2e: VS Code ${vscode.version} (${vscode.env.appName}, uiKind ${vscode.UIKind[vscode.env.uiKind]}, ` +
       `remoteName ${vscode.env.remoteName ?? 'none'}, Node ${process.versions.node})`,
   );
-  let files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  let files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   // Skip stale output: a compiled test whose test/e2e/suite/<name>.test.ts was deleted or renamed.
   const srcDir = path.resolve(__dirname, '../../../../test/e2e/suite');
   if (fs.existsSync(srcDir)) {
@@ -29,7 +32,8 @@ export async function run(): Promise<void> {
     }
   }
   const r = await runRegistered();
-  if (r.passed + r.failed + r.skipped === 0) throw new Error('no tests were registered (or LEAKLENS_E2E_GREP matched none)');
+  if (r.passed + r.failed + r.skipped === 0)
+    throw new Error('no tests were registered (or LEAKLENS_E2E_GREP matched none)');
   if (r.skipped) console.log(`${r.skipped} skipped`);
   console.log(`${r.passed} passed, ${r.failed} failed`);
   if (r.failed > 0) throw new Error(`${r.failed} e2e test(s) failed`);

@@ -8,18 +8,39 @@ import * as vscode from 'vscode';
 import { after, before, suite, test } from '../harness';
 import { sleep, until } from '../until';
 
-interface Rendered { line: number; label: string; heat: number; layer: string }
+interface Rendered {
+  line: number;
+  label: string;
+  heat: number;
+  layer: string;
+}
 interface MemoryState {
   overlay: Record<string, Rendered[]>;
   overlayFiles: string[];
-  timeline: { title: string; live: boolean; samples: number; markers: number; visible: boolean; rendered?: { points: number; series: number; chart: string } };
+  timeline: {
+    title: string;
+    live: boolean;
+    samples: number;
+    markers: number;
+    visible: boolean;
+    rendered?: { points: number; series: number; chart: string };
+  };
   profile: { running?: { name: string; pid: number }; lastReport?: string; overlayLines: number };
 }
-interface ProfileResult { reportPath: string; outDir: string; mode: string; report: { verdict: string; lines: { file: string; line: number; growthBytes: number }[]; notes: string[]; processes: { pid: number }[] } }
+interface ProfileResult {
+  reportPath: string;
+  outDir: string;
+  mode: string;
+  report: {
+    verdict: string;
+    lines: { file: string; line: number; growthBytes: number }[];
+    notes: string[];
+    processes: { pid: number }[];
+  };
+}
 
 const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const state = () => vscode.commands.executeCommand<MemoryState>('leaklens.memoryState');
-
 
 const LEAK_FILE = () => join(ws(), 'profile', 'leak_list.py');
 const LEAK_LINE = 10;
@@ -36,20 +57,28 @@ suite('profile memory', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  test('profiles the active Python file: report on disk with the leaking line on top', async () => {
-    await vscode.window.showTextDocument(vscode.Uri.file(LEAK_FILE()));
-    result = await vscode.commands.executeCommand<ProfileResult>('leaklens.profileMemory', { target: 'file', showTimeline: true });
-    assert.ok(result, 'the command returned a result');
-    assert.equal(result.mode, 'python');
-    for (const f of ['report.json', 'timeline.jsonl', 'timeline.csv']) assert.ok(existsSync(join(result.outDir, f)), `${f} written`);
-    const onDisk = JSON.parse(readFileSync(result.reportPath, 'utf8'));
-    assert.equal(onDisk.version, 1);
-    assert.equal(onDisk.verdict, 'leak', `verdict (notes: ${onDisk.notes.join(' | ')})`);
-    const top = result.report.lines[0];
-    assert.ok(top, 'lines grew');
-    assert.equal(top.file, LEAK_FILE());
-    assert.equal(top.line, LEAK_LINE);
-  }, { timeout: 40_000 });
+  test(
+    'profiles the active Python file: report on disk with the leaking line on top',
+    async () => {
+      await vscode.window.showTextDocument(vscode.Uri.file(LEAK_FILE()));
+      result = await vscode.commands.executeCommand<ProfileResult>('leaklens.profileMemory', {
+        target: 'file',
+        showTimeline: true,
+      });
+      assert.ok(result, 'the command returned a result');
+      assert.equal(result.mode, 'python');
+      for (const f of ['report.json', 'timeline.jsonl', 'timeline.csv'])
+        assert.ok(existsSync(join(result.outDir, f)), `${f} written`);
+      const onDisk = JSON.parse(readFileSync(result.reportPath, 'utf8'));
+      assert.equal(onDisk.version, 1);
+      assert.equal(onDisk.verdict, 'leak', `verdict (notes: ${onDisk.notes.join(' | ')})`);
+      const top = result.report.lines[0];
+      assert.ok(top, 'lines grew');
+      assert.equal(top.file, LEAK_FILE());
+      assert.equal(top.line, LEAK_LINE);
+    },
+    { timeout: 40_000 },
+  );
 
   test('decorations: end-of-line growth text and gutter heat on the leaking line', async () => {
     const s = await until('overlay on leak_list.py', async () => {
@@ -65,7 +94,11 @@ suite('profile memory', () => {
   });
 
   test('hover on the line shows its growth over time', async () => {
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', vscode.Uri.file(LEAK_FILE()), new vscode.Position(LEAK_LINE - 1, 8));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      vscode.Uri.file(LEAK_FILE()),
+      new vscode.Position(LEAK_LINE - 1, 8),
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /LeakLens memory profile/);
     assert.match(text, /leak_list\.py:10` grew \*\*\+[\d.]+ (MB|KB)\*\*/);
@@ -73,18 +106,28 @@ suite('profile memory', () => {
   });
 
   test('CodeLens on the enclosing function', async () => {
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(LEAK_FILE()));
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      vscode.Uri.file(LEAK_FILE()),
+    );
     const ours = lenses.filter((l) => l.command?.title.startsWith('LeakLens:'));
     const fn = ours.find((l) => l.range.start.line === 7);
-    assert.ok(fn, `a lens on "def frame" (line 8): ${JSON.stringify(ours.map((l) => [l.range.start.line, l.command?.title]))}`);
+    assert.ok(
+      fn,
+      `a lens on "def frame" (line 8): ${JSON.stringify(ours.map((l) => [l.range.start.line, l.command?.title]))}`,
+    );
     assert.match(fn.command!.title, /^LeakLens: \+[\d.]+ (MB|KB) in frame \(\d+ lines? grew\)$/);
   });
 
   test('Memory timeline: uPlot draws the RSS samples in the webview', async () => {
-    const s = await until('timeline rendered', async () => {
-      const st = await state();
-      return st.timeline.rendered && st.timeline.rendered.points >= 5 ? st : undefined;
-    }, 15_000);
+    const s = await until(
+      'timeline rendered',
+      async () => {
+        const st = await state();
+        return st.timeline.rendered && st.timeline.rendered.points >= 5 ? st : undefined;
+      },
+      15_000,
+    );
     assert.equal(s.timeline.rendered!.chart, 'uPlot');
     assert.ok(s.timeline.rendered!.series >= 1);
     assert.equal(s.timeline.live, false, 'not live after the run ended');
@@ -95,7 +138,10 @@ suite('profile memory', () => {
     await vscode.commands.executeCommand('leaklens.clearOverlay');
     assert.deepEqual((await state()).overlay, {});
     assert.ok(result);
-    const report = await vscode.commands.executeCommand<{ verdict: string }>('leaklens.openMemoryReport', result.reportPath);
+    const report = await vscode.commands.executeCommand<{ verdict: string }>(
+      'leaklens.openMemoryReport',
+      result.reportPath,
+    );
     assert.equal(report?.verdict, 'leak');
     const s = await until('overlay restored', async () => {
       const st = await state();
@@ -105,21 +151,42 @@ suite('profile memory', () => {
     await until('saved timeline drawn', async () => ((await state()).timeline.rendered?.points ?? 0) >= 5);
   });
 
-  test('Cancel (Stop profiling) kills the whole tree and keeps the report', async () => {
-    const run = vscode.commands.executeCommand<ProfileResult>('leaklens.profileMemory', { target: 'command', commandLine: ['python3', join(ws(), 'profile', 'sleeper.py')], mode: 'rss', showTimeline: false });
-    const st = await until('profiling started with the worker child', async () => {
-      const s = await state();
-      return s.profile.running && s.timeline.samples >= 3 ? s : undefined;
-    }, 10_000);
-    assert.ok(st.profile.running?.pid);
-    await sleep(600);
-    await vscode.commands.executeCommand('leaklens.stopProfiling');
-    const r = await run;
-    assert.ok(r, 'a report after cancel');
-    assert.ok(existsSync(r.reportPath));
-    assert.ok(r.report.notes.some((n) => /Cancelled/.test(n)), r.report.notes.join(' | '));
-    assert.ok(r.report.processes.length >= 2, 'the worker child was sampled too');
-    for (const p of r.report.processes) assert.ok(!existsSync(`/proc/${p.pid}/cmdline`) || readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z'), `process ${p.pid} is gone`);
-    assert.equal((await state()).profile.running, undefined);
-  }, { timeout: 30_000 });
+  test(
+    'Cancel (Stop profiling) kills the whole tree and keeps the report',
+    async () => {
+      const run = vscode.commands.executeCommand<ProfileResult>('leaklens.profileMemory', {
+        target: 'command',
+        commandLine: ['python3', join(ws(), 'profile', 'sleeper.py')],
+        mode: 'rss',
+        showTimeline: false,
+      });
+      const st = await until(
+        'profiling started with the worker child',
+        async () => {
+          const s = await state();
+          return s.profile.running && s.timeline.samples >= 3 ? s : undefined;
+        },
+        10_000,
+      );
+      assert.ok(st.profile.running?.pid);
+      await sleep(600);
+      await vscode.commands.executeCommand('leaklens.stopProfiling');
+      const r = await run;
+      assert.ok(r, 'a report after cancel');
+      assert.ok(existsSync(r.reportPath));
+      assert.ok(
+        r.report.notes.some((n) => /Cancelled/.test(n)),
+        r.report.notes.join(' | '),
+      );
+      assert.ok(r.report.processes.length >= 2, 'the worker child was sampled too');
+      for (const p of r.report.processes)
+        assert.ok(
+          !existsSync(`/proc/${p.pid}/cmdline`) ||
+            readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z'),
+          `process ${p.pid} is gone`,
+        );
+      assert.equal((await state()).profile.running, undefined);
+    },
+    { timeout: 30_000 },
+  );
 });

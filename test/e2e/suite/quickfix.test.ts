@@ -5,7 +5,18 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LeakLensApi } from '../../../src/extension/extension';
 import { suite, test, before, after } from '../harness';
-import { activate, applyAction, closeAll, codeOf, count, diagnosticsWhere, open, quickFixes, revert, settled } from '../util';
+import {
+  activate,
+  applyAction,
+  closeAll,
+  codeOf,
+  count,
+  diagnosticsWhere,
+  open,
+  quickFixes,
+  revert,
+  settled,
+} from '../util';
 import { until } from '../until';
 
 /** `text` with `from` (which must occur exactly once) replaced by `to`. */
@@ -30,11 +41,26 @@ suite('quick fixes', () => {
    * code actions there, applies the one titled like `title`, and returns the text before/after and
    * the diagnostics of the new version.
    */
-  async function applyFix(rel: string, rule: string, line: number, title: RegExp): Promise<{ doc: vscode.TextDocument; before: string; after: string; action: vscode.CodeAction; diagnostics: vscode.Diagnostic[] }> {
+  async function applyFix(
+    rel: string,
+    rule: string,
+    line: number,
+    title: RegExp,
+  ): Promise<{
+    doc: vscode.TextDocument;
+    before: string;
+    after: string;
+    action: vscode.CodeAction;
+    diagnostics: vscode.Diagnostic[];
+  }> {
     const { document: doc } = await open(rel);
     touched.add(doc);
     await revert(doc);
-    const all = await diagnosticsWhere(doc.uri, (ds) => ds.some((d) => codeOf(d) === rule && d.range.start.line === line), `${rule} on line ${line + 1} of ${rel}`);
+    const all = await diagnosticsWhere(
+      doc.uri,
+      (ds) => ds.some((d) => codeOf(d) === rule && d.range.start.line === line),
+      `${rule} on line ${line + 1} of ${rel}`,
+    );
     const diag = all.find((d) => codeOf(d) === rule && d.range.start.line === line)!;
     const actions = await quickFixes(doc.uri, diag.range);
     const action = actions.find((a) => title.test(a.title));
@@ -59,32 +85,62 @@ suite('quick fixes', () => {
   });
 
   test('raw-c-resource (pointer): std::unique_ptr owner, .get() for raw uses, manual release removed, <memory> added', async () => {
-    const r = await applyFix('cpp/resources.cpp', 'raw-c-resource', 12, /^Own `f` with std::unique_ptr<FILE, decltype\(&fclose\)>$/);
+    const r = await applyFix(
+      'cpp/resources.cpp',
+      'raw-c-resource',
+      12,
+      /^Own `f` with std::unique_ptr<FILE, decltype\(&fclose\)>$/,
+    );
     assert.equal(r.action.isPreferred, true);
     // <memory> among the sorted system headers; `!f` still reads on a unique_ptr (no `.get()`).
     let expected = replaceOnce(r.before, '#include <cstring>\n', '#include <cstring>\n#include <memory>\n');
-    expected = replaceOnce(expected, '  FILE* f = fopen(path, "rb");\n  if (!f) {', '  std::unique_ptr<FILE, decltype(&fclose)> f(fopen(path, "rb"), &fclose);\n  if (!f) {');
+    expected = replaceOnce(
+      expected,
+      '  FILE* f = fopen(path, "rb");\n  if (!f) {',
+      '  std::unique_ptr<FILE, decltype(&fclose)> f(fopen(path, "rb"), &fclose);\n  if (!f) {',
+    );
     expected = replaceOnce(expected, 'sizeof buf, f) != sizeof buf', 'sizeof buf, f.get()) != sizeof buf');
     expected = replaceOnce(expected, '  fclose(f);\n', '');
     assert.equal(r.after, expected);
-    assert.equal(r.diagnostics.filter((d) => codeOf(d) === 'raw-c-resource').length, 5, 'the fixed finding is gone, the other five stay');
+    assert.equal(
+      r.diagnostics.filter((d) => codeOf(d) === 'raw-c-resource').length,
+      5,
+      'the fixed finding is gone, the other five stay',
+    );
     assert.ok(!r.diagnostics.some((d) => d.message.includes('`f` from `fopen()`')));
   });
 
   test('raw-c-resource (release takes T**): a deleter struct for av_frame_free', async () => {
-    const r = await applyFix('cpp/resources.cpp', 'raw-c-resource', 34, /^Own `frame` with std::unique_ptr<AVFrame, AvFrameFreeDeleter>$/);
+    const r = await applyFix(
+      'cpp/resources.cpp',
+      'raw-c-resource',
+      34,
+      /^Own `frame` with std::unique_ptr<AVFrame, AvFrameFreeDeleter>$/,
+    );
     let expected = replaceOnce(r.before, '#include <cstring>\n', '#include <cstring>\n#include <memory>\n');
-    expected = replaceOnce(expected, 'int decode_frame(int w, int h) {\n  AVFrame* frame = av_frame_alloc();\n  if (!frame) return -1;',
-      'struct AvFrameFreeDeleter {\n  void operator()(AVFrame* p) const { av_frame_free(&p); }\n};\n\nint decode_frame(int w, int h) {\n  std::unique_ptr<AVFrame, AvFrameFreeDeleter> frame(av_frame_alloc());\n  if (!frame) return -1;');
+    expected = replaceOnce(
+      expected,
+      'int decode_frame(int w, int h) {\n  AVFrame* frame = av_frame_alloc();\n  if (!frame) return -1;',
+      'struct AvFrameFreeDeleter {\n  void operator()(AVFrame* p) const { av_frame_free(&p); }\n};\n\nint decode_frame(int w, int h) {\n  std::unique_ptr<AVFrame, AvFrameFreeDeleter> frame(av_frame_alloc());\n  if (!frame) return -1;',
+    );
     expected = replaceOnce(expected, '  av_frame_free(&frame);\n', '');
     assert.equal(r.after, expected);
   });
 
   test('raw-c-resource (struct initialised in place): a scope guard after the init, manual releases removed', async () => {
-    const r = await applyFix('cpp/image_io.cpp', 'raw-c-resource', 30, /^Release `pic` on every exit with a scope guard$/);
+    const r = await applyFix(
+      'cpp/image_io.cpp',
+      'raw-c-resource',
+      30,
+      /^Release `pic` on every exit with a scope guard$/,
+    );
     assert.equal(count(r.after, 'class ScopeGuard {'), 1, 'the guard type is written once');
     assert.ok(r.after.includes('#include "../engines/engine.h"\n#ifndef LEAKLENS_SCOPE_GUARD\n'));
-    assert.ok(r.after.includes('  if (!WebPPictureInit(&pic)) {\n    return false;\n  }\n  leaklens::ScopeGuard pic_guard([&] { WebPPictureFree(&pic); });\n'));
+    assert.ok(
+      r.after.includes(
+        '  if (!WebPPictureInit(&pic)) {\n    return false;\n  }\n  leaklens::ScopeGuard pic_guard([&] { WebPPictureFree(&pic); });\n',
+      ),
+    );
     assert.equal(count(r.after, 'WebPPictureFree(&pic);'), 1, 'only the guard releases pic');
     assert.ok(!r.diagnostics.some((d) => d.message.includes('`pic`')), 'pic is no longer flagged');
     // A second guard fix in the same file reuses the guard type.
@@ -94,23 +150,52 @@ suite('quick fixes', () => {
     assert.equal(count(r.doc.getText(), 'class ScopeGuard {'), 1);
     assert.ok(r.doc.getText().includes('leaklens::ScopeGuard writer_guard([&] { WebPMemoryWriterClear(&writer); });'));
     const ds = await settled(api, r.doc);
-    assert.deepEqual(ds.filter((d) => codeOf(d) === 'raw-c-resource').map((d) => d.message.match(/`(\w+)`/)![1]), ['pixels']);
+    assert.deepEqual(
+      ds.filter((d) => codeOf(d) === 'raw-c-resource').map((d) => d.message.match(/`(\w+)`/)![1]),
+      ['pixels'],
+    );
   });
 
   test('cleanup-in-loop: the teardown moves after the loop', async () => {
-    const r = await applyFix('cpp/tiling_processor.cpp', 'cleanup-in-loop', 26, /^Move `engine->cleanup\(\)` after the loop$/);
-    let expected = replaceOnce(r.before, '      // Cleanup GPU memory after each tile to prevent accumulation\n      engine->cleanup();\n', '');
-    expected = replaceOnce(expected, '      }\n    }\n  }\n  return true;', '      }\n    }\n  }\n  // Cleanup GPU memory after each tile to prevent accumulation\n  engine->cleanup();\n  return true;');
+    const r = await applyFix(
+      'cpp/tiling_processor.cpp',
+      'cleanup-in-loop',
+      26,
+      /^Move `engine->cleanup\(\)` after the loop$/,
+    );
+    let expected = replaceOnce(
+      r.before,
+      '      // Cleanup GPU memory after each tile to prevent accumulation\n      engine->cleanup();\n',
+      '',
+    );
+    expected = replaceOnce(
+      expected,
+      '      }\n    }\n  }\n  return true;',
+      '      }\n    }\n  }\n  // Cleanup GPU memory after each tile to prevent accumulation\n  engine->cleanup();\n  return true;',
+    );
     assert.equal(r.after, expected);
     assert.equal(r.diagnostics.length, 0);
   });
 
   test('unbounded-queue: maxsize added (Queue() and Queue(0))', async () => {
-    const a = await applyFix('python/worker.py', 'unbounded-queue', 25, /^Add maxsize=1000: put\(\) will block when the queue is full$/);
-    assert.equal(a.after, replaceOnce(a.before, 'self.result_q = mp.Queue()', 'self.result_q = mp.Queue(maxsize=1000)'));
+    const a = await applyFix(
+      'python/worker.py',
+      'unbounded-queue',
+      25,
+      /^Add maxsize=1000: put\(\) will block when the queue is full$/,
+    );
+    assert.equal(
+      a.after,
+      replaceOnce(a.before, 'self.result_q = mp.Queue()', 'self.result_q = mp.Queue(maxsize=1000)'),
+    );
     assert.equal(a.diagnostics.length, 0);
     assert.equal(a.action.command?.command, 'leaklens.selectRange', 'the inserted size gets selected for typing over');
-    const b = await applyFix('python/receiver.py', 'unbounded-queue', 11, /^Set maxsize=1000: put\(\) will block when the queue is full$/);
+    const b = await applyFix(
+      'python/receiver.py',
+      'unbounded-queue',
+      11,
+      /^Set maxsize=1000: put\(\) will block when the queue is full$/,
+    );
     assert.equal(b.after, replaceOnce(b.before, 'queue.Queue(0)', 'queue.Queue(1000)'));
     assert.equal(b.diagnostics.length, 0);
   });
@@ -123,21 +208,61 @@ suite('quick fixes', () => {
     const c = await applyFix('python/pipeline.py', 'unbounded-cache', 27, /keeps every `self` alive/);
     assert.ok(c.after.includes('    @_leaklens_instance_cache(maxsize=1024)\n    def pipeline_key(self, t_sec):'));
     assert.equal(count(c.after, 'def _leaklens_instance_cache('), 1);
-    assert.ok(!c.diagnostics.some((d) => d.range.start.line === c.doc.getText().split('\n').findIndex((l) => l.includes('_leaklens_instance_cache(maxsize=1024)'))));
+    assert.ok(
+      !c.diagnostics.some(
+        (d) =>
+          d.range.start.line ===
+          c.doc
+            .getText()
+            .split('\n')
+            .findIndex((l) => l.includes('_leaklens_instance_cache(maxsize=1024)')),
+      ),
+    );
   });
 
   test('resource-without-context: the assignment becomes a `with` block over the uses', async () => {
-    const r = await applyFix('python/camera_view.py', 'resource-without-context', 40, /^Use `with open\(path\) as f:`$/);
-    assert.equal(r.after, replaceOnce(r.before, '    f = open(path)\n    data = f.read()\n    f.close()', '    with open(path) as f:\n        data = f.read()'));
+    const r = await applyFix(
+      'python/camera_view.py',
+      'resource-without-context',
+      40,
+      /^Use `with open\(path\) as f:`$/,
+    );
+    assert.equal(
+      r.after,
+      replaceOnce(
+        r.before,
+        '    f = open(path)\n    data = f.read()\n    f.close()',
+        '    with open(path) as f:\n        data = f.read()',
+      ),
+    );
     assert.equal(r.diagnostics.filter((d) => codeOf(d) === 'resource-without-context').length, 3);
   });
 
   test('the suppression action inserts the comment and silences the finding', async () => {
     const r = await applyFix('cache.py', 'unbounded-cache', 5, /^Ignore LeakLens rule unbounded-cache on this line$/);
-    assert.equal(r.after, replaceOnce(r.before, '    @functools.lru_cache(maxsize=None)\n', '    # leaklens-ignore[unbounded-cache]\n    @functools.lru_cache(maxsize=None)\n'));
+    assert.equal(
+      r.after,
+      replaceOnce(
+        r.before,
+        '    @functools.lru_cache(maxsize=None)\n',
+        '    # leaklens-ignore[unbounded-cache]\n    @functools.lru_cache(maxsize=None)\n',
+      ),
+    );
     assert.equal(r.diagnostics.length, 0);
-    const s = await applyFix('python/receiver.py', 'unbounded-queue', 11, /^Ignore LeakLens rule unbounded-queue on this line$/);
-    assert.equal(s.after, replaceOnce(s.before, '        self.local = queue.Queue(0)', '        # leaklens-ignore[unbounded-queue]\n        self.local = queue.Queue(0)'));
+    const s = await applyFix(
+      'python/receiver.py',
+      'unbounded-queue',
+      11,
+      /^Ignore LeakLens rule unbounded-queue on this line$/,
+    );
+    assert.equal(
+      s.after,
+      replaceOnce(
+        s.before,
+        '        self.local = queue.Queue(0)',
+        '        # leaklens-ignore[unbounded-queue]\n        self.local = queue.Queue(0)',
+      ),
+    );
     assert.equal(s.diagnostics.length, 0);
   });
 
@@ -147,8 +272,15 @@ suite('quick fixes', () => {
     await revert(doc);
     await diagnosticsWhere(doc.uri, (d) => d.length === 6);
     const whole = new vscode.Range(0, 0, doc.lineCount, 0);
-    const fixAllActions = async () => (await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, whole, 'source.fixAll.leaklens'))
-      .filter((a) => a.kind?.value === 'source.fixAll.leaklens');
+    const fixAllActions = async () =>
+      (
+        await vscode.commands.executeCommand<vscode.CodeAction[]>(
+          'vscode.executeCodeActionProvider',
+          doc.uri,
+          whole,
+          'source.fixAll.leaklens',
+        )
+      ).filter((a) => a.kind?.value === 'source.fixAll.leaklens');
     // Safe only: the handles passed to `consume()` (which may keep them) and `FT_Set_Pixel_Sizes` stay flagged.
     const safe = await fixAllActions();
     assert.equal(safe.length, 1, 'one fixAll action');
@@ -177,7 +309,12 @@ suite('quick fixes', () => {
     assert.equal(count(text, 'leaklens::ScopeGuard '), 2);
     assert.deepEqual(await settled(api, doc), [], 'nothing left to flag');
     // Idempotent: nothing more to fix.
-    const again = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, whole, 'source.fixAll.leaklens');
+    const again = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      doc.uri,
+      whole,
+      'source.fixAll.leaklens',
+    );
     assert.equal(again.filter((a) => a.kind?.value === 'source.fixAll.leaklens').length, 0);
   });
 

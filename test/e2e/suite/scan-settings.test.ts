@@ -18,7 +18,10 @@ suite('workspace scan', () => {
   before(async () => {
     await activate();
     await setSetting('files', 'exclude', { '**/scan/excluded': true });
-    await vscode.workspace.fs.writeFile(generated, enc('import queue\nq = queue.Queue()\nfor x in range(9):\n    q.put(x)\n'));
+    await vscode.workspace.fs.writeFile(
+      generated,
+      enc('import queue\nq = queue.Queue()\nfor x in range(9):\n    q.put(x)\n'),
+    );
   });
   after(async () => {
     await setSetting('files', 'exclude', undefined);
@@ -42,7 +45,9 @@ suite('workspace scan', () => {
     assert.deepEqual(leakDiagnostics(wsUri('scan/scan_queue.py')).map(codeOf), ['unbounded-queue']);
     const cpp = leakDiagnostics(wsUri('scan/native/scan_buffer.cpp'));
     assert.deepEqual(cpp.map(codeOf), ['raw-c-resource']);
-    assert.ok(cpp[0].code && typeof cpp[0].code === 'object' && cpp[0].code.target.toString().endsWith('/raw-c-resource.md'));
+    assert.ok(
+      cpp[0].code && typeof cpp[0].code === 'object' && cpp[0].code.target.toString().endsWith('/raw-c-resource.md'),
+    );
     // Also files the tests open elsewhere (cpp/, python/) are covered.
     assert.ok(leakDiagnostics(wsUri('cpp/tiling_processor.cpp')).length >= 1);
   });
@@ -56,7 +61,10 @@ suite('workspace scan', () => {
   test('opening a scanned file switches it to live results; closing it clears them', async () => {
     const { document: doc } = await open('scan/scan_queue.py');
     await diagnosticsWhere(doc.uri, (d) => d.length === 1);
-    assert.ok((await vscode.extensions.getExtension<LeakLensApi>('leaklens.leaklens')!.exports.resultFor(doc)), 'the worker has the document');
+    assert.ok(
+      await vscode.extensions.getExtension<LeakLensApi>('leaklens.leaklens')!.exports.resultFor(doc),
+      'the worker has the document',
+    );
   });
 });
 
@@ -83,11 +91,19 @@ suite('settings and .leaklens.json apply without a reload', () => {
     const [d0] = await diagnosticsWhere(doc.uri, (d) => d.length === 1);
     assert.equal(d0.severity, vscode.DiagnosticSeverity.Warning);
     await setSetting('leaklens', 'rules', { 'unbounded-queue': 'error' });
-    await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Error, 'severity error');
+    await diagnosticsWhere(
+      doc.uri,
+      (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Error,
+      'severity error',
+    );
     await setSetting('leaklens', 'rules', { 'unbounded-queue': 'off' });
     await diagnosticsWhere(doc.uri, (d) => d.length === 0, 'rule off');
     await setSetting('leaklens', 'rules', undefined);
-    await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning, 'back to default');
+    await diagnosticsWhere(
+      doc.uri,
+      (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning,
+      'back to default',
+    );
   });
 
   test('leaklens.maxFileSize: larger files are skipped', async () => {
@@ -127,9 +143,17 @@ suite('settings and .leaklens.json apply without a reload', () => {
     await vscode.workspace.fs.writeFile(localConfig, enc('{ "rules": { "unbounded-queue": "off" } }\n'));
     await diagnosticsWhere(doc.uri, (d) => d.length === 0, 'rule off by .leaklens.json');
     await vscode.workspace.fs.writeFile(localConfig, enc('{ "rules": { "unbounded-queue": "info" } }\n'));
-    await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Information, 'info by .leaklens.json');
+    await diagnosticsWhere(
+      doc.uri,
+      (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Information,
+      'info by .leaklens.json',
+    );
     await vscode.workspace.fs.delete(localConfig, { useTrash: false });
-    await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning, 'default after delete');
+    await diagnosticsWhere(
+      doc.uri,
+      (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning,
+      'default after delete',
+    );
   });
 
   test('[tool.leaklens] in a pyproject.toml applies at once; a bad key is a diagnostic on its line', async () => {
@@ -137,28 +161,55 @@ suite('settings and .leaklens.json apply without a reload', () => {
     const pyproject = vscode.Uri.joinPath(localConfig, '..', 'pyproject.toml');
     await diagnosticsWhere(doc.uri, (d) => d.length === 1);
     try {
-      await vscode.workspace.fs.writeFile(pyproject, enc('[project]\nname = "demo"\n\n[tool.leaklens.rules]\nunbounded-queue = "info"\n'));
-      await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Information, 'info by pyproject.toml');
+      await vscode.workspace.fs.writeFile(
+        pyproject,
+        enc('[project]\nname = "demo"\n\n[tool.leaklens.rules]\nunbounded-queue = "info"\n'),
+      );
+      await diagnosticsWhere(
+        doc.uri,
+        (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Information,
+        'info by pyproject.toml',
+      );
       await vscode.workspace.fs.writeFile(pyproject, enc('[tool.leaklens]\nignore = []\nmaxFileSize = "big"\n'));
-      const [problem] = await poll('pyproject diagnostic', () => vscode.languages.getDiagnostics(pyproject).filter((d) => d.source === 'LeakLens'), (ds) => ds.length === 1);
+      const [problem] = await poll(
+        'pyproject diagnostic',
+        () => vscode.languages.getDiagnostics(pyproject).filter((d) => d.source === 'LeakLens'),
+        (ds) => ds.length === 1,
+      );
       assert.match(problem.message, /"tool\.leaklens\.maxFileSize": must be integer/);
       assert.equal(problem.range.start.line, 2, 'points at the bad key');
     } finally {
       await vscode.workspace.fs.delete(pyproject, { useTrash: false });
     }
-    await diagnosticsWhere(doc.uri, (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning, 'default after delete');
-    await poll('pyproject diagnostic cleared', () => vscode.languages.getDiagnostics(pyproject).length, (n) => n === 0);
+    await diagnosticsWhere(
+      doc.uri,
+      (d) => d.length === 1 && d[0].severity === vscode.DiagnosticSeverity.Warning,
+      'default after delete',
+    );
+    await poll(
+      'pyproject diagnostic cleared',
+      () => vscode.languages.getDiagnostics(pyproject).length,
+      (n) => n === 0,
+    );
   });
 
   test('a bad .leaklens.json is an error diagnostic on that file; analysis goes on with the defaults', async () => {
     const { document: doc } = await open('python/receiver.py');
     await vscode.workspace.fs.writeFile(localConfig, enc('{\n  "maxFileSize": "big"\n}\n'));
-    const [problem] = await poll('config diagnostic', () => vscode.languages.getDiagnostics(localConfig).filter((d) => d.source === 'LeakLens'), (ds) => ds.length === 1);
+    const [problem] = await poll(
+      'config diagnostic',
+      () => vscode.languages.getDiagnostics(localConfig).filter((d) => d.source === 'LeakLens'),
+      (ds) => ds.length === 1,
+    );
     assert.equal(problem.severity, vscode.DiagnosticSeverity.Error);
     assert.match(problem.message, /^Invalid LeakLens configuration: "maxFileSize": must be integer/);
     assert.equal(problem.range.start.line, 1, 'points at the bad key');
     await diagnosticsWhere(doc.uri, (d) => d.length === 1, 'still analysed with the defaults');
     await vscode.workspace.fs.delete(localConfig, { useTrash: false });
-    await poll('config diagnostic cleared', () => vscode.languages.getDiagnostics(localConfig).length, (n) => n === 0);
+    await poll(
+      'config diagnostic cleared',
+      () => vscode.languages.getDiagnostics(localConfig).length,
+      (n) => n === 0,
+    );
   });
 });

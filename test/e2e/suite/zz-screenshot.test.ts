@@ -10,25 +10,37 @@ import { activate, diagnosticsWhere, open, poll } from '../util';
 
 if (process.env.LEAKLENS_SCREENSHOT) {
   suite('screenshot', () => {
-    test('diagnostics and the quick-fix menu on resources.cpp -> media/screenshot.png', async () => {
-      await activate();
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-      const editor = await open('cpp/resources.cpp');
-      const ds = await diagnosticsWhere(editor.document.uri, (d) => d.length === 6);
-      const target = ds.find((d) => d.range.start.line === 12)!;
-      await vscode.commands.executeCommand('workbench.actions.view.problems');
-      await vscode.window.showTextDocument(editor.document, { preserveFocus: false });
-      editor.selection = new vscode.Selection(target.range.start, target.range.start);
-      editor.revealRange(new vscode.Range(target.range.start.line - 8, 0, target.range.start.line + 8, 0), vscode.TextEditorRevealType.AtTop);
-      await new Promise((r) => setTimeout(r, 800));
-      await vscode.commands.executeCommand('editor.action.quickFix');
-      await new Promise((r) => setTimeout(r, 1500));
-      const file = path.resolve(__dirname, '../../../../media/screenshot.png');
-      fs.rmSync(file, { force: true });
-      console.log(`LEAKLENS_SCREENSHOT ${file}`);
-      await poll('the screenshot', () => fs.existsSync(file), (x) => x, 15_000);
-      assert.ok(fs.statSync(file).size > 10_000);
-      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    }, { timeout: 60_000 });
+    test(
+      'diagnostics and the quick-fix menu on resources.cpp -> media/screenshot.png',
+      async () => {
+        await activate();
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        const editor = await open('cpp/resources.cpp');
+        const ds = await diagnosticsWhere(editor.document.uri, (d) => d.length === 6);
+        const target = ds.find((d) => d.range.start.line === 12)!;
+        await vscode.commands.executeCommand('workbench.actions.view.problems');
+        await vscode.window.showTextDocument(editor.document, { preserveFocus: false });
+        editor.selection = new vscode.Selection(target.range.start, target.range.start);
+        editor.revealRange(
+          new vscode.Range(target.range.start.line - 8, 0, target.range.start.line + 8, 0),
+          vscode.TextEditorRevealType.AtTop,
+        );
+        await new Promise((r) => setTimeout(r, 800));
+        await vscode.commands.executeCommand('editor.action.quickFix');
+        await new Promise((r) => setTimeout(r, 1500));
+        const file = path.resolve(__dirname, '../../../../media/screenshot.png');
+        fs.rmSync(file, { force: true });
+        console.log(`LEAKLENS_SCREENSHOT ${file}`);
+        await poll(
+          'the screenshot',
+          () => fs.existsSync(file),
+          (x) => x,
+          15_000,
+        );
+        assert.ok(fs.statSync(file).size > 10_000);
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      },
+      { timeout: 60_000 },
+    );
   });
 }

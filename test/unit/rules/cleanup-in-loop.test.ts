@@ -21,7 +21,9 @@ describe('cleanup-in-loop', () => {
   });
 
   it('flags Python teardown of a long-lived object used again in the loop', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       def serve(conn, items):
           for item in items:
               conn.send(item)
@@ -31,11 +33,18 @@ describe('cleanup-in-loop', () => {
               while True:
                   self.model.infer()
                   self.model.unload()
-    `, 'python', RULE), [4, 9]);
+    `,
+        'python',
+        RULE,
+      ),
+      [4, 9],
+    );
   });
 
   it('does not flag the call after the loop, or an object made in the iteration', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void a(Engine* engine, std::vector<Img>& v) {
         for (auto& img : v) engine->process(img);
         engine->cleanup();
@@ -52,8 +61,15 @@ describe('cleanup-in-loop', () => {
       }
       void c(std::vector<Engine*>& engines) {
         for (auto* e : engines) { e->process(0); e->cleanup(); }
-      }`, 'cpp', RULE), []);
-    assert.deepEqual(await lines(code`
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
       for path in paths:
           f = open(path)
           f.read()
@@ -61,11 +77,18 @@ describe('cleanup-in-loop', () => {
       for conn in conns:
           conn.flush()
           conn.close()
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('does not flag clear() on a scratch container refilled each iteration', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void tiles(Engine* e, int n) {
         std::vector<uint8_t> buf;
         for (int i = 0; i < n; i++) {
@@ -75,19 +98,33 @@ describe('cleanup-in-loop', () => {
         }
         std::string line;
         while (std::getline(std::cin, line)) { line.clear(); }
-      }`, 'cpp', RULE), []);
-    assert.deepEqual(await lines(code`
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
       batch = []
       for x in xs:
           batch.append(x)
           if len(batch) > 10:
               flush(batch)
           batch.clear()
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('does not flag conditional, error-path or exit-path teardown, nor rebuilt objects', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void f(Cache& cache, Conn* conn, Net& net, int n) {
         for (int i = 0; i < n; i++) {
           cache.put(i);
@@ -99,28 +136,49 @@ describe('cleanup-in-loop', () => {
           net.clear();
         }
         while (true) { conn->poll(); conn->close(); break; }
-      }`, 'cpp', RULE), []);
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('honours extra teardown names from config', async () => {
     const { config } = await import('../helpers');
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       for x in xs:
           pool.submit(x)
           pool.drain_all()
-    `, 'python', RULE, undefined, config({ teardownMethods: ['drain_all'] })), [3]);
+    `,
+        'python',
+        RULE,
+        undefined,
+        config({ teardownMethods: ['drain_all'] }),
+      ),
+      [3],
+    );
   });
 });
 
 describe('cleanup-in-loop: synchronisation primitives', () => {
   it('does not flag lock release or event clear paired with acquire/wait in the loop', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       while True:
           self.wakeup.acquire()
           self.wakeup.release()
       for item in items:
           event.wait(1)
           event.clear()
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 });

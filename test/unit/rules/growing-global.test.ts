@@ -6,7 +6,8 @@ const RULE = 'growing-global';
 
 describe('growing-global', () => {
   it('flags module-level containers that functions only add to (seed 004 registry)', async () => {
-    const found = await findings(code`
+    const found = await findings(
+      code`
       _instances = []
       _seen = set()
       _by_id = {}
@@ -16,24 +17,39 @@ describe('growing-global', () => {
       def track(x):
           _seen.add(x)
           _by_id[id(x)] = x
-    `, 'python', { rule: RULE });
+    `,
+      'python',
+      { rule: RULE },
+    );
     // Not the set: each distinct value is held once, and on real code sets were registries of files
     // and names bounded by the program (tornado's watched files), not per-call growth.
-    assert.deepEqual(found.map((f) => f.location.startPoint.line + 1), [1, 3]);
+    assert.deepEqual(
+      found.map((f) => f.location.startPoint.line + 1),
+      [1, 3],
+    );
     assert.equal(found[0].related[0].location.startPoint.line, 5);
   });
 
   it('flags a class-level list shared by every instance', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       class Bus:
           listeners = []
           def subscribe(self, fn):
               self.listeners.append(fn)
-    `, 'python', RULE), [2]);
+    `,
+        'python',
+        RULE,
+      ),
+      [2],
+    );
   });
 
   it('does not flag containers that shrink, decorator registries, module-time fills, or shadowed locals', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       _queue = []
       _handlers = {}
       CONSTANTS = []
@@ -56,23 +72,37 @@ describe('growing-global', () => {
               self.items = []
           def add(self, x):
               self.items.append(x)
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('does not report memos (those are unbounded-cache findings)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       _cache = {}
       def get(k):
           if k not in _cache:
               _cache[k] = k
           return _cache[k]
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 });
 
 describe('growing-global: containers filled only at import time', () => {
   it('does not flag a table filled by a helper that only module-level code calls', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       opmap = {}
       hasname = []
       def name_op(name, op):
@@ -85,6 +115,11 @@ describe('growing-global: containers filled only at import time', () => {
           seen.append(x)
       def main():
           visit(1)
-    `, 'python', RULE), [8]);
+    `,
+        'python',
+        RULE,
+      ),
+      [8],
+    );
   });
 });

@@ -6,7 +6,9 @@ import { code, findings, lines } from '../helpers';
 
 describe('resource-without-context: no false alarms', () => {
   it('opened in __init__/__enter__/open() and closed in close()/__exit__/__del__', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       class Log:
           def __init__(self, p):
               self.fh = open(p, "a")
@@ -17,22 +19,37 @@ describe('resource-without-context: no false alarms', () => {
               self.sock = socket.create_connection((host, 80))
           def __del__(self):
               self.sock.close()
-    `, 'python', 'resource-without-context'), []);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
   });
 
   it('tests: a connection closed by hand after assertions (only a failing assertion skips it)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import socket
       def test_echo(server):
           s = socket.create_connection(server.address)
           s.sendall(b"x")
           assert s.recv(1) == b"x"
           s.close()
-    `, 'python', 'resource-without-context', 'tests/test_echo.py'), []);
+    `,
+        'python',
+        'resource-without-context',
+        'tests/test_echo.py',
+      ),
+      [],
+    );
   });
 
   it('objects that hold no OS resource, even when closed by hand', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       def run(items):
           bar = ProgressBar(len(items))
           for i in items:
@@ -41,11 +58,18 @@ describe('resource-without-context: no false alarms', () => {
           clip = AudioClip(make_frames())
           render(clip)
           clip.close()
-    `, 'python', 'resource-without-context'), []);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
   });
 
   it('processes reaped by communicate() or wait(), and construct-then-close with nothing between', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import subprocess
       def version():
           p = subprocess.Popen(["git", "--version"], stdout=subprocess.PIPE)
@@ -57,11 +81,18 @@ describe('resource-without-context: no false alarms', () => {
       def probe(path):
           f = open(path)
           f.close()
-    `, 'python', 'resource-without-context'), []);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
   });
 
   it('handed on to an owner that keeps it', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import socket
       def make_transport(host):
           sock = socket.create_connection((host, 22))
@@ -70,13 +101,20 @@ describe('resource-without-context: no false alarms', () => {
           stream = open(path, "rb")
           wrapped = FileStorage(stream)
           return wrapped
-    `, 'python', 'resource-without-context'), []);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
   });
 });
 
 describe('resource-without-context: real leaks still found', () => {
   it('never closed; closed only after a call that can raise (long-running code)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import socket, zipfile
       def names(path):
           z = zipfile.ZipFile(path)
@@ -87,15 +125,24 @@ describe('resource-without-context: real leaks still found', () => {
           data, _ = s.recvfrom(1024)
           s.close()
           return data
-    `, 'python', 'resource-without-context'), [3, 6]);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [3, 6],
+    );
   });
 
-  it("seed 004: created and closed on every iteration is a hint", async () => {
-    const [f] = await findings(code`
+  it('seed 004: created and closed on every iteration is a hint', async () => {
+    const [f] = await findings(
+      code`
       while 1:
           v = CameraView("camerad", 1)
           v.close()
-    `, 'python', { rule: 'resource-without-context' });
+    `,
+      'python',
+      { rule: 'resource-without-context' },
+    );
     assert.equal(f.severity, 'info');
     assert.match(f.message, /every iteration/);
   });
@@ -103,17 +150,22 @@ describe('resource-without-context: real leaks still found', () => {
 
 describe('unbounded-cache, growing-global: bounded by other means', () => {
   it('one finding per site for @functools.lru_cache(maxsize=None) on a method', async () => {
-    const found = await findings(code`
+    const found = await findings(
+      code`
       import functools
       class Model:
           @functools.lru_cache(maxsize=None)
           def predict(self, x): return x
-    `, 'python');
+    `,
+      'python',
+    );
     assert.equal(found.filter((f) => f.location.startPoint.line === 2).length, 1);
   });
 
   it('a map keyed by literal names, registries filled at import, one entry per plugin', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       HEADERS = {}
       PLUGINS = []
       def login(token):
@@ -128,35 +180,56 @@ describe('unbounded-cache, growing-global: bounded by other means', () => {
               KNOWN.append(cls)
               return cls
       KNOWN = []
-    `, 'python', 'growing-global'), []);
+    `,
+        'python',
+        'growing-global',
+      ),
+      [],
+    );
   });
 
   it('removal through a callback reference: tasks.add(fut); fut.add_done_callback(tasks.discard)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import asyncio
       _tasks = set()
       def spawn(coro):
           fut = asyncio.ensure_future(coro)
           _tasks.add(fut)
           fut.add_done_callback(_tasks.discard)
-    `, 'python', 'growing-global'), []);
+    `,
+        'python',
+        'growing-global',
+      ),
+      [],
+    );
   });
 
   it('a module-level list appended per request is still found', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import tempfile
       files = []
       def app(environ, start_response):
           files.append(tempfile.mkstemp())
           start_response("200 OK", [])
           return [b"ok"]
-    `, 'python', 'growing-global'), [2]);
+    `,
+        'python',
+        'growing-global',
+      ),
+      [2],
+    );
   });
 });
 
 describe('cleanup-in-loop: teardown-looking calls that tear nothing down', () => {
   it('clear() of a window each frame, clear() of a scratch container, digest->reset()', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       def draw(win, frames):
           scratch = []
           for f in frames:
@@ -164,20 +237,34 @@ describe('cleanup-in-loop: teardown-looking calls that tear nothing down', () =>
               scratch.clear()
               win.draw(f)
               scratch.append(f)
-    `, 'python', 'cleanup-in-loop'), []);
-    assert.deepEqual(await lines(code`
+    `,
+        'python',
+        'cleanup-in-loop',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
       void hash_pieces(MessageDigest* sha1, const Pieces& pieces) {
         for (const auto& p : pieces) {
           sha1->reset();
           sha1->update(p.data(), p.size());
         }
-      }`, 'cpp', 'cleanup-in-loop'), []);
+      }`,
+        'cpp',
+        'cleanup-in-loop',
+      ),
+      [],
+    );
   });
 });
 
 describe('resource-without-context: misses real projects fixed', () => {
   it('a raise between the open and the hand-off leaves it open', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import os
       class Font:
           def load(self, filename):
@@ -198,22 +285,37 @@ describe('resource-without-context: misses real projects fixed', () => {
               sock.close()
               raise
           return sock
-    `, 'python', 'resource-without-context'), [4]);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [4],
+    );
   });
 
   it("a package's own module names resolve to the known constructor (from . import sessions)", async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       from . import sessions
       def request(method, url, **kwargs):
           session = sessions.Session()
           return session.request(method=method, url=url, **kwargs)
-    `, 'python', 'resource-without-context', 'requests/api.py'), [3]);
+    `,
+        'python',
+        'resource-without-context',
+        'requests/api.py',
+      ),
+      [3],
+    );
   });
 });
 
 describe('resource-without-context: a raise on another branch', () => {
   it('a raise in the elif of the branch that opened it is not on its path', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import io
       def send(path, file=None):
           if file is None:
@@ -221,13 +323,20 @@ describe('resource-without-context: a raise on another branch', () => {
           elif isinstance(file, io.TextIOBase):
               raise ValueError("binary mode only")
           return wrap_file(file)
-    `, 'python', 'resource-without-context'), []);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
   });
 });
 
 describe('bounded by the way they are used', () => {
   it('a deque refilled only when drained; a module-level socket in a script; a test connection', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import collections
       class Stream:
           def __init__(self):
@@ -236,24 +345,47 @@ describe('bounded by the way they are used', () => {
               while not self._msgs:
                   self._msgs.extend(self.read_batch())
               return self._msgs.popleft()
-    `, 'python', 'unbounded-queue'), []);
-    assert.deepEqual(await lines(code`
+    `,
+        'python',
+        'unbounded-queue',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
       import socket
       sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
       sock.bind(("", 2200))
-    `, 'python', 'resource-without-context', 'demos/server.py'), []);
-    assert.deepEqual(await lines(code`
+    `,
+        'python',
+        'resource-without-context',
+        'demos/server.py',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
       import http.client
       def test_wrong_protocol(addr):
           conn = http.client.HTTPSConnection(addr)
           conn.request("GET", "/")
-    `, 'python', 'resource-without-context', 'tests/test_serving.py'), []);
+    `,
+        'python',
+        'resource-without-context',
+        'tests/test_serving.py',
+      ),
+      [],
+    );
   });
 });
 
 describe('held-out projects: shapes judged false', () => {
   it('a wrapper over a file it did not open; a close after a try that swallows; a close handed back', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import io, socket, tarfile
       def pack(files):
           buf = io.BytesIO()
@@ -274,11 +406,18 @@ describe('held-out projects: shapes judged false', () => {
           sock = socket.socket()
           sock.bind(("", 0))
           return sock.close
-    `, 'python', 'resource-without-context'), []);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
   });
 
   it('a deque filled and drained by the same call', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import collections
       class Decoder:
           def __init__(self):
@@ -290,27 +429,50 @@ describe('held-out projects: shapes judged false', () => {
               while self._buf:
                   out.append(self._buf.popleft())
               return out
-    `, 'python', 'unbounded-queue'), []);
+    `,
+        'python',
+        'unbounded-queue',
+      ),
+      [],
+    );
   });
 
   it('containers and executors in test code', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       CALLS = []
       def handler(x):
           CALLS.append(x)
-    `, 'python', 'growing-global', 'test/parser_debugger.py'), []);
-    assert.deepEqual(await lines(code`
+    `,
+        'python',
+        'growing-global',
+        'test/parser_debugger.py',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
       from concurrent.futures import ThreadPoolExecutor
       def test_parallel():
           ex = ThreadPoolExecutor(4)
           ex.submit(print)
-    `, 'python', 'resource-without-context', 'test/test_pool.py'), []);
+    `,
+        'python',
+        'resource-without-context',
+        'test/test_pool.py',
+      ),
+      [],
+    );
   });
 });
 
 describe('resource-without-context: more misses real projects fixed', () => {
   it('__init__ raises after opening; a descriptor from os.open never closed; not a member file of a tar', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import os
       class TarMember:
           def __init__(self, tarfile, name):
@@ -328,11 +490,18 @@ describe('resource-without-context: more misses real projects fixed', () => {
           for member in tar.getmembers():
               fp = tar.extractfile(member)
               copy(fp.read())
-    `, 'python', 'resource-without-context'), [4, 11]);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [4, 11],
+    );
   });
 
   it('a temporary that reads through it does not take it; the raise after the loop leaks it', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       def load(filename):
           fp = open(filename, "rb")
           for handler in (GimpPalette, PaletteFile):
@@ -346,11 +515,18 @@ describe('resource-without-context: more misses real projects fixed', () => {
           else:
               raise OSError("cannot load palette")
           return lut
-    `, 'python', 'resource-without-context'), [2]);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [2],
+    );
   });
 
   it('os.close(fd) closes it', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import os
       def owner(path):
           fd = os.open(path, os.O_RDONLY)
@@ -358,18 +534,30 @@ describe('resource-without-context: more misses real projects fixed', () => {
               return os.fstat(fd).st_uid
           finally:
               os.close(fd)
-    `, 'python', 'resource-without-context'), []);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
   });
 });
 
 describe('resource-without-context: returned inside a tuple', () => {
   it('a file returned as part of a multipart field', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import os
       def process_file_upload_arg(arg):
           filename = arg.value
           f = open(os.path.expanduser(filename), "rb")
           return (os.path.basename(filename), f, "application/octet-stream")
-    `, 'python', 'resource-without-context'), []);
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
   });
 });

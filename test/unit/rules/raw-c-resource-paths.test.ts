@@ -8,7 +8,9 @@ const RULE = 'raw-c-resource';
 
 describe('raw-c-resource: no false alarm on correct C', () => {
   it('C library calls never throw; goto-cleanup releases on every path', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int load(const char* p) {
         int rc = -1;
         char* buf = NULL;
@@ -23,11 +25,19 @@ describe('raw-c-resource: no false alarm on correct C', () => {
         free(buf);
         if (f) fclose(f);
         return rc;
-      }`, 'cpp', RULE, 'x.cpp'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.cpp',
+      ),
+      [],
+    );
   });
 
   it('ownership handed off: *out = p, stored in a field on success, realloc result returned, adopted by a call', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int make(char** out, size_t n) {
         char* p = malloc(n);
         if (!p) return -1;
@@ -56,11 +66,19 @@ describe('raw-c-resource: no false alarm on correct C', () => {
         char* data = malloc(n);
         struct item* it = item_new_from(data, n);
         return it;
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 
   it('acquisition inside the if-condition: the failure branch holds nothing', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int run(sqlite3* db, const char* sql) {
         sqlite3_stmt* st;
         const char* tail;
@@ -84,11 +102,18 @@ describe('raw-c-resource: no false alarm on correct C', () => {
         sqlite3_step(st);
         sqlite3_finalize(st);
         return 0;
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 
   it('of two out-parameters, the statement (not the leftover text) is the handle', async () => {
-    const [f] = await findings(code`
+    const [f] = await findings(
+      code`
       int run(sqlite3* db, const char* sql) {
         sqlite3_stmt* st;
         const char* tail;
@@ -96,13 +121,18 @@ describe('raw-c-resource: no false alarm on correct C', () => {
         if (!check(tail)) return -2;
         sqlite3_finalize(st);
         return 0;
-      }`, 'cpp', { rule: RULE, file: 'x.c' });
+      }`,
+      'cpp',
+      { rule: RULE, file: 'x.c' },
+    );
     assert.match(f.message, /`st`/);
     assert.match(f.message, /returns at line 5/);
   });
 
   it('RAII classes: acquired in the constructor, released in the destructor', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       class File {
        public:
         explicit File(const char* p) : f_(nullptr) { f_ = fopen(p, "r"); }
@@ -115,11 +145,18 @@ describe('raw-c-resource: no false alarm on correct C', () => {
         ~Widget() { delete child; }
         Label* label_;
         Child* child;
-      };`, 'cpp', RULE), []);
+      };`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('a release guarded by the allocating condition, and a library free that equals free()', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void f(int big, size_t n) {
         char* p = NULL;
         if (big) p = malloc(n);
@@ -131,11 +168,19 @@ describe('raw-c-resource: no false alarm on correct C', () => {
         if (!d) return;
         use_string(d);
         g_free(d);
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 
   it('same-file helpers that release their argument count as releases', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       static void buf_destroy_all(struct buf* b, char* extra) { free(extra); free(b); }
       int f(size_t n) {
         char* e = malloc(n);
@@ -143,23 +188,39 @@ describe('raw-c-resource: no false alarm on correct C', () => {
         if (!b) { free(e); return -1; }
         buf_destroy_all(b, e);
         return 0;
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 
   it('a noreturn exit and an assert on the null handle do not leak', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void f(const char* p) {
         FILE* fp = fopen(p, "r");
         if (fp == NULL) { perror(p); exit(1); }
         if (bad(fp)) abort();
         fclose(fp);
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 });
 
 describe('raw-c-resource: leaks real projects shipped', () => {
   it('an early return inside the null-check block', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int first_line(const char* p, char* line, int n) {
         FILE* fp = fopen(p, "r");
         if (fp) {
@@ -167,19 +228,35 @@ describe('raw-c-resource: leaks real projects shipped', () => {
           fclose(fp);
         }
         return 0;
-      }`, 'cpp', RULE, 'x.c'), [2]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [2],
+    );
   });
 
   it('a handle never bound to a name', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int is_dir(const char* p) {
         if (opendir(p) == NULL) return 0;
         return 1;
-      }`, 'cpp', RULE, 'x.c'), [2]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [2],
+    );
   });
 
   it('an acquisition in the if-condition, then an early return on a later failure', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       bool open_db(const char* p, Store* s) {
         sqlite3* db;
         if (sqlite3_open(p, &db) == SQLITE_OK) {
@@ -188,21 +265,37 @@ describe('raw-c-resource: leaks real projects shipped', () => {
           return true;
         }
         return false;
-      }`, 'cpp', RULE, 'x.c'), [3]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [3],
+    );
   });
 
   it('sqlite3_open leaves a handle to close even when it fails', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int open_it(const char* p) {
         sqlite3* db = NULL;
         if (sqlite3_open(p, &db) != SQLITE_OK) return -1;
         sqlite3_close(db);
         return 0;
-      }`, 'cpp', RULE, 'x.c'), [3]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [3],
+    );
   });
 
   it('a statement prepared in the if-condition and stepped in a loop, never finalized', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int count(sqlite3* db) {
         sqlite3_stmt* st;
         int n = 0;
@@ -210,11 +303,19 @@ describe('raw-c-resource: leaks real projects shipped', () => {
           while (sqlite3_step(st) == SQLITE_ROW) n++;
         }
         return n;
-      }`, 'cpp', RULE, 'x.c'), [4]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [4],
+    );
   });
 
   it('setjmp error exits skip the release (libpng style)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int read_png(const char* p) {
         FILE* fp = fopen(p, "rb");
         if (!fp) return -1;
@@ -226,11 +327,19 @@ describe('raw-c-resource: leaks real projects shipped', () => {
         png_read_info(png, NULL);
         fclose(fp);
         return 0;
-      }`, 'cpp', RULE, 'x.c'), [2]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [2],
+    );
   });
 
   it('the second of two identical acquisitions in sibling branches', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int pick(int a, const char* p, const char* q) {
         char* s;
         if (a) {
@@ -243,11 +352,19 @@ describe('raw-c-resource: leaks real projects shipped', () => {
           free(s);
         }
         return 0;
-      }`, 'cpp', RULE, 'x.c'), [8]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [8],
+    );
   });
 
   it('continue in a loop skips the release', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void each(char** names, int n) {
         for (int i = 0; i < n; i++) {
           char* s = strdup(names[i]);
@@ -256,11 +373,19 @@ describe('raw-c-resource: leaks real projects shipped', () => {
           emit(s);
           free(s);
         }
-      }`, 'cpp', RULE, 'x.c'), [3]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [3],
+    );
   });
 
   it('C++ new held by a raw local that an early return skips; a pointer overwritten by a new allocation', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       bool load(const std::string& p) {
         Parser* parser = new Parser();
         if (!parser->open(p)) return false;
@@ -274,26 +399,37 @@ describe('raw-c-resource: leaks real projects shipped', () => {
         buf = (char*)malloc(2 * n);
         fill(buf, 2 * n);
         free(buf);
-      }`, 'cpp', RULE, 'x.cpp'), [2, 9]);
+      }`,
+        'cpp',
+        RULE,
+        'x.cpp',
+      ),
+      [2, 9],
+    );
   });
 
   it('a throw skips the release; the message says where', async () => {
-    const [f] = await findings(code`
+    const [f] = await findings(
+      code`
       void encode(const char* p) {
         FILE* f = fopen(p, "wb");
         if (!f) throw std::runtime_error("open");
         if (!header(f)) throw std::runtime_error("header");
         fclose(f);
-      }`, 'cpp', { rule: RULE, file: 'x.cpp' });
+      }`,
+      'cpp',
+      { rule: RULE, file: 'x.cpp' },
+    );
     assert.match(f.message, /`throw` at line 4/);
     assert.equal(f.related[0].location.startPoint.line, 3);
   });
 });
 
-
 describe('raw-c-resource: release names are whole words', () => {
   it('AffinityPanel_* does not contain "fini"; a ShouldClose query releases nothing', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int f(const char* p, Window* w) {
         char* buf = malloc(64);
         if (!buf) return -1;
@@ -301,13 +437,21 @@ describe('raw-c-resource: release names are whole words', () => {
         if (glfwWindowShouldClose(buf)) return 1;
         free(buf);
         return 0;
-      }`, 'cpp', RULE, 'x.c'), [2]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [2],
+    );
   });
 });
 
 describe('raw-c-resource: acquisition as the last conjunct of a condition', () => {
   it('the false branch of `ok && (d = opendir(p))` holds nothing', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void close_all(int low) {
         char path[64];
         DIR* d;
@@ -318,13 +462,21 @@ describe('raw-c-resource: acquisition as the last conjunct of a condition', () =
           return;
         }
         fallback(low);
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 });
 
 describe('raw-c-resource: aliases and calls that only read through the resource', () => {
   it('an early return after a local alias copied the buffer; a reader call that returns a line', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int dif(int n) {
         int* buf = (int*)calloc(n, sizeof(int));
         if (buf == NULL) return -1;
@@ -345,11 +497,19 @@ describe('raw-c-resource: aliases and calls that only read through the resource'
         }
         fclose(fd);
         return true;
-      }`, 'cpp', RULE, 'x.c'), [2, 11]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [2, 11],
+    );
   });
 
   it('a release, a store or a return through the alias counts', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int a(int n, struct s* out) {
         char* buf = malloc(n);
         if (!buf) return -1;
@@ -362,13 +522,21 @@ describe('raw-c-resource: aliases and calls that only read through the resource'
         char* buf = malloc(n);
         char* start = buf;
         return start;
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 });
 
 describe('raw-c-resource: held-out projects, shapes judged false', () => {
   it('released unless it is the input itself; a flag set right after the acquisition', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int save(Surface* surface, int fmt) {
         Surface* converted = surface;
         if (surface->format != fmt) {
@@ -390,11 +558,19 @@ describe('raw-c-resource: held-out projects, shapes judged false', () => {
         }
         SDL_FreeSurface(temp);
         return 0;
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 
   it('the last of a chain of || allocation checks; both sides of || null on failure; #if 0; a tool with main()', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int conv(int n) {
         int *a, *b;
         if ((a = malloc(n)) == NULL || (b = malloc(n)) == NULL) {
@@ -421,8 +597,16 @@ describe('raw-c-resource: held-out projects, shapes judged false', () => {
         if (bad()) return;
         free(p);
       #endif
-      }`, 'cpp', RULE, 'x.c'), []);
-    assert.deepEqual(await lines(code`
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
       static int load(const char* path) {
         FILE* fp = fopen(path, "rb");
         if (!fp) return -1;
@@ -432,13 +616,21 @@ describe('raw-c-resource: held-out projects, shapes judged false', () => {
       }
       int main(int argc, char** argv) {
         return load(argv[1]);
-      }`, 'cpp', RULE, 'tool.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'tool.c',
+      ),
+      [],
+    );
   });
 });
 
 describe('raw-c-resource: main() in a comment is not a program entry', () => {
   it('a library file whose header comment shows `int main()` is still checked', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       // Usage:
       //   int main() { return load("x"); }
       /*
@@ -450,13 +642,21 @@ describe('raw-c-resource: main() in a comment is not a program entry', () => {
         if (fseek(f, 0, SEEK_END)) return -1;
         fclose(f);
         return 0;
-      }`, 'cpp', RULE, 'lib.cpp'), [8]);
+      }`,
+        'cpp',
+        RULE,
+        'lib.cpp',
+      ),
+      [8],
+    );
   });
 });
 
 describe('raw-c-resource: descriptors', () => {
   it('a descriptor taken over by fdopen, handed to other code, or returned through memcpy-like calls', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       FILE* open_log(const char* p) {
         int fd = open(p, O_WRONLY);
         if (fd == -1) return NULL;
@@ -474,24 +674,40 @@ describe('raw-c-resource: descriptors', () => {
         if (!buf) return NULL;
         buf[n] = 0;
         return memcpy(buf, s, n);
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 
   it('a descriptor only read through and leaked on an error path is found', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int read_status(char* out, size_t n) {
         int fd = open("/proc/self/status", O_RDONLY);
         if (fd < 0) return -1;
         if (read(fd, out, n) <= 0) return -1;
         close(fd);
         return 0;
-      }`, 'cpp', RULE, 'x.c'), [2]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [2],
+    );
   });
 });
 
 describe('raw-c-resource: cleanup labels and wrapper releases', () => {
   it('a comment after the cleanup label; a wrapper release method; a return passing it on', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int test(const char* url) {
         CURL* curl = curl_easy_init();
         if (!curl) return 1;
@@ -506,20 +722,36 @@ describe('raw-c-resource: cleanup labels and wrapper releases', () => {
         if (!a) return ERROR_PTR("a not defined", "blend", pixd);
         fill(pixd, a);
         return pixd;
-      }`, 'cpp', RULE, 'x.c'), []);
-    assert.deepEqual(await lines(code`
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
       void scan(const char* p) {
         Image pix = pixRead(p);
         if (!pix) return;
         process(pix);
         pix.destroy();
-      }`, 'cpp', RULE, 'x.cpp'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.cpp',
+      ),
+      [],
+    );
   });
 });
 
 describe('raw-c-resource: descriptors kept on purpose', () => {
   it('a cast invalid value, a descriptor kept as a standard stream, an owner-typed variable', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void create(int family) {
         sock_t fd = socket(family, SOCK_STREAM, 0);
         if (fd == (sock_t)-1) throw std::runtime_error("socket");
@@ -537,13 +769,21 @@ describe('raw-c-resource: descriptors kept on purpose', () => {
         if ((fifo_fd = open(fn, O_RDONLY)) == -1) return false;
         if (!ready(fifo_fd.get())) return false;
         return true;
-      }`, 'cpp', RULE, 'x.cpp'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.cpp',
+      ),
+      [],
+    );
   });
 });
 
 describe('raw-c-resource: third group of projects, shapes judged false', () => {
   it('a reversed comparison `0 > (fd = socket())`; returning the address of a member', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int names(void) {
         int sockfd;
         if (0 > (sockfd = socket(AF_INET, SOCK_DGRAM, 0)))
@@ -560,6 +800,12 @@ describe('raw-c-resource: third group of projects, shapes judged false', () => {
         if (!state) return NULL;
         state->n = n;
         return &state->base;
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 });

@@ -6,7 +6,8 @@ const RULE = 'raw-c-resource';
 
 describe('raw-c-resource', () => {
   it('flags stbi pixels with a throwing call before the release (seed 000 #7)', async () => {
-    const [f] = await findings(code`
+    const [f] = await findings(
+      code`
       bool decode(const std::vector<uint8_t>& data, Image& out) {
         int w, h, c;
         stbi_uc* pixels = stbi_load_from_memory(data.data(), data.size(), &w, &h, &c, 3);
@@ -16,14 +17,22 @@ describe('raw-c-resource', () => {
         out.pixels.assign(pixels, pixels + w * h * 3);
         stbi_image_free(pixels);
         return true;
-      }`, 'cpp', { rule: RULE });
+      }`,
+      'cpp',
+      { rule: RULE },
+    );
     assert.equal(f.location.startPoint.line, 2);
     assert.match(f.message, /may throw/);
-    assert.deepEqual(f.related.map((r) => r.location.startPoint.line), [6, 7]);
+    assert.deepEqual(
+      f.related.map((r) => r.location.startPoint.line),
+      [6, 7],
+    );
   });
 
   it('flags WebP writer and picture skipped by a throw (seed 000 #5)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void encode(const Image& img, std::vector<uint8_t>& out) {
         WebPPicture pic;
         WebPPictureInit(&pic);
@@ -34,11 +43,18 @@ describe('raw-c-resource', () => {
         out.assign(writer.mem, writer.mem + writer.size);
         WebPMemoryWriterClear(&writer);
         WebPPictureFree(&pic);
-      }`, 'cpp', RULE), [3, 6]);
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [3, 6],
+    );
   });
 
   it('flags an early return, a missing release, a release on some paths, and break out of the loop', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int a(const char* p) {
         FILE* f = fopen(p, "r");
         if (!f) return -1;
@@ -61,7 +77,13 @@ describe('raw-c-resource', () => {
           if (fgetc(f) < 0) break;
           fclose(f);
         }
-      }`, 'cpp', RULE, 'x.c'), [2, 9, 13, 18]);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [2, 9, 13, 18],
+    );
   });
 
   it('an allocation that may throw in C++ is a hint; unknown calls and anything in .c files are not', async () => {
@@ -81,7 +103,9 @@ describe('raw-c-resource', () => {
   });
 
   it('does not flag RAII owners, guards, handed-off pointers, or failure-path returns', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       std::unique_ptr<uint8_t, decltype(&free)> a(size_t n) {
         std::unique_ptr<uint8_t, decltype(&free)> buf((uint8_t*)malloc(n), &free);
         process(buf.get());
@@ -133,11 +157,18 @@ describe('raw-c-resource', () => {
         int rc = sqlite3_exec(db, "select 1", nullptr, nullptr, nullptr);
         sqlite3_close(db);
         return rc;
-      }`, 'cpp', RULE), []);
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('flags out-parameter handles (FreeType) and releases that take an address (av_frame_free)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       bool face(FT_Library lib, const char* path) {
         FT_Face face;
         if (FT_New_Face(lib, path, 0, &face)) return false;
@@ -149,32 +180,55 @@ describe('raw-c-resource', () => {
         AVFrame* frame = av_frame_alloc();
         if (!decode(frame)) return;
         av_frame_free(&frame);
-      }`, 'cpp', RULE), [3, 9]);
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [3, 9],
+    );
   });
 
   it('takes extra pairs from config', async () => {
     const cfg = config({ resources: [{ acquire: ['pool_acquire'], release: ['pool_release'] }] });
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void f(Pool* p) {
         Item* it = pool_acquire(p);
         if (!use(it)) return;
         pool_release(it);
-      }`, 'cpp', RULE, 'x.cpp', cfg), [2]);
+      }`,
+        'cpp',
+        RULE,
+        'x.cpp',
+        cfg,
+      ),
+      [2],
+    );
   });
 
   it('reports nothing from inside a syntax error', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       void f(size_t n) {
         char* buf = (char*)malloc(n);
         process(buf)  ))) {{
         free(buf);
-      }`, 'cpp', RULE), []);
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
   });
 });
 
 describe('raw-c-resource: C idioms from real code (zlib, xz examples)', () => {
   it('accepts a release after the acquiring branch, in the else of a null check, and realloc hand-offs', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int gun(int argc, char** argv, int len) {
         char* outname = NULL;
         do {
@@ -205,13 +259,21 @@ describe('raw-c-resource: C idioms from real code (zlib, xz examples)', () => {
         if (in == NULL) return NULL;
         re = realloc(in, n / 2);
         return re == NULL ? in : re;
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 });
 
 describe('raw-c-resource: exits that do not skip the release', () => {
   it('accepts a release inside the return, and a break out of a switch with the release after it', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       int write_file(const char* name, size_t size, const void* buffer) {
         FILE* f = fopen(name, "wb");
         if (!f) return 0;
@@ -234,6 +296,12 @@ describe('raw-c-resource: exits that do not skip the release', () => {
         run(out);
         free(out);
         return 0;
-      }`, 'cpp', RULE, 'x.c'), []);
+      }`,
+        'cpp',
+        RULE,
+        'x.c',
+      ),
+      [],
+    );
   });
 });

@@ -6,7 +6,9 @@ const RULE = 'resource-without-context';
 
 describe('resource-without-context', () => {
   it('flags files, sockets, processes, pools, executors and temp files outside with/finally', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import socket, subprocess, tempfile, multiprocessing
       from concurrent.futures import ThreadPoolExecutor
       def f(p, cmd):
@@ -23,22 +25,33 @@ describe('resource-without-context', () => {
           ex.submit(print)
           t = tempfile.NamedTemporaryFile()
           t.write(b"x")
-    `, 'python', RULE), [4, 7, 11, 13, 15]);
+    `,
+        'python',
+        RULE,
+      ),
+      [4, 7, 11, 13, 15],
+    );
   });
 
   it('flags an object created and closed by hand in a loop (seed 004 CameraView)', async () => {
-    const [f] = await findings(code`
+    const [f] = await findings(
+      code`
       while 1:
           _camera_view = CameraView("camerad", VisionStreamType.VISION_STREAM_DRIVER)
           _camera_view.close()
           del _camera_view
-    `, 'python', { rule: RULE });
+    `,
+      'python',
+      { rule: RULE },
+    );
     assert.equal(f.location.startPoint.line, 1);
     assert.equal(f.related[0].location.startPoint.line, 2);
   });
 
   it('does not flag with, finally, returned, stored-on-self-and-closed, or handed-off resources', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import contextlib
       def a(p):
           with open(p) as f:
@@ -66,23 +79,37 @@ describe('resource-without-context', () => {
       def g(n):
           view = View(n)
           view.render()
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('flags a resource stored on self by a class that never closes it', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       class Reader:
           def __init__(self, p):
               self.fh = open(p)
           def read(self):
               return self.fh.read()
-    `, 'python', RULE), [3]);
+    `,
+        'python',
+        RULE,
+      ),
+      [3],
+    );
   });
 });
 
 describe('resource-without-context: error-path closes and finishing closes', () => {
   it('does not flag close-and-reraise in except, nor a close whose result is used', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       def open_stream(name, cls):
           stream = Stream(name)
           try:
@@ -95,13 +122,19 @@ describe('resource-without-context: error-path closes and finishing closes', () 
           parser = XMLParser()
           parser.feed(data)
           return parser.close()
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 });
 
 describe('resource-without-context: more known resources', () => {
   it('flags sessions and connections; sqlite3 gets contextlib.closing (its with-block does not close)', async () => {
-    const found = await findings(code`
+    const found = await findings(
+      code`
       import requests, sqlite3
       def fetch(url):
           s = requests.Session()
@@ -111,8 +144,14 @@ describe('resource-without-context: more known resources', () => {
           n = db.execute("select count(*) from t").fetchone()[0]
           db.close()
           return n
-    `, 'python', { rule: RULE });
-    assert.deepEqual(found.map((f) => f.location.startPoint.line + 1), [3, 6]);
+    `,
+      'python',
+      { rule: RULE },
+    );
+    assert.deepEqual(
+      found.map((f) => f.location.startPoint.line + 1),
+      [3, 6],
+    );
     assert.match(found[1].fixes[0].title, /contextlib\.closing/);
   });
 });

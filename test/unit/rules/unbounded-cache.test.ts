@@ -6,7 +6,9 @@ const RULE = 'unbounded-cache';
 
 describe('unbounded-cache', () => {
   it('does not flag unbounded caches on module-level functions: their argument domain decides', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import functools
       from functools import lru_cache, cache
       @lru_cache(maxsize=None)
@@ -19,11 +21,17 @@ describe('unbounded-cache', () => {
       def d(x): return x
       @functools.cache
       def version(): return read_version()
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('flags an unbounded lru_cache on an instance method (keeps every self alive), not a bounded one', async () => {
-    const found = await findings(code`
+    const found = await findings(
+      code`
       from functools import lru_cache, cache
       class Model:
           @lru_cache(maxsize=None)
@@ -35,23 +43,38 @@ describe('unbounded-cache', () => {
           @staticmethod
           @lru_cache(maxsize=None)
           def helper(x): return x
-    `, 'python', { rule: RULE });
-    assert.deepEqual(found.map((f) => f.location.startPoint.line + 1), [3, 5]);
+    `,
+      'python',
+      { rule: RULE },
+    );
+    assert.deepEqual(
+      found.map((f) => f.location.startPoint.line + 1),
+      [3, 5],
+    );
     assert.match(found[0].message, /self/);
   });
 
   it('flags a builder whose cache size defaults to None and calls passing maxsize=None (seed 003)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       class PipelineBuilder:
           def cache(self, maxsize=None):
               self.maxsize = maxsize
               return self
       p = PipelineBuilder().cache(maxsize=None)
-    `, 'python', RULE), [2, 5]);
+    `,
+        'python',
+        RULE,
+      ),
+      [2, 5],
+    );
   });
 
   it('does not flag dict memos: a fixed key set (status lines, tokens per site) is the common case', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       _memo = {}
       def fib(n):
           if n in _memo:
@@ -64,11 +87,18 @@ describe('unbounded-cache', () => {
               if name not in self.cache:
                   self.cache[name] = lookup(name)
               return self.cache[name]
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('does not flag bounded caches, evicting dicts, or caches local to a function', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       from functools import lru_cache
       @lru_cache(maxsize=256)
       def a(x): return x
@@ -86,19 +116,33 @@ describe('unbounded-cache', () => {
           for x in xs:
               seen[x] = 1
           return seen
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('C++: a global or member static map is a registry, not a memo', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       static std::map<std::string, Pass*> passes;
       void register_pass(const std::string& name, Pass* p) {
         if (passes.find(name) == passes.end()) passes[name] = p;
-      }`, 'cpp', RULE), []);
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('C++: flags a static map used as a cache and only inserted into', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       const Glyph& glyph(int code) {
         static std::unordered_map<int, Glyph> cache;
         auto it = cache.find(code);
@@ -111,19 +155,31 @@ describe('unbounded-cache', () => {
         if (cache.size() > 256) cache.clear();
         cache.emplace(code, render(code));
         return cache[code];
-      }`, 'cpp', RULE), [2]);
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [2],
+    );
   });
 });
 
 describe('unbounded-cache: cachetools', () => {
   it('flags cachetools.cached with a plain dict, not with an LRUCache', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import cachetools
       from cachetools import cached, LRUCache
       @cachetools.cached(cache={})
       def a(x): return x
       @cached(cache=LRUCache(maxsize=64))
       def b(x): return x
-    `, 'python', RULE), [3]);
+    `,
+        'python',
+        RULE,
+      ),
+      [3],
+    );
   });
 });

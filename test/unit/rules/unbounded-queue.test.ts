@@ -6,7 +6,9 @@ const RULE = 'unbounded-queue';
 
 describe('unbounded-queue', () => {
   it('flags queues without maxsize in every spelling (seed 003 result_q)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import queue
       import asyncio
       import multiprocessing as mp
@@ -29,11 +31,18 @@ describe('unbounded-queue', () => {
                   pass
               a.put(frame); b.put(frame); c.put(frame); d.put_nowait(frame); e.put(frame)
               f.put(frame); g.put(frame); h.put(frame); i.put(frame)
-    `, 'python', RULE), [6, 7, 9, 10, 11, 12, 13, 14, 16]);
+    `,
+        'python',
+        RULE,
+      ),
+      [6, 7, 9, 10, 11, 12, 13, 14, 16],
+    );
   });
 
   it('does not flag a queue that is never filled in a loop: one put per thread, a hand-off, fixed pushes', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import asyncio, queue, threading
       def worker(results):
           results.put(compute())
@@ -49,11 +58,18 @@ describe('unbounded-queue', () => {
               await self.events.put({"type": "lifespan.startup"})
           async def shutdown(self):
               await self.events.put({"type": "lifespan.shutdown"})
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('does not flag literal or computed maxsize, or a local class named Queue', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import queue
       import multiprocessing as mp
       a = queue.Queue(maxsize=100)
@@ -62,11 +78,18 @@ describe('unbounded-queue', () => {
       class Queue:
           pass
       d = Queue()
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('flags a long-lived deque used as a work queue, not a local BFS deque or a bounded one', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       from collections import deque
       jobs = deque()
       history = deque(maxlen=10)
@@ -81,11 +104,17 @@ describe('unbounded-queue', () => {
           while todo:
               n = todo.popleft()
               todo.extend(g[n])
-    `, 'python', RULE), [2]);
+    `,
+        'python',
+        RULE,
+      ),
+      [2],
+    );
   });
 
   it('C++: flags a std::queue member pushed with no capacity check', async () => {
-    const [f] = await findings(code`
+    const [f] = await findings(
+      code`
       class ResultSink {
        public:
         void push_all(std::vector<Packet> ps) {
@@ -95,13 +124,18 @@ describe('unbounded-queue', () => {
        private:
         std::mutex m_;
         std::queue<Packet> results_;
-      };`, 'cpp', { rule: RULE });
+      };`,
+      'cpp',
+      { rule: RULE },
+    );
     assert.equal(f.location.startPoint.line, 8);
     assert.equal(f.related[0].location.startPoint.line, 4);
   });
 
   it('C++: does not flag a queue that waits while full (seed 000 #8, capacity 4)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       template <typename T>
       class BoundedBlockingQueue {
        public:
@@ -120,22 +154,38 @@ describe('unbounded-queue', () => {
       void run() {
         const size_t QUEUE_CAPACITY = 4;
         BoundedBlockingQueue<int> input_queue(QUEUE_CAPACITY);
-      }`, 'cpp', RULE), []);
+      }`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
   });
 
   it('takes extra constructors from config', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       import janus
       q = janus.Queue()
       while True:
           q.put(read())
-    `, 'python', RULE, undefined, config({ queueConstructors: ['janus.Queue'] })), [2]);
+    `,
+        'python',
+        RULE,
+        undefined,
+        config({ queueConstructors: ['janus.Queue'] }),
+      ),
+      [2],
+    );
   });
 });
 
 describe('unbounded-queue: classes that bound their own deque', () => {
   it('does not flag the deque inside a queue class that enforces maxsize', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       from collections import deque
       class BoundedQueue:
           def __init__(self, maxsize):
@@ -147,13 +197,20 @@ describe('unbounded-queue: classes that bound their own deque', () => {
               self.items.append(x)
           def get(self):
               return self.items.popleft()
-    `, 'python', RULE), []);
+    `,
+        'python',
+        RULE,
+      ),
+      [],
+    );
   });
 });
 
 describe('unbounded-queue: C++ members pushed from out-of-line methods', () => {
   it('flags a member queue pushed in a method defined outside the class, not one size-checked there', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       class Pool {
        public:
         void submit(Task t);
@@ -168,19 +225,31 @@ describe('unbounded-queue: C++ members pushed from out-of-line methods', () => {
         if (limited_.size() >= 64) limited_.pop();
         limited_.push(std::move(t));
       }
-      void Pool::fill(Batch b) { for (Task& t : b) bounded_submit(t); }`, 'cpp', RULE), [6]);
+      void Pool::fill(Batch b) { for (Task& t : b) bounded_submit(t); }`,
+        'cpp',
+        RULE,
+      ),
+      [6],
+    );
   });
 });
 
 describe('unbounded-queue: C++ storage that is not a queue', () => {
   it('does not flag a deque used as an arena (pushed, never popped)', async () => {
-    assert.deepEqual(await lines(code`
+    assert.deepEqual(
+      await lines(
+        code`
       class NFA {
         Thread* Alloc() {
           arena_.emplace_back();
           return &arena_.back();
         }
         std::deque<Thread> arena_;
-      };`, 'cpp', RULE), []);
+      };`,
+        'cpp',
+        RULE,
+      ),
+      [],
+    );
   });
 });
