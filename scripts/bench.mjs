@@ -339,10 +339,12 @@ function writeList(corpus, files, tag) {
 
 const LEAKLENS = join(root, 'bin', 'leaklens.js');
 
-async function leaklens(corpus, files, jobs) {
+/** `cache`: undefined for a cold run (--no-cache), or a cache folder to fill (first run) or read (warm). */
+async function leaklens(corpus, files, jobs, cache) {
+  const cacheArgs = cache ? ['--cache-dir', cache] : ['--no-cache'];
   const r = await measure(
     process.execPath,
-    [LEAKLENS, 'check', '--format', 'json', '--jobs', String(jobs), '--stats', ...files],
+    [LEAKLENS, 'check', '--format', 'json', '--jobs', String(jobs), '--stats', ...cacheArgs, ...files],
     { cwd: corpus.base },
   );
   if (r.code !== 0 && r.code !== 1)
@@ -541,10 +543,11 @@ function toolRow(label, r, reference) {
   return `| ${label} | ${sec(r.ms)} | ${times(r.ms, reference?.ms)} | ${mb(r.rssKb)} | ${r.findings ?? '–'} | ${r.inCategories ?? '–'}${r.byCode && Object.keys(r.byCode).length ? ` (${codes(r.byCode)})` : ''} |`;
 }
 
-function leaklensRow(label, r, categories) {
+function leaklensRow(label, r, categories, base) {
   if (!r || r.error) return `| ${label} | ${r?.error ?? 'not run'} | | | | |`;
   const own = categories.map((id) => r.byRule[id] ?? 0);
-  return `| ${label} | ${sec(r.ms)} | 1.00× | ${mb(r.rssKb)} | ${r.findings} | ${own.reduce((a, b) => a + b, 0)} (${categories.map((id, i) => `${id} ${own[i]}`).join(', ')}) |`;
+  const ratio = base && !base.error ? `${(r.ms / base.ms).toFixed(2)}×` : '1.00×';
+  return `| ${label} | ${sec(r.ms)} | ${ratio} | ${mb(r.rssKb)} | ${r.findings} | ${own.reduce((a, b) => a + b, 0)} (${categories.map((id, i) => `${id} ${own[i]}`).join(', ')}) |`;
 }
 
 function corpusTable(c) {
@@ -560,6 +563,16 @@ function corpusTable(c) {
     ),
     leaklensRow(`**LeakLens --jobs 1** (${c.files})`, c.j1, c.categories),
     leaklensRow(`**LeakLens --jobs ${c.jobs}** (${c.files})`, c.jN, c.categories),
+    ...(c.warm && !c.warm.error
+      ? [
+          leaklensRow(
+            `**LeakLens --jobs 1, warm cache** (${c.files}${c.warmSameFindings ? '; same findings' : '; FINDINGS DIFFER'})`,
+            c.warm,
+            c.categories,
+            c.j1,
+          ),
+        ]
+      : []),
   ];
   if (c.language === 'python') {
     rows.push(
@@ -672,6 +685,12 @@ async function main() {
     c.parse = await best(() => parseLoop(corpus, list));
     c.j1 = await best(() => leaklens(corpus, files, 1));
     c.jN = await best(() => leaklens(corpus, files, jobs));
+    // The result cache: one run fills it, the next reads it (same files, same findings expected).
+    const cacheDir = join(benchDir, `cache-${corpus.language}`);
+    rmSync(cacheDir, { recursive: true, force: true });
+    c.fill = await leaklens(corpus, files, 1, cacheDir);
+    c.warm = await best(() => leaklens(corpus, files, 1, cacheDir));
+    c.warmSameFindings = c.warm.findings === c.j1.findings;
     if (corpus.language === 'python') {
       c.ruff = await ruff(list);
       const subset = spread(files, pylintFiles);
