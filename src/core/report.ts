@@ -320,3 +320,21 @@ export function toJunit(results: FileResult[], errors: AnalysisError[]): string 
   }
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="leaklens" tests="${tests}" failures="${failures}" errors="${errorCount}">\n${suites.join('\n')}\n</testsuites>`;
 }
+
+/**
+ * A message as a headline that fits a Problems-view row and the rest: split at the first `: ` or
+ * `. ` outside backticks after at least 20 characters. Short messages stay whole.
+ */
+export function splitMessage(message: string, max = 100): { headline: string; detail?: string } {
+  if (message.length <= max) return { headline: message };
+  let code = false;
+  for (let i = 0; i < message.length - 1; i++) {
+    const c = message[i];
+    if (c === '`') code = !code;
+    if (code || i < 20 || message[i + 1] !== ' ' || (c !== ':' && c !== '.')) continue;
+    const rest = message.slice(i + 2).trim();
+    if (!rest) break;
+    return { headline: message.slice(0, c === '.' ? i + 1 : i), detail: rest[0].toUpperCase() + rest.slice(1) };
+  }
+  return { headline: message };
+}

@@ -1,6 +1,6 @@
 // Engine findings -> VS Code diagnostics and edits.
 import * as vscode from 'vscode';
-import { DOCS_BASE } from '../core/report';
+import { DOCS_BASE, splitMessage } from '../core/report';
 import type { Finding, Location, TextEdit } from '../core/types';
 
 export const SOURCE = 'LeakLens';
@@ -23,13 +23,17 @@ export function docUri(ruleId: string): vscode.Uri {
 }
 
 export function toDiagnostic(f: Finding, uri: vscode.Uri): vscode.Diagnostic {
-  const d = new vscode.Diagnostic(toRange(f.location), f.message, SEVERITY[f.severity]);
+  // The Problems view shows one row per diagnostic: its headline there, the why as the first related entry.
+  const { headline, detail } = splitMessage(f.message);
+  const d = new vscode.Diagnostic(toRange(f.location), headline, SEVERITY[f.severity]);
   d.source = SOURCE;
   d.code = { value: f.ruleId, target: docUri(f.ruleId) };
-  if (f.related.length)
-    d.relatedInformation = f.related.map(
-      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.location)), r.message),
-    );
+  const related = f.related.map(
+    (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.location)), r.message),
+  );
+  if (detail)
+    related.unshift(new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(f.location)), detail));
+  if (related.length) d.relatedInformation = related;
   return d;
 }
 

@@ -88,12 +88,21 @@ export async function closeAll(): Promise<void> {
 }
 
 export async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
-  const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>(
-    'vscode.executeCodeActionProvider',
-    uri,
-    range,
-    vscode.CodeActionKind.QuickFix.value,
-  );
+  const ask = () =>
+    vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      range,
+      vscode.CodeActionKind.QuickFix.value,
+    );
+  let actions = await ask();
+  // Right after a document opens, the first request can meet the worker re-analysing it (custom
+  // rules loading, a configuration change): the provider then answers nothing, as the lightbulb
+  // would until the next request. Ask again for up to two seconds, as the editor does on cursor moves.
+  for (let i = 0; i < 20 && !actions?.length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    actions = await ask();
+  }
   if (process.env.LEAKLENS_DEBUG)
     console.log(
       'DEBUG',

@@ -108,6 +108,24 @@ describe('quick-fixes on every fixture', () => {
     });
   }
 
+  it('a long owner declaration gets a local alias for its type; short ones do not', async () => {
+    const file = join(FIXTURES, 'cpp/long_owner.cpp');
+    const fixed = fixText(await engine(), readFileSync(file, 'utf8'), file, defaultConfig(), () => true, true).text;
+    assert.ok(
+      fixed.includes(
+        '  using SurfaceOwner = std::unique_ptr<SDL_Surface, decltype(&SDL_FreeSurface)>;\n  SurfaceOwner surface(',
+      ),
+      fixed,
+    );
+    assert.ok(
+      fixed.split('\n').every((l) => l.length <= 100),
+      'no line over 100 columns',
+    );
+    const short = join(FIXTURES, 'cpp/resources.cpp');
+    const plain = fixText(await engine(), readFileSync(short, 'utf8'), short, defaultConfig(), () => true, true).text;
+    assert.ok(!/using \w+Owner =/.test(plain));
+  });
+
   it('keeps CRLF line endings and indentation', async () => {
     for (const rel of ['cpp/resources.cpp', 'camera/camera_view.py', 'upscaler/src/utils/tiling_processor.cpp']) {
       const file = join(FIXTURES, rel);

@@ -12,6 +12,8 @@ import { ancestors, findAll, indentOf, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
 
 export const SCOPE_GUARD_MARKER = 'LEAKLENS_SCOPE_GUARD';
+/** An owner declaration longer than this (columns) gets a local `using` alias for its type. */
+const LONG_DECLARATION = 100;
 
 export function raiiFixes(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix[] {
   try {
@@ -49,23 +51,33 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
   const releaseName = acq.pair.release[0];
   if (releases.some((r) => (r.childForFieldName('arguments')?.namedChildCount ?? 0) !== 1)) return undefined;
   const edits: TextEdit[] = [];
-  let deleterType: string;
-  let deleterArg = '';
-  if (acq.pair.releaseArg === 'value') {
-    deleterType = `decltype(&${releaseName})`;
-    deleterArg = `, &${releaseName}`;
-  } else {
-    // The release takes `T**` (av_frame_free): a deleter type that passes the pointer's address.
-    deleterType = `${pascal(releaseName)}Deleter`;
+  const byValue = acq.pair.releaseArg === 'value';
+  // A release taking `T**` (av_frame_free) needs a deleter type that passes the pointer's address.
+  const deleterType = byValue ? `decltype(&${releaseName})` : `${pascal(releaseName)}Deleter`;
+  const deleterArg = byValue ? `, &${releaseName}` : '';
+  // Written once before the function: a deleter struct for releases that take `T**`.
+  const eol = ctx.lines.eol();
+  let prelude = '';
+  let aliasLine = '';
+  if (!byValue) {
     if (!new RegExp(`struct\\s+${deleterType}\\b`).test(ctx.text)) {
-      const top = topLevelAncestor(acq.func);
-      const eol = ctx.lines.eol();
-      edits.push({
-        start: top.startIndex,
-        end: top.startIndex,
-        newText: `struct ${deleterType} {${eol}  void operator()(${element}* p) const { ${releaseName}(&p); }${eol}};${eol}${eol}`,
-      });
+      prelude += `struct ${deleterType} {${eol}  void operator()(${element}* p) const { ${releaseName}(&p); }${eol}};${eol}${eol}`;
     }
+  }
+  let ownerType = `std::unique_ptr<${element}, ${deleterType}>`;
+  // A long owner declaration gets a local alias for its type on the line above: in the function's own
+  // scope (its element type is visible there) and never clashing with another function's.
+  const line = `${indentOf(ctx.text, decl.startIndex)}${ownerType} ${declaratorName(declarator)}(${value.text}${deleterArg});`;
+  if (typeNode.text !== 'auto' && line.length > LONG_DECLARATION) {
+    const alias = `${pascal(declaratorName(declarator))}Owner`;
+    if (!new RegExp(`\\b${alias}\\b`).test(acq.func.text)) {
+      aliasLine = `using ${alias} = ${ownerType};${eol}${indentOf(ctx.text, decl.startIndex)}`;
+      ownerType = alias;
+    }
+  }
+  if (prelude) {
+    const top = topLevelAncestor(acq.func);
+    edits.push({ start: top.startIndex, end: top.startIndex, newText: prelude });
   }
   // Every later raw use of the variable needs the pointer: `p` -> `p.get()`.
   const uses = findAll(acq.func, 'identifier', (n) => n.text === acq.name && n.startIndex > decl.endIndex);
@@ -103,7 +115,7 @@ function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix
   edits.push({
     start: decl.startIndex,
     end: decl.endIndex,
-    newText: `std::unique_ptr<${element}, ${deleterType}> ${name}(${value.text}${deleterArg});`,
+    newText: `${aliasLine}${ownerType} ${name}(${value.text}${deleterArg});`,
   });
   edits.push(...includeEdit(ctx, 'memory'));
   return {

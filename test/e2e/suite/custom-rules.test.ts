@@ -8,7 +8,18 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { LeakLensApi } from '../../../src/extension/extension';
 import { suite, test, before, after } from '../harness';
-import { activate, closeAll, codeOf, diagnosticsWhere, leakDiagnostics, open, poll, revert, wsUri } from '../util';
+import {
+  activate,
+  closeAll,
+  codeOf,
+  diagnosticsWhere,
+  leakDiagnostics,
+  open,
+  poll,
+  quickFixes,
+  revert,
+  wsUri,
+} from '../util';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const WIDGETS = 'custom/widgets.cpp';
@@ -66,12 +77,7 @@ suite('custom rules', () => {
       ['e2e-widget'],
     );
     // The ignore quick fix works for custom rules too.
-    const fixes = await vscode.commands.executeCommand<vscode.CodeAction[]>(
-      'vscode.executeCodeActionProvider',
-      doc.uri,
-      d.range,
-      vscode.CodeActionKind.QuickFix.value,
-    );
+    const fixes = await quickFixes(doc.uri, d.range);
     assert.ok(
       fixes.some((a) => /Ignore LeakLens rule e2e-widget/.test(a.title)),
       fixes.map((a) => a.title).join(', '),

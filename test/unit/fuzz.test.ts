@@ -1,0 +1,187 @@
+// A seeded mutation fuzzer over the fixtures, kept in the test suite so that the engine stays
+// unbreakable as it is rewritten: cuts, inserted tokens, duplicated and truncated stretches, deep
+// nesting, CRLF, NUL and invalid UTF-8 bytes. For every input: no exception, no rule failing inside
+// (a rule error is reported as such, isolated to its rule and file), fixes idempotent, and a Python
+// file that compiled before its fixes still compiles after them (python3's own compile()).
+// LEAKLENS_FUZZ_INPUTS sets the number of inputs (the bench runs more); LEAKLENS_FUZZ_SEED replays.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fixText } from '../../src/core/check';
+import { defaultConfig } from '../../src/core/config';
+import { languageOfPath } from '../../src/core/parser';
+import { engine, FIXTURES, seededRandom } from './helpers';
+
+const INPUTS = Number(process.env.LEAKLENS_FUZZ_INPUTS) || 1200;
+const SEED = Number(process.env.LEAKLENS_FUZZ_SEED) || 20261130;
+const work = mkdtempSync(join(tmpdir(), 'leaklens-fuzz-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) return name === 'profile' || name === 'debug-adapters-ext' ? [] : sources(p);
+    return languageOfPath(p) && st.size < 64 * 1024 ? [p] : [];
+  });
+}
+
+const TOKENS = [
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ';',
+  ':',
+  ',',
+  '"',
+  "'",
+  '#',
+  '\\',
+  '/*',
+  '*/',
+  '"""',
+  'if ',
+  'else',
+  'return',
+  'free(p);',
+  'malloc(8)',
+  'fopen(',
+  'open(',
+  'with ',
+  'def ',
+  'class ',
+  'lambda',
+  'goto out;',
+  'out:',
+  'throw;',
+  'try:',
+  '    ',
+  '\t',
+  '\n',
+  '\r\n',
+  'ü',
+  '🚀',
+  '\u2028',
+];
+
+type Mutation = (text: string, r: () => number) => string;
+const at = (text: string, r: () => number) => Math.floor(r() * (text.length + 1));
+const MUTATIONS: Record<string, Mutation> = {
+  cut: (t, r) => {
+    const s = at(t, r);
+    return t.slice(0, s) + t.slice(s + Math.floor(r() * 400));
+  },
+  insertToken: (t, r) => {
+    const s = at(t, r);
+    return t.slice(0, s) + TOKENS[Math.floor(r() * TOKENS.length)] + t.slice(s);
+  },
+  duplicate: (t, r) => {
+    const s = at(t, r);
+    const chunk = t.slice(s, s + Math.floor(r() * 600));
+    const d = at(t, r);
+    return t.slice(0, d) + chunk + t.slice(d);
+  },
+  truncate: (t, r) => t.slice(0, at(t, r)),
+  deepNesting: (t, r) => {
+    const s = at(t, r);
+    const open = ['{', '(', '[', 'if (x) {', '    if x:\n'][Math.floor(r() * 5)];
+    const depth = 200 + Math.floor(r() * 1800);
+    return t.slice(0, s) + open.repeat(depth) + t.slice(s);
+  },
+  crlf: (t) => t.replace(/\r?\n/g, '\r\n'),
+};
+const BYTE_MUTATIONS: Record<string, (b: Buffer, r: () => number) => Buffer> = {
+  nul: (b, r) => {
+    const s = Math.floor(r() * b.length);
+    return Buffer.concat([b.subarray(0, s), Buffer.from([0]), b.subarray(s)]);
+  },
+  invalidUtf8: (b, r) => {
+    const s = Math.floor(r() * b.length);
+    return Buffer.concat([b.subarray(0, s), Buffer.from([0xff, 0xfe, 0xc3]), b.subarray(s)]);
+  },
+};
+
+describe('fuzzing: mutated fixtures', () => {
+  it(`${INPUTS} mutated inputs: no crash, no rule failure, idempotent fixes, Python still compiles`, async () => {
+    const e = await engine();
+    const config = defaultConfig();
+    const files = sources(FIXTURES);
+    assert.ok(files.length >= 15, `fixtures found: ${files.length}`);
+    const r = seededRandom(SEED);
+    const names = Object.keys(MUTATIONS);
+    const pythonPairs: Array<{ id: string; before: string; after: string }> = [];
+    let findings = 0;
+    let byteInputs = 0;
+    for (let i = 0; i < INPUTS; i++) {
+      const file = files[Math.floor(r() * files.length)];
+      const language = languageOfPath(file)!;
+      const original = readFileSync(file, 'utf8');
+      const id = `seed ${SEED} input #${i} (${file.slice(FIXTURES.length + 1)})`;
+      if (r() < 0.05) {
+        // bytes that are not text: reported as a file error, never analysed, never a crash
+        const kind = r() < 0.5 ? 'nul' : 'invalidUtf8';
+        const path = join(work, `input${i}${file.slice(file.lastIndexOf('.'))}`);
+        writeFileSync(path, BYTE_MUTATIONS[kind](Buffer.from(original), r));
+        const result = e.analyzeFile(path, path, config);
+        assert.equal(result.findings.length, 0, id);
+        assert.match(
+          result.errors.map((x) => x.message).join('; '),
+          /binary|UTF-8/,
+          `${id}: ${kind} is a clear file error`,
+        );
+        byteInputs++;
+        continue;
+      }
+      let text = original;
+      const rounds = 1 + Math.floor(r() * 3);
+      const applied: string[] = [];
+      for (let k = 0; k < rounds; k++) {
+        const name = names[Math.floor(r() * names.length)];
+        applied.push(name);
+        text = MUTATIONS[name](text, r);
+      }
+      const where = `${id} [${applied.join(', ')}]`;
+      const { result } = e.analyzeText(text, language, { file, config });
+      assert.deepEqual(
+        result.errors.filter((x) => /failed/.test(x.message)),
+        [],
+        `${where}: a rule failed`,
+      );
+      findings += result.findings.length;
+      const once = fixText(e, text, file, config, () => true, true);
+      const twice = fixText(e, once.text, file, config, () => true, true);
+      assert.equal(twice.applied, 0, `${where}: fixing again changed more`);
+      assert.equal(twice.text, once.text, `${where}: fixes are not idempotent`);
+      if (language === 'python' && once.applied > 0) pythonPairs.push({ id: where, before: text, after: once.text });
+    }
+    assert.ok(findings > INPUTS / 2, `the mutated inputs still exercise the rules (${findings} findings)`);
+    assert.ok(byteInputs > 0);
+    // One python3 process compiles every fixed file whose mutated original compiled.
+    const input = join(work, 'pairs.json');
+    writeFileSync(input, JSON.stringify(pythonPairs));
+    const broken = JSON.parse(
+      execFileSync('python3', ['-c', COMPILE_PAIRS, input], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
+    ) as string[];
+    assert.deepEqual(broken, [], 'fixes broke Python that compiled');
+  });
+});
+
+// For each pair: compiled before the fixes and not after -> reported by id.
+const COMPILE_PAIRS = `
+import json, sys, warnings
+warnings.simplefilter("ignore")
+def ok(src):
+    try:
+        compile(src, "<fuzz>", "exec")
+        return True
+    except (SyntaxError, ValueError):
+        return False
+pairs = json.load(open(sys.argv[1]))
+print(json.dumps([p["id"] for p in pairs if ok(p["before"]) and not ok(p["after"])]))
+`;
