@@ -355,6 +355,14 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   log(`LeakLens ${version} activated in ${activationMs.toFixed(1)} ms`);
   registerProfiling(context);
   registerDebugHook(context);
+  if (!vscode.workspace.isTrusted) {
+    log('Restricted Mode: static analysis on; profiling, the debug memory hook and allocation tracking wait for trust');
+    context.subscriptions.push(
+      vscode.workspace.onDidGrantWorkspaceTrust(() =>
+        log('workspace trusted: profiling and the debug memory hook are available (no reload needed)'),
+      ),
+    );
+  }
 
   return {
     version,

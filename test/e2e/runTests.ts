@@ -30,25 +30,42 @@ async function main(): Promise<number> {
     console.error('warning: test/debug/setup-debuggers.sh failed; the debugpy/lldb debug tests will fail');
   // The debug-hook suite (three real adapters + the overhead measurement) needs about 2.5 min more.
   process.env.TEST_TIMEOUT_MS ??= '480000';
-  const t0 = Date.now();
-  try {
-    await runTests({
-      vscodeExecutablePath: shim,
-      extensionDevelopmentPath: developmentFolder(root),
-      extensionTestsPath,
-      launchArgs: [workspace],
-      // the shim makes fresh user-data/extensions dirs per run; don't let test-electron point at .vscode-test/
-      reuseMachineInstall: true,
-    });
-    console.log(`e2e passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    return 0;
-  } catch (e) {
-    const code = (e as { code?: number }).code;
-    console.error(
-      `e2e FAILED (${e instanceof Error ? e.message : String(e)}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
-    return typeof code === 'number' && code !== 0 ? code : 1;
-  }
+  const launch = async (label: string, env: Record<string, string | undefined>): Promise<number> => {
+    const t0 = Date.now();
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      await runTests({
+        vscodeExecutablePath: shim,
+        extensionDevelopmentPath: developmentFolder(root),
+        extensionTestsPath,
+        launchArgs: [workspace],
+        // the shim makes fresh user-data/extensions dirs per run; don't let test-electron point at .vscode-test/
+        reuseMachineInstall: true,
+      });
+      console.log(`e2e ${label} passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return 0;
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      console.error(
+        `e2e ${label} FAILED (${e instanceof Error ? e.message : String(e)}) after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+      );
+      return typeof code === 'number' && code !== 0 ? code : 1;
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  };
+  const grep = process.env.LEAKLENS_E2E_GREP ?? '';
+  // The main launch: Workspace Trust disabled (a trusted folder). Then a second, short launch with
+  // Workspace Trust on and the folder untrusted, for Restricted Mode and the grant of trust.
+  // LEAKLENS_E2E_GREP=trust (or LEAKLENS_E2E_TRUST=1) runs only the second.
+  const trustOnly = !!process.env.LEAKLENS_E2E_TRUST || /trust/i.test(grep);
+  const main = trustOnly ? 0 : await launch('(trusted)', {});
+  const trust = !grep || trustOnly ? await launch('(Workspace Trust on)', { LEAKLENS_E2E_TRUST: '1' }) : 0;
+  return main || trust;
 }
 
 /**

@@ -23,3 +23,16 @@ describe('rule layout', () => {
     assert.equal(new Set(BUILTIN_RULES.map((r) => r.id)).size, BUILTIN_RULES.length);
   });
 });
+
+describe('Workspace Trust in the manifest', () => {
+  it('limited support; every setting that names a program, a path or turns on instrumentation is restricted', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    const trust = pkg.capabilities?.untrustedWorkspaces;
+    assert.equal(trust?.supported, 'limited');
+    assert.match(trust.description, /Restricted Mode/);
+    const settings = pkg.contributes.configuration.properties as Record<string, unknown>;
+    for (const key of trust.restrictedConfigurations) assert.ok(key in settings, `${key} is a declared setting`);
+    for (const key of ['leaklens.profile.python', 'leaklens.profile.outputDirectory', 'leaklens.debug.memoryHook'])
+      assert.ok(trust.restrictedConfigurations.includes(key), `${key} is restricted`);
+  });
+});

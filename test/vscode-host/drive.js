@@ -81,6 +81,13 @@ const NOISE = [
         .then(() => console.log(`[drive] screenshot saved to ${shot[1]}`), (e) => console.log(`[drive] screenshot failed: ${e.message}`));
       return;
     }
+    // The Workspace Trust suite logs this after opening the Workspace Trust editor: press its
+    // "Trust" button as a user would (there is no API to grant trust).
+    if (/^LEAKLENS_E2E_GRANT_TRUST$/.test(text)) {
+      page.locator('.workspace-trust-buttons .monaco-button', { hasText: /^Trust/ }).first().click({ timeout: 20000 })
+        .then(() => console.log('[drive] pressed "Trust" in the Workspace Trust editor'), (e) => console.log(`[drive] could not grant trust: ${e.message}`));
+      return;
+    }
     if (!process.env.VERBOSE && NOISE.some((re) => re.test(text))) return;
     (type === 'error' ? process.stderr : process.stdout).write(text.endsWith('\n') ? text : text + '\n');
   });

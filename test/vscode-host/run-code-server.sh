@@ -28,6 +28,13 @@ PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>
 STATE="$(mktemp -d "${TMPDIR:-/tmp}/leaklens-vscode-XXXXXX")"; mkdir -p "$STATE/ext" "$STATE/xdg" "$STATE/data/User"
 # User settings for the test profile (offline: no gallery/update checks, no AI/chat features).
 cp "$HERE/settings.json" "$STATE/data/User/settings.json"
+# LEAKLENS_E2E_TRUST=1: Workspace Trust on, the folder opened untrusted (Restricted Mode, no
+# start-up prompt); the trust suite grants trust through the real Workspace Trust editor.
+TRUST_FLAG="--disable-workspace-trust"
+if [ -n "${LEAKLENS_E2E_TRUST:-}" ]; then
+  TRUST_FLAG=""
+  node -e 'const f=process.argv[1];const s=JSON.parse(require("fs").readFileSync(f,"utf8"));s["security.workspace.trust.startupPrompt"]="never";s["security.workspace.trust.enabled"]=true;require("fs").writeFileSync(f,JSON.stringify(s,null,2))' "$STATE/data/User/settings.json"
+fi
 CSPID=""
 cleanup() {
   if [ -n "$CSPID" ]; then kill "$CSPID" 2>/dev/null; wait "$CSPID" 2>/dev/null; CSPID=""; fi
@@ -39,7 +46,7 @@ trap 'exit 143' TERM
 # XDG_* redirected so nothing lands in $HOME; fresh user-data and extensions dirs per run.
 XDG_CONFIG_HOME="$STATE/xdg" XDG_DATA_HOME="$STATE/xdg" XDG_CACHE_HOME="$STATE/xdg" \
   "$H/node_modules/.bin/code-server" --auth none --bind-addr "127.0.0.1:$PORT" \
-  --disable-telemetry --disable-update-check --disable-workspace-trust --disable-getting-started-override \
+  --disable-telemetry --disable-update-check $TRUST_FLAG --disable-getting-started-override \
   --user-data-dir "$STATE/data" --extensions-dir "$STATE/ext" \
   --vscode-option enable-smoke-test-driver >"$STATE/code-server.log" 2>&1 &
 CSPID=$!

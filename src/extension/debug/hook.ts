@@ -610,6 +610,11 @@ export function registerDebugHook(context: vscode.ExtensionContext): void {
     vscode.debug.onDidTerminateDebugSession((s) => void hub.sessions.get(s.id)?.finish()),
     vscode.debug.onDidChangeActiveDebugSession(() => hub.updateStatus()),
     vscode.commands.registerCommand('leaklens.trackAllocations', async (sessionId?: string) => {
+      if (!vscode.workspace.isTrusted) {
+        // It evaluates code in the debuggee: never in Restricted Mode.
+        void vscode.window.showWarningMessage('LeakLens: allocation tracking waits until you trust this workspace.');
+        return false;
+      }
       const m = find(sessionId);
       if (!m || m.ended) {
         void vscode.window.showInformationMessage('LeakLens: no running debug session to track.');

@@ -70,9 +70,15 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
 
   async function profile(args: ProfileArgs = {}): Promise<ProfileResult | undefined> {
     if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(
-        'LeakLens: Profile memory runs programs, so it is disabled in untrusted workspaces.',
-      );
+      // Restricted Mode: nothing from the workspace may run. The static analysis goes on meanwhile.
+      void vscode.window
+        .showWarningMessage(
+          'LeakLens: Profile memory runs the program, so it waits until you trust this workspace. Static diagnostics and quick fixes work meanwhile.',
+          'Manage Workspace Trust',
+        )
+        .then((pick) => {
+          if (pick) void vscode.commands.executeCommand('workbench.trust.manage');
+        });
       return undefined;
     }
     if (running) {

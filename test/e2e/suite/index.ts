@@ -12,9 +12,12 @@ export async function run(): Promise<void> {
     `LeakLens e2e: VS Code ${vscode.version} (${vscode.env.appName}, uiKind ${vscode.UIKind[vscode.env.uiKind]}, ` +
       `remoteName ${vscode.env.remoteName ?? 'none'}, Node ${process.versions.node})`,
   );
+  // The Workspace Trust launch (LEAKLENS_E2E_TRUST=1, trust on) runs only *.trusttest.js; the main
+  // launch (trust disabled, as most users' trusted folders behave) runs the rest.
+  const suffix = process.env.LEAKLENS_E2E_TRUST ? '.trusttest.js' : '.test.js';
   let files = fs
     .readdirSync(__dirname)
-    .filter((f) => f.endsWith('.test.js'))
+    .filter((f) => f.endsWith(suffix))
     .sort();
   // Skip stale output: a compiled test whose test/e2e/suite/<name>.test.ts was deleted or renamed.
   const srcDir = path.resolve(__dirname, '../../../../test/e2e/suite');
