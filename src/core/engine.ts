@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { defaultConfig, type LeakLensConfig } from './config';
 import { LineIndex } from './location';
-import { Grammars, isPlainC, languageOfPath } from './parser';
+import { Grammars, isPlainC, languageOfPath, ParseBudgetError } from './parser';
 import { spanOf, type Report, type Rule, type RuleContext } from './rule';
 import { BUILTIN_RULES } from './rules';
 import { suppressionFix } from './fixes/suppress';
@@ -55,7 +55,12 @@ export interface AnalyzeOptions {
   keepTree?: boolean;
   /** Do not even parse when every enabled rule's `mayMatch` rules the text out (check runs). */
   skipUnmatched?: boolean;
+  /** Milliseconds for the whole file; past it the parse is cancelled, or the remaining rules skipped. */
+  timeBudgetMs?: number;
 }
+
+/** Per file: thousands of times what a real source file needs, so only a pathological input meets it. */
+export const DEFAULT_TIME_BUDGET_MS = 10_000;
 
 export interface AnalyzeOutput {
   result: FileResult;
@@ -149,7 +154,24 @@ export class Engine {
         result: { file: options.file, language, findings: [], errors: [], parseMs: 0, rulesMs: performance.now() - t0 },
       };
     }
-    const tree = this.grammars.parse(language, text, options.oldTree);
+    const budgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+    let tree: Tree;
+    try {
+      tree = this.grammars.parse(language, text, options.oldTree, budgetMs);
+    } catch (e) {
+      if (!(e instanceof ParseBudgetError)) throw e;
+      const parseMs = performance.now() - t0;
+      return {
+        result: {
+          file: options.file,
+          language,
+          findings: [],
+          errors: [{ file: options.file, message: e.message }],
+          parseMs,
+          rulesMs: 0,
+        },
+      };
+    }
     const t1 = performance.now();
     const lines = new LineIndex(text);
     const findings: Finding[] = [];
@@ -198,9 +220,19 @@ export class Engine {
       active.push({ rule, ctx, skip });
     }
     const failed = new Set<string>();
+    let overBudget = false;
     const guarded = (rule: Rule, run: () => void) => {
-      if (failed.has(rule.id)) return;
+      if (failed.has(rule.id) || overBudget) return;
       const start = performance.now();
+      if (start - t0 > budgetMs) {
+        // Rules run in this thread and cannot be interrupted: the budget is checked between them.
+        overBudget = true;
+        errors.push({
+          file: options.file,
+          message: `analysis took longer than the time budget (${budgetMs} ms); rules from ${rule.id} on were skipped`,
+        });
+        return;
+      }
       try {
         run();
       } catch (e) {

@@ -64,12 +64,23 @@ export class Grammars {
     return language;
   }
 
-  /** Parses `text`; with `oldTree` (already `edit()`ed) tree-sitter reuses unchanged subtrees. */
-  parse(id: LanguageId, text: string, oldTree?: Tree): Tree {
+  /**
+   * Parses `text`; with `oldTree` (already `edit()`ed) tree-sitter reuses unchanged subtrees. Past
+   * `budgetMs` the parse is cancelled (tree-sitter asks the progress callback as it goes) and a
+   * ParseBudgetError says so: one pathological file must not hold up a run or the editor.
+   */
+  parse(id: LanguageId, text: string, oldTree?: Tree, budgetMs = Infinity): Tree {
     const parser = this.parsers.get(id);
     if (!parser) throw new Error(`LeakLens: grammar ${id} is not loaded`);
-    const tree = parser.parse(text, oldTree ?? null);
-    if (!tree) throw new Error('LeakLens: tree-sitter returned no tree');
+    const start = performance.now();
+    const options = Number.isFinite(budgetMs)
+      ? { progressCallback: () => performance.now() - start > budgetMs }
+      : undefined;
+    const tree = parser.parse(text, oldTree ?? null, options);
+    if (!tree) {
+      if (Number.isFinite(budgetMs) && performance.now() - start > budgetMs) throw new ParseBudgetError(budgetMs);
+      throw new Error('LeakLens: tree-sitter returned no tree');
+    }
     return tree;
   }
 
@@ -108,4 +119,10 @@ export function languageOfPath(path: string): LanguageId | undefined {
 /** Plain C (.c) cannot throw: raw-c-resource only counts explicit exits there. */
 export function isPlainC(path: string): boolean {
   return path.toLowerCase().endsWith('.c');
+}
+
+export class ParseBudgetError extends Error {
+  constructor(readonly budgetMs: number) {
+    super(`parsing took longer than the time budget (${budgetMs} ms); the file is skipped`);
+  }
 }

@@ -1,6 +1,7 @@
 // The target's process tree, read from /proc (Linux). Used to sample children (seed 001/003
 // workers) and to kill the whole tree on cancel so no orphan is left behind.
 import { readFileSync, readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ProcStat {
   pid: number;
@@ -137,4 +138,43 @@ export async function killTree(root: number, extra: readonly ProcStat[] = [], gr
 function sameAlive(v: ProcStat): boolean {
   const now = readStat(v.pid);
   return now !== undefined && now.startTicks === v.startTicks && now.state !== 'Z' && now.state !== 'X';
+}
+
+/**
+ * Ties the target's process group to this process's life: a tiny `sh` in a group of its own reads a
+ * pipe that only we hold. If LeakLens dies in any way (SIGKILL included: the kernel closes the pipe)
+ * the read returns and the sentinel kills the whole group, so a profiled program never outlives its
+ * profiler. `release()` on a normal end (the group is already stopped) lets the sentinel go quietly.
+ */
+export function guardProcessGroup(pgid: number): { release(): void } {
+  let sentinel: ChildProcess | undefined;
+  try {
+    sentinel = spawn(
+      'sh',
+      [
+        '-c',
+        'read _ignored; [ "$_ignored" = release ] || kill -KILL "-$1" 2>/dev/null',
+        'leaklens-sentinel',
+        String(pgid),
+      ],
+      {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
+    sentinel.on('error', () => undefined);
+    sentinel.unref();
+    (sentinel.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  } catch {
+    sentinel = undefined; // no sh: the normal stop paths still kill the tree
+  }
+  return {
+    release() {
+      try {
+        sentinel?.stdin?.end('release\n');
+      } catch {
+        // already gone
+      }
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { ProfileError } from './errors';
 import { NativeTracker } from './heaptrack';
 import { type SiteRule } from './lines';
-import { isAlive, killTree, readStat } from './proctree';
+import { guardProcessGroup, isAlive, killTree, readStat } from './proctree';
 import { PythonTracker } from './python';
 import { buildReport, ProcessTable } from './report';
 import { resolveMode, type ResolvedCommand } from './resolve';
@@ -81,6 +81,8 @@ export class ProfileSession extends EventEmitter {
   private childExit: Promise<void> = Promise.resolve();
   private sampler: TreeSampler | undefined;
   private timeline: JsonlWriter | undefined;
+  /** Kills the target's group if this process dies before stopping it (see guardProcessGroup). */
+  private groupGuard: { release(): void } | undefined;
   private log: WriteStream | undefined;
   private python: PythonTracker | undefined;
   private native: NativeTracker | undefined;
@@ -180,6 +182,7 @@ export class ProfileSession extends EventEmitter {
       throw new ProfileError(`cannot start ${argv[0]}`);
     }
     this.pid = child.pid;
+    this.groupGuard = guardProcessGroup(child.pid);
     child.stdout?.on('data', (d: Buffer) => this.output(d, 'stdout'));
     child.stderr?.on('data', (d: Buffer) => this.output(d, 'stderr'));
     this.childExit = new Promise((r) =>
@@ -304,6 +307,7 @@ export class ProfileSession extends EventEmitter {
         await killTree(this.pid, [...(this.sampler?.seen.values() ?? [])], 500);
       }
       await withTimeout(this.childExit, 3000);
+      this.groupGuard?.release();
     }
     if (this.exitNote) this.notes.unshift(this.exitNote);
     this.sampler?.dispose();

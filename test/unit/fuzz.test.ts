@@ -185,3 +185,59 @@ def ok(src):
 pairs = json.load(open(sys.argv[1]))
 print(json.dumps([p["id"] for p in pairs if ok(p["before"]) and not ok(p["after"])]))
 `;
+
+describe('per-file time budget', () => {
+  it('a parse past the budget is cancelled with a clear error, and the next file is analysed normally', async () => {
+    const e = await engine();
+    const big =
+      'int f(int x) {\n  char* p = (char*)malloc(x);\n  if (x) return 1;\n  free(p);\n  return 0;\n}\n'.repeat(4000);
+    const { result } = e.analyzeText(big, 'cpp', { file: 'big.cpp', config: defaultConfig(), timeBudgetMs: 0 });
+    assert.deepEqual(result.findings, []);
+    assert.match(result.errors[0]?.message ?? '', /time budget \(0 ms\); the file is skipped/);
+    const after = e.analyzeText(big.slice(0, 200), 'cpp', { file: 'small.cpp', config: defaultConfig() }).result;
+    assert.equal(after.errors.length, 0);
+    assert.equal(after.findings.length, 2);
+  });
+
+  it('rules past the budget stop between matches; the findings so far are kept, the rest is named as skipped', async () => {
+    const { Engine } = await import('../../src/core/engine');
+    const spin = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // a rule that takes far too long on this file
+      }
+    };
+    const slow = {
+      id: 'slow',
+      summary: 'slow',
+      languages: ['python' as const],
+      defaultSeverity: 'warning' as const,
+      query: { python: '(call) @call' },
+      check(
+        m: { captures: Map<string, import('web-tree-sitter').Node> },
+        ctx: import('../../src/core/rule').RuleContext,
+      ) {
+        spin(60);
+        ctx.report({ at: m.captures.get('call')!, message: 'slow finding' });
+      },
+    };
+    const e = await Engine.create({ rules: [slow] });
+    try {
+      const { result } = e.analyzeText('a()\nb()\nc()\nd()\n', 'python', {
+        file: 'x.py',
+        config: defaultConfig(),
+        timeBudgetMs: 100,
+      });
+      assert.ok(
+        result.findings.length >= 1 && result.findings.length < 4,
+        `${result.findings.length} findings before the budget ran out`,
+      );
+      assert.match(
+        result.errors[0]?.message ?? '',
+        /longer than the time budget \(100 ms\); rules from slow on were skipped/,
+      );
+    } finally {
+      e.dispose();
+    }
+  });
+});

@@ -164,6 +164,35 @@ describe('profile faults', () => {
     await filesAreComplete(out);
   });
 
+  it("LeakLens itself SIGKILLed: the target's whole tree dies with it; the timeline is valid to its last line", async () => {
+    const out = tempDir();
+    const script = `require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'cli', 'profile.js'))}).profileCommand(process.argv.slice(1)).then((c) => { process.exitCode = c; });`;
+    const cli = spawn(
+      process.execPath,
+      ['-e', script, '--', '--quiet', '--out', out, '--mode', 'rss', '--', 'python3', fixture('py_tree.py')],
+      { stdio: 'ignore' },
+    );
+    const timeline = join(out, 'timeline.jsonl');
+    for (
+      let i = 0;
+      i < 100 &&
+      !(existsSync(join(out, 'target.log')) && /workers/.test(readFileSync(join(out, 'target.log'), 'utf8')));
+      i++
+    )
+      await sleep(100);
+    const workers = workerPids(out);
+    const root = (JSON.parse(readFileSync(timeline, 'utf8').split('\n')[0]) as { processes: Array<{ pid: number }> })
+      .processes[0].pid;
+    assert.ok([root, ...workers].every(isAlive), 'the tree runs');
+    cli.kill('SIGKILL'); // no handler, no cleanup: only the sentinel can stop the tree now
+    await new Promise((r) => cli.on('exit', r));
+    await noneAlive([root, ...workers]);
+    const lines = readFileSync(timeline, 'utf8').split('\n');
+    assert.equal(lines.pop(), '', 'the file ends with a complete line');
+    assert.ok(lines.length >= 1);
+    for (const l of lines) JSON.parse(l);
+  });
+
   it('attach to a running PID: RSS timeline, the process is left running', async () => {
     const target = spawn(
       'python3',
