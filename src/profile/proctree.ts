@@ -11,6 +11,10 @@ export interface ProcStat {
   /** Start time in clock ticks since boot: with the pid, identifies a process despite pid reuse. */
   startTicks: number;
   name: string;
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number;
+  /** Resident set size, in pages. */
+  rssPages: number;
 }
 
 export function readStat(pid: number): ProcStat | undefined {
@@ -30,6 +34,8 @@ export function readStat(pid: number): ProcStat | undefined {
     state: rest[0],
     ppid: Number(rest[1]),
     startTicks: Number(rest[19]),
+    cpuTicks: Number(rest[11]) + Number(rest[12]),
+    rssPages: Number(rest[21]),
   };
 }
 

@@ -3,7 +3,17 @@
 // timeline.csv at the end. Reused by the CLI and the VS Code extension (no `vscode` import).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ProfileError } from './errors';
 import { NativeTracker } from './heaptrack';
@@ -63,6 +73,7 @@ export declare interface ProfileSession {
 }
 
 export class ProfileSession extends EventEmitter {
+  /** Where the files are; they move to a temp folder if the report folder fills up during the run. */
   readonly files: ProfileFiles;
   readonly done: Promise<Report>;
   mode: ResolvedMode = 'rss';
@@ -119,10 +130,15 @@ export class ProfileSession extends EventEmitter {
   /** Starts the target (or attaches). Throws ProfileError when it cannot start at all. */
   async start(): Promise<void> {
     const o = this.opts;
-    mkdirSync(o.outDir, { recursive: true });
-    for (const f of Object.values(this.files)) rmSync(f, { force: true });
-    rmSync(join(o.outDir, 'python'), { recursive: true, force: true });
-    this.timeline = new JsonlWriter(this.files.timelineJsonl);
+    try {
+      mkdirSync(o.outDir, { recursive: true });
+      for (const f of Object.values(this.files)) rmSync(f, { force: true });
+      rmSync(join(o.outDir, 'python'), { recursive: true, force: true });
+      this.timeline = new JsonlWriter(this.files.timelineJsonl);
+    } catch (e) {
+      // Before anything runs: a report folder that cannot be written is the user's to fix.
+      throw new ProfileError(`cannot write the report folder ${o.outDir}: ${describeFsError(e)}`);
+    }
     this.t0 = Date.now();
     if (o.pid !== undefined) this.attach(o.pid);
     else this.launch(resolveMode(o.command ?? [], o));
@@ -174,6 +190,13 @@ export class ProfileSession extends EventEmitter {
       env = this.native.env(env);
     }
     this.log = createWriteStream(this.files.log);
+    // The target's output is a convenience: losing it (disk full) must not stop the profile.
+    let logFailed = false;
+    this.log.on('error', (e) => {
+      if (!logFailed)
+        this.note(`target.log could not be written (${describeFsError(e)}); the output is no longer kept.`);
+      logFailed = true;
+    });
     // Own process group (detached) so Ctrl-C reaches only the CLI, which then stops the whole tree.
     const child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -247,11 +270,54 @@ export class ProfileSession extends EventEmitter {
   }
 
   private record(s: Sample): void {
-    this.timeline?.write(s);
+    try {
+      this.timeline?.write(s);
+    } catch (e) {
+      this.moveToFallback(e, s);
+    }
     for (const p of s.processes) this.table.add(s.elapsedS, p);
     this.totals.push({ elapsedS: s.elapsedS, rssBytes: s.totalRssBytes });
     this.lastSample = s;
     this.emit('sample', s);
+  }
+
+  private fallback: string | undefined;
+
+  /** A folder of our own under the system temp dir, for what the report folder could not take. */
+  private fallbackDir(): string {
+    this.fallback ??= mkdtempSync(join(tmpdir(), 'leaklens-profile-'));
+    return this.fallback;
+  }
+
+  /**
+   * The timeline could not be appended (disk full, folder gone): carry its complete lines and this
+   * sample over to the fallback folder and go on there. Sampling and the verdict are unaffected.
+   */
+  private moveToFallback(error: unknown, sample: Sample): void {
+    const from = this.files.timelineJsonl;
+    this.timeline?.close();
+    this.timeline = undefined;
+    try {
+      const dir = this.fallbackDir();
+      const to = join(dir, 'timeline.jsonl');
+      let kept = '';
+      try {
+        const text = readFileSync(from, 'utf8');
+        kept = text.slice(0, text.lastIndexOf('\n') + 1); // complete lines only
+      } catch {
+        kept = '';
+      }
+      writeFileSync(to, kept);
+      this.timeline = new JsonlWriter(to);
+      this.timeline.write(sample);
+      this.files.timelineJsonl = to;
+      this.files.timelineCsv = join(dir, 'timeline.csv');
+      this.note(`Could not write ${from} (${describeFsError(error)}); the timeline continues in ${to}.`);
+    } catch (e) {
+      this.note(
+        `Could not write the timeline (${describeFsError(error)}), nor a copy in the temp folder (${describeFsError(e)}); sampling goes on in memory only.`,
+      );
+    }
   }
 
   private rule(): SiteRule {
@@ -342,13 +408,42 @@ export class ProfileSession extends EventEmitter {
       notes: this.notes,
     });
     this.timeline?.close();
-    await new Promise<void>((r) => (this.log ? this.log.end(r) : r()));
-    writeAtomic(this.files.report, JSON.stringify(report, null, 2) + '\n');
-    await writeCsvFromJsonl(this.files.timelineJsonl, this.files.timelineCsv);
+    await withTimeout(new Promise<void>((r) => (this.log ? this.log.end(() => r()) : r())), 2000);
+    try {
+      writeAtomic(this.files.report, JSON.stringify(report, null, 2) + '\n');
+    } catch (e) {
+      // The folder filled up (or went away) during the run: the report goes where it can.
+      const dir = this.fallbackDir();
+      report.notes.push(`Could not write ${this.files.report} (${describeFsError(e)}); the report is in ${dir}.`);
+      this.files.report = join(dir, 'report.json');
+      writeAtomic(this.files.report, JSON.stringify(report, null, 2) + '\n');
+      this.emit('note', report.notes[report.notes.length - 1]);
+    }
+    try {
+      await writeCsvFromJsonl(this.files.timelineJsonl, this.files.timelineCsv);
+    } catch (e) {
+      this.files.timelineCsv = join(this.fallbackDir(), 'timeline.csv');
+      await writeCsvFromJsonl(this.files.timelineJsonl, this.files.timelineCsv).catch(() => undefined);
+      report.notes.push(`timeline.csv could not be written in ${this.opts.outDir} (${describeFsError(e)}).`);
+    }
     this.emit('end', report);
     this.resolveDone(report);
     return report;
   }
+}
+
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EACCES: 'permission denied',
+    EPERM: 'not permitted',
+    EROFS: 'read-only file system',
+    ENOTDIR: 'a file is in the way of a folder on that path',
+    EEXIST: 'a file is in the way',
+  };
+  return code ? `${code}: ${why[code] ?? (e as Error).message}` : (e as Error).message;
 }
 
 function writeAtomic(path: string, text: string): void {

@@ -14,9 +14,15 @@ export class JsonlWriter {
     this.fd = openSync(path, 'a');
   }
 
+  /** Appends one line, whole or with an error (writeSync may write part of it on a full disk). */
   write(record: unknown): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, JSON.stringify(record) + '\n');
+    const line = Buffer.from(JSON.stringify(record) + '\n');
+    for (let at = 0; at < line.length;) {
+      const n = writeSync(this.fd, line, at);
+      if (n <= 0) throw Object.assign(new Error(`short write to ${this.path}`), { code: 'ENOSPC' });
+      at += n;
+    }
   }
 
   close(): void {

@@ -193,6 +193,109 @@ describe('profile faults', () => {
     for (const l of lines) JSON.parse(l);
   });
 
+  it('a report folder that cannot be written: a clear usage error before anything runs', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'blocker'), 'a file where the folder should go');
+    const marker = `leaklens-never-started-${process.pid}`;
+    const r = await quietCli([
+      '--out',
+      join(dir, 'blocker', 'out'),
+      '--',
+      'python3',
+      '-c',
+      `import time; time.sleep(5) # ${marker}`,
+    ]);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.err,
+      /cannot write the report folder .*blocker\/out: ENOTDIR: a file is in the way of a folder on that path/,
+    );
+    assert.equal(spawnSync('pgrep', ['-f', marker]).status, 1, 'the target was never started');
+  });
+
+  it('the report folder fills up during the run: the timeline moves to a temp folder, the report is still written', async (t) => {
+    const mnt = tempDir('leaklens-tinyfs-');
+    // A real full file system: a 64 KiB tmpfs, filled up but for a few samples' worth.
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status !== 0) {
+      t.skip('cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)');
+      return;
+    }
+    try {
+      writeFileSync(join(mnt, 'filler'), Buffer.alloc(60 * 1024));
+      const { report, session } = await profile({
+        command: [
+          'python3',
+          '-c',
+          'import time\nx=[]\nfor i in range(40):\n    x.append(bytearray(500000)); time.sleep(0.05)',
+        ],
+        mode: 'rss',
+        intervalMs: 50,
+        outDir: join(mnt, 'out'),
+      });
+      const moved = report.notes.find((n) =>
+        /Could not write .*timeline\.jsonl \(ENOSPC: no space left on the device\); the timeline continues in /.test(n),
+      );
+      assert.ok(moved, report.notes.join('\n'));
+      assert.ok(!session.files.timelineJsonl.startsWith(mnt), 'the timeline went to the temp folder');
+      const lines = readFileSync(session.files.timelineJsonl, 'utf8').trim().split('\n');
+      assert.ok(lines.length >= 10, `${lines.length} samples kept`);
+      for (const l of lines) JSON.parse(l);
+      assert.ok(existsSync(session.files.report), 'the report was written somewhere');
+      assert.equal(readReport(session.files.report).verdict, report.verdict);
+    } finally {
+      spawnSync('umount', [mnt]);
+    }
+  });
+
+  it('a target that forks 200 children: every one is sampled, the cost per sample is printed', async () => {
+    const { TreeSampler } = await import('../../src/profile/sampler');
+    const forker = spawn(
+      'python3',
+      [
+        '-c',
+        'import os, time\nfor i in range(200):\n    if os.fork() == 0:\n        time.sleep(30); os._exit(0)\nprint("forked", flush=True)\ntime.sleep(30)',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'], detached: true },
+    );
+    try {
+      await new Promise((r) => forker.stdout!.once('data', r));
+      const sampler = new TreeSampler(forker.pid!, 200);
+      const t0 = performance.now();
+      let seen = 0;
+      const rounds = 10;
+      for (let i = 0; i < rounds; i++) seen = (await sampler.sample()).length;
+      const msPerSample = (performance.now() - t0) / rounds;
+      sampler.dispose();
+      assert.equal(seen, 201, 'the root and its 200 children');
+      // A figure for the README, not a pass/fail threshold (machines differ).
+      console.log(
+        `# sampling 201 processes: ${msPerSample.toFixed(1)} ms per sample (${((msPerSample * 1000) / 201).toFixed(0)} µs per process)`,
+      );
+    } finally {
+      process.kill(-forker.pid!, 'SIGKILL');
+    }
+  });
+
+  it('the /proc sampler reads what pidusage reads: RSS equal, CPU of a busy process near 100 %', async () => {
+    const { TreeSampler } = await import('../../src/profile/sampler');
+    const pidusage = (await import('pidusage')).default;
+    const busy = spawn('python3', ['-c', 'x = bytearray(30_000_000)\nwhile True: pass'], { stdio: 'ignore' });
+    try {
+      await sleep(500);
+      const sampler = new TreeSampler(busy.pid!, 200);
+      await sampler.sample();
+      await sleep(500);
+      const [mine] = await sampler.sample();
+      const theirs = await pidusage(busy.pid!);
+      sampler.dispose();
+      assert.ok(Math.abs(mine.rssBytes - theirs.memory) <= 1024 * 1024, `${mine.rssBytes} vs ${theirs.memory}`);
+      assert.ok(mine.rssBytes > 30_000_000);
+      assert.ok(mine.cpuPercent > 50 && mine.cpuPercent <= 110, `busy loop: ${mine.cpuPercent} %`);
+    } finally {
+      busy.kill('SIGKILL');
+    }
+  });
+
   it('attach to a running PID: RSS timeline, the process is left running', async () => {
     const target = spawn(
       'python3',
