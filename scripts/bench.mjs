@@ -792,6 +792,39 @@ async function main() {
     result.customRulesBench = r.status === 0 ? 'ok' : `failed (exit ${r.status ?? r.signal})`;
   }
 
+  // Limits (10,000 files: the editor worker's memory, cancel latency, the CLI's peak RSS), then the
+  // robustness runs longer than the test suite's: the mutation fuzzer and incremental = full.
+  const limits = spawnSync(process.execPath, [join(root, 'scripts', 'bench-limits.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, LEAKLENS_LIMIT_FILES: quick ? '2000' : '10000' },
+  });
+  result.limitsBench = limits.status === 0 ? 'ok' : `failed (exit ${limits.status ?? limits.signal})`;
+  const robustness = [
+    ['fuzzer', 'out/test/unit/fuzz.test.js', { LEAKLENS_FUZZ_INPUTS: quick ? '3000' : '20000' }],
+    ['incremental = full', 'out/test/unit/incremental.test.js', { LEAKLENS_PROPERTY_EDITS: quick ? '600' : '3000' }],
+  ];
+  console.log(
+    "\n### Robustness runs (longer than the test suite's)\n\n| run | inputs | result | time |\n| --- | ---: | --- | ---: |",
+  );
+  for (const [name, file, env] of robustness) {
+    if (!existsSync(join(root, file))) {
+      console.log(`| ${name} | | not compiled (npx tsc -p tsconfig.json) | |`);
+      continue;
+    }
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['--test', file], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    const passed = /# fail 0/.test(r.stdout);
+    console.log(
+      `| ${name} | ${Object.values(env)[0]}${name === 'fuzzer' ? ' inputs' : ' edits per document'} | ${passed ? 'no failure' : 'FAILED (see node --test ' + file + ')'} | ${sec(performance.now() - t0)} |`,
+    );
+    result[name] = passed ? 'ok' : r.stdout.slice(-2000);
+  }
+
   // The profiler benchmark (another script), if present: its own table; a failure is only reported.
   const profileScript = join(root, 'scripts', 'bench-profile.mjs');
   if (argv.includes('--no-profile')) result.profileBench = 'skipped (--no-profile)';
