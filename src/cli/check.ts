@@ -4,7 +4,6 @@ import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import ignoreMatcher, { type Ignore } from 'ignore';
 import { configHash, DEFAULT_CACHE_DIR, engineKey, hashBytes, ResultCache } from '../core/cache';
 import { checkFile, type CheckOptions, type CheckResult } from '../core/check';
@@ -18,6 +17,10 @@ import { toGithub, toGitlab, toJson, toJunit, toStatistics, toText, type ResultW
 import { BUILTIN_RULES, RULE_IDS } from '../core/rules';
 import { toSarif } from '../core/sarif';
 import type { AnalysisError } from '../core/types';
+import { attachEvidence, MEASURED_RULE, measuredFindings } from '../profile/measured';
+import { displayPath, readReports } from './import';
+import { parseCommand } from './args';
+import { writeOutput, type Io } from './output';
 import { VERSION } from './version';
 
 export const FORMATS = ['text', 'json', 'sarif', 'github', 'gitlab', 'junit'] as const;
@@ -44,6 +47,9 @@ options:
   --show-fixes               list the fixes applied (with --fix), or each finding's fix
   --no-cache                 neither read nor write the result cache
   --cache-dir DIR            result cache folder (default: ${DEFAULT_CACHE_DIR} in the working folder)
+  --evidence REPORT          a LeakSanitizer log, Valgrind XML or LeakLens report.json (repeatable):
+                             findings it confirms say so; leaks it has that no rule found are
+                             reported as measured-leak findings
   --jobs N                   worker threads (default: number of cores)
   --stats                    print timing and counts to stderr
   -h, --help                 this help
@@ -52,50 +58,39 @@ In the text output, [*] marks a finding --fix fixes, [-] one that needs --unsafe
 rules: ${RULE_IDS.join(', ')} (leaklens rule ID prints a rule's documentation)
 exit status: 0 no findings, 1 findings, 2 usage or configuration error`;
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
 export async function checkCommand(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(s),
   err: (s: string) => void = (s) => process.stderr.write(s),
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        'output-file': { type: 'string', short: 'o' },
-        statistics: { type: 'boolean', default: false },
-        'exit-zero': { type: 'boolean', default: false },
-        select: { type: 'string' },
-        ignore: { type: 'string' },
-        config: { type: 'string' },
-        fix: { type: 'boolean', default: false },
-        'unsafe-fixes': { type: 'boolean', default: false },
-        diff: { type: 'boolean', default: false },
-        'show-fixes': { type: 'boolean', default: false },
-        'no-cache': { type: 'boolean', default: false },
-        'cache-dir': { type: 'string' },
-        rules: { type: 'string' },
-        jobs: { type: 'string' },
-        stats: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    err(`leaklens check: ${(e as Error).message}\n\n${CHECK_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    'check',
+    CHECK_USAGE,
+    argv,
+    {
+      format: { type: 'string', default: 'text' },
+      'output-file': { type: 'string', short: 'o' },
+      statistics: { type: 'boolean', default: false },
+      'exit-zero': { type: 'boolean', default: false },
+      select: { type: 'string' },
+      ignore: { type: 'string' },
+      config: { type: 'string' },
+      fix: { type: 'boolean', default: false },
+      'unsafe-fixes': { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
+      'show-fixes': { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
+      'cache-dir': { type: 'string' },
+      evidence: { type: 'string', multiple: true },
+      rules: { type: 'string' },
+      jobs: { type: 'string' },
+      stats: { type: 'boolean', default: false },
+    },
+    out,
+    err,
+  );
+  if (typeof parsed === 'number') return parsed;
   const v = parsed.values;
-  if (v.help) {
-    out(`${CHECK_USAGE}\n`);
-    return 0;
-  }
   const format = v.format as Format;
   if (!FORMATS.includes(format)) return usage(err, `unknown --format "${v.format}" (${FORMATS.join(', ')})`);
   if (v.diff && v.fix) return usage(err, '--diff shows the fixes without applying them: use it without --fix');
@@ -203,6 +198,7 @@ export async function checkCommand(
   } finally {
     engine.dispose();
   }
+  if (v.evidence?.length) results = joinEvidence(results, files, v.evidence, errors, resolver.forFile(resolve('.')));
   const t1 = performance.now();
   const io: Io = { out, err };
   let output: string;
@@ -239,7 +235,7 @@ export async function checkCommand(
     err(`Applied ${fixed} fix${fixed === 1 ? '' : 'es'}.\n`);
     if (v['show-fixes'] && fixed) err(`${fixSummary(results)}\n`);
   }
-  if (!writeOutput(output, v['output-file'], io)) return 2;
+  if (!writeOutput(output, v['output-file'], io, 'check')) return 2;
   if (v.stats) {
     const parse = results.reduce((n, r) => n + r.parseMs, 0);
     const rules = results.reduce((n, r) => n + r.rulesMs, 0);
@@ -277,6 +273,34 @@ function render(
   }
 }
 
+/**
+ * `--evidence`: the measured leaks confirm the static findings on their allocation lines; the rest
+ * become `measured-leak` findings (merged into the file's result when the file was checked).
+ */
+function joinEvidence(
+  results: CheckResult[],
+  files: SourceFile[],
+  reports: string[],
+  errors: AnalysisError[],
+  config: LeakLensConfig,
+): CheckResult[] {
+  const root = process.cwd();
+  const { leaks, errors: reportErrors } = readReports(reports, root);
+  errors.push(...reportErrors);
+  const pathOf = new Map(files.map((f) => [f.display, f.path]));
+  const unexplained = attachEvidence(results, leaks, (r) => pathOf.get(r.file) ?? resolve(r.file));
+  if (config.rules[MEASURED_RULE]?.enabled === false) return results;
+  const measured = measuredFindings(unexplained, root, displayPath, config).results;
+  const byFile = new Map(results.map((r) => [r.file, r]));
+  const merged = [...results];
+  for (const m of measured) {
+    const existing = byFile.get(m.file);
+    if (existing) existing.findings.push(...m.findings);
+    else merged.push({ ...m, fixesApplied: 0 });
+  }
+  return merged;
+}
+
 /** JSON fix edits carry line/column: the file is read once more, only when one of its findings has a fix. */
 function withPoints(results: CheckResult[], files: SourceFile[]): ResultWithPoints[] {
   const pathOf = new Map(files.map((f) => [f.display, f.path]));
@@ -301,24 +325,6 @@ function fixSummary(results: CheckResult[]): string {
     lines.push(`  ${r.file}: ${[...counts].map(([id, n]) => `${n} × ${id}`).join(', ')}`);
   }
   return lines.join('\n');
-}
-
-function writeOutput(text: string, file: string | undefined, io: Io): boolean {
-  const body = text.endsWith('\n') || text === '' ? text : `${text}\n`;
-  if (!file) {
-    io.out(body);
-    return true;
-  }
-  try {
-    mkdirSync(dirname(resolve(file)), { recursive: true });
-    writeFileSync(file, body);
-    return true;
-  } catch (e) {
-    io.err(
-      `leaklens check: cannot write --output-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
-    );
-    return false;
-  }
 }
 
 /**

@@ -7,6 +7,7 @@ const USAGE = `usage: leaklens <command> [options]
 commands:
   check [PATH...]          find memory-leak risks statically (C, C++, Python)
   rule ID | --all          a rule's documentation, or the list of rules
+  import REPORT...         LeakSanitizer / Valgrind / LeakLens reports as findings (leaklens import --help)
   profile -- COMMAND ...   run a program and watch its memory (leaklens profile --help)
   --version                print the version`;
 
@@ -16,6 +17,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'check':
         return await checkCommand(rest);
+      case 'import': {
+        const { importCommand } = await import('./import');
+        return await importCommand(rest);
+      }
       case 'rule': {
         const { ruleCommand } = await import('./rule');
         return ruleCommand(rest);

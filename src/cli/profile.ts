@@ -3,7 +3,14 @@
 // 3 inconclusive (too short, too noisy, or nothing measured).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Log } from 'sarif';
+import { BUILTIN_RULES } from '../core/rules';
+import { toSarif } from '../core/sarif';
 import { formatText, ProfileError, ProfileSession, type ProfileOptions, type Report } from '../profile';
+import { MEASURED_RULE, measuredFindings } from '../profile/measured';
+import { firstProjectFrame, parseProfileReport } from '../profile/reports';
+import { displayPath } from './import';
+import { VERSION } from './version';
 import type { ProfileMode } from '../profile/types';
 
 export const PROFILE_USAGE = `usage: leaklens profile [options] -- COMMAND [ARGS...]
@@ -27,7 +34,8 @@ options:
   --consecutive N      per-site rule: growths in a row (default 3)
   --min-site-mb MB     per-site rule: least growth of a site (default 1)
   --out DIR            output folder (default .leaklens-profile)
-  --format text|json   what to print at the end (default text)
+  --format text|json|sarif   what to print at the end (default text); sarif: the lines that grew
+                       and the verdict as SARIF results, for a memory test that gates CI
   --quiet              do not echo the program's output (it is kept in DIR/target.log)
   --pid PID            attach to a running process (RSS timeline only; it is not killed)
   -h, --help           this help
@@ -94,7 +102,7 @@ export async function profileCommand(
   let options: ProfileOptions;
   try {
     if (!MODES.includes(v.mode as ProfileMode)) return usage(`--mode must be one of ${MODES.join(', ')}`);
-    if (v.format !== 'text' && v.format !== 'json') return usage('--format must be text or json');
+    if (!['text', 'json', 'sarif'].includes(v.format as string)) return usage('--format must be text, json or sarif');
     const pid = num('pid', v.pid, 1);
     if ((pid === undefined) === (command.length === 0))
       return usage(
@@ -123,12 +131,12 @@ export async function profileCommand(
   } catch (e) {
     return usage((e as Error).message);
   }
-  return run(options, v.format as 'text' | 'json', v.quiet as boolean, out, err);
+  return run(options, v.format as 'text' | 'json' | 'sarif', v.quiet as boolean, out, err);
 }
 
 async function run(
   options: ProfileOptions,
-  format: 'text' | 'json',
+  format: 'text' | 'json' | 'sarif',
   quiet: boolean,
   out: Write,
   err: Write,
@@ -156,13 +164,39 @@ async function run(
   }
   const f = session.files;
   out(
-    format === 'json'
-      ? JSON.stringify(report, null, 2) + '\n'
-      : formatText(report, [f.report, f.timelineCsv, f.timelineJsonl]),
+    format === 'sarif'
+      ? JSON.stringify(profileSarif(report, f.report), null, 2) + '\n'
+      : format === 'json'
+        ? JSON.stringify(report, null, 2) + '\n'
+        : formatText(report, [f.report, f.timelineCsv, f.timelineJsonl]),
   );
   return exitCode(report);
 }
 
 export function exitCode(r: Report): number {
   return r.verdict === 'leak' ? 1 : r.verdict === 'no-leak' ? 0 : 3;
+}
+
+/**
+ * The lines that grew as `measured-leak` results at their source lines, and the verdict as one more
+ * result (no location: it is about the whole run), so code scanning shows both and CI can gate on it.
+ */
+export function profileSarif(report: Report, reportPath: string): Log {
+  const root = process.cwd();
+  const leaks = parseProfileReport(JSON.stringify(report), reportPath, new Date().toISOString());
+  for (const l of leaks) l.at = firstProjectFrame(l.stack, root) ?? { file: l.stack[0].file!, line: l.stack[0].line! };
+  const { results } = measuredFindings(leaks, root, displayPath);
+  const log = toSarif(results, [], BUILTIN_RULES, VERSION);
+  const rate = `${(report.growthBytesPerSecond / 1024).toFixed(1)} KB/s`;
+  log.runs[0].results!.push({
+    ruleId: MEASURED_RULE,
+    ruleIndex: BUILTIN_RULES.findIndex((r) => r.id === MEASURED_RULE),
+    level: report.verdict === 'leak' ? 'error' : report.verdict === 'no-leak' ? 'none' : 'warning',
+    kind: report.verdict === 'no-leak' ? 'pass' : 'fail',
+    message: {
+      text: `Verdict ${report.verdict.toUpperCase()}: RSS ${report.verdict === 'leak' ? 'grew' : 'changed'} ${rate} over ${report.durationSeconds.toFixed(0)} s (peak ${(report.peakRssBytes / 1048576).toFixed(1)} MB).`,
+    },
+    properties: { verdict: report.verdict, growthBytesPerSecond: report.growthBytesPerSecond, report: reportPath },
+  });
+  return log;
 }

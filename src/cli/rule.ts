@@ -1,7 +1,7 @@
 // `leaklens rule ID` prints a rule's documentation; `leaklens rule --all` lists the rules.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommand } from './args';
 import { BUILTIN_RULES, RULE_IDS } from '../core/rules';
 
 export const RULE_USAGE = `usage: leaklens rule ID          print the rule's documentation
@@ -21,26 +21,16 @@ export function ruleCommand(
   out: (s: string) => void = (s) => process.stdout.write(s),
   err: (s: string) => void = (s) => process.stderr.write(s),
 ): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        all: { type: 'boolean', default: false },
-        format: { type: 'string', default: 'text' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    err(`leaklens rule: ${(e as Error).message}\n\n${RULE_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    'rule',
+    RULE_USAGE,
+    argv,
+    { all: { type: 'boolean', default: false }, format: { type: 'string', default: 'text' } },
+    out,
+    err,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    out(`${RULE_USAGE}\n`);
-    return 0;
-  }
   if (v.format !== 'text' && v.format !== 'json') {
     err(`leaklens rule: unknown --format "${v.format}" (text or json)\n`);
     return 2;

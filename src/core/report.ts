@@ -23,11 +23,13 @@ export interface JsonFinding extends JsonRange {
   ruleId: string;
   severity: string;
   message: string;
-  related: Array<JsonRange & { message: string }>;
+  related: Array<JsonRange & { message: string; file?: string }>;
   /** The finding has a fix `--fix` (safe) or `--fix --unsafe-fixes` applies. */
   fixable: boolean;
   /** That fix, with 1-based edit ranges; null when the finding has none. */
   fix: JsonFix | null;
+  /** Measurements that confirm it (`check --evidence`, `import`). */
+  evidence?: Finding['evidence'];
 }
 
 function range(l: Location): JsonRange {
@@ -51,7 +53,8 @@ export function toJsonFinding(
     ruleId: f.ruleId,
     severity: f.severity,
     message: f.message,
-    related: f.related.map((r) => ({ ...range(r.location), message: r.message })),
+    related: f.related.map((r) => ({ ...range(r.location), message: r.message, ...(r.file ? { file: r.file } : {}) })),
+    ...(f.evidence?.length ? { evidence: f.evidence } : {}),
     fixable: fix !== undefined,
     fix: fix ? jsonFix(fix, lineStarts) : null,
   };
@@ -147,9 +150,11 @@ export function toText(
       lines.push(
         `${paint('1', `${r.file}:${f.location.startPoint.line + 1}:${f.location.startPoint.column + 1}`)}: ${sev} ${paint('35', `[${f.ruleId}]`)}${mark} ${f.message}`,
       );
+      for (const e of f.evidence ?? [])
+        lines.push(`    ${paint('32', e.summary)} (${e.report}, ${e.when.slice(0, 16).replace('T', ' ')})`);
       for (const rel of f.related)
         lines.push(
-          `    ${r.file}:${rel.location.startPoint.line + 1}:${rel.location.startPoint.column + 1}: note: ${rel.message}`,
+          `    ${rel.file ?? r.file}:${rel.location.startPoint.line + 1}:${rel.location.startPoint.column + 1}: note: ${rel.message}`,
         );
       if (options.showFixes && fix)
         lines.push(`    ${paint('32', 'fix')} (${fix.applicability === 'safe' ? 'safe' : 'unsafe'}): ${fix.title}`);

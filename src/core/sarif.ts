@@ -49,13 +49,20 @@ export function toSarif(results: FileResult[], errors: AnalysisError[], rules: R
             ruleId: f.ruleId,
             ruleIndex: ruleIndex.get(f.ruleId) ?? -1,
             level: LEVEL[f.severity],
-            message: { text: f.message },
+            message: {
+              // A static finding a measurement confirms says so; a measured-leak finding is the measurement.
+              text:
+                f.evidence?.length && f.ruleId !== 'measured-leak'
+                  ? `${f.message} (${f.evidence.map((e) => e.summary).join('; ')})`
+                  : f.message,
+            },
             locations: [{ physicalLocation: { artifactLocation: { uri: uri(res.file) }, region: region(f.location) } }],
             relatedLocations: f.related.map((rel, i) => ({
               id: i + 1,
               message: { text: rel.message },
-              physicalLocation: { artifactLocation: { uri: uri(res.file) }, region: region(rel.location) },
+              physicalLocation: { artifactLocation: { uri: uri(rel.file ?? res.file) }, region: region(rel.location) },
             })),
+            ...(f.evidence?.length ? { properties: { evidence: f.evidence } } : {}),
           })),
         ),
         invocations: [

@@ -23,6 +23,23 @@ export interface Location extends Span {
 export interface RelatedLocation {
   location: Location;
   message: string;
+  /** Another file than the finding's (a frame of an allocation stack); absent: the same file. */
+  file?: string;
+}
+
+/** A measurement that confirms a finding: a leak a sanitizer or Valgrind reported, or a profile's growth. */
+export interface Evidence {
+  source: string;
+  kind: 'direct' | 'indirect' | 'possible' | 'growth';
+  bytes: number;
+  blocks?: number;
+  bytesPerSecond?: number;
+  seconds?: number;
+  /** The report file and when it was written (ISO time). */
+  report: string;
+  when: string;
+  /** One line: "confirmed by LeakSanitizer: 64 B in 1 block". */
+  summary: string;
 }
 
 /** A replacement of `span` in the original text by `newText`. Edits of one fix never overlap. */
@@ -58,6 +75,8 @@ export interface Finding {
   location: Location;
   related: RelatedLocation[];
   fixes: Fix[];
+  /** Measurements of this leak (`check --evidence`, imported reports). */
+  evidence?: Evidence[];
 }
 
 /** A problem with an input rather than with the code in it (unreadable, binary, too large, ...). */

@@ -2,6 +2,7 @@
 import type { Rule } from '../rule';
 import { cleanupInLoop } from './cleanup-in-loop';
 import { growingGlobal } from './growing-global';
+import { measuredLeak } from './measured-leak';
 import { rawCResource } from './raw-c-resource';
 import { resourceWithoutContext } from './resource-without-context';
 import { unboundedCache } from './unbounded-cache';
@@ -14,6 +15,7 @@ export const BUILTIN_RULES: Rule[] = [
   unboundedCache,
   resourceWithoutContext,
   growingGlobal,
+  measuredLeak,
 ];
 
 export const RULE_IDS = BUILTIN_RULES.map((r) => r.id);
