@@ -1,6 +1,7 @@
 // Engine findings -> VS Code diagnostics and edits.
 import * as vscode from 'vscode';
 import { DOCS_BASE, splitMessage } from '../core/report';
+import { measuredLabel } from '../profile/measured';
 import type { Finding, Location, TextEdit } from '../core/types';
 
 export const SOURCE = 'LeakLens';
@@ -25,11 +26,17 @@ export function docUri(ruleId: string): vscode.Uri {
 export function toDiagnostic(f: Finding, uri: vscode.Uri): vscode.Diagnostic {
   // The Problems view shows one row per diagnostic: its headline there, the why as the first related entry.
   const { headline, detail } = splitMessage(f.message);
-  const d = new vscode.Diagnostic(toRange(f.location), headline, SEVERITY[f.severity]);
+  // A static finding a report or profile measured says so on its row: "… — measured: 64 B in 1 block (LeakSanitizer)".
+  const measured = f.ruleId !== 'measured-leak' && f.evidence?.length ? ` — ${measuredLabel(f.evidence[0])}` : '';
+  const d = new vscode.Diagnostic(toRange(f.location), headline + measured, SEVERITY[f.severity]);
   d.source = SOURCE;
   d.code = { value: f.ruleId, target: docUri(f.ruleId) };
   const related = f.related.map(
-    (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.location)), r.message),
+    (r) =>
+      new vscode.DiagnosticRelatedInformation(
+        new vscode.Location(r.file ? vscode.Uri.file(r.file) : uri, toRange(r.location)),
+        r.message,
+      ),
   );
   if (detail)
     related.unshift(new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(f.location)), detail));

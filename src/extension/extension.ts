@@ -5,6 +5,8 @@
 const moduleLoaded = performance.now();
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Finding } from '../core/types';
+import { registerLeakReports, type LeakReports } from './leak-reports';
 import * as vscode from 'vscode';
 import type { LanguageId } from '../core/types';
 import { AnalysisClient } from './client';
@@ -108,6 +110,11 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
     };
 
   const published = new vscode.EventEmitter<PublishEvent>();
+  // Imported leak reports (set up below, once the diagnostics exist): their measurements ride on the
+  // static diagnostics of the same lines.
+  let leakReports: LeakReports | undefined;
+  const withEvidence = (findings: Finding[], uri: vscode.Uri) =>
+    leakReports?.withEvidence(findings, uri.fsPath) ?? findings;
   const client = new AnalysisClient(join(context.extensionPath, 'dist'), readSettings(log), {
     onResult: timed((r: DocResult) => {
       const doc = tracked.get(r.uri);
@@ -118,8 +125,9 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       if (!doc || doc.version !== r.version) return; // stale: a newer version is on its way
       diagnostics.set(
         doc.uri,
-        r.findings.map((f) => toDiagnostic(f, doc.uri)),
+        withEvidence(r.findings, doc.uri).map((f) => toDiagnostic(f, doc.uri)),
       );
+      leakReports?.publish(doc.uri);
       published.fire({
         uri: doc.uri,
         version: r.version,
@@ -247,9 +255,10 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
             if (r.findings.length)
               diagnostics.set(
                 uri,
-                r.findings.map((f) => toDiagnostic(f, uri)),
+                withEvidence(r.findings, uri).map((f) => toDiagnostic(f, uri)),
               );
             else diagnostics.delete(uri);
+            leakReports?.publish(uri);
           }
         },
         { dir: join(cacheDir, 'scan-cache'), version },
@@ -355,6 +364,26 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
   log(`LeakLens ${version} activated in ${activationMs.toFixed(1)} ms`);
   registerProfiling(context);
   registerDebugHook(context);
+  leakReports = registerLeakReports(
+    context,
+    (uri) => new Set((diagnostics.get(uri) ?? []).map((d) => d.range.start.line + 1)),
+    log,
+  );
+  context.subscriptions.push(
+    leakReports.onDidChange(() => {
+      // New measurements: the open documents' static diagnostics gain (or lose) their "measured" part.
+      for (const doc of tracked.values()) {
+        void client.resultFor(doc.uri.toString(), doc.version).then((r) => {
+          if (!r || r.version !== doc.version) return;
+          diagnostics.set(
+            doc.uri,
+            withEvidence(r.findings, doc.uri).map((f) => toDiagnostic(f, doc.uri)),
+          );
+          leakReports?.publish(doc.uri);
+        });
+      }
+    }),
+  );
   if (!vscode.workspace.isTrusted) {
     log('Restricted Mode: static analysis on; profiling, the debug memory hook and allocation tracking wait for trust');
     context.subscriptions.push(

@@ -13,6 +13,12 @@ export const MEASURED_RULE = 'measured-leak';
 
 const KIND_LABEL = { direct: 'direct leak', indirect: 'indirect leak', possible: 'possible leak', growth: 'growth' };
 
+/** "measured: 64 B in 1 block (LeakSanitizer)", "measured: +12.0 MB over 30 s (LeakLens profile)". */
+export function measuredLabel(e: Evidence): string {
+  const size = describeLeak({ ...e, stack: [], kind: e.kind, source: e.source as MeasuredLeak['source'] });
+  return `measured: ${size} (${e.source}${e.kind === 'indirect' || e.kind === 'possible' ? `, ${e.kind}` : ''})`;
+}
+
 export function evidenceOf(l: MeasuredLeak): Evidence {
   const what = l.kind === 'growth' ? `grew ${describeLeak(l)}` : describeLeak(l);
   return {
@@ -54,11 +60,12 @@ class Lines {
   }
 }
 
-/** Severity by kind: direct leaks warn, indirect and possible ones (consequences, or unsure) inform. */
+/** Severity by kind: direct leaks warn; indirect and possible ones (consequences, or unsure) and growth inform. */
 function severityOf(l: MeasuredLeak, config?: LeakLensConfig): Severity {
   const configured = config?.rules[MEASURED_RULE]?.severity;
   if (configured) return configured;
-  return l.kind === 'direct' || l.kind === 'growth' ? 'warning' : 'info';
+  // Growth is a fact about memory, not yet a leak (a cache warming up grows too): information.
+  return l.kind === 'direct' ? 'warning' : 'info';
 }
 
 function stackRelated(
