@@ -8,6 +8,7 @@ import type { Finding } from '../core/types';
 import { evidenceOf, measuredFindings } from '../profile/measured';
 import { readLeakReport, type MeasuredLeak } from '../profile/reports';
 import { toDiagnostic } from './convert';
+import { getShared } from './profile/shared';
 
 export interface ImportResult {
   leaks: number;
@@ -56,6 +57,15 @@ export class LeakReports implements vscode.Disposable {
 
   remove(path: string): void {
     if (this.byReport.delete(path)) this.reindex();
+  }
+
+  private latest: string | undefined;
+
+  /** The last profile or debug session's report replaces the one before it (imported reports stay). */
+  useLatestMeasurement(path: string): void {
+    if (this.latest && this.latest !== path) this.byReport.delete(this.latest);
+    this.latest = path;
+    this.load([path]);
   }
 
   /** Leaks measured at a 1-based line of a file. */
@@ -137,6 +147,8 @@ export function registerLeakReports(
   log: (m: string) => void,
 ): LeakReports {
   const reports = new LeakReports(staticFindingLines, log);
+  // What the last profile or debug session measured counts like an imported report.
+  context.subscriptions.push(getShared(context).reportSaved.event((path) => reports.useLatestMeasurement(path)));
   const globs = () => vscode.workspace.getConfiguration('leaklens').get<string[]>('leakReports', []);
   void reports.watch(globs());
   context.subscriptions.push(

@@ -338,6 +338,7 @@ export class MemorySession {
       ) + '\n',
     );
     this.reportPath = join(dir, 'report.json');
+    this.hub.shared.reportSaved.fire(this.reportPath);
     return this.reportPath;
   }
 

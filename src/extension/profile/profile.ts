@@ -178,6 +178,7 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     );
     running = undefined;
     lastReport = session.files.report;
+    shared.reportSaved.fire(session.files.report);
     shared.timeline.setLive(false);
     lastOverlayLines = showLines(shared, report.lines, history, 'profile', target.name);
     out.appendLine(
@@ -231,6 +232,7 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     shared.timeline.reset(title, samples, markers, false);
     shared.timeline.show(true);
     lastReport = path;
+    shared.reportSaved.fire(path);
     void vscode.window.showInformationMessage(
       `LeakLens: report ${basename(dir)} — ${report.verdict}, peak ${fmtBytes(report.peakRssBytes)}, ${report.lines.length} line(s) grew.`,
     );

@@ -10,6 +10,8 @@ export interface MemoryShared {
   output: vscode.OutputChannel;
   /** Parts of the state command's answer, by name ('profile', 'debug'). */
   state: Map<string, () => unknown>;
+  /** A report.json was written or opened (a profile, a debug session): its lines are measurements. */
+  reportSaved: vscode.EventEmitter<string>;
 }
 
 /** Internal command (not contributed): JSON-able state of the overlay, timeline and sessions. */
@@ -24,12 +26,14 @@ export function getShared(context: vscode.ExtensionContext): MemoryShared {
     timeline: new TimelinePanel(context.extensionUri),
     output: vscode.window.createOutputChannel('LeakLens Memory'),
     state: new Map(),
+    reportSaved: new vscode.EventEmitter<string>(),
   };
   shared = s;
   context.subscriptions.push(
     s.overlay,
     s.timeline,
     s.output,
+    s.reportSaved,
     {
       dispose: () => {
         if (shared === s) shared = undefined;

@@ -93,6 +93,17 @@ suite('profile memory', () => {
     assert.ok(s.profile.lastReport?.endsWith('report.json'));
   });
 
+  test('the line that grew, with no static finding of its own, gets an Information diagnostic', async () => {
+    const uri = vscode.Uri.file(LEAK_FILE());
+    const d = await until('measured-leak diagnostic', async () =>
+      vscode.languages
+        .getDiagnostics(uri)
+        .find((x) => x.source === 'LeakLens' && x.range.start.line === LEAK_LINE - 1 && /grew \+/.test(x.message)),
+    );
+    assert.equal(d.severity, vscode.DiagnosticSeverity.Information);
+    assert.match(d.message, /^Memory allocated here grew \+[\d.]+ [KM]B over \d+ s \(LeakLens profile\)$/);
+  });
+
   test('hover on the line shows its growth over time', async () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
       'vscode.executeHoverProvider',
