@@ -95,7 +95,24 @@
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       plugins: [markerPlugin()],
+      // Dragging zooms to a time window; the extension re-attributes the line overlay to it.
+      // Double-click zooms out again: the whole run.
+      hooks: { setScale: [(u, key) => { if (key === 'x') reportWindow(u); }] },
     }, data(procs), chartEl);
+  }
+
+  let lastWindow = '';
+  function reportWindow(u) {
+    if (!samples.length) return;
+    const first = samples[0].t;
+    const last = samples[samples.length - 1].t;
+    const { min, max } = u.scales.x;
+    const whole = min <= first + 1e-6 && max >= last - 1e-6;
+    const msg = whole ? { type: 'window', from: null, to: null } : { type: 'window', from: Math.max(first, min), to: Math.min(last, max) };
+    const key = JSON.stringify(msg);
+    if (key === lastWindow) return;
+    lastWindow = key;
+    vscode.postMessage(msg);
   }
 
   function render() {
@@ -152,6 +169,11 @@
     } else if (m.type === 'live') {
       live = m.live;
       schedule();
+    } else if (m.type === 'selectWindow' && plot && samples.length) {
+      // The same path as a drag: set the x scale, the hook reports the window.
+      const first = samples[0].t;
+      const last = samples[samples.length - 1].t;
+      plot.setScale('x', m.from == null ? { min: first, max: last } : { min: m.from, max: m.to });
     }
   });
   window.addEventListener('resize', () => {

@@ -62,7 +62,27 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
   let lastReport: string | undefined;
   let lastOverlayLines = 0;
 
+  // The last run's lines and their growth over time: what a time window on the chart re-attributes.
+  let lastRun:
+    { lines: readonly LineGrowth[]; history: Map<string, { tS: number; bytes: number }[]>; title: string } | undefined;
+  let timeWindow: { from: number; to: number } | undefined;
+  context.subscriptions.push(
+    shared.timeline.onDidSelectWindow((w) => {
+      if (!lastRun || running) return;
+      timeWindow = w;
+      shared.overlay.clear('profile');
+      const lines = w ? linesInWindow(lastRun.lines, lastRun.history, w.from, w.to) : lastRun.lines;
+      const title = w ? `${lastRun.title} · ${fmtElapsed(w.from)}–${fmtElapsed(w.to)}` : lastRun.title;
+      lastOverlayLines = showLines(shared, lines, lastRun.history, 'profile', title);
+    }),
+    // Internal (tests, keybindings): zoom the chart to a window, as a drag does.
+    vscode.commands.registerCommand('leaklens.timelineWindow', (from?: number, to?: number) =>
+      shared.timeline.selectWindow(from, to),
+    ),
+  );
+
   shared.state.set('profile', () => ({
+    window: timeWindow,
     running: running ? { name: running.name, pid: running.session.pid, elapsedS: running.session.elapsedS } : undefined,
     lastReport,
     overlayLines: lastOverlayLines,
@@ -181,6 +201,8 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     shared.reportSaved.fire(session.files.report);
     shared.timeline.setLive(false);
     lastOverlayLines = showLines(shared, report.lines, history, 'profile', target.name);
+    lastRun = { lines: report.lines, history, title: target.name };
+    timeWindow = undefined;
     out.appendLine(
       `[leaklens] ${report.verdict}: baseline ${fmtBytes(report.baselineRssBytes)}, peak ${fmtBytes(report.peakRssBytes)}, final ${fmtBytes(report.finalRssBytes)}, trend ${fmtSigned(report.growthBytesPerSecond)}/s; ${report.lines.length} line(s) grew. Report: ${session.files.report}`,
     );
@@ -288,7 +310,7 @@ export function showLines(
     const hover = [
       `**LeakLens memory profile** · ${title}`,
       '',
-      `\`${basename(l.file)}:${l.line}\` grew **${fmtSigned(l.growthBytes)}** (${l.growthCount.toLocaleString('en-US')} block${l.growthCount === 1 ? '' : 's'}) at **${fmtBytes(l.bytesPerSecond)}/s**.`,
+      `\`${basename(l.file)}:${l.line}\` grew **${fmtSigned(l.growthBytes)}**${l.growthCount ? ` (${l.growthCount.toLocaleString('en-US')} block${l.growthCount === 1 ? '' : 's'})` : ''} at **${fmtBytes(l.bytesPerSecond)}/s**.`,
       ...(h.length > 1
         ? [
             '',
@@ -520,4 +542,38 @@ async function pickProcess(): Promise<number | undefined> {
     matchOnDetail: true,
   });
   return pick?.pid;
+}
+
+/**
+ * Each line's growth within [from, to] from its growth over time (cumulative bytes at each snapshot):
+ * the value at `to` minus the value at `from`. Lines without a history keep nothing; the lines that
+ * did not grow in the window drop out.
+ */
+export function linesInWindow(
+  lines: readonly LineGrowth[],
+  history: Map<string, { tS: number; bytes: number }[]>,
+  from: number,
+  to: number,
+): LineGrowth[] {
+  // Snapshots are sparse (sampling windows): between two, growth is taken as linear; before the
+  // first, from nothing at the start of the run; after the last, as it was.
+  const at = (h: { tS: number; bytes: number }[], t: number) => {
+    let prev = { tS: 0, bytes: 0 };
+    for (const p of h) {
+      if (p.tS >= t) {
+        const span = p.tS - prev.tS;
+        return span > 0 ? prev.bytes + ((p.bytes - prev.bytes) * (t - prev.tS)) / span : p.bytes;
+      }
+      prev = p;
+    }
+    return prev.bytes;
+  };
+  return lines
+    .map((l) => {
+      const h = history.get(`${l.file}:${l.line}`) ?? [];
+      const growth = h.length ? at(h, to) - at(h, from) : 0;
+      return { ...l, growthBytes: growth, growthCount: 0, bytesPerSecond: growth / Math.max(1e-3, to - from) };
+    })
+    .filter((l) => l.growthBytes > 0)
+    .sort((a, b) => b.growthBytes - a.growthBytes);
 }

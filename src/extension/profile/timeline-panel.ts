@@ -42,6 +42,16 @@ export class TimelinePanel implements vscode.Disposable {
   private readonly renderedEmitter = new vscode.EventEmitter<NonNullable<TimelineState['rendered']>>();
   /** Fires each time the webview has drawn a batch. */
   readonly onDidRender = this.renderedEmitter.event;
+  private readonly windowEmitter = new vscode.EventEmitter<{ from: number; to: number } | undefined>();
+  /** The user selected a time window on the chart (undefined: back to the whole run). */
+  readonly onDidSelectWindow = this.windowEmitter.event;
+
+  /** Zooms the chart to a window (undefined: the whole run), as a drag would. */
+  selectWindow(from?: number, to?: number): boolean {
+    if (!this.panel || !this.ready) return false;
+    void this.panel.webview.postMessage({ type: 'selectWindow', from: from ?? null, to: to ?? null });
+    return true;
+  }
 
   constructor(private readonly extensionUri: vscode.Uri) {}
 
@@ -111,8 +121,23 @@ export class TimelinePanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(media, 'heat-4.svg');
     panel.webview.html = this.html(panel.webview, media, vendor);
     panel.webview.onDidReceiveMessage(
-      (m: { type: string; points?: number; series?: number; markers?: number; chart?: string; message?: string }) => {
-        if (m.type === 'ready') {
+      (m: {
+        type: string;
+        points?: number;
+        series?: number;
+        markers?: number;
+        chart?: string;
+        message?: string;
+        from?: number | null;
+        to?: number | null;
+      }) => {
+        if (m.type === 'window') {
+          this.windowEmitter.fire(
+            typeof m.from === 'number' && typeof m.to === 'number' && m.to > m.from
+              ? { from: m.from, to: m.to }
+              : undefined,
+          );
+        } else if (m.type === 'ready') {
           this.ready = true;
           this.sendReset();
         } else if (m.type === 'rendered') {
@@ -186,6 +211,7 @@ export class TimelinePanel implements vscode.Disposable {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.panel?.dispose();
     this.renderedEmitter.dispose();
+    this.windowEmitter.dispose();
   }
 }
 

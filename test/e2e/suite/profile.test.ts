@@ -25,7 +25,12 @@ interface MemoryState {
     visible: boolean;
     rendered?: { points: number; series: number; chart: string };
   };
-  profile: { running?: { name: string; pid: number }; lastReport?: string; overlayLines: number };
+  profile: {
+    running?: { name: string; pid: number };
+    lastReport?: string;
+    overlayLines: number;
+    window?: { from: number; to: number };
+  };
 }
 interface ProfileResult {
   reportPath: string;
@@ -33,6 +38,7 @@ interface ProfileResult {
   mode: string;
   report: {
     verdict: string;
+    durationSeconds: number;
     lines: { file: string; line: number; growthBytes: number }[];
     notes: string[];
     processes: { pid: number }[];
@@ -143,6 +149,44 @@ suite('profile memory', () => {
     assert.ok(s.timeline.rendered!.series >= 1);
     assert.equal(s.timeline.live, false, 'not live after the run ended');
     assert.ok(s.timeline.samples >= 5);
+  });
+
+  test('a time window selected on the chart re-attributes the overlay to it; zooming out restores the run', async () => {
+    // "+12.4 MB · 1.1 MB/s": the growth part, in bytes.
+    const growth = (label: string) => {
+      const m = /^\+([\d.]+) (MB|KB|B)/.exec(label)!;
+      return Number(m[1]) * (m[2] === 'MB' ? 1048576 : m[2] === 'KB' ? 1024 : 1);
+    };
+    const before = await until('the whole run on the overlay', async () => {
+      const st = await state();
+      return st.overlay[LEAK_FILE()] ? st : undefined;
+    });
+    assert.equal(before.profile.window, undefined, JSON.stringify(before.profile));
+    const full = before.overlay[LEAK_FILE()].find((r) => r.line === LEAK_LINE)!;
+    // The first three quarters of the run: the line grew, but less than over the whole run.
+    const end = result!.report.durationSeconds;
+    assert.equal(await vscode.commands.executeCommand('leaklens.timelineWindow', 0, end * 0.75), true);
+    const s = await until('the overlay re-attributed to the window', async () => {
+      const st = await state();
+      const row = st.overlay[LEAK_FILE()]?.find((r) => r.line === LEAK_LINE);
+      return st.profile.window && row && row.label !== full.label ? st : undefined;
+    });
+    assert.ok(s.profile.window!.to <= end * 0.75 + 0.001, JSON.stringify(s.profile.window));
+    const windowed = s.overlay[LEAK_FILE()].find((r) => r.line === LEAK_LINE)!;
+    assert.ok(growth(windowed.label) < growth(full.label), `${windowed.label} < ${full.label}`);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      vscode.Uri.file(LEAK_FILE()),
+      new vscode.Position(LEAK_LINE - 1, 8),
+    );
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, / · [\d.:]+ s?–[\d.:]+ s?/, 'the hover names the window');
+    await vscode.commands.executeCommand('leaklens.timelineWindow');
+    await until('whole run again', async () => {
+      const st = await state();
+      const row = st.overlay[LEAK_FILE()]?.find((r) => r.line === LEAK_LINE);
+      return st.profile.window === undefined && row?.label === full.label ? st : undefined;
+    });
   });
 
   test('Clear overlay removes the decorations; Open memory report brings them back', async () => {
