@@ -31,6 +31,18 @@ function boundedAdd(add: Node): boolean {
   return false;
 }
 
+const CONTAINER_NAMES = new RegExp(CONTAINER_ASSIGNMENT.source.replace('[A-Za-z_]\\w*', '([A-Za-z_]\\w*)'), 'gm');
+const ADD_OPS = '(?:append|appendleft|add|extend|insert|update|setdefault)';
+
+/** Whether some assigned container's name is later added to (a method call or a subscript store). */
+function containersAddedTo(text: string): boolean {
+  for (const m of text.matchAll(CONTAINER_NAMES)) {
+    const name = m[1];
+    if (new RegExp(`\\b${name}\\s*(?:\\.\\s*${ADD_OPS}\\s*\\(|\\[[^\\]\\n]+\\]\\s*=[^=]|\\+=)`).test(text)) return true;
+  }
+  return false;
+}
+
 export const growingGlobal: Rule = {
   id: 'growing-global',
   summary: 'A module- or class-level container that functions only ever add to: it grows for the life of the process.',
@@ -38,7 +50,9 @@ export const growingGlobal: Rule = {
   defaultSeverity: 'warning',
   // No query: the module-state analysis finds top-level and class-level containers itself.
   query: {},
-  mayMatch: (text) => CONTAINER_ASSIGNMENT.test(text),
+  // A container assignment is not enough: one of the containers must also be added to somewhere
+  // (`NAME.append(`, `self.NAME[key] =`, ...). Most modules build lists only inside functions.
+  mayMatch: (text) => CONTAINER_ASSIGNMENT.test(text) && containersAddedTo(text),
   check() {},
   checkFile(ctx) {
     // A container in test code lives for one test run.

@@ -4,7 +4,6 @@
 // C++ static maps used as caches.
 import type { Node } from 'web-tree-sitter';
 import { argument, ensureImport, importsOf, qualify } from '../python/imports';
-import { CONTAINER_ASSIGNMENT } from '../python/module-state';
 import { definesMain } from '../flow/c-ownership';
 import { isTestTree } from '../python/test-code';
 import type { Rule, RuleContext } from '../rule';
@@ -30,9 +29,11 @@ export const unboundedCache: Rule = {
     `,
     cpp: `(declaration (storage_class_specifier) @storage type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name (#eq? @storage "static") (#eq? @ns "std")) @decl`,
   },
-  mayMatch: (text, language) =>
+  // Every Python pattern needs a cache decorator (by name, or one configured in cacheDecorators) or
+  // a `*cache*` builder: a file without "cache", "memo" or a configured name cannot match.
+  mayMatch: (text, language, config) =>
     language === 'python'
-      ? /cache|memo/i.test(text) || CONTAINER_ASSIGNMENT.test(text)
+      ? /cache|memo/i.test(text) || config.cacheDecorators.some((d) => text.includes(d.split('.').pop()!))
       : /\bstatic\b[^;\n]*std::(unordered_)?map\b/.test(text),
   check(match, ctx) {
     const c = match.captures;
