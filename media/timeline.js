@@ -31,7 +31,8 @@
   function processes() {
     /** @type {Map<number,string>} */
     const m = new Map();
-    for (const s of samples) for (const [pid, name] of s.p) if (!m.has(pid)) m.set(pid, name);
+    // The latest name: a launcher (a pyenv shim, `bash -c`) exec()s the real program under the same pid.
+    for (const s of samples) for (const [pid, name] of s.p) m.set(pid, name);
     return [...m];
   }
 
@@ -127,14 +128,14 @@
       return;
     }
     const procs = processes();
-    const key = procs.map((p) => p[0]).join(',');
+    const key = procs.map((p) => `${p[0]}:${p[1]}`).join(',');
     if (!plot || key !== seriesKey) {
       build(procs);
       seriesKey = key;
     } else {
       plot.setData(data(procs));
     }
-    vscode.postMessage({ type: 'rendered', points: samples.length, series: plot.series.length - 1, markers: markers.length, chart: 'uPlot' });
+    vscode.postMessage({ type: 'rendered', points: samples.length, series: plot.series.length - 1, markers: markers.length, chart: 'uPlot', labels: plot.series.slice(1).map((s) => s.label) });
   }
 
   let titleText = 'Memory timeline';

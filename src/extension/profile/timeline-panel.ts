@@ -23,7 +23,7 @@ export interface TimelineState {
   markers: number;
   visible: boolean;
   /** What the webview last reported drawing (chart library loaded and rendered). */
-  rendered?: { points: number; series: number; markers: number; chart: string };
+  rendered?: { points: number; series: number; markers: number; chart: string; labels: string[] };
 }
 
 const wire = (s: Sample): WireSample => ({ t: s.elapsedS, p: s.processes.map((p) => [p.pid, p.name, p.rssBytes]) });
@@ -128,6 +128,7 @@ export class TimelinePanel implements vscode.Disposable {
         markers?: number;
         chart?: string;
         message?: string;
+        labels?: string[];
         from?: number | null;
         to?: number | null;
       }) => {
@@ -146,6 +147,7 @@ export class TimelinePanel implements vscode.Disposable {
             series: m.series ?? 0,
             markers: m.markers ?? 0,
             chart: m.chart ?? '',
+            labels: m.labels ?? [],
           };
           this.renderedEmitter.fire(this.rendered);
         } else if (m.type === 'error') {

@@ -23,7 +23,7 @@ interface MemoryState {
     samples: number;
     markers: number;
     visible: boolean;
-    rendered?: { points: number; series: number; chart: string };
+    rendered?: { points: number; series: number; chart: string; labels: string[] };
   };
   profile: {
     running?: { name: string; pid: number };
@@ -149,6 +149,13 @@ suite('profile memory', () => {
     assert.ok(s.timeline.rendered!.series >= 1);
     assert.equal(s.timeline.live, false, 'not live after the run ended');
     assert.ok(s.timeline.samples >= 5);
+    // A launcher (pyenv's shim, a shell) exec()s Python under the same pid: the legend names the
+    // program the pid runs now, not the launcher the first sample caught.
+    const root = result!.report.processes[0].pid;
+    assert.ok(
+      s.timeline.rendered!.labels.some((l) => new RegExp(`^python[\\d.]* \\(${root}\\)$`).test(l)),
+      JSON.stringify(s.timeline.rendered!.labels),
+    );
   });
 
   test('a time window selected on the chart re-attributes the overlay to it; zooming out restores the run', async () => {
