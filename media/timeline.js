@@ -96,24 +96,23 @@
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       plugins: [markerPlugin()],
-      // Dragging zooms to a time window; the extension re-attributes the line overlay to it.
-      // Double-click zooms out again: the whole run.
-      hooks: { setScale: [(u, key) => { if (key === 'x') reportWindow(u); }] },
+      // Dragging selects (and zooms to) a time window; the extension re-attributes the line overlay
+      // to it. Only the user's drag and double-click report windows: a redraw never does.
+      hooks: {
+        setSelect: [(u) => {
+          if (u.select.width > 0) reportWindow(u.posToVal(u.select.left, 'x'), u.posToVal(u.select.left + u.select.width, 'x'));
+        }],
+        ready: [(u) => u.over.addEventListener('dblclick', () => reportWindow(null, null))],
+      },
     }, data(procs), chartEl);
   }
 
-  let lastWindow = '';
-  function reportWindow(u) {
+  /** from/to in seconds, or null for the whole run. */
+  function reportWindow(from, to) {
     if (!samples.length) return;
     const first = samples[0].t;
     const last = samples[samples.length - 1].t;
-    const { min, max } = u.scales.x;
-    const whole = min <= first + 1e-6 && max >= last - 1e-6;
-    const msg = whole ? { type: 'window', from: null, to: null } : { type: 'window', from: Math.max(first, min), to: Math.min(last, max) };
-    const key = JSON.stringify(msg);
-    if (key === lastWindow) return;
-    lastWindow = key;
-    vscode.postMessage(msg);
+    vscode.postMessage(from == null ? { type: 'window', from: null, to: null } : { type: 'window', from: Math.max(first, from), to: Math.min(last, to) });
   }
 
   function render() {
@@ -174,7 +173,9 @@
       // The same path as a drag: set the x scale, the hook reports the window.
       const first = samples[0].t;
       const last = samples[samples.length - 1].t;
+      // As a drag does: zoom the chart, report the window.
       plot.setScale('x', m.from == null ? { min: first, max: last } : { min: m.from, max: m.to });
+      reportWindow(m.from, m.to);
     }
   });
   window.addEventListener('resize', () => {

@@ -48,7 +48,9 @@ export class TimelinePanel implements vscode.Disposable {
 
   /** Zooms the chart to a window (undefined: the whole run), as a drag would. */
   selectWindow(from?: number, to?: number): boolean {
-    if (!this.panel || !this.ready) return false;
+    // Back to the whole run needs nothing from the chart: apply it at once, then zoom the chart out.
+    if (from === undefined) this.windowEmitter.fire(undefined);
+    if (!this.panel || !this.ready) return from === undefined;
     void this.panel.webview.postMessage({ type: 'selectWindow', from: from ?? null, to: to ?? null });
     return true;
   }

@@ -189,10 +189,15 @@ suite('profile memory', () => {
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, / · [\d.:]+ s?–[\d.:]+ s?/, 'the hover names the window');
     await vscode.commands.executeCommand('leaklens.timelineWindow');
+    let last: MemoryState | undefined;
     await until('whole run again', async () => {
-      const st = await state();
+      const st = (last = await state());
       const row = st.overlay[LEAK_FILE()]?.find((r) => r.line === LEAK_LINE);
       return st.profile.window === undefined && row?.label === full.label ? st : undefined;
+    }).catch((e: Error) => {
+      throw new Error(
+        `${e.message}: full ${full.label}; now ${JSON.stringify({ window: last?.profile.window, rows: last?.overlay[LEAK_FILE()] })}`,
+      );
     });
   });
 
