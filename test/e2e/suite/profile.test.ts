@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { after, before, suite, test } from '../harness';
 import { sleep, until } from '../until';
+import { lineLabel } from '../../../src/extension/profile/format';
 
 interface Rendered {
   line: number;
@@ -39,7 +40,7 @@ interface ProfileResult {
   report: {
     verdict: string;
     durationSeconds: number;
-    lines: { file: string; line: number; growthBytes: number }[];
+    lines: { file: string; line: number; growthBytes: number; bytesPerSecond: number }[];
     notes: string[];
     processes: { pid: number }[];
   };
@@ -164,11 +165,15 @@ suite('profile memory', () => {
       const m = /^\+([\d.]+) (MB|KB|B)/.exec(label)!;
       return Number(m[1]) * (m[2] === 'MB' ? 1048576 : m[2] === 'KB' ? 1024 : 1);
     };
+    // The whole run's label, from the report itself (the overlay must come back to exactly this).
+    const top = result!.report.lines.find((l) => l.file === LEAK_FILE() && l.line === LEAK_LINE)!;
+    const fullLabel = lineLabel(top.growthBytes, top.bytesPerSecond);
+    await vscode.commands.executeCommand('leaklens.timelineWindow');
     const before = await until('the whole run on the overlay', async () => {
       const st = await state();
-      return st.overlay[LEAK_FILE()] ? st : undefined;
+      const row = st.overlay[LEAK_FILE()]?.find((r) => r.line === LEAK_LINE);
+      return st.profile.window === undefined && row?.label === fullLabel ? st : undefined;
     });
-    assert.equal(before.profile.window, undefined, JSON.stringify(before.profile));
     const full = before.overlay[LEAK_FILE()].find((r) => r.line === LEAK_LINE)!;
     // The first three quarters of the run: the line grew, but less than over the whole run.
     const end = result!.report.durationSeconds;
