@@ -4,7 +4,7 @@
 // block (LeakSanitizer)") and keeps its quick fix; a measured leak no static rule found is a
 // `measured-leak` diagnostic of its own, with the allocation stack as related information.
 import * as vscode from 'vscode';
-import type { Finding } from '../core/types';
+import type { FileResult, Finding } from '../core/types';
 import { evidenceOf, measuredFindings } from '../profile/measured';
 import { readLeakReport, type MeasuredLeak } from '../profile/reports';
 import { toDiagnostic } from './convert';
@@ -18,6 +18,8 @@ export interface ImportResult {
 export class LeakReports implements vscode.Disposable {
   private readonly byReport = new Map<string, MeasuredLeak[]>();
   private bySite = new Map<string, MeasuredLeak[]>();
+  /** The measured-leak findings, made once per change of the reports (publish runs on every static result). */
+  private measured: FileResult[] = [];
   private readonly collection = vscode.languages.createDiagnosticCollection('leaklens-measured');
   private watchers: vscode.FileSystemWatcher[] = [];
   private readonly changed = new vscode.EventEmitter<void>();
@@ -84,6 +86,7 @@ export class LeakReports implements vscode.Disposable {
 
   private reindex(): void {
     this.bySite = new Map();
+    this.measured = measuredFindings([...this.byReport.values()].flat(), this.root(), (f) => f).results;
     for (const leaks of this.byReport.values()) {
       for (const l of leaks) {
         if (!l.at) continue;
@@ -97,8 +100,7 @@ export class LeakReports implements vscode.Disposable {
 
   /** measured-leak diagnostics for the sites no static diagnostic covers (re-run after each static publish). */
   publish(only?: vscode.Uri): void {
-    const leaks = [...this.byReport.values()].flat();
-    const { results } = measuredFindings(leaks, this.root(), (f) => f);
+    const results = this.measured;
     const files = new Set(results.map((r) => r.file));
     if (!only) this.collection.forEach((uri) => void (files.has(uri.fsPath) || this.collection.delete(uri)));
     for (const r of results) {

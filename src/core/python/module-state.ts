@@ -20,7 +20,16 @@ export interface LongLivedContainer {
   sizeChecked: boolean;
 }
 
-const ADD_METHODS = new Set(['append', 'extend', 'add', 'update', 'insert', 'setdefault', 'appendleft', 'extendleft']);
+export const ADD_METHODS = new Set([
+  'append',
+  'extend',
+  'add',
+  'update',
+  'insert',
+  'setdefault',
+  'appendleft',
+  'extendleft',
+]);
 const REMOVE_METHODS = new Set([
   'pop',
   'popitem',

@@ -1,6 +1,6 @@
 // growing-global: a module-level (or class-level) list/dict/set that functions add to and that
 // nothing ever removes from: it grows for the life of the process (seed 004's registry of views).
-import { CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
+import { ADD_METHODS, CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
 import type { Node } from 'web-tree-sitter';
 import { isTestTree } from '../python/test-code';
 import type { Rule } from '../rule';
@@ -32,13 +32,16 @@ function boundedAdd(add: Node): boolean {
 }
 
 const CONTAINER_NAMES = new RegExp(CONTAINER_ASSIGNMENT.source.replace('[A-Za-z_]\\w*', '([A-Za-z_]\\w*)'), 'gm');
-const ADD_OPS = '(?:append|appendleft|add|extend|insert|update|setdefault)';
+const ADD_OPS = `(?:${[...ADD_METHODS].join('|')})`;
 
 /** Whether some assigned container's name is later added to (a method call or a subscript store). */
 function containersAddedTo(text: string): boolean {
   for (const m of text.matchAll(CONTAINER_NAMES)) {
     const name = m[1];
-    if (new RegExp(`\\b${name}\\s*(?:\\.\\s*${ADD_OPS}\\s*\\(|\\[[^\\]\\n]+\\]\\s*=[^=]|\\+=)`).test(text)) return true;
+    // The additions longLivedContainers counts: an adding method, a subscript store (`c[k] = v`,
+    // `c[k] += 1`), or `c += [...]` / `c |= {...}`.
+    if (new RegExp(`\\b${name}\\s*(?:\\.\\s*${ADD_OPS}\\s*\\(|\\[[^\\]\\n]+\\]\\s*[-+*/|&^%]?=(?!=)|[+|]=)`).test(text))
+      return true;
   }
   return false;
 }
