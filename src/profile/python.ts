@@ -4,6 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { HeapPoint } from './types';
 import { withTimeout } from './wait';
 import {
   growthFromSnapshots,
@@ -71,6 +72,10 @@ export class PythonTracker {
   private readonly windows: SiteWindow[] = [];
   private readonly inflight: Promise<void>[] = [];
   readonly errors: string[] = [];
+  /** The runner's Python heap over time (index.jsonl "heap" records). */
+  readonly heap: HeapPoint[] = [];
+  /** The pid of the interpreter running the target (the runner's "meta" record). */
+  runnerPid: number | undefined;
 
   constructor(
     private readonly py: PythonCommand,
@@ -109,7 +114,15 @@ export class PythonTracker {
 
   private onIndex(rec: IndexRecord): void {
     const tS = (rec.t ?? 0) - this.t0Ms / 1000;
-    if (rec.kind === 'exact' && rec.file) {
+    if (rec.kind === 'meta') {
+      this.runnerPid = rec.pid;
+    } else if (rec.kind === 'heap' && typeof rec.blocks === 'number') {
+      const p: HeapPoint = { elapsedS: Math.round(tS * 1000) / 1000, blocks: rec.blocks };
+      if (typeof rec.bytes === 'number') p.bytes = rec.bytes;
+      if (rec.source) p.source = rec.source;
+      if (typeof rec.census_s === 'number') p.costS = rec.census_s;
+      this.heap.push(p);
+    } else if (rec.kind === 'exact' && rec.file) {
       this.inflight.push(
         this.diff(rec.file).then((sites) => {
           if (sites) this.snapshots.push({ tS, sites });
@@ -200,8 +213,13 @@ export class PythonTracker {
 }
 
 interface IndexRecord {
-  kind: 'meta' | 'window' | 'exact';
+  kind: 'meta' | 'window' | 'exact' | 'heap';
   t?: number;
+  pid?: number;
+  blocks?: number;
+  bytes?: number;
+  source?: 'census' | 'tracemalloc';
+  census_s?: number;
   file?: string;
   a?: string;
   b?: string;

@@ -2,8 +2,18 @@
 // with seed 001's before/after/delta/peak table.
 import { readFileSync } from 'node:fs';
 import { theilSen } from './stats';
-import { mb, verdict, type SiteEvidence } from './verdict';
-import type { LineGrowth, ProcessSample, ProcessSummary, Report, Sample, VerdictOptions } from './types';
+import { DEFAULT_VERDICT, defaultWarmupS, mb, verdict, type SiteEvidence, type VerdictResult } from './verdict';
+import type {
+  GrowthWhere,
+  HeapPoint,
+  HeapSummary,
+  LineGrowth,
+  ProcessSample,
+  ProcessSummary,
+  Report,
+  Sample,
+  VerdictOptions,
+} from './types';
 
 /** Per-process accumulator fed sample by sample (keeps only what the summary needs). */
 export class ProcessTable {
@@ -78,13 +88,16 @@ export interface ReportInput {
   fired: SiteEvidence[];
   verdictOptions: VerdictOptions;
   notes: string[];
+  /** Python mode: the heap readings of the interpreter running the target. */
+  heap?: { pid: number | undefined; points: readonly HeapPoint[] };
 }
 
 export function buildReport(input: ReportInput): Report {
   const v = verdict(input.totals, input.verdictOptions, input.fired);
   const t = input.totals;
   const durationSeconds = t.length ? t[t.length - 1].elapsedS - t[0].elapsedS : 0;
-  return {
+  const notes = [...input.notes, ...v.notes];
+  const report: Report = {
     version: 1,
     verdict: v.verdict,
     durationSeconds: round3(durationSeconds),
@@ -94,9 +107,134 @@ export function buildReport(input: ReportInput): Report {
     growthBytesPerSecond: Math.round(v.growthBytesPerSecond),
     processes: input.processes,
     lines: input.lines.map((l) => ({ ...l, bytesPerSecond: Math.round(l.bytesPerSecond) })),
-    notes: [...input.notes, ...v.notes],
+    notes,
   };
+  if (input.heap) addHeap(report, v, input, notes);
+  return report;
 }
+
+/**
+ * The Python heap read beside RSS: its own trend test on its bytes series, a heap that keeps growing
+ * makes the verdict a leak whatever RSS does (zero-filled pages are not resident until written), and
+ * the two rates together say where the growth is.
+ */
+function addHeap(report: Report, rss: VerdictResult, input: ReportInput, notes: string[]): void {
+  const { pid, points } = input.heap!;
+  const withBytes = points.filter((p) => p.bytes !== undefined);
+  if (pid === undefined || withBytes.length < 2) {
+    notes.push('The Python heap was not measured (the runner wrote no heap readings): RSS only.');
+    return;
+  }
+  const opts = input.verdictOptions;
+  const t = input.totals;
+  // The same warm-up as RSS, in the same clock (the heap series starts when the runner does).
+  const runStart = t.length ? t[0].elapsedS : withBytes[0].elapsedS;
+  const runS = t.length ? t[t.length - 1].elapsedS - runStart : 0;
+  const warmupEnd = runStart + (opts.warmupS ?? defaultWarmupS(runS));
+  const hv = verdict(
+    withBytes.map((p) => ({ elapsedS: p.elapsedS, rssBytes: p.bytes! })),
+    { ...opts, warmupS: Math.max(0, warmupEnd - withBytes[0].elapsedS) },
+  );
+  const blocksFit = theilSen(
+    points.filter((p) => p.elapsedS >= warmupEnd).map((p) => ({ x: p.elapsedS, y: p.blocks })),
+    200,
+  );
+  const source = withBytes[withBytes.length - 1].source ?? 'census';
+  const heap: HeapSummary = {
+    pid,
+    source,
+    verdict: hv.verdict,
+    baselineBytes: Math.round(hv.baselineRssBytes),
+    finalBytes: Math.round(hv.finalRssBytes),
+    peakBytes: Math.round(hv.peakRssBytes),
+    growthBytesPerSecond: Math.round(hv.growthBytesPerSecond),
+    blocksGrowthPerSecond: Math.round(blocksFit.slope * 10) / 10,
+    series: points.map((p) => [p.elapsedS, p.bytes ?? null, p.blocks]),
+  };
+  report.heap = heap;
+  report.heapGrowthBytesPerSecond = heap.growthBytesPerSecond;
+  for (const p of report.processes) if (p.pid === pid) p.heapGrowthBytesPerSecond = heap.growthBytesPerSecond;
+
+  const minSamples = opts.minSamples ?? DEFAULT_VERDICT.minSamples;
+  const measured = hv.measuredSamples >= minSamples;
+  const how = source === 'tracemalloc' ? "tracemalloc's traced total" : 'gc census';
+  if (!measured) {
+    const census = withBytes.filter((p) => p.costS !== undefined);
+    const cost = census.length ? Math.max(...census.map((p) => p.costS!)) : 0;
+    notes.push(
+      `The Python heap was read ${withBytes.length} time(s) (${how}${cost ? `, ${(cost * 1000).toFixed(0)} ms each` : ''}): too few for its own trend.`,
+    );
+    return;
+  }
+  const heapLeak = hv.verdict === 'leak';
+  const rssLeak = rss.verdict === 'leak';
+  if (heapLeak) {
+    notes.push(
+      `The Python heap grows ${mb(hv.growthBytesPerSecond)}/s steadily (${how}, ${mb(hv.baselineRssBytes)} → ${mb(hv.finalRssBytes)}, Kendall tau ${hv.fit.tau.toFixed(2)}).`,
+    );
+    if (!rssLeak) {
+      report.verdict = 'leak';
+      notes.push(
+        `RSS does not show it (yet): memory that is allocated but never written (zero-filled pages) is not resident until touched, or the pages were swapped out; the heap's growth decides the verdict.`,
+      );
+    }
+  }
+  if (report.verdict === 'no-leak') return;
+  const minSlope = opts.minSlopeBytesPerS ?? DEFAULT_VERDICT.minSlopeBytesPerS;
+  const inHeap = heapLeak || input.fired.length > 0;
+  const excess = rss.growthBytesPerSecond - Math.max(0, hv.growthBytesPerSecond);
+  const outside = rssLeak && (inHeap ? excess > Math.max(minSlope, 0.5 * rss.growthBytesPerSecond) : true);
+  const where: GrowthWhere | undefined =
+    inHeap && outside ? 'both' : inHeap ? 'python-heap' : outside ? 'outside-python-heap' : undefined;
+  if (where) report.growthWhere = where;
+}
+
+/** Where the growth is and what to do next, for the text output and the editor's notification. */
+export function whereText(r: Report): string | undefined {
+  if (!r.growthWhere || r.verdict === 'no-leak') return undefined;
+  const heapRate = `${signed(r.heapGrowthBytesPerSecond ?? 0)}/s`;
+  const rssRate = `${signed(r.growthBytesPerSecond)}/s`;
+  const lines = r.lines.length
+    ? `the lines listed (top: ${baseName(r.lines[0].file)}:${r.lines[0].line})`
+    : 'no line was caught in the sampling windows: re-run with --exact to name the lines';
+  const outsideNext =
+    '`heaptrack python3 SCRIPT` shows the native stacks (`leaklens profile --mode native` for a C/C++ program built with -g); if RSS falls after `ctypes.CDLL(None).malloc_trim(0)`, it is the allocator keeping freed memory (try MALLOC_ARENA_MAX=2)';
+  switch (r.growthWhere) {
+    case 'python-heap':
+      return `Growth is in the Python heap (${heapRate}; RSS ${rssRate}): objects the program keeps. Next: ${lines}.`;
+    case 'outside-python-heap':
+      return `Growth is outside the Python heap (native code, C extensions, the allocator): RSS ${rssRate} while the Python heap stays flat (${heapRate}). Next: ${outsideNext}.`;
+    case 'both':
+      return `Growth is in the Python heap (${heapRate}) and outside it (native code, C extensions, the allocator: RSS ${rssRate}). Next: ${lines}; for the rest, ${outsideNext}.`;
+  }
+}
+
+/** One sentence for the editor's notification: verdict, peak, trend, where the growth is, top line. */
+export function summaryText(r: Report, target: string): string {
+  const verdictText = r.verdict === 'leak' ? 'LEAK' : r.verdict === 'no-leak' ? 'no leak' : 'inconclusive';
+  const top = r.lines[0];
+  const heap =
+    r.heapGrowthBytesPerSecond !== undefined ? `, Python heap ${human(r.heapGrowthBytesPerSecond, true)}/s` : '';
+  const where: Record<GrowthWhere, string> = {
+    'python-heap': ' — in the Python heap: see the lines that grew',
+    'outside-python-heap':
+      ' — outside the Python heap (native code, C extensions, the allocator): run it under heaptrack; try malloc_trim',
+    both: ' — in the Python heap and outside it (native code, C extensions, the allocator)',
+  };
+  const whereText = r.verdict !== 'no-leak' && r.growthWhere ? where[r.growthWhere] : '';
+  const topText = top ? `; top line ${baseName(top.file)}:${top.line} ${human(top.growthBytes, true)}` : '';
+  return `LeakLens: ${verdictText} in ${target} — peak ${human(r.peakRssBytes)}, trend ${human(r.growthBytesPerSecond, true)}/s${heap}${whereText}${topText}.`;
+}
+
+/** "12.4 MB" / "640 KB" / "12 B" (signed: "+…" / "-…"), as the editor's labels print sizes. */
+function human(bytes: number, sign = false): string {
+  const a = Math.abs(bytes);
+  const s = a >= MiB ? `${(a / MiB).toFixed(1)} MB` : a >= 1024 ? `${(a / 1024).toFixed(0)} KB` : `${Math.round(a)} B`;
+  return (bytes < 0 ? '-' : sign ? '+' : '') + s;
+}
+const MiB = 1024 * 1024;
+
+const baseName = (f: string) => f.slice(Math.max(f.lastIndexOf('/'), f.lastIndexOf('\\')) + 1);
 
 /** Totals per sample (sum over the tree) for the verdict. */
 export function totalsOf(samples: readonly Sample[]): { elapsedS: number; rssBytes: number }[] {
@@ -113,7 +251,7 @@ export function readReport(path: string): Report {
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
-const signed = (b: number) => (b >= 0 ? '+' : '') + mb(b);
+const signed = (b: number) => (b > -0.05 * 1024 * 1024 ? '+' : '') + mb(Math.abs(b) < 0.05 * 1024 * 1024 ? 0 : b);
 
 export function formatText(r: Report, files: string[] = []): string {
   const out: string[] = [];
@@ -121,6 +259,12 @@ export function formatText(r: Report, files: string[] = []): string {
   out.push(
     `RSS baseline ${mb(r.baselineRssBytes)} · peak ${mb(r.peakRssBytes)} · final ${mb(r.finalRssBytes)} · trend ${signed(r.growthBytesPerSecond)}/s`,
   );
+  if (r.heap)
+    out.push(
+      `Python heap (${r.heap.source === 'tracemalloc' ? 'tracemalloc' : 'gc census'}, pid ${r.heap.pid}) baseline ${mb(r.heap.baselineBytes)} · peak ${mb(r.heap.peakBytes)} · final ${mb(r.heap.finalBytes)} · trend ${signed(r.heap.growthBytesPerSecond)}/s · ${r.heap.verdict}`,
+    );
+  const where = whereText(r);
+  if (where) out.push(where);
   out.push('');
   out.push(
     [

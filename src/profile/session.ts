@@ -406,6 +406,7 @@ export class ProfileSession extends EventEmitter {
       fired: a?.fired ?? [],
       verdictOptions: { ...this.opts.verdict, warmupS: this.opts.verdict?.warmupS },
       notes: this.notes,
+      heap: this.python ? { pid: this.python.runnerPid, points: this.python.heap } : undefined,
     });
     this.timeline?.close();
     await withTimeout(new Promise<void>((r) => (this.log ? this.log.end(() => r()) : r())), 2000);

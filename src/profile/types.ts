@@ -49,9 +49,42 @@ export interface ProcessSummary {
   peakRssBytes: number;
   peakAtS: number;
   growthBytesPerSecond: number;
+  /** The interpreter running a Python target: its Python heap's growth rate. */
+  heapGrowthBytesPerSecond?: number;
   cpuPeakPercent: number;
   cpuAvgPercent: number;
   samples: number;
+}
+
+/** One reading of the Python heap of the interpreter running the target (Python mode). */
+export interface HeapPoint {
+  elapsedS: number;
+  /** sys.getallocatedblocks(): blocks of CPython's object allocator (native malloc not included). */
+  blocks: number;
+  /** Bytes: tracemalloc's traced total (exact mode) or a census of the objects gc reaches (sampling). */
+  bytes?: number;
+  source?: 'census' | 'tracemalloc';
+  /** Seconds the census took (sampling mode). */
+  costS?: number;
+}
+
+/** Where the memory grows, from RSS and the Python heap read side by side. */
+export type GrowthWhere = 'python-heap' | 'outside-python-heap' | 'both';
+
+/** The Python heap of one process (report.json `heap`). */
+export interface HeapSummary {
+  pid: number;
+  /** How the bytes were measured: tracemalloc (exact mode) or the gc census (sampling mode). */
+  source: 'census' | 'tracemalloc';
+  /** The heap's own verdict, from its bytes series with the same trend test as RSS. */
+  verdict: Verdict;
+  baselineBytes: number;
+  finalBytes: number;
+  peakBytes: number;
+  growthBytesPerSecond: number;
+  blocksGrowthPerSecond: number;
+  /** [elapsedS, bytes or null when no census was taken, blocks] per reading. */
+  series: [number, number | null, number][];
 }
 
 export interface Report {
@@ -62,6 +95,12 @@ export interface Report {
   peakRssBytes: number;
   finalRssBytes: number;
   growthBytesPerSecond: number;
+  /** Python targets: growth rate of the Python heap (bytes/s), beside the RSS's growthBytesPerSecond. */
+  heapGrowthBytesPerSecond?: number;
+  /** Python targets: the heap series and its own verdict. */
+  heap?: HeapSummary;
+  /** When memory grows (verdict leak or inconclusive) and the Python heap was measured: where. */
+  growthWhere?: GrowthWhere;
   processes: ProcessSummary[];
   lines: LineGrowth[];
   notes: string[];

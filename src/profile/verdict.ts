@@ -20,6 +20,8 @@ export interface VerdictResult {
   peakRssBytes: number;
   peakAtS: number;
   returnedToBaseline: boolean;
+  /** Samples after the warm-up that the trend was fitted on. */
+  measuredSamples: number;
   notes: string[];
 }
 
@@ -83,6 +85,7 @@ export function verdict(
     peakRssBytes: peak.rssBytes,
     peakAtS: peak.elapsedS - (series[0]?.elapsedS ?? 0),
     returnedToBaseline: returned,
+    measuredSamples: measured.length,
     notes,
   });
 

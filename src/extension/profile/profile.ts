@@ -10,6 +10,7 @@ import {
   ProfileSession,
   readReport,
   readTimeline,
+  summaryText,
   type LineGrowth,
   type ProfileMode,
   type Report,
@@ -210,15 +211,8 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
       `[leaklens] ${report.verdict}: baseline ${fmtBytes(report.baselineRssBytes)}, peak ${fmtBytes(report.peakRssBytes)}, final ${fmtBytes(report.finalRssBytes)}, trend ${fmtSigned(report.growthBytesPerSecond)}/s; ${report.lines.length} line(s) grew. Report: ${session.files.report}`,
     );
     for (const n of report.notes) out.appendLine(`[leaklens] ${n}`);
-    const verdictText = report.verdict === 'leak' ? 'LEAK' : report.verdict === 'no-leak' ? 'no leak' : 'inconclusive';
-    const top = report.lines[0];
     void vscode.window
-      .showInformationMessage(
-        `LeakLens: ${verdictText} in ${target.name} — peak ${fmtBytes(report.peakRssBytes)}, trend ${fmtSigned(report.growthBytesPerSecond)}/s${top ? `; top line ${basename(top.file)}:${top.line} ${fmtSigned(top.growthBytes)}` : ''}.`,
-        'Show timeline',
-        'Open report',
-        'Show output',
-      )
+      .showInformationMessage(summaryText(report, target.name), 'Show timeline', 'Open report', 'Show output')
       .then((pick) => {
         if (pick === 'Show timeline') shared.timeline.show(false);
         else if (pick === 'Open report') void vscode.window.showTextDocument(vscode.Uri.file(session.files.report));
