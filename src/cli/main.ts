@@ -9,6 +9,7 @@ commands:
   rule ID | --all          a rule's documentation, or the list of rules
   import REPORT...         LeakSanitizer / Valgrind / LeakLens reports as findings (leaklens import --help)
   profile -- COMMAND ...   run a program and watch its memory (leaklens profile --help)
+  profile compare B A      before/after table of two profile reports (leaklens profile compare --help)
   --version                print the version`;
 
 export async function main(argv: string[]): Promise<number> {

@@ -9,12 +9,15 @@ import { toSarif } from '../core/sarif';
 import { formatText, ProfileError, ProfileSession, type ProfileOptions, type Report } from '../profile';
 import { MEASURED_RULE, measuredFindings } from '../profile/measured';
 import { firstProjectFrame, parseProfileReport } from '../profile/reports';
+import { CompareError, compareReports, formatComparison, loadReportFrom } from '../profile/compare';
+import { parseCommand, type Write } from './args';
 import { displayPath } from './import';
 import { VERSION } from './version';
 import type { ProfileMode } from '../profile/types';
 
 export const PROFILE_USAGE = `usage: leaklens profile [options] -- COMMAND [ARGS...]
        leaklens profile [options] --pid PID
+       leaklens profile compare BEFORE AFTER [--format text|json]   (leaklens profile compare --help)
 
 Runs COMMAND, samples the RSS and CPU of it and its child processes, says whether memory leaks,
 and (python/native modes) which source lines grow. Ctrl-C stops the program and keeps the report.
@@ -45,13 +48,12 @@ exit status: 0 no-leak, 1 leak, 2 usage error, 3 inconclusive`;
 
 const MODES: readonly ProfileMode[] = ['auto', 'rss', 'python', 'native'];
 
-type Write = (s: string) => void;
-
 export async function profileCommand(
   argv: string[],
   out: Write = (s) => process.stdout.write(s),
   err: Write = (s) => process.stderr.write(s),
 ): Promise<number> {
+  if (argv[0] === 'compare') return compareCommand(argv.slice(1), out, err);
   const dash = argv.indexOf('--');
   const optionArgs = dash >= 0 ? argv.slice(0, dash) : argv;
   let parsed;
@@ -171,6 +173,53 @@ async function run(
         : formatText(report, [f.report, f.timelineCsv, f.timelineJsonl]),
   );
   return exitCode(report);
+}
+
+export const COMPARE_USAGE = `usage: leaklens profile compare BEFORE AFTER [--format text|json]
+
+Compares two profile runs, e.g. before and after a fix: per process the RSS delta, peak and growth
+rate before → after, both verdicts, and the lines that stopped growing, still grow, or newly grow
+(matched by file and line). BEFORE and AFTER are report folders (e.g. .leaklens-profile) or
+report.json files.
+
+options:
+  --format text|json   what to print (default text)
+  -h, --help           this help
+
+exit status: the AFTER run's verdict as for profile (0 no-leak, 1 leak, 3 inconclusive);
+2 when a report is missing, truncated or not a LeakLens profile report`;
+
+export function compareCommand(argv: string[], out: Write, err: Write): number {
+  const parsed = parseCommand(
+    'profile compare',
+    COMPARE_USAGE,
+    argv,
+    { format: { type: 'string', default: 'text' } },
+    out,
+    err,
+  );
+  if (typeof parsed === 'number') return parsed;
+  const usage = (msg: string) => {
+    err(`leaklens profile compare: ${msg}\n\n${COMPARE_USAGE}\n`);
+    return 2;
+  };
+  const format = parsed.values.format as string;
+  if (format !== 'text' && format !== 'json') return usage('--format must be text or json');
+  if (parsed.positionals.length !== 2)
+    return usage(`give two reports, BEFORE and AFTER (got ${parsed.positionals.length})`);
+  let comparison;
+  try {
+    const [before, after] = parsed.positionals.map((p, i) => loadReportFrom(resolve(p), i ? 'AFTER' : 'BEFORE'));
+    comparison = compareReports(before, after);
+  } catch (e) {
+    if (e instanceof CompareError) {
+      err(`leaklens profile compare: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  out(format === 'json' ? JSON.stringify(comparison, null, 2) + '\n' : formatComparison(comparison));
+  return comparison.after.verdict === 'leak' ? 1 : comparison.after.verdict === 'no-leak' ? 0 : 3;
 }
 
 export function exitCode(r: Report): number {

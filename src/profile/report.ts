@@ -179,7 +179,13 @@ function addHeap(report: Report, rss: VerdictResult, input: ReportInput, notes: 
       );
     }
   }
-  if (report.verdict === 'no-leak') return;
+  if (report.verdict === 'no-leak') {
+    if (source === 'census' && report.lines.length)
+      notes.push(
+        'RSS and the Python heap are flat: the lines listed are allocations the sampling windows saw survive (turnover such as a bounded buffer replacing its oldest entry), not growth.',
+      );
+    return;
+  }
   const minSlope = opts.minSlopeBytesPerS ?? DEFAULT_VERDICT.minSlopeBytesPerS;
   const inHeap = heapLeak || input.fired.length > 0;
   const excess = rss.growthBytesPerSecond - Math.max(0, hv.growthBytesPerSecond);
