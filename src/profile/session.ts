@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import {
   createWriteStream,
-  mkdirSync,
   mkdtempSync,
   readFileSync,
   renameSync,
@@ -17,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ProfileError } from './errors';
 import { NativeTracker } from './heaptrack';
+import { makeReportDir } from './outdir';
 import { type SiteRule } from './lines';
 import { guardProcessGroup, isAlive, killTree, readStat } from './proctree';
 import { PythonTracker } from './python';
@@ -131,7 +131,7 @@ export class ProfileSession extends EventEmitter {
   async start(): Promise<void> {
     const o = this.opts;
     try {
-      mkdirSync(o.outDir, { recursive: true });
+      makeReportDir(o.outDir);
       for (const f of Object.values(this.files)) rmSync(f, { force: true });
       rmSync(join(o.outDir, 'python'), { recursive: true, force: true });
       this.timeline = new JsonlWriter(this.files.timelineJsonl);

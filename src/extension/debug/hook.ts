@@ -5,10 +5,11 @@
 // and the top frame at every stop (from the stackTrace response VS Code asks for anyway), shows
 // growth per hit on lines hit repeatedly, follows the session in the Memory timeline, and saves the
 // session as a profile report when it ends. All work happens off the message path (setImmediate) except one /proc read at stops and resumes.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { buildReport, type LineGrowth, type Report, type Sample } from '../../profile';
+import { makeReportDir } from '../../profile/outdir';
 import { ProcessTable } from '../../profile/report';
 import { TreeSampler } from '../../profile/sampler';
 import { theilSen } from '../../profile/stats';
@@ -285,7 +286,7 @@ export class MemorySession {
   private writeTimeline(s: Sample): void {
     if (!this.timeline) {
       this.outDir = this.hub.reportDir(this.session);
-      mkdirSync(this.outDir, { recursive: true });
+      makeReportDir(this.outDir);
       this.timeline = new JsonlWriter(join(this.outDir, 'timeline.jsonl'));
     }
     this.timeline.write(s);
