@@ -6,6 +6,7 @@
 //
 //   node bench/realworld/run.mjs            run + score (projects whose mirror is missing are skipped)
 //   node bench/realworld/run.mjs --unjudged print findings with no judgment yet (JSON lines)
+//   node bench/realworld/run.mjs --false    print the findings judged false (--true: true), with the judgment
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -25,6 +26,8 @@ const judgments = existsSync(join(here, 'judgments.jsonl'))
 const key = (repo, path, line, rule) => `${repo}|${path}|${line}|${rule}`;
 const judged = new Map(judgments.map((j) => [key(j.repo, j.path, j.line, j.rule), j]));
 const unjudgedOnly = process.argv.includes('--unjudged');
+const falseOnly = process.argv.includes('--false');
+const trueOnly = process.argv.includes('--true');
 
 function extract(p) {
   const dir = join(work, p.repo.replace('/', '+'));
@@ -73,6 +76,8 @@ const rows = [];
 const tally = new Map(); // rule|lang -> {true, false, unjudged}
 const groups = {};
 const unjudged = [];
+const falseFindings = [];
+const trueFindings = [];
 for (const p of projects) {
   const dir = extract(p);
   if (!dir) {
@@ -116,9 +121,11 @@ for (const p of projects) {
         tt.true++;
         counts.true++;
         g.t++;
+        trueFindings.push({ ...j, message: f.message });
       } else {
         tt.false++;
         counts.false++;
+        falseFindings.push({ ...j, message: f.message });
         g.f++;
       }
     }
@@ -130,6 +137,10 @@ for (const p of projects) {
     per10k: ((out.findings.length / lines) * 1e4).toFixed(2),
     ...counts,
   });
+}
+if (falseOnly || trueOnly) {
+  for (const f of falseOnly ? falseFindings : trueFindings) console.log(JSON.stringify(f));
+  process.exit(0);
 }
 if (unjudgedOnly) {
   for (const u of unjudged) console.log(JSON.stringify(u));

@@ -11,6 +11,13 @@ export interface ResourcePair {
   handleArg?: number;
   /** The acquisition leaves something to release even when it reports failure (`sqlite3_open`). */
   heldOnFailure?: boolean;
+  /**
+   * Acquisitions that only prepare the struct and allocate nothing (`WebPPictureInit`): it holds
+   * something only once one of `allocates` (or another acquisition) has succeeded on it.
+   */
+  prepares?: string[];
+  /** Calls that allocate into a prepared struct without being acquisitions of their own (`WebPPictureImportRGBA`). */
+  allocates?: string[];
   /** Status of an outParam/inPlace acquisition: true when a non-zero result means success (WebP). */
   nonzeroIsSuccess?: boolean;
 }
@@ -263,5 +270,15 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
     kind: 'inPlace',
     releaseArg: 'address',
     nonzeroIsSuccess: true,
+    prepares: ['WebPPictureInit'],
+    // On failure these free what they allocated (libwebp's picture_csp_enc.c).
+    allocates: [
+      'WebPPictureImportRGB',
+      'WebPPictureImportRGBA',
+      'WebPPictureImportRGBX',
+      'WebPPictureImportBGR',
+      'WebPPictureImportBGRA',
+      'WebPPictureImportBGRX',
+    ],
   },
 ];

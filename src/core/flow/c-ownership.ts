@@ -180,6 +180,8 @@ export interface COwnedResource {
   status?: string;
   /** Same-file functions known to release an argument: name -> argument positions. */
   releasers: Map<string, Set<number>>;
+  /** Same-file functions known to keep an argument (store it, or hand it to a keeper). */
+  adopters?: Map<string, Set<number>>;
   /** Whether the acquisition leaves something to release even when it reports failure. */
   heldOnFailure: boolean;
   /** Status convention of an outParam/inPlace acquisition: 0 means success (FT_Error, SQLITE_OK). */
@@ -271,6 +273,7 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
     RELEASE_NAME.test(parent.childForFieldName('field')?.text ?? '')
   )
     return 'release';
+  if (parent.type === 'field_expression' && fieldAddressLeaves(parent, top)) return 'escape';
   if (
     parent.type === 'field_expression' ||
     (parent.type === 'subscript_expression' && parent.childForFieldName('argument')?.id === use.id)
@@ -330,6 +333,24 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   return 'none';
 }
 
+/**
+ * `return &state->base;`, `*out = &s->hdr;`: a pointer into the resource goes to the caller or into
+ * storage, and the resource with it (the `container_of` idiom). Passing `&p->field` to a call is not:
+ * `init(&p->lock)` works on a part of p.
+ */
+function fieldAddressLeaves(field: Node, top: Node): boolean {
+  let n: Node = field;
+  while (n.parent?.type === 'field_expression' && n.parent.childForFieldName('argument')?.id === n.id) n = n.parent;
+  const amp = n.parent;
+  if (amp?.type !== 'pointer_expression' || !amp.text.startsWith('&')) return false;
+  let v: Node = amp;
+  while (v.parent && CASTS.has(v.parent.type) && v.parent.id !== top.id) v = v.parent;
+  const up = v.parent;
+  if (!up) return false;
+  if (up.type === 'return_statement') return true;
+  return up.type === 'assignment_expression' && up.childForFieldName('right')?.id === v.id;
+}
+
 function inCallArgument(use: Node, top: Node): boolean {
   for (let a = use.parent; a && a.id !== top.id; a = a.parent) if (a.type === 'argument_list') return true;
   return false;
@@ -342,6 +363,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     fnNode?.type === 'field_expression' ? (fnNode.childForFieldName('field')?.text ?? '') : fn.replace(/^::/, '');
   if (res.pair.release.includes(fn)) return 'release';
   if (res.releasers.get(simple)?.has(index)) return 'release';
+  if (res.adopters?.get(simple)?.has(index)) return 'escape';
   if (res.pair.acquire.includes(fn)) {
     // `q = realloc(p, n)`: p moves to q (tracked on its own); `&p` to the acquisition again re-acquires.
     if (addressTaken && res.pair.kind !== 'returns') return 'reacquire';
@@ -363,6 +385,8 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   // `init(&p)`, `take(&p)`: may be replaced or freed through it. A struct set up in place
   // (`WebPEncode(&cfg, &pic)`) is always used through its address.
   if (addressTaken && res.pair.kind !== 'inPlace') return 'escape';
+  // A struct on the stack (`WebPAnimEncoderAdd(enc, &pic, ...)`): a call can copy it, never keep it.
+  if (addressTaken && res.pair.kind === 'inPlace') return 'none';
   // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
   if ((index > 0 || fnNode?.type === 'field_expression') && ADOPTS.test(simple)) return 'escape';
   // `obj = wrap(p)`, `return make_image_from(p)`: a constructor-like call whose result may keep the
@@ -391,7 +415,7 @@ function isAcquisition(expr: Node, res: COwnedResource): boolean {
   return e.type === 'call_expression' && res.pair.acquire.includes(e.childForFieldName('function')?.text ?? '');
 }
 
-function mentionsText(text: string, name: string): boolean {
+export function mentionsText(text: string, name: string): boolean {
   const i = text.indexOf(name);
   if (i < 0) return false;
   return new RegExp(`(^|[^\\w])${name.replace(/[$]/g, '\\$&')}([^\\w]|$)`).test(text);
@@ -496,6 +520,8 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
     }
     return undefined;
   }
+  // `if (temp_is_copy) free(temp)` with the flag set right after the acquisition: it goes true.
+  if (res.knownTrue?.has(flat(e))) return outcome ? undefined : 'absent';
   const kind = isSubject(e, res);
   if (kind === 'pointer') return outcome ? 'held' : 'absent';
   if (kind === 'status') {
@@ -528,7 +554,8 @@ function isSubject(e: Node, res: COwnedResource): 'pointer' | 'status' | undefin
 
 /**
  * Functions of this file that release one of their parameters (`void buf_free(buf *b) { free(b->data);
- * free(b); }`), found from their bodies: calls to them count as releases.
+ * free(b); }`), found from their bodies: calls to them count as releases. A parameter copied into a
+ * local first (`T *d = (T *)opaque; ... free(d);`, the thread-entry idiom) counts as the parameter.
  */
 export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<string, Set<number>> {
   const out = new Map<string, Set<number>>();
@@ -539,30 +566,103 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
     const callsRelease = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
     for (const def of all) {
       if (!callsRelease.test(def.text)) continue;
-      const declarator = findDeclarator(def);
-      const name = declarator?.childForFieldName('declarator')?.text.replace(/^.*::/, '');
-      const params =
-        declarator?.childForFieldName('parameters')?.namedChildren.filter((p) => p?.type === 'parameter_declaration') ??
-        [];
-      const body = def.childForFieldName('body');
-      if (!name || !body || params.length === 0) continue;
-      const paramNames = params.map((p) => innermostName(p!.childForFieldName('declarator')));
-      for (const call of findAll(body, 'call_expression')) {
-        const fn = call.childForFieldName('function')?.text ?? '';
+      const fn = parametersOf(def);
+      if (!fn) continue;
+      for (const call of findAll(fn.body, 'call_expression')) {
+        const callee = call.childForFieldName('function')?.text ?? '';
         const argsOf = call.childForFieldName('arguments')?.namedChildren ?? [];
-        const released = releaseNames.has(fn) ? argsOf.map((_, i) => i) : [...(out.get(fn) ?? [])];
+        const released = releaseNames.has(callee) ? argsOf.map((_, i) => i) : [...(out.get(callee) ?? [])];
         for (const i of released) {
-          const arg = argsOf[i]?.text.replace(/^\(\s*\w+\s*\*?\s*\)\s*/, '').replace(/^&/, '');
-          const at = paramNames.indexOf(arg);
+          const at = fn.paramAt(argsOf[i] ?? null);
           if (at >= 0) {
-            if (!out.has(name)) out.set(name, new Set());
-            out.get(name)!.add(at);
+            if (!out.has(fn.name)) out.set(fn.name, new Set());
+            out.get(fn.name)!.add(at);
           }
         }
       }
     }
   }
   return out;
+}
+
+/**
+ * Functions of this file that keep one of their pointer parameters: store it in a field, through an
+ * out-pointer or in an element (`s->rbuf = buf`), or hand it to a call whose name says it keeps it
+ * (`sarrayAddString(sa, hexdata, L_INSERT)`). Passing a resource to them hands it on.
+ */
+export function sameFileAdopters(root: Node): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const def of findAll(root, 'function_definition')) {
+    const fn = parametersOf(def);
+    if (!fn) continue;
+    const keep = (i: number) => {
+      if (i < 0 || !fn.pointers[i]) return;
+      if (!out.has(fn.name)) out.set(fn.name, new Set());
+      out.get(fn.name)!.add(i);
+    };
+    for (const assign of findAll(fn.body, 'assignment_expression')) {
+      const left = assign.childForFieldName('left');
+      if (left && /^(field_expression|pointer_expression|subscript_expression)$/.test(left.type))
+        keep(fn.paramAt(assign.childForFieldName('right')));
+    }
+    for (const call of findAll(fn.body, 'call_expression')) {
+      const callee = call.childForFieldName('function')?.text.replace(/^.*::/, '') ?? '';
+      if (!ADOPTS.test(callee) || BORROWS.has(callee)) continue;
+      const argsOf = call.childForFieldName('arguments')?.namedChildren ?? [];
+      argsOf.forEach((a, i) => i > 0 && keep(fn.paramAt(a ?? null)));
+    }
+  }
+  return out;
+}
+
+interface FunctionParameters {
+  name: string;
+  body: Node;
+  /** Whether each parameter is a pointer (only those can carry an owned block). */
+  pointers: boolean[];
+  /** The parameter an argument expression is (through casts and local copies), or -1. */
+  paramAt(arg: Node | null): number;
+}
+
+function parametersOf(def: Node): FunctionParameters | undefined {
+  const declarator = findDeclarator(def);
+  const name = declarator?.childForFieldName('declarator')?.text.replace(/^.*::/, '');
+  const params =
+    declarator?.childForFieldName('parameters')?.namedChildren.filter((p) => p?.type === 'parameter_declaration') ?? [];
+  const body = def.childForFieldName('body');
+  if (!name || !body || params.length === 0) return undefined;
+  const paramNames = params.map((p) => innermostName(p!.childForFieldName('declarator')));
+  const pointers = params.map(
+    (p) => /\*|\[/.test(p!.childForFieldName('declarator')?.text ?? '') || /\bvoid\s*\*/.test(p!.text),
+  );
+  // `T *d = (T *)opaque;`: d stands for the parameter from here on.
+  const aliases = new Map<string, number>();
+  for (const init of findAll(body, 'init_declarator')) {
+    const at = paramNames.indexOf(bare(init.childForFieldName('value')));
+    const local = innermostName(init.childForFieldName('declarator'));
+    if (at >= 0 && local) aliases.set(local, at);
+  }
+  return {
+    name,
+    body,
+    pointers,
+    paramAt(arg) {
+      const text = bare(arg);
+      if (!text) return -1;
+      const at = paramNames.indexOf(text);
+      return at >= 0 ? at : (aliases.get(text) ?? -1);
+    },
+  };
+}
+
+/** An argument's variable under casts and `&`: `(T *)p`, `&p`, `(p)` -> p. */
+function bare(arg: Node | null): string | undefined {
+  let n = arg;
+  while (n && (CASTS.has(n.type) || n.type === 'cast_expression')) {
+    if (n.type === 'pointer_expression' && !n.text.startsWith('&')) return undefined;
+    n = n.childForFieldName('value') ?? n.childForFieldName('argument') ?? n.namedChild(n.namedChildCount - 1);
+  }
+  return n?.type === 'identifier' ? n.text : undefined;
 }
 
 function findDeclarator(def: Node): Node | null {

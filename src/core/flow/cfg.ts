@@ -361,12 +361,18 @@ function switchStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame
   let fall: CfgBlock[] = [];
   let hasDefault = false;
   const inner: Frame = { ...frame, breakTo: exitBlock };
+  const labels = (body?.namedChildren ?? []).flatMap((c) =>
+    c?.type === 'case_statement' && c.childForFieldName('value') ? [c.childForFieldName('value')!.text] : [],
+  );
+  // `if (d != 1 && d != 8) return; ... switch (d) { case 1: ... case 8: ... default: ... }`:
+  // every value that reaches the switch has a case, so the default (or no match) is dead code.
+  const exhaustive = validatedAgainst(node, labels);
   for (const c of body?.namedChildren ?? []) {
     if (!c || c.type === 'comment') continue;
     if (c.type === 'case_statement') {
       const entry = b.block('stmt', c.childForFieldName('value') ?? undefined);
       if (!c.childForFieldName('value')) hasDefault = true;
-      cond.succ.push({ to: entry, kind: 'case' });
+      if (c.childForFieldName('value') || !exhaustive) cond.succ.push({ to: entry, kind: 'case' });
       b.link(fall, entry);
       let cur: CfgBlock[] = [entry];
       for (const s of c.namedChildren) {
@@ -379,8 +385,41 @@ function switchStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame
     }
   }
   b.link(fall, exitBlock);
-  if (!hasDefault) cond.succ.push({ to: exitBlock, kind: 'case' });
+  if (!hasDefault && !exhaustive) cond.succ.push({ to: exitBlock, kind: 'case' });
   return [exitBlock];
+}
+
+/**
+ * Whether an earlier `if` in the function leaves for every value of the switch's variable outside
+ * its case labels: `if (d != 1 && d != 2) return ...;` (C) before `switch (d)`.
+ */
+function validatedAgainst(switchNode: Node, labels: string[]): boolean {
+  const subject = switchNode.childForFieldName('condition')?.text.replace(/[\s()]/g, '');
+  if (!subject || !/^\w+$/.test(subject) || labels.length === 0) return false;
+  const known = new Set(labels.map((l) => l.replace(/\s+/g, '')));
+  for (let n: Node | null = switchNode; n && n.type !== 'function_definition'; n = n.parent) {
+    for (let p = n.previousNamedSibling; p; p = p.previousNamedSibling) {
+      if (p.type !== 'if_statement' || p.childForFieldName('alternative')) continue;
+      if (!alwaysLeaves(p.childForFieldName('consequence'))) continue;
+      const cond = p.childForFieldName('condition')?.text.replace(/[\s()]/g, '') ?? '';
+      const terms = cond.split('&&');
+      const values = terms.map((t) => new RegExp(`^${subject}!=(.+)$`).exec(t)?.[1]);
+      if (!values.every((v) => v !== undefined && known.has(v))) continue;
+      // Assigned between the test and the switch: the test says nothing about the switch.
+      const between = p.tree.rootNode.text.slice(p.endIndex, switchNode.startIndex);
+      return !new RegExp(`\\b${subject}\\s*([-+*/|&^]?=[^=]|\\+\\+|--)|(\\+\\+|--|&)${subject}\\b`).test(between);
+    }
+  }
+  return false;
+}
+
+/** A statement (or block) whose last statement leaves: return, goto, break, continue, throw. */
+export function alwaysLeaves(n: Node | null): boolean {
+  let last: Node | null = n;
+  while (last?.type === 'compound_statement') last = last.namedChild(last.namedChildCount - 1);
+  return (
+    !!last && /^(return_statement|goto_statement|break_statement|continue_statement|throw_statement)$/.test(last.type)
+  );
 }
 
 function matchStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): CfgBlock[] {

@@ -5,18 +5,21 @@ import type { Node } from 'web-tree-sitter';
 import { raiiFixes } from '../fixes/cpp-raii';
 import type { ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
-import { buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
+import { alwaysLeaves, buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
 import {
   cEffect,
   cHeldAlong,
   cLanguage,
   definesMain,
   localAliases,
+  mentionsText,
+  sameFileAdopters,
   sameFileReleasers,
   type COwnedResource,
 } from '../flow/c-ownership';
 import { findLeakPath, type TrackedResource } from '../flow/lifetime';
 import { ancestors, contains, findAll } from '../tree';
+import { isCTestFile } from '../test-code';
 
 // Owner types: the standard ones, and project wrappers named like them (`auto_fd`, `auto_mem<char>`,
 // `ScopedHandle`, `FileGuard`, `UniqueFd`).
@@ -221,6 +224,24 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'dis
   return { pair, call, name, statement, func, declaration, status };
 }
 
+/** For a preparing acquisition, the first later call that allocates into the same struct. */
+function preparedUntil(acq: Acquisition, func: Node): { call: Node; status?: string } | undefined {
+  const fn = acq.call.childForFieldName('function')?.text ?? '';
+  if (!acq.pair.prepares?.includes(fn)) return undefined;
+  const allocating = new Set([...acq.pair.acquire, ...(acq.pair.allocates ?? [])].filter((f) => f !== fn));
+  const call = findAll(
+    func,
+    'call_expression',
+    (n) =>
+      n.startIndex > acq.call.endIndex &&
+      allocating.has(n.childForFieldName('function')?.text ?? '') &&
+      (n.childForFieldName('arguments')?.namedChildren ?? []).some(
+        (a) => a?.text.replace(/\s+/g, '') === `&${acq.name}`,
+      ),
+  )[0];
+  return call && { call, status: statusVariable(call) };
+}
+
 function isLogicalOperand(n: Node): boolean {
   const p = n.parent;
   return p?.type === 'binary_expression' && /^(&&|\|\|)$/.test(p.childForFieldName('operator')?.text ?? '');
@@ -292,16 +313,22 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   )
     return;
   const cfg = cfgFor(ctx, func);
-  const acquireBlock = blockOf(cfg, acq.call);
+  // `WebPPictureInit(&pic)` allocates nothing: the picture holds memory from the call that allocates
+  // into it, and only when that call succeeds. The finding stays on the Init (where an owner goes).
+  const allocation = preparedUntil(acq, func);
+  const acquireBlock = blockOf(cfg, allocation?.call ?? acq.call);
   if (!acquireBlock) return;
   const res: COwnedResource = {
     pair,
     name,
-    call: acq.call,
-    status: acq.status,
+    call: allocation?.call ?? acq.call,
+    status: allocation ? allocation.status : acq.status,
     // Computed on first use: most resources never meet a call that needs it.
     get releasers() {
       return releasersOf(ctx);
+    },
+    get adopters() {
+      return ctx.memo('c.adopters', () => sameFileAdopters(ctx.root));
     },
     heldOnFailure: pair.heldOnFailure === true,
     zeroIsSuccess: pair.nonzeroIsSuccess !== true,
@@ -316,6 +343,8 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     knownTrue: flagsSetAfter(acq.statement),
   };
   const guards = guardsOf(acq.call, func);
+  // A test of the resource's own variable says nothing about the branch it was acquired in: it changed.
+  for (const key of guards.keys()) if (key === `null:${name}` || mentionsText(key, name)) guards.delete(key);
   const tracked: TrackedResource = {
     acquireBlock,
     effect: (b) => {
@@ -333,6 +362,17 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     (n) => n.startIndex > acq.call.endIndex && isReleaseOf(n, res),
   );
   const leak = findLeakPath(cfg, tracked);
+  // Stored, returned or adopted on some path (`*out = p` on success): the leak is on the others.
+  const handOffs =
+    leak && releases.length === 0
+      ? cfg.blocks.filter(
+          (b) =>
+            b.node && b !== acquireBlock && b.node.startIndex > acq.call.endIndex && tracked.effect(b) === 'escape',
+        )
+      : [];
+  const handedOn = handOffs.length > 0;
+  // A test that fails (or skips) early ends: only what it never lets go on its normal path counts.
+  if (leak && leak.kind !== 'overwrite' && (releases.length > 0 || handedOn) && isCTestFile(ctx.file)) return;
   if (leak) {
     const line = (n: Node) => ctx.lines.point(n.startIndex).line + 1;
     const atNode = leak.at.node;
@@ -342,11 +382,11 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       .map((b) => ({ at: b.node!, message: 'the path to the leak goes through this condition' }));
     let message: string;
     let at: { at: Node; message: string } | undefined;
-    const verb = pair === NEW_PAIR ? 'deleted' : `released with \`${pair.release[0]}()\``;
+    const verb = handedOn ? 'handed on' : pair === NEW_PAIR ? 'deleted' : `released with \`${pair.release[0]}()\``;
     if (leak.kind === 'overwrite') {
       message = `${what} is acquired again${atNode ? ` at line ${line(atNode)}` : ''} while the previous one is still held: the previous one leaks.`;
       if (atNode) at = { at: atNode, message: 'acquired again here, the old one still held' };
-    } else if (releases.length === 0) {
+    } else if (releases.length === 0 && !handedOn) {
       message = `${what} is never ${verb} or handed on in this function: it leaks every time this runs.`;
       if (atNode)
         at = {
@@ -381,6 +421,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
         ...(at ? [at] : []),
         ...conditions,
         ...releases.slice(0, 3).map((r) => ({ at: r, message: 'released here, on other paths' })),
+        ...handOffs.slice(0, 3).map((b) => ({ at: b.node!, message: 'handed on here, on other paths' })),
       ],
       fixes:
         pair === NEW_PAIR
@@ -429,7 +470,15 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
 /** `copied = true;` / `owned = 1;` in the statements right after the acquisition, before any branch. */
 function flagsSetAfter(statement: Node): Set<string> {
   const out = new Set<string>();
-  for (let n = statement.nextNamedSibling; n && n.type === 'expression_statement'; n = n.nextNamedSibling) {
+  for (let n = statement.nextNamedSibling; n; n = n.nextNamedSibling) {
+    // `temp = convert(s); if (!temp) return error; temp_is_copy = true;`: past the failure exit.
+    if (
+      n.type === 'if_statement' &&
+      !n.childForFieldName('alternative') &&
+      alwaysLeaves(n.childForFieldName('consequence'))
+    )
+      continue;
+    if (n.type !== 'expression_statement') break;
     const e = n.namedChild(0);
     if (
       e?.type === 'assignment_expression' &&
@@ -450,8 +499,16 @@ function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
     if (a.type === 'if_statement') {
       const cond = a.childForFieldName('condition');
       // Only conditions that the acquisition does not itself take part in.
-      if (cond && !contains(cond, call))
-        out.set(normalize(cond.text), a.childForFieldName('consequence')?.id === child.id ? 'true' : 'false');
+      if (cond && !contains(cond, call)) {
+        const edge = a.childForFieldName('consequence')?.id === child.id ? 'true' : 'false';
+        out.set(normalize(cond.text), edge);
+        // `if ((B = A) == NULL) B = malloc(n);` ... `if (A == NULL) free(B);`: the same test of A.
+        const copied = normalize(cond.text).replace(/^\((\w+)=(\w+)\)/, '$2');
+        for (const key of [copied, normalize(cond.text)]) {
+          const n = nullTest(key);
+          if (n) out.set(`null:${n.subject}`, n.nullWhenTrue === (edge === 'true') ? 'true' : 'false');
+        }
+      }
     }
     child = a;
   }
@@ -462,7 +519,23 @@ function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
 function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'>): boolean {
   if (guards.size === 0 || (edge !== 'true' && edge !== 'false')) return true;
   const g = guards.get(normalize(cond.text));
-  return g === undefined || g === edge;
+  if (g !== undefined) return g === edge;
+  // The same null test written another way (`if (!A)` after `if (A == NULL)`).
+  const n = nullTest(normalize(cond.text));
+  const isNull = n && guards.get(`null:${n.subject}`);
+  if (!n || isNull === undefined) return true;
+  return (edge === 'true') === (n.nullWhenTrue === (isNull === 'true'));
+}
+
+/** `!x`, `x == NULL`, `NULL == x`, `x != 0`, `x` (normalized text): a test of whether x is null. */
+function nullTest(text: string): { subject: string; nullWhenTrue: boolean } | undefined {
+  const NULL = '(?:NULL|nullptr|0)';
+  let m =
+    /^!(\w+)$/.exec(text) ?? new RegExp(`^(\\w+)==${NULL}$`).exec(text) ?? new RegExp(`^${NULL}==(\\w+)$`).exec(text);
+  if (m) return { subject: m[1], nullWhenTrue: true };
+  m = /^(\w+)$/.exec(text) ?? new RegExp(`^(\\w+)!=${NULL}$`).exec(text) ?? new RegExp(`^${NULL}!=(\\w+)$`).exec(text);
+  if (m) return { subject: m[1], nullWhenTrue: false };
+  return undefined;
 }
 
 function normalize(text: string): string {

@@ -309,6 +309,8 @@ function inOtherBranch(created: Node, use: Node): boolean {
 /** Passed as an argument to a call that may keep it (not a harmless builtin). */
 function passedOn(use: Node): boolean {
   let n: Node = use;
+  // `Server(sockets=[sock])`, `run((a, f))`: inside a list, tuple or dict built for the call.
+  while (n.parent && /^(list|tuple|set|dictionary|pair|parenthesized_expression)$/.test(n.parent.type)) n = n.parent;
   if (n.parent?.type === 'keyword_argument') n = n.parent;
   if (n.parent?.type !== 'argument_list') return false;
   // `Parser(fp).parse()`: a temporary that reads through it and is gone; nothing keeps fp.

@@ -561,3 +561,42 @@ describe('resource-without-context: returned inside a tuple', () => {
     );
   });
 });
+
+describe('hand-offs inside containers, registries of declared instances', () => {
+  it('a socket handed to a constructor inside a list (`sockets=[sock]`) is the owner’s', async () => {
+    const src = (arg: string) => code`
+      import socket
+      def serve(config):
+          sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+          server = Server(config, ${arg})
+          server.run()
+    `;
+    assert.deepEqual(await lines(src('sockets=[sock]'), 'python', 'resource-without-context', 'app.py'), []);
+    assert.deepEqual(await lines(src('pair=(sock, 1)'), 'python', 'resource-without-context', 'app.py'), []);
+    assert.deepEqual(await lines(src('name=str(len([1]))'), 'python', 'resource-without-context', 'app.py'), [3]);
+  });
+
+  it('a class registry filled by `__init__`/`__post_init__` of instances the module declares once', async () => {
+    const src = (tail: string) => code`
+      from dataclasses import dataclass
+      class Context:
+          runners = []
+      @dataclass
+      class Runner:
+          name: str
+          def __post_init__(self):
+              Context.runners.append(self)
+      class Command(Runner):
+          pass
+      Runner('startup')
+      for flag in ['a', 'b']:
+          Command(flag)
+      ${tail}
+    `;
+    assert.deepEqual(await lines(src('print(len(Context.runners))'), 'python', 'growing-global', 'bench.py'), []);
+    // Built per call: one more entry every time `handle` runs.
+    assert.deepEqual(await lines(src('def handle(req): Command(req)'), 'python', 'growing-global', 'bench.py'), [3]);
+    // Named elsewhere (a factory): instances may be made anywhere.
+    assert.deepEqual(await lines(src('FACTORY = Command'), 'python', 'growing-global', 'bench.py'), [3]);
+  });
+});
