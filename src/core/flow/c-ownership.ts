@@ -5,7 +5,7 @@ import type { Node } from 'web-tree-sitter';
 import type { ResourcePair } from '../resources';
 import { ancestors, findAll } from '../tree';
 import type { CfgBlock, CfgLanguage, EdgeKind } from './cfg';
-import type { Effect } from './lifetime';
+import type { Effect, PathFacts } from './lifetime';
 
 /** Calls after which control never returns: the process ends (or jumps away), nothing leaks. */
 const NORETURN =
@@ -189,6 +189,8 @@ export interface COwnedResource {
   isNew: boolean;
   /** `new T[n]`: a buffer, used through calls that do not keep it. */
   isArray?: boolean;
+  /** C++ code (not a `.c` file): constructors of project types may keep what they are given. */
+  cpp?: boolean;
   /** A file descriptor (released with `close`): handed to other code, it is usually kept there. */
   isDescriptor?: boolean;
   /** Acquisitions of other resources (`fdopen`): passing this one to them hands it over. */
@@ -284,6 +286,8 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   while (n.parent && CASTS.has(n.parent.type) && n.parent.id !== top.id) {
     if (n.parent.type === 'pointer_expression') {
       if (n.parent.text.startsWith('&')) addressTaken = true;
+      // `nodes.AddChild(*node)`: a C++ object passed by reference to a call that says it keeps it.
+      else if (res.isNew && !res.isArray && adoptedByReference(n.parent)) return 'escape';
       else return 'none'; // `*p`: the pointee
     }
     n = n.parent;
@@ -351,6 +355,13 @@ function fieldAddressLeaves(field: Node, top: Node): boolean {
   return up.type === 'assignment_expression' && up.childForFieldName('right')?.id === v.id;
 }
 
+function adoptedByReference(deref: Node): boolean {
+  const call = deref.parent?.type === 'argument_list' ? deref.parent.parent : null;
+  const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : null;
+  const name = fn?.type === 'field_expression' ? fn.childForFieldName('field')?.text : fn?.text;
+  return !!name && ADOPTS.test(name.replace(/^.*::/, ''));
+}
+
 function inCallArgument(use: Node, top: Node): boolean {
   for (let a = use.parent; a && a.id !== top.id; a = a.parent) if (a.type === 'argument_list') return true;
   return false;
@@ -399,7 +410,14 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     (use.type === 'init_declarator' ||
       use.type === 'argument_list' ||
       (use.type === 'assignment_expression' && use.childForFieldName('right')?.id === call.id));
-  return kept && words(simple).some((w) => CONSTRUCTS.has(w)) ? 'escape' : 'none';
+  if (kept && words(simple).some((w) => CONSTRUCTS.has(w))) return 'escape';
+  // C++ `result->data = Slice(ubuf, n)`: an object of a project type built around the pointer and
+  // stored where the caller sees it (a field, an out-parameter) carries it on.
+  if (res.cpp && /^[A-Z]\w*$/.test(fn) && use?.type === 'assignment_expression') {
+    const left = use.childForFieldName('left');
+    if (left && left.type !== 'identifier') return 'escape';
+  }
+  return 'none';
 }
 
 function isStoredBackTo(call: Node, name: string): boolean {
@@ -492,11 +510,16 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       const kind = isSubject(unwrap(subject), res);
       if (!kind) return undefined;
       // `(sock_t)-1`, `(HANDLE)NULL`: the value under a cast.
-      const o = unwrap(other).text.replace(/^\(\s*[\w\s*]+\)\s*/, '');
+      const o = unwrap(other)
+        .text.replace(/^\(\s*[\w\s*]+\)\s*/, '')
+        .replace(/^\((.*)\)$/, '$1')
+        .trim();
       if (kind === 'pointer') {
         // Pointers test against NULL; descriptors (`socket()`) against -1 or below 0.
         const invalid =
-          /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD|INVALID_HANDLE_VALUE)$/.test(o);
+          /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD|INVALID_HANDLE_VALUE|MAP_FAILED|SIG_ERR)$/.test(
+            o,
+          );
         // `if (converted != surface) destroy(converted)`: equal to another object, it is that one.
         if (!invalid && unwrap(other).type === 'identifier' && (op === '==' || op === '!='))
           return (op === '==') === outcome ? 'absent' : undefined;
@@ -675,4 +698,116 @@ function innermostName(decl: Node | null): string | undefined {
   let n = decl;
   while (n && n.type !== 'identifier') n = n.childForFieldName('declarator') ?? n.namedChild(0);
   return n?.text;
+}
+
+/** `!x`, `x == NULL`, `NULL == x`, `x != 0`, `x` (text without blanks): a test of whether x is null. */
+export function nullTest(text: string): { subject: string; nullWhenTrue: boolean } | undefined {
+  const NULL = '(?:NULL|nullptr|0)';
+  let m =
+    /^!(\w+)$/.exec(text) ?? new RegExp(`^(\\w+)==${NULL}$`).exec(text) ?? new RegExp(`^${NULL}==(\\w+)$`).exec(text);
+  if (m) return { subject: m[1], nullWhenTrue: true };
+  m = /^(\w+)$/.exec(text) ?? new RegExp(`^(\\w+)!=${NULL}$`).exec(text) ?? new RegExp(`^${NULL}!=(\\w+)$`).exec(text);
+  if (m) return { subject: m[1], nullWhenTrue: false };
+  return undefined;
+}
+
+const NULL_LITERAL = /^(NULL|nullptr|0|\(void\s*\*\)\s*0)$/;
+
+/**
+ * Null facts about other local pointers, followed along each path: still NULL since before the
+ * acquisition (`FILE *res = NULL;` or `in = res = NULL;` on every path to it), or learnt from a
+ * test (`if (surface)` went false: NULL there). A later test of the same pointer, with nothing
+ * assigned to it since, goes one way only. Up to 8 pointers, those the function tests for null.
+ */
+export function nullFacts(func: Node, acquisition: Node, resource: string): PathFacts | undefined {
+  const testOf = (cond: Node) => nullTest(cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1'));
+  const vars: string[] = [];
+  for (const cond of findAll(
+    func,
+    ['condition_clause', 'parenthesized_expression'],
+    (n) => n.parent?.type === 'if_statement',
+  )) {
+    const t = testOf(cond);
+    if (t && t.subject !== resource && !vars.includes(t.subject) && vars.length < 8) vars.push(t.subject);
+  }
+  if (vars.length === 0) return undefined;
+  // Bit i: vars[i] is NULL; bit i + 8: it is not.
+  const isNull = (v: string) => 1 << vars.indexOf(v);
+  const notNull = (v: string) => 1 << (vars.indexOf(v) + 8);
+  const forget = (v: string) => ~(isNull(v) | notNull(v));
+  return {
+    initial: vars.reduce((m, v) => (nullAtAcquisition(func, acquisition, v) ? m | isNull(v) : m), 0),
+    transfer(block, facts) {
+      const node = block.node;
+      if (!node || facts === 0) return facts;
+      let out = facts;
+      for (const v of vars) {
+        if (!(out & ~forget(v)) || !mentionsText(node.text, v)) continue;
+        // Set to something (`res = fopencookie(...)`), or passed by address: no longer known.
+        for (const id of findAll(node, 'identifier', (n) => n.text === v)) {
+          const up = id.parent;
+          if (up?.type === 'assignment_expression' && up.childForFieldName('left')?.id === id.id) {
+            out &= forget(v);
+            if (NULL_LITERAL.test(up.childForFieldName('right')?.text ?? '')) out |= isNull(v);
+          } else if ((up?.type === 'pointer_expression' && up.text.startsWith('&')) || up?.type === 'update_expression')
+            out &= forget(v);
+        }
+      }
+      return out;
+    },
+    feasible(cond, edge, facts) {
+      if (facts === 0 || (edge !== 'true' && edge !== 'false')) return true;
+      const t = testOf(cond);
+      if (!t || !vars.includes(t.subject)) return true;
+      const nullHere = (edge === 'true') === t.nullWhenTrue;
+      if (facts & isNull(t.subject)) return nullHere;
+      if (facts & notNull(t.subject)) return !nullHere;
+      return true;
+    },
+    refine(cond, edge, facts) {
+      if (edge !== 'true' && edge !== 'false') return facts;
+      const t = testOf(cond);
+      if (!t || !vars.includes(t.subject)) return facts;
+      const nullHere = (edge === 'true') === t.nullWhenTrue;
+      return (facts & forget(t.subject)) | (nullHere ? isNull(t.subject) : notNull(t.subject));
+    },
+  };
+}
+
+/**
+ * Whether `v` is NULL when `acquisition` runs on every path: declared or set to NULL by a statement
+ * of a block that encloses the acquisition, with no other assignment to it in between.
+ */
+function nullAtAcquisition(func: Node, acquisition: Node, v: string): boolean {
+  let nulled: Node | undefined;
+  for (const n of findAll(
+    func,
+    ['init_declarator', 'assignment_expression'],
+    (n) => n.startIndex < acquisition.startIndex,
+  )) {
+    const target =
+      n.type === 'init_declarator'
+        ? innermostName(n.childForFieldName('declarator'))
+        : n.childForFieldName('left')?.text;
+    if (target !== v) continue;
+    const value = n.childForFieldName(n.type === 'init_declarator' ? 'value' : 'right');
+    // `in = res = NULL`: the innermost value of the chain.
+    let end = value;
+    while (end?.type === 'assignment_expression') end = end.childForFieldName('right');
+    nulled = NULL_LITERAL.test(end?.text ?? '') ? n : undefined;
+  }
+  if (!nulled) return false;
+  // The statement holding it must sit in a block that also holds the acquisition (runs before it on every path).
+  let statement: Node | null = nulled;
+  while (statement && statement.parent?.type !== 'compound_statement') statement = statement.parent;
+  const block = statement?.parent;
+  if (!statement || !block) return false;
+  // Also taken by address or incremented before the acquisition: unknown.
+  const between = findAll(
+    func,
+    'identifier',
+    (n) => n.text === v && n.startIndex > nulled!.endIndex && n.startIndex < acquisition.startIndex,
+  );
+  if (between.some((n) => n.parent?.type === 'pointer_expression' && n.parent.text.startsWith('&'))) return false;
+  return block.startIndex <= acquisition.startIndex && acquisition.endIndex <= block.endIndex;
 }

@@ -21,6 +21,22 @@ export interface TrackedResource {
    * runs again only if the input repeats itself.
    */
   overwriteOnLoop: boolean;
+  /**
+   * Facts about other variables carried along each path as a bit mask (`res` still NULL since its
+   * declaration): a condition on them may rule out one way (`if (res == NULL)` when nothing set it).
+   */
+  facts?: PathFacts;
+}
+
+export interface PathFacts {
+  /** The facts that hold right after the acquisition. */
+  initial: number;
+  /** The facts after `block` ran, from those before it. */
+  transfer(block: CfgBlock, facts: number): number;
+  /** Whether `cond` can go the way `edge` says under `facts`. */
+  feasible(cond: Node, edge: EdgeKind, facts: number): boolean;
+  /** The facts learnt from `cond` having gone the way `edge` says (`if (surface)`: non-null there). */
+  refine(cond: Node, edge: EdgeKind, facts: number): number;
 }
 
 export interface LeakPath {
@@ -34,44 +50,63 @@ export interface LeakPath {
 
 /** Follows `resource` from its acquisition; the first leaking path found (breadth first), if any. */
 export function findLeakPath(cfg: Cfg, resource: TrackedResource): LeakPath | undefined {
-  const parent = new Map<CfgBlock, CfgBlock | null>();
-  const queue: CfgBlock[] = [];
+  interface State {
+    block: CfgBlock;
+    facts: number;
+  }
+  const facts = resource.facts;
+  const parent = new Map<string, State | null>();
+  const keyOf = (b: CfgBlock, f: number) => `${b.id}:${f}`;
+  const queue: State[] = [];
   const start = resource.acquireBlock;
-  const push = (to: CfgBlock, from: CfgBlock | null) => {
-    if (parent.has(to)) return;
-    parent.set(to, from);
-    queue.push(to);
+  const push = (to: CfgBlock, f: number, from: State | null) => {
+    const k = keyOf(to, f);
+    if (parent.has(k)) return;
+    parent.set(k, from);
+    queue.push({ block: to, facts: f });
   };
-  const follow = (from: CfgBlock) => {
-    for (const e of from.succ) {
-      if (from.kind === 'cond' && from.node && !resource.heldAlong(from.node, e.kind)) continue;
-      push(e.to, from === start ? null : from);
+  const follow = (from: State) => {
+    const after = facts && from.block !== start ? facts.transfer(from.block, from.facts) : from.facts;
+    for (const e of from.block.succ) {
+      let along = after;
+      if (from.block.kind === 'cond' && from.block.node) {
+        if (!resource.heldAlong(from.block.node, e.kind)) continue;
+        if (facts && !facts.feasible(from.block.node, e.kind, after)) continue;
+        if (facts) along = facts.refine(from.block.node, e.kind, after);
+      }
+      push(e.to, along, from.block === start ? null : from);
     }
   };
-  follow(start);
-  const pathTo = (b: CfgBlock): CfgBlock[] => {
+  follow({ block: start, facts: facts?.initial ?? 0 });
+  const pathTo = (st: State): CfgBlock[] => {
     const out: CfgBlock[] = [];
-    for (let cur: CfgBlock | null | undefined = b; cur; cur = parent.get(cur)) if (cur.node) out.unshift(cur);
+    for (let cur: State | null | undefined = st; cur; cur = parent.get(keyOf(cur.block, cur.facts)))
+      if (cur.block.node) out.unshift(cur.block);
     return out;
   };
   // Exits found while walking; a return path is a better witness than falling off the end.
   while (queue.length) {
-    const b = queue.shift()!;
+    const st = queue.shift()!;
+    const b = st.block;
     if (b.kind === 'exit') {
       if (b.exitKind === 'noreturn') continue;
-      const prev = parent.get(b) ?? null;
-      return { kind: b.exitKind === 'throw' ? 'throw' : 'exit', at: prev ?? b, path: prev ? pathTo(prev) : [] };
+      const prev = parent.get(keyOf(b, st.facts)) ?? null;
+      return {
+        kind: b.exitKind === 'throw' ? 'throw' : 'exit',
+        at: prev?.block ?? b,
+        path: prev ? pathTo(prev) : [],
+      };
     }
     if (b === start) {
       if (!resource.overwriteOnLoop) continue;
       // Back at the acquisition with the old resource still held: it is overwritten.
-      const prev = parent.get(b) ?? null;
+      const prev = parent.get(keyOf(b, st.facts)) ?? null;
       return { kind: 'overwrite', at: b, path: prev ? pathTo(prev) : [] };
     }
     const effect = b.kind === 'entry' ? 'none' : resource.effect(b);
     if (effect === 'release' || effect === 'escape') continue;
-    if (effect === 'reacquire') return { kind: 'overwrite', at: b, path: pathTo(b) };
-    follow(b);
+    if (effect === 'reacquire') return { kind: 'overwrite', at: b, path: pathTo(st) };
+    follow(st);
   }
   return undefined;
 }

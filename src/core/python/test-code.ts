@@ -2,7 +2,7 @@
 // assertion, a fixture list of a few entries, or a mock's registry is not a leak worth a finding.
 
 /** A test module: under a `tests/` or `testing/` folder, or named `test_x.py`, `x_test.py`, `conftest.py`. */
-const TEST_MODULE = /(^|[\\/])(tests|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*_test|conftest)\.py$/;
+const TEST_MODULE = /(^|[\\/])(tests|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*[_-]test|conftest)\.py$/;
 /** Any file under a `test/` folder too: test helpers, debug scripts, fixtures. */
 const TEST_TREE = /(^|[\\/])(tests?|testing)[\\/]/;
 

@@ -3,7 +3,8 @@
 import { ADD_METHODS, CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
 import type { Node } from 'web-tree-sitter';
 import { isTestTree } from '../python/test-code';
-import type { Rule } from '../rule';
+import type { Rule, RuleContext } from '../rule';
+import { runsBounded } from '../python/run-once';
 import { ancestors, findAll } from '../tree';
 
 /** Runs at import or class creation (registration), not per request: its additions are bounded by the code. */
@@ -14,14 +15,23 @@ const IMPORT_TIME =
  * An addition that cannot grow without bound: a literal key (`HEADERS['Referer'] = ...`), or one made
  * by code that runs once per class, plugin or registration rather than per call.
  */
-function boundedAdd(add: Node): boolean {
+function boundedAdd(add: Node, ctx: RuleContext): boolean {
   const left = add.type === 'assignment' || add.type === 'augmented_assignment' ? add.childForFieldName('left') : null;
   const sub = add.type === 'subscript' ? add : left?.type === 'subscript' ? left : null;
   const key = sub?.childForFieldName('subscript');
   if (key && (key.type === 'string' || key.type === 'integer' || key.type === 'true' || key.type === 'false'))
     return true;
+  // `table[ord('-')] = ...`: a key computed from literals only.
+  if (key?.type === 'call' && findAll(key, 'identifier').length <= 1 && /^\w+\((['"].*['"]|\d+)\)$/.test(key.text))
+    return true;
+  // Filled by a script's own run (a generator's main(), a table built at import): bounded by its data.
+  if (runsBounded(add, ctx)) return true;
   for (const a of ancestors(add)) {
+    // `for a, b in REPLACEMENTS: table[ord(a)] = b`: one entry per element of a constant collection.
+    if (a.type === 'for_statement' && constantCollection(a.childForFieldName('right'), ctx)) return true;
     if (a.type !== 'function_definition') continue;
+    // A metaclass's `__init__`/`__new__` runs once per class statement: a registry of the code's classes.
+    if (/^__(init|new)__$/.test(a.childForFieldName('name')?.text ?? '') && inMetaclass(a)) return true;
     if (IMPORT_TIME.test(a.childForFieldName('name')?.text ?? '')) return true;
     // `Context.benchmarks.append(self)` in `__init__` of a class built only by the module's own
     // top-level statements (`CommandRunner('startup', ...)`): one entry per declared instance.
@@ -33,6 +43,29 @@ function boundedAdd(add: Node): boolean {
     if (inner && returns.some((r) => r?.namedChildren[0]?.text === inner.childForFieldName('name')?.text)) return true;
   }
   return false;
+}
+
+/** A literal collection, or a module-level name bound once to one (`REPLACEMENTS = [('-', r'\-'), ...]`). */
+function constantCollection(n: Node | null, ctx: RuleContext): boolean {
+  if (!n) return false;
+  if (/^(list|tuple|set|dictionary|string)$/.test(n.type)) return true;
+  if (n.type !== 'identifier') return false;
+  const bindings = ctx.root.namedChildren.filter(
+    (s) =>
+      s?.type === 'expression_statement' &&
+      s.firstNamedChild?.type === 'assignment' &&
+      s.firstNamedChild.childForFieldName('left')?.text === n.text,
+  );
+  if (bindings.length !== 1) return false;
+  const value = bindings[0]!.firstNamedChild!.childForFieldName('right');
+  return !!value && /^(list|tuple|set|dictionary)$/.test(value.type);
+}
+
+/** A method of a class that derives from `type` (or another metaclass, `ABCMeta`, `FooMeta`). */
+function inMetaclass(method: Node): boolean {
+  const cls = [...ancestors(method)].find((a) => a.type === 'class_definition');
+  const bases = cls?.childForFieldName('superclasses')?.namedChildren ?? [];
+  return bases.some((b) => b && /^(type|\w*Meta(class)?|abc\.ABCMeta)$/.test(b.text));
 }
 
 /**
@@ -108,7 +141,7 @@ export const growingGlobal: Rule = {
       // A set holds each distinct value once: real registries of files, names and handlers.
       if (c.kind === 'set') continue;
       if (!onlyGrows(c) || isMemo(c)) continue; // memos: keys are rarely unbounded, see unbounded-cache
-      const adds = c.adds.filter((a) => !boundedAdd(a));
+      const adds = c.adds.filter((a) => !boundedAdd(a, ctx));
       if (adds.length === 0) continue;
       const where = c.owner
         ? `class attribute \`${c.owner}.${c.name}\` (shared by every instance)`

@@ -13,6 +13,8 @@ import {
   definesMain,
   localAliases,
   mentionsText,
+  nullFacts,
+  nullTest,
   sameFileAdopters,
   sameFileReleasers,
   type COwnedResource,
@@ -339,6 +341,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       /^new\s*(\(.*?\)\s*)?[\w:<>\s,*]+\[/.test(acq.call.text),
     aliases: localAliases(func, name, (n) => declaredLocally(func, n)),
     isDescriptor: pair.release.includes('close'),
+    cpp: !ctx.plainC,
     otherAcquires: ctx.memo('c.allAcquires', () => new Set(ctx.config.resources.flatMap((r) => r.acquire))),
     knownTrue: flagsSetAfter(acq.statement),
   };
@@ -354,6 +357,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     },
     heldAlong: (cond, edge) => feasible(cond, edge, guards) && cHeldAlong(cond, edge, res),
     overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
+    facts: nullFacts(func, acq.call, name),
   };
   const what = describe(acq);
   const releases = findAll(
@@ -525,17 +529,6 @@ function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'
   const isNull = n && guards.get(`null:${n.subject}`);
   if (!n || isNull === undefined) return true;
   return (edge === 'true') === (n.nullWhenTrue === (isNull === 'true'));
-}
-
-/** `!x`, `x == NULL`, `NULL == x`, `x != 0`, `x` (normalized text): a test of whether x is null. */
-function nullTest(text: string): { subject: string; nullWhenTrue: boolean } | undefined {
-  const NULL = '(?:NULL|nullptr|0)';
-  let m =
-    /^!(\w+)$/.exec(text) ?? new RegExp(`^(\\w+)==${NULL}$`).exec(text) ?? new RegExp(`^${NULL}==(\\w+)$`).exec(text);
-  if (m) return { subject: m[1], nullWhenTrue: true };
-  m = /^(\w+)$/.exec(text) ?? new RegExp(`^(\\w+)!=${NULL}$`).exec(text) ?? new RegExp(`^${NULL}!=(\\w+)$`).exec(text);
-  if (m) return { subject: m[1], nullWhenTrue: false };
-  return undefined;
 }
 
 function normalize(text: string): string {

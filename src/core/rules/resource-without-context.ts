@@ -4,6 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ensureImport, importsOf, qualify } from '../python/imports';
 import { isTestModule } from '../python/test-code';
+import { isScript, runsBounded } from '../python/run-once';
 import type { Rule, RuleContext } from '../rule';
 import { ancestors, findAll, identifiersNamed, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -111,6 +112,9 @@ export const resourceWithoutContext: Rule = {
         checkCreateCloseLoop(statement, target.text, call, ctx);
       return;
     }
+    // A script's main() or top level (and its `for` loops over its inputs): an exception there ends
+    // the process, and CPython closes a dropped file as its last reference goes.
+    if (isScript(ctx) && runsBounded(statement, ctx)) return;
     const scope =
       [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
     // A function body is small: walk it. The module scope uses the per-file identifier index.

@@ -600,3 +600,148 @@ describe('hand-offs inside containers, registries of declared instances', () => 
     assert.deepEqual(await lines(src('FACTORY = Command'), 'python', 'growing-global', 'bench.py'), [3]);
   });
 });
+
+describe('code that runs once per process (scripts), tables bounded by the code', () => {
+  const RWC = 'resource-without-context';
+  it('a script’s main() and its for loops: closed by hand, an exception ends the process', async () => {
+    const script = code`
+      import sys
+      def generate(path):
+          out = open(path, 'w')
+          out.write(render())
+          out.close()
+      def main():
+          for path in sys.argv[1:]:
+              generate(path)
+      if __name__ == '__main__':
+          main()
+    `;
+    assert.deepEqual(await lines(script, 'python', RWC, 'tools/gen.py'), []);
+    // The same function in a library: any importer may call generate() as often as it likes.
+    const library = script.replace("if __name__ == '__main__':\n    main()\n", '');
+    assert.deepEqual(await lines(library, 'python', RWC, 'pkg/gen.py'), [3]);
+  });
+
+  it('a generator script without a main guard (prints at the top level)', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      def structify(name):
+          f = open(name)
+          text = f.read()
+          return text.split()
+      for name in ['a.h', 'b.h']:
+          print(structify(name))
+    `,
+        'python',
+        RWC,
+        'gen/structs.py',
+      ),
+      [],
+    );
+  });
+
+  it('a script that serves forever, or hands the function to a thread, is not once', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      import socket, threading
+      def handle(conn):
+          log = open('/tmp/log', 'a')
+          log.write(conn.recv(10))
+          log.close()
+      def main():
+          srv = socket.create_server(('', 8000))
+          while True:
+              conn, _ = srv.accept()
+              threading.Thread(target=handle, args=(conn,)).start()
+      if __name__ == '__main__':
+          main()
+    `,
+        'python',
+        RWC,
+        'serve.py',
+      ),
+      [3],
+    );
+  });
+
+  it('a test module named x-test.py is test code', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      import unittest
+      class T(unittest.TestCase):
+          def test_out(self):
+              golden = open('golden.txt', 'rb')
+              self.assertEqual(golden.read(), b'x')
+              golden.close()
+    `,
+        'python',
+        RWC,
+        'test/output-test.py',
+      ),
+      [],
+    );
+  });
+
+  it('growing-global: tables filled from constants, by a metaclass, or by the script itself', async () => {
+    const GG = 'growing-global';
+    assert.deepEqual(
+      await lines(
+        code`
+      REPLACEMENTS = [('-', r'\\-'), ('~', r'\\~')]
+      _escape_map = {}
+      _hl_map = {}
+      registry = []
+      class Registering(type):
+          def __init__(cls, name, bases, dct):
+              super().__init__(name, bases, dct)
+              registry.insert(0, cls)
+      def init():
+          for a, b in REPLACEMENTS:
+              _escape_map[ord(a)] = b
+          _hl_map[ord('-')] = '-'
+    `,
+        'python',
+        GG,
+        'pkg/texescape.py',
+      ),
+      [],
+    );
+    // Filled per call from the caller's data: grows with every new key.
+    assert.deepEqual(
+      await lines(
+        code`
+      _escape_map = {}
+      def remember(a, b):
+          _escape_map[ord(a)] = b
+    `,
+        'python',
+        GG,
+        'pkg/texescape.py',
+      ),
+      [1],
+    );
+    assert.deepEqual(
+      await lines(
+        code`
+      elements = []
+      def parse(defs):
+          for d in defs:
+              if isinstance(d, str):
+                  elements.append(d)
+              else:
+                  parse(d)
+      parse(['a', ['b', 'c']])
+      parse(['d'])
+      print(len(elements))
+    `,
+        'python',
+        GG,
+        'TOOLS/matroska.py',
+      ),
+      [],
+    );
+  });
+});

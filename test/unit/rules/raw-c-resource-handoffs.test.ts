@@ -259,3 +259,119 @@ describe('raw-c-resource: hand-offs and infeasible paths', () => {
     });
   });
 });
+
+describe('raw-c-resource: null facts along paths, sentinels, C++ owners', () => {
+  it('knows a pointer is still NULL where nothing set it, and remembers what a test found', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      FILE *open_wrapped(int fd, int bad) {
+        struct cookie *c;
+        FILE *res, *in;
+        c = NULL;
+        in = res = NULL;
+        in = fdopen(fd, "r");
+        if (in == NULL) goto out;
+        c = malloc(sizeof *c);
+        if (c == NULL) goto out;
+        c->in = in;
+        res = fopencookie(c, "r", io);
+      out:
+        if (res == NULL) {
+          if (in != NULL) fclose(in);
+          if (c != NULL) free(c);
+        }
+        return res;
+      }
+      Surface *load(Stream *src, int grey) {
+        Surface *surface = NULL;
+        unsigned char *pixels = stbi_load_from_memory(src->data, src->size, 0, 0, 0, 4);
+        if (!pixels) return NULL;
+        if (grey) {
+          surface = create_surface(4);
+          if (surface) {
+            fill(surface, pixels);
+            stbi_image_free(pixels);
+          }
+        }
+        if (!surface) {
+          stbi_image_free(pixels);
+        }
+        return surface;
+      }
+      Surface *load_wrong(Stream *src, int grey) {
+        Surface *surface = NULL;
+        unsigned char *pixels = stbi_load_from_memory(src->data, src->size, 0, 0, 0, 4);
+        if (!pixels) return NULL;
+        surface = create_surface(4);
+        if (!surface) return NULL;
+        fill(surface, pixels);
+        return surface;
+      }`,
+        'cpp',
+        RULE,
+        'wrap.c',
+      ),
+      [37],
+    );
+  });
+
+  it('reads `== (iconv_t)(-1)` and `== MAP_FAILED` as the acquisition failing', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      const char *check(const char *cs) {
+        iconv_t cd = iconv_open("UTF-8", cs);
+        if (cd == (iconv_t)(-1)) {
+          return NULL;
+        } else {
+          iconv_close(cd);
+        }
+        return cs;
+      }`,
+        'cpp',
+        RULE,
+        'conv.c',
+      ),
+      [],
+    );
+  });
+
+  it('C++: a project type built around a buffer and stored for the caller, a node adopted by reference', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      bool read_block(Block *result, size_t n, bool ok) {
+        char *buf = new char[n];
+        if (!ok) {
+          delete[] buf;
+          return false;
+        }
+        result->data = Slice(buf, n);
+        return true;
+      }
+      bool read_copy(Block *result, size_t n, bool ok) {
+        char *buf = new char[n];
+        if (!ok) {
+          delete[] buf;
+          return false;
+        }
+        result->text = std::string(buf, n);
+        return true;
+      }
+      void add_path(Tree &tree, bool closed, int count) {
+        Node *node = new Node();
+        if (closed && count < 2) {
+          delete node;
+          return;
+        }
+        tree.AddChild(*node);
+      }`,
+        'cpp',
+        RULE,
+        'blocks.cc',
+      ),
+      [11],
+    );
+  });
+});

@@ -1,0 +1,83 @@
+// Python code that runs once per process: a script's top level and the functions only it calls.
+// A file closed by hand in a code generator's main(), or a list filled by a build script, is not
+// a leak worth a finding: an exception there ends the process, and nothing runs twice to add up.
+// Library code is never "once": any importer may call its functions again.
+import type { Node } from 'web-tree-sitter';
+import type { RuleContext } from '../rule';
+import { ancestors, findAll } from '../tree';
+
+const LOOPS = new Set(['for_statement', 'while_statement', 'list_comprehension', 'generator_expression']);
+const MAIN_GUARD = /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/m;
+
+/** A script: run as a program (`if __name__ == "__main__":` or a `#!` line), not imported as a library. */
+export function isScript(ctx: RuleContext): boolean {
+  return ctx.memo(
+    'python.isScript',
+    () => ctx.text.startsWith('#!') || MAIN_GUARD.test(ctx.text) || actsAtTopLevel(ctx.root),
+  );
+}
+
+/**
+ * A module whose top level does a program's work (a generator without a main guard): it prints, or
+ * reads `sys.argv`, outside any function. Importing it would run it, so nothing imports it.
+ */
+function actsAtTopLevel(root: Node): boolean {
+  for (const s of root.namedChildren) {
+    if (!s || /^(function_definition|class_definition|decorated_definition|import|future_import)/.test(s.type))
+      continue;
+    if (s.type === 'if_statement' || s.type === 'try_statement') continue; // version checks, optional imports
+    if (/\bsys\.argv\b|^print\s*\(|\bprint\s*\(/.test(s.text) && !/^(\w+\s*=\s*)?lambda\b/.test(s.text)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `node` runs at most once per process: at a script's top level (outside loops), or in a
+ * top-level function of a script whose every use is a direct call from code that itself runs once.
+ */
+export function runsOnce(node: Node, ctx: RuleContext): boolean {
+  return isScript(ctx) && nodeRunsOnce(node, ctx, new Set(), false);
+}
+
+/**
+ * Whether `node` runs a bounded number of times per process: like `runsOnce`, but `for` loops and
+ * recursion over the script's own data count as bounded (a build script filling a table), and the
+ * file need not be a script when everything happens at import. A `while` loop does not.
+ */
+export function runsBounded(node: Node, ctx: RuleContext): boolean {
+  return nodeRunsOnce(node, ctx, new Set(), true);
+}
+
+function nodeRunsOnce(node: Node, ctx: RuleContext, seen: Set<number>, bounded: boolean): boolean {
+  for (const a of ancestors(node)) {
+    if (bounded ? a.type === 'while_statement' : LOOPS.has(a.type)) return false;
+    if (a.type === 'lambda') return false;
+    if (a.type === 'function_definition') {
+      if (seen.has(a.id)) return bounded; // recursion: over finite data, when bounded
+      // Library functions (no main guard) may be called by any importer, any number of times.
+      if (!isScript(ctx) && !bounded) return false;
+      return ctx.memo(`python.functionRunsOnce.${bounded}.${a.id}`, () =>
+        functionRunsOnce(a, ctx, new Set([...seen, a.id]), bounded),
+      );
+    }
+  }
+  return true; // the top level
+}
+
+function functionRunsOnce(fn: Node, ctx: RuleContext, seen: Set<number>, bounded: boolean): boolean {
+  // Only functions defined at the top level (not methods, not closures handed out as callbacks).
+  if (fn.parent?.type !== 'module') return false;
+  const nameNode = fn.childForFieldName('name');
+  if (!nameNode) return false;
+  // A public function of a library module is API: importers call it as often as they like.
+  if (!isScript(ctx) && !nameNode.text.startsWith('_')) return false;
+  const uses = findAll(ctx.root, 'identifier', (i) => i.text === nameNode.text && i.id !== nameNode.id);
+  if (uses.length === 0) return false; // never called here: someone else calls it
+  for (const use of uses) {
+    const call = use.parent;
+    // Passed around (`Thread(target=worker)`, `atexit.register(f)`): called who knows how often.
+    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== use.id) return false;
+    if (!nodeRunsOnce(call, ctx, seen, bounded)) return false;
+  }
+  return true;
+}
