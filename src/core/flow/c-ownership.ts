@@ -811,3 +811,72 @@ function nullAtAcquisition(func: Node, acquisition: Node, v: string): boolean {
   if (between.some((n) => n.parent?.type === 'pointer_expression' && n.parent.text.startsWith('&'))) return false;
   return block.startIndex <= acquisition.startIndex && acquisition.endIndex <= block.endIndex;
 }
+
+/**
+ * One answer per preprocessor condition along a path: `#ifdef WINDOWED` taken once is taken again
+ * later in the function, `#ifndef WINDOWED` and `#if !defined(WINDOWED)` then are not. Up to 8.
+ */
+export function preprocessorFacts(func: Node, acquisition: Node): PathFacts | undefined {
+  const keys: string[] = [];
+  const keyOf = (cond: Node): { key: string; whenTrue: boolean } | undefined => {
+    const directive = cond.parent;
+    if (!directive || !/^preproc_(if|ifdef|elif|elifdef)$/.test(directive.type)) return undefined;
+    const keyword = directive.child(0)?.text ?? '';
+    let text = cond.text.replace(/\s+/g, '').replace(/defined\(?(\w+)\)?/g, '$1');
+    let whenTrue = !/^#(ifndef|elifndef)$/.test(keyword);
+    while (text.startsWith('!')) {
+      text = text.slice(1).replace(/^\((.*)\)$/, '$1');
+      whenTrue = !whenTrue;
+    }
+    return { key: text, whenTrue };
+  };
+  for (const d of findAll(func, ['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef'])) {
+    const cond = d.childForFieldName('condition') ?? d.childForFieldName('name');
+    const k = cond && keyOf(cond);
+    if (k && !keys.includes(k.key) && keys.length < 8) keys.push(k.key);
+  }
+  if (keys.length < 1) return undefined;
+  const on = (k: string) => 1 << keys.indexOf(k);
+  const off = (k: string) => 1 << (keys.indexOf(k) + 8);
+  const answer = (cond: Node, edge: string) => {
+    const k = keyOf(cond);
+    if (!k || !keys.includes(k.key) || (edge !== 'true' && edge !== 'false')) return undefined;
+    return { key: k.key, value: (edge === 'true') === k.whenTrue };
+  };
+  // The branches the acquisition itself sits in: compiled in, so their conditions hold.
+  let initial = 0;
+  for (let child: Node = acquisition, a = acquisition.parent; a && a.id !== func.id; child = a, a = a.parent) {
+    if (!/^preproc_(if|ifdef|elif|elifdef)$/.test(a.type)) continue;
+    const cond = a.childForFieldName('condition') ?? a.childForFieldName('name');
+    const inAlternative = a.childForFieldName('alternative')?.id === child.id;
+    const k = cond && keyOf(cond);
+    if (k && keys.includes(k.key)) initial |= k.whenTrue !== inAlternative ? on(k.key) : off(k.key);
+  }
+  return {
+    initial,
+    transfer: (_block, facts) => facts,
+    feasible(cond, edge, facts) {
+      const a = answer(cond, edge);
+      if (!a) return true;
+      return !(facts & (a.value ? off(a.key) : on(a.key)));
+    },
+    refine(cond, edge, facts) {
+      const a = answer(cond, edge);
+      return a ? facts | (a.value ? on(a.key) : off(a.key)) : facts;
+    },
+  };
+}
+
+/** Two sets of path facts side by side: the first in the low 16 bits, the second above. */
+export function bothFacts(a: PathFacts | undefined, b: PathFacts | undefined): PathFacts | undefined {
+  if (!a || !b) return a ?? b;
+  const lo = (f: number) => f & 0xffff;
+  const hi = (f: number) => f >>> 16;
+  const join = (x: number, y: number) => (x & 0xffff) | (y << 16);
+  return {
+    initial: join(a.initial, b.initial),
+    transfer: (block, f) => join(a.transfer(block, lo(f)), b.transfer(block, hi(f))),
+    feasible: (cond, edge, f) => a.feasible(cond, edge, lo(f)) && b.feasible(cond, edge, hi(f)),
+    refine: (cond, edge, f) => join(a.refine(cond, edge, lo(f)), b.refine(cond, edge, hi(f))),
+  };
+}

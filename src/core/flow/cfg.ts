@@ -135,9 +135,22 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
     case 'preproc_elifdef':
     case 'preproc_else': {
       // `#if A ... #else ... #endif`: either branch may be compiled in; both are paths. `#if 0` never is.
-      let cur = preds;
+      // The directive is a condition block, so an analysis can keep one answer per macro along a
+      // path (`#ifdef WINDOWED` twice in a function is the same build).
       const alt = node.childForFieldName('alternative');
       if (isDisabled(node)) return alt ? statement(b, alt, preds, frame) : preds;
+      const condNode = node.childForFieldName('condition') ?? node.childForFieldName('name');
+      let cur = preds;
+      let skip = preds;
+      if (condNode && node.type !== 'preproc_else') {
+        const cond = b.block('cond', condNode);
+        b.link(preds, cond);
+        const taken = b.block('stmt');
+        const notTaken = b.block('stmt');
+        cond.succ.push({ to: taken, kind: 'true' }, { to: notTaken, kind: 'false' });
+        cur = [taken];
+        skip = [notTaken];
+      }
       for (const child of node.namedChildren) {
         if (
           !child ||
@@ -149,8 +162,8 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
           continue;
         cur = statement(b, child, cur, frame);
       }
-      if (!alt) return node.type === 'preproc_else' ? cur : [...cur, ...preds];
-      return [...cur, ...statement(b, alt, preds, frame)];
+      if (!alt) return node.type === 'preproc_else' ? cur : [...cur, ...skip];
+      return [...cur, ...statement(b, alt, skip, frame)];
     }
     case 'labeled_statement': {
       const label = b.block('stmt', node.childForFieldName('label') ?? undefined);

@@ -14,6 +14,8 @@ import {
   localAliases,
   mentionsText,
   nullFacts,
+  bothFacts,
+  preprocessorFacts,
   nullTest,
   sameFileAdopters,
   sameFileReleasers,
@@ -357,7 +359,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     },
     heldAlong: (cond, edge) => feasible(cond, edge, guards) && cHeldAlong(cond, edge, res),
     overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
-    facts: nullFacts(func, acq.call, name),
+    facts: bothFacts(nullFacts(func, acq.call, name), preprocessorFacts(func, acq.call)),
   };
   const what = describe(acq);
   const releases = findAll(

@@ -375,3 +375,33 @@ describe('raw-c-resource: null facts along paths, sentinels, C++ owners', () => 
     );
   });
 });
+
+describe('raw-c-resource: one build per path', () => {
+  it('keeps one answer per preprocessor condition along a path', async () => {
+    const src = (second: string) => code`
+      int report(struct ctx *c) {
+        char *msg = NULL;
+      #if defined(WINDOWED)
+        msg = strdup("traceback");
+      #endif
+        print_error(c);
+      ${second}
+        show(msg);
+        free(msg);
+      #endif
+        return 1;
+      }
+      void triangulate(struct mesh *m) {
+      #ifdef DEBUG_POLYS
+        FILE *fout = fopen("polys.txt", "a");
+      #endif
+        for (unsigned a = 0; a < m->n; a++) step(m, a);
+      #ifdef DEBUG_POLYS
+        fclose(fout);
+      #endif
+      }`;
+    assert.deepEqual(await lines(src('#if !defined(WINDOWED)\n  log_summary(c);\n#else'), 'cpp', RULE, 'launch.c'), []);
+    // Released under another macro: a build with WINDOWED and without VERBOSE leaks it.
+    assert.deepEqual(await lines(src('#if !defined(VERBOSE)\n  log_summary(c);\n#else'), 'cpp', RULE, 'launch.c'), [4]);
+  });
+});
