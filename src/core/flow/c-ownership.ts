@@ -611,31 +611,48 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
 /**
  * Functions of this file that keep one of their pointer parameters: store it in a field, through an
  * out-pointer or in an element (`s->rbuf = buf`), or hand it to a call whose name says it keeps it
- * (`sarrayAddString(sa, hexdata, L_INSERT)`). Passing a resource to them hands it on.
+ * (`sarrayAddString(sa, hexdata, L_INSERT)`). Passing a resource to them hands it on. Read lazily,
+ * one callee at a time: most resources never meet a same-file call.
  */
 export function sameFileAdopters(root: Node): Map<string, Set<number>> {
-  const out = new Map<string, Set<number>>();
-  for (const def of findAll(root, 'function_definition')) {
-    const fn = parametersOf(def);
-    if (!fn) continue;
-    const keep = (i: number) => {
-      if (i < 0 || !fn.pointers[i]) return;
-      if (!out.has(fn.name)) out.set(fn.name, new Set());
-      out.get(fn.name)!.add(i);
-    };
-    for (const assign of findAll(fn.body, 'assignment_expression')) {
-      const left = assign.childForFieldName('left');
-      if (left && /^(field_expression|pointer_expression|subscript_expression)$/.test(left.type))
-        keep(fn.paramAt(assign.childForFieldName('right')));
+  let defs: Map<string, Node> | undefined;
+  const cache = new Map<string, Set<number> | undefined>();
+  const adopted = (name: string): Set<number> | undefined => {
+    if (cache.has(name)) return cache.get(name);
+    if (!defs) {
+      defs = new Map();
+      for (const def of findAll(root, 'function_definition')) {
+        const n = findDeclarator(def)?.childForFieldName('declarator')?.text.replace(/^.*::/, '');
+        if (n && !defs.has(n)) defs.set(n, def);
+      }
     }
-    for (const call of findAll(fn.body, 'call_expression')) {
-      const callee = call.childForFieldName('function')?.text.replace(/^.*::/, '') ?? '';
-      if (!ADOPTS.test(callee) || BORROWS.has(callee)) continue;
-      const argsOf = call.childForFieldName('arguments')?.namedChildren ?? [];
-      argsOf.forEach((a, i) => i > 0 && keep(fn.paramAt(a ?? null)));
-    }
+    const def = defs.get(name);
+    const out = def ? keptParameters(def) : undefined;
+    cache.set(name, out);
+    return out;
+  };
+  return { get: adopted } as Map<string, Set<number>>;
+}
+
+function keptParameters(def: Node): Set<number> | undefined {
+  const fn = parametersOf(def);
+  if (!fn) return undefined;
+  const out = new Set<number>();
+  const keep = (i: number) => {
+    if (i >= 0 && fn.pointers[i]) out.add(i);
+  };
+  for (const assign of findAll(fn.body, 'assignment_expression')) {
+    const left = assign.childForFieldName('left');
+    if (left && /^(field_expression|pointer_expression|subscript_expression)$/.test(left.type))
+      keep(fn.paramAt(assign.childForFieldName('right')));
   }
-  return out;
+  for (const call of findAll(fn.body, 'call_expression')) {
+    const callee = call.childForFieldName('function')?.text.replace(/^.*::/, '') ?? '';
+    if (!ADOPTS.test(callee) || BORROWS.has(callee)) continue;
+    const argsOf = call.childForFieldName('arguments')?.namedChildren ?? [];
+    argsOf.forEach((a, i) => i > 0 && keep(fn.paramAt(a ?? null)));
+  }
+  return out.size ? out : undefined;
 }
 
 interface FunctionParameters {
@@ -658,13 +675,19 @@ function parametersOf(def: Node): FunctionParameters | undefined {
   const pointers = params.map(
     (p) => /\*|\[/.test(p!.childForFieldName('declarator')?.text ?? '') || /\bvoid\s*\*/.test(p!.text),
   );
-  // `T *d = (T *)opaque;`: d stands for the parameter from here on.
-  const aliases = new Map<string, number>();
-  for (const init of findAll(body, 'init_declarator')) {
-    const at = paramNames.indexOf(bare(init.childForFieldName('value')));
-    const local = innermostName(init.childForFieldName('declarator'));
-    if (at >= 0 && local) aliases.set(local, at);
-  }
+  // `T *d = (T *)opaque;`: d stands for the parameter from here on. Found on first need.
+  let aliases: Map<string, number> | undefined;
+  const aliasOf = (name: string) => {
+    if (!aliases) {
+      aliases = new Map();
+      for (const init of findAll(body, 'init_declarator')) {
+        const at = paramNames.indexOf(bare(init.childForFieldName('value')));
+        const local = innermostName(init.childForFieldName('declarator'));
+        if (at >= 0 && local) aliases.set(local, at);
+      }
+    }
+    return aliases.get(name) ?? -1;
+  };
   return {
     name,
     body,
@@ -673,7 +696,7 @@ function parametersOf(def: Node): FunctionParameters | undefined {
       const text = bare(arg);
       if (!text) return -1;
       const at = paramNames.indexOf(text);
-      return at >= 0 ? at : (aliases.get(text) ?? -1);
+      return at >= 0 ? at : aliasOf(text);
     },
   };
 }
@@ -719,24 +742,49 @@ const NULL_LITERAL = /^(NULL|nullptr|0|\(void\s*\*\)\s*0)$/;
  * test (`if (surface)` went false: NULL there). A later test of the same pointer, with nothing
  * assigned to it since, goes one way only. Up to 8 pointers, those the function tests for null.
  */
-export function nullFacts(func: Node, acquisition: Node, resource: string): PathFacts | undefined {
+export function nullFacts(
+  func: Node,
+  acquisition: Node,
+  resource: string,
+  memo: <T>(key: string, compute: () => T) => T = (_k, f) => f(),
+): PathFacts | undefined {
   const testOf = (cond: Node) => nullTest(cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1'));
   const vars: string[] = [];
+  const tested = memo(`c.nullTested.${func.id}`, () => nullTestedPointers(func));
+  for (const v of tested) if (v !== resource && vars.length < 8) vars.push(v);
+  if (vars.length === 0) return undefined;
+  const assignments = memo(`c.assignments.${func.id}`, () =>
+    findAll(func, ['init_declarator', 'assignment_expression']),
+  );
+  return pathNullFacts(func, acquisition, vars, testOf, assignments);
+}
+
+function nullTestedPointers(func: Node): string[] {
+  const out: string[] = [];
   for (const cond of findAll(
     func,
     ['condition_clause', 'parenthesized_expression'],
     (n) => n.parent?.type === 'if_statement',
   )) {
-    const t = testOf(cond);
-    if (t && t.subject !== resource && !vars.includes(t.subject) && vars.length < 8) vars.push(t.subject);
+    const t = nullTest(cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1'));
+    if (t && !out.includes(t.subject)) out.push(t.subject);
   }
-  if (vars.length === 0) return undefined;
+  return out;
+}
+
+function pathNullFacts(
+  func: Node,
+  acquisition: Node,
+  vars: string[],
+  testOf: (cond: Node) => { subject: string; nullWhenTrue: boolean } | undefined,
+  assignments: Node[],
+): PathFacts | undefined {
   // Bit i: vars[i] is NULL; bit i + 8: it is not.
   const isNull = (v: string) => 1 << vars.indexOf(v);
   const notNull = (v: string) => 1 << (vars.indexOf(v) + 8);
   const forget = (v: string) => ~(isNull(v) | notNull(v));
   return {
-    initial: vars.reduce((m, v) => (nullAtAcquisition(func, acquisition, v) ? m | isNull(v) : m), 0),
+    initial: vars.reduce((m, v) => (nullAtAcquisition(func, acquisition, v, assignments) ? m | isNull(v) : m), 0),
     transfer(block, facts) {
       const node = block.node;
       if (!node || facts === 0) return facts;
@@ -778,13 +826,10 @@ export function nullFacts(func: Node, acquisition: Node, resource: string): Path
  * Whether `v` is NULL when `acquisition` runs on every path: declared or set to NULL by a statement
  * of a block that encloses the acquisition, with no other assignment to it in between.
  */
-function nullAtAcquisition(func: Node, acquisition: Node, v: string): boolean {
+function nullAtAcquisition(func: Node, acquisition: Node, v: string, assignments: Node[]): boolean {
   let nulled: Node | undefined;
-  for (const n of findAll(
-    func,
-    ['init_declarator', 'assignment_expression'],
-    (n) => n.startIndex < acquisition.startIndex,
-  )) {
+  for (const n of assignments) {
+    if (n.startIndex >= acquisition.startIndex) break;
     const target =
       n.type === 'init_declarator'
         ? innermostName(n.childForFieldName('declarator'))

@@ -359,7 +359,10 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     },
     heldAlong: (cond, edge) => feasible(cond, edge, guards) && cHeldAlong(cond, edge, res),
     overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
-    facts: bothFacts(nullFacts(func, acq.call, name), preprocessorFacts(func, acq.call)),
+    facts: bothFacts(
+      nullFacts(func, acq.call, name, (k, f) => ctx.memo(k, f)),
+      preprocessorFacts(func, acq.call),
+    ),
   };
   const what = describe(acq);
   const releases = findAll(
