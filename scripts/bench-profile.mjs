@@ -2,20 +2,29 @@
 // Profiler benchmark (run after `npm run build`): slowdown of each profiling mode on an
 // allocation-heavy Python and native program next to the plain run, tracemalloc (1 and 25
 // frames), heaptrack and valgrind massif; the sampler's own CPU per sample; and the time from a
-// leak starting to the verdict `leak`. Prints a table and writes .bench/profile.json.
-//   node scripts/bench-profile.mjs [--quick]
+// leak starting to the verdict `leak`; and the hit rate of the default Python mode: the share of
+// repeated runs of leaking programs (test/fixtures/profile/hitrate: slow, fast, large, small, zero
+// pages, a slow leak in a busy program) whose first reported line is the leaking one. Prints a table
+// and writes .bench/profile.json.
+//   node scripts/bench-profile.mjs [--quick] [--hitrate-runs N] [--hitrate-only]
 import { build } from 'esbuild';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = join(root, '.bench');
 const fixtures = join(root, 'test', 'fixtures', 'profile');
 const quick = process.argv.includes('--quick');
+const argValue = (name) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const hitrateOnly = process.argv.includes('--hitrate-only');
+const hitrateRuns = Number(argValue('--hitrate-runs') ?? (quick ? 1 : 4));
 const work = mkdtempSync(join(tmpdir(), 'leaklens-bench-'));
 mkdirSync(benchDir, { recursive: true });
 
@@ -147,6 +156,42 @@ async function timeToVerdict(rateMBs) {
   return { rateMBperS: rateMBs, secondsToLeakVerdict: detected ?? null };
 }
 
+/**
+ * Each leaking program of test/fixtures/profile/hitrate, `runs` times through the default Python
+ * mode for `seconds`: a hit is a run whose first reported line is the `# LEAK` line.
+ */
+async function hitRate(runs, seconds) {
+  const dir = join(fixtures, 'hitrate');
+  const rows = [];
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.py') && f !== 'steady.py')
+    .sort()) {
+    const file = join(dir, name);
+    const want =
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .findIndex((l) => /# LEAK\b/.test(l)) + 1;
+    const got = [];
+    let hits = 0;
+    let traced = 0;
+    let runS = 0;
+    for (let i = 0; i < runs; i++) {
+      const { report } = await runSession([py, file, String(seconds)], { mode: 'python' });
+      const top = report.lines[0];
+      if (top && top.file === file && top.line === want) hits++;
+      got.push(top ? `${basename(top.file)}:${top.line}` : '-');
+      const m = /covering ([\d.]+) %/.exec(report.notes.join(' '));
+      traced += m ? Number(m[1]) : 0;
+      runS += report.durationSeconds;
+    }
+    rows.push({ program: name, line: want, runs, hits, tracedPct: traced / runs, firstLines: got });
+    process.stderr.write(
+      `  ${name}: ${hits}/${runs} (first lines: ${got.join(', ')}; traced ${(traced / runs).toFixed(0)} %)\n`,
+    );
+  }
+  return rows;
+}
+
 // The real interpreter, not a pyenv-style shell shim (heaptrack and valgrind would trace the shell).
 const py = execFileSync('python3', ['-c', 'import sys; print(sys.executable)']).toString().trim();
 
@@ -155,6 +200,30 @@ const pyN = quick ? 40000 : 200000;
 const cppN = quick ? 150000 : 600000;
 const cppBin = join(work, 'bench_alloc');
 execFileSync('g++', ['-O2', '-g', '-o', cppBin, join(fixtures, 'bench_alloc.cpp')]);
+
+if (hitrateOnly) {
+  process.stderr.write('hit rate of the default Python mode\n');
+  printHitRate(await hitRate(hitrateRuns, 6));
+  process.exit(0);
+}
+
+function printHitRate(rows) {
+  const total = rows.reduce((a, r) => a + r.hits, 0);
+  const runs = rows.reduce((a, r) => a + r.runs, 0);
+  const out = [
+    '',
+    `hit rate (default Python mode, first reported line = the leaking line, ${hitrateRuns} run(s) each)`,
+  ];
+  for (const r of rows)
+    out.push(
+      `  ${r.program.padEnd(16)} ${`${r.hits}/${r.runs}`.padEnd(6)} ${((100 * r.hits) / r.runs).toFixed(0).padStart(3)} %   traced ${r.tracedPct.toFixed(0)} % of the run`,
+    );
+  out.push(
+    `  ${'overall'.padEnd(16)} ${`${total}/${runs}`.padEnd(6)} ${runs ? ((100 * total) / runs).toFixed(0).padStart(3) : '-'} %`,
+  );
+  process.stdout.write(out.join('\n') + '\n');
+  return { total, runs };
+}
 
 process.stderr.write('python benchmark\n');
 const python = await slowdowns(
@@ -180,7 +249,10 @@ const sampler = await samplerCost();
 process.stderr.write('time from leak start to verdict\n');
 const detection = [await timeToVerdict(1), await timeToVerdict(10)];
 
-const result = { date: new Date().toISOString(), quick, slowdown: [...python, ...native], sampler, detection };
+process.stderr.write('hit rate of the default Python mode\n');
+const hitrate = await hitRate(hitrateRuns, 6);
+
+const result = { date: new Date().toISOString(), quick, slowdown: [...python, ...native], sampler, detection, hitrate };
 writeFileSync(join(benchDir, 'profile.json'), JSON.stringify(result, null, 2) + '\n');
 rmSync(work, { recursive: true, force: true });
 
@@ -195,5 +267,10 @@ for (const d of detection)
   lines.push(
     `leak ${d.rateMBperS} MB/s → verdict leak after ${d.secondsToLeakVerdict === null ? 'n/a' : d.secondsToLeakVerdict.toFixed(1) + ' s'}`,
   );
-lines.push('', `written: ${join(benchDir, 'profile.json')}`);
 process.stdout.write(lines.join('\n') + '\n');
+// Beside the slowdown of the same mode on the allocation-heavy bench.
+const dflt = python.find((r) => r.mode.startsWith('leaklens python (sampling'));
+printHitRate(hitrate);
+process.stdout.write(
+  `  at ${dflt ? dflt.slowdown.toFixed(2) + '×' : 'n/a'} on the allocation-heavy Python bench (target: ≥ 95 % at ≤ 1.3×)\n\nwritten: ${join(benchDir, 'profile.json')}\n`,
+);

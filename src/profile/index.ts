@@ -1,7 +1,7 @@
 // Public API of the profiler, shared by the CLI (src/cli/profile.ts) and the VS Code extension.
 export { ProfileSession, type ProfileOptions, type ProfileFiles, type EndReason } from './session';
 export { ProfileError } from './errors';
-export { readReport, formatText, buildReport, whereText, summaryText } from './report';
+export { readReport, formatText, buildReport, whereText, noLineText, summaryText } from './report';
 export { readTimeline, CSV_HEADER } from './timeline';
 export { verdict, siteRuleFires, DEFAULT_VERDICT, type VerdictResult, type RssPoint } from './verdict';
 export { theilSen, type TrendFit } from './stats';

@@ -196,6 +196,11 @@ export class PythonTracker {
     );
   }
 
+  /** Seconds traced in sampling windows (their B − A spans). */
+  get tracedS(): number {
+    return this.windows.reduce((a, w) => a + w.spanS, 0);
+  }
+
   get snapshotCount(): number {
     return this.opts.exact ? this.snapshots.length : this.windows.length;
   }

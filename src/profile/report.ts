@@ -90,6 +90,7 @@ export interface ReportInput {
   notes: string[];
   /** Python mode: the heap readings of the interpreter running the target. */
   heap?: { pid: number | undefined; points: readonly HeapPoint[] };
+  linesBy?: Report['linesBy'];
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -109,6 +110,7 @@ export function buildReport(input: ReportInput): Report {
     lines: input.lines.map((l) => ({ ...l, bytesPerSecond: Math.round(l.bytesPerSecond) })),
     notes,
   };
+  if (input.linesBy) report.linesBy = input.linesBy;
   if (input.heap) addHeap(report, v, input, notes);
   return report;
 }
@@ -202,7 +204,9 @@ export function whereText(r: Report): string | undefined {
   const rssRate = `${signed(r.growthBytesPerSecond)}/s`;
   const lines = r.lines.length
     ? `the lines listed (top: ${baseName(r.lines[0].file)}:${r.lines[0].line})`
-    : 'no line was caught in the sampling windows: re-run with --exact to name the lines';
+    : r.linesBy === 'exact'
+      ? 'no Python line holds it (C extensions allocating outside tracemalloc?)'
+      : 'no line was caught in the sampling windows: re-run with --exact to name the lines';
   const outsideNext =
     '`heaptrack python3 SCRIPT` shows the native stacks (`leaklens profile --mode native` for a C/C++ program built with -g); if RSS falls after `ctypes.CDLL(None).malloc_trim(0)`, it is the allocator keeping freed memory (try MALLOC_ARENA_MAX=2)';
   switch (r.growthWhere) {
@@ -212,6 +216,21 @@ export function whereText(r: Report): string | undefined {
       return `Growth is outside the Python heap (native code, C extensions, the allocator): RSS ${rssRate} while the Python heap stays flat (${heapRate}). Next: ${outsideNext}.`;
     case 'both':
       return `Growth is in the Python heap (${heapRate}) and outside it (native code, C extensions, the allocator: RSS ${rssRate}). Next: ${lines}; for the rest, ${outsideNext}.`;
+  }
+}
+
+/** A leak with no line named, and how to get the lines; undefined when there is nothing to say. */
+export function noLineText(r: Report): string | undefined {
+  if (r.verdict !== 'leak' || r.lines.length || r.growthWhere === 'outside-python-heap') return undefined;
+  switch (r.linesBy) {
+    case 'sampling':
+      return 'No line was named: the tracing windows caught none of the allocations that stay. Re-run with --exact to name the lines (tracemalloc all along; slower).';
+    case 'exact':
+      return 'No line was named although tracemalloc traced the whole run: the growth is not in allocations made by Python code (C extensions, native libraries); `heaptrack python3 SCRIPT` shows the native stacks.';
+    case 'heaptrack':
+      return 'No line was named: heaptrack found no allocation still live under --root; check --root and build with -g.';
+    default:
+      return 'No line was named: rss mode only reads memory. --mode python (Python) or --mode native (C/C++, heaptrack) name the lines that grow.';
   }
 }
 
@@ -271,6 +290,8 @@ export function formatText(r: Report, files: string[] = []): string {
     );
   const where = whereText(r);
   if (where) out.push(where);
+  const noLine = noLineText(r);
+  if (noLine && !where?.includes('--exact')) out.push(noLine);
   out.push('');
   out.push(
     [
@@ -300,7 +321,13 @@ export function formatText(r: Report, files: string[] = []): string {
   }
   if (r.lines.length) {
     out.push('');
-    out.push('Lines that grew:');
+    // Sampling windows see what was allocated and survived them; with RSS and the heap flat that is
+    // turnover (a bounded buffer replacing its entries), not growth.
+    out.push(
+      r.verdict === 'no-leak' && r.linesBy === 'sampling'
+        ? 'Allocations that survived the tracing windows (turnover: memory is flat, nothing grows):'
+        : 'Lines that grew:',
+    );
     for (const l of r.lines.slice(0, 10)) {
       out.push(
         `  ${lpad(signed(l.growthBytes), 11)} ${lpad(mb(l.bytesPerSecond) + '/s', 12)} ${lpad(String(l.growthCount), 9)} blocks  ${l.file}:${l.line}`,

@@ -26,7 +26,7 @@ import { TreeSampler } from './sampler';
 import { withTimeout } from './wait';
 import { JsonlWriter, writeCsvFromJsonl } from './timeline';
 import type { LineGrowth, ProfileMode, Report, ResolvedMode, Sample, VerdictOptions } from './types';
-import { DEFAULT_VERDICT, defaultWarmupS } from './verdict';
+import { DEFAULT_VERDICT, defaultWarmupS, type SiteEvidence } from './verdict';
 
 export interface ProfileOptions {
   /** Program and arguments to run. Exactly one of `command` and `pid`. */
@@ -349,6 +349,16 @@ export class ProfileSession extends EventEmitter {
     return a;
   }
 
+  /**
+   * Seed 002's per-site rule on sampling windows cannot tell a leak from turnover (a bounded buffer
+   * replacing entries looks the same inside windows that trace most of the run); once the Python
+   * heap was read often enough, its own trend decides and the windows only name the lines.
+   */
+  private siteEvidence(fired: SiteEvidence[]): SiteEvidence[] {
+    if (!this.python || this.opts.exact) return fired;
+    return this.python.heap.filter((p) => p.bytes !== undefined).length >= 5 ? [] : fired;
+  }
+
   /** Stops sampling, kills the target's tree (not an attached pid), writes the report. Idempotent. */
   stop(reason: EndReason = 'cancelled'): Promise<Report> {
     if (!this.ending) this.ending = this.finish(reason);
@@ -384,7 +394,7 @@ export class ProfileSession extends EventEmitter {
       this.notes.push(
         this.opts.exact
           ? `Python lines: exact tracemalloc attribution from ${n} snapshot(s).`
-          : `Python lines: estimated from ${n} sampling window(s) of tracemalloc (about 1 % of the run); use --exact for exact attribution.`,
+          : `Python lines: estimated from ${n} tracemalloc window(s) covering ${pct(this.python.tracedS, runS)} of the run (long while the program waits or its heap grows, short while it computes); use --exact for exact attribution.`,
       );
     }
     if (this.native) {
@@ -403,7 +413,8 @@ export class ProfileSession extends EventEmitter {
       totals: this.totals,
       processes: this.table.summaries(),
       lines: a?.lines ?? [],
-      fired: a?.fired ?? [],
+      fired: this.siteEvidence(a?.fired ?? []),
+      linesBy: this.python ? (this.opts.exact ? 'exact' : 'sampling') : this.native ? 'heaptrack' : undefined,
       verdictOptions: { ...this.opts.verdict, warmupS: this.opts.verdict?.warmupS },
       notes: this.notes,
       heap: this.python ? { pid: this.python.runnerPid, points: this.python.heap } : undefined,
@@ -431,6 +442,12 @@ export class ProfileSession extends EventEmitter {
     this.resolveDone(report);
     return report;
   }
+}
+
+/** "12 %" / "0.8 %" of a run. */
+function pct(part: number, whole: number): string {
+  const p = whole > 0 ? (100 * part) / whole : 0;
+  return `${p >= 10 ? p.toFixed(0) : p.toFixed(1)} %`;
 }
 
 function describeFsError(e: unknown): string {

@@ -103,6 +103,8 @@ export interface Report {
   growthWhere?: GrowthWhere;
   processes: ProcessSummary[];
   lines: LineGrowth[];
+  /** Where the lines come from: Python sampling windows, exact tracemalloc, heaptrack; none in rss mode. */
+  linesBy?: 'sampling' | 'exact' | 'heaptrack';
   notes: string[];
 }
 

@@ -23,6 +23,7 @@ usage: leaklens_runner.py --out DIR [--mode sample|exact|off] [--period S] [--fr
                           [--settle-ms MS] [--window-ms MS] -- (SCRIPT | -m MODULE) [ARGS...]
 """
 import builtins
+import collections
 import gc
 import io
 import itertools
@@ -59,6 +60,7 @@ class Recorder:
         os.makedirs(out, exist_ok=True)
         self.index = open(os.path.join(out, "index.jsonl"), "a", buffering=1)
         self.seq = 0
+        self.heap = collections.deque(maxlen=64)  # (t, bytes or None, blocks): the sampler reads it
         self.lock = threading.Lock()
         self.write_lock = threading.Lock()
 
@@ -74,29 +76,132 @@ class Recorder:
             self.index.write(line)
 
 
-def sample_loop(rec, period, frames, settle, window):
+class Schedule:
+    """How long the next tracing window lasts: as long as a cost budget allows, longer while the
+    heap grows that the windows do not explain.
+
+    Tracing slows the program's allocations K times (about 10x on allocation-heavy code with 10
+    frames), so a traced share F of the wall time costs about F * BUSY * (K - 1), BUSY being the
+    share of the time the program runs on the CPU (measured between windows). F is chosen to keep
+    that under BUDGET (LEAKLENS_TRACE_BUDGET, 0.1): a CPU-bound program gets ~10 ms windows every
+    period, a program that mostly waits (sleeps, I/O) is traced most of the time at little cost, so
+    an allocation every 100 ms or every 0.5 s falls inside a window. K is measured as the CPU the
+    program takes during a window over the CPU it takes between windows, when it is not CPU-bound.
+
+    Escalation: while the heap readings (gc census bytes) keep growing and the
+    windows' own net growth explains under half of it, the window is a quarter of the period, then
+    half, for at most ESCALATE_S (LEAKLENS_ESCALATE_S, 4 s) of traced time plus 10 % of the
+    run: a busy program that leaks slowly is traced long enough to catch its allocations."""
+
+    K_DEFAULT = 10.0
+
+    def __init__(self, period, settle, window, heap):
+        self.period = period
+        self.settle = settle
+        self.min_window = window
+        self.heap = heap  # the heap thread's readings: (t, bytes or None, blocks)
+        self.budget = float(os.environ.get("LEAKLENS_TRACE_BUDGET") or 0.1)
+        self.escalate_s = float(os.environ.get("LEAKLENS_ESCALATE_S") or 4.0)
+        self.k = self.K_DEFAULT
+        self.busy = 1.0
+        self.escalated = 0.0  # traced seconds spent escalated
+        self.grow_window = 0.0  # current escalated window (0: not escalated)
+        self.explained = []  # (t, net traced growth, window span) per window
+        self.start = time.monotonic()
+
+    def cost_window(self):
+        """The window the cost budget allows at the measured busy share and slowdown."""
+        per_traced_s = self.busy * max(0.0, self.k - 1.0)
+        share = 0.9 if per_traced_s <= 0 else min(0.9, self.budget / per_traced_s)
+        return max(self.min_window, share * self.period)
+
+    def heap_growth(self, since):
+        """Bytes per second the heap (gc census) grew over the readings after `since`, when it kept
+        growing (two thirds of the steps up, and overall +64 KB and +1 %); else 0. The first reading
+        (taken as the runner starts, before the program's imports) is left out. Allocated blocks are
+        not used: they rise for seconds while a busy program warms up, and a leak that adds blocks
+        fast enough to show in them is caught by the short windows anyway."""
+        ser = [(p[0], p[1]) for p in list(self.heap)[1:] if p[0] >= since and p[1] is not None]
+        if len(ser) < 2:
+            return 0.0
+        ups = sum(1 for a, b in zip(ser, ser[1:]) if b[1] > a[1])
+        rise = ser[-1][1] - ser[0][1]
+        # Two readings (the census of a busy program may fit its budget only every few seconds)
+        # need a clear rise: +256 KB and +5 %.
+        floor = max(64 * 1024, 0.01 * ser[0][1]) if len(ser) >= 3 else max(256 * 1024, 0.05 * ser[0][1])
+        if ups * 3 >= 2 * (len(ser) - 1) and rise >= floor:
+            return rise / max(1e-6, ser[-1][0] - ser[0][0])
+        return 0.0
+
+    def next_window(self, busy_out):
+        self.busy = min(1.0, max(0.0, busy_out))
+        now = time.time()
+        since = now - 6 * self.period
+        window = self.cost_window()
+        growth = self.heap_growth(since)
+        allowance = self.escalate_s + 0.1 * (time.monotonic() - self.start)
+        if growth > 0 and self.escalated < allowance:
+            recent = [e for e in self.explained if e[0] >= since]
+            traced = sum(e[2] for e in recent)
+            caught = sum(e[1] for e in recent) / traced if traced > 0 else 0.0
+            if caught < 0.5 * growth:
+                self.grow_window = min(0.5 * self.period, max(2 * self.grow_window, 0.25 * self.period))
+            else:
+                self.grow_window = 0.0
+        else:
+            self.grow_window = 0.0
+        if self.grow_window > window:
+            self.escalated += self.grow_window
+            return self.grow_window, True
+        return window, False
+
+    def measured(self, t, net, span, busy_out, busy_in):
+        self.explained.append((t, net, span))
+        del self.explained[:-64]
+        if busy_out < 0.6 and busy_in > 0:
+            # Not CPU-bound: the CPU the window took over the CPU outside it is the slowdown.
+            self.k = min(30.0, max(1.5, busy_in / max(busy_out, 0.005)))
+        elif busy_out >= 0.6:
+            self.k = max(self.k, self.K_DEFAULT)
+
+
+def sample_loop(rec, period, frames, settle, window, heap):
+    sched = Schedule(period, settle, window, heap)
+    gap = period
     while True:
-        time.sleep(period)
-        # A shorter switch interval only while tracing, so the window lasts what we asked.
+        c0, w0 = time.process_time(), time.monotonic()
+        time.sleep(gap)
+        busy_out = (time.process_time() - c0) / max(1e-6, time.monotonic() - w0)
+        length, escalated = sched.next_window(busy_out)
+        # A shorter switch interval only while tracing, so a short window lasts what we asked.
         old = sys.getswitchinterval()
         rec.lock.acquire()
-        sys.setswitchinterval(0.0005)
+        if length < 0.1:
+            sys.setswitchinterval(0.0005)
+        c1, w1 = time.process_time(), time.monotonic()
         try:
             tracemalloc.start(frames)
             time.sleep(settle)
             a = tracemalloc.take_snapshot()
+            m_a = tracemalloc.get_traced_memory()[0]
             t_a = time.time()
-            time.sleep(window)
+            time.sleep(length)
             b = tracemalloc.take_snapshot()
+            m_b = tracemalloc.get_traced_memory()[0]
             t_b = time.time()
         finally:
             tracemalloc.stop()
             sys.setswitchinterval(old)
             rec.lock.release()
+        busy_in = (time.process_time() - c1) / max(1e-6, time.monotonic() - w1)
+        sched.measured(t_b, m_b - m_a, t_b - t_a, busy_out, busy_in)
         # Dumping happens untraced.
         rec.seq += 1
         names = [rec.dump(a, "w%06da.snap" % rec.seq), rec.dump(b, "w%06db.snap" % rec.seq)]
-        rec.announce({"kind": "window", "seq": rec.seq, "a": names[0], "b": names[1], "t": t_b, "span": t_b - t_a})
+        record = {"kind": "window", "seq": rec.seq, "a": names[0], "b": names[1], "t": t_b, "span": t_b - t_a}
+        record.update({"busy": round(sched.busy, 3), "k": round(sched.k, 2), "escalated": escalated})
+        rec.announce(record)
+        gap = max(0.1 * period, period - length - settle)
 
 
 def census():
@@ -136,6 +241,7 @@ def _size_or_zero(o):
 def heap_loop(rec, period, exact, budget):
     """One "heap" record every PERIOD s; in sampling mode the census only when it fits the budget."""
     next_census = 0.0
+    due = time.monotonic()
     while True:
         t = time.time()
         record = {"kind": "heap", "t": t, "blocks": sys.getallocatedblocks()}
@@ -147,14 +253,19 @@ def heap_loop(rec, period, exact, budget):
             with rec.lock:  # never inside a tracing window
                 # CPU time of this thread: what the census takes from the program (waiting for the
                 # GIL while the program runs is not a cost).
+                record["t"] = t = time.time()  # after a window that held the lock
                 c0 = time.thread_time()
                 record["bytes"] = census()
                 cost = time.thread_time() - c0
             record["source"] = "census"
             record["census_s"] = round(cost, 6)
             next_census = time.time() + max(0.0, cost / budget - period)
+        rec.heap.append((t, record.get("bytes"), record["blocks"]))
         rec.announce(record)
-        time.sleep(period)
+        # On a fixed beat: a census that waited for a long tracing window does not push the next
+        # reading back by that much.
+        due = max(due + period, time.monotonic() + 0.1 * period)
+        time.sleep(due - time.monotonic())
 
 
 def exact_snapshot(rec):
@@ -195,7 +306,7 @@ def main():
         threading.Thread(target=exact_loop, args=(rec, opts["period"]), daemon=True, name="leaklens").start()
     elif mode == "sample":
         frames = int(opts["frames"]) or 10
-        args = (rec, opts["period"], frames, opts["settle_ms"] / 1000.0, opts["window_ms"] / 1000.0)
+        args = (rec, opts["period"], frames, opts["settle_ms"] / 1000.0, opts["window_ms"] / 1000.0, rec.heap)
         threading.Thread(target=sample_loop, args=args, daemon=True, name="leaklens").start()
 
     if mode in ("exact", "sample"):
