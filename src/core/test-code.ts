@@ -3,7 +3,8 @@
 // A resource a test never releases on its normal path still is (it leaks on every run of the suite).
 
 /** A test folder among the file's two nearest folders, or a test-named file. */
-const C_TEST_DIR = /^(tests?|testing|unittests?|libtest|testsuite|test-?suite|gtest)$/i;
+const C_TEST_DIR =
+  /^(tests?|testing|unittests?|libtest|testsuite|test-?suite|gtest|tests?[_-][\w+.-]+|[\w+.-]+[_-]tests?)$/i;
 const C_TEST_FILE = /^(test_.*|.*[_-]test|.*_unittest|.*_tests?)\.(c|cc|cpp|cxx|c\+\+)$/i;
 
 /** Test servers and daemons (`tests/server/sws.c`) serve many tests in one process: leaks add up there. */

@@ -61,7 +61,11 @@ export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
       if (stmt?.type !== 'expression_statement') continue;
       const block = stmt.parent;
       if (block?.type === 'module') collect(stmt, undefined, found);
-      else if (block?.type === 'block' && block.parent?.type === 'class_definition')
+      else if (
+        block?.type === 'block' &&
+        block.parent?.type === 'class_definition' &&
+        !(stmt.firstNamedChild?.childForFieldName('type') && declaresFields(block.parent))
+      )
         collect(stmt, block.parent.childForFieldName('name')!.text, found);
     }
     // Containers nothing adds to are never findings: skip their reference walk (most are constants).
@@ -72,6 +76,22 @@ export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
 }
 
 const CONTAINER_ASSIGNMENTS = new RegExp(CONTAINER_ASSIGNMENT.source, 'gm');
+
+/**
+ * A class whose annotated attributes are per-instance fields with defaults, not shared state: a
+ * NamedTuple, TypedDict, pydantic model, attrs or dataclass-style class (`x: list = []`).
+ */
+function declaresFields(cls: Node): boolean {
+  const bases = cls.childForFieldName('superclasses')?.text ?? '';
+  if (/\b(NamedTuple|TypedDict|BaseModel|BaseSettings|Struct|SQLModel)\b/.test(bases)) return true;
+  const decorated = cls.parent?.type === 'decorated_definition' ? cls.parent : null;
+  return (
+    !!decorated &&
+    /@(\w+\.)*(dataclass|define|frozen|attrs|s|mutable|dataclass_json)\b/.test(
+      decorated.text.slice(0, cls.startIndex - decorated.startIndex),
+    )
+  );
+}
 
 function collect(stmt: Node | null, owner: string | undefined, out: LongLivedContainer[]): void {
   if (stmt?.type !== 'expression_statement') return;
@@ -242,4 +262,43 @@ export function isMemo(c: LongLivedContainer): boolean {
 
 export function onlyGrows(c: LongLivedContainer): boolean {
   return c.adds.length > 0 && c.removes.length === 0 && !c.sizeChecked;
+}
+
+/**
+ * Whether `cls`, with its subclasses in the file, is instantiated in this file and only by top-level
+ * statements (never inside a function, where calls could repeat): a fixed set of instances.
+ */
+export function constructedOnlyAtImport(cls: Node | undefined): boolean {
+  const name = cls?.childForFieldName('name')?.text;
+  let root: Node | null = cls ?? null;
+  while (root?.parent) root = root.parent;
+  if (!name || !root) return false;
+  const names = new Set([name]);
+  const classes = findAll(root, 'class_definition');
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const c of classes) {
+      const n = c.childForFieldName('name')?.text;
+      const bases = c.childForFieldName('superclasses')?.namedChildren ?? [];
+      if (n && !names.has(n) && bases.some((b) => b && names.has(b.text))) {
+        names.add(n);
+        grew = true;
+      }
+    }
+  }
+  const calls = findAll(root, 'call', (c) => names.has(c.childForFieldName('function')?.text ?? ''));
+  // Named anywhere else (`factory = Runner`, `Runner.create()`): instances may come from elsewhere.
+  const mentions = findAll(
+    root,
+    'identifier',
+    (i) => names.has(i.text) && ![...ancestors(i)].some((a) => a.type === 'type'), // annotations name it, harmlessly
+  );
+  const declared = classes.filter((c) => names.has(c.childForFieldName('name')?.text ?? '')).length;
+  const inBases = classes.reduce(
+    (k, c) =>
+      k + (c.childForFieldName('superclasses')?.namedChildren.filter((b) => b && names.has(b.text)).length ?? 0),
+    0,
+  );
+  if (calls.length === 0 || mentions.length !== calls.length + declared + inBases) return false;
+  return calls.every((c) => ![...ancestors(c)].some((a) => a.type === 'function_definition' || a.type === 'lambda'));
 }

@@ -48,6 +48,9 @@ export const cleanupInLoop: Rule = {
     const args = call.childForFieldName('arguments')!;
     // `p.reset(new T)` / `reset(x)` acquire rather than tear down.
     if ((method === 'reset' || method === 'release') && args.namedChildCount > 0) return;
+    // `memctl.free(node, data)`, `alloc->free(p)`: an allocator's callback frees its argument, one
+    // list node per iteration; the allocator itself is not torn down.
+    if (/^(free|dealloc|deallocate|release|destroy|delete)$/.test(method) && args.namedChildCount > 0) return;
     // `digest->reset()` re-initialises the object behind a pointer; only `owner.reset()` frees it.
     if (ctx.language === 'cpp' && method === 'reset' && call.childForFieldName('function')!.child(1)?.text === '->')
       return;

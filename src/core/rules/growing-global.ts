@@ -1,6 +1,13 @@
 // growing-global: a module-level (or class-level) list/dict/set that functions add to and that
 // nothing ever removes from: it grows for the life of the process (seed 004's registry of views).
-import { ADD_METHODS, CONTAINER_ASSIGNMENT, isMemo, longLivedContainers, onlyGrows } from '../python/module-state';
+import {
+  ADD_METHODS,
+  CONTAINER_ASSIGNMENT,
+  constructedOnlyAtImport,
+  isMemo,
+  longLivedContainers,
+  onlyGrows,
+} from '../python/module-state';
 import type { Node } from 'web-tree-sitter';
 import { isTestTree } from '../python/test-code';
 import type { Rule, RuleContext } from '../rule';
@@ -35,7 +42,10 @@ function boundedAdd(add: Node, ctx: RuleContext): boolean {
     if (IMPORT_TIME.test(a.childForFieldName('name')?.text ?? '')) return true;
     // `Context.benchmarks.append(self)` in `__init__` of a class built only by the module's own
     // top-level statements (`CommandRunner('startup', ...)`): one entry per declared instance.
-    if (/^__(init|post_init)__$/.test(a.childForFieldName('name')?.text ?? '') && constructedOnlyAtImport(a))
+    if (
+      /^__(init|post_init)__$/.test(a.childForFieldName('name')?.text ?? '') &&
+      constructedOnlyAtImport([...ancestors(a)].find((x) => x.type === 'class_definition'))
+    )
       return true;
     // A decorator: a function whose inner function is returned, or that returns its argument.
     const inner = a.childForFieldName('body')?.namedChildren.find((c) => c?.type === 'function_definition');
@@ -66,46 +76,6 @@ function inMetaclass(method: Node): boolean {
   const cls = [...ancestors(method)].find((a) => a.type === 'class_definition');
   const bases = cls?.childForFieldName('superclasses')?.namedChildren ?? [];
   return bases.some((b) => b && /^(type|\w*Meta(class)?|abc\.ABCMeta)$/.test(b.text));
-}
-
-/**
- * Whether the class whose `__init__` this is, with its subclasses in the file, is instantiated in this
- * file and only by top-level statements (never inside a function, where calls could repeat).
- */
-function constructedOnlyAtImport(init: Node): boolean {
-  const cls = [...ancestors(init)].find((a) => a.type === 'class_definition');
-  const name = cls?.childForFieldName('name')?.text;
-  let root: Node | null = cls ?? null;
-  while (root?.parent) root = root.parent;
-  if (!name || !root) return false;
-  const names = new Set([name]);
-  const classes = findAll(root, 'class_definition');
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const c of classes) {
-      const n = c.childForFieldName('name')?.text;
-      const bases = c.childForFieldName('superclasses')?.namedChildren ?? [];
-      if (n && !names.has(n) && bases.some((b) => b && names.has(b.text))) {
-        names.add(n);
-        grew = true;
-      }
-    }
-  }
-  const calls = findAll(root, 'call', (c) => names.has(c.childForFieldName('function')?.text ?? ''));
-  // Named anywhere else (`factory = Runner`, `Runner.create()`): instances may come from elsewhere.
-  const mentions = findAll(
-    root,
-    'identifier',
-    (i) => names.has(i.text) && ![...ancestors(i)].some((a) => a.type === 'type'), // annotations name it, harmlessly
-  );
-  const declared = classes.filter((c) => names.has(c.childForFieldName('name')?.text ?? '')).length;
-  const inBases = classes.reduce(
-    (k, c) =>
-      k + (c.childForFieldName('superclasses')?.namedChildren.filter((b) => b && names.has(b.text)).length ?? 0),
-    0,
-  );
-  if (calls.length === 0 || mentions.length !== calls.length + declared + inBases) return false;
-  return calls.every((c) => ![...ancestors(c)].some((a) => a.type === 'function_definition' || a.type === 'lambda'));
 }
 
 const CONTAINER_NAMES = new RegExp(CONTAINER_ASSIGNMENT.source.replace('[A-Za-z_]\\w*', '([A-Za-z_]\\w*)'), 'gm');

@@ -6,6 +6,7 @@ import type { Node } from 'web-tree-sitter';
 import { argument, ensureImport, importsOf, qualify } from '../python/imports';
 import { definesMain } from '../flow/c-ownership';
 import { isTestTree } from '../python/test-code';
+import { constructedOnlyAtImport } from '../python/module-state';
 import type { Rule, RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -92,6 +93,13 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   // noise. On a method an unbounded cache also pins every `self` it saw; a bounded one pins at most
   // maxsize instances, which real projects (value objects, a few long-lived instances) accept.
   if (!method || !unbounded) return;
+  // `@cache def formatter(self)`: one entry per instance; when the class is only instantiated by the
+  // module's own top level (themes, singletons), the instances it pins live forever anyway.
+  if (
+    selfOnly(decorator) &&
+    constructedOnlyAtImport([...ancestors(decorator)].find((a) => a.type === 'class_definition'))
+  )
+    return;
   const bounded = isLru
     ? `${callee.text}(maxsize=${DEFAULT_CACHE_BOUND})`
     : `functools.lru_cache(maxsize=${DEFAULT_CACHE_BOUND})`;
@@ -166,6 +174,12 @@ function instanceCacheHelper(ctx: RuleContext): TextEdit[] {
     ...ensureImport(ctx, 'functools'),
     { start: at, end: at, newText: at === 0 ? helper.trimStart() + eol : helper },
   ];
+}
+
+function selfOnly(decorator: Node): boolean {
+  const params =
+    decorator.parent?.childForFieldName('definition')?.childForFieldName('parameters')?.namedChildren ?? [];
+  return params.length === 1;
 }
 
 /** The decorated function's name when it is an instance method (first parameter `self`, not static/class). */

@@ -745,3 +745,77 @@ describe('code that runs once per process (scripts), tables bounded by the code'
     );
   });
 });
+
+describe('fields, instance caches and allocator callbacks (fifth project group)', () => {
+  it('growing-global: NamedTuple / attrs / dataclass field defaults are per-instance fields', async () => {
+    const src = (head: string) => code`
+      from typing import NamedTuple
+      ${head}
+          classes: list = []
+          def add(self, c):
+              self.classes.append(c)
+    `;
+    assert.deepEqual(await lines(src('class Result(NamedTuple):'), 'python', 'growing-global', 'pkg/r.py'), []);
+    assert.deepEqual(await lines(src('@attr.s\nclass Result:'), 'python', 'growing-global', 'pkg/r.py'), []);
+    // A plain class: the list is shared by every instance.
+    assert.deepEqual(await lines(src('class Result:'), 'python', 'growing-global', 'pkg/r.py'), [3]);
+  });
+
+  it('unbounded-cache: a self-only method cache on instances the module declares once', async () => {
+    const src = (tail: string) => code`
+      import functools
+      class Theme:
+          def __init__(self, name):
+              self.name = name
+          @functools.cache
+          def formatter(self):
+              return make(self.name)
+      dark = Theme('dark')
+      light = Theme('light')
+      ${tail}
+    `;
+    assert.deepEqual(await lines(src('table = {"dark": dark}'), 'python', 'unbounded-cache', 'pkg/themes.py'), []);
+    assert.deepEqual(
+      await lines(src('def theme_for(name): return Theme(name)'), 'python', 'unbounded-cache', 'pkg/themes.py'),
+      [5],
+    );
+  });
+
+  it('cleanup-in-loop: an allocator callback that frees its argument does not tear down the allocator', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      void free_list(node_t *head, memctl_t *memctl) {
+        while (head != NULL) {
+          node_t *next = head->next;
+          memctl->free(head, memctl->memory_data);
+          head = next;
+        }
+      }
+      void run(engine_t *engine, int n) {
+        for (int i = 0; i < n; i++) {
+          engine->step(i);
+          engine->cleanup();
+        }
+      }`,
+        'cpp',
+        'cleanup-in-loop',
+        'list.c',
+      ),
+      [11],
+    );
+  });
+
+  it('raw-c-resource: a test program folder named test_<lib> is test code', async () => {
+    const src = code`
+      static int check(const char *path) {
+        char *buf = malloc(64);
+        if (!buf) return die_("oom");
+        if (!read_into(path, buf)) return die_("read");
+        free(buf);
+        return 0;
+      }`;
+    assert.deepEqual(await lines(src, 'cpp', 'raw-c-resource', 'src/test_libFLAC++/metadata.cpp'), []);
+    assert.deepEqual(await lines(src, 'cpp', 'raw-c-resource', 'src/libFLAC++/metadata.cpp'), [2]);
+  });
+});
