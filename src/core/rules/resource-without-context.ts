@@ -103,6 +103,8 @@ export const resourceWithoutContext: Rule = {
       (fn.type === 'attribute' && RESOURCE_METHODS.has(fn.childForFieldName('attribute')?.text ?? ''));
     // `tarfile.open(fileobj=buf)`, `GzipFile(fileobj=stream)`: wraps a file it did not open.
     if (/\bfileobj\s*=/.test(call.childForFieldName('arguments')?.text ?? '')) return;
+    // `wave.open(BytesIO())`, `ZipFile(infile)`: a wrapper over memory, or over the caller's file object.
+    if (WRAPPERS.has(name) && wrapsBorrowedStream(call, statement)) return;
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
     // An object of an unknown class may hold nothing but memory (fakes, progress bars, records with
     // a domain `close()`): only seed 004's create/close cycle in a loop is worth a hint.
@@ -200,6 +202,57 @@ export const resourceWithoutContext: Rule = {
     });
   },
 };
+
+/** Constructors that wrap a file object they are given (and open a file only when given a path). */
+const WRAPPERS = new Set([
+  'zipfile.ZipFile',
+  'tarfile.open',
+  'tarfile.TarFile',
+  'wave.open',
+  'aifc.open',
+  'sunau.open',
+  'gzip.GzipFile',
+  'gzip.open',
+  'bz2.BZ2File',
+  'bz2.open',
+  'lzma.LZMAFile',
+  'lzma.open',
+  'io.TextIOWrapper',
+  'io.BufferedReader',
+  'io.BufferedWriter',
+  'io.BufferedRandom',
+]);
+/** Parameter names that mean a file object, not a path. */
+const STREAM_PARAM =
+  /^(f|fo|fp|fh|fd|fobj|fileobj|file_obj|fileobject|stream|buf|buffer|raw|handle|infile|outfile|in_file|out_file|sink|source_file)$/;
+
+/** The wrapper's first argument is an in-memory buffer or a file object the caller owns. */
+function wrapsBorrowedStream(call: Node, statement: Node): boolean {
+  const first = call.childForFieldName('arguments')?.namedChildren.find((a) => a?.type !== 'keyword_argument');
+  if (!first) return false;
+  const inMemory = (n: Node) =>
+    n.type === 'call' && /(^|\.)(BytesIO|StringIO)$/.test(n.childForFieldName('function')?.text ?? '');
+  if (inMemory(first)) return true;
+  if (first.type !== 'identifier') return false;
+  const fn = [...ancestors(statement)].find((a) => a.type === 'function_definition');
+  const params = fn?.childForFieldName('parameters')?.namedChildren ?? [];
+  if (params.some((p) => p && (p.childForFieldName('name')?.text ?? p.text.split(/[:=]/)[0].trim()) === first.text))
+    return STREAM_PARAM.test(first.text);
+  // `fp = BytesIO()` earlier in the same scope.
+  const scope = fn?.childForFieldName('body') ?? statement.parent;
+  return (
+    !!scope &&
+    findAll(
+      scope,
+      'assignment',
+      (a) =>
+        a.startIndex < statement.startIndex &&
+        a.childForFieldName('left')?.text === first.text &&
+        !!a.childForFieldName('right') &&
+        inMemory(a.childForFieldName('right')!),
+    ).length > 0
+  );
+}
 
 /** Calls that do not raise in practice (logging, printing, conversions): they do not make a close unsafe. */
 const HARMLESS_CALL =

@@ -819,3 +819,46 @@ describe('fields, instance caches and allocator callbacks (fifth project group)'
     assert.deepEqual(await lines(src, 'cpp', 'raw-c-resource', 'src/libFLAC++/metadata.cpp'), [2]);
   });
 });
+
+describe('wrappers over memory or over the caller’s file object', () => {
+  const RWC = 'resource-without-context';
+  it('wave.open(BytesIO()), ZipFile(infile) with infile a parameter: nothing of ours to close', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      import wave, zipfile
+      from io import BytesIO
+      def to_wav(samples):
+          fp = BytesIO()
+          w = wave.open(fp, mode='wb')
+          w.writeframes(samples)
+          return fp.getvalue()
+      def first_member(infile):
+          z = zipfile.ZipFile(infile)
+          return z.open(z.namelist()[0])
+    `,
+        'python',
+        RWC,
+        'pkg/media.py',
+      ),
+      [],
+    );
+  });
+
+  it('a path parameter, or a path built here, is a file the wrapper opens', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      import zipfile
+      def names(path):
+          z = zipfile.ZipFile(path)
+          return z.namelist()
+    `,
+        'python',
+        RWC,
+        'pkg/media.py',
+      ),
+      [3],
+    );
+  });
+});
