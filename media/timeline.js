@@ -1,6 +1,8 @@
 // Memory timeline webview: RSS per process (MB) over elapsed seconds with uPlot, plus markers
-// (debugger stops). Messages from the extension: reset {title, live, samples, markers},
-// append {samples, markers}, live {live}. Sends back ready, rendered {points, series, markers}.
+// (debugger stops) and, for a finished run, its summary: the verdict, the RSS trend line, the Python
+// heap series and the top lines. Messages from the extension: reset {title, live, samples, markers,
+// summary}, append {samples, markers}, live {live}, selectWindow {from, to}. Sends back ready,
+// rendered {points, series, markers, labels, verdict, trend, heapPoints, topLines}, window, openLine.
 // @ts-check
 (function () {
   /** @type {any} */
@@ -12,11 +14,16 @@
   const emptyEl = /** @type {HTMLElement} */ (document.getElementById('empty'));
   const titleEl = /** @type {HTMLElement} */ (document.getElementById('title'));
   const statusEl = /** @type {HTMLElement} */ (document.getElementById('status'));
+  const verdictEl = /** @type {HTMLElement} */ (document.getElementById('verdict'));
+  const topEl = /** @type {HTMLElement} */ (document.getElementById('top'));
+  const topListEl = /** @type {HTMLElement} */ (document.getElementById('topLines'));
 
   /** @type {{t:number,p:[number,string,number][]}[]} */
   let samples = [];
   /** @type {{tS:number,label:string}[]} */
   let markers = [];
+  /** @type {null | {verdict:string, headline:string, trend?:{t0:number,y0:number,t1:number,y1:number,bytesPerSecond:number}, heap?:{source:string, points:[number,number][]}, top:{file:string,line:number,label:string}[]}} */
+  let summary = null;
   let live = false;
   /** @type {any} */
   let plot;
@@ -43,7 +50,31 @@
       const p = s.p.find((q) => q[0] === pid);
       return p ? p[2] / MiB : null;
     }));
-    return procs.length > 1 ? [xs, total, ...cols] : [xs, ...cols];
+    const extra = [];
+    const tr = summary && summary.trend;
+    // The report's trend over the measured window (after the warm-up): a straight line.
+    if (tr) extra.push(xs.map((t) => (t >= tr.t0 - 1e-9 && t <= tr.t1 + 1e-9 ? (tr.y0 + ((tr.y1 - tr.y0) * (t - tr.t0)) / Math.max(1e-9, tr.t1 - tr.t0)) / MiB : null)));
+    // The Python heap's readings (about one a second), linear in between, on the samples' times.
+    if (heapPoints().length) extra.push(xs.map((t) => heapAt(t)));
+    return procs.length > 1 ? [xs, total, ...cols, ...extra] : [xs, ...cols, ...extra];
+  }
+
+  function heapPoints() {
+    return (summary && summary.heap && summary.heap.points) || [];
+  }
+
+  /** @param {number} t */
+  function heapAt(t) {
+    const pts = heapPoints();
+    if (!pts.length || t < pts[0][0] - 1e-9 || t > pts[pts.length - 1][0] + 1e-9) return null;
+    for (let i = 1; i < pts.length; i++) {
+      if (pts[i][0] >= t) {
+        const [t0, y0] = pts[i - 1];
+        const [t1, y1] = pts[i];
+        return (t1 > t0 ? y0 + ((y1 - y0) * (t - t0)) / (t1 - t0) : y1) / MiB;
+      }
+    }
+    return pts[pts.length - 1][1] / MiB;
   }
 
   function markerPlugin() {
@@ -85,14 +116,21 @@
     const grid = css('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)');
     const series = [{ label: 'elapsed (s)' }];
     if (procs.length > 1) series.push({ label: 'total', stroke: fg, width: 2, value: (_u, v) => (v == null ? '–' : v.toFixed(1) + ' MB') });
-    procs.forEach(([pid, name], i) => series.push({ label: `${name} (${pid})`, stroke: colors[i % colors.length], width: 1.5, spanGaps: false, value: (_u, v) => (v == null ? '–' : v.toFixed(1) + ' MB') }));
+    const mbValue = (_u, v) => (v == null ? '–' : v.toFixed(1) + ' MB');
+    procs.forEach(([pid, name], i) => series.push({ label: `${name} (${pid})`, stroke: colors[i % colors.length], width: 1.5, spanGaps: false, value: mbValue }));
+    if (summary && summary.trend) {
+      const rate = summary.trend.bytesPerSecond;
+      series.push({ label: `trend ${rate >= 0 ? '+' : '-'}${(Math.abs(rate) / MiB).toFixed(1)} MB/s`, stroke: css('--vscode-charts-red', '#f14c4c'), width: 1.5, dash: [6, 4], spanGaps: false, value: mbValue });
+    }
+    if (heapPoints().length)
+      series.push({ label: `Python heap (${summary && summary.heap && summary.heap.source === 'tracemalloc' ? 'tracemalloc' : 'gc census'})`, stroke: css('--vscode-charts-purple', '#b180d7'), width: 1.5, spanGaps: true, value: mbValue });
     const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     plot = new uPlot({
       width: Math.max(320, chartEl.clientWidth || document.body.clientWidth - 32),
       height: Math.max(220, Math.min(480, window.innerHeight - 140)),
       scales: { x: { time: false } },
       series,
-      axes: [{ ...axis, label: 'seconds' }, { ...axis, label: 'RSS (MB)', size: 60 }],
+      axes: [{ ...axis, label: 'seconds' }, { ...axis, label: heapPoints().length ? 'MB (RSS, Python heap)' : 'RSS (MB)', size: 60 }],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       plugins: [markerPlugin()],
@@ -121,20 +159,48 @@
     statusEl.textContent = status();
     statusEl.className = live ? 'live' : '';
     emptyEl.style.display = samples.length ? 'none' : '';
+    renderSummary();
     if (!samples.length) {
       if (plot) { plot.destroy(); plot = undefined; seriesKey = ''; }
       vscode.postMessage({ type: 'rendered', points: 0, series: 0, markers: markers.length, chart: 'uPlot' });
       return;
     }
     const procs = processes();
-    const key = procs.map((p) => `${p[0]}:${p[1]}`).join(',');
+    const key = procs.map((p) => `${p[0]}:${p[1]}`).join(',') + `|${summary ? `${!!summary.trend}:${heapPoints().length}` : ''}`;
     if (!plot || key !== seriesKey) {
       build(procs);
       seriesKey = key;
     } else {
       plot.setData(data(procs));
     }
-    vscode.postMessage({ type: 'rendered', points: samples.length, series: plot.series.length - 1, markers: markers.length, chart: 'uPlot', labels: plot.series.slice(1).map((s) => s.label) });
+    vscode.postMessage({
+      type: 'rendered', points: samples.length, series: plot.series.length - 1, markers: markers.length, chart: 'uPlot',
+      labels: plot.series.slice(1).map((s) => s.label),
+      verdict: summary ? verdictEl.textContent : undefined,
+      trend: !!(summary && summary.trend),
+      heapPoints: heapPoints().length,
+      topLines: [...topListEl.querySelectorAll('li')].map((li) => li.textContent),
+    });
+  }
+
+  /** The verdict banner and the top lines under the chart (a finished run or a saved report). */
+  function renderSummary() {
+    verdictEl.hidden = !summary;
+    topEl.hidden = !summary || !summary.top.length;
+    topListEl.textContent = '';
+    if (!summary) return;
+    verdictEl.textContent = summary.headline;
+    verdictEl.className = `verdict-${summary.verdict}`;
+    for (const l of summary.top) {
+      const li = document.createElement('li');
+      const a = document.createElement('a');
+      a.href = '#';
+      a.textContent = `${l.file.split(/[\\/]/).pop()}:${l.line}`;
+      a.title = l.file;
+      a.addEventListener('click', (ev) => { ev.preventDefault(); vscode.postMessage({ type: 'openLine', file: l.file, line: l.line }); });
+      li.append(a, document.createTextNode(` ${l.label}`));
+      topListEl.append(li);
+    }
   }
 
   let titleText = 'Memory timeline';
@@ -160,6 +226,7 @@
       live = m.live;
       samples = m.samples;
       markers = m.markers;
+      summary = m.summary || null;
       if (plot) { plot.destroy(); plot = undefined; seriesKey = ''; }
       schedule();
     } else if (m.type === 'append') {

@@ -1,13 +1,15 @@
 // "LeakLens: Profile memory" (the active Python file, a launch.json configuration, a command line,
-// or a running process), "LeakLens: Stop profiling", "LeakLens: Open memory report". The profiler
-// itself is src/profile (ProfileSession); this file turns its events into a progress notification,
-// the line overlay and the live "Memory timeline" panel.
+// or a running process), "LeakLens: Stop profiling", "LeakLens: Open memory report" (a quick pick of
+// the recent reports), "LeakLens: Compare memory reports". The profiler itself is src/profile
+// (ProfileSession); this file turns its events into a progress notification, the line overlay, the
+// live "Memory timeline" panel and the end-of-run notification (a LEAK is a warning with its next step).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import {
   ProfileError,
   ProfileSession,
+  parsePythonCommand,
   readReport,
   readTimeline,
   summaryText,
@@ -16,9 +18,24 @@ import {
   type Report,
   type Sample,
 } from '../../profile';
+import { CompareError, compareReports, formatComparison, loadReportFrom, type Comparison } from '../../profile/compare';
 import { fmtBytes, fmtElapsed, fmtSigned, lineLabel, sparkline, splitCommandLine, substituteVariables } from './format';
 import type { OverlayLine } from './overlay';
+import {
+  RERUN_EXACT,
+  SHOW_LINES,
+  cumulativeRows,
+  endOfRunNotice,
+  estimateMark,
+  grownBy,
+  listRecentReports,
+  readRecentReport,
+  recentReportItem,
+  visibleLines,
+  type RecentReport,
+} from './report-ui';
 import { getShared, type MemoryShared } from './shared';
+import { openLine } from './timeline-panel';
 
 /** Arguments of `leaklens.profileMemory` when called programmatically (tests, keybindings). */
 export interface ProfileArgs {
@@ -56,25 +73,74 @@ interface Target {
 }
 
 const MAX_OVERLAY_LINES = 50;
+const COMPARE_SCHEME = 'leaklens-compare';
+
+/** What the end-of-run notification said and offered (the state command reports it to tests). */
+interface Notice {
+  severity: 'warning' | 'information';
+  message: string;
+  actions: string[];
+  report: string;
+}
 
 export function registerProfiling(context: vscode.ExtensionContext): void {
   const shared = getShared(context);
   let running: { session: ProfileSession; name: string } | undefined;
   let lastReport: string | undefined;
   let lastOverlayLines = 0;
+  let lastHiddenLines = 0;
+  let lastNotice: Notice | undefined;
+  let lastPicker: { title: string; items: { label: string; description?: string; detail?: string }[] } | undefined;
+  let lastCompare: { uri: string; outcome: Comparison['outcome']; before: string; after: string } | undefined;
 
-  // The last run's lines and their growth over time: what a time window on the chart re-attributes.
+  // The last run (or opened report): its lines and their growth over time — what a time window on
+  // the chart re-attributes, what the threshold setting re-filters, what "Show lines" reveals, and
+  // what "Re-run with exact attribution" runs again.
   let lastRun:
-    { lines: readonly LineGrowth[]; history: Map<string, { tS: number; bytes: number }[]>; title: string } | undefined;
+    | {
+        lines: readonly LineGrowth[];
+        history: Map<string, { tS: number; bytes: number }[]>;
+        title: string;
+        report: Report;
+        reportPath: string;
+        estimate: boolean;
+        cap?: (t: number) => number | undefined;
+        rerun?: { target: Target; args: ProfileArgs; mode: string };
+      }
+    | undefined;
   let timeWindow: { from: number; to: number } | undefined;
+
+  const overlayOpts = (estimate: boolean, cap?: (t: number) => number | undefined): ShowOptions => ({
+    thresholdBytes: Math.max(
+      0,
+      vscode.workspace.getConfiguration('leaklens.profile').get<number>('overlayMinGrowthMB', 1) * 1024 * 1024,
+    ),
+    estimate,
+    cap,
+  });
+  const redraw = () => {
+    if (!lastRun || running) return;
+    const w = timeWindow;
+    shared.overlay.clear('profile');
+    const lines = w ? linesInWindow(lastRun.lines, lastRun.history, w.from, w.to) : lastRun.lines;
+    const title = w ? `${lastRun.title} · ${fmtElapsed(w.from)}–${fmtElapsed(w.to)}` : lastRun.title;
+    ({ shown: lastOverlayLines, hidden: lastHiddenLines } = showLines(
+      shared,
+      lines,
+      lastRun.history,
+      'profile',
+      title,
+      overlayOpts(lastRun.estimate, lastRun.cap),
+    ));
+  };
   context.subscriptions.push(
     shared.timeline.onDidSelectWindow((w) => {
       if (!lastRun || running) return;
       timeWindow = w;
-      shared.overlay.clear('profile');
-      const lines = w ? linesInWindow(lastRun.lines, lastRun.history, w.from, w.to) : lastRun.lines;
-      const title = w ? `${lastRun.title} · ${fmtElapsed(w.from)}–${fmtElapsed(w.to)}` : lastRun.title;
-      lastOverlayLines = showLines(shared, lines, lastRun.history, 'profile', title);
+      redraw();
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('leaklens.profile.overlayMinGrowthMB')) redraw();
     }),
     // Internal (tests, keybindings): zoom the chart to a window, as a drag does.
     vscode.commands.registerCommand('leaklens.timelineWindow', (from?: number, to?: number) =>
@@ -87,6 +153,10 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     running: running ? { name: running.name, pid: running.session.pid, elapsedS: running.session.elapsedS } : undefined,
     lastReport,
     overlayLines: lastOverlayLines,
+    hiddenLines: lastHiddenLines,
+    notification: lastNotice,
+    picker: lastPicker,
+    compare: lastCompare,
   }));
 
   async function profile(args: ProfileArgs = {}): Promise<ProfileResult | undefined> {
@@ -124,6 +194,7 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     const root = folder?.uri.fsPath ?? context.globalStorageUri.fsPath;
     const outBase = resolve(root, cfg.get<string>('outputDirectory') || '.leaklens-profile');
     const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+    const exact = args.exact ?? cfg.get<boolean>('exact', false);
     const outDir = join(outBase, `${stamp}-${target.name.replace(/[^\w.-]+/g, '_').slice(0, 40)}`);
     const session = new ProfileSession({
       command: target.command,
@@ -134,7 +205,7 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
       intervalMs: args.intervalMs ?? cfg.get<number>('intervalMs', 200),
       durationS: args.durationS ?? cfg.get<number>('durationSeconds', 0),
       mode: args.mode ?? cfg.get<ProfileMode>('mode', 'auto'),
-      exact: args.exact ?? cfg.get<boolean>('exact', false),
+      exact,
       python: cfg.get<string>('python') || undefined,
       root: folder?.uri.fsPath,
       verdict: {
@@ -161,8 +232,10 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
         h.push({ tS, bytes: l.growthBytes });
         history.set(k, h);
       }
-      showLines(shared, lines, history, 'profile', target.name);
+      showLines(shared, lines, history, 'profile', target.name, overlayOpts(session.mode === 'python' && !exact));
     });
+    const rss: { t: number; y: number }[] = [];
+    session.on('sample', (s: Sample) => rss.push({ t: s.elapsedS, y: s.totalRssBytes }));
     try {
       await session.start();
     } catch (e) {
@@ -204,35 +277,147 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     lastReport = session.files.report;
     shared.reportSaved.fire(session.files.report);
     shared.timeline.setLive(false);
-    lastOverlayLines = showLines(shared, report.lines, history, 'profile', target.name);
-    lastRun = { lines: report.lines, history, title: target.name };
+    const heap = (report.heap?.series ?? [])
+      .filter((p) => typeof p[1] === 'number')
+      .map((p) => ({ t: p[0], y: p[1] as number }));
+    const estimate = report.linesBy === 'sampling';
+    lastRun = {
+      lines: report.lines,
+      history,
+      title: target.name,
+      report,
+      reportPath: session.files.report,
+      estimate,
+      // Sampled live rows are rate × time so far: cap them at what the program had grown by then.
+      cap: estimate ? grownBy(rss, heap) : undefined,
+      rerun: target.command ? { target, args, mode: session.mode } : undefined,
+    };
     timeWindow = undefined;
+    redraw();
+    shared.timeline.setReport(report);
     out.appendLine(
       `[leaklens] ${report.verdict}: baseline ${fmtBytes(report.baselineRssBytes)}, peak ${fmtBytes(report.peakRssBytes)}, final ${fmtBytes(report.finalRssBytes)}, trend ${fmtSigned(report.growthBytesPerSecond)}/s; ${report.lines.length} line(s) grew. Report: ${session.files.report}`,
     );
     for (const n of report.notes) out.appendLine(`[leaklens] ${n}`);
-    void vscode.window
-      .showInformationMessage(summaryText(report, target.name), 'Show timeline', 'Open report', 'Show output')
-      .then((pick) => {
-        if (pick === 'Show timeline') shared.timeline.show(false);
-        else if (pick === 'Open report') void vscode.window.showTextDocument(vscode.Uri.file(session.files.report));
-        else if (pick === 'Show output') out.show(true);
-      });
+    const notice = endOfRunNotice(report, {
+      mode: session.mode,
+      exact,
+      pythonCommand: !!target.command && parsePythonCommand(target.command) !== undefined,
+    });
+    if (!notice.rerunExact && lastRun.rerun) lastRun.rerun = undefined;
+    const noLine = notice.rerunExact
+      ? ' No line was named: the tracing windows caught none of the allocations that stay.'
+      : '';
+    const message = summaryText(report, target.name) + noLine;
+    lastNotice = { severity: notice.severity, message, actions: notice.actions, report: session.files.report };
+    const shown =
+      notice.severity === 'warning'
+        ? vscode.window.showWarningMessage(message, ...notice.actions)
+        : vscode.window.showInformationMessage(message, ...notice.actions);
+    void shown.then((pick) => {
+      if (pick === SHOW_LINES) void showLeakLines();
+      else if (pick === RERUN_EXACT) void rerunExact();
+      else if (pick === 'Show timeline') shared.timeline.show(false);
+      else if (pick === 'Open report') void vscode.window.showTextDocument(vscode.Uri.file(session.files.report));
+      else if (pick === 'Show output') out.show(true);
+    });
     return { reportPath: session.files.report, outDir: session.outDir, report, mode: session.mode };
   }
 
-  async function openReport(arg?: string | vscode.Uri): Promise<Report | undefined> {
+  /** The folders reports go to: the output directory of each workspace folder, and the fallback. */
+  function reportFolders(): string[] {
+    const out =
+      vscode.workspace.getConfiguration('leaklens.profile').get<string>('outputDirectory') || '.leaklens-profile';
+    const roots = (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => f.uri.fsPath);
+    const dirs = [...roots, context.globalStorageUri.fsPath].map((r) => resolve(r, out));
+    if (lastReport) dirs.push(dirname(dirname(lastReport)));
+    return [...new Set(dirs)];
+  }
+
+  type PickItem = vscode.QuickPickItem & { report?: RecentReport; action?: 'browse' | 'compare' };
+  const COMPARE_BUTTON: vscode.QuickInputButton = {
+    iconPath: new vscode.ThemeIcon('diff'),
+    tooltip: 'Compare with…',
+  };
+
+  /**
+   * A quick pick of the recent reports, newest first. Resolves with the chosen report, an action, or
+   * (a report's "Compare with…" button) { compare: report }.
+   */
+  function pickReport(
+    title: string,
+    reports: RecentReport[],
+    extra: PickItem[],
+    withCompare: boolean,
+  ): Promise<PickItem | { compare: RecentReport } | undefined> {
+    const items: PickItem[] = reports.map((r) => ({
+      ...recentReportItem(r),
+      report: r,
+      buttons: withCompare ? [COMPARE_BUTTON] : [],
+    }));
+    if (extra.length) items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, ...extra);
+    lastPicker = {
+      title,
+      items: items
+        .filter((i) => i.kind !== vscode.QuickPickItemKind.Separator)
+        .map((i) => ({ label: i.label, description: i.description, detail: i.detail })),
+    };
+    const qp = vscode.window.createQuickPick<PickItem>();
+    qp.title = title;
+    qp.placeholder = reports.length
+      ? 'Recent memory reports, newest first'
+      : `No reports yet in ${reportFolders()[0] ?? '.leaklens-profile'}`;
+    qp.matchOnDescription = true;
+    qp.matchOnDetail = true;
+    qp.items = items;
+    return new Promise((done) => {
+      let result: PickItem | { compare: RecentReport } | undefined;
+      qp.onDidAccept(() => {
+        result = qp.selectedItems[0];
+        qp.hide();
+      });
+      qp.onDidTriggerItemButton((e) => {
+        if (e.item.report) result = { compare: e.item.report };
+        qp.hide();
+      });
+      qp.onDidHide(() => {
+        qp.dispose();
+        lastPicker = undefined;
+        done(result);
+      });
+      qp.show();
+    });
+  }
+
+  async function openReport(arg?: string | vscode.Uri): Promise<Report | Comparison | undefined> {
     let path = typeof arg === 'string' ? arg : arg?.fsPath;
     if (!path) {
-      const folder = vscode.workspace.workspaceFolders?.[0];
-      const picked = await vscode.window.showOpenDialog({
-        canSelectMany: false,
-        filters: { 'LeakLens report': ['json'] },
-        defaultUri: folder ? vscode.Uri.joinPath(folder.uri, '.leaklens-profile') : undefined,
-        openLabel: 'Open memory report',
-      });
-      path = picked?.[0]?.fsPath;
-      if (!path) return undefined;
+      const pick = await pickReport(
+        'LeakLens: Open memory report',
+        listRecentReports(reportFolders()),
+        [
+          { label: '$(diff) Compare two reports…', description: 'before/after table of two runs', action: 'compare' },
+          { label: '$(folder-opened) Browse…', description: 'a report.json anywhere', action: 'browse' },
+        ],
+        true,
+      );
+      if (!pick) return undefined;
+      if ('compare' in pick) return compare(pick.compare.path);
+      if (pick.action === 'compare') return compare();
+      if (pick.report) path = pick.report.path;
+      else {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          filters: { 'LeakLens report': ['json'] },
+          defaultUri: folder ? vscode.Uri.joinPath(folder.uri, '.leaklens-profile') : undefined,
+          openLabel: 'Open memory report',
+        });
+        path = picked?.[0]?.fsPath;
+        if (!path) return undefined;
+      }
     }
     if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'report.json');
     let report: Report;
@@ -246,17 +431,102 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
     const samples = existsSync(join(dir, 'timeline.jsonl')) ? await readTimeline(join(dir, 'timeline.jsonl')) : [];
     const markers = readMarkers(join(dir, 'stops.json'));
     const title = `${basename(dir)} (saved)`;
-    shared.overlay.clear('profile');
-    lastOverlayLines = showLines(shared, report.lines, new Map(), 'profile', title);
+    lastRun = {
+      lines: report.lines,
+      history: new Map(),
+      title,
+      report,
+      reportPath: path,
+      estimate: report.linesBy === 'sampling',
+    };
+    timeWindow = undefined;
+    redraw();
     shared.timeline.reset(title, samples, markers, false);
+    shared.timeline.setReport(report);
     shared.timeline.show(true);
     lastReport = path;
     shared.reportSaved.fire(path);
-    void vscode.window.showInformationMessage(
-      `LeakLens: report ${basename(dir)} — ${report.verdict}, peak ${fmtBytes(report.peakRssBytes)}, ${report.lines.length} line(s) grew.`,
-    );
+    const opened = path;
+    void vscode.window
+      .showInformationMessage(
+        `LeakLens: report ${basename(dir)} — ${report.verdict}, peak ${fmtBytes(report.peakRssBytes)}, ${report.lines.length} line(s) grew.`,
+        'Compare with…',
+      )
+      .then((pick) => {
+        if (pick) void compare(opened);
+      });
     return report;
   }
+
+  /**
+   * Seed 001's before/after table of two reports, in a read-only document. A report left out is
+   * picked from the recent ones; two runs picked here are ordered by date (the older is BEFORE).
+   */
+  async function compare(before?: string, after?: string): Promise<Comparison | undefined> {
+    const recent = listRecentReports(reportFolders());
+    const picked = !before || !after;
+    if (!before) {
+      const pick = await pickReport('LeakLens: Compare memory reports — the first run', recent, [], false);
+      if (!pick || !('report' in pick) || !pick.report) return undefined;
+      before = pick.report.path;
+    }
+    if (!after) {
+      const first = resolve(before);
+      const others = recent.filter((r) => resolve(r.path) !== first && resolve(r.dir) !== first);
+      const pick = await pickReport(`LeakLens: Compare ${shortName(before)} with…`, others, [], false);
+      if (!pick || !('report' in pick) || !pick.report) return undefined;
+      after = pick.report.path;
+    }
+    if (picked) {
+      const date = (p: string) => {
+        const r = readRecentReport(existsSync(p) && statSync(p).isDirectory() ? p : dirname(p));
+        return r?.date.getTime() ?? 0;
+      };
+      if (date(before) > date(after)) [before, after] = [after, before];
+    }
+    let c: Comparison;
+    try {
+      c = compareReports(loadReportFrom(before, 'BEFORE'), loadReportFrom(after, 'AFTER'));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`LeakLens: ${e instanceof CompareError ? e.message : String(e)}`);
+      return undefined;
+    }
+    const uri = vscode.Uri.from({
+      scheme: COMPARE_SCHEME,
+      path: `/${shortName(before)} → ${shortName(after)}.txt`,
+      query: new URLSearchParams({ before: c.before.report, after: c.after.report }).toString(),
+    });
+    compareDocs.fire(uri);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc, { preview: false });
+    lastCompare = { uri: uri.toString(), outcome: c.outcome, before: c.before.report, after: c.after.report };
+    return c;
+  }
+
+  /** "Show lines": the top growing line of the last run or report, else the report itself. */
+  async function showLeakLines(): Promise<{ file: string; line: number } | { report: string } | undefined> {
+    if (!lastRun) return undefined;
+    const top = lastRun.lines.find((l) => l.growthBytes > 0 && existsSync(l.file));
+    if (!top) {
+      await vscode.window.showTextDocument(vscode.Uri.file(lastRun.reportPath));
+      return { report: lastRun.reportPath };
+    }
+    await openLine(top.file, top.line);
+    return { file: top.file, line: top.line };
+  }
+
+  /** "Re-run with exact attribution": the same target and options, tracemalloc all along. */
+  async function rerunExact(): Promise<ProfileResult | undefined> {
+    const again = lastRun?.rerun;
+    if (!again) {
+      void vscode.window.showInformationMessage('LeakLens: there is no Python run to repeat with exact attribution.');
+      return undefined;
+    }
+    if (running) return profile(again.args);
+    return run(again.target, { ...again.args, exact: true, mode: again.mode === 'rss' ? 'python' : again.args.mode });
+  }
+
+  const compareDocs = new vscode.EventEmitter<vscode.Uri>();
 
   context.subscriptions.push(
     { dispose: () => void running?.session.stop('cancelled') },
@@ -268,7 +538,35 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
       return running.session.stop('cancelled');
     }),
     vscode.commands.registerCommand('leaklens.openMemoryReport', (arg?: string | vscode.Uri) => openReport(arg)),
+    vscode.commands.registerCommand('leaklens.compareMemoryReports', (before?: string | vscode.Uri, after?: string) =>
+      compare(before instanceof vscode.Uri ? before.fsPath : before, after),
+    ),
+    // The end-of-run notification's buttons, also callable (tests, keybindings).
+    vscode.commands.registerCommand('leaklens.showLeakLines', () => showLeakLines()),
+    vscode.commands.registerCommand('leaklens.rerunProfileExact', () => rerunExact()),
+    compareDocs,
+    vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, {
+      onDidChange: compareDocs.event,
+      provideTextDocumentContent(uri) {
+        const q = new URLSearchParams(uri.query);
+        try {
+          return formatComparison(
+            compareReports(
+              loadReportFrom(q.get('before') ?? '', 'BEFORE'),
+              loadReportFrom(q.get('after') ?? '', 'AFTER'),
+            ),
+          );
+        } catch (e) {
+          return `LeakLens compare: ${(e as Error).message}\n`;
+        }
+      },
+    }),
   );
+}
+
+/** "2026-11-30T16-33-46-app.py" for …/2026-11-30T16-33-46-app.py/report.json. */
+function shortName(p: string): string {
+  return basename(p) === 'report.json' ? basename(dirname(p)) : basename(p);
 }
 
 /** From the explorer context menu the command gets the file's Uri. */
@@ -287,35 +585,53 @@ function readMarkers(path: string): { tS: number; label: string }[] {
   }
 }
 
-/** Puts report lines on the overlay; returns how many. */
+export interface ShowOptions {
+  /** Lines that grew less are not drawn (setting leaklens.profile.overlayMinGrowthMB). */
+  thresholdBytes: number;
+  /** The figures are estimates from sampling windows: marked "≈". */
+  estimate: boolean;
+  /** What the program had grown by at a time: caps the hover's cumulative rows. */
+  cap?: (t: number) => number | undefined;
+}
+
+/** Puts report lines on the overlay; returns how many are shown and how many fell below the threshold. */
 export function showLines(
   shared: MemoryShared,
   lines: readonly LineGrowth[],
   history: Map<string, { tS: number; bytes: number }[]>,
   layer: string,
   title: string,
-): number {
-  const top = lines.filter((l) => l.growthBytes > 0).slice(0, MAX_OVERLAY_LINES);
+  opts: ShowOptions,
+): { shown: number; hidden: number } {
+  const { shown: top, hidden } = visibleLines(lines, opts.thresholdBytes, MAX_OVERLAY_LINES);
+  const est = estimateMark(opts.estimate);
   const overlay: OverlayLine[] = top.map((l) => {
-    const h = history.get(`${l.file}:${l.line}`) ?? [];
+    const h = cumulativeRows(history.get(`${l.file}:${l.line}`) ?? [], opts.cap);
     const rows =
       h.length > 1
         ? thin(h, 8)
-            .map((p) => `| ${fmtElapsed(p.tS)} | ${fmtSigned(p.bytes)} |`)
+            .map((p) => `| ${fmtElapsed(p.tS)} | ${p.capped ? '≤ ' : est}${fmtSigned(p.bytes)} |`)
             .join('\n')
         : '';
     const hover = [
       `**LeakLens memory profile** · ${title}`,
       '',
-      `\`${basename(l.file)}:${l.line}\` grew **${fmtSigned(l.growthBytes)}**${l.growthCount ? ` (${l.growthCount.toLocaleString('en-US')} block${l.growthCount === 1 ? '' : 's'})` : ''} at **${fmtBytes(l.bytesPerSecond)}/s**.`,
+      `\`${basename(l.file)}:${l.line}\` grew **${est}${fmtSigned(l.growthBytes)}**${l.growthCount ? ` (${est}${l.growthCount.toLocaleString('en-US')} block${l.growthCount === 1 ? '' : 's'})` : ''} at **${est}${fmtBytes(l.bytesPerSecond)}/s**.`,
+      ...(opts.estimate
+        ? [
+            '',
+            '≈ estimated from tracing windows that cover part of the run; exact attribution (setting `leaklens.profile.exact`) measures every allocation.',
+          ]
+        : []),
       ...(h.length > 1
         ? [
             '',
             `Growth over time: \`${sparkline(h.map((p) => p.bytes))}\``,
             '',
-            '| time | growth |',
+            '| time | grown since start |',
             '| ---: | ---: |',
             rows,
+            ...(h.some((p) => p.capped) ? ['', '≤: capped at what the program had grown by then.'] : []),
           ]
         : []),
       '',
@@ -324,13 +640,13 @@ export function showLines(
     return {
       file: l.file,
       line: l.line,
-      label: lineLabel(l.growthBytes, l.bytesPerSecond),
+      label: est + lineLabel(l.growthBytes, l.bytesPerSecond),
       weight: l.growthBytes,
       hover,
     };
   });
   shared.overlay.set(layer, overlay);
-  return overlay.length;
+  return { shown: overlay.length, hidden };
 }
 
 function thin<T>(xs: readonly T[], n: number): T[] {

@@ -3,7 +3,8 @@
 // (debugger stops). One panel; the newest source (profile, debug session, opened report) owns it.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Sample } from '../../profile';
+import type { Report, Sample } from '../../profile';
+import { timelineSummary, type TimelineSummary } from './report-ui';
 
 export interface Marker {
   tS: number;
@@ -23,7 +24,20 @@ export interface TimelineState {
   markers: number;
   visible: boolean;
   /** What the webview last reported drawing (chart library loaded and rendered). */
-  rendered?: { points: number; series: number; markers: number; chart: string; labels: string[] };
+  rendered?: {
+    points: number;
+    series: number;
+    markers: number;
+    chart: string;
+    labels: string[];
+    /** The finished run's summary as drawn: verdict text, trend line, heap points, top lines. */
+    verdict?: string;
+    trend?: boolean;
+    heapPoints?: number;
+    topLines?: string[];
+  };
+  /** The summary sent to the webview (a finished run or an opened report). */
+  summary?: TimelineSummary;
 }
 
 const wire = (s: Sample): WireSample => ({ t: s.elapsedS, p: s.processes.map((p) => [p.pid, p.name, p.rssBytes]) });
@@ -35,6 +49,7 @@ export class TimelinePanel implements vscode.Disposable {
   private live = false;
   private samples: WireSample[] = [];
   private markers: Marker[] = [];
+  private summary: TimelineSummary | undefined;
   private pending: { samples: WireSample[]; markers: Marker[] } = { samples: [], markers: [] };
   private flushTimer: NodeJS.Timeout | undefined;
   private ready = false;
@@ -63,6 +78,7 @@ export class TimelinePanel implements vscode.Disposable {
     this.live = live;
     this.samples = thinWire(samples.map(wire));
     this.markers = [...markers];
+    this.summary = undefined;
     this.pending = { samples: [], markers: [] };
     this.rendered = undefined;
     if (this.panel) {
@@ -85,6 +101,17 @@ export class TimelinePanel implements vscode.Disposable {
     this.scheduleFlush();
   }
 
+  /**
+   * A finished run's verdict, trend line, Python-heap series and top lines, drawn over the samples
+   * the panel holds (call after the last sample, or after reset() with a saved timeline).
+   */
+  setReport(report: Report): TimelineSummary {
+    const rss = this.samples.map((w) => ({ t: w.t, y: w.p.reduce((a, p) => a + p[2], 0) }));
+    this.summary = timelineSummary(report, rss);
+    this.sendReset();
+    return this.summary;
+  }
+
   setLive(live: boolean): void {
     this.live = live;
     void this.panel?.webview.postMessage({ type: 'live', live });
@@ -98,6 +125,7 @@ export class TimelinePanel implements vscode.Disposable {
       markers: this.markers.length,
       visible: !!this.panel?.visible,
       rendered: this.rendered,
+      summary: this.summary,
     };
   }
 
@@ -133,6 +161,12 @@ export class TimelinePanel implements vscode.Disposable {
         labels?: string[];
         from?: number | null;
         to?: number | null;
+        verdict?: string;
+        trend?: boolean;
+        heapPoints?: number;
+        topLines?: string[];
+        file?: string;
+        line?: number;
       }) => {
         if (m.type === 'window') {
           this.windowEmitter.fire(
@@ -150,8 +184,14 @@ export class TimelinePanel implements vscode.Disposable {
             markers: m.markers ?? 0,
             chart: m.chart ?? '',
             labels: m.labels ?? [],
+            verdict: m.verdict,
+            trend: m.trend,
+            heapPoints: m.heapPoints,
+            topLines: m.topLines,
           };
           this.renderedEmitter.fire(this.rendered);
+        } else if (m.type === 'openLine' && typeof m.file === 'string' && typeof m.line === 'number') {
+          void openLine(m.file, m.line);
         } else if (m.type === 'error') {
           console.error(`[leaklens] timeline webview: ${m.message}`);
         }
@@ -173,6 +213,7 @@ export class TimelinePanel implements vscode.Disposable {
       live: this.live,
       samples: this.samples,
       markers: this.markers,
+      summary: this.summary ?? null,
     });
   }
 
@@ -203,8 +244,10 @@ export class TimelinePanel implements vscode.Disposable {
 </head>
 <body>
 <header><h1 id="title">Memory timeline</h1><span id="status"></span></header>
+<div id="verdict" hidden></div>
 <div id="chart" role="img" aria-label="RSS per process over time"></div>
 <p id="empty">Waiting for samples…</p>
+<section id="top" hidden><h2>Lines that grew most</h2><ol id="topLines"></ol></section>
 <script nonce="${nonce}" src="${u(vendor, 'uPlot.iife.min.js')}"></script>
 <script nonce="${nonce}" src="${u(media, 'timeline.js')}"></script>
 </body>
@@ -217,6 +260,20 @@ export class TimelinePanel implements vscode.Disposable {
     this.renderedEmitter.dispose();
     this.windowEmitter.dispose();
   }
+}
+
+/** Opens a file at a 1-based line and selects it (the timeline's top lines, "Show lines"). */
+export async function openLine(file: string, line: number): Promise<vscode.TextEditor> {
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  const l = Math.min(Math.max(0, line - 1), doc.lineCount - 1);
+  const range = doc.lineAt(l).range;
+  const editor = await vscode.window.showTextDocument(doc, {
+    viewColumn: vscode.ViewColumn.One,
+    selection: new vscode.Range(range.start, range.end),
+    preserveFocus: false,
+  });
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  return editor;
 }
 
 /** Halves a long series (keeps every other point, always the last) so the webview stays fast. */
