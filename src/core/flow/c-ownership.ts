@@ -725,14 +725,15 @@ function innermostName(decl: Node | null): string | undefined {
 
 /** `!x`, `x == NULL`, `NULL == x`, `x != 0`, `x` (text without blanks): a test of whether x is null. */
 export function nullTest(text: string): { subject: string; nullWhenTrue: boolean } | undefined {
-  const NULL = '(?:NULL|nullptr|0)';
-  let m =
-    /^!(\w+)$/.exec(text) ?? new RegExp(`^(\\w+)==${NULL}$`).exec(text) ?? new RegExp(`^${NULL}==(\\w+)$`).exec(text);
-  if (m) return { subject: m[1], nullWhenTrue: true };
-  m = /^(\w+)$/.exec(text) ?? new RegExp(`^(\\w+)!=${NULL}$`).exec(text) ?? new RegExp(`^${NULL}!=(\\w+)$`).exec(text);
-  if (m) return { subject: m[1], nullWhenTrue: false };
+  let m = NULL_WHEN_TRUE.exec(text);
+  if (m) return { subject: m[1] ?? m[2] ?? m[3], nullWhenTrue: true };
+  m = NULL_WHEN_FALSE.exec(text);
+  if (m) return { subject: m[1] ?? m[2] ?? m[3], nullWhenTrue: false };
   return undefined;
 }
+const NULL_WORD = '(?:NULL|nullptr|0)';
+const NULL_WHEN_TRUE = new RegExp(`^(?:!(\\w+)|(\\w+)==${NULL_WORD}|${NULL_WORD}==(\\w+))$`);
+const NULL_WHEN_FALSE = new RegExp(`^(?:(\\w+)|(\\w+)!=${NULL_WORD}|${NULL_WORD}!=(\\w+))$`);
 
 const NULL_LITERAL = /^(NULL|nullptr|0|\(void\s*\*\)\s*0)$/;
 
@@ -748,26 +749,36 @@ export function nullFacts(
   resource: string,
   memo: <T>(key: string, compute: () => T) => T = (_k, f) => f(),
 ): PathFacts | undefined {
-  const testOf = (cond: Node) => nullTest(cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1'));
+  const tests = new Map<number, ReturnType<typeof nullTest>>();
+  const testOf = (cond: Node) => {
+    if (!tests.has(cond.id)) tests.set(cond.id, nullTest(cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1')));
+    return tests.get(cond.id);
+  };
   const vars: string[] = [];
   const tested = memo(`c.nullTested.${func.id}`, () => nullTestedPointers(func));
-  for (const v of tested) if (v !== resource && vars.length < 8) vars.push(v);
-  if (vars.length === 0) return undefined;
+  if (tested.size === 0) return undefined;
   const assignments = memo(`c.assignments.${func.id}`, () =>
     findAll(func, ['init_declarator', 'assignment_expression']),
   );
+  // A fact only pays when it decides a test: a pointer tested twice, or known NULL at the start.
+  // Each one kept multiplies the states the path search may visit.
+  for (const [v, count] of tested)
+    if (v !== resource && vars.length < 8 && (count > 1 || nullAtAcquisition(func, acquisition, v, assignments)))
+      vars.push(v);
+  if (vars.length === 0) return undefined;
   return pathNullFacts(func, acquisition, vars, testOf, assignments);
 }
 
-function nullTestedPointers(func: Node): string[] {
-  const out: string[] = [];
+/** The pointers the function tests for null, with how many tests each. */
+function nullTestedPointers(func: Node): Map<string, number> {
+  const out = new Map<string, number>();
   for (const cond of findAll(
     func,
     ['condition_clause', 'parenthesized_expression'],
     (n) => n.parent?.type === 'if_statement',
   )) {
     const t = nullTest(cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1'));
-    if (t && !out.includes(t.subject)) out.push(t.subject);
+    if (t) out.set(t.subject, (out.get(t.subject) ?? 0) + 1);
   }
   return out;
 }
@@ -861,7 +872,15 @@ function nullAtAcquisition(func: Node, acquisition: Node, v: string, assignments
  * One answer per preprocessor condition along a path: `#ifdef WINDOWED` taken once is taken again
  * later in the function, `#ifndef WINDOWED` and `#if !defined(WINDOWED)` then are not. Up to 8.
  */
-export function preprocessorFacts(func: Node, acquisition: Node): PathFacts | undefined {
+export function preprocessorFacts(
+  func: Node,
+  acquisition: Node,
+  memo: <T>(key: string, compute: () => T) => T = (_k, f) => f(),
+): PathFacts | undefined {
+  const directives = memo(`c.preprocessor.${func.id}`, () =>
+    findAll(func, ['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef']),
+  );
+  if (directives.length === 0) return undefined;
   const keys: string[] = [];
   const keyOf = (cond: Node): { key: string; whenTrue: boolean } | undefined => {
     const directive = cond.parent;
@@ -875,7 +894,7 @@ export function preprocessorFacts(func: Node, acquisition: Node): PathFacts | un
     }
     return { key: text, whenTrue };
   };
-  for (const d of findAll(func, ['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef'])) {
+  for (const d of directives) {
     const cond = d.childForFieldName('condition') ?? d.childForFieldName('name');
     const k = cond && keyOf(cond);
     if (k && !keys.includes(k.key) && keys.length < 8) keys.push(k.key);

@@ -55,9 +55,12 @@ export function findLeakPath(cfg: Cfg, resource: TrackedResource): LeakPath | un
     facts: number;
   }
   const facts = resource.facts;
-  const parent = new Map<string, State | null>();
-  const keyOf = (b: CfgBlock, f: number) => `${b.id}:${f}`;
+  const parent = new Map<number, State | null>();
+  // One number per (block, facts): facts use 32 bits, block ids stay far below 2^21.
+  const keyOf = (b: CfgBlock, f: number) => b.id * 4294967296 + (f >>> 0);
   const queue: State[] = [];
+  // A block is reached once per set of facts: what it does to the resource is the same each time.
+  const effects = new Map<CfgBlock, Effect>();
   const start = resource.acquireBlock;
   const push = (to: CfgBlock, f: number, from: State | null) => {
     const k = keyOf(to, f);
@@ -103,7 +106,8 @@ export function findLeakPath(cfg: Cfg, resource: TrackedResource): LeakPath | un
       const prev = parent.get(keyOf(b, st.facts)) ?? null;
       return { kind: 'overwrite', at: b, path: prev ? pathTo(prev) : [] };
     }
-    const effect = b.kind === 'entry' ? 'none' : resource.effect(b);
+    let effect = effects.get(b);
+    if (effect === undefined) effects.set(b, (effect = b.kind === 'entry' ? 'none' : resource.effect(b)));
     if (effect === 'release' || effect === 'escape') continue;
     if (effect === 'reacquire') return { kind: 'overwrite', at: b, path: pathTo(st) };
     follow(st);

@@ -361,7 +361,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
     facts: bothFacts(
       nullFacts(func, acq.call, name, (k, f) => ctx.memo(k, f)),
-      preprocessorFacts(func, acq.call),
+      preprocessorFacts(func, acq.call, (k, f) => ctx.memo(k, f)),
     ),
   };
   const what = describe(acq);
