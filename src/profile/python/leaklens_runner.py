@@ -199,7 +199,11 @@ def sample_loop(rec, period, frames, settle, window, heap):
         rec.seq += 1
         names = [rec.dump(a, "w%06da.snap" % rec.seq), rec.dump(b, "w%06db.snap" % rec.seq)]
         record = {"kind": "window", "seq": rec.seq, "a": names[0], "b": names[1], "t": t_b, "span": t_b - t_a}
-        record.update({"busy": round(sched.busy, 3), "k": round(sched.k, 2), "escalated": escalated})
+        # "planned": the length the schedule chose; "span" is what the wall clock saw (longer when the
+        # machine is busy and the program waits for a CPU).
+        record.update(
+            {"busy": round(sched.busy, 3), "k": round(sched.k, 2), "escalated": escalated, "planned": round(length, 4)}
+        )
         rec.announce(record)
         gap = max(0.1 * period, period - length - settle)
 

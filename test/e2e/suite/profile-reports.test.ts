@@ -91,6 +91,13 @@ suite('profile memory: reports', () => {
     await vscode.workspace
       .getConfiguration('leaklens.profile')
       .update('outputDirectory', dir, vscode.ConfigurationTarget.Global);
+    // The picker also lists the folder of the last report opened: earlier suites' runs went to the
+    // workspace's folder. Opening one of ours first keeps the list to this suite's reports.
+    await vscode.commands.executeCommand(
+      'leaklens.openMemoryReport',
+      join(run('2026-01-01T10-00-00-app.py'), 'report.json'),
+    );
+    await vscode.commands.executeCommand('leaklens.clearOverlay');
   });
 
   after(async () => {
