@@ -167,3 +167,67 @@ describe('quick-fixes on every fixture', () => {
     }
   });
 });
+
+describe('no C++ fix in C code', () => {
+  const src = [
+    '#include <stdio.h>',
+    '#include <stdlib.h>',
+    'int first_byte(const char *path) {',
+    '  FILE *f = fopen(path, "rb");',
+    '  if (!f) return -1;',
+    '  char *buf = malloc(16);',
+    '  if (!buf) return -2;',
+    '  if (fread(buf, 1, 16, f) != 16) return -3;',
+    '  int c = buf[0];',
+    '  free(buf);',
+    '  fclose(f);',
+    '  return c;',
+    '}',
+    '',
+  ].join('\n');
+
+  it('a .c file (and a header with no C++ in it) gets findings but no unique_ptr or scope guard', async () => {
+    const e = await engine();
+    for (const file of ['reader.c', 'reader.h']) {
+      const { result } = e.analyzeText(src, 'cpp', { file, config: defaultConfig() });
+      const found = result.findings.filter((f) => f.ruleId === 'raw-c-resource');
+      assert.ok(found.length >= 2, `${file}: ${found.length} findings`);
+      assert.deepEqual(
+        found.flatMap((f) => f.fixes.map((x) => x.title)).filter((t) => !t.startsWith('Ignore LeakLens')),
+        [],
+        file,
+      );
+    }
+    // The same code as C++ gets owners, and the fixed file compiles as C++.
+    const { result } = e.analyzeText(src, 'cpp', { file: 'reader.cpp', config: defaultConfig() });
+    assert.ok(result.findings.some((f) => f.fixes.some((x) => /unique_ptr|scope guard/.test(x.title))));
+  });
+
+  it('`leaklens check --fix` leaves a .c file byte for byte, and it still compiles as C', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leaklens-cfix-'));
+    try {
+      const file = join(dir, 'reader.c');
+      writeFileSync(file, src);
+      try {
+        execFileSync(
+          process.execPath,
+          [
+            join(__dirname, '..', '..', '..', 'bin', 'leaklens.js'),
+            'check',
+            '--fix',
+            '--unsafe-fixes',
+            '--no-cache',
+            file,
+          ],
+          { stdio: 'pipe' },
+        );
+      } catch {
+        // exit 1: findings remain
+      }
+      assert.equal(readFileSync(file, 'utf8'), src);
+      execFileSync('gcc', ['-fsyntax-only', '-x', 'c', file], { stdio: 'pipe' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -16,6 +16,9 @@ export const SCOPE_GUARD_MARKER = 'LEAKLENS_SCOPE_GUARD';
 const LONG_DECLARATION = 100;
 
 export function raiiFixes(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix[] {
+  // `std::unique_ptr` and scope guards are C++: a `.c` file (or a header with no C++ in it, which C
+  // sources include) would no longer compile.
+  if (ctx.plainC || (/\.h$/i.test(ctx.file) && !CPP_MARKERS.test(ctx.text))) return [];
   try {
     const fix = acq.pair.kind === 'returns' ? uniquePtrFix(ctx, acq, releases) : scopeGuardFix(ctx, acq, releases);
     return fix ? [fix] : [];
@@ -23,6 +26,9 @@ export function raiiFixes(ctx: RuleContext, acq: Acquisition, releases: Node[]):
     return []; // a shape we do not rewrite safely: the finding stands without a fix
   }
 }
+
+/** Something only C++ has: a header with none of it is (also) C. */
+const CPP_MARKERS = /\b(class|namespace|template|typename|nullptr|constexpr|std::)\b|::/;
 
 function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix | undefined {
   const decl = acq.declaration;
