@@ -64,6 +64,8 @@ export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
       else if (
         block?.type === 'block' &&
         block.parent?.type === 'class_definition' &&
+        // A class statement inside a function makes a new class (and a new list) on every call.
+        ![...ancestors(block.parent)].some((a) => a.type === 'function_definition') &&
         !(stmt.firstNamedChild?.childForFieldName('type') && declaresFields(block.parent))
       )
         collect(stmt, block.parent.childForFieldName('name')!.text, found);

@@ -16,5 +16,9 @@ export function isTestModule(file: string): boolean {
  * an absolute path may pass through one.
  */
 export function isTestTree(file: string): boolean {
-  return TEST_MODULE.test(file) || TEST_TREE.test(file.replace(/^.*?[\\/](?=[^\\/]+[\\/][^\\/]+$)/, ''));
+  // A path relative to the project (the CLI's) is all the project's; an absolute one (the editor's)
+  // may pass through a `test/` folder above the project, so only its last folders count.
+  const absolute = /^([\\/]|[A-Za-z]:)/.test(file);
+  const local = absolute ? file.replace(/^.*?[\\/](?=[^\\/]+[\\/][^\\/]+$)/, '') : file;
+  return TEST_MODULE.test(file) || TEST_TREE.test(local);
 }

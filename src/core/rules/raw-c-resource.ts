@@ -7,6 +7,7 @@ import type { ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
 import { alwaysLeaves, buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
 import {
+  borrowsHandle,
   cEffect,
   cHeldAlong,
   cLanguage,
@@ -95,6 +96,9 @@ export const rawCResource: Rule = {
     const fnName = match.captures.get('fn')!.text;
     const pair = ctx.config.resources.find((r) => r.acquire.includes(fnName));
     if (!pair) return;
+    // `realloc(p, 0)`: frees p (and what it returns, if anything, is not meant to be used).
+    if (/^(std::)?realloc$/.test(fnName) && call.childForFieldName('arguments')?.namedChild(1)?.text.trim() === '0')
+      return;
     const acq = describeAcquisition(call, pair);
     if (acq === 'discarded') return reportDiscarded(call, pair, ctx);
     if (!acq || acq.func.hasError) return;
@@ -345,7 +349,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     isDescriptor: pair.release.includes('close'),
     cpp: !ctx.plainC,
     otherAcquires: ctx.memo('c.allAcquires', () => new Set(ctx.config.resources.flatMap((r) => r.acquire))),
-    knownTrue: flagsSetAfter(acq.statement),
+    knownTrue: new Set([...flagsSetAfter(acq.statement), ...flagsOfGuards(acq.call, func)]),
   };
   const guards = guardsOf(acq.call, func);
   // A test of the resource's own variable says nothing about the branch it was acquired in: it changed.
@@ -357,7 +361,8 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       // Init then Alloc of one struct: still the same resource.
       return e === 'reacquire' && pair.kind === 'inPlace' ? 'none' : e;
     },
-    heldAlong: (cond, edge) => feasible(cond, edge, guards) && cHeldAlong(cond, edge, res),
+    heldAlong: (cond, edge) =>
+      feasible(cond, edge, guards) && cHeldAlong(cond, edge, res) && !adoptedOnSuccess(cond, edge, res),
     overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
     facts: bothFacts(
       nullFacts(func, acq.call, name, (k, f) => ctx.memo(k, f)),
@@ -497,6 +502,73 @@ function flagsSetAfter(statement: Node): Set<string> {
       out.add(e.childForFieldName('left')!.text);
   }
   return out;
+}
+
+/**
+ * Flags that hold the condition the acquisition ran under: `int closefile = (fp == NULL);` then
+ * `if (fp == NULL && (fp = fopen(...)) == NULL) return 1;` ... `if (closefile) fclose(fp);`.
+ */
+function flagsOfGuards(call: Node, func: Node): string[] {
+  const conditions = new Set<string>();
+  let child: Node = call;
+  for (const a of ancestors(call)) {
+    if (a.id === func.id) break;
+    if (a.type === 'if_statement' && a.childForFieldName('consequence')?.id === child.id) {
+      const c = a.childForFieldName('condition');
+      if (c) conditions.add(normalize(c.text));
+    }
+    if (
+      a.type === 'binary_expression' &&
+      a.childForFieldName('operator')?.text === '&&' &&
+      a.childForFieldName('right')?.id === child.id
+    )
+      conditions.add(normalize(a.childForFieldName('left')!.text));
+    child = a;
+  }
+  if (conditions.size === 0) return [];
+  const out: string[] = [];
+  for (const n of findAll(func, ['init_declarator', 'assignment_expression'], (n) => n.endIndex < call.startIndex)) {
+    const value = n.childForFieldName(n.type === 'init_declarator' ? 'value' : 'right');
+    const target =
+      n.type === 'init_declarator'
+        ? declaratorName(n.childForFieldName('declarator'))
+        : n.childForFieldName('left')?.text;
+    if (value && target && /^\w+$/.test(target) && conditions.has(normalize(value.text))) out.push(target);
+  }
+  return out;
+}
+
+/**
+ * `if (redisInitiateSSL(c, ssl) == REDIS_ERR) { SSL_free(ssl); return C_ERR; }`: released only where
+ * the call that was given it failed, so on success the call took it over.
+ */
+function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolean {
+  if (edge !== 'true' && edge !== 'false') return false;
+  const stmt = cond.parent?.type === 'if_statement' ? cond.parent : cond.parent?.parent;
+  if (stmt?.type !== 'if_statement') return false;
+  const given = findAll(cond, 'call_expression', (c) =>
+    (c.childForFieldName('arguments')?.namedChildren ?? []).some(
+      (a) => a?.text.replace(/^[&(]+|\)+$/g, '') === res.name,
+    ),
+  );
+  // Not the resource's own library (`WebPPictureImportRGB(&pic)` failing is cleaned up after, not adopted).
+  const adopter = (c: Node) => {
+    const fn = c.childForFieldName('function')?.text ?? '';
+    return (
+      !isReleaseOf(c, res) &&
+      !res.pair.acquire.includes(fn) &&
+      !(res.pair.allocates ?? []).includes(fn) &&
+      !borrowsHandle(fn, res.pair)
+    );
+  };
+  if (given.length === 0 || !given.every(adopter)) return false;
+  const branch = (which: 'consequence' | 'alternative') => stmt.childForFieldName(which);
+  const releasesIn = (n: Node | null) =>
+    !!n && findAll(n, 'call_expression', (c) => isReleaseOf(c, res)).length > 0 && alwaysLeaves(n);
+  // The failure branch releases and leaves; the other branch is the success, where the callee owns it.
+  if (edge === 'false' && releasesIn(branch('consequence'))) return true;
+  if (edge === 'true' && releasesIn(branch('alternative'))) return true;
+  return false;
 }
 
 /** The conditions of the ifs around the acquisition, with the branch it sits in (`if (big) p = malloc(n);`). */

@@ -93,6 +93,8 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   // noise. On a method an unbounded cache also pins every `self` it saw; a bounded one pins at most
   // maxsize instances, which real projects (value objects, a few long-lived instances) accept.
   if (!method || !unbounded) return;
+  // `self.binding_for_help.cache_clear()` somewhere in the file: the class empties it itself.
+  if (new RegExp(`\\b${method}\\s*\\.\\s*cache_clear\\s*\\(`).test(ctx.text)) return;
   // `@cache def formatter(self)`: one entry per instance; when the class is only instantiated by the
   // module's own top level (themes, singletons), the instances it pins live forever anyway.
   if (
@@ -214,6 +216,12 @@ function checkBuilderDefault(fname: Node, param: Node, none: Node, ctx: RuleCont
 /** `static std::unordered_map<K, V> cache;` inserted into and never erased or size-checked. */
 function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleContext): void {
   if (!CPP_MAPS.has(type)) return;
+  // `map<std::string, std::weak_ptr<socket_t>>`, `map<key, backend_t*>`: a registry of handles to
+  // long-lived objects (one per endpoint, device or buffer type) that callers keep, not a memo of
+  // computed values.
+  const args = findAll(decl, 'template_argument_list')[0]?.namedChildren ?? [];
+  const mapped = args[1]?.text.replace(/\s+/g, '') ?? '';
+  if (/(weak_ptr|shared_ptr|\*)(>|$)|\*$|_t$/.test(mapped) || /^(std::)?(weak|shared)_ptr</.test(mapped)) return;
   // A function-local static lives in its function; a static member or global is used file-wide
   // (out-of-line methods included).
   // Only a function-local static is a memo of that function; a global or member static map is

@@ -263,7 +263,11 @@ def heap_loop(rec, period, exact, budget):
                 cost = time.thread_time() - c0
             record["source"] = "census"
             record["census_s"] = round(cost, 6)
-            next_census = time.time() + max(0.0, cost / budget - period)
+            # The budget spaces the censuses, but never more than a second (or 10x a census) apart:
+            # a heap read a few times per run has no trend of its own, and the verdict then falls
+            # back on RSS, which zero-filled pages do not move.
+            gap = min(cost / budget, max(1.0, 10 * cost))
+            next_census = time.time() + max(0.0, gap - period)
         rec.heap.append((t, record.get("bytes"), record["blocks"]))
         rec.announce(record)
         # On a fixed beat: a census that waited for a long tracing window does not push the next

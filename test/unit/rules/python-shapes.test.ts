@@ -862,3 +862,53 @@ describe('wrappers over memory or over the caller’s file object', () => {
     );
   });
 });
+
+describe('sixth project group (Python)', () => {
+  it('unbounded-cache: a method cache the class clears itself (`self.m.cache_clear()`)', async () => {
+    const src = (clear: string) => code`
+      import functools
+      class Keymap:
+          @functools.lru_cache(maxsize=None)
+          def binding_for_help(self, help):
+              return find(help)
+          def on_change(self):
+              ${clear}
+    `;
+    assert.deepEqual(
+      await lines(src('self.binding_for_help.cache_clear()'), 'python', 'unbounded-cache', 'pkg/keymap.py'),
+      [],
+    );
+    assert.deepEqual(await lines(src('self.bindings = []'), 'python', 'unbounded-cache', 'pkg/keymap.py'), [3]);
+  });
+
+  it('growing-global: a class statement inside a function makes a new class (and list) per call', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      def scan(html):
+          class Extractor:
+              urls = []
+              def handle(self, url):
+                  self.urls.append(url)
+          e = Extractor()
+          e.handle(html)
+          return e.urls
+    `,
+        'python',
+        'growing-global',
+        'pkg/scan.py',
+      ),
+      [],
+    );
+  });
+
+  it('growing-global: a relative path under test/ is test code; an absolute one is judged by its last folders', async () => {
+    const src = code`
+      call_log = []
+      def request(flow):
+          call_log.append(flow)
+    `;
+    assert.deepEqual(await lines(src, 'python', 'growing-global', 'test/proj/data/scripts/addon.py'), []);
+    assert.deepEqual(await lines(src, 'python', 'growing-global', '/home/test/proj/src/addon.py'), [1]);
+  });
+});

@@ -405,3 +405,84 @@ describe('raw-c-resource: one build per path', () => {
     assert.deepEqual(await lines(src('#if !defined(VERBOSE)\n  log_summary(c);\n#else'), 'cpp', RULE, 'launch.c'), [4]);
   });
 });
+
+describe('raw-c-resource: sixth project group', () => {
+  it('released only where the call it was given failed: on success that call owns it', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      int negotiate(struct conn *c, SSL_CTX *ctx) {
+        SSL *ssl = SSL_new(ctx);
+        if (!ssl) return -1;
+        if (initiate_ssl(c, ssl) == ERR) {
+          SSL_free(ssl);
+          return -1;
+        }
+        return 0;
+      }
+      int probe(SSL_CTX *ctx) {
+        SSL *ssl = SSL_new(ctx);
+        if (!ssl) return -1;
+        if (check_ssl(ssl) == ERR) return -1;
+        SSL_free(ssl);
+        return 0;
+      }`,
+        'cpp',
+        RULE,
+        'tls.c',
+      ),
+      [11],
+    );
+  });
+
+  it('a flag that holds the acquisition’s own condition (`closefile = (fp == NULL)`)', async () => {
+    const src = (flag: string) => code`
+      int check_file(FILE *fp, const char *name) {
+        int closefile = ${flag};
+        if (fp == NULL && (fp = fopen(name, "r")) == NULL) return 1;
+        if (read_header(fp) != 0) goto err;
+        if (closefile) fclose(fp);
+        return 0;
+      err:
+        if (closefile) fclose(fp);
+        return 1;
+      }`;
+    assert.deepEqual(await lines(src('(fp == NULL)'), 'cpp', RULE, 'check.c'), []);
+    assert.deepEqual(await lines(src('verbose()'), 'cpp', RULE, 'check.c'), [3]);
+  });
+
+  it('realloc(p, 0) frees, it acquires nothing', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      void shrink_away(void *p) {
+        realloc(p, 0);
+      }
+      void grow(void *p, size_t n) {
+        realloc(p, n);
+      }`,
+        'cpp',
+        RULE,
+        'hook.c',
+      ),
+      [5],
+    );
+  });
+});
+
+describe('unbounded-cache (C++): registries of handles are not memo caches', () => {
+  it('a static map of weak_ptr, shared_ptr or raw handles is a registry; of values, a cache', async () => {
+    const src = (mapped: string) => code`
+      ${mapped} lookup(const std::string &endpoint) {
+        static std::unordered_map<std::string, ${mapped}> table;
+        auto it = table.find(endpoint);
+        if (it != table.end()) return it->second;
+        ${mapped} v = make(endpoint);
+        table[endpoint] = v;
+        return v;
+      }`;
+    for (const handle of ['std::weak_ptr<socket_t>', 'backend_t*', 'buffer_type_t'])
+      assert.deepEqual(await lines(src(handle), 'cpp', 'unbounded-cache', 'rpc.cpp'), [], handle);
+    assert.deepEqual(await lines(src('std::string'), 'cpp', 'unbounded-cache', 'rpc.cpp'), [2]);
+  });
+});
