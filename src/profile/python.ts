@@ -1,14 +1,15 @@
 // Python mode: the target runs under LeakLens's runner (src/profile/python, shipped as
 // dist/python); a separate untraced differ process turns its snapshot files into per-line sizes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readSync, readdirSync, closeSync, fstatSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { HeapPoint } from './types';
+import type { HeapPoint, LineGrowth } from './types';
 import { withTimeout } from './wait';
 import {
   growthFromSnapshots,
   growthFromWindows,
+  MAX_LINES,
   type Attribution,
   type SiteRule,
   type SiteSnapshot,
@@ -62,14 +63,38 @@ export interface PythonTrackerOptions {
   cwd?: string;
 }
 
+/**
+ * One traced interpreter of the target's tree: the root (DIR/index.jsonl) or a child process the
+ * runner propagated itself into (DIR/p<pid>/index.jsonl: multiprocessing fork/spawn/forkserver
+ * workers, Python subprocesses).
+ */
+interface TracedProcess {
+  dir: string;
+  root: boolean;
+  offset: number;
+  partial: string;
+  pid?: number;
+  /** multiprocessing's name of the process ("Process-1"), from its snapshot records. */
+  procName?: string;
+  /** Session seconds of its first and last records. */
+  firstS?: number;
+  lastS?: number;
+  snapshots: SiteSnapshot[];
+  windows: SiteWindow[];
+}
+
+/** A reported line with the process it grew in. */
+export interface ProcessLine extends LineGrowth {
+  pid?: number;
+  /** multiprocessing's name of the process, when it has one. */
+  procName?: string;
+}
+
 export class PythonTracker {
-  private offset = 0;
-  private partial = '';
+  private readonly procs = new Map<string, TracedProcess>();
   private differ: ChildProcessWithoutNullStreams | undefined;
   private differDone: Promise<void> = Promise.resolve();
   private readonly pending = new Map<string, (sites: Map<string, [number, number]> | undefined) => void>();
-  private readonly snapshots: SiteSnapshot[] = [];
-  private readonly windows: SiteWindow[] = [];
   private readonly inflight: Promise<void>[] = [];
   readonly errors: string[] = [];
   /** The runner's Python heap over time (index.jsonl "heap" records). */
@@ -92,30 +117,56 @@ export class PythonTracker {
     return [this.py.python, ...this.py.flags, join(o.helpers, 'leaklens_runner.py'), ...args, '--', ...this.py.target];
   }
 
-  /** Reads new complete lines of index.jsonl and hands their snapshot files to the differ. */
+  /** Reads new complete lines of every process's index.jsonl and hands their snapshot files to the differ. */
   poll(): void {
-    const path = join(this.opts.dir, 'index.jsonl');
+    const dirs = [this.opts.dir];
+    try {
+      for (const e of readdirSync(this.opts.dir)) if (/^p\d+$/.test(e)) dirs.push(join(this.opts.dir, e));
+    } catch {
+      return;
+    }
+    for (const dir of dirs) {
+      let proc = this.procs.get(dir);
+      if (!proc) {
+        proc = { dir, root: dir === this.opts.dir, offset: 0, partial: '', snapshots: [], windows: [] };
+        this.procs.set(dir, proc);
+      }
+      this.pollOne(proc);
+    }
+  }
+
+  private pollOne(proc: TracedProcess): void {
+    const path = join(proc.dir, 'index.jsonl');
     if (!existsSync(path)) return;
     const fd = openSync(path, 'r');
     try {
       const size = fstatSync(fd).size;
-      if (size <= this.offset) return;
-      const buf = Buffer.alloc(size - this.offset);
-      readSync(fd, buf, 0, buf.length, this.offset);
-      this.offset = size;
-      const text = this.partial + buf.toString('utf8');
+      if (size <= proc.offset) return;
+      const buf = Buffer.alloc(size - proc.offset);
+      readSync(fd, buf, 0, buf.length, proc.offset);
+      proc.offset = size;
+      const text = proc.partial + buf.toString('utf8');
       const lines = text.split('\n');
-      this.partial = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) this.onIndex(JSON.parse(line) as IndexRecord);
+      proc.partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) this.onIndex(proc, JSON.parse(line) as IndexRecord);
     } finally {
       closeSync(fd);
     }
   }
 
-  private onIndex(rec: IndexRecord): void {
+  private onIndex(proc: TracedProcess, rec: IndexRecord): void {
     const tS = (rec.t ?? 0) - this.t0Ms / 1000;
+    if (rec.t !== undefined) {
+      proc.firstS = Math.min(proc.firstS ?? tS, tS);
+      proc.lastS = Math.max(proc.lastS ?? tS, tS);
+    }
+    if (rec.proc) proc.procName = rec.proc;
     if (rec.kind === 'meta') {
-      this.runnerPid = rec.pid;
+      proc.pid = rec.pid;
+      if (proc.root) this.runnerPid = rec.pid;
+      if (typeof rec.start === 'number') proc.firstS = rec.start - this.t0Ms / 1000;
+    } else if (rec.kind === 'heap' && !proc.root) {
+      // Children's heaps are not part of report.heap (the root interpreter's) yet.
     } else if (rec.kind === 'heap' && typeof rec.blocks === 'number') {
       const p: HeapPoint = { elapsedS: Math.round(tS * 1000) / 1000, blocks: rec.blocks };
       if (typeof rec.bytes === 'number') p.bytes = rec.bytes;
@@ -124,13 +175,13 @@ export class PythonTracker {
       this.heap.push(p);
     } else if (rec.kind === 'exact' && rec.file) {
       this.inflight.push(
-        this.diff(rec.file).then((sites) => {
-          if (sites) this.snapshots.push({ tS, sites });
+        this.diff(proc.dir, rec.file).then((sites) => {
+          if (sites) proc.snapshots.push({ tS, sites });
         }),
       );
     } else if (rec.kind === 'window' && rec.a && rec.b) {
-      const a = this.diff(rec.a);
-      const b = this.diff(rec.b);
+      const a = this.diff(proc.dir, rec.a);
+      const b = this.diff(proc.dir, rec.b);
       this.inflight.push(
         Promise.all([a, b]).then(([sa, sb]) => {
           if (!sa || !sb) return;
@@ -140,15 +191,15 @@ export class PythonTracker {
             const d = delta.get(k) ?? [0, 0];
             delta.set(k, [d[0] - bytes, d[1] - count]);
           }
-          this.windows.push({ tS, spanS: rec.span ?? 0, sites: delta });
+          proc.windows.push({ tS, spanS: rec.span ?? 0, sites: delta });
         }),
       );
     }
   }
 
-  private diff(name: string): Promise<Map<string, [number, number]> | undefined> {
+  private diff(dir: string, name: string): Promise<Map<string, [number, number]> | undefined> {
     const differ = this.startDiffer();
-    const path = join(this.opts.dir, name);
+    const path = join(dir, name);
     return new Promise((resolveSites) => {
       this.pending.set(path, resolveSites);
       differ.stdin.write(path + '\n');
@@ -181,28 +232,71 @@ export class PythonTracker {
     return differ;
   }
 
-  attribution(rule: SiteRule, runS: number, warmupS: number): Attribution {
-    if (this.opts.exact)
-      return growthFromSnapshots(
-        [...this.snapshots].sort((a, b) => a.tS - b.tS),
-        rule,
-        warmupS,
-      );
-    return growthFromWindows(
-      [...this.windows].sort((a, b) => a.tS - b.tS),
-      rule,
-      runS,
-      warmupS,
-    );
+  /**
+   * Per-line growth of every traced process, each line tagged with its pid: the root's over the run,
+   * a child's over its own life (from its first record, or the warm-up if later, to its last record).
+   */
+  attribution(rule: SiteRule, runS: number, warmupS: number): Attribution & { lines: ProcessLine[] } {
+    const lines: ProcessLine[] = [];
+    const fired: Attribution['fired'] = [];
+    for (const proc of this.procs.values()) {
+      let a: Attribution;
+      if (this.opts.exact) {
+        a = growthFromSnapshots(
+          [...proc.snapshots].sort((x, y) => x.tS - y.tS),
+          rule,
+          proc.root ? warmupS : Math.max(warmupS, proc.firstS ?? 0),
+        );
+      } else if (proc.root) {
+        a = growthFromWindows(
+          [...proc.windows].sort((x, y) => x.tS - y.tS),
+          rule,
+          runS,
+          warmupS,
+        );
+      } else {
+        const start = Math.max(warmupS, proc.firstS ?? 0);
+        const end = Math.min(runS, (proc.lastS ?? runS) + this.opts.periodS);
+        a = growthFromWindows(
+          [...proc.windows].sort((x, y) => x.tS - y.tS),
+          rule,
+          Math.max(start, end),
+          start,
+        );
+      }
+      const tag = (l: LineGrowth): ProcessLine => {
+        const out: ProcessLine = { ...l };
+        if (proc.pid !== undefined) out.pid = proc.pid;
+        if (proc.procName) out.procName = proc.procName;
+        return out;
+      };
+      lines.push(...a.lines.map(tag));
+      fired.push(...a.fired.map((f) => (proc.root ? f : { ...f, key: `${f.key} (pid ${proc.pid ?? '?'})` })));
+    }
+    lines.sort((a, b) => b.growthBytes - a.growthBytes || b.bytesPerSecond - a.bytesPerSecond);
+    fired.sort((a, b) => b.growthBytes - a.growthBytes);
+    return { lines: lines.slice(0, MAX_LINES), fired };
   }
 
-  /** Seconds traced in sampling windows (their B − A spans). */
+  /** Pids of the traced interpreters, root first. */
+  get tracedPids(): number[] {
+    const procs = [...this.procs.values()].sort((a, b) => Number(b.root) - Number(a.root));
+    return procs.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
+  }
+
+  /** Seconds traced in the root's sampling windows (their B − A spans). */
   get tracedS(): number {
-    return this.windows.reduce((a, w) => a + w.spanS, 0);
+    return this.rootProc()?.windows.reduce((a, w) => a + w.spanS, 0) ?? 0;
   }
 
   get snapshotCount(): number {
-    return this.opts.exact ? this.snapshots.length : this.windows.length;
+    let n = 0;
+    for (const p of this.procs.values()) n += this.opts.exact ? p.snapshots.length : p.windows.length;
+    return n;
+  }
+
+  private rootProc(): TracedProcess | undefined {
+    return this.procs.get(this.opts.dir);
   }
 
   /** After the target exited: picks up the last snapshots and lets the differ finish them. */
@@ -221,6 +315,8 @@ interface IndexRecord {
   kind: 'meta' | 'window' | 'exact' | 'heap';
   t?: number;
   pid?: number;
+  start?: number;
+  proc?: string | null;
   blocks?: number;
   bytes?: number;
   source?: 'census' | 'tracemalloc';

@@ -328,9 +328,13 @@ export function formatText(r: Report, files: string[] = []): string {
         ? 'Allocations that survived the tracing windows (turnover: memory is flat, nothing grows):'
         : 'Lines that grew:',
     );
+    // Lines from more than one process (Python children traced too) say which process they grew in.
+    const tagged = new Set(r.lines.map((l) => l.pid)).size > 1;
+    const rootPid = r.heap?.pid ?? r.processes[0]?.pid;
     for (const l of r.lines.slice(0, 10)) {
+      const proc = l.pid !== undefined && (tagged || l.pid !== rootPid) ? `  [${l.process ?? 'pid'} ${l.pid}]` : '';
       out.push(
-        `  ${lpad(signed(l.growthBytes), 11)} ${lpad(mb(l.bytesPerSecond) + '/s', 12)} ${lpad(String(l.growthCount), 9)} blocks  ${l.file}:${l.line}`,
+        `  ${lpad(signed(l.growthBytes), 11)} ${lpad(mb(l.bytesPerSecond) + '/s', 12)} ${lpad(String(l.growthCount), 9)} blocks  ${l.file}:${l.line}${proc}`,
       );
     }
     if (r.lines.length > 10) out.push(`  … ${r.lines.length - 10} more in report.json`);

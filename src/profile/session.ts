@@ -19,7 +19,7 @@ import { NativeTracker } from './heaptrack';
 import { makeReportDir } from './outdir';
 import { type SiteRule } from './lines';
 import { guardProcessGroup, isAlive, killTree, readStat } from './proctree';
-import { PythonTracker } from './python';
+import { PythonTracker, type ProcessLine } from './python';
 import { buildReport, ProcessTable } from './report';
 import { resolveMode, type ResolvedCommand } from './resolve';
 import { TreeSampler } from './sampler';
@@ -103,6 +103,8 @@ export class ProfileSession extends EventEmitter {
   private exitNote: string | undefined;
   private ticking: Promise<void> | undefined;
   private linesFrom = 0;
+  /** The last name the sampler saw per pid (to name the process a Python line grew in). */
+  private readonly names = new Map<number, string>();
 
   constructor(options: ProfileOptions) {
     super();
@@ -275,7 +277,10 @@ export class ProfileSession extends EventEmitter {
     } catch (e) {
       this.moveToFallback(e, s);
     }
-    for (const p of s.processes) this.table.add(s.elapsedS, p);
+    for (const p of s.processes) {
+      this.table.add(s.elapsedS, p);
+      this.names.set(p.pid, p.name);
+    }
     this.totals.push({ elapsedS: s.elapsedS, rssBytes: s.totalRssBytes });
     this.lastSample = s;
     this.emit('sample', s);
@@ -343,10 +348,19 @@ export class ProfileSession extends EventEmitter {
       ? this.python.attribution(this.rule(), this.elapsedS, this.warmupS())
       : this.native?.attribution(this.rule(), this.warmupS());
     if (!a) return undefined;
+    if (this.python) a.lines = a.lines.map((l) => this.tagProcess(l));
     this.lines = a.lines;
     if (final || a.lines.length !== before.length || a.lines[0]?.growthBytes !== before[0]?.growthBytes)
       this.emit('lines', a.lines);
     return a;
+  }
+
+  /** A Python line's process: pid and name (multiprocessing's, else the sampler's, e.g. python3). */
+  private tagProcess(l: ProcessLine): LineGrowth {
+    const { procName, ...line } = l;
+    if (line.pid === undefined) return line;
+    const name = procName ?? this.names.get(line.pid);
+    return name ? { ...line, process: name } : line;
   }
 
   /**
@@ -391,6 +405,11 @@ export class ProfileSession extends EventEmitter {
       await this.python.finish();
       for (const e of this.python.errors.slice(0, 5)) this.notes.push(`python: ${e}`);
       const n = this.python.snapshotCount;
+      const pids = this.python.tracedPids;
+      if (pids.length > 1)
+        this.notes.push(
+          `Python processes traced: ${pids.length} (pid ${pids.join(', ')}; the first is the root); each line says which process it grew in.`,
+        );
       this.notes.push(
         this.opts.exact
           ? `Python lines: exact tracemalloc attribution from ${n} snapshot(s).`

@@ -34,6 +34,10 @@ export interface LineGrowth {
   growthBytes: number;
   growthCount: number;
   bytesPerSecond: number;
+  /** Python mode: the process the line grew in (every Python process of the tree is traced). */
+  pid?: number;
+  /** Its name: multiprocessing's ("Process-1") when it has one, else the program's ("python3"). */
+  process?: string;
 }
 
 /** Per-process summary: seed 001's before/after/delta/peak row. */

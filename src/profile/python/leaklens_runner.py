@@ -204,6 +204,7 @@ def sample_loop(rec, period, frames, settle, window, heap):
         record.update(
             {"busy": round(sched.busy, 3), "k": round(sched.k, 2), "escalated": escalated, "planned": round(length, 4)}
         )
+        record["proc"] = proc_name()
         rec.announce(record)
         gap = max(0.1 * period, period - length - settle)
 
@@ -284,7 +285,7 @@ def exact_snapshot(rec):
         t = time.time()
         rec.seq += 1
         name = rec.dump(snap, "s%06d.snap" % rec.seq)
-        rec.announce({"kind": "exact", "seq": rec.seq, "file": name, "t": t})
+        rec.announce({"kind": "exact", "seq": rec.seq, "file": name, "t": t, "proc": proc_name()})
 
 
 def exact_loop(rec, period):
@@ -299,6 +300,7 @@ def main():
     rec = Recorder(opts["out"])
     here = os.path.dirname(os.path.abspath(__file__))
     rec.announce({"kind": "meta", "pid": os.getpid(), "mode": mode, "start": time.time(), "runner": here})
+    propagate(opts, mode, here)
 
     if rest[0] == "-m":
         target, args = rest[1], rest[2:]
@@ -309,8 +311,17 @@ def main():
         sys.argv = [target] + rest[1:]
         sys.path[0] = os.path.dirname(target)
 
+    start_threads(rec, opts, mode)
+
+    if rest[0] == "-m":
+        return rec, mode, None, target
+    return rec, mode, load_script(target), None
+
+
+def start_threads(rec, opts, mode):
     if mode == "exact":
-        tracemalloc.start(int(opts["frames"]) or 25)
+        if not tracemalloc.is_tracing():  # a forked child keeps its parent's traces (its own memory)
+            tracemalloc.start(int(opts["frames"]) or 25)
         threading.Thread(target=exact_loop, args=(rec, opts["period"]), daemon=True, name="leaklens").start()
     elif mode == "sample":
         frames = int(opts["frames"]) or 10
@@ -322,9 +333,91 @@ def main():
         args = (rec, opts["period"], mode == "exact", budget)
         threading.Thread(target=heap_loop, args=args, daemon=True, name="leaklens-heap").start()
 
-    if rest[0] == "-m":
-        return rec, mode, None, target
-    return rec, mode, load_script(target), None
+
+# Child processes. Every Python process of the target's tree is traced, each in its own folder
+# OUT/p<pid>/ (index.jsonl and snapshots, as the root's): forked children (multiprocessing "fork",
+# the workers the "forkserver" forks, os.fork) through an at-fork hook that starts fresh threads
+# and a fresh recorder (the parent's threads do not survive fork, its locks may be held); new
+# interpreters (multiprocessing "spawn", the forkserver itself, subprocess python3 ...) through a
+# sitecustomize.py the runner writes to OUT/site and puts first on PYTHONPATH, which reads the
+# options from LEAKLENS_CHILD. The user's own sitecustomize, if any, is still imported after ours.
+# Interpreters started with -S, -E or -I skip it (RSS only).
+CHILD_ENV = "LEAKLENS_CHILD"
+_CHILD = {}  # {"opts", "mode", "root"} of the running process's tracer
+
+SITECUSTOMIZE = """# Written by LeakLens: starts the LeakLens tracer in this Python process (a child of a profiled program).
+import sys as _sys
+_here = %r
+_sys.path.insert(0, %r)
+try:
+    import leaklens_runner as _llr
+    _llr.start_child()
+except Exception as _exc:
+    _sys.stderr.write("leaklens: child tracer not started: %%s\\n" %% _exc)
+finally:
+    _sys.path[:] = [p for p in _sys.path if p not in (_here, %r)]
+    import importlib.machinery as _m, importlib.util as _u
+    _spec = _m.PathFinder.find_spec("sitecustomize", _sys.path)  # the user's own, further down the path
+    if _spec is not None and _spec.loader is not None:
+        _spec.loader.exec_module(_u.module_from_spec(_spec))
+"""
+
+
+def proc_name():
+    """The multiprocessing name of this process ("Process-1", "SpawnPoolWorker-2"), or None."""
+    mp = sys.modules.get("multiprocessing.process")
+    try:
+        name = mp.current_process().name if mp else None
+    except Exception:
+        return None
+    return None if name in (None, "MainProcess") else name
+
+
+def propagate(opts, mode, here):
+    if mode not in ("exact", "sample") or os.environ.get("LEAKLENS_CHILDREN") == "0":  # opt-out: root only
+        return
+    _CHILD.update({"opts": dict(opts), "mode": mode, "root": opts["out"]})
+    site_dir = os.path.join(opts["out"], "site")
+    os.makedirs(site_dir, exist_ok=True)
+    with open(os.path.join(site_dir, "sitecustomize.py"), "w") as f:
+        f.write(SITECUSTOMIZE % (site_dir, here, here))
+    os.environ[CHILD_ENV] = json.dumps(_CHILD)
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = site_dir + (os.pathsep + old if old else "")
+    os.register_at_fork(after_in_child=_after_fork)
+
+
+def _start_in_child(forked):
+    opts, mode = _CHILD["opts"], _CHILD["mode"]
+    if forked and mode == "sample" and tracemalloc.is_tracing():
+        tracemalloc.stop()  # forked inside the parent's tracing window
+    out = os.path.join(_CHILD["root"], "p%d" % os.getpid())
+    opts = dict(opts, out=out)
+    rec = Recorder(out)
+    rec.announce(
+        {"kind": "meta", "pid": os.getpid(), "ppid": os.getppid(), "mode": mode, "start": time.time(), "child": True}
+    )
+    start_threads(rec, opts, mode)
+
+
+def _after_fork():
+    if _CHILD:
+        try:
+            _start_in_child(True)
+        except Exception as exc:  # never break the user's fork
+            sys.stderr.write("leaklens: child tracer not started: %s\n" % exc)
+
+
+def start_child():
+    """Called by the sitecustomize.py in a new interpreter of the tree."""
+    if _CHILD:
+        return
+    cfg = os.environ.get(CHILD_ENV)
+    if not cfg:  # a copy of the site folder used outside a profile
+        return
+    _CHILD.update(json.loads(cfg))
+    _start_in_child(False)
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def load_script(path):

@@ -1,0 +1,92 @@
+// Every Python process of the tree attributed: a leak inside a multiprocessing worker (fork, spawn,
+// forkserver) or a Python subprocess is named at its line and tagged with the child's pid, while the
+// steady parent's lines are not the top. Real processes.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatText } from '../../src/profile';
+import { describeTop, fixture, markedLine, profile } from './profile-helpers';
+
+// The workers run far longer than the profile, which stops the tree after DURATION_S: the leak is
+// still alive at the end (a worker that ends takes its RSS with it, and the total drops).
+const WORKER_S = '60';
+const DURATION_S = 4;
+
+function describeProcs(r: Awaited<ReturnType<typeof profile>>['report']): string {
+  const procs = r.processes.map((p) => `${p.name}:${p.pid}<-${p.ppid}`).join(' ');
+  const lines = r.lines
+    .slice(0, 3)
+    .map((l) => `${l.file.split('/').pop()}:${l.line}@${l.pid}(${l.process})`)
+    .join(' ');
+  return `${describeTop(r)}\nprocesses: ${procs}\nlines: ${lines}`;
+}
+
+describe('profile python: child processes are attributed too', () => {
+  for (const method of ['fork', 'spawn', 'forkserver']) {
+    it(`multiprocessing ${method}: the worker's line, tagged with the worker's pid`, async () => {
+      const file = fixture('children/mp_worker_leak.py');
+      const { report, session } = await profile({
+        command: ['python3', file, method, WORKER_S],
+        durationS: DURATION_S,
+        pythonPeriodS: 0.4,
+      });
+      const why = describeProcs(report);
+      assert.equal(session.mode, 'python');
+      assert.equal(report.verdict, 'leak', why);
+      const top = report.lines[0];
+      assert.ok(top, why);
+      assert.equal(top.file, file, why);
+      assert.equal(top.line, markedLine(file), why);
+      // The line grew in the worker, not in the root interpreter (the heap's pid).
+      assert.ok(top.pid !== undefined && top.pid !== report.heap?.pid, why);
+      const worker = report.processes.find((p) => p.pid === top.pid);
+      assert.ok(worker, `the tagged pid is a sampled process of the tree: ${why}`);
+      assert.match(top.process ?? '', /Process-1$/, why); // ForkProcess-1, SpawnProcess-1, ForkServerProcess-1
+      assert.ok(top.growthBytes > 2 * 1024 * 1024, why);
+      // The steady parent never shows the worker's line as its own.
+      const rootLine = report.lines.find((l) => l.pid === report.heap?.pid && l.line === markedLine(file));
+      assert.equal(rootLine, undefined, why);
+      // Each traced child wrote its own snapshot folder, tagged with its pid.
+      assert.ok(existsSync(join(session.outDir, 'python', `p${top.pid}`, 'index.jsonl')), why);
+      // The CLI text tags the line with its process.
+      const text = formatText(report);
+      assert.match(text, new RegExp(`mp_worker_leak\\.py:${markedLine(file)}  \\[\\w*Process-1 ${top.pid}\\]`), text);
+      assert.ok(
+        report.notes.some((n) => n.startsWith('Python processes traced:')),
+        why,
+      );
+    });
+  }
+
+  it('python subprocess: the child script line, tagged with the child pid', async () => {
+    const child = fixture('children/subprocess_child.py');
+    const { report, session } = await profile({
+      command: ['python3', fixture('children/subprocess_leak.py'), WORKER_S],
+      durationS: DURATION_S,
+      pythonPeriodS: 0.4,
+    });
+    const why = describeProcs(report);
+    assert.equal(report.verdict, 'leak', why);
+    const top = report.lines[0];
+    assert.equal(top?.file, child, why);
+    assert.equal(top.line, markedLine(child), why);
+    assert.ok(top.pid !== undefined && top.pid !== report.heap?.pid, why);
+    assert.ok(
+      report.processes.some((p) => p.pid === top.pid && p.ppid === session.pid),
+      `the subprocess is the root's child: ${why}`,
+    );
+    assert.ok(top.process && /python/.test(top.process), why);
+  });
+
+  it('a steady spawn worker: no-leak, and the worker was traced', async () => {
+    const { report, session } = await profile({
+      command: ['python3', fixture('children/mp_steady.py'), WORKER_S],
+      durationS: DURATION_S,
+      pythonPeriodS: 0.4,
+    });
+    assert.equal(report.verdict, 'no-leak', describeProcs(report));
+    const dirs = readdirSync(join(session.outDir, 'python')).filter((d) => /^p\d+$/.test(d));
+    assert.ok(dirs.length >= 1, 'the spawned worker was traced');
+  });
+});
