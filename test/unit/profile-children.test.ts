@@ -59,6 +59,22 @@ describe('profile python: child processes are attributed too', () => {
     });
   }
 
+  it("seed 003's unbounded multiprocessing.Queue: the backlog's line in the worker", async () => {
+    const file = fixture('children/mp_queue_backlog.py');
+    const { report } = await profile({
+      command: ['python3', file, WORKER_S],
+      durationS: DURATION_S,
+      pythonPeriodS: 0.4,
+    });
+    const why = describeProcs(report);
+    assert.equal(report.verdict, 'leak', why);
+    const top = report.lines[0];
+    assert.equal(top?.file, file, why);
+    assert.equal(top.line, markedLine(file), why);
+    assert.ok(top.pid !== undefined && top.pid !== report.heap?.pid, why);
+    assert.match(top.process ?? '', /^SpawnProcess-1$/, why);
+  });
+
   it('python subprocess: the child script line, tagged with the child pid', async () => {
     const child = fixture('children/subprocess_child.py');
     const { report, session } = await profile({
