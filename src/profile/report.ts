@@ -2,6 +2,7 @@
 // with seed 001's before/after/delta/peak table.
 import { readFileSync } from 'node:fs';
 import { theilSen } from './stats';
+import { typesText, type TypeGrowthInput } from './typegrowth';
 import { DEFAULT_VERDICT, defaultWarmupS, mb, verdict, type SiteEvidence, type VerdictResult } from './verdict';
 import type {
   GrowthWhere,
@@ -91,6 +92,8 @@ export interface ReportInput {
   /** Python mode: the heap readings of the interpreter running the target. */
   heap?: { pid: number | undefined; points: readonly HeapPoint[] };
   linesBy?: Report['linesBy'];
+  /** Python mode: the growing types and their chains (the runner's last "types" record). */
+  types?: TypeGrowthInput;
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -112,6 +115,10 @@ export function buildReport(input: ReportInput): Report {
   };
   if (input.linesBy) report.linesBy = input.linesBy;
   if (input.heap) addHeap(report, v, input, notes);
+  if (input.types) {
+    report.types = input.types.types;
+    report.typesCensus = input.types.census;
+  }
   return report;
 }
 
@@ -338,6 +345,11 @@ export function formatText(r: Report, files: string[] = []): string {
       );
     }
     if (r.lines.length > 10) out.push(`  … ${r.lines.length - 10} more in report.json`);
+  }
+  const typeLines = typesText(r);
+  if (typeLines.length) {
+    out.push('');
+    out.push(...typeLines);
   }
   if (r.notes.length) {
     out.push('');

@@ -21,6 +21,7 @@ import { type SiteRule } from './lines';
 import { guardProcessGroup, isAlive, killTree, readStat } from './proctree';
 import { PythonTracker, type ProcessLine } from './python';
 import { buildReport, ProcessTable } from './report';
+import { readTypeGrowth } from './typegrowth';
 import { resolveMode, type ResolvedCommand } from './resolve';
 import { TreeSampler } from './sampler';
 import { withTimeout } from './wait';
@@ -437,6 +438,9 @@ export class ProfileSession extends EventEmitter {
       verdictOptions: { ...this.opts.verdict, warmupS: this.opts.verdict?.warmupS },
       notes: this.notes,
       heap: this.python ? { pid: this.python.runnerPid, points: this.python.heap } : undefined,
+      types: this.python
+        ? readTypeGrowth(join(this.opts.outDir, 'python', 'index.jsonl'), this.python.runnerPid)
+        : undefined,
     });
     this.timeline?.close();
     await withTimeout(new Promise<void>((r) => (this.log ? this.log.end(() => r()) : r())), 2000);

@@ -90,6 +90,37 @@ export interface HeapSummary {
   /** [elapsedS, bytes or null when no census was taken, blocks] per reading. */
   series: [number, number | null, number][];
 }
+/** A type whose live objects grew in count across the gc censuses of a Python target (report.json `types`). */
+export interface TypeGrowth {
+  /** `Frame`, `collections.OrderedDict`, `app.models.Frame` (builtins and __main__ unqualified). */
+  type: string;
+  /** Instances gained between the second census (after the program's imports) and the last. */
+  countGrowth: number;
+  /** Shallow bytes (sys.getsizeof of the instances) gained over the same span. */
+  bytesGrowth: number;
+  /** Live instances and their shallow bytes at the last census. */
+  count?: number;
+  bytes?: number;
+  /**
+   * A referrer chain from a root to one instance, root first: `module app` → `.registry (dict)` →
+   * `['k'] (list)` → `[3] (Frame)`; roots are a module's globals, a class's attributes or a frame
+   * on a thread's stack. Empty when no chain was found (see `retainedNote`), absent when not searched
+   * (only the top 3 types are).
+   */
+  retainedBy?: string[];
+  /** Why there is no chain: a cap that stopped the search (objects, steps, time), or no root reached. */
+  retainedNote?: string;
+}
+
+/** How the growing types were measured. */
+export interface TypesCensus {
+  pid: number;
+  /** gc censuses compared (the first, before the program's imports, is not counted) and their span. */
+  censuses: number;
+  spanS: number;
+  /** CPU seconds the type censuses and chain searches took in the target. */
+  costS: number;
+}
 
 export interface Report {
   version: 1;
@@ -105,6 +136,9 @@ export interface Report {
   heap?: HeapSummary;
   /** When memory grows (verdict leak or inconclusive) and the Python heap was measured: where. */
   growthWhere?: GrowthWhere;
+  /** Python targets: the types whose live objects kept growing in count, and what keeps one alive. */
+  types?: TypeGrowth[];
+  typesCensus?: TypesCensus;
   processes: ProcessSummary[];
   lines: LineGrowth[];
   /** Where the lines come from: Python sampling windows, exact tracemalloc, heaptrack; none in rss mode. */

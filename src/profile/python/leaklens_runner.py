@@ -36,6 +36,12 @@ import time
 import tracemalloc
 import types
 
+_dont_write = sys.dont_write_bytecode
+sys.dont_write_bytecode = True  # no __pycache__ beside the runner (the extension's folder)
+import leaklens_types  # noqa: E402  (beside this file: sys.path[0] while the runner starts)
+
+sys.dont_write_bytecode = _dont_write
+
 
 def parse(argv):
     opts = {"mode": "sample", "period": 1.0, "frames": 0, "settle_ms": 4.0, "window_ms": 8.0, "out": None}
@@ -209,15 +215,17 @@ def sample_loop(rec, period, frames, settle, window, heap):
         gap = max(0.1 * period, period - length - settle)
 
 
-def census():
+def census(on_objects=None):
     """Bytes of the objects the garbage collector reaches plus their untracked referents (bytes,
     str, numbers, atom-only tuples and dicts, followed down), each counted once. Every loop is a C
     loop (map, filterfalse, get_referents(*objs)): about 1 ms per 10,000 objects."""
     objs = gc.get_objects()
     try:
-        total = sum(map(sys.getsizeof, objs))
+        sizes = list(map(sys.getsizeof, objs)) if on_objects else None
+        total = sum(sizes) if on_objects else sum(map(sys.getsizeof, objs))
     except Exception:  # a user __sizeof__ that raises: count the others
-        total = sum(map(_size_or_zero, objs))
+        sizes = list(map(_size_or_zero, objs)) if on_objects else None
+        total = sum(sizes) if on_objects else sum(map(_size_or_zero, objs))
     seen = {}
     level = objs
     containers = (tuple, dict).__contains__
@@ -232,6 +240,8 @@ def census():
     except Exception:
         total += sum(map(_size_or_zero, seen.values()))
     seen.clear()  # no cycle through it outlives the census
+    if on_objects:  # the type census reuses this one's objects and sizes
+        on_objects(objs, sizes)
     del objs, seen, level
     return total
 
@@ -247,6 +257,13 @@ def heap_loop(rec, period, exact, budget):
     """One "heap" record every PERIOD s; in sampling mode the census only when it fits the budget."""
     next_census = 0.0
     due = time.monotonic()
+    # Growing types (leaklens_types): a type census at most every second, within its own budget.
+    tc = rec.types = leaklens_types.TypeCensus(float(os.environ.get("LEAKLENS_TYPES_BUDGET") or 0.02), __file__)
+    types_cost = [0.0]
+
+    def on_objects(objs, sizes):
+        types_cost[0] = leaklens_types.types_pass(rec.announce, tc, objs, sizes)
+
     while True:
         t = time.time()
         record = {"kind": "heap", "t": t, "blocks": sys.getallocatedblocks()}
@@ -254,14 +271,18 @@ def heap_loop(rec, period, exact, budget):
             if tracemalloc.is_tracing():
                 record["bytes"] = tracemalloc.get_traced_memory()[0]
                 record["source"] = "tracemalloc"
+            if tc.budget > 0 and tc.due():
+                with rec.lock:
+                    leaklens_types.types_census(rec.announce, tc)
         elif budget > 0 and t >= next_census:
             with rec.lock:  # never inside a tracing window
                 # CPU time of this thread: what the census takes from the program (waiting for the
                 # GIL while the program runs is not a cost).
                 record["t"] = t = time.time()  # after a window that held the lock
                 c0 = time.thread_time()
-                record["bytes"] = census()
-                cost = time.thread_time() - c0
+                types_cost[0] = 0.0
+                record["bytes"] = census(on_objects if tc.budget > 0 and tc.due() else None)
+                cost = time.thread_time() - c0 - types_cost[0]
             record["source"] = "census"
             record["census_s"] = round(cost, 6)
             # The budget spaces the censuses, but never more than a second (or 10x a census) apart:
@@ -286,6 +307,17 @@ def exact_snapshot(rec):
         rec.seq += 1
         name = rec.dump(snap, "s%06d.snap" % rec.seq)
         rec.announce({"kind": "exact", "seq": rec.seq, "file": name, "t": t, "proc": proc_name()})
+
+
+def final_types(rec):
+    """The last type census and chains, while the script's globals are alive (a normal exit only)."""
+    tc = getattr(rec, "types", None)
+    if tc is not None and tc.budget > 0:
+        with rec.lock:
+            try:
+                leaklens_types.types_census(rec.announce, tc, final=True)
+            except Exception as exc:  # never fail the user's exit
+                rec.announce({"kind": "types-error", "t": time.time(), "error": str(exc)})
 
 
 def exact_loop(rec, period):
@@ -445,3 +477,4 @@ if __name__ == "__main__":
         # While the script's globals are still alive (runpy would have torn them down already).
         if _mode == "exact":
             exact_snapshot(_rec)
+        final_types(_rec)
