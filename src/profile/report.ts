@@ -315,7 +315,7 @@ export function formatText(r: Report, files: string[] = []): string {
   for (const p of r.processes) {
     out.push(
       [
-        pad(p.name, 18),
+        pad(p.endedS !== undefined ? `${p.name} (ended)` : p.name, 18),
         lpad(String(p.pid), 8),
         lpad(mb(p.baselineRssBytes), 11),
         lpad(mb(p.finalRssBytes), 11),

@@ -27,7 +27,7 @@ import { TreeSampler } from './sampler';
 import { withTimeout } from './wait';
 import { JsonlWriter, writeCsvFromJsonl } from './timeline';
 import type { LineGrowth, ProfileMode, Report, ResolvedMode, Sample, VerdictOptions } from './types';
-import { DEFAULT_VERDICT, defaultWarmupS, type SiteEvidence } from './verdict';
+import { DEFAULT_VERDICT, defaultWarmupS, mb, verdict, type SiteEvidence } from './verdict';
 
 export interface ProfileOptions {
   /** Program and arguments to run. Exactly one of `command` and `pid`. */
@@ -106,6 +106,8 @@ export class ProfileSession extends EventEmitter {
   private linesFrom = 0;
   /** The last name the sampler saw per pid (to name the process a Python line grew in). */
   private readonly names = new Map<number, string>();
+  /** Each process's own RSS series, to judge a child that ended before the run did. */
+  private readonly series = new Map<number, { name: string; points: { elapsedS: number; rssBytes: number }[] }>();
 
   constructor(options: ProfileOptions) {
     super();
@@ -281,6 +283,9 @@ export class ProfileSession extends EventEmitter {
     for (const p of s.processes) {
       this.table.add(s.elapsedS, p);
       this.names.set(p.pid, p.name);
+      let series = this.series.get(p.pid);
+      if (!series || series.name !== p.name) this.series.set(p.pid, (series = { name: p.name, points: [] }));
+      series.points.push({ elapsedS: s.elapsedS, rssBytes: p.rssBytes });
     }
     this.totals.push({ elapsedS: s.elapsedS, rssBytes: s.totalRssBytes });
     this.lastSample = s;
@@ -365,6 +370,34 @@ export class ProfileSession extends EventEmitter {
   }
 
   /**
+   * Children that ended before the run did: their RSS leaves the total when they exit, which reads
+   * as memory returned. Each is marked `endedS` (its last reading is its final RSS), and one whose
+   * own RSS grew steadily until it ended, with Python lines that grew in it, makes the run a leak.
+   */
+  private judgeEnded(report: Report): void {
+    const last = this.totals[this.totals.length - 1]?.elapsedS;
+    if (last === undefined) return;
+    for (const p of report.processes) {
+      if (p.pid === this.pid || p.lastSeenS >= last) continue; // in the last sample: alive at the end
+      p.endedS = p.lastSeenS;
+      const points = this.series.get(p.pid)?.points ?? [];
+      if (points.length < 2) continue;
+      const spanS = points[points.length - 1].elapsedS - points[0].elapsedS;
+      const v = verdict(points, { ...this.opts.verdict, warmupS: this.opts.verdict?.warmupS ?? defaultWarmupS(spanS) });
+      if (v.verdict !== 'leak') continue;
+      const grew = report.lines.filter((l) => l.pid === p.pid && l.growthBytes > 0);
+      const where = grew.length ? ` (top line ${grew[0].file}:${grew[0].line})` : '';
+      report.notes.push(
+        `${p.name} (pid ${p.pid}) grew ${mb(v.growthBytesPerSecond)}/s steadily until it ended at ${p.lastSeenS.toFixed(1)} s (last RSS ${mb(p.finalRssBytes)})${where}: the total fell because it exited, not because memory was returned.`,
+      );
+      if (grew.length && report.verdict !== 'leak') {
+        report.notes.push(`Verdict: leak (was ${report.verdict}), from the ended process ${p.pid} and its lines.`);
+        report.verdict = 'leak';
+      }
+    }
+  }
+
+  /**
    * Seed 002's per-site rule on sampling windows cannot tell a leak from turnover (a bounded buffer
    * replacing entries looks the same inside windows that trace most of the run); once the Python
    * heap was read often enough, its own trend decides and the windows only name the lines.
@@ -442,6 +475,7 @@ export class ProfileSession extends EventEmitter {
         ? readTypeGrowth(join(this.opts.outDir, 'python', 'index.jsonl'), this.python.runnerPid)
         : undefined,
     });
+    this.judgeEnded(report);
     this.timeline?.close();
     await withTimeout(new Promise<void>((r) => (this.log ? this.log.end(() => r()) : r())), 2000);
     try {

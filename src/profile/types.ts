@@ -58,6 +58,8 @@ export interface ProcessSummary {
   cpuPeakPercent: number;
   cpuAvgPercent: number;
   samples: number;
+  /** A process that ended before the run did: seconds of its last reading (finalRssBytes is that reading). */
+  endedS?: number;
 }
 
 /** One reading of the Python heap of the interpreter running the target (Python mode). */

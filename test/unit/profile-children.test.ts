@@ -75,6 +75,23 @@ describe('profile python: child processes are attributed too', () => {
     assert.match(top.process ?? '', /^SpawnProcess-1$/, why);
   });
 
+  it('a worker that leaked and ended before its parent: leak, the worker marked ended with its last RSS', async () => {
+    const file = fixture('children/mp_worker_leak.py');
+    const { report } = await profile({ command: ['python3', file, 'spawn', '3', '1.2'], pythonPeriodS: 0.4 });
+    const why = describeProcs(report);
+    const top = report.lines[0];
+    assert.equal(top?.line, markedLine(file), why);
+    const worker = report.processes.find((p) => p.pid === top.pid);
+    assert.ok(worker?.endedS !== undefined, `the worker is marked ended: ${why}`);
+    assert.ok(worker.finalRssBytes > worker.baselineRssBytes + 8 * 1024 * 1024, `its last RSS, not 0: ${why}`);
+    assert.equal(report.verdict, 'leak', why);
+    assert.ok(
+      report.notes.some((n) => n.includes(`(pid ${top.pid}) grew`) && n.includes('until it ended')),
+      why,
+    );
+    assert.match(formatText(report), new RegExp(`python3 \\(ended\\) +${top.pid} `), why);
+  });
+
   it('python subprocess: the child script line, tagged with the child pid', async () => {
     const child = fixture('children/subprocess_child.py');
     const { report, session } = await profile({
