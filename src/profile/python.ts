@@ -2,7 +2,7 @@
 // dist/python); a separate untraced differ process turns its snapshot files into per-line sizes.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readSync, readdirSync, closeSync, fstatSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { HeapPoint, LineGrowth } from './types';
 import { withTimeout } from './wait';
@@ -80,6 +80,8 @@ interface TracedProcess {
   firstS?: number;
   lastS?: number;
   snapshots: SiteSnapshot[];
+  /** A child's Python heap readings (the root's are `PythonTracker.heap`). */
+  heap: HeapPoint[];
   windows: SiteWindow[];
 }
 
@@ -128,7 +130,7 @@ export class PythonTracker {
     for (const dir of dirs) {
       let proc = this.procs.get(dir);
       if (!proc) {
-        proc = { dir, root: dir === this.opts.dir, offset: 0, partial: '', snapshots: [], windows: [] };
+        proc = { dir, root: dir === this.opts.dir, offset: 0, partial: '', snapshots: [], windows: [], heap: [] };
         this.procs.set(dir, proc);
       }
       this.pollOne(proc);
@@ -166,7 +168,9 @@ export class PythonTracker {
       if (proc.root) this.runnerPid = rec.pid;
       if (typeof rec.start === 'number') proc.firstS = rec.start - this.t0Ms / 1000;
     } else if (rec.kind === 'heap' && !proc.root) {
-      // Children's heaps are not part of report.heap (the root interpreter's) yet.
+      // A child's heap: judged per process by the session (report.heap is the root interpreter's).
+      if (typeof rec.bytes === 'number' && typeof rec.blocks === 'number')
+        proc.heap.push({ elapsedS: Math.round(tS * 1000) / 1000, blocks: rec.blocks, bytes: rec.bytes });
     } else if (rec.kind === 'heap' && typeof rec.blocks === 'number') {
       const p: HeapPoint = { elapsedS: Math.round(tS * 1000) / 1000, blocks: rec.blocks };
       if (typeof rec.bytes === 'number') p.bytes = rec.bytes;
@@ -208,9 +212,12 @@ export class PythonTracker {
 
   private startDiffer(): ChildProcessWithoutNullStreams {
     if (this.differ) return this.differ;
+    // The sitecustomize.py the runner writes for child interpreters is LeakLens's, not the user's.
+    const exclude = [join(this.opts.dir, 'site'), process.env.LEAKLENS_EXCLUDE].filter(Boolean).join(delimiter);
     const differ = spawn(this.py.python, [join(this.opts.helpers, 'leaklens_diff.py')], {
       cwd: this.opts.cwd,
       stdio: 'pipe',
+      env: { ...process.env, LEAKLENS_EXCLUDE: exclude },
     });
     this.differ = differ;
     differ.on('error', (e) => this.errors.push(`snapshot differ failed: ${e.message}`));
@@ -276,6 +283,13 @@ export class PythonTracker {
     lines.sort((a, b) => b.growthBytes - a.growthBytes || b.bytesPerSecond - a.bytesPerSecond);
     fired.sort((a, b) => b.growthBytes - a.growthBytes);
     return { lines: lines.slice(0, MAX_LINES), fired };
+  }
+
+  /** The Python heap readings (census bytes) of each traced child interpreter. */
+  childHeaps(): { pid: number; points: HeapPoint[] }[] {
+    return [...this.procs.values()].flatMap((p) =>
+      !p.root && p.pid !== undefined && p.heap.length ? [{ pid: p.pid, points: p.heap }] : [],
+    );
   }
 
   /** Pids of the traced interpreters, root first. */

@@ -398,6 +398,37 @@ export class ProfileSession extends EventEmitter {
   }
 
   /**
+   * The Python heap of each traced child, with the same trend test as RSS: a child whose heap keeps
+   * growing (zero-filled pages, not resident, do not move RSS) makes the run a leak.
+   */
+  private judgeChildHeaps(report: Report): void {
+    const minSamples = this.opts.verdict?.minSamples ?? DEFAULT_VERDICT.minSamples;
+    for (const { pid, points } of this.python?.childHeaps() ?? []) {
+      const series = points.map((p) => ({ elapsedS: p.elapsedS, rssBytes: p.bytes ?? 0 }));
+      if (series.length < 2) continue;
+      const spanS = series[series.length - 1].elapsedS - series[0].elapsedS;
+      const hv = verdict(series, {
+        ...this.opts.verdict,
+        warmupS: this.opts.verdict?.warmupS ?? defaultWarmupS(spanS),
+      });
+      if (hv.measuredSamples < minSamples) continue;
+      const proc = report.processes.find((p) => p.pid === pid);
+      if (proc) proc.heapGrowthBytesPerSecond = Math.round(hv.growthBytesPerSecond);
+      if (hv.verdict !== 'leak') continue;
+      const name = report.lines.find((l) => l.pid === pid)?.process ?? proc?.name ?? 'python';
+      report.notes.push(
+        `The Python heap of ${name} (pid ${pid}) grows ${mb(hv.growthBytesPerSecond)}/s steadily (gc census, ${mb(hv.baselineRssBytes)} → ${mb(hv.finalRssBytes)}).`,
+      );
+      if (report.verdict !== 'leak') {
+        report.notes.push(`Verdict: leak (was ${report.verdict}), from the Python heap of process ${pid}.`);
+        report.verdict = 'leak';
+        // The root's "flat, so turnover" reading of the lines no longer holds.
+        report.notes = report.notes.filter((n) => !n.startsWith('RSS and the Python heap are flat'));
+      }
+    }
+  }
+
+  /**
    * Seed 002's per-site rule on sampling windows cannot tell a leak from turnover (a bounded buffer
    * replacing entries looks the same inside windows that trace most of the run); once the Python
    * heap was read often enough, its own trend decides and the windows only name the lines.
@@ -476,6 +507,7 @@ export class ProfileSession extends EventEmitter {
         : undefined,
     });
     this.judgeEnded(report);
+    this.judgeChildHeaps(report);
     this.timeline?.close();
     await withTimeout(new Promise<void>((r) => (this.log ? this.log.end(() => r()) : r())), 2000);
     try {

@@ -92,6 +92,23 @@ describe('profile python: child processes are attributed too', () => {
     assert.match(formatText(report), new RegExp(`python3 \\(ended\\) +${top.pid} `), why);
   });
 
+  it("a worker's zero-page leak (RSS flat): leak from the worker's own Python heap", async () => {
+    const file = fixture('children/mp_zero_pages.py');
+    const { report } = await profile({ command: ['python3', file, WORKER_S], durationS: 6, pythonPeriodS: 0.4 });
+    const why = describeProcs(report);
+    assert.equal(report.verdict, 'leak', why);
+    const top = report.lines[0];
+    assert.equal(top?.line, markedLine(file), why);
+    assert.ok(top.pid !== undefined && top.pid !== report.heap?.pid, why);
+    const worker = report.processes.find((p) => p.pid === top.pid);
+    assert.ok((worker?.heapGrowthBytesPerSecond ?? 0) > 2 * 1024 * 1024, why);
+    assert.ok(
+      report.notes.some((n) => n.startsWith(`The Python heap of SpawnProcess-1 (pid ${top.pid}) grows`)),
+      why,
+    );
+    assert.ok(!report.notes.some((n) => n.startsWith('RSS and the Python heap are flat')), why);
+  });
+
   it('python subprocess: the child script line, tagged with the child pid', async () => {
     const child = fixture('children/subprocess_child.py');
     const { report, session } = await profile({
