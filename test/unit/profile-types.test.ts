@@ -62,6 +62,15 @@ describe('growing types and their roots (real processes)', () => {
     assert.doesNotMatch(formatText(report), /kept alive by/);
   });
 
+  it('a cache that warms up to its bound and then stays flat: Entry is not listed', async () => {
+    const { report } = await profile({
+      command: ['python3', fixture('types/py_types_warmup.py'), RUN_S],
+      pythonPeriodS: 0.4,
+    });
+    assert.ok(report.typesCensus!.censuses >= 4, describeTypes(report));
+    assert.equal(typeOf(report, 'Entry'), undefined, describeTypes(report));
+  });
+
   it('a class attribute and a function local on the main thread: each root named', async () => {
     // Stopped by --duration while main() runs (no census at exit): the last periodic census's chains.
     const { report } = await profile({

@@ -219,6 +219,10 @@ def census(on_objects=None):
     """Bytes of the objects the garbage collector reaches plus their untracked referents (bytes,
     str, numbers, atom-only tuples and dicts, followed down), each counted once. Every loop is a C
     loop (map, filterfalse, get_referents(*objs)): about 1 ms per 10,000 objects."""
+    if on_objects and gc.isenabled():
+        # A young collection first (under a millisecond): tuples and dicts of atoms made since the
+        # last one are untracked, so counts per type do not jitter with the temporaries of the moment.
+        gc.collect(0)
     objs = gc.get_objects()
     try:
         sizes = list(map(sys.getsizeof, objs)) if on_objects else None

@@ -39,6 +39,7 @@ class TypeCensus:
         self.sampled = {}  # type -> ids of instances seen at the previous census
         self.chains = {}  # type -> (steps, note)
         self.next_due = 0.0  # monotonic
+        self.n = 0  # censuses taken
         self.spent = 0.0
         self.start = time.monotonic()
         self.me = {os.path.abspath(__file__), os.path.abspath(runner_file)}
@@ -56,7 +57,8 @@ class TypeCensus:
             counts[ty] = get_c(ty, 0) + 1
             nbytes[ty] = get_b(ty, 0) + size
         self.history.append((time.time(), counts, nbytes))
-        del self.history[1:-48]  # the first census (before imports) is not a baseline
+        self.n += 1
+        del self.history[2:-48]  # the first census (before imports) is not a baseline; the second is
         growing = self.growing()
         top = [g[0] for g in growing[: self.TOP]]
         # Instances of the top types: the survivors of the previous census's sample are the roots' best
@@ -321,7 +323,7 @@ def types_pass(announce, tc, objs, sizes, final=False):
     del objs[:]  # the census's list refers to every object: not a root for the search below
     run_s = time.monotonic() - tc.start
     allowance = tc.budget * run_s + 0.25 - tc.spent
-    refresh = final or len(tc.history) % 5 == 0
+    refresh = final or tc.n % 5 == 0
     todo = {ty: w for ty, w in witnesses.items() if refresh or not tc.chains.get(ty, ([], None))[0]}
     if todo and allowance > 0:
         found = tc.chains_for(todo, min(allowance, 1.0 if final else 0.3))
@@ -351,6 +353,8 @@ def types_pass(announce, tc, objs, sizes, final=False):
 
 def types_census(announce, tc, final=False):
     """A type census of its own (exact mode, and at exit)."""
+    if gc.isenabled():
+        gc.collect(0)  # as the heap census does: atom-only tuples and dicts of the moment untracked
     objs = gc.get_objects()
     sizes = list(map(_size_or_zero, objs))
     return types_pass(announce, tc, objs, sizes, final)
