@@ -385,8 +385,11 @@ SITECUSTOMIZE = """# Written by LeakLens: starts the LeakLens tracer in this Pyt
 import sys as _sys
 _here = %r
 _sys.path.insert(0, %r)
+_dont_write = _sys.dont_write_bytecode
+_sys.dont_write_bytecode = True  # no __pycache__ beside the runner (the extension's folder)
 try:
     import leaklens_runner as _llr
+    _sys.dont_write_bytecode = _dont_write
     _llr.start_child()
 except Exception as _exc:
     _sys.stderr.write("leaklens: child tracer not started: %%s\\n" %% _exc)
