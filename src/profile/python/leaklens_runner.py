@@ -423,7 +423,8 @@ def propagate(opts, mode, here):
     os.environ[CHILD_ENV] = json.dumps(_CHILD)
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = site_dir + (os.pathsep + old if old else "")
-    os.register_at_fork(after_in_child=_after_fork)
+    if hasattr(os, "register_at_fork"):  # not on Windows (no fork there)
+        os.register_at_fork(after_in_child=_after_fork)
 
 
 def _start_in_child(forked):
@@ -456,7 +457,8 @@ def start_child():
         return
     _CHILD.update(json.loads(cfg))
     _start_in_child(False)
-    os.register_at_fork(after_in_child=_after_fork)
+    if hasattr(os, "register_at_fork"):  # not on Windows (no fork there)
+        os.register_at_fork(after_in_child=_after_fork)
 
 
 def load_script(path):
