@@ -322,12 +322,17 @@ def types_pass(announce, tc, objs, sizes, final=False):
     growing, witnesses, _ = tc.take(objs, sizes)
     del objs[:]  # the census's list refers to every object: not a root for the search below
     run_s = time.monotonic() - tc.start
-    allowance = tc.budget * run_s + 0.25 - tc.spent
+    # The budget's share of the run so far (plus 0.1 s to start with); at exit at least 0.5 s, once.
+    allowance = tc.budget * run_s + 0.1 - tc.spent
+    if final:
+        allowance = max(allowance, 0.5)
     refresh = final or tc.n % 5 == 0
     todo = {ty: w for ty, w in witnesses.items() if refresh or not tc.chains.get(ty, ([], None))[0]}
     if todo and allowance > 0:
         found = tc.chains_for(todo, min(allowance, 1.0 if final else 0.3))
-        tc.chains.update(found)
+        for ty, (steps, note) in found.items():
+            if steps or not tc.chains.get(ty, ([], None))[0]:  # a failed refresh keeps the last chain
+                tc.chains[ty] = (steps, note)
     elif todo:
         for ty in todo:
             tc.chains.setdefault(ty, ([], "not searched yet: the CPU budget was spent"))
