@@ -403,13 +403,17 @@ finally:
 
 
 def proc_name():
-    """The multiprocessing name of this process ("Process-1", "SpawnPoolWorker-2"), or None."""
+    """The process as the user knows it: its multiprocessing name ("SpawnProcess-1",
+    "SpawnPoolWorker-2"), else the script it runs ("worker.py"), else None."""
     mp = sys.modules.get("multiprocessing.process")
     try:
         name = mp.current_process().name if mp else None
     except Exception:
-        return None
-    return None if name in (None, "MainProcess") else name
+        name = None
+    if name not in (None, "MainProcess"):
+        return name
+    script = sys.argv[0] if sys.argv else ""
+    return os.path.basename(script) if script.endswith(".py") else None
 
 
 def propagate(opts, mode, here):
