@@ -56,7 +56,17 @@ class TypeCensus:
         for ty, size in zip(map(type, objs), sizes):
             counts[ty] = get_c(ty, 0) + 1
             nbytes[ty] = get_b(ty, 0) + size
-        self.history.append((time.time(), counts, nbytes))
+        # Kept by name, never by type object: the history must not keep classes alive (a program that
+        # makes classes on the fly would leak them through us); classes of one name count as one.
+        current = {}
+        by_name, bytes_by_name = {}, {}
+        for ty, n in counts.items():
+            name = _type_name(ty)
+            current[name] = ty
+            by_name[name] = by_name.get(name, 0) + n
+            bytes_by_name[name] = bytes_by_name.get(name, 0) + nbytes[ty]
+        del counts, nbytes, get_c, get_b
+        self.history.append((time.time(), by_name, bytes_by_name))
         self.n += 1
         del self.history[2:-48]  # the first census (before imports) is not a baseline; the second is
         growing = self.growing()
@@ -65,7 +75,8 @@ class TypeCensus:
         # witnesses (the newest instance may only be held by a loop variable).
         witnesses = {}
         for ty in top:
-            inst = list(itertools.compress(objs, map(operator.is_, map(type, objs), itertools.repeat(ty))))
+            cls = current[ty]
+            inst = list(itertools.compress(objs, map(operator.is_, map(type, objs), itertools.repeat(cls))))
             before = self.sampled.get(ty, ())
             surv = [o for o in inst if id(o) in before][:8]
             witnesses[ty] = surv or inst[len(inst) // 2 :: max(1, len(inst) // 16)][:8]
@@ -75,6 +86,7 @@ class TypeCensus:
         for ty in list(self.sampled):
             if ty not in witnesses:
                 del self.sampled[ty]
+        current.clear()
         cost = time.thread_time() - c0
         # Spaced by the census's own cost (the chain searches have their own allowance below).
         self.next_due = time.monotonic() + max(self.MIN_GAP, cost / self.budget)
@@ -260,8 +272,13 @@ def _type_dict(t):
 
 
 def _type_name(t):
-    mod = getattr(t, "__module__", None)
-    name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
+    try:
+        mod = getattr(t, "__module__", None)
+        name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
+        if not isinstance(mod, str) or not isinstance(name, str):
+            mod, name = None, type.__dict__["__name__"].__get__(t)
+    except Exception:  # a metaclass whose attributes raise
+        return type.__dict__["__name__"].__get__(t)
     return name if mod in (None, "builtins", "__main__") else "%s.%s" % (mod, name)
 
 
@@ -340,7 +357,7 @@ def types_pass(announce, tc, objs, sizes, final=False):
     h = tc.history[1:]
     listed = []
     for ty, dn, db, n, b, span in growing:
-        row = {"type": _type_name(ty), "countGrowth": dn, "bytesGrowth": db, "count": n, "bytes": b}
+        row = {"type": ty, "countGrowth": dn, "bytesGrowth": db, "count": n, "bytes": b}
         if ty in tc.chains:
             steps, note = tc.chains[ty]
             row["retainedBy"] = steps
