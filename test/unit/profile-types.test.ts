@@ -51,6 +51,17 @@ describe('growing types and their roots (real processes)', () => {
     );
   });
 
+  it('--exact: the same registry found by the type census beside tracemalloc', async () => {
+    const { report } = await profile({
+      command: ['python3', fixture('types/py_types_registry.py'), RUN_S],
+      pythonPeriodS: 0.4,
+      exact: true,
+    });
+    const frame = typeOf(report, 'Frame');
+    assert.ok(frame && frame.countGrowth >= 50, describeTypes(report));
+    assert.equal(frame.retainedBy?.[1], '.HANDLERS (dict)', describeTypes(report));
+  });
+
   it('the same program with handlers unsubscribed and a bounded ring of 5 frames: no type grows', async () => {
     const { report } = await profile({
       command: ['python3', fixture('types/py_types_steady.py'), RUN_S],

@@ -262,7 +262,10 @@ def heap_loop(rec, period, exact, budget):
     next_census = 0.0
     due = time.monotonic()
     # Growing types (leaklens_types): a type census at most every second, within its own budget.
-    tc = rec.types = leaklens_types.TypeCensus(float(os.environ.get("LEAKLENS_TYPES_BUDGET") or 0.02), __file__)
+    # Exact mode: the census's own allocations are traced too (several times dearer), against a program
+    # tracemalloc already slows 10-50x: a 10 % share there.
+    share = float(os.environ.get("LEAKLENS_TYPES_BUDGET") or (0.1 if exact else 0.02))
+    tc = rec.types = leaklens_types.TypeCensus(share, __file__)
     types_cost = [0.0]
 
     def on_objects(objs, sizes):

@@ -378,7 +378,10 @@ def types_census(announce, tc, final=False):
     if gc.isenabled():
         gc.collect(0)  # as the heap census does: atom-only tuples and dicts of the moment untracked
     objs = gc.get_objects()
-    sizes = list(map(_size_or_zero, objs))
+    try:
+        sizes = list(map(sys.getsizeof, objs))
+    except Exception:  # a user __sizeof__ that raises
+        sizes = list(map(_size_or_zero, objs))
     return types_pass(announce, tc, objs, sizes, final)
 
 
