@@ -92,6 +92,7 @@ export interface HeapSummary {
   /** [elapsedS, bytes or null when no census was taken, blocks] per reading. */
   series: [number, number | null, number][];
 }
+
 /** A type whose live objects grew in count across the gc censuses of a Python target (report.json `types`). */
 export interface TypeGrowth {
   /** `Frame`, `collections.OrderedDict`, `app.models.Frame` (builtins and __main__ unqualified). */
