@@ -114,6 +114,7 @@ export function buildReport(input: ReportInput): Report {
     notes,
   };
   if (input.linesBy) report.linesBy = input.linesBy;
+  if (v.plateau && report.verdict === 'no-leak') report.plateau = v.plateau;
   if (input.heap) addHeap(report, v, input, notes);
   if (input.types) {
     report.types = input.types.types;

@@ -141,6 +141,8 @@ export interface Report {
   growthWhere?: GrowthWhere;
   /** Python targets: the types whose live objects kept growing in count, and what keeps one alive. */
   types?: TypeGrowth[];
+  /** No-leak runs whose memory rose and then stayed flat (a bounded cache warming up): level and time. */
+  plateau?: { rssBytes: number; fromS: number };
   typesCensus?: TypesCensus;
   processes: ProcessSummary[];
   lines: LineGrowth[];

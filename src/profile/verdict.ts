@@ -20,6 +20,8 @@ export interface VerdictResult {
   peakRssBytes: number;
   peakAtS: number;
   returnedToBaseline: boolean;
+  /** Rose and then stayed flat (a bounded cache warming up): the level and when it was reached. */
+  plateau?: { rssBytes: number; fromS: number };
   /** Samples after the warm-up that the trend was fitted on. */
   measuredSamples: number;
   notes: string[];
@@ -75,6 +77,7 @@ export function verdict(
   const minSamples = opts.minSamples ?? DEFAULT_VERDICT.minSamples;
 
   const returned = final - baseline < minGrowth / 2;
+  let plateau: { rssBytes: number; fromS: number } | undefined;
   const result = (v: Verdict): VerdictResult => ({
     verdict: v,
     growthBytesPerSecond: fit.slope,
@@ -86,6 +89,7 @@ export function verdict(
     peakAtS: peak.elapsedS - (series[0]?.elapsedS ?? 0),
     returnedToBaseline: returned,
     measuredSamples: measured.length,
+    ...(plateau ? { plateau } : {}),
     notes,
   });
 
@@ -99,7 +103,17 @@ export function verdict(
   let v: Verdict;
   if (!rising || returned) {
     v = 'no-leak';
-    if (peak.rssBytes - baseline >= minGrowth && returned) {
+    // Rose, then stayed: a cache or pool that filled to its bound (warm-up), not a leak. Only a rise
+    // that took a while: an interpreter's own start (imports) is over within the first second.
+    const start = series[0];
+    const rise = start ? final - start.rssBytes : 0;
+    const reached = start && series.find((p) => p.rssBytes - start.rssBytes >= 0.9 * rise);
+    if (!rising && start && reached && rise >= Math.max(minGrowth, 4 * MiB) && reached.elapsedS - start.elapsedS >= 1) {
+      plateau = { rssBytes: Math.round(final), fromS: reached.elapsedS - start.elapsedS };
+      notes.push(
+        `Memory rose ${mb(rise)} and then stayed flat at about ${mb(final)} from ${plateau.fromS.toFixed(1)} s: a plateau (a cache or pool filled to its bound), not growth.`,
+      );
+    } else if (peak.rssBytes - baseline >= minGrowth && returned) {
       notes.push(
         `Memory peaked at ${mb(peak.rssBytes)} (${(peak.elapsedS - series[0].elapsedS).toFixed(1)} s) and returned to its baseline (${mb(baseline)} → ${mb(final)}).`,
       );
