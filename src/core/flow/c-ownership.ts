@@ -455,8 +455,13 @@ function within(outer: Node, inner: Node): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
 
+/** A condition's text without blanks or outer parentheses: `( fp == NULL )` -> `fp==NULL`. */
+export function normalizeCondition(text: string): string {
+  return text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+}
+
 function flat(n: Node): string {
-  return n.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+  return normalizeCondition(n.text);
 }
 
 function unwrap(n: Node): Node {
@@ -751,7 +756,7 @@ export function nullFacts(
 ): PathFacts | undefined {
   const tests = new Map<number, ReturnType<typeof nullTest>>();
   const testOf = (cond: Node) => {
-    if (!tests.has(cond.id)) tests.set(cond.id, nullTest(cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1')));
+    if (!tests.has(cond.id)) tests.set(cond.id, nullTest(normalizeCondition(cond.text)));
     return tests.get(cond.id);
   };
   const vars: string[] = [];
@@ -777,7 +782,7 @@ function nullTestedPointers(func: Node): Map<string, number> {
     ['condition_clause', 'parenthesized_expression'],
     (n) => n.parent?.type === 'if_statement',
   )) {
-    const t = nullTest(cond.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1'));
+    const t = nullTest(normalizeCondition(cond.text));
     if (t) out.set(t.subject, (out.get(t.subject) ?? 0) + 1);
   }
   return out;

@@ -17,6 +17,7 @@ import {
   nullFacts,
   bothFacts,
   preprocessorFacts,
+  normalizeCondition,
   nullTest,
   sameFileAdopters,
   sameFileReleasers,
@@ -515,14 +516,14 @@ function flagsOfGuards(call: Node, func: Node): string[] {
     if (a.id === func.id) break;
     if (a.type === 'if_statement' && a.childForFieldName('consequence')?.id === child.id) {
       const c = a.childForFieldName('condition');
-      if (c) conditions.add(normalize(c.text));
+      if (c) conditions.add(normalizeCondition(c.text));
     }
     if (
       a.type === 'binary_expression' &&
       a.childForFieldName('operator')?.text === '&&' &&
       a.childForFieldName('right')?.id === child.id
     )
-      conditions.add(normalize(a.childForFieldName('left')!.text));
+      conditions.add(normalizeCondition(a.childForFieldName('left')!.text));
     child = a;
   }
   if (conditions.size === 0) return [];
@@ -533,7 +534,7 @@ function flagsOfGuards(call: Node, func: Node): string[] {
       n.type === 'init_declarator'
         ? declaratorName(n.childForFieldName('declarator'))
         : n.childForFieldName('left')?.text;
-    if (value && target && /^\w+$/.test(target) && conditions.has(normalize(value.text))) out.push(target);
+    if (value && target && /^\w+$/.test(target) && conditions.has(normalizeCondition(value.text))) out.push(target);
   }
   return out;
 }
@@ -582,10 +583,10 @@ function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
       // Only conditions that the acquisition does not itself take part in.
       if (cond && !contains(cond, call)) {
         const edge = a.childForFieldName('consequence')?.id === child.id ? 'true' : 'false';
-        out.set(normalize(cond.text), edge);
+        out.set(normalizeCondition(cond.text), edge);
         // `if ((B = A) == NULL) B = malloc(n);` ... `if (A == NULL) free(B);`: the same test of A.
-        const copied = normalize(cond.text).replace(/^\((\w+)=(\w+)\)/, '$2');
-        for (const key of [copied, normalize(cond.text)]) {
+        const copied = normalizeCondition(cond.text).replace(/^\((\w+)=(\w+)\)/, '$2');
+        for (const key of [copied, normalizeCondition(cond.text)]) {
           const n = nullTest(key);
           if (n) out.set(`null:${n.subject}`, n.nullWhenTrue === (edge === 'true') ? 'true' : 'false');
         }
@@ -599,17 +600,13 @@ function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
 /** A later test of the same condition goes the way it went at the acquisition (`if (big) free(p);`). */
 function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'>): boolean {
   if (guards.size === 0 || (edge !== 'true' && edge !== 'false')) return true;
-  const g = guards.get(normalize(cond.text));
+  const g = guards.get(normalizeCondition(cond.text));
   if (g !== undefined) return g === edge;
   // The same null test written another way (`if (!A)` after `if (A == NULL)`).
-  const n = nullTest(normalize(cond.text));
+  const n = nullTest(normalizeCondition(cond.text));
   const isNull = n && guards.get(`null:${n.subject}`);
   if (!n || isNull === undefined) return true;
   return (edge === 'true') === (n.nullWhenTrue === (isNull === 'true'));
-}
-
-function normalize(text: string): string {
-  return text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
 }
 
 function blockOf(cfg: Cfg, node: Node): CfgBlock | undefined {
@@ -774,7 +771,7 @@ function isUnconditional(release: Node, block: Node, name: string): boolean {
 /** `if (!p)`, `if (p == NULL)`, `if (nullptr != p)`, `if (p)`: tests only whether `p` was acquired. */
 function isNullCheck(condition: Node | null, name: string): boolean {
   if (!condition) return false;
-  const t = condition.text.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+  const t = normalizeCondition(condition.text);
   const n = name.replace(/[$]/g, '\\$&');
   return new RegExp(`^(!?${n}|${n}(==|!=)(NULL|nullptr|0)|(NULL|nullptr|0)(==|!=)${n}|!\\(${n}\\))$`).test(t);
 }
