@@ -7,6 +7,7 @@ import type { Log } from 'sarif';
 import { BUILTIN_RULES } from '../core/rules';
 import { toSarif } from '../core/sarif';
 import { formatText, ProfileError, ProfileSession, type ProfileOptions, type Report } from '../profile';
+import { nativeModeUnsupported } from '../profile/heaptrack';
 import { MEASURED_RULE, measuredFindings } from '../profile/measured';
 import { firstProjectFrame, parseProfileReport } from '../profile/reports';
 import { CompareError, compareReports, formatComparison, loadReportFrom } from '../profile/compare';
@@ -26,7 +27,8 @@ options:
   --interval MS        sampling interval (default 200)
   --duration S         stop (and kill the program's process tree) after S seconds
   --mode MODE          auto | rss | python | native (default auto: python for .py, native for
-                       binaries with debug info when heaptrack is installed, rss otherwise)
+                       binaries with debug info when heaptrack is installed, rss otherwise;
+                       native needs Linux)
   --exact              python: exact tracemalloc attribution (much slower) instead of sampling
   --period S           python: seconds between tracemalloc windows/snapshots (default 1)
   --frames N           python: tracemalloc frames (default 10 sampling, 25 exact)
@@ -52,6 +54,7 @@ export async function profileCommand(
   argv: string[],
   out: Write = (s) => process.stdout.write(s),
   err: Write = (s) => process.stderr.write(s),
+  platform: NodeJS.Platform = process.platform,
 ): Promise<number> {
   if (argv[0] === 'compare') return compareCommand(argv.slice(1), out, err);
   const dash = argv.indexOf('--');
@@ -104,6 +107,11 @@ export async function profileCommand(
   let options: ProfileOptions;
   try {
     if (!MODES.includes(v.mode as ProfileMode)) return usage(`--mode must be one of ${MODES.join(', ')}`);
+    const offLinux = v.mode === 'native' ? nativeModeUnsupported(platform) : undefined;
+    if (offLinux) {
+      err(`leaklens profile: ${offLinux}\n`);
+      return 2;
+    }
     if (!['text', 'json', 'sarif'].includes(v.format as string)) return usage('--format must be text, json or sarif');
     const pid = num('pid', v.pid, 1);
     if ((pid === undefined) === (command.length === 0))

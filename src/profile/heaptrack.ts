@@ -8,7 +8,24 @@ import { growthFromSnapshots, type Attribution, type SiteRule, type SiteSnapshot
 import { which } from './which';
 
 export const HEAPTRACK_INSTALL_HINT =
-  'install it with `sudo apt-get install heaptrack` (Debian/Ubuntu) or `sudo dnf install heaptrack` (Fedora)';
+  process.platform === 'linux'
+    ? 'install it with `sudo apt-get install heaptrack` (Debian/Ubuntu) or `sudo dnf install heaptrack` (Fedora)'
+    : 'heaptrack runs on Linux only (the rss and python modes work here)';
+
+const PLATFORM_NAMES: Partial<Record<NodeJS.Platform, string>> = { darwin: 'macOS', win32: 'Windows' };
+
+/**
+ * Why native mode cannot run on `platform`, or undefined on Linux: heaptrack preloads a shared library
+ * into the target (LD_PRELOAD) and exists for Linux only.
+ */
+export function nativeModeUnsupported(platform: NodeJS.Platform = process.platform): string | undefined {
+  if (platform === 'linux') return undefined;
+  return (
+    `native mode needs Linux and heaptrack (this is ${PLATFORM_NAMES[platform] ?? platform}). ` +
+    'Use --mode rss for the RSS timeline of any program and its children, ' +
+    'or --mode python for the lines that grow in a Python program.'
+  );
+}
 
 export interface HeaptrackTools {
   preload: string;
@@ -16,7 +33,11 @@ export interface HeaptrackTools {
   print: string;
 }
 
-export function findHeaptrack(pathEnv = process.env.PATH ?? ''): HeaptrackTools | undefined {
+export function findHeaptrack(
+  pathEnv = process.env.PATH ?? '',
+  platform: NodeJS.Platform = process.platform,
+): HeaptrackTools | undefined {
+  if (nativeModeUnsupported(platform)) return undefined;
   const script = which('heaptrack', undefined, pathEnv);
   const print = which('heaptrack_print', undefined, pathEnv);
   if (!script || !print) return undefined;
