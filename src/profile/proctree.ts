@@ -1,23 +1,58 @@
-// The target's process tree, read from /proc (Linux). Used to sample children (seed 001/003
-// workers) and to kill the whole tree on cancel so no orphan is left behind.
+// The target's process tree: read from /proc on Linux, from the platform's process listing elsewhere
+// (`ps` on macOS and the BSDs, PowerShell or wmic on Windows; see ./platform). Used to sample children
+// (seed 001/003 workers) and to kill the whole tree on cancel so no orphan is left behind.
 import { readFileSync, readdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { listProcesses, listProcessesSync } from './platform/list';
+import { treeOf, type ProcRecord } from './platform/records';
 
 export interface ProcStat {
   pid: number;
   ppid: number;
-  /** Kernel state letter: R, S, D, Z (zombie), T, X… */
+  /** Kernel state letter: R, S, D, Z (zombie), T, X…; '?' where the listing has none (Windows). */
   state: string;
-  /** Start time in clock ticks since boot: with the pid, identifies a process despite pid reuse. */
+  /**
+   * Start time in clock ticks since boot: with the pid, identifies a process despite pid reuse. Off
+   * Linux the creation time in ms where the listing has it (Windows), else 0 (no check).
+   */
   startTicks: number;
   name: string;
-  /** utime + stime, in clock ticks. */
+  /** utime + stime, in clock ticks (Linux; 0 elsewhere, where the sampler asks pidusage). */
   cpuTicks: number;
-  /** Resident set size, in pages. */
+  /** Resident set size, in pages (Linux; 0 elsewhere, see rssBytes). */
   rssPages: number;
+  /** Off Linux: the listing's resident set (Windows: working set), bytes. */
+  rssBytes?: number;
+  /** Off Linux: the command line the listing shows. */
+  command?: string;
+}
+
+function fromRecord(r: ProcRecord): ProcStat {
+  return {
+    pid: r.pid,
+    ppid: r.ppid,
+    state: r.state ?? '?',
+    startTicks: r.startMs ?? 0,
+    name: r.name,
+    cpuTicks: 0,
+    rssPages: 0,
+    rssBytes: r.rssBytes,
+    command: r.command,
+  };
+}
+
+/** Off Linux: `pid` alone, from the platform's listing (blocking; one process is asked about). */
+function listedStat(pid: number, platform: NodeJS.Platform): ProcStat | undefined {
+  try {
+    const r = listProcessesSync(platform, pid).find((p) => p.pid === pid);
+    return r && fromRecord(r);
+  } catch {
+    return undefined;
+  }
 }
 
 export function readStat(pid: number): ProcStat | undefined {
+  if (process.platform !== 'linux') return listedStat(pid, process.platform);
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -40,8 +75,19 @@ export function readStat(pid: number): ProcStat | undefined {
 }
 
 export function isAlive(pid: number): boolean {
+  if (process.platform !== 'linux') return signalZero(pid);
   const st = readStat(pid);
   return st !== undefined && st.state !== 'Z' && st.state !== 'X';
+}
+
+/** The process exists (ours or not): signal 0 checks without signalling. */
+function signalZero(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function allStats(): ProcStat[] {
@@ -56,30 +102,27 @@ function allStats(): ProcStat[] {
 
 /** `root` and all its descendants (any depth), root first; zombies included (callers filter). */
 export function processTree(root: number): ProcStat[] {
-  const stats = allStats();
-  const byParent = new Map<number, ProcStat[]>();
-  let rootStat: ProcStat | undefined;
-  for (const st of stats) {
-    if (st.pid === root) rootStat = st;
-    const list = byParent.get(st.ppid) ?? [];
-    list.push(st);
-    byParent.set(st.ppid, list);
-  }
-  if (!rootStat) return [];
-  const out = [rootStat];
-  for (let i = 0; i < out.length; i++) out.push(...(byParent.get(out[i].pid) ?? []));
-  return out;
+  if (process.platform !== 'linux') return treeOf(listProcessesSync(process.platform), root).map(fromRecord);
+  return treeOf(allStats(), root);
 }
 
 /**
- * processTree() for every sample, cheaper: a process's parent only changes when that parent dies,
- * so /proc/<pid>/stat is read once for processes outside the tree and every time only for the
- * tree's members (whose state and name we need anyway).
+ * processTree() for every sample, cheaper. On Linux a process's parent only changes when that parent
+ * dies, so /proc/<pid>/stat is read once for processes outside the tree and every time only for the
+ * tree's members (whose state and name we need anyway). Elsewhere listing every process costs a
+ * `ps` (~20 ms) or a PowerShell (~1 s on Windows): the first sample waits for one listing, later
+ * ones use the newest listing while the next runs in the background, so the tree may be one listing
+ * old (the sampler reads each member's RSS itself, through pidusage).
  */
 export class ProcScanner {
   private readonly known = new Map<number, ProcStat>();
+  private listing: ProcRecord[] | undefined;
+  private refreshing = false;
+
+  constructor(private readonly platform: NodeJS.Platform = process.platform) {}
 
   tree(root: number): ProcStat[] {
+    if (this.platform !== 'linux') return this.listed(root);
     const present = new Set<number>();
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
@@ -91,23 +134,25 @@ export class ProcScanner {
       }
     }
     for (const pid of this.known.keys()) if (!present.has(pid)) this.known.delete(pid);
-    const byParent = new Map<number, number[]>();
-    for (const st of this.known.values()) {
-      const list = byParent.get(st.ppid) ?? [];
-      list.push(st.pid);
-      byParent.set(st.ppid, list);
+    return treeOf(this.known.values(), root, (old) => {
+      const st = readStat(old.pid);
+      if (st) this.known.set(st.pid, st);
+      return st;
+    });
+  }
+
+  private listed(root: number): ProcStat[] {
+    if (!this.listing) this.listing = listProcessesSync(this.platform);
+    else if (!this.refreshing) {
+      this.refreshing = true;
+      listProcesses(this.platform)
+        .then(
+          (l) => (this.listing = l),
+          () => (this.listing = undefined), // the next sample lists again, and says why it cannot
+        )
+        .finally(() => (this.refreshing = false));
     }
-    const out: ProcStat[] = [];
-    const queue = [root];
-    while (queue.length) {
-      const pid = queue.shift()!;
-      const st = readStat(pid);
-      if (!st) continue;
-      this.known.set(pid, st);
-      out.push(st);
-      queue.push(...(byParent.get(pid) ?? []));
-    }
-    return out;
+    return treeOf(this.listing, root).map(fromRecord);
   }
 }
 
@@ -124,21 +169,44 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Stops `root`'s tree plus any `extra` processes seen earlier (children that were re-parented
  * after their parent died). Collects the tree before signalling, since killing a parent re-parents
- * its children; SIGTERM first, SIGKILL for what is left after `graceMs`.
+ * its children; SIGTERM first, SIGKILL for what is left after `graceMs` (on Windows both terminate).
  */
-export async function killTree(root: number, extra: readonly ProcStat[] = [], graceMs = 1500): Promise<void> {
-  const victims = new Map<number, ProcStat>();
-  for (const st of [...processTree(root), ...extra]) {
-    const now = readStat(st.pid);
-    if (now && now.startTicks === st.startTicks) victims.set(st.pid, now);
+export async function killTree(
+  root: number,
+  extra: readonly ProcStat[] = [],
+  graceMs = 1500,
+  platform: NodeJS.Platform = process.platform,
+): Promise<void> {
+  const linux = platform === 'linux';
+  let now: (pid: number) => ProcStat | undefined = readStat;
+  let tree: ProcStat[];
+  if (linux) tree = treeOf(allStats(), root);
+  else {
+    let listed: ProcStat[] = [];
+    try {
+      listed = listProcessesSync(platform).map(fromRecord);
+    } catch {
+      // No listing: the root alone, which we started (or were given).
+    }
+    const byPid = new Map(listed.map((st) => [st.pid, st]));
+    now = (pid) => byPid.get(pid);
+    tree = treeOf(listed, root);
   }
+  const victims = new Map<number, ProcStat>();
+  for (const st of [...tree, ...extra]) {
+    const cur = now(st.pid);
+    if (cur && cur.startTicks === st.startTicks) victims.set(st.pid, cur);
+  }
+  const alive = (v: ProcStat) => (linux ? sameAlive(v) : signalZero(v.pid));
   // The target runs in its own process group (spawned detached): reach it as a whole too.
-  signal(-root, 'SIGTERM');
+  const group = platform !== 'win32';
+  if (group) signal(-root, 'SIGTERM');
+  else if (!victims.has(root)) signal(root, 'SIGTERM');
   for (const pid of victims.keys()) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline && [...victims.values()].some((v) => sameAlive(v))) await sleep(50);
-  signal(-root, 'SIGKILL');
-  for (const v of victims.values()) if (sameAlive(v)) signal(v.pid, 'SIGKILL');
+  while (Date.now() < deadline && [...victims.values()].some(alive)) await sleep(50);
+  if (group) signal(-root, 'SIGKILL');
+  for (const v of victims.values()) if (alive(v)) signal(v.pid, 'SIGKILL');
 }
 
 function sameAlive(v: ProcStat): boolean {
@@ -151,8 +219,10 @@ function sameAlive(v: ProcStat): boolean {
  * pipe that only we hold. If LeakLens dies in any way (SIGKILL included: the kernel closes the pipe)
  * the read returns and the sentinel kills the whole group, so a profiled program never outlives its
  * profiler. `release()` on a normal end (the group is already stopped) lets the sentinel go quietly.
+ * Windows has neither process groups to kill nor `sh`: no sentinel there.
  */
-export function guardProcessGroup(pgid: number): { release(): void } {
+export function guardProcessGroup(pgid: number, platform: NodeJS.Platform = process.platform): { release(): void } {
+  if (platform === 'win32') return { release: () => undefined };
   let sentinel: ChildProcess | undefined;
   try {
     sentinel = spawn(

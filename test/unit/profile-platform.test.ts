@@ -1,0 +1,290 @@
+// Off Linux: the process listings of macOS (`ps`) and Windows (PowerShell CSV, wmic CSV) parsed from
+// recorded-style outputs (test/fixtures/proclist), the tree and names read from them the same way on
+// every platform, the real /proc and `ps` listings of a real process tree, and native mode refused
+// off Linux with the modes that do work there.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { profileCommand } from '../../src/cli/profile';
+import { findHeaptrack, nativeModeUnsupported } from '../../src/profile/heaptrack';
+import { processName, splitPsCommand, splitWindowsCommand } from '../../src/profile/platform/naming';
+import { parsePs } from '../../src/profile/platform/ps';
+import { treeOf, type ProcRecord } from '../../src/profile/platform/records';
+import { csvRows, parsePowerShellCsv, parseWmicCsv } from '../../src/profile/platform/windows';
+import { isAlive, killTree, processTree, ProcScanner, type ProcStat } from '../../src/profile/proctree';
+import { tempDir } from './profile-helpers';
+
+/** out/test/unit → test/fixtures/proclist (the sources, not compiled). */
+const PROCLIST = resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'proclist');
+const recorded = (name: string) => readFileSync(join(PROCLIST, name), 'utf8');
+
+const byPid = (records: readonly ProcRecord[]) => new Map(records.map((r) => [r.pid, r]));
+const pids = (records: readonly { pid: number }[]) => records.map((r) => r.pid);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('macOS: ps -A -ww -o pid=,ppid=,rss=,stat=,command=', () => {
+  const records = parsePs(recorded('macos-ps.txt'));
+  const rec = byPid(records);
+
+  it('reads every complete line: the header and the cut last line are skipped', () => {
+    assert.equal(records.length, 13);
+    assert.ok(!rec.has(4512), 'the last line has no newline: cut, dropped');
+    assert.ok(records.every((r) => Number.isInteger(r.pid) && Number.isInteger(r.ppid)));
+  });
+
+  it('children of the root at any depth, root first; a zombie is listed with its state', () => {
+    const tree = treeOf(records, 4242);
+    assert.deepEqual(pids(tree), [4242, 4250, 4251, 4270, 4260]);
+    assert.equal(rec.get(4270)?.state, 'Z');
+    assert.equal(rec.get(4242)?.state, 'S');
+  });
+
+  it('RSS in bytes (ps prints KiB)', () => {
+    assert.equal(rec.get(4242)?.rssBytes, 40960 * 1024);
+    assert.equal(rec.get(4270)?.rssBytes, 0);
+  });
+
+  it('names: the script behind Python.app, paths with spaces, bundles, the runner, -m, -c', () => {
+    const names = Object.fromEntries(records.map((r) => [r.pid, r.name]));
+    assert.equal(names[4242], 'app.py'); // …/Python.app/Contents/MacOS/Python /Users/dev/My Projects/leak demo/app.py
+    assert.equal(names[4251], 'worker.py'); // -B -X dev before the script
+    assert.equal(names[4250], 'Python'); // -c: no script, the interpreter
+    assert.equal(names[4300], 'server.py'); // LeakLens's runner is looked through
+    assert.equal(names[4400], 'http.server'); // python3 -m http.server
+    assert.equal(names[4260], 'sleep');
+    assert.equal(names[801], 'Electron'); // /Applications/Visual Studio Code.app/Contents/MacOS/Electron
+    assert.equal(names[815], 'Code Helper (Renderer)');
+    assert.equal(names[920], '-zsh');
+    assert.match(rec.get(4242)!.command!, /leak demo\/app\.py --port 8000$/);
+  });
+
+  it('a process whose parent is gone belongs to no tree but its own', () => {
+    assert.ok(!rec.has(4599));
+    assert.deepEqual(pids(treeOf(records, 4600)), [4600]);
+    for (const r of records) if (r.pid !== 4600) assert.ok(!pids(treeOf(records, r.pid)).includes(4600));
+    assert.deepEqual(treeOf(records, 99999), []);
+  });
+});
+
+/** What both Windows listings must read from their recordings (the same processes). */
+function checkWindows(records: ProcRecord[]): void {
+  const rec = byPid(records);
+  assert.equal(records.length, 14, 'the cut last record (pid 8170) is dropped');
+  assert.ok(!rec.has(8170));
+  // Children at any depth; OneDrive's ParentProcessId is 8100's pid, but it started the day before:
+  // its parent was another process, dead since, whose pid was reused.
+  assert.deepEqual(pids(treeOf(records, 8100)), [8100, 8124, 8120, 8130, 8140, 8150]);
+  assert.equal(rec.get(5200)?.ppid, 8100);
+  // Explorer's parent (userinit) is gone: it is still a root of its own tree.
+  assert.deepEqual(pids(treeOf(records, 6900)), [6900, 7100, 8100, 8124, 8120, 8130, 8140, 8150]);
+  assert.deepEqual(pids(treeOf(records, 9000)), [9000]);
+  // pid 0 is its own parent: no endless loop.
+  assert.deepEqual(pids(treeOf(records, 0)), [0, 4, 132, 1020]);
+
+  const names = Object.fromEntries(records.map((r) => [r.pid, r.name]));
+  assert.equal(names[8100], 'app.py'); // "C:\Program Files\Python312\python.exe" "C:\…\leak demo\app.py"
+  assert.equal(names[8120], 'python.exe'); // multiprocessing's -c child
+  assert.equal(names[8140], 'report worker.py'); // py -3.12 "tools\report worker.py"
+  assert.equal(names[8150], 'report worker.py');
+  assert.equal(names[9000], 'tray.pyw');
+  assert.equal(names[8130], 'cmd.exe');
+  assert.equal(names[8124], 'conhost.exe');
+  assert.equal(names[0], 'System Idle Process'); // no command line: the listing's name
+  assert.equal(names[1020], 'Memory Compression');
+
+  assert.equal(rec.get(8100)?.rssBytes, 48234496);
+  assert.equal(rec.get(0)?.rssBytes, 8192);
+  assert.equal(rec.get(8130)?.command, 'C:\\WINDOWS\\system32\\cmd.exe /d /s /c "echo a,b & ping -n 30 127.0.0.1"');
+  assert.equal(rec.get(8100)?.startMs, Date.UTC(2024, 2, 14, 9, 40, 0, 125));
+  assert.equal(rec.get(4)?.command, undefined);
+}
+
+describe('Windows: PowerShell Get-CimInstance Win32_Process | ConvertTo-Csv', () => {
+  const text = recorded('windows-powershell.csv');
+
+  it('the recording has CRLF line endings, quoted fields and doubled quotes', () => {
+    assert.match(text, /\r\n"7100"/);
+    assert.match(text, /"""C:\\Program Files\\Python312\\python\.exe"" /);
+  });
+
+  it('tree, names, RSS bytes, creation times; the cut last record is dropped', () => {
+    checkWindows(parsePowerShellCsv(text));
+  });
+
+  it('a #TYPE line (no -NoTypeInformation) and line breaks inside quotes', () => {
+    const withType = '#TYPE Selected.Microsoft.Management.Infrastructure.CimInstance\r\n' + text;
+    assert.equal(parsePowerShellCsv(withType).length, 14);
+    const multi =
+      '"ProcessId","ParentProcessId","WorkingSetSize","Name","CommandLine"\r\n' +
+      '"10","1","4096","python.exe","python -c ""import time\r\ntime.sleep(9)"""\r\n';
+    const [r] = parsePowerShellCsv(multi);
+    assert.equal(r.command, 'python -c "import time\r\ntime.sleep(9)"');
+    assert.equal(r.name, 'python.exe');
+    assert.equal(r.startMs, undefined);
+    assert.deepEqual(csvRows('a,"b,c"\r\n"d""e",\n"cut'), [
+      ['a', 'b,c'],
+      ['d"e', ''],
+    ]);
+  });
+});
+
+describe('Windows without PowerShell: wmic process get … /format:csv', () => {
+  const text = recorded('windows-wmic.csv');
+
+  it("the recording has wmic's blank first line and CR CR LF endings", () => {
+    assert.ok(text.startsWith('\r\r\n'));
+    assert.match(text, /WorkingSetSize\r\r\n/);
+  });
+
+  it('the same processes as PowerShell, though command lines hold unquoted commas', () => {
+    const wmic = parseWmicCsv(text);
+    checkWindows(wmic);
+    assert.deepEqual(wmic, parsePowerShellCsv(recorded('windows-powershell.csv')));
+  });
+});
+
+describe('process names from command lines', () => {
+  const cases: [string[], string | undefined, string][] = [
+    [['python', 'app.py'], undefined, 'app.py'],
+    [['/usr/bin/python3.12', '-u', '-W', 'error', 'src/app.py', '--x'], undefined, 'app.py'],
+    [['python3', '-Wignore', '-Xdev', 'app.py'], undefined, 'app.py'],
+    [['python3', '-m', 'pkg.server', '--port', '1'], undefined, 'pkg.server'],
+    [['python3', '-mpkg.server'], undefined, 'pkg.server'],
+    [['python3', '-c', 'print(1)', 'x.py'], undefined, 'python3'],
+    [['python3'], undefined, 'python3'],
+    [['python3', '-'], undefined, 'python3'],
+    [['python3', '/x/leaklens_runner.py', '--out', '/o', '--', '-m', 'svc.main'], undefined, 'svc.main'],
+    [['C:\\Python312\\python.exe', 'C:\\work\\app.py'], 'python.exe', 'app.py'],
+    [['C:\\Windows\\notepad.exe', 'a.py'], 'notepad.exe', 'notepad.exe'],
+    [['node', 'server.js'], undefined, 'node'],
+    [[], 'System', 'System'],
+  ];
+  for (const [argv, program, want] of cases)
+    it(`${argv.join(' ') || '(no command line)'} → ${want}`, () => assert.equal(processName(argv, program), want));
+
+  it('Windows command lines split as the C runtime does', () => {
+    assert.deepEqual(splitWindowsCommand('"C:\\Program Files\\p.exe" "a b" c'), [
+      'C:\\Program Files\\p.exe',
+      'a b',
+      'c',
+    ]);
+    assert.deepEqual(splitWindowsCommand('p.exe a\\\\"b c" d\\"e f\\\\g'), ['p.exe', 'a\\b c', 'd"e', 'f\\\\g']);
+    assert.deepEqual(splitWindowsCommand('p.exe "say ""hi"""'), ['p.exe', 'say "hi"']);
+    assert.deepEqual(splitWindowsCommand('  '), []);
+  });
+
+  it('ps command lines: a bundle executable keeps its spaces, other paths are guessed from .py', () => {
+    assert.deepEqual(splitPsCommand('/Applications/Google Chrome.app/Contents/MacOS/Google Chrome --flag'), [
+      '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+      '--flag',
+    ]);
+    assert.deepEqual(splitPsCommand('/usr/bin/open /Applications/A B.app/Contents/MacOS/A'), [
+      '/usr/bin/open',
+      '/Applications/A',
+      'B.app/Contents/MacOS/A',
+    ]);
+    assert.equal(processName(splitPsCommand('python3 /Users/me/My Project/app.py -v'), undefined, true), 'app.py');
+  });
+});
+
+describe('real process trees on this machine', { skip: process.platform !== 'linux' && 'needs /proc (Linux)' }, () => {
+  const started: ChildProcess[] = [];
+  after(() => {
+    for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  });
+
+  /** `sh` with two `sleep` children, once both are running. */
+  async function shWithTwoSleeps(): Promise<number> {
+    const child = spawn('sh', ['-c', 'sleep 5 & sleep 5 & wait'], { stdio: 'ignore' });
+    started.push(child);
+    const root = child.pid!;
+    for (let i = 0; i < 40 && processTree(root).length < 3; i++) await sleep(50);
+    return root;
+  }
+
+  const sleeps = (tree: readonly ProcStat[]) => tree.filter((p) => p.name === 'sleep');
+
+  it('/proc: processTree and ProcScanner find both children', async () => {
+    const root = await shWithTwoSleeps();
+    const tree = processTree(root);
+    assert.equal(tree[0].pid, root);
+    assert.equal(sleeps(tree).length, 2, JSON.stringify(tree));
+    assert.ok(sleeps(tree).every((p) => p.ppid === root && p.rssPages > 0));
+    const scanned = new ProcScanner().tree(root);
+    assert.deepEqual(pids(scanned).sort(), pids(tree).sort());
+  });
+
+  it("the ps listing (macOS path, run with this machine's ps) finds them, and sees one end", async () => {
+    const root = await shWithTwoSleeps();
+    const scanner = new ProcScanner('darwin');
+    const first = scanner.tree(root);
+    assert.equal(first[0].pid, root);
+    assert.equal(first[0].name, 'sh');
+    assert.equal(sleeps(first).length, 2, JSON.stringify(first));
+    assert.ok(first.every((p) => p.rssBytes! > 0 && p.command !== undefined));
+    // Later samples read the newest background listing.
+    process.kill(sleeps(first)[0].pid, 'SIGKILL');
+    let tree = first;
+    for (let i = 0; i < 60 && sleeps(tree).length !== 1; i++) {
+      await sleep(50);
+      tree = scanner.tree(root);
+    }
+    assert.equal(sleeps(tree).length, 1, JSON.stringify(tree));
+  });
+
+  it('killTree through the ps listing stops the whole tree', async () => {
+    const root = await shWithTwoSleeps();
+    const members = pids(processTree(root));
+    assert.equal(members.length, 3);
+    await killTree(root, [], 1500, 'darwin');
+    for (let i = 0; i < 40 && members.some(isAlive); i++) await sleep(50);
+    assert.deepEqual(members.filter(isAlive), []);
+  });
+});
+
+/** `leaklens profile --mode MODE -- COMMAND` as run on `platform`: exit code and stderr. */
+async function profileOn(platform: NodeJS.Platform, mode: string, command: string) {
+  let err = '';
+  const code = await profileCommand(
+    ['--mode', mode, '--out', tempDir(), '--', command],
+    () => undefined,
+    (s) => (err += s),
+    platform,
+  );
+  return { code, err };
+}
+
+describe('native mode off Linux', () => {
+  it('the CLI refuses --mode native at once, naming what works instead', async () => {
+    for (const [platform, shown] of [
+      ['darwin', 'macOS'],
+      ['win32', 'Windows'],
+    ] as const) {
+      const { code, err } = await profileOn(platform, 'native', 'leaky-binary');
+      assert.equal(code, 2);
+      assert.match(err, new RegExp(`native mode needs Linux and heaptrack \\(this is ${shown}\\)`));
+      assert.match(err, /--mode rss/);
+      assert.match(err, /--mode python/);
+      assert.doesNotMatch(err, /usage:/);
+    }
+  });
+
+  it('on Linux the same command goes on (and fails for its own reason here)', async () => {
+    const { code, err } = await profileOn('linux', 'native', 'leaklens-no-such-binary');
+    assert.equal(code, 2);
+    assert.match(err, /command not found: leaklens-no-such-binary/);
+    assert.doesNotMatch(err, /needs Linux/);
+  });
+
+  it('heaptrack is not looked for off Linux; other modes are not refused', async () => {
+    assert.equal(nativeModeUnsupported('linux'), undefined);
+    assert.match(nativeModeUnsupported('freebsd')!, /this is freebsd/);
+    assert.equal(findHeaptrack(process.env.PATH, 'win32'), undefined);
+    assert.equal(findHeaptrack(process.env.PATH, 'darwin'), undefined);
+    const { code, err } = await profileOn('win32', 'rss', 'leaklens-no-such-binary');
+    assert.equal(code, 2);
+    assert.match(err, /command not found/);
+  });
+});
