@@ -5,7 +5,7 @@
 // left on the fixed file near the same code counts against the fix. Fetched code is never committed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,10 +46,12 @@ for (const [i, l] of labels.entries()) {
     continue;
   }
   const dir = join(work, String(i));
-  mkdirSync(join(dir, 'before'), { recursive: true });
-  mkdirSync(join(dir, 'after'), { recursive: true });
-  const before = join(dir, 'before', basename(l.path));
-  const after = join(dir, 'after', basename(l.path));
+  // The file keeps its path in the project: where code lives (tests, build scripts) is part of
+  // what a finding means, as it is when a user checks the project.
+  const before = join(dir, 'before', l.path);
+  const after = join(dir, 'after', l.path);
+  mkdirSync(dirname(before), { recursive: true });
+  mkdirSync(dirname(after), { recursive: true });
   try {
     writeFileSync(before, show(gitDir, `${l.fix}^`, l.path));
     writeFileSync(after, show(gitDir, l.fix, l.path));

@@ -26,6 +26,9 @@ export const DEFAULT_TEARDOWN_METHODS = [
   'dispose',
   'free',
 ];
+// Folders of programs that run once per invocation and exit (build and release scripts, code
+// generators, converters, benchmarks): a handle left open or a table filled there is reclaimed at exit.
+export const DEFAULT_ONE_SHOT_DIRS = ['tools', 'scripts', 'release', 'bench', 'benchmarks', 'waflib', 'build-aux'];
 
 export interface RuleSetting {
   enabled: boolean;
@@ -41,6 +44,8 @@ export interface LeakLensConfig {
   queueConstructors: string[];
   cacheDecorators: string[];
   ignore: string[];
+  /** Folder names whose code runs once per invocation (see one-shot.ts); [] checks them like the rest. */
+  oneShotDirs: string[];
   maxFileSize: number;
 }
 
@@ -62,6 +67,7 @@ export function defaultConfig(): LeakLensConfig {
     queueConstructors: [],
     cacheDecorators: [],
     ignore: [],
+    oneShotDirs: [...DEFAULT_ONE_SHOT_DIRS],
     maxFileSize: DEFAULT_MAX_FILE_SIZE,
   };
 }
@@ -81,6 +87,7 @@ interface RawConfig {
   queueConstructors?: string[];
   cacheDecorators?: string[];
   ignore?: string[];
+  oneShotDirs?: string[];
   maxFileSize?: number;
 }
 
@@ -151,6 +158,8 @@ function configFromObject(raw: unknown, file: string, prefix: string, base: Leak
     queueConstructors: [...base.queueConstructors, ...(cfg.queueConstructors ?? [])],
     cacheDecorators: [...base.cacheDecorators, ...(cfg.cacheDecorators ?? [])],
     ignore: [...base.ignore, ...(cfg.ignore ?? [])],
+    // Replaces rather than extends: `[]` is how a project whose tools/ holds daemons opts out.
+    oneShotDirs: cfg.oneShotDirs ?? base.oneShotDirs,
     maxFileSize: cfg.maxFileSize ?? base.maxFileSize,
   };
 }

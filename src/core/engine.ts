@@ -1,5 +1,6 @@
 // Parses one text, runs the enabled rules' queries over it, and turns their reports into findings,
 // minus suppressed ones and anything inside a syntax error (tree-sitter recovers; we do not guess).
+import { reclaimedAtExit } from './one-shot';
 import { readFileSync, statSync } from 'node:fs';
 import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { defaultConfig, type LeakLensConfig } from './config';
@@ -200,6 +201,10 @@ export class Engine {
         report: (r: Report) => {
           const span = spanOf(r.at);
           if (errorSpans.some((e) => overlaps(e, span))) return;
+          if (rule.accumulates) {
+            const at = 'startIndex' in r.at ? r.at : tree.rootNode.descendantForIndex(span.start, span.end);
+            if (at && reclaimedAtExit(at, ctx)) return;
+          }
           // One finding per rule and site, however many patterns or paths lead to it.
           const key = `${span.start}:${span.end}`;
           if (reported.has(key)) return;

@@ -13,6 +13,11 @@ export interface RuleMeta {
   defaultSeverity: Severity;
   /** Where the rule is documented; built-in rules use docs/rules/<id>.md. */
   helpUri?: string;
+  /**
+   * Its findings are about what piles up over a process's life: in code that runs once per
+   * invocation (one-shot.ts: build scripts, converters) they are not reported outside loops.
+   */
+  accumulates?: boolean;
 }
 
 export interface RuleMatch {

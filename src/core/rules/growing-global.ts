@@ -98,6 +98,7 @@ export const growingGlobal: Rule = {
   summary: 'A module- or class-level container that functions only ever add to: it grows for the life of the process.',
   languages: ['python'],
   defaultSeverity: 'warning',
+  accumulates: true,
   // No query: the module-state analysis finds top-level and class-level containers itself.
   query: {},
   // A container assignment is not enough: one of the containers must also be added to somewhere

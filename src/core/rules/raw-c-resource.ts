@@ -75,6 +75,7 @@ export const rawCResource: Rule = {
     'A C resource (or a C++ `new`) held by a raw local is not released or handed on along some path out of the function.',
   languages: ['cpp'],
   defaultSeverity: 'warning',
+  accumulates: true,
   query: {
     cpp: (config) => `(call_expression function: [(identifier) (qualified_identifier)] @fn ${anyOf(
       'fn',

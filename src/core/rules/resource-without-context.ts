@@ -83,6 +83,7 @@ export const resourceWithoutContext: Rule = {
     'A file, socket, process, pool or other closable object is bound to a name outside `with` and not closed in `finally`.',
   languages: ['python'],
   defaultSeverity: 'warning',
+  accumulates: true,
   // Every tracked constructor's own name appears in the file (at the call, or in the import that
   // renames it), and the create/close-per-iteration hint needs a close(): a file without any of
   // them cannot have a finding.

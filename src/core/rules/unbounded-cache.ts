@@ -21,6 +21,7 @@ export const unboundedCache: Rule = {
   summary: 'A cache with no size bound (or one that keeps `self` alive) keeps every entry it ever saw.',
   languages: ['python', 'cpp'],
   defaultSeverity: 'warning',
+  accumulates: true,
   query: {
     // Separate top-level patterns, not one [alternation]: predicates apply to a whole pattern.
     python: `

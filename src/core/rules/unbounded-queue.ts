@@ -34,6 +34,7 @@ export const unboundedQueue: Rule = {
   summary: 'A work queue without a capacity: a slow consumer lets the backlog, and memory, grow without limit.',
   languages: ['python', 'cpp'],
   defaultSeverity: 'warning',
+  accumulates: true,
   query: {
     python: `(call function: [(identifier) (attribute)] @fn (#match? @fn "(Queue|deque)$")) @call`,
     cpp: `[

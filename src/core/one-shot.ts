@@ -1,0 +1,61 @@
+// Code that runs once per invocation and then exits: build and release scripts, code generators,
+// model converters, benchmarks, vendored build systems (waf). A file left open on an error return,
+// or a table a generator fills, is reclaimed when the process exits a moment later: reviewers of
+// real projects judged every such finding a false alarm. What still adds up there is a leak per
+// iteration of a loop (a converter run over many inputs), so acquisitions inside a loop are kept.
+import { existsSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import type { Node } from 'web-tree-sitter';
+import type { RuleContext } from './rule';
+
+/** Long-running programs keep their findings wherever they live (`tools/server.c`, `scripts/daemon.py`). */
+const LONG_RUNNING_FILE = /(^|[_-])(server|daemon|service|worker)s?\.\w+$/i;
+const SCRIPT_FILES = new Set(['setup.py', 'noxfile.py', 'fabfile.py', 'dodo.py']);
+
+/**
+ * Whether `file` lives in one of the configured one-shot folders (matched by name, case-insensitively,
+ * anywhere in its path) or is a build script. A folder inside a Python package is importable
+ * library code (`mitmproxy/tools/console/`), not a script folder.
+ */
+export function isOneShotFile(file: string, oneShotDirs: readonly string[]): boolean {
+  const parts = file.split(/[\\/]/);
+  const name = parts[parts.length - 1] ?? '';
+  if (LONG_RUNNING_FILE.test(name)) return false;
+  if (SCRIPT_FILES.has(name)) return true;
+  if (oneShotDirs.length === 0) return false;
+  const names = new Set(oneShotDirs.map((d) => d.toLowerCase()));
+  const python = name.endsWith('.py');
+  for (let i = parts.length - 2; i >= 0; i--) {
+    if (!names.has(parts[i].toLowerCase())) continue;
+    // A package inside a package (`mitmproxy/tools/`) is the library's own code; a top-level one
+    // (vendored `waflib/`, a repo's `tools/` package) is still the build's.
+    const parent = parts.slice(0, i).join(sep);
+    if (python && parent && existsSync(join(parent, '__init__.py'))) return false;
+    return true;
+  }
+  return false;
+}
+
+const LOOP_TYPES = new Set([
+  'for_statement',
+  'for_range_loop',
+  'while_statement',
+  'do_statement',
+  'list_comprehension',
+  'generator_expression',
+  'set_comprehension',
+  'dictionary_comprehension',
+]);
+
+/**
+ * Whether a finding at `node` is not worth reporting because its code runs once: in a one-shot
+ * file, and not inside a loop of its own function.
+ */
+export function reclaimedAtExit(node: Node, ctx: RuleContext): boolean {
+  if (!ctx.memo('oneShotFile', () => isOneShotFile(ctx.file, ctx.config.oneShotDirs))) return false;
+  for (let a = node.parent; a; a = a.parent) {
+    if (LOOP_TYPES.has(a.type)) return false;
+    if (/^(function_definition|lambda|lambda_expression)$/.test(a.type)) break;
+  }
+  return true;
+}
