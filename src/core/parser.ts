@@ -4,16 +4,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Language, Parser, Query, Tree } from 'web-tree-sitter';
+import { LANGUAGE_IDS, LANGUAGES, languageForExtension } from './languages';
 import type { LanguageId } from './types';
 
-const GRAMMAR_FILES: Record<LanguageId, string> = {
-  cpp: 'tree-sitter-cpp.wasm',
-  python: 'tree-sitter-python.wasm',
-};
+/** The npm package that ships each .wasm file: the runtime's, then each language module's grammar. */
 const GRAMMAR_PACKAGES: Record<string, string> = {
   'tree-sitter.wasm': 'web-tree-sitter',
-  'tree-sitter-cpp.wasm': 'tree-sitter-cpp',
-  'tree-sitter-python.wasm': 'tree-sitter-python',
+  ...Object.fromEntries(Object.values(LANGUAGES).map((l) => [l.grammar.wasm, l.grammar.package])),
 };
 
 /** Finds a .wasm file: next to the bundle (dist/grammars) or in node_modules above this file. */
@@ -44,8 +41,8 @@ export class Grammars {
     await Grammars.loading;
     const languages = new Map<LanguageId, Language>();
     const parsers = new Map<LanguageId, Parser>();
-    for (const id of only ?? (Object.keys(GRAMMAR_FILES) as LanguageId[])) {
-      const language = await Language.load(locateWasm(GRAMMAR_FILES[id], grammarDir));
+    for (const id of only ?? LANGUAGE_IDS) {
+      const language = await Language.load(locateWasm(LANGUAGES[id].grammar.wasm, grammarDir));
       const parser = new Parser();
       parser.setLanguage(language);
       languages.set(id, language);
@@ -94,31 +91,24 @@ export class Grammars {
   }
 }
 
-export const LANGUAGE_BY_EXTENSION: Record<string, LanguageId> = {
-  '.c': 'cpp',
-  '.cc': 'cpp',
-  '.cpp': 'cpp',
-  '.cxx': 'cpp',
-  '.c++': 'cpp',
-  '.h': 'cpp',
-  '.hh': 'cpp',
-  '.hpp': 'cpp',
-  '.hxx': 'cpp',
-  '.h++': 'cpp',
-  '.ipp': 'cpp',
-  '.inl': 'cpp',
-  '.py': 'python',
-  '.pyi': 'python',
-};
+/** Every known extension and its language (from the language modules). */
+export const LANGUAGE_BY_EXTENSION: Record<string, LanguageId> = Object.fromEntries(
+  Object.values(LANGUAGES).flatMap((l) => l.extensions.map((ext) => [ext, l.id])),
+);
+
+function extensionOf(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 ? '' : path.slice(dot).toLowerCase();
+}
 
 export function languageOfPath(path: string): LanguageId | undefined {
-  const dot = path.lastIndexOf('.');
-  return dot < 0 ? undefined : LANGUAGE_BY_EXTENSION[path.slice(dot).toLowerCase()];
+  return LANGUAGE_BY_EXTENSION[extensionOf(path)];
 }
 
 /** Plain C (.c) cannot throw: raw-c-resource only counts explicit exits there. */
 export function isPlainC(path: string): boolean {
-  return path.toLowerCase().endsWith('.c');
+  const ext = extensionOf(path);
+  return languageForExtension(ext)?.noExceptions?.includes(ext) ?? false;
 }
 
 export class ParseBudgetError extends Error {

@@ -1,17 +1,27 @@
-// Small, language-neutral helpers over tree-sitter nodes used by several rules.
+// Small, language-neutral helpers over tree-sitter nodes used by several rules. The node kinds come
+// from the language modules (src/core/languages).
 import type { Node } from 'web-tree-sitter';
+import { commentOpenerPattern, cpp, LANGUAGES, python } from './languages';
 
-export const CPP_LOOPS = new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']);
-export const PY_LOOPS = new Set(['for_statement', 'while_statement']);
-export const FUNCTION_BOUNDARIES = new Set([
-  'function_definition',
-  'lambda_expression',
-  'lambda',
-  'class_specifier',
-  'struct_specifier',
-  'class_definition',
-  'template_declaration',
-]);
+export const CPP_LOOPS: ReadonlySet<string> = cpp.kinds.loops;
+export const PY_LOOPS: ReadonlySet<string> = python.kinds.loops;
+/** Where a function's own code ends, in every language: functions, lambdas, classes, templates. */
+export const FUNCTION_BOUNDARIES: ReadonlySet<string> = new Set(
+  Object.values(LANGUAGES).flatMap(({ kinds: k }) => [...k.functions, ...k.lambdas, ...k.classes, ...k.templates]),
+);
+/** A line comment (`//`, `#`) starting the rest of a line. */
+const LINE_COMMENT = new RegExp(`^\\s*(?:${commentOpenerPattern(false)})`);
+
+/** Whether `node` is one of `kinds` (a set from a language module). */
+export function isKind(node: Node | null | undefined, kinds: ReadonlySet<string>): node is Node {
+  return !!node && kinds.has(node.type);
+}
+
+/** The nearest ancestor of `node` that is one of `kinds`. */
+export function enclosing(node: Node, kinds: ReadonlySet<string>): Node | undefined {
+  for (const a of ancestors(node)) if (kinds.has(a.type)) return a;
+  return undefined;
+}
 
 export function* ancestors(node: Node): Generator<Node> {
   for (let n = node.parent; n; n = n.parent) yield n;
@@ -27,8 +37,13 @@ export function contains(outer: Node, inner: Node): boolean {
  * (`descendantsOfType`), so only candidate nodes are materialised in JS: walking every node through
  * the wasm boundary was most of the rules' cost.
  */
-export function findAll(root: Node, types: string | string[], pred?: (n: Node) => boolean, skip?: string[]): Node[] {
-  const list = typeof types === 'string' ? [types] : types;
+export function findAll(
+  root: Node,
+  types: string | readonly string[] | ReadonlySet<string>,
+  pred?: (n: Node) => boolean,
+  skip?: string[],
+): Node[] {
+  const list = typeof types === 'string' ? [types] : types instanceof Set ? [...types] : (types as string[]);
   const out: Node[] = [];
   if (list.includes(root.type) && (!pred || pred(root))) out.push(root);
   for (const n of root.descendantsOfType(list)) {
@@ -77,7 +92,7 @@ export function wholeLineSpan(text: string, node: Node): { start: number; end: n
   let end = node.endIndex;
   const nl = text.indexOf('\n', end);
   const rest = text.slice(end, nl < 0 ? text.length : nl);
-  if (rest.trim() !== '' && !/^\s*(\/\/|#)/.test(rest)) return null;
+  if (rest.trim() !== '' && !LINE_COMMENT.test(rest)) return null;
   end = nl < 0 ? text.length : nl + 1;
   return { start: lineStart, end };
 }

@@ -2,6 +2,7 @@
 // mean `multiprocessing.Queue`; `from functools import lru_cache as lc` makes `lc` mean
 // `functools.lru_cache`. Rules compare qualified names, not spellings.
 import type { Node } from 'web-tree-sitter';
+import { python } from '../languages';
 import type { RuleContext } from '../rule';
 
 export type ImportMap = Map<string, string>;
@@ -53,7 +54,7 @@ export function argument(args: Node | null, index: number, name: string): Node |
   if (!args) return undefined;
   let position = 0;
   for (const a of args.namedChildren) {
-    if (!a || a.type === 'comment') continue;
+    if (!a || python.kinds.comments.has(a.type)) continue;
     if (a.type === 'keyword_argument') {
       if (a.childForFieldName('name')?.text === name) return a.childForFieldName('value') ?? undefined;
     } else if (a.type === 'list_splat' || a.type === 'dictionary_splat') {

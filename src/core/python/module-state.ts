@@ -3,7 +3,10 @@
 // unbounded-cache (dicts used as memos) and growing-global (everything else that only grows).
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
-import { ancestors, findAll, identifiersNamed } from '../tree';
+import { python } from '../languages';
+import { ancestors, findAll, identifiersNamed, isKind } from '../tree';
+
+const K = python.kinds;
 
 export interface LongLivedContainer {
   name: string;
@@ -63,9 +66,9 @@ export function longLivedContainers(ctx: RuleContext): LongLivedContainer[] {
       if (block?.type === 'module') collect(stmt, undefined, found);
       else if (
         block?.type === 'block' &&
-        block.parent?.type === 'class_definition' &&
+        isKind(block.parent, K.classes) &&
         // A class statement inside a function makes a new class (and a new list) on every call.
-        ![...ancestors(block.parent)].some((a) => a.type === 'function_definition') &&
+        ![...ancestors(block.parent)].some((a) => K.functions.has(a.type)) &&
         !(stmt.firstNamedChild?.childForFieldName('type') && declaresFields(block.parent))
       )
         collect(stmt, block.parent.childForFieldName('name')!.text, found);
@@ -147,7 +150,7 @@ function references(ctx: RuleContext, c: LongLivedContainer): Node[] {
 }
 
 function shadowedLocally(ctx: RuleContext, ref: Node, name: string): boolean {
-  const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
+  const fn = [...ancestors(ref)].find((a) => K.functions.has(a.type));
   if (!fn) return false;
   return ctx.memo(`python.shadowed:${fn.id}:${name}`, () => rebindsLocally(fn, name));
 }
@@ -173,13 +176,13 @@ function rebindsLocally(fn: Node, name: string): boolean {
 
 function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
   for (const ref of references(ctx, c)) {
-    const inFunction = [...ancestors(ref)].some((a) => a.type === 'function_definition');
+    const inFunction = [...ancestors(ref)].some((a) => K.functions.has(a.type));
     const parent = ref.parent!;
     // `fut.add_done_callback(c.discard)`: a removal handed out as a callback.
     if (
       parent.type === 'attribute' &&
       parent.childForFieldName('object')?.id === ref.id &&
-      parent.parent?.type !== 'call' &&
+      !isKind(parent.parent, K.calls) &&
       REMOVE_METHODS.has(parent.childForFieldName('attribute')!.text)
     ) {
       c.removes.push(parent);
@@ -189,7 +192,7 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
     if (
       parent.type === 'attribute' &&
       parent.childForFieldName('object')?.id === ref.id &&
-      parent.parent?.type === 'call'
+      isKind(parent.parent, K.calls)
     ) {
       const method = parent.childForFieldName('attribute')!.text;
       if (ADD_METHODS.has(method) && inFunction && !isDecoratorRegistry(ref) && !onlyCalledAtImport(ctx, ref))
@@ -225,7 +228,7 @@ function classifyUses(ctx: RuleContext, c: LongLivedContainer): void {
 
 /** `def def_op(name, op): opmap[name] = op` called only from module-level code: filled once, at import. */
 function onlyCalledAtImport(ctx: RuleContext, ref: Node): boolean {
-  const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
+  const fn = [...ancestors(ref)].find((a) => K.functions.has(a.type));
   if (
     !fn ||
     (fn.parent?.type !== 'module' &&
@@ -235,20 +238,20 @@ function onlyCalledAtImport(ctx: RuleContext, ref: Node): boolean {
   const name = fn.childForFieldName('name')!.text;
   return ctx.memo(`python.importOnly:${name}`, () => {
     const calls = identifiersNamed(ctx, name, ctx.root).filter(
-      (n) => n.parent?.type === 'call' && n.parent.childForFieldName('function')?.id === n.id,
+      (n) => isKind(n.parent, K.calls) && n.parent.childForFieldName('function')?.id === n.id,
     );
-    return calls.length > 0 && calls.every((c) => ![...ancestors(c)].some((a) => a.type === 'function_definition'));
+    return calls.length > 0 && calls.every((c) => ![...ancestors(c)].some((a) => K.functions.has(a.type)));
   });
 }
 
 /** `def register(fn): REGISTRY[fn.__name__] = fn; return fn`: filled once at import time. */
 function isDecoratorRegistry(ref: Node): boolean {
-  const fn = [...ancestors(ref)].find((a) => a.type === 'function_definition');
+  const fn = [...ancestors(ref)].find((a) => K.functions.has(a.type));
   if (!fn) return false;
   const first = fn.childForFieldName('parameters')?.namedChildren[0]?.text.split(/[:=]/)[0].trim();
   return (
     first !== undefined &&
-    findAll(fn.childForFieldName('body')!, 'return_statement', (n) => n.namedChildren[0]?.text === first).length > 0
+    findAll(fn.childForFieldName('body')!, K.returns, (n) => n.namedChildren[0]?.text === first).length > 0
   );
 }
 
@@ -276,7 +279,7 @@ export function constructedOnlyAtImport(cls: Node | undefined): boolean {
   while (root?.parent) root = root.parent;
   if (!name || !root) return false;
   const names = new Set([name]);
-  const classes = findAll(root, 'class_definition');
+  const classes = findAll(root, K.classes);
   for (let grew = true; grew;) {
     grew = false;
     for (const c of classes) {
@@ -288,7 +291,7 @@ export function constructedOnlyAtImport(cls: Node | undefined): boolean {
       }
     }
   }
-  const calls = findAll(root, 'call', (c) => names.has(c.childForFieldName('function')?.text ?? ''));
+  const calls = findAll(root, K.calls, (c) => names.has(c.childForFieldName('function')?.text ?? ''));
   // Named anywhere else (`factory = Runner`, `Runner.create()`): instances may come from elsewhere.
   const mentions = findAll(
     root,
@@ -302,5 +305,5 @@ export function constructedOnlyAtImport(cls: Node | undefined): boolean {
     0,
   );
   if (calls.length === 0 || mentions.length !== calls.length + declared + inBases) return false;
-  return calls.every((c) => ![...ancestors(c)].some((a) => a.type === 'function_definition' || a.type === 'lambda'));
+  return calls.every((c) => ![...ancestors(c)].some((a) => K.functions.has(a.type) || K.lambdas.has(a.type)));
 }

@@ -4,9 +4,11 @@
 // Library code is never "once": any importer may call its functions again.
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
-import { ancestors, findAll } from '../tree';
+import { python } from '../languages';
+import { ancestors, findAll, isKind } from '../tree';
 
-const LOOPS = new Set(['for_statement', 'while_statement', 'list_comprehension', 'generator_expression']);
+const K = python.kinds;
+const LOOPS = new Set([...K.loops, 'list_comprehension', 'generator_expression']);
 const MAIN_GUARD = /^if\s+__name__\s*==\s*['"]__main__['"]\s*:/m;
 
 /** A script: run as a program (`if __name__ == "__main__":` or a `#!` line), not imported as a library. */
@@ -51,8 +53,8 @@ export function runsBounded(node: Node, ctx: RuleContext): boolean {
 function nodeRunsOnce(node: Node, ctx: RuleContext, seen: Set<number>, bounded: boolean): boolean {
   for (const a of ancestors(node)) {
     if (bounded ? a.type === 'while_statement' : LOOPS.has(a.type)) return false;
-    if (a.type === 'lambda') return false;
-    if (a.type === 'function_definition') {
+    if (K.lambdas.has(a.type)) return false;
+    if (K.functions.has(a.type)) {
       if (seen.has(a.id)) return bounded; // recursion: over finite data, when bounded
       // Library functions (no main guard) may be called by any importer, any number of times.
       if (!isScript(ctx) && !bounded) return false;
@@ -76,7 +78,7 @@ function functionRunsOnce(fn: Node, ctx: RuleContext, seen: Set<number>, bounded
   for (const use of uses) {
     const call = use.parent;
     // Passed around (`Thread(target=worker)`, `atexit.register(f)`): called who knows how often.
-    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== use.id) return false;
+    if (!isKind(call, K.calls) || call.childForFieldName('function')?.id !== use.id) return false;
     if (!nodeRunsOnce(call, ctx, seen, bounded)) return false;
   }
   return true;

@@ -1,0 +1,45 @@
+// What LeakLens knows about one language, in one place: how its files are named, which grammar
+// parses them, how its comments are written (suppression comments, the suppress fix) and the node
+// kinds the rules share. One module per language (cpp.ts, python.ts), registered in index.ts.
+import type { LanguageId } from '../types';
+
+/** Node kinds of a grammar that several rules and helpers look for. */
+export interface NodeKinds {
+  /** Named function (and method) definitions. */
+  readonly functions: ReadonlySet<string>;
+  /** Anonymous functions: `[](){}`, `lambda:`. */
+  readonly lambdas: ReadonlySet<string>;
+  /** Class (and struct) definitions. */
+  readonly classes: ReadonlySet<string>;
+  /** Nodes that wrap a definition and start a scope of their own (C++ `template <...>`). */
+  readonly templates: ReadonlySet<string>;
+  readonly loops: ReadonlySet<string>;
+  readonly calls: ReadonlySet<string>;
+  readonly returns: ReadonlySet<string>;
+  /** String (and character) literals. */
+  readonly strings: ReadonlySet<string>;
+  readonly comments: ReadonlySet<string>;
+}
+
+export interface CommentSyntax {
+  /** Starts a comment that runs to the end of the line: `//`, `#`. */
+  readonly line: string;
+  /** Opens and closes a block comment, when the language has one. */
+  readonly block?: readonly [string, string];
+}
+
+export interface LanguageModule {
+  readonly id: LanguageId;
+  /** How people call it, in messages and docs. */
+  readonly name: string;
+  /** Names a custom rule's `;; language:` header accepts for it, lowercase. */
+  readonly aliases: readonly string[];
+  /** File extensions, lowercase with their dot. */
+  readonly extensions: readonly string[];
+  /** Extensions of files that cannot throw (plain C): only explicit exits leave a function early. */
+  readonly noExceptions?: readonly string[];
+  /** The tree-sitter grammar: its .wasm file and the npm package that ships it. */
+  readonly grammar: { readonly wasm: string; readonly package: string };
+  readonly comments: CommentSyntax;
+  readonly kinds: NodeKinds;
+}
