@@ -15,6 +15,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Node, Query } from 'web-tree-sitter';
+import { languageForAlias, languageModule } from './languages';
 import type { Grammars } from './parser';
 import type { Rule, RuleContext, RuleMatch } from './rule';
 import { BUILTIN_RULES } from './rules';
@@ -52,7 +53,6 @@ const HEADER_KEYS = new Set([
   'within',
   'not-inside',
 ]);
-const LANGUAGES: Record<string, LanguageId> = { cpp: 'cpp', 'c++': 'cpp', c: 'cpp', python: 'python', py: 'python' };
 const SEVERITIES = new Set(['error', 'warning', 'info']);
 const SCOPES = new Set(['function', 'block', 'file']);
 
@@ -149,7 +149,7 @@ export function compileRuleFile(
   else if (BUILTIN_RULES.some((r) => r.id === id.value))
     errors.push(at(file, id.line, id.column, id.value.length, `"${id.value}" is a built-in rule's id`));
   const lang = get('language');
-  const language = lang ? LANGUAGES[lang.value.toLowerCase()] : undefined;
+  const language = lang ? languageForAlias(lang.value)?.id : undefined;
   if (!lang) errors.push(at(file, 1, 1, 1, 'missing header ";; language: cpp" (or python)'));
   else if (!language)
     errors.push(
@@ -299,11 +299,9 @@ function followedBy(
 
 function scopeOf(node: Node, scope: 'function' | 'block' | 'file', ctx: RuleContext): Node {
   if (scope === 'file') return ctx.root;
-  const types =
-    scope === 'function'
-      ? ['function_definition', 'lambda_expression', 'lambda']
-      : ['compound_statement', 'block', 'function_definition'];
-  for (const a of ancestors(node)) if (types.includes(a.type)) return a;
+  const k = languageModule(ctx.language).kinds;
+  const types = scope === 'function' ? [k.functions, k.lambdas] : [k.blocks, k.functions];
+  for (const a of ancestors(node)) if (types.some((t) => t.has(a.type))) return a;
   return ctx.root;
 }
 

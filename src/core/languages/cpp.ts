@@ -14,6 +14,7 @@ export const cpp: LanguageModule = {
     lambdas: new Set(['lambda_expression']),
     classes: new Set(['class_specifier', 'struct_specifier']),
     templates: new Set(['template_declaration']),
+    blocks: new Set(['compound_statement']),
     loops: new Set(['for_statement', 'for_range_loop', 'while_statement', 'do_statement']),
     calls: new Set(['call_expression']),
     returns: new Set(['return_statement', 'co_return_statement']),

@@ -13,6 +13,8 @@ export interface NodeKinds {
   readonly classes: ReadonlySet<string>;
   /** Nodes that wrap a definition and start a scope of their own (C++ `template <...>`). */
   readonly templates: ReadonlySet<string>;
+  /** Statement blocks: `{ ... }`, an indented suite. */
+  readonly blocks: ReadonlySet<string>;
   readonly loops: ReadonlySet<string>;
   readonly calls: ReadonlySet<string>;
   readonly returns: ReadonlySet<string>;

@@ -13,6 +13,7 @@ export const python: LanguageModule = {
     lambdas: new Set(['lambda']),
     classes: new Set(['class_definition']),
     templates: new Set(),
+    blocks: new Set(['block']),
     loops: new Set(['for_statement', 'while_statement']),
     calls: new Set(['call']),
     returns: new Set(['return_statement']),
