@@ -1,10 +1,11 @@
-// `leaklens rule ID` prints a rule's documentation; `leaklens rule --all` lists the rules.
+// `leaklens rule ID` prints a rule's documentation and its options; `leaklens rule --all` lists the rules.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommand } from './args';
+import { optionsSection, withOptionsSection } from '../core/config-schema';
 import { BUILTIN_RULES, RULE_IDS } from '../core/rules';
 
-export const RULE_USAGE = `usage: leaklens rule ID          print the rule's documentation
+export const RULE_USAGE = `usage: leaklens rule ID          print the rule's documentation and options
        leaklens rule --all        list every rule (--format json for a machine-readable list)
 
 rules: ${RULE_IDS.join(', ')}`;
@@ -66,18 +67,28 @@ export function ruleCommand(
   }
   const dir = rulesDocDir();
   const file = dir && join(dir, `${id}.md`);
+  const doc = file && existsSync(file) ? readFileSync(file, 'utf8') : null;
   if (v.format === 'json') {
-    out(
-      `${JSON.stringify({ id, languages: rule.languages, defaultSeverity: rule.defaultSeverity, summary: rule.summary, doc: file && existsSync(file) ? readFileSync(file, 'utf8') : null }, null, 2)}\n`,
-    );
+    const options = (rule.options ?? []).map((o) => ({
+      name: o.name,
+      key: `rules.${id}.options.${o.name}`,
+      alias: o.topLevelAlias ? o.name : null,
+      doc: o.doc,
+      schema: o.schema,
+      default: o.default,
+      merge: o.merge,
+    }));
+    const { languages, defaultSeverity, summary } = rule;
+    out(`${JSON.stringify({ id, languages, defaultSeverity, summary, options, doc }, null, 2)}\n`);
     return 0;
   }
-  if (!file || !existsSync(file)) {
-    out(
-      `${id} (${rule.languages.join(', ')}, ${rule.defaultSeverity})\n\n${rule.summary}\n\n(docs/rules/${id}.md is not installed with this copy)\n`,
-    );
+  if (!doc) {
+    const options = optionsSection(rule);
+    out(`${id} (${rule.languages.join(', ')}, ${rule.defaultSeverity})\n\n${rule.summary}\n`);
+    out(`${options ? `\n${options}` : ''}\n(docs/rules/${id}.md is not installed with this copy)\n`);
     return 0;
   }
-  out(readFileSync(file, 'utf8'));
+  // The doc's Options section is generated (npm run schema); an older doc gets it from the rule.
+  out(withOptionsSection(doc, rule));
   return 0;
 }

@@ -1,31 +1,21 @@
 // Configuration: `.leaklens.json`, or `[tool.leaklens]` in `pyproject.toml` (the same keys), found
-// upward from each file, validated against the shipped JSON schema (ajv), merged over built-in
-// defaults. A bad file is a ConfigError naming the file and the key.
+// upward from each file, validated against the JSON schema generated from the rules' declarations
+// (config-schema.ts; ajv), merged over built-in defaults. A bad file is a ConfigError naming the file
+// and the key. A rule's options are `rules.<id>.options.<name>` (some also top-level keys, their
+// place before options were per rule); rules read them as `config.<name>`.
 import Ajv from 'ajv';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import schema from '../../schema/leaklens.schema.json';
-import { BUILTIN_RESOURCES, type ResourcePair } from './resources';
+import { configSchema, ruleOptions } from './config-schema';
+import type { ResourcePair } from './resources';
 import type { Severity } from './types';
 
 export const CONFIG_FILE_NAME = '.leaklens.json';
 export const PYPROJECT_FILE_NAME = 'pyproject.toml';
 export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
-// Not `clear`: it empties a scratch container or repaints a window each frame, tearing nothing down.
-export const DEFAULT_TEARDOWN_METHODS = [
-  'cleanup',
-  'release',
-  'destroy',
-  'reset',
-  'unload',
-  'close',
-  'deinit',
-  'teardown',
-  'shutdown',
-  'dispose',
-  'free',
-];
+/** cleanup-in-loop's default `teardownMethods` (declared with the rule). */
+export const DEFAULT_TEARDOWN_METHODS = optionDefault('teardownMethods');
 // Folders of programs that run once per invocation and exit (build and release scripts, code
 // generators, converters, benchmarks): a handle left open or a table filled there is reclaimed at exit.
 export const DEFAULT_ONE_SHOT_DIRS = ['tools', 'scripts', 'release', 'bench', 'benchmarks', 'waflib', 'build-aux'];
@@ -35,14 +25,25 @@ export interface RuleSetting {
   severity?: Severity;
 }
 
-export interface LeakLensConfig {
+/**
+ * The values of the built-in rules' options, by option name. Each is declared by one rule
+ * (`options` in its RuleMeta: schema, default, doc), which reads it as `ctx.config.<name>`.
+ */
+export interface RuleOptionValues {
+  /** cleanup-in-loop */
+  teardownMethods: string[];
+  /** unbounded-queue */
+  queueConstructors: string[];
+  /** unbounded-cache */
+  cacheDecorators: string[];
+  /** raw-c-resource */
+  resources: ResourcePair[];
+}
+
+export interface LeakLensConfig extends RuleOptionValues {
   /** Absolute path of the .leaklens.json this came from, if any. */
   file?: string;
   rules: Record<string, RuleSetting>;
-  resources: ResourcePair[];
-  teardownMethods: string[];
-  queueConstructors: string[];
-  cacheDecorators: string[];
   ignore: string[];
   /** Folder names whose code runs once per invocation (see one-shot.ts); [] checks them like the rest. */
   oneShotDirs: string[];
@@ -59,13 +60,26 @@ export class ConfigError extends Error {
   }
 }
 
+/** The default of a rule's option, as its rule declares it. */
+function optionDefault<K extends keyof RuleOptionValues>(name: K): RuleOptionValues[K] {
+  const found = ruleOptions().find(({ option }) => option.name === name);
+  if (!found) throw new Error(`LeakLens: no rule declares the option ${name}`);
+  return found.option.default as RuleOptionValues[K];
+}
+
+function optionDefaults(): RuleOptionValues {
+  const values = ruleOptions().map(({ option }) => [option.name, copy(option.default)]);
+  return Object.fromEntries(values) as RuleOptionValues;
+}
+
+function copy<T>(value: T): T {
+  return (Array.isArray(value) ? [...value] : value) as T;
+}
+
 export function defaultConfig(): LeakLensConfig {
   return {
     rules: {},
-    resources: [...BUILTIN_RESOURCES],
-    teardownMethods: [...DEFAULT_TEARDOWN_METHODS],
-    queueConstructors: [],
-    cacheDecorators: [],
+    ...optionDefaults(),
     ignore: [],
     oneShotDirs: [...DEFAULT_ONE_SHOT_DIRS],
     maxFileSize: DEFAULT_MAX_FILE_SIZE,
@@ -73,19 +87,11 @@ export function defaultConfig(): LeakLensConfig {
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true });
-const validate = ajv.compile(schema);
+const validate = ajv.compile(configSchema());
 
-interface RawConfig {
-  rules?: Record<string, string | { enabled?: boolean; severity?: Severity }>;
-  resources?: Array<{
-    acquire: string[];
-    release: string[];
-    kind?: ResourcePair['kind'];
-    releaseArg?: ResourcePair['releaseArg'];
-  }>;
-  teardownMethods?: string[];
-  queueConstructors?: string[];
-  cacheDecorators?: string[];
+/** What the schema let through (ajv has filled in the defaults of nested keys, like a resource's `kind`). */
+interface RawConfig extends Partial<RuleOptionValues> {
+  rules?: Record<string, string | { enabled?: boolean; severity?: Severity; options?: Partial<RuleOptionValues> }>;
   ignore?: string[];
   oneShotDirs?: string[];
   maxFileSize?: number;
@@ -140,28 +146,36 @@ function configFromObject(raw: unknown, file: string, prefix: string, base: Leak
   for (const [id, setting] of Object.entries(cfg.rules ?? {})) {
     if (typeof setting === 'string')
       rules[id] = setting === 'off' ? { enabled: false } : { enabled: true, severity: setting as Severity };
-    else rules[id] = { enabled: setting.enabled ?? true, severity: setting.severity ?? rules[id]?.severity };
+    // `{ "options": {...} }` alone configures the rule without turning it on or changing its severity.
+    else if (setting.enabled !== undefined || setting.severity !== undefined || setting.options === undefined)
+      rules[id] = { enabled: setting.enabled ?? true, severity: setting.severity ?? rules[id]?.severity };
   }
   return {
     file,
     rules,
-    resources: [
-      ...base.resources,
-      ...(cfg.resources ?? []).map((r) => ({
-        acquire: r.acquire,
-        release: r.release,
-        kind: r.kind ?? 'returns',
-        releaseArg: r.releaseArg ?? 'value',
-      })),
-    ],
-    teardownMethods: [...new Set([...base.teardownMethods, ...(cfg.teardownMethods ?? [])])],
-    queueConstructors: [...base.queueConstructors, ...(cfg.queueConstructors ?? [])],
-    cacheDecorators: [...base.cacheDecorators, ...(cfg.cacheDecorators ?? [])],
+    ...optionValues(cfg, base),
     ignore: [...base.ignore, ...(cfg.ignore ?? [])],
     // Replaces rather than extends: `[]` is how a project whose tools/ holds daemons opts out.
     oneShotDirs: cfg.oneShotDirs ?? base.oneShotDirs,
     maxFileSize: cfg.maxFileSize ?? base.maxFileSize,
   };
+}
+
+/** Each option: what `base` has, then the top-level alias, then `rules.<id>.options`, combined as declared. */
+function optionValues(cfg: RawConfig, base: LeakLensConfig): RuleOptionValues {
+  const values: Record<string, unknown> = {};
+  for (const { rule, option } of ruleOptions()) {
+    let value: unknown = copy(base[option.name]);
+    const setting = cfg.rules?.[rule.id];
+    const own = typeof setting === 'object' ? setting.options?.[option.name] : undefined;
+    for (const given of [option.topLevelAlias ? cfg[option.name] : undefined, own]) {
+      if (given === undefined) continue;
+      if (option.merge === 'replace' || !Array.isArray(value) || !Array.isArray(given)) value = given;
+      else value = option.merge === 'union' ? [...new Set([...value, ...given])] : [...value, ...given];
+    }
+    values[option.name] = value;
+  }
+  return values as unknown as RuleOptionValues;
 }
 
 /** A .leaklens.json, or a pyproject.toml's `[tool.leaklens]` (an error if it has none). */

@@ -1,7 +1,7 @@
 // A rule is data (id, languages, a tree-sitter query per language) plus a small check that reads
 // the tree around each match and reports findings.
 import type { Node } from 'web-tree-sitter';
-import type { LeakLensConfig } from './config';
+import type { LeakLensConfig, RuleOptionValues } from './config';
 import type { LineIndex } from './location';
 import type { Fix, LanguageId, Severity, Span } from './types';
 
@@ -18,7 +18,39 @@ export interface RuleMeta {
    * invocation (one-shot.ts: build scripts, converters) they are not reported outside loops.
    */
   accumulates?: boolean;
+  /**
+   * What the rule lets a project configure: `rules.<id>.options.<name>` in `.leaklens.json` (or
+   * `[tool.leaklens.rules.<id>.options]`). The config schema and the docs' Options section are
+   * generated from these (`npm run schema`); the rule reads the value as `ctx.config.<name>`.
+   */
+  options?: RuleOption[];
 }
+
+/** A JSON-schema fragment (draft-07) for one option's value. */
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+/** One option of one rule; `name` is a key of RuleOptionValues, so its value is typed for the rule. */
+export interface RuleOptionOf<K extends keyof RuleOptionValues> {
+  name: K;
+  /** One line: what it changes. The schema's description, the docs' table, `leaklens rule ID`. */
+  doc: string;
+  /** The value's schema, without `default` (a missing value means "nothing added"). */
+  schema: JsonSchema;
+  default: RuleOptionValues[K];
+  /** For the docs when the default is too long to print (`the pairs of src/core/resources.ts`). */
+  defaultDoc?: string;
+  /** A value for the docs' example; the schema test validates it. */
+  example: RuleOptionValues[K];
+  /**
+   * How a config file's value combines with the one it inherits (the defaults, or a config further
+   * up): `append` adds to the list, `union` too but without repeats, `replace` replaces it.
+   */
+  merge: 'append' | 'union' | 'replace';
+  /** Also accepted as a top-level key of the same name: how it was set before options were per rule. */
+  topLevelAlias?: boolean;
+}
+
+export type RuleOption = { [K in keyof RuleOptionValues]: RuleOptionOf<K> }[keyof RuleOptionValues];
 
 export interface RuleMatch {
   patternIndex: number;

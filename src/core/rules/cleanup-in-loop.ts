@@ -33,6 +33,30 @@ export const cleanupInLoop: Rule = {
     'A teardown call on an object that outlives the loop runs on every iteration while the loop keeps using the object.',
   languages: ['cpp', 'python'],
   defaultSeverity: 'warning',
+  options: [
+    {
+      name: 'teardownMethods',
+      doc: 'Method names that tear an object down.',
+      schema: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+      // Not `clear`: it empties a scratch container or repaints a window each frame, tearing nothing down.
+      default: [
+        'cleanup',
+        'release',
+        'destroy',
+        'reset',
+        'unload',
+        'close',
+        'deinit',
+        'teardown',
+        'shutdown',
+        'dispose',
+        'free',
+      ],
+      example: ['drain_all'],
+      merge: 'union',
+      topLevelAlias: true,
+    },
+  ],
   query: {
     cpp: (config) => `(call_expression
         function: (field_expression field: (field_identifier) @method) ${anyOf('method', config.teardownMethods)}) @call`,

@@ -3,7 +3,7 @@
 // acquisition and release, or the release is missing or only on some paths (seed 000 #5, #7).
 import type { Node } from 'web-tree-sitter';
 import { raiiFixes } from '../fixes/cpp-raii';
-import type { ResourcePair } from '../resources';
+import { BUILTIN_RESOURCES, type ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
 import { alwaysLeaves, buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
 import {
@@ -76,6 +76,41 @@ export const rawCResource: Rule = {
   languages: ['cpp'],
   defaultSeverity: 'warning',
   accumulates: true,
+  options: [
+    {
+      name: 'resources',
+      doc: 'C acquire/release pairs: the functions that acquire a resource, those that release it, and its shape.',
+      schema: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['acquire', 'release'],
+          properties: {
+            acquire: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_:]*$' }, minItems: 1 },
+            release: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_:]*$' }, minItems: 1 },
+            kind: {
+              description:
+                'returns: `T* p = acquire(...)`; inPlace: `acquire(&structVar)`; outParam: `acquire(..., &ptr)`.',
+              enum: ['returns', 'inPlace', 'outParam'],
+              default: 'returns',
+            },
+            releaseArg: {
+              description:
+                'Whether the release takes the pointer (`value`) or its address (`address`, e.g. av_frame_free(&f)).',
+              enum: ['value', 'address'],
+              default: 'value',
+            },
+          },
+        },
+      },
+      default: BUILTIN_RESOURCES,
+      defaultDoc: 'the pairs of `src/core/resources.ts` (malloc/free, fopen/fclose, open/close, SDL, FFmpeg, ...)',
+      example: [{ acquire: ['pool_acquire'], release: ['pool_release'], kind: 'returns', releaseArg: 'value' }],
+      merge: 'append',
+      topLevelAlias: true,
+    },
+  ],
   query: {
     cpp: (config) => `(call_expression function: [(identifier) (qualified_identifier)] @fn ${anyOf(
       'fn',

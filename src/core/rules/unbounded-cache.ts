@@ -22,6 +22,17 @@ export const unboundedCache: Rule = {
   languages: ['python', 'cpp'],
   defaultSeverity: 'warning',
   accumulates: true,
+  options: [
+    {
+      name: 'cacheDecorators',
+      doc: 'Python decorators (dotted, as written) that cache without a bound.',
+      schema: { type: 'array', items: { type: 'string' } },
+      default: [],
+      example: ['memoize'],
+      merge: 'append',
+      topLevelAlias: true,
+    },
+  ],
   query: {
     // Separate top-level patterns, not one [alternation]: predicates apply to a whole pattern.
     python: `

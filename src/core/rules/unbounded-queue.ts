@@ -35,6 +35,17 @@ export const unboundedQueue: Rule = {
   languages: ['python', 'cpp'],
   defaultSeverity: 'warning',
   accumulates: true,
+  options: [
+    {
+      name: 'queueConstructors',
+      doc: 'Python callables (dotted, as written) that make an unbounded-by-default queue taking `maxsize`.',
+      schema: { type: 'array', items: { type: 'string' } },
+      default: [],
+      example: ['janus.Queue'],
+      merge: 'append',
+      topLevelAlias: true,
+    },
+  ],
   query: {
     python: `(call function: [(identifier) (attribute)] @fn (#match? @fn "(Queue|deque)$")) @call`,
     cpp: `[
