@@ -189,6 +189,11 @@ export interface COwnedResource {
   isNew: boolean;
   /** `new T[n]`: a buffer, used through calls that do not keep it. */
   isArray?: boolean;
+  /**
+   * Whether the function itself deletes a `new` object on a path from `at` (without acquiring it
+   * again): a call or constructor given the pointer there only borrowed it.
+   */
+  deletedAfter?: (at: Node) => boolean;
   /** C++ code (not a `.c` file): constructors of project types may keep what they are given. */
   cpp?: boolean;
   /** A file descriptor (released with `close`): handed to other code, it is usually kept there. */
@@ -317,6 +322,7 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
       return /^(NULL|nullptr|0)$/.test(right?.text ?? '') ? 'none' : 'escape';
     }
   }
+  if (up.type === 'init_declarator' && up.childForFieldName('declarator')?.id === n.id) return 'none'; // `T obj(...)`
   if (
     up.type === 'init_declarator' ||
     up.type === 'initializer_list' ||
@@ -326,7 +332,8 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
     return 'escape';
   if (up.type === 'argument_list') {
     const call = up.parent;
-    if (call?.type !== 'call_expression') return 'escape'; // a constructor: the new object keeps it
+    // A constructor: the new object keeps it, unless this function deletes it later itself.
+    if (call?.type !== 'call_expression') return deletedLater(res, up) ? 'none' : 'escape';
     return callEffect(
       call,
       up.namedChildren.findIndex((c) => c?.id === n.id),
@@ -392,7 +399,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (res.isDescriptor && !FD_BORROWS.has(simple)) return 'escape';
   // A raw pointer to an object handed to C++ code is usually adopted; a `new T[n]` array is a
   // buffer that calls read and write through, like malloc's.
-  if (res.isNew && !res.isArray) return 'escape';
+  if (res.isNew && !res.isArray && !deletedLater(res, call)) return 'escape';
   // `init(&p)`, `take(&p)`: may be replaced or freed through it. A struct set up in place
   // (`WebPEncode(&cfg, &pic)`) is always used through its address.
   if (addressTaken && res.pair.kind !== 'inPlace') return 'escape';
@@ -418,6 +425,10 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     if (left && left.type !== 'identifier') return 'escape';
   }
   return 'none';
+}
+
+function deletedLater(res: COwnedResource, at: Node): boolean {
+  return res.isNew && !!res.deletedAfter?.(at);
 }
 
 function isStoredBackTo(call: Node, name: string): boolean {

@@ -4,7 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import { raiiFixes } from '../fixes/cpp-raii';
 import { BUILTIN_RESOURCES, type ResourcePair } from '../resources';
-import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
+import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
 import { alwaysLeaves, buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
 import {
   borrowsHandle,
@@ -69,7 +69,7 @@ interface Acquisition {
   status?: string;
 }
 
-export const rawCResource: Rule = {
+export const rawCResource = defineRule({
   id: 'raw-c-resource',
   summary:
     'A C resource (or a C++ `new`) held by a raw local is not released or handed on along some path out of the function.',
@@ -119,6 +119,7 @@ export const rawCResource: Rule = {
 (init_declarator value: (new_expression) @new)
 (assignment_expression right: (new_expression) @new)`,
   },
+  captures: { fn: ['identifier', 'qualified_identifier'], call: 'call_expression', new: 'new_expression' },
   mayMatch: (text, _language, config) =>
     callsAny(acquireNames(config.resources)).test(text) || /\bnew\s+[A-Za-z_:]/.test(text),
   anchor: (_language, config) => anchorWithNew(config.resources),
@@ -141,7 +142,7 @@ export const rawCResource: Rule = {
     if (!acq || acq.func.hasError) return;
     analyse(acq, ctx);
   },
-};
+});
 
 const NEW_PAIR: ResourcePair = { acquire: ['new'], release: ['delete'], kind: 'returns', releaseArg: 'value' };
 const newAnchors = new WeakMap<ResourcePair[], RegExp>();
@@ -177,6 +178,8 @@ function describeNew(expr: Node): Acquisition | undefined {
   } else {
     const left = parent.childForFieldName('left');
     if (left?.type !== 'identifier' || !declaredLocally(func, left.text)) return undefined;
+    // `rows[i] = last = new PARA()`, `f(p = new T)`: stored elsewhere in the same breath.
+    if (!/^(expression_statement|parenthesized_expression)$/.test(parent.parent?.type ?? '')) return undefined;
     name = left.text;
   }
   // Qt-style parents and other owners passed to the constructor adopt the new object.
@@ -186,6 +189,22 @@ function describeNew(expr: Node): Acquisition | undefined {
   const statement = statementOf(expr);
   if (!name || !statement) return undefined;
   return { pair: NEW_PAIR, call: expr, name, statement, func, declaration };
+}
+
+/**
+ * A `new` object returned or stored where the caller sees it (a field, `*out`, a non-local) after
+ * its acquisition: the function hands it over on purpose.
+ */
+function handedToCaller(func: Node, acq: Acquisition): boolean {
+  return findAll(func, 'identifier', (n) => n.text === acq.name && n.startIndex > acq.call.endIndex).some((use) => {
+    const up = use.parent;
+    if (up?.type === 'return_statement') return true;
+    if (up?.type !== 'assignment_expression' || up.childForFieldName('right')?.id !== use.id) return false;
+    const left = up.childForFieldName('left');
+    if (!left) return false;
+    if (left.type === 'identifier') return !declaredLocally(func, left.text);
+    return /^(field_expression|pointer_expression|subscript_expression)$/.test(left.type);
+  });
 }
 
 /** A handle that is never stored: `if (opendir(p) == NULL)`, `malloc(n);`. Nothing can release it. */
@@ -336,11 +355,14 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   // A `new` never deleted here is often meant to live on (windows, singletons, parents that adopt
   // it later): only a function that deletes it on some paths shows that it owns it. Checked first:
   // `new` is everywhere in C++, and most functions never delete what they create.
-  if (
-    pair === NEW_PAIR &&
-    !findAll(func, 'delete_expression', (n) => n.startIndex > acq.call.endIndex && mentions(n, name)).length
-  )
-    return;
+  // Storing it where the caller sees it (`return p`, `this->m = p`, `*out = p`) shows ownership too:
+  // then a path that returns early without it leaks (tesseract's `label32`, aria2's leftover node).
+  const deletes =
+    pair === NEW_PAIR
+      ? findAll(func, 'delete_expression', (n) => n.startIndex > acq.call.endIndex && mentions(n, name))
+      : [];
+  const storedForCaller = pair === NEW_PAIR && deletes.length === 0 && handedToCaller(func, acq);
+  if (pair === NEW_PAIR && deletes.length === 0 && !storedForCaller) return;
   const uses = findAll(func, 'identifier', (n) => n.text === name);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
   if (uses.some((u) => u.startIndex > acq.call.startIndex && ownedBy(u, func))) return;
@@ -378,11 +400,17 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     heldOnFailure: pair.heldOnFailure === true,
     zeroIsSuccess: pair.nonzeroIsSuccess !== true,
     isNew: pair === NEW_PAIR,
+    deletedAfter: deletes.length ? (at) => deleteReachable(cfg, acquireBlock, at, deletes) : undefined,
     isArray:
       pair === NEW_PAIR &&
       acq.call.type === 'new_expression' &&
       /^new\s*(\(.*?\)\s*)?[\w:<>\s,*]+\[/.test(acq.call.text),
-    aliases: localAliases(func, name, (n) => declaredLocally(func, n)),
+    aliases: [
+      ...localAliases(func, name, (n) => declaredLocally(func, n)),
+      // `DawgArgs args(&v, updated)` for a `new` this function deletes itself: the local object only
+      // carries the pointer, so where the object goes (`f(&args)`), the pointer goes with it.
+      ...(deletes.length ? constructorHolders(func, name) : []),
+    ],
     isDescriptor: pair.release.includes('close'),
     cpp: !ctx.plainC,
     otherAcquires: ctx.memo('c.allAcquires', () => new Set(ctx.config.resources.flatMap((r) => r.acquire))),
@@ -412,7 +440,10 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     ['call_expression', 'delete_expression'],
     (n) => n.startIndex > acq.call.endIndex && isReleaseOf(n, res),
   );
-  const leak = findLeakPath(cfg, tracked);
+  let leak = findLeakPath(cfg, tracked);
+  // Owned only by what it is stored into: calls in between that may throw are C++'s everyday risk,
+  // not this function's mistake; a `return` that skips the store is.
+  if (storedForCaller && leak?.kind === 'throw') leak = undefined;
   // Stored, returned or adopted on some path (`*out = p` on success): the leak is on the others.
   const handOffs =
     leak && releases.length === 0
@@ -638,11 +669,77 @@ function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'
   if (guards.size === 0 || (edge !== 'true' && edge !== 'false')) return true;
   const g = guards.get(normalizeCondition(cond.text));
   if (g !== undefined) return g === edge;
+  const tied = tiedGuard(cond.text, guards);
+  if (tied !== undefined) return (edge === 'true') === tied;
   // The same null test written another way (`if (!A)` after `if (A == NULL)`).
   const n = nullTest(normalizeCondition(cond.text));
   const isNull = n && guards.get(`null:${n.subject}`);
   if (!n || isNull === undefined) return true;
   return (edge === 'true') === (n.nullWhenTrue === (isNull === 'true'));
+}
+
+/** `mesh->mNormals != nullptr`: the object tested, the words of what is tested, and whether it asks "present?". */
+function memberTest(text: string): { base: string; words: Set<string>; present: boolean } | undefined {
+  const t = normalizeCondition(text);
+  const m = /^(!?)(\w+)(?:->|\.)(\w+)(\(\))?(?:(!=|==)(nullptr|NULL|0))?$/.exec(t);
+  if (!m) return undefined;
+  const words = new Set(
+    m[3]
+      .replace(/^m_?(?=[A-Z_])/, '')
+      .split(/_|(?=[A-Z][a-z])/)
+      .map((w) => w.toLowerCase())
+      .filter((w) => w.length >= 4 && !/^(has|have|get|count|size|num|number|valid|enabled?)$/.test(w)),
+  );
+  if (words.size === 0) return undefined;
+  const negated = (m[1] === '!') !== (m[5] === '==');
+  return { base: m[2], words, present: !negated };
+}
+
+/**
+ * A test of the same object's same part, written another way (`if (mesh->HasNormals())` at the
+ * allocation, `if (mesh->mNormals != nullptr)` at the store): it goes the way the first one went.
+ * Returns whether the later test is true on the acquisition's paths, or undefined when not tied.
+ */
+function tiedGuard(text: string, guards: Map<string, 'true' | 'false'>): boolean | undefined {
+  const later = memberTest(text);
+  if (!later) return undefined;
+  for (const [key, edge] of guards) {
+    const first = memberTest(key);
+    if (!first || first.base !== later.base || ![...later.words].some((w) => first.words.has(w))) continue;
+    const firstPresent = (edge === 'true') === first.present;
+    return later.present === firstPresent;
+  }
+  return undefined;
+}
+
+/** Locals constructed with `name` among their arguments: `T obj(a, name)`. */
+function constructorHolders(func: Node, name: string): string[] {
+  return findAll(func, 'identifier', (n) => n.text === name)
+    .map((use) => use.parent?.type === 'argument_list' && use.parent.parent)
+    .filter((d): d is Node => !!d && d.type === 'init_declarator')
+    .map((d) => d.childForFieldName('declarator'))
+    .filter((d): d is Node => d?.type === 'identifier')
+    .map((d) => d.text);
+}
+
+/** Whether a path from `at`'s block reaches one of `deletes` without passing the acquisition again. */
+function deleteReachable(cfg: Cfg, acquireBlock: CfgBlock, at: Node, deletes: Node[]): boolean {
+  const start = blockOf(cfg, at);
+  if (!start) return false;
+  const targets = new Set(deletes.map((d) => blockOf(cfg, d)).filter((b) => b !== undefined));
+  const seen = new Set<CfgBlock>([start, acquireBlock]);
+  const queue = [start];
+  while (queue.length) {
+    const b = queue.pop()!;
+    if (targets.has(b)) return true;
+    for (const e of b.succ) {
+      // Only normal flow: a delete in a catch handler does not make the call before it a borrow.
+      if (e.kind === 'exception' || seen.has(e.to)) continue;
+      seen.add(e.to);
+      queue.push(e.to);
+    }
+  }
+  return false;
 }
 
 function blockOf(cfg: Cfg, node: Node): CfgBlock | undefined {
