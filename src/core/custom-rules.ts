@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type { Node, Query } from 'web-tree-sitter';
 import { languageForAlias, languageModule } from './languages';
 import type { Grammars } from './parser';
-import type { Rule, RuleContext, RuleMatch } from './rule';
+import { missingCaptures, type CaptureKinds, type Rule, type RuleContext, type RuleMatch } from './rule';
 import { BUILTIN_RULES } from './rules';
 import { ancestors, contains } from './tree';
 import type { LanguageId, Severity } from './types';
@@ -218,7 +218,14 @@ export function compileRuleFile(
   const reportCapture =
     report?.value.replace(/^@/, '') ??
     (captures.has('report') ? 'report' : query.captureNames[query.captureNames.length - 1]);
-  if (!reportCapture || !captures.has(reportCapture)) {
+  // The captures the header uses (report, message) are the rule's declared ones, of any node kind:
+  // checked here with the header's positions, and by the engine like every rule's.
+  const placeholders = [...message!.value.matchAll(/\{\{\s*@?([\w.-]+)\s*\}\}/g)];
+  const declared: Record<string, CaptureKinds> = Object.fromEntries(
+    [reportCapture, ...placeholders.map((m) => m[1])].filter(Boolean).map((name) => [name, []]),
+  );
+  const missing = new Set(missingCaptures({ query: { [language]: source }, captures: declared }, language, captures));
+  if (!reportCapture || missing.has(reportCapture)) {
     errors.push(
       report
         ? at(
@@ -231,8 +238,8 @@ export function compileRuleFile(
         : at(file, pointAt(text, header.queryStart).line, 1, 1, 'the query captures nothing to report'),
     );
   }
-  for (const m of message!.value.matchAll(/\{\{\s*@?([\w.-]+)\s*\}\}/g)) {
-    if (!captures.has(m[1]))
+  for (const m of placeholders) {
+    if (missing.has(m[1]))
       errors.push(
         at(file, message!.line, message!.column + m.index!, m[0].length, `message: the query has no capture @${m[1]}`),
       );
@@ -253,6 +260,7 @@ export function compileRuleFile(
     languages: [language],
     defaultSeverity: (sev?.value ?? 'warning') as Severity,
     query: { [language]: source },
+    captures: declared,
     // A file with none of the names the query's `#eq?`/`#any-of?` predicates demand cannot match:
     // the check command then need not even parse it.
     mayMatch: literals ? (text) => literals.some((l) => text.includes(l)) : undefined,

@@ -6,7 +6,7 @@ import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { defaultConfig, type LeakLensConfig } from './config';
 import { LineIndex } from './location';
 import { Grammars, isPlainC, languageOfPath, ParseBudgetError } from './parser';
-import { spanOf, type Report, type Rule, type RuleContext } from './rule';
+import { captureMismatch, spanOf, type Report, type Rule, type RuleContext } from './rule';
 import { BUILTIN_RULES } from './rules';
 import { suppressionFix } from './fixes/suppress';
 import { isSuppressed } from './suppression';
@@ -15,6 +15,8 @@ import type { AnalysisError, FileResult, Finding, LanguageId, Span } from './typ
 interface CombinedQuery {
   query: Query;
   owners: Array<{ rule: number; pattern: number }>;
+  /** Rules whose query lacks a capture they declare: they do not run, and each file says why. */
+  mismatches: Array<{ rule: number; message: string }>;
 }
 
 /** Stands in for a rule that takes no part in a combined query. */
@@ -137,7 +139,7 @@ export class Engine {
       seen.set(range.rule, local + 1);
       owners.push({ rule: range.rule, pattern: local });
     }
-    const entry = { query, owners };
+    const entry = { query, owners, mismatches: captureMismatches(query, owners, rules, sources, language) };
     this.queries.set(key, entry);
     return entry;
   }
@@ -225,6 +227,15 @@ export class Engine {
       active.push({ rule, ctx, skip });
     }
     const failed = new Set<string>();
+    /** Marks the rules whose query lacks a declared capture as failed; true when there are any. */
+    const skipMismatched = (q: CombinedQuery): boolean => {
+      for (const { rule, message } of q.mismatches) {
+        if (failed.has(active[rule].rule.id)) continue;
+        failed.add(active[rule].rule.id);
+        errors.push({ file: options.file, message });
+      }
+      return q.mismatches.length > 0;
+    };
     let overBudget = false;
     const guarded = (rule: Rule, run: () => void) => {
       if (failed.has(rule.id) || overBudget) return;
@@ -257,7 +268,7 @@ export class Engine {
         language,
         config,
       );
-      if (!single) continue;
+      if (!single || skipMismatched(single)) continue;
       const tq = performance.now();
       const seen = new Set<string>();
       const containers = new Map<number, Node>();
@@ -289,6 +300,7 @@ export class Engine {
       config,
     );
     if (combined) {
+      skipMismatched(combined);
       const tq = performance.now();
       const matches = combined.query.matches(tree.rootNode);
       this.ruleMs.set('(queries)', (this.ruleMs.get('(queries)') ?? 0) + performance.now() - tq);
@@ -371,6 +383,29 @@ export function decodeSource(bytes: Uint8Array): string | { error: string } {
   } catch {
     return { error: 'skipped: not valid UTF-8' };
   }
+}
+
+/** For each rule in `rules`, its declared captures that its patterns in `query` do not have. */
+function captureMismatches(
+  query: Query,
+  owners: CombinedQuery['owners'],
+  rules: Rule[],
+  sources: Array<string | undefined>,
+  language: LanguageId,
+): CombinedQuery['mismatches'] {
+  const used = new Map<number, Set<string>>();
+  owners.forEach(({ rule }, pattern) => {
+    const names = used.get(rule) ?? new Set<string>();
+    query.captureQuantifiers[pattern]?.forEach((q, i) => q !== 0 && names.add(query.captureNames[i]));
+    used.set(rule, names);
+  });
+  const mismatches: CombinedQuery['mismatches'] = [];
+  rules.forEach((rule, index) => {
+    if (!sources[index]) return;
+    const message = captureMismatch(rule, language, used.get(index) ?? new Set());
+    if (message) mismatches.push({ rule: index, message });
+  });
+  return mismatches;
 }
 
 function collectErrorSpans(root: Node): Span[] {

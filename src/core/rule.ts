@@ -1,5 +1,7 @@
-// A rule is data (id, languages, a tree-sitter query per language) plus a small check that reads
-// the tree around each match and reports findings.
+// A rule is data (id, languages, a tree-sitter query per language, the captures the query declares,
+// its options) plus a small check that reads the tree around each match and reports findings.
+// Built-in rules are written with `defineRule`, which types each match's captures from the rule's
+// `captures`: `match.captures.get('call')` of an undeclared capture does not compile.
 import type { Node } from 'web-tree-sitter';
 import type { LeakLensConfig, RuleOptionValues } from './config';
 import type { LineIndex } from './location';
@@ -52,15 +54,44 @@ export interface RuleOptionOf<K extends keyof RuleOptionValues> {
 
 export type RuleOption = { [K in keyof RuleOptionValues]: RuleOptionOf<K> }[keyof RuleOptionValues];
 
-export interface RuleMatch {
-  patternIndex: number;
-  /** First node of each capture, by capture name. */
-  captures: Map<string, Node>;
+/**
+ * The node kinds a capture takes: one kind, several, or per language (`{ cpp: 'call_expression',
+ * python: 'call' }`, which also says in which languages' queries it is). An empty list: any kind.
+ * A kind or list alone applies to every language the rule has a query for.
+ */
+export type CaptureKinds = string | readonly string[] | { readonly [L in LanguageId]?: string | readonly string[] };
+
+/** A rule's captures by name, as its queries write them (`@call`). */
+export type CaptureSpec = { readonly [name: string]: CaptureKinds };
+
+export type CaptureName<C extends CaptureSpec> = Extract<keyof C, string>;
+
+/**
+ * The first node of each capture of one match, by name. A rule written with `defineRule` sees only
+ * its declared names (another does not compile); an untyped rule (custom rules) sees a Map.
+ */
+export type Captures<C extends CaptureSpec = CaptureSpec> =
+  string extends CaptureName<C> ? Map<string, Node> : TypedCaptures<CaptureName<C>>;
+
+export interface TypedCaptures<Name extends string> {
+  get(name: Name): Node | undefined;
+  has(name: Name): boolean;
 }
 
-export interface Rule extends RuleMeta {
+export interface RuleMatch<C extends CaptureSpec = CaptureSpec> {
+  patternIndex: number;
+  captures: Captures<C>;
+}
+
+export interface Rule<C extends CaptureSpec = CaptureSpec> extends RuleMeta {
   /** The query per language; a function when names from the config go into its predicates. */
   query: Partial<Record<LanguageId, string | ((config: LeakLensConfig) => string)>>;
+  /**
+   * The captures its queries declare, with their node kinds. When a query compiles, the engine
+   * checks that it has each capture declared for its language (a rule that lacks one is skipped
+   * with an error naming it).
+   */
+  captures?: C;
   /**
    * A cheap test on the file's text: false means the rule cannot match, and its query is skipped.
    * Running a query materialises every candidate node across the wasm boundary; most files have
@@ -74,9 +105,67 @@ export interface Rule extends RuleMeta {
    * materialising every candidate node, which for "every call" patterns dominated the run.
    */
   anchor?(language: LanguageId, config: LeakLensConfig): RegExp | undefined;
-  check(match: RuleMatch, ctx: RuleContext): void;
+  check(match: RuleMatch<C>, ctx: RuleContext): void;
   /** Once per file after the query's matches, for analyses of the whole module. */
   checkFile?(ctx: RuleContext): void;
+}
+
+/**
+ * A rule whose `check` sees its matches' captures typed from its `captures`. It is a plain `Rule`
+ * too (what the engine and BUILTIN_RULES take): the engine hands `check` a Map of the captures.
+ */
+export function defineRule<const C extends CaptureSpec>(rule: Rule<C> & { captures: C }): Rule<C> & Rule {
+  return rule as Rule<C> & Rule;
+}
+
+/** The node kinds `kinds` allows in `language`'s query; undefined when the capture is not in that query. */
+export function captureKinds(
+  kinds: CaptureKinds,
+  language: LanguageId,
+  rule: Pick<Rule, 'query'>,
+): readonly string[] | undefined {
+  if (typeof kinds === 'string') return rule.query[language] !== undefined ? [kinds] : undefined;
+  if (isKindList(kinds)) return rule.query[language] !== undefined ? kinds : undefined;
+  const own = kinds[language];
+  return own === undefined ? undefined : typeof own === 'string' ? [own] : own;
+}
+
+function isKindList(kinds: CaptureKinds): kinds is readonly string[] {
+  return Array.isArray(kinds);
+}
+
+/** The captures `rule` declares for its `language` query. */
+export function declaredCaptures(rule: Pick<Rule, 'query' | 'captures'>, language: LanguageId): string[] {
+  return Object.entries(rule.captures ?? {})
+    .filter(([, kinds]) => captureKinds(kinds, language, rule) !== undefined)
+    .map(([name]) => name);
+}
+
+/** The captures `rule` declares for `language` that are not among `used` (the query's capture names). */
+export function missingCaptures(
+  rule: Pick<Rule, 'query' | 'captures'>,
+  language: LanguageId,
+  used: ReadonlySet<string>,
+): string[] {
+  return declaredCaptures(rule, language).filter((name) => !used.has(name));
+}
+
+/**
+ * Why `rule`'s `language` query does not fit its declaration (a declared capture it lacks), given
+ * the capture names the compiled query uses; undefined when it fits.
+ */
+export function captureMismatch(
+  rule: Pick<Rule, 'id' | 'query' | 'captures'>,
+  language: LanguageId,
+  used: ReadonlySet<string>,
+): string | undefined {
+  const missing = missingCaptures(rule, language, used);
+  if (missing.length === 0) return undefined;
+  const list = (names: string[]) => names.map((n) => `@${n}`).join(', ') || 'none';
+  return (
+    `rule ${rule.id} declares ${missing.length > 1 ? 'captures' : 'capture'} ${list(missing)} that its ` +
+    `${language} query does not have (the query captures ${list([...used].sort())})`
+  );
 }
 
 export interface Report {

@@ -1,7 +1,7 @@
 // cleanup-in-loop: a teardown call (`engine->cleanup()`, `conn.close()`) on an object that outlives
 // the loop, made on every iteration while the loop keeps using the object (seed 000 #1).
 import type { Node } from 'web-tree-sitter';
-import { anchorForCalls, anyOf, callsAny, type Rule, type RuleContext } from '../rule';
+import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
 import { ancestors, CPP_LOOPS, findAll, FUNCTION_BOUNDARIES, indentOf, PY_LOOPS, wholeLineSpan } from '../tree';
 import type { Fix, LanguageId } from '../types';
 
@@ -27,7 +27,7 @@ const CONDITIONAL = new Set([
 
 const EXITS = new Set(['break_statement', 'return_statement', 'throw_statement', 'raise_statement', 'goto_statement']);
 
-export const cleanupInLoop: Rule = {
+export const cleanupInLoop = defineRule({
   id: 'cleanup-in-loop',
   summary:
     'A teardown call on an object that outlives the loop runs on every iteration while the loop keeps using the object.',
@@ -62,6 +62,10 @@ export const cleanupInLoop: Rule = {
         function: (field_expression field: (field_identifier) @method) ${anyOf('method', config.teardownMethods)}) @call`,
     python: (config) => `(call
         function: (attribute attribute: (identifier) @method) ${anyOf('method', config.teardownMethods)}) @call`,
+  },
+  captures: {
+    call: { cpp: 'call_expression', python: 'call' },
+    method: { cpp: 'field_identifier', python: 'identifier' },
   },
   mayMatch: (text, _language, config) => callsAny(config.teardownMethods).test(text),
   anchor: (_language, config) => anchorForCalls(config.teardownMethods, true),
@@ -110,7 +114,7 @@ export const cleanupInLoop: Rule = {
       fixes: moveAfterLoopFix(ctx, statement, loop, outermost),
     });
   },
-};
+});
 
 /** `engine`, `this->engine_`, `self.pool`: the same object on every iteration (not `a[i]`, `f()`). */
 function isStableReceiver(receiver: Node): boolean {

@@ -10,7 +10,7 @@ import {
 } from '../python/module-state';
 import type { Node } from 'web-tree-sitter';
 import { isTestTree } from '../python/test-code';
-import type { Rule, RuleContext } from '../rule';
+import { defineRule, type RuleContext } from '../rule';
 import { runsBounded } from '../python/run-once';
 import { ancestors, findAll } from '../tree';
 
@@ -93,7 +93,7 @@ function containersAddedTo(text: string): boolean {
   return false;
 }
 
-export const growingGlobal: Rule = {
+export const growingGlobal = defineRule({
   id: 'growing-global',
   summary: 'A module- or class-level container that functions only ever add to: it grows for the life of the process.',
   languages: ['python'],
@@ -101,6 +101,7 @@ export const growingGlobal: Rule = {
   accumulates: true,
   // No query: the module-state analysis finds top-level and class-level containers itself.
   query: {},
+  captures: {},
   // A container assignment is not enough: one of the containers must also be added to somewhere
   // (`NAME.append(`, `self.NAME[key] =`, ...). Most modules build lists only inside functions.
   mayMatch: (text) => CONTAINER_ASSIGNMENT.test(text) && containersAddedTo(text),
@@ -124,4 +125,4 @@ export const growingGlobal: Rule = {
       });
     }
   },
-};
+});

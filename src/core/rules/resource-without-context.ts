@@ -5,7 +5,7 @@ import type { Node } from 'web-tree-sitter';
 import { ensureImport, importsOf, qualify } from '../python/imports';
 import { isTestModule } from '../python/test-code';
 import { isScript, runsBounded } from '../python/run-once';
-import type { Rule, RuleContext } from '../rule';
+import { defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll, identifiersNamed, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
 
@@ -77,7 +77,7 @@ const CLOSERS = new Set([
 const HANDED_OFF =
   /(^|\.)(enter_context|enter_async_context|closing|aclosing|callback|push|register|finalize|append|add|put|setdefault|addCleanup|addClassCleanup|addAsyncCleanup|enterContext|enterClassContext|addfinalizer)$/;
 
-export const resourceWithoutContext: Rule = {
+export const resourceWithoutContext = defineRule({
   id: 'resource-without-context',
   summary:
     'A file, socket, process, pool or other closable object is bound to a name outside `with` and not closed in `finally`.',
@@ -91,6 +91,7 @@ export const resourceWithoutContext: Rule = {
   query: {
     python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)]) @call)) @statement`,
   },
+  captures: { target: ['identifier', 'attribute'], call: 'call', statement: 'expression_statement' },
   check(match, ctx) {
     const target = match.captures.get('target')!;
     const call = match.captures.get('call')!;
@@ -202,7 +203,7 @@ export const resourceWithoutContext: Rule = {
           : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
     });
   },
-};
+});
 
 /** Constructors that wrap a file object they are given (and open a file only when given a path). */
 const WRAPPERS = new Set([

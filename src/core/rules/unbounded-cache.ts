@@ -7,7 +7,7 @@ import { argument, ensureImport, importsOf, qualify } from '../python/imports';
 import { definesMain } from '../flow/c-ownership';
 import { isTestTree } from '../python/test-code';
 import { constructedOnlyAtImport } from '../python/module-state';
-import type { Rule, RuleContext } from '../rule';
+import { defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix, TextEdit } from '../types';
 
@@ -16,7 +16,7 @@ const LRU = new Set(['functools.lru_cache']);
 const UNBOUNDED = new Set(['functools.cache']);
 const CPP_MAPS = new Set(['map', 'unordered_map']);
 
-export const unboundedCache: Rule = {
+export const unboundedCache = defineRule({
   id: 'unbounded-cache',
   summary: 'A cache with no size bound (or one that keeps `self` alive) keeps every entry it ever saw.',
   languages: ['python', 'cpp'],
@@ -41,6 +41,20 @@ export const unboundedCache: Rule = {
       (call function: (attribute attribute: (identifier) @method) arguments: (argument_list (keyword_argument name: (identifier) @kw value: (none) @none)) (#match? @method "cache$") (#match? @kw "^(maxsize|max_size|size)$")) @builderCall
     `,
     cpp: `(declaration (storage_class_specifier) @storage type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name (#eq? @storage "static") (#eq? @ns "std")) @decl`,
+  },
+  captures: {
+    decorator: { python: 'decorator' },
+    fname: { python: 'identifier' },
+    param: { python: 'identifier' },
+    none: { python: 'none' },
+    method: { python: 'identifier' },
+    kw: { python: 'identifier' },
+    builderCall: { python: 'call' },
+    storage: { cpp: 'storage_class_specifier' },
+    ns: { cpp: 'namespace_identifier' },
+    tname: { cpp: 'type_identifier' },
+    name: { cpp: 'identifier' },
+    decl: { cpp: 'declaration' },
   },
   // Every Python pattern needs a cache decorator (by name, or one configured in cacheDecorators) or
   // a `*cache*` builder: a file without "cache", "memo" or a configured name cannot match.
@@ -72,7 +86,7 @@ export const unboundedCache: Rule = {
       });
     }
   },
-};
+});
 
 function checkDecorator(decorator: Node, ctx: RuleContext): void {
   const expr = decorator.namedChild(0);

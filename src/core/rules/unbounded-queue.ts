@@ -3,7 +3,7 @@
 import type { Node } from 'web-tree-sitter';
 import { argument, importsOf, isNonPositiveLiteral, qualify } from '../python/imports';
 import { isTestTree } from '../python/test-code';
-import type { Rule, RuleContext } from '../rule';
+import { defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix } from '../types';
 
@@ -29,7 +29,7 @@ const MP_FACTORY = /(^|\.)(ctx|context|mp_ctx|mp_context|manager|mgr|smm)$/i;
 const MP_FACTORY_ASSIGNMENT = /([\w.]+)\s*=\s*[\w.]*\b(?:get_context|Manager|SyncManager)\s*\(/g;
 const CPP_QUEUES = new Set(['queue', 'deque', 'priority_queue', 'list']);
 
-export const unboundedQueue: Rule = {
+export const unboundedQueue = defineRule({
   id: 'unbounded-queue',
   summary: 'A work queue without a capacity: a slow consumer lets the backlog, and memory, grow without limit.',
   languages: ['python', 'cpp'],
@@ -54,6 +54,14 @@ export const unboundedQueue: Rule = {
       (namespace_definition body: (declaration_list (declaration type: (qualified_identifier scope: (namespace_identifier) @ns name: (template_type name: (type_identifier) @tname)) declarator: (identifier) @name) @decl))
     ]`,
   },
+  captures: {
+    call: { python: 'call' },
+    fn: { python: ['identifier', 'attribute'] },
+    decl: { cpp: ['field_declaration', 'declaration'] },
+    ns: { cpp: 'namespace_identifier' },
+    tname: { cpp: 'type_identifier' },
+    name: { cpp: ['field_identifier', 'identifier'] },
+  },
   anchor: (language) => (language === 'python' ? /(?:Queue|deque)\s*\(/g : undefined),
   mayMatch: (text, language, config) =>
     language === 'python'
@@ -72,7 +80,7 @@ export const unboundedQueue: Rule = {
         ctx,
       );
   },
-};
+});
 
 /**
  * A producer that puts into the queue (by the name it is bound to, or as a parameter of that name)
