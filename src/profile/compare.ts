@@ -125,6 +125,8 @@ const procSide = (p: ProcessSummary): ProcessSide => ({
 /**
  * Processes are matched by name (pids differ between runs), the n-th of a name before with the n-th
  * after in the reports' order (the order they were first seen); lines by file and line number.
+ * Reports from before processes were named by their command line (`python3` for `python3 app.py`,
+ * now `app.py`) still match, by the executable's name (see matchProcesses).
  */
 export function compareReports(
   before: { path: string; report: Report },
@@ -132,28 +134,11 @@ export function compareReports(
 ): Comparison {
   const b = before.report;
   const a = after.report;
-  const byName = (ps: ProcessSummary[]) => {
-    const m = new Map<string, ProcessSummary[]>();
-    for (const p of ps) {
-      const list = m.get(p.name) ?? [];
-      list.push(p);
-      m.set(p.name, list);
-    }
-    return m;
-  };
-  const bm = byName(b.processes);
-  const am = byName(a.processes);
-  const processes: ProcessComparison[] = [];
-  for (const name of new Set([...bm.keys(), ...am.keys()])) {
-    const bl = bm.get(name) ?? [];
-    const al = am.get(name) ?? [];
-    for (let i = 0; i < Math.max(bl.length, al.length); i++)
-      processes.push({
-        name,
-        before: bl[i] ? procSide(bl[i]) : null,
-        after: al[i] ? procSide(al[i]) : null,
-      });
-  }
+  const processes = matchProcesses(b.processes, a.processes).map(([x, y]) => ({
+    name: displayName(x, y),
+    before: x ? procSide(x) : null,
+    after: y ? procSide(y) : null,
+  }));
   const key = (l: LineGrowth) => `${l.file}:${l.line}`;
   const growth = (l: LineGrowth | undefined) =>
     l ? { growthBytes: l.growthBytes, bytesPerSecond: l.bytesPerSecond ?? 0 } : null;
@@ -178,6 +163,62 @@ export function compareReports(
           ? 'unchanged'
           : 'changed';
   return { before: side(before.path, b), after: side(after.path, a), outcome, processes, lines };
+}
+
+/** The executable a process runs: its `exe`, or an old report's `name` (which was the executable's). */
+const exeName = (p: ProcessSummary) => p.exe ?? p.name;
+
+/**
+ * Pairs the processes of two runs: by name (the n-th of a name with the n-th, in report order), and
+ * what that leaves by the executable's name, in the order the processes were first seen (pid order
+ * among processes seen at the same sample). A report written before processes were named by their
+ * command line (no process has `exe`) beside a newer one is matched the other way round, by the
+ * executable first: its `python3` is the root's `app.py` as much as a worker's `python3`, and the
+ * order tells them apart. Every process is in exactly one pair; the pairs follow the before
+ * report's order, after-only processes last.
+ */
+export function matchProcesses(
+  before: readonly ProcessSummary[],
+  after: readonly ProcessSummary[],
+): [ProcessSummary | null, ProcessSummary | null][] {
+  const pairs = new Map<ProcessSummary, ProcessSummary>();
+  const taken = new Set<ProcessSummary>();
+  const pass = (key: (p: ProcessSummary) => string, order: (l: ProcessSummary[]) => ProcessSummary[]) => {
+    const group = (ps: readonly ProcessSummary[]) => {
+      const m = new Map<string, ProcessSummary[]>();
+      for (const p of ps) if (!pairs.has(p) && !taken.has(p)) m.set(key(p), [...(m.get(key(p)) ?? []), p]);
+      return m;
+    };
+    const am = group(after);
+    for (const [k, bl] of group(before)) {
+      const al = order(am.get(k) ?? []);
+      order(bl).forEach((p, i) => {
+        if (!al[i]) return;
+        pairs.set(p, al[i]);
+        taken.add(al[i]);
+      });
+    }
+  };
+  const firstSeen = (l: ProcessSummary[]) => [...l].sort((x, y) => x.firstSeenS - y.firstSeenS || x.pid - y.pid);
+  const byName = () =>
+    pass(
+      (p) => p.name,
+      (l) => l,
+    );
+  const byExe = () => pass(exeName, firstSeen);
+  const named = (ps: readonly ProcessSummary[]) => ps.some((p) => p.exe !== undefined);
+  if (named(before) === named(after)) [byName, byExe].forEach((f) => f());
+  else [byExe, byName].forEach((f) => f());
+  return [
+    ...before.map((p): [ProcessSummary, ProcessSummary | null] => [p, pairs.get(p) ?? null]),
+    ...after.filter((p) => !taken.has(p)).map((p): [null, ProcessSummary] => [null, p]),
+  ];
+}
+
+/** A pair's name: the one that says more (the script, `app.py`, over an old report's `python3`). */
+function displayName(b: ProcessSummary | null, a: ProcessSummary | null): string {
+  if (b && a && b.name !== a.name && b.name === exeName(b)) return a.name;
+  return (b ?? a)!.name;
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));

@@ -4,6 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { listProcesses, listProcessesSync } from './platform/list';
+import { processName } from './platform/naming';
 import { treeOf, type ProcRecord } from './platform/records';
 
 export interface ProcStat {
@@ -16,7 +17,14 @@ export interface ProcStat {
    * Linux the creation time in ms where the listing has it (Windows), else 0 (no check).
    */
   startTicks: number;
+  /**
+   * The name the user knows the process by: the script of `python3 app.py` (`app.py`), from its
+   * command line. readStat() alone gives the kernel's name (comm, `python3`); the tree functions
+   * name their members (see commandName).
+   */
   name: string;
+  /** The executable's name (Linux: comm, at most 15 characters), when known; old reports' `name`. */
+  exe?: string;
   /** utime + stime, in clock ticks (Linux; 0 elsewhere, where the sampler asks pidusage). */
   cpuTicks: number;
   /** Resident set size, in pages (Linux; 0 elsewhere, see rssBytes). */
@@ -34,6 +42,7 @@ function fromRecord(r: ProcRecord): ProcStat {
     state: r.state ?? '?',
     startTicks: r.startMs ?? 0,
     name: r.name,
+    ...(r.exe !== undefined ? { exe: r.exe } : {}),
     cpuTicks: 0,
     rssPages: 0,
     rssBytes: r.rssBytes,
@@ -51,6 +60,7 @@ function listedStat(pid: number, platform: NodeJS.Platform): ProcStat | undefine
   }
 }
 
+/** The process's status; on Linux named by the kernel (comm: `python3`), elsewhere by its command line. */
 export function readStat(pid: number): ProcStat | undefined {
   if (process.platform !== 'linux') return listedStat(pid, process.platform);
   let text: string;
@@ -63,9 +73,11 @@ export function readStat(pid: number): ProcStat | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   const rest = text.slice(close + 2).split(' ');
+  const comm = text.slice(open + 1, close);
   return {
     pid,
-    name: text.slice(open + 1, close),
+    name: comm,
+    exe: comm,
     state: rest[0],
     ppid: Number(rest[1]),
     startTicks: Number(rest[19]),
@@ -100,10 +112,46 @@ function allStats(): ProcStat[] {
   return out;
 }
 
-/** `root` and all its descendants (any depth), root first; zombies included (callers filter). */
+/** `root` and all its descendants (any depth), root first, named; zombies included (callers filter). */
 export function processTree(root: number): ProcStat[] {
   if (process.platform !== 'linux') return treeOf(listProcessesSync(process.platform), root).map(fromRecord);
-  return treeOf(allStats(), root);
+  return treeOf(allStats(), root).map(named);
+}
+
+/** Names by (pid, start time, comm): a command line is read once per process, again after an exec(). */
+const commandNames = new Map<number, { startTicks: number; comm: string; name: string }>();
+
+/** Linux: the argv of a process from /proc/<pid>/cmdline; [] when it cannot be read (gone, a kernel thread). */
+export function readCmdline(pid: number): string[] {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (argv[argv.length - 1] === '') argv.pop();
+    return argv;
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Linux: the name the user knows a process by (`app.py` for `python3 app.py`, see processName), from
+ * its command line, cached per (pid, start time); an exec() (the comm changes) reads it again. The
+ * kernel's comm when the command line is empty (a zombie, a kernel thread) or unreadable.
+ */
+export function commandName(st: ProcStat, read: (pid: number) => string[] = readCmdline): string {
+  const comm = st.exe ?? st.name;
+  const hit = commandNames.get(st.pid);
+  if (hit && hit.startTicks === st.startTicks && hit.comm === comm) return hit.name;
+  const argv = read(st.pid);
+  if (argv.length === 0) return comm; // a zombie or kernel thread: nothing to name it by
+  const name = processName(argv, undefined) || comm;
+  if (commandNames.size >= 4096) commandNames.clear(); // pids of processes long gone
+  commandNames.set(st.pid, { startTicks: st.startTicks, comm, name });
+  return name;
+}
+
+/** A /proc reading named by its command line (the executable's name kept in `exe`). */
+function named(st: ProcStat): ProcStat {
+  return { ...st, exe: st.exe ?? st.name, name: commandName(st) };
 }
 
 /**
@@ -136,8 +184,9 @@ export class ProcScanner {
     for (const pid of this.known.keys()) if (!present.has(pid)) this.known.delete(pid);
     return treeOf(this.known.values(), root, (old) => {
       const st = readStat(old.pid);
-      if (st) this.known.set(st.pid, st);
-      return st;
+      if (!st) return undefined;
+      this.known.set(st.pid, st);
+      return named(st);
     });
   }
 

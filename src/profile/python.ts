@@ -292,6 +292,13 @@ export class PythonTracker {
     );
   }
 
+  /** The name each traced interpreter gave itself (multiprocessing's "SpawnProcess-1", else its script). */
+  procNames(): Map<number, string> {
+    const out = new Map<number, string>();
+    for (const p of this.procs.values()) if (p.pid !== undefined && p.procName) out.set(p.pid, p.procName);
+    return out;
+  }
+
   /** Pids of the traced interpreters, root first. */
   get tracedPids(): number[] {
     const procs = [...this.procs.values()].sort((a, b) => Number(b.root) - Number(a.root));

@@ -47,8 +47,8 @@ export class Recorder extends EventEmitter {
   readonly totals: { elapsedS: number; rssBytes: number }[] = [];
   /** The last name the sampler saw per pid. */
   readonly names = new Map<number, string>();
-  /** Each process's own RSS series (restarted when exec() renames it). */
-  readonly series = new Map<number, { name: string; points: { elapsedS: number; rssBytes: number }[] }>();
+  /** Each process's own RSS series (restarted when exec() renames it or changes its executable). */
+  readonly series = new Map<number, { name: string; exe?: string; points: { elapsedS: number; rssBytes: number }[] }>();
   lastSample: Sample | undefined;
   /** The root pid being sampled. */
   pid: number | undefined;
@@ -138,7 +138,8 @@ export class Recorder extends EventEmitter {
       this.table.add(s.elapsedS, p);
       this.names.set(p.pid, p.name);
       let series = this.series.get(p.pid);
-      if (!series || series.name !== p.name) this.series.set(p.pid, (series = { name: p.name, points: [] }));
+      if (!series || series.name !== p.name || series.exe !== p.exe)
+        this.series.set(p.pid, (series = { name: p.name, exe: p.exe, points: [] }));
       series.points.push({ elapsedS: s.elapsedS, rssBytes: p.rssBytes });
     }
     this.totals.push({ elapsedS: s.elapsedS, rssBytes: s.totalRssBytes });

@@ -28,6 +28,7 @@ export class ProcessTable {
           pid: p.pid,
           ppid: p.ppid,
           name: p.name,
+          ...(p.exe ? { exe: p.exe } : {}),
           firstSeenS: elapsedS,
           lastSeenS: elapsedS,
           baselineRssBytes: p.rssBytes,
@@ -46,8 +47,9 @@ export class ProcessTable {
       this.rows.set(p.pid, r);
     }
     const s = r.s;
-    if (s.name !== p.name) {
-      // exec() replaced the program (e.g. the sample caught the fork before exec): start afresh.
+    if (s.name !== p.name || (s.exe ?? s.name) !== (p.exe ?? p.name)) {
+      // exec() replaced the program (the sample caught the fork before exec, or a pyenv shim, a
+      // shell, before the interpreter; their name may be the script's already): start afresh.
       Object.assign(s, {
         name: p.name,
         baselineRssBytes: p.rssBytes,
@@ -60,6 +62,8 @@ export class ProcessTable {
       r.pts = [];
       r.cpuSum = 0;
     }
+    if (p.exe) s.exe = p.exe;
+    else delete s.exe;
     s.lastSeenS = elapsedS;
     s.finalRssBytes = p.rssBytes;
     s.deltaBytes = p.rssBytes - s.baselineRssBytes;

@@ -47,6 +47,7 @@ export class TreeSampler {
             pid: st.pid,
             ppid: st.ppid,
             name: st.name,
+            ...exeOf(st),
             rssBytes: u.memory,
             cpuPercent: round1(u.cpu),
             memoryPercent: round2((u.memory / total) * 100),
@@ -84,6 +85,7 @@ export class TreeSampler {
         pid: st.pid,
         ppid: st.ppid,
         name: st.name,
+        ...exeOf(st),
         rssBytes,
         cpuPercent: round1(Math.max(0, cpu)),
         memoryPercent: round2((rssBytes / total) * 100),
@@ -126,5 +128,7 @@ function getconf(name: string, fallback: number): number {
 const PAGE_SIZE = getconf('PAGESIZE', 4096);
 const CLOCK_TICKS = getconf('CLK_TCK', 100);
 
+/** `exe` of a sample, only where it says more than the name. */
+const exeOf = (st: ProcStat) => (st.exe && st.exe !== st.name ? { exe: st.exe } : {});
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -265,6 +265,22 @@ export class ProfileSession extends EventEmitter {
   }
 
   /**
+   * A process the command line names by its program only (`python3 -c …`, no script: a multiprocessing
+   * worker) takes the name the backend knows it by (SpawnProcess-1), its lines' name; `exe` keeps
+   * the program. Names that came from a script stay (the timeline keeps the sampler's names).
+   */
+  private nameInterpreters(report: Report): void {
+    const names = this.tracker?.processNames?.();
+    if (!names?.size) return;
+    for (const p of report.processes) {
+      const known = names.get(p.pid);
+      if (!known || p.exe !== undefined || known === p.name) continue;
+      p.exe = p.name;
+      p.name = known;
+    }
+  }
+
+  /**
    * Children that ended before the run did: their RSS leaves the total when they exit, which reads
    * as memory returned. Each is marked `endedS` (its last reading is its final RSS), and one whose
    * own RSS grew steadily until it ended, with Python lines that grew in it, makes the run a leak.
@@ -334,6 +350,7 @@ export class ProfileSession extends EventEmitter {
       notes: this.notes,
       ...this.tracker?.contribution?.(),
     });
+    this.nameInterpreters(report);
     this.judgeEnded(report);
     this.tracker?.review?.(report);
     await withTimeout(new Promise<void>((r) => (this.log ? this.log.end(() => r()) : r())), 2000);

@@ -58,7 +58,7 @@ export class PythonBackend implements Tracker {
     return !!this.ctx.exact;
   }
 
-  /** A line's process: pid and name (multiprocessing's, else the sampler's, e.g. python3). */
+  /** A line's process: pid and name (multiprocessing's, else the sampler's: the script, e.g. app.py). */
   private tagProcess(l: ProcessLine): LineGrowth {
     const { procName, ...line } = l;
     if (line.pid === undefined) return line;
@@ -96,6 +96,10 @@ export class PythonBackend implements Tracker {
             'use --exact for exact attribution.',
     );
     return notes;
+  }
+
+  processNames(): ReadonlyMap<number, string> {
+    return this.py.procNames();
   }
 
   contribution(): Pick<ReportInput, 'heap' | 'types'> {

@@ -59,6 +59,11 @@ export interface Tracker {
   finish(runS: number): Promise<string[]>;
   /** Series of its own for report.json (the Python heap, the growing types). */
   contribution?(): Pick<ReportInput, 'heap' | 'types'>;
+  /**
+   * Names its instrumentation knows processes by, for those the command line names by their program
+   * only: a multiprocessing worker runs `python3 -c …`, the Python runner knows it as SpawnProcess-1.
+   */
+  processNames?(): ReadonlyMap<number, string>;
   /** Judgements of its own on the built report (a child interpreter's heap that keeps growing). */
   review?(report: Report): void;
 }

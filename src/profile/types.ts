@@ -9,7 +9,10 @@ export type Verdict = 'leak' | 'no-leak' | 'inconclusive';
 export interface ProcessSample {
   pid: number;
   ppid: number;
+  /** As the user knows it: the script of `python3 app.py` (`app.py`), else the program. */
   name: string;
+  /** The executable's name (`python3`) when it is not `name`. */
+  exe?: string;
   rssBytes: number;
   cpuPercent: number;
   /** RSS as a percentage of the machine's total memory (seed 001's `memory_percent`). */
@@ -36,7 +39,7 @@ export interface LineGrowth {
   bytesPerSecond: number;
   /** Python mode: the process the line grew in (every Python process of the tree is traced). */
   pid?: number;
-  /** Its name: multiprocessing's ("Process-1") when it has one, else the program's ("python3"). */
+  /** Its name: multiprocessing's ("Process-1") when it has one, else the sampler's (the script, "app.py"). */
   process?: string;
 }
 
@@ -44,7 +47,13 @@ export interface LineGrowth {
 export interface ProcessSummary {
   pid: number;
   ppid: number;
+  /**
+   * As the user knows it: the script of `python3 app.py` (`app.py`), else the program. Reports written
+   * before LeakLens named processes by their command line on Linux hold the executable's name here.
+   */
   name: string;
+  /** The executable's name (`python3`) when it is not `name`; `compare` matches old reports by it. */
+  exe?: string;
   firstSeenS: number;
   lastSeenS: number;
   baselineRssBytes: number;

@@ -89,7 +89,11 @@ describe('profile python: child processes are attributed too', () => {
       report.notes.some((n) => n.includes(`(pid ${top.pid}) grew`) && n.includes('until it ended')),
       why,
     );
-    assert.match(formatText(report), new RegExp(`python3 \\(ended\\) +${top.pid} `), why);
+    // Named as Python knows it (it runs `python3 -c …`: no script), as its line is; the program kept.
+    assert.deepEqual([worker.name, worker.exe], ['SpawnProcess-1', 'python3'], why);
+    assert.match(formatText(report), new RegExp(`SpawnProcess-1 \\(ended\\) +${top.pid} `), why);
+    const root = report.processes.find((p) => p.pid === report.heap?.pid);
+    assert.deepEqual([root?.name, root?.exe], ['mp_worker_leak.py', 'python3'], why);
   });
 
   it("a worker's zero-page leak (RSS flat): leak from the worker's own Python heap", async () => {

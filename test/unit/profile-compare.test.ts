@@ -1,12 +1,13 @@
 // `leaklens profile compare BEFORE AFTER`: reports of a real leaky program and of its fixed version
 // (the same app.py, edited between the two runs), compared through the CLI; and reports that are
-// missing, unfinished, truncated or not reports at all.
+// missing, unfinished, truncated or not reports at all; processes matched across the naming of old reports.
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { profileCommand } from '../../src/cli/profile';
-import type { Comparison } from '../../src/profile/compare';
+import { compareReports, matchProcesses, type Comparison } from '../../src/profile/compare';
+import type { ProcessSummary, Report } from '../../src/profile/types';
 import { describeTop, fixture, markedLine, profile, tempDir } from './profile-helpers';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -41,7 +42,7 @@ describe('profile compare: a leak and its fix, profiled for real', () => {
     assert.equal(code, 0, err);
     assert.match(out, /^LeakLens compare: LEAK → NO-LEAK \(fixed\)$/m);
     assert.match(out, /^Verdict +LEAK +NO-LEAK +fixed$/m);
-    assert.match(out, /^python3 \(pid \d+ → \d+\)$/m);
+    assert.match(out, /^app\.py \(pid \d+ → \d+\)$/m);
     // The leaky run grew ~12 MB/s, the fixed one is flat.
     const growth = out.match(/^ {2}growth\/s +\+(\d+\.\d) MB +\+(\d+\.\d) MB +(.+)$/m);
     assert.ok(growth, out);
@@ -68,13 +69,29 @@ describe('profile compare: a leak and its fix, profiled for real', () => {
     assert.equal(c.after.verdict, 'no-leak');
     assert.equal(c.before.report, join(beforeDir, 'report.json'));
     assert.ok(c.before.heapGrowthBytesPerSecond! > c.after.heapGrowthBytesPerSecond!);
-    const py = c.processes.find((p) => p.name === 'python3');
+    const py = c.processes.find((p) => p.name === 'app.py');
     assert.ok(py?.before && py.after, JSON.stringify(c.processes));
     assert.ok(py.before.growthBytesPerSecond > 3 * 1024 * 1024, JSON.stringify(py));
     assert.ok(py.after.growthBytesPerSecond < 1024 * 1024, JSON.stringify(py));
     const stopped = c.lines.stopped.find((l) => l.file === app && l.line === leakLine);
     assert.ok(stopped?.before && stopped.before.growthBytes > 1024 * 1024, JSON.stringify(c.lines));
     assert.ok(!c.lines.still.some((l) => l.line === leakLine));
+  });
+
+  it('a report from before processes were named by their script (python3) still matches app.py', async () => {
+    const old = JSON.parse(readFileSync(join(beforeDir, 'report.json'), 'utf8')) as Report;
+    const root = old.processes[0];
+    assert.deepEqual([root.name, root.exe], ['app.py', 'python3'], 'named by its script, the executable kept');
+    for (const p of old.processes) {
+      p.name = p.exe ?? p.name; // what LeakLens wrote then: the kernel's name
+      delete p.exe;
+    }
+    const file = join(work, 'old-report.json');
+    writeFileSync(file, JSON.stringify(old));
+    const { code, out } = await cli([file, afterDir]);
+    assert.equal(code, 0);
+    assert.match(out, /^app\.py \(pid \d+ → \d+\)$/m);
+    assert.doesNotMatch(out, /\(pid (\d+|–) → –\)|\(pid – →/, 'every process matched');
   });
 
   it('the other way round is a regression: exit 1 and the line newly grows', async () => {
@@ -170,5 +187,69 @@ describe('profile compare: a leak and its fix, profiled for real', () => {
       assert.equal(h.code, 0);
       assert.match(h.out, /^usage: leaklens profile compare/);
     });
+  });
+});
+
+describe('profile compare: processes matched across naming schemes', () => {
+  const proc = (pid: number, name: string, firstSeenS: number, exe?: string): ProcessSummary => ({
+    pid,
+    ppid: 1,
+    name,
+    ...(exe ? { exe } : {}),
+    firstSeenS,
+    lastSeenS: 5,
+    baselineRssBytes: 0,
+    finalRssBytes: 0,
+    deltaBytes: pid,
+    peakRssBytes: 0,
+    peakAtS: 0,
+    growthBytesPerSecond: 0,
+    cpuPeakPercent: 0,
+    cpuAvgPercent: 0,
+    samples: 1,
+  });
+  const pairs = (b: ProcessSummary[], a: ProcessSummary[]) =>
+    matchProcesses(b, a).map(([x, y]) => `${x?.pid ?? '-'}>${y?.pid ?? '-'}`);
+
+  it('an old report (kernel names) beside a new one: by executable, in the order first seen', () => {
+    // Old: the root and its multiprocessing worker were both "python3"; new: app.py and python3 (-c).
+    const old = [proc(10, 'sh', 0), proc(11, 'python3', 0), proc(12, 'python3', 0.4), proc(13, 'python3', 0.6)];
+    const now = [proc(20, 'sh', 0), proc(21, 'app.py', 0, 'python3'), proc(23, 'python3', 0.4), proc(24, 'x', 1)];
+    assert.deepEqual(pairs(old, now), ['10>20', '11>21', '12>23', '13>-', '->24']);
+    assert.deepEqual(pairs(now, old), ['20>10', '21>11', '23>12', '24>-', '->13']);
+  });
+
+  it('two new reports: by name first, so the root is not taken for a worker of the same executable', () => {
+    const b = [proc(1, 'app.py', 0, 'python3'), proc(2, 'python3', 0.2), proc(3, 'python3', 0.3)];
+    const a = [proc(7, 'python3', 0), proc(5, 'app.py', 0.1, 'python3'), proc(6, 'python3', 0.2)];
+    assert.deepEqual(pairs(b, a), ['1>5', '2>7', '3>6']);
+  });
+
+  it('a renamed script (the fix moved to app_fixed.py) still pairs by its executable', () => {
+    const b = [proc(31, 'worker.py', 0, 'python3'), proc(30, 'app.py', 0, 'python3')];
+    const a = [proc(40, 'app_fixed.py', 0, 'python3'), proc(41, 'worker.py', 0, 'python3')];
+    assert.deepEqual(pairs(b, a), ['31>41', '30>40']);
+  });
+
+  it('the comparison names a pair by its script', () => {
+    const report = (processes: ProcessSummary[]) =>
+      ({
+        version: 1,
+        verdict: 'no-leak',
+        durationSeconds: 1,
+        peakRssBytes: 0,
+        growthBytesPerSecond: 0,
+        processes,
+        lines: [],
+        notes: [],
+      }) as unknown as Report;
+    const c = compareReports(
+      { path: 'b', report: report([proc(11, 'python3', 0)]) },
+      { path: 'a', report: report([proc(21, 'app.py', 0, 'python3')]) },
+    );
+    assert.deepEqual(
+      c.processes.map((p) => [p.name, p.before?.pid, p.after?.pid]),
+      [['app.py', 11, 21]],
+    );
   });
 });

@@ -4,7 +4,7 @@
 // off Linux with the modes that do work there.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { profileCommand } from '../../src/cli/profile';
@@ -13,7 +13,7 @@ import { processName, splitPsCommand, splitWindowsCommand } from '../../src/prof
 import { parsePs } from '../../src/profile/platform/ps';
 import { treeOf, type ProcRecord } from '../../src/profile/platform/records';
 import { csvRows, parsePowerShellCsv, parseWmicCsv } from '../../src/profile/platform/windows';
-import { isAlive, killTree, processTree, ProcScanner, type ProcStat } from '../../src/profile/proctree';
+import { commandName, isAlive, killTree, processTree, ProcScanner, type ProcStat } from '../../src/profile/proctree';
 import { tempDir } from './profile-helpers';
 
 /** out/test/unit → test/fixtures/proclist (the sources, not compiled). */
@@ -160,6 +160,19 @@ describe('process names from command lines', () => {
     [['C:\\Windows\\notepad.exe', 'a.py'], 'notepad.exe', 'notepad.exe'],
     [['node', 'server.js'], undefined, 'node'],
     [[], 'System', 'System'],
+    // Wrappers a Python program starts under: a shell script, env, pyenv's shim and its `pyenv exec`.
+    [['/bin/bash', './run.sh', '--fast'], undefined, 'run.sh'],
+    [['bash', '-e', '-o', 'pipefail', 'run.sh'], undefined, 'run.sh'],
+    [['sh', '-c', 'python3 app.py'], undefined, 'sh'],
+    [['-zsh'], undefined, '-zsh'],
+    [['/usr/bin/env', 'PYTHONUNBUFFERED=1', 'python3', '-u', 'app.py'], undefined, 'app.py'],
+    [['/usr/bin/env', 'node', 'server.js'], undefined, 'node'],
+    [['bash', '/home/u/.pyenv/shims/python3', 'app.py'], undefined, 'app.py'],
+    [['bash', '/home/u/.pyenv/libexec/pyenv', 'exec', 'python3', 'app.py'], undefined, 'app.py'],
+    [['bash', '/home/u/.pyenv/libexec/pyenv', 'exec', 'python3', '-c', 'x'], undefined, 'python3'],
+    [['bash', '/home/u/.pyenv/libexec/pyenv-exec', 'python3', 'app.py'], undefined, 'app.py'],
+    [['/home/u/.pyenv/versions/3.12.1/bin/python3.12', 'app.py'], undefined, 'app.py'],
+    [['C:\\Program Files\\Git\\bin\\bash.exe', 'run.sh'], 'bash.exe', 'run.sh'],
   ];
   for (const [argv, program, want] of cases)
     it(`${argv.join(' ') || '(no command line)'} → ${want}`, () => assert.equal(processName(argv, program), want));
@@ -189,6 +202,40 @@ describe('process names from command lines', () => {
   });
 });
 
+describe('Linux: names from /proc/<pid>/cmdline, cached per (pid, start time)', () => {
+  const st = (pid: number, startTicks: number, comm: string): ProcStat => ({
+    pid,
+    ppid: 1,
+    state: 'S',
+    startTicks,
+    name: comm,
+    exe: comm,
+    cpuTicks: 0,
+    rssPages: 0,
+  });
+
+  it('the script, read once per process; a reused pid or an exec() reads it again', () => {
+    const reads: number[] = [];
+    let argv = ['/usr/bin/python3', '-u', 'app.py'];
+    const read = (pid: number) => (reads.push(pid), argv);
+    assert.equal(commandName(st(70001, 5, 'python3'), read), 'app.py');
+    assert.equal(commandName(st(70001, 5, 'python3'), read), 'app.py');
+    assert.deepEqual(reads, [70001], 'cached');
+    argv = ['python3', 'other.py'];
+    assert.equal(commandName(st(70001, 9, 'python3'), read), 'other.py', 'the pid was reused (other start)');
+    argv = ['/usr/bin/sleep', '5'];
+    assert.equal(commandName(st(70001, 9, 'sleep'), read), 'sleep', 'exec() changed the comm');
+    assert.equal(reads.length, 3);
+  });
+
+  it('an empty command line (a zombie, a kernel thread): the kernel name', () => {
+    assert.equal(
+      commandName(st(70002, 1, 'kworker/0:1'), () => []),
+      'kworker/0:1',
+    );
+  });
+});
+
 describe('real process trees on this machine', { skip: process.platform !== 'linux' && 'needs /proc (Linux)' }, () => {
   const started: ChildProcess[] = [];
   after(() => {
@@ -210,10 +257,32 @@ describe('real process trees on this machine', { skip: process.platform !== 'lin
     const root = await shWithTwoSleeps();
     const tree = processTree(root);
     assert.equal(tree[0].pid, root);
+    assert.equal(tree[0].name, 'sh');
     assert.equal(sleeps(tree).length, 2, JSON.stringify(tree));
     assert.ok(sleeps(tree).every((p) => p.ppid === root && p.rssPages > 0));
     const scanned = new ProcScanner().tree(root);
     assert.deepEqual(pids(scanned).sort(), pids(tree).sort());
+  });
+
+  it('/proc: a Python script under a shell script is named by its scripts, the executables kept in exe', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'napper.py'), 'import time\ntime.sleep(5)\n');
+    writeFileSync(join(dir, 'run.sh'), 'python3 "$(dirname "$0")/napper.py"\nwait\n');
+    const child = spawn('bash', [join(dir, 'run.sh')], { stdio: 'ignore' });
+    started.push(child);
+    let tree: ProcStat[] = [];
+    // Until the interpreter runs: python3 may be a pyenv shim (bash, then pyenv, then pyenv-exec).
+    for (let i = 0; i < 100 && tree[1]?.exe !== 'python3'; i++) {
+      await sleep(50);
+      tree = new ProcScanner().tree(child.pid!);
+    }
+    assert.deepEqual(
+      tree.map((p) => [p.name, p.exe]),
+      [
+        ['run.sh', 'bash'],
+        ['napper.py', 'python3'],
+      ],
+    );
   });
 
   it("the ps listing (macOS path, run with this machine's ps) finds them, and sees one end", async () => {

@@ -1,6 +1,9 @@
 // Names a process as the user knows it, from its command line: `python3 app.py` is `app.py`, not
 // `python3` (nor macOS's `…/Python.app/Contents/MacOS/Python`, nor Windows's `python.exe`).
-// LeakLens's own runner is looked through to the script it runs.
+// LeakLens's own runner is looked through to the script it runs, and so are the wrappers a Python
+// program may start under: a shell running a script (`bash run.sh` is `run.sh`), `env`, and pyenv
+// (its shims are shell scripts named `python3` that run `pyenv exec python3 app.py`, then
+// `pyenv-exec python3 app.py`, before the interpreter: all of them are `app.py`).
 
 /** python, python3, python3.12, pythonw, python3.12d, Python (macOS framework), py (Windows launcher). */
 const PYTHON = /^(python(\d+(\.\d+)*)?[wd]?|pyw?)(\.exe)?$/i;
@@ -19,8 +22,56 @@ export function baseName(path: string): string {
  */
 export function processName(argv: readonly string[], program?: string, spaced = false): string {
   const fallback = program || (argv.length ? baseName(argv[0]) : '?');
-  if (argv.length === 0 || !PYTHON.test(baseName(argv[0]))) return fallback;
-  return pythonTarget(argv.slice(1), spaced) ?? fallback;
+  return (argv.length ? runs(argv, spaced, 0) : undefined) ?? fallback;
+}
+
+/** sh, bash, dash, zsh, ksh, mksh, fish (a login shell's `-bash` has no script). */
+const SHELL = /^(ba|da|z|k|mk|fi)?sh(\.exe)?$/i;
+
+/**
+ * What the command `argv` runs, named as the user knows it, when its program is an interpreter or a
+ * wrapper (Python, a shell, env, pyenv); undefined when the program itself is the name.
+ */
+function runs(argv: readonly string[], spaced: boolean, depth: number): string | undefined {
+  const program = baseName(argv[0]);
+  const args = argv.slice(1);
+  if (PYTHON.test(program)) return pythonTarget(args, spaced);
+  if (depth > 4) return undefined;
+  const inner = (i: number | undefined) =>
+    i === undefined || i >= args.length ? undefined : (runs(args.slice(i), spaced, depth + 1) ?? baseName(args[i]));
+  if (program === 'env') return inner(envCommand(args));
+  if (program === 'pyenv') return args[0] === 'exec' ? inner(1) : undefined;
+  if (program === 'pyenv-exec') return inner(0); // what `pyenv exec` runs next
+  if (SHELL.test(program)) return inner(shellScript(args));
+  return undefined;
+}
+
+/** `env [-i] [-u NAME] [NAME=value]… COMMAND`: where COMMAND starts. */
+function envCommand(args: readonly string[]): number | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-u' || a === '--unset' || a === '-C' || a === '--chdir') i++;
+    else if (a === '-S' || a.startsWith('--split-string'))
+      return undefined; // a string to split: not argv
+    else if (!a.startsWith('-') && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(a)) return i;
+  }
+  return undefined;
+}
+
+/** A shell's script argument (`bash -e run.sh`); undefined for `-c`, `-s` and an interactive shell. */
+function shellScript(args: readonly string[]): number | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return i + 1;
+    if (a === '-' || a === '+') return undefined;
+    if (a === '--rcfile' || a === '--init-file') i++;
+    else if (a.startsWith('--')) continue;
+    else if (a.startsWith('-') || a.startsWith('+')) {
+      if (a[0] === '-' && /[cs]/.test(a)) return undefined; // -c COMMAND, -s (stdin)
+      if (/[oO]$/.test(a)) i++; // -o pipefail, +O extglob
+    } else return i;
+  }
+  return undefined;
 }
 
 /** What a Python interpreter runs, from its arguments: the script's name or `-m`'s module; else undefined. */

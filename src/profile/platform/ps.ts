@@ -1,6 +1,6 @@
 // macOS (and the BSDs): the process list from `ps`, one line per process:
 //   "  4242   4100  18432 S    /usr/local/bin/python3 app.py"   (pid, ppid, RSS in KiB, state, command)
-import { processName, splitPsCommand } from './naming';
+import { baseName, processName, splitPsCommand } from './naming';
 import type { ProcRecord } from './records';
 
 /** `ps` arguments: every process (-A), full command lines (-ww), no header (`=`). */
@@ -17,12 +17,14 @@ export function parsePs(stdout: string): ProcRecord[] {
     const m = LINE.exec(line);
     if (!m) continue;
     const command = m[5]?.trimEnd() ?? '';
+    const argv = splitPsCommand(command);
     out.push({
       pid: Number(m[1]),
       ppid: Number(m[2]),
       rssBytes: Number(m[3]) * 1024,
       state: m[4][0],
-      name: processName(splitPsCommand(command), undefined, true),
+      name: processName(argv, undefined, true),
+      ...(argv.length ? { exe: baseName(argv[0]) } : {}),
       command,
     });
   }

@@ -8,6 +8,8 @@ export interface ProcRecord {
   rssBytes?: number;
   /** The name the user knows the process by: the script of `python app.py`, else the program. */
   name: string;
+  /** The program's own name (`python3`, `python.exe`), when the listing shows it. */
+  exe?: string;
   /** The command line as listed (absent when the listing may not read it, e.g. another user's). */
   command?: string;
   /** State letter when the listing has one (`ps`: R, S, Z for a zombie…). */

@@ -86,6 +86,7 @@ function record(field: (name: string) => string | undefined, started: (s: string
     ppid,
     name: processName(command ? splitWindowsCommand(command) : [], program),
   };
+  if (program) rec.exe = program;
   if (rss !== undefined) rec.rssBytes = rss;
   if (command) rec.command = command;
   const startMs = start ? started(start) : undefined;

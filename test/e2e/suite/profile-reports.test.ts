@@ -25,7 +25,8 @@ const state = () => vscode.commands.executeCommand<State>('leaklens.memoryState'
 const MiB = 1024 * 1024;
 const leakFile = () => join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'profile', 'leak_list.py');
 
-function report(verdict: string, pid: number, growth: number, lines: boolean) {
+/** A report; `named`: processes named by their script as LeakLens does now (app.py), else as before (python3). */
+function report(verdict: string, pid: number, growth: number, lines: boolean, named = true) {
   return {
     version: 1,
     verdict,
@@ -38,7 +39,7 @@ function report(verdict: string, pid: number, growth: number, lines: boolean) {
       {
         pid,
         ppid: 1,
-        name: 'python3',
+        ...(named ? { name: 'app.py', exe: 'python3' } : { name: 'python3' }),
         firstSeenS: 0,
         lastSeenS: 6,
         baselineRssBytes: 20 * MiB,
@@ -83,7 +84,7 @@ suite('profile memory: reports', () => {
       mkdirSync(run(name));
       writeFileSync(join(run(name), 'report.json'), typeof r === 'string' ? r : JSON.stringify(r));
     };
-    put('2026-01-01T10-00-00-app.py', report('leak', 101, 40 * MiB, true));
+    put('2026-01-01T10-00-00-app.py', report('leak', 101, 40 * MiB, true, false)); // written before names
     put('2026-01-01T12-00-00-debug-Run_app', report('inconclusive', 102, 2 * MiB, false));
     put('2026-01-02T10-00-00-app.py', report('no-leak', 103, 0, false));
     put('2026-01-03T10-00-00-cut.py', '{"version": 1, "verdict": "le'); // truncated: not listed
@@ -161,7 +162,7 @@ suite('profile memory: reports', () => {
     const text = doc.getText();
     assert.match(text, /^LeakLens compare: LEAK → NO-LEAK \(fixed\)$/m);
     assert.match(text, /^Verdict +LEAK +NO-LEAK +fixed$/m);
-    assert.match(text, /^python3 \(pid 101 → 103\)$/m);
+    assert.match(text, /^app\.py \(pid 101 → 103\)$/m, "the old report's python3 is matched with app.py");
     assert.match(text, /^Lines that stopped growing \(1\):$/m);
     assert.match(text, /leak_list\.py:10 +\+40\.0 MB/);
   });
