@@ -8,7 +8,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { configSchema, ruleOptions } from './config-schema';
-import type { ResourcePair } from './resources';
+import type { LeakLensConfig, RuleOptionValues, RuleSetting } from './config-types';
 import type { Severity } from './types';
 
 export const CONFIG_FILE_NAME = '.leaklens.json';
@@ -20,35 +20,7 @@ export const DEFAULT_TEARDOWN_METHODS = optionDefault('teardownMethods');
 // generators, converters, benchmarks): a handle left open or a table filled there is reclaimed at exit.
 export const DEFAULT_ONE_SHOT_DIRS = ['tools', 'scripts', 'release', 'bench', 'benchmarks', 'waflib', 'build-aux'];
 
-export interface RuleSetting {
-  enabled: boolean;
-  severity?: Severity;
-}
-
-/**
- * The values of the built-in rules' options, by option name. Each is declared by one rule
- * (`options` in its RuleMeta: schema, default, doc), which reads it as `ctx.config.<name>`.
- */
-export interface RuleOptionValues {
-  /** cleanup-in-loop */
-  teardownMethods: string[];
-  /** unbounded-queue */
-  queueConstructors: string[];
-  /** unbounded-cache */
-  cacheDecorators: string[];
-  /** raw-c-resource */
-  resources: ResourcePair[];
-}
-
-export interface LeakLensConfig extends RuleOptionValues {
-  /** Absolute path of the .leaklens.json this came from, if any. */
-  file?: string;
-  rules: Record<string, RuleSetting>;
-  ignore: string[];
-  /** Folder names whose code runs once per invocation (see one-shot.ts); [] checks them like the rest. */
-  oneShotDirs: string[];
-  maxFileSize: number;
-}
+export type { LeakLensConfig, RuleOptionValues, RuleSetting } from './config-types';
 
 export class ConfigError extends Error {
   constructor(

@@ -3,7 +3,7 @@
 // Built-in rules are written with `defineRule`, which types each match's captures from the rule's
 // `captures`: `match.captures.get('call')` of an undeclared capture does not compile.
 import type { Node } from 'web-tree-sitter';
-import type { LeakLensConfig, RuleOptionValues } from './config';
+import type { LeakLensConfig, RuleOptionValues } from './config-types';
 import type { LineIndex } from './location';
 import type { Fix, LanguageId, Severity, Span } from './types';
 

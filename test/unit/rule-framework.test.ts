@@ -1,11 +1,12 @@
 // The rule framework, ruff-style: every built-in rule is findable from its id (the index, its file, its
 // doc, `leaklens rule ID`), names languages that have a language module, declares its options (which
 // the generated schema carries) and its captures (which its queries have, with the node kinds they
-// capture).
+// capture), and no rule and fix import each other in a cycle.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import ts from 'typescript';
 import { ruleCommand } from '../../src/cli/rule';
 import { configSchema } from '../../src/core/config-schema';
 import { defaultConfig } from '../../src/core/config';
@@ -210,5 +211,54 @@ describe('rule framework: typed captures', () => {
     });
     assert.deepEqual(declaredCaptures(typed, 'cpp'), ['call']);
     assert.deepEqual(captureKinds(typed.captures!.call, 'python', typed), ['call']);
+  });
+});
+
+/** Relative imports (type-only ones too) of every .ts file under `dir`, resolved to files. */
+function importGraph(dir: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else if (name.endsWith('.ts')) {
+        const info = ts.preProcessFile(readFileSync(path, 'utf8'), true, true);
+        const targets = info.importedFiles
+          .map((f) => f.fileName)
+          .filter((f) => f.startsWith('.'))
+          .map((f) => resolve(dirname(path), f))
+          .map((f) => [`${f}.ts`, join(f, 'index.ts')].find((c) => existsSync(c)) ?? f);
+        graph.set(path, targets);
+      }
+    }
+  };
+  walk(dir);
+  return graph;
+}
+
+describe('rule framework: imports', () => {
+  it('no fix imports a rule, directly or through other modules (so no rule and fix import each other)', () => {
+    const core = join(ROOT, 'src', 'core');
+    const graph = importGraph(core);
+    const rulesDir = join(core, 'rules');
+    const fixesDir = join(core, 'fixes');
+    for (const fix of [...graph.keys()].filter((f) => f.startsWith(fixesDir))) {
+      const path = new Map<string, string>([[fix, '']]);
+      const queue = [fix];
+      while (queue.length) {
+        const file = queue.shift()!;
+        for (const next of graph.get(file) ?? []) {
+          if (path.has(next)) continue;
+          path.set(next, file);
+          if (next.startsWith(rulesDir)) {
+            const chain = [next];
+            for (let f = file; f; f = path.get(f)!) chain.unshift(f);
+            assert.fail(`an import cycle is possible: ${chain.map((f) => relative(core, f)).join(' -> ')}`);
+          }
+          queue.push(next);
+        }
+      }
+    }
+    assert.ok([...graph.keys()].some((f) => f.startsWith(rulesDir)) && graph.size > 20);
   });
 });

@@ -7,9 +7,24 @@
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
 import { borrowsHandle } from '../flow/c-ownership';
-import type { Acquisition } from '../rules/raw-c-resource';
+import type { ResourcePair } from '../resources';
 import { ancestors, findAll, indentOf, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
+
+/**
+ * The acquisition the fix rewrites, as raw-c-resource describes it. Declared here, not imported from
+ * the rule: a rule imports its fixes, never the other way round (no import cycle).
+ */
+export interface Acquisition {
+  pair: ResourcePair;
+  /** The variable that holds the resource. */
+  name: string;
+  /** The statement (child of a block) containing the acquisition. */
+  statement: Node;
+  func: Node;
+  /** The declaration of `name` when the acquisition initialises it (`T* p = acquire()`). */
+  declaration?: Node;
+}
 
 export const SCOPE_GUARD_MARKER = 'LEAKLENS_SCOPE_GUARD';
 /** An owner declaration longer than this (columns) gets a local `using` alias for its type. */
