@@ -32,7 +32,7 @@ options:
   --exact              python: exact tracemalloc attribution (much slower) instead of sampling
   --period S           python: seconds between tracemalloc windows/snapshots (default 1)
   --frames N           python: tracemalloc frames (default 10 sampling, 25 exact)
-  --python PATH        interpreter for .py commands (default python3)
+  --python PATH        interpreter for .py commands (default python3; on Windows python, else py -3)
   --root DIR           native: attribute to the first frame under DIR (default: current folder)
   --warmup S           seconds ignored before the trend (default 20 % of the run, at most 30)
   --threshold PCT      per-site rule: growth per snapshot in % (default 2)

@@ -38,8 +38,8 @@ export function findHeaptrack(
   platform: NodeJS.Platform = process.platform,
 ): HeaptrackTools | undefined {
   if (nativeModeUnsupported(platform)) return undefined;
-  const script = which('heaptrack', undefined, pathEnv);
-  const print = which('heaptrack_print', undefined, pathEnv);
+  const script = which('heaptrack', { env: { PATH: pathEnv } });
+  const print = which('heaptrack_print', { env: { PATH: pathEnv } });
   if (!script || !print) return undefined;
   // Same relative layout the heaptrack script itself uses (../lib/heaptrack).
   for (const lib of [

@@ -10,5 +10,6 @@ export { verdict, siteRuleFires, DEFAULT_VERDICT, type VerdictResult, type RssPo
 export { theilSen, type TrendFit } from './stats';
 export { findHeaptrack, HEAPTRACK_INSTALL_HINT } from './heaptrack';
 export { parsePythonCommand } from './python';
+export { defaultPython } from './resolve';
 export { processTree, killTree } from './proctree';
 export type * from './types';

@@ -18,30 +18,56 @@ import {
 
 export interface PythonCommand {
   python: string;
+  /** Arguments that belong to the interpreter command itself: the `-3` of Windows's `py -3`. */
+  interpreterArgs?: string[];
   /** Interpreter flags that came before the script (-u, -X dev…). */
   flags: string[];
   /** `['script.py', ...args]` or `['-m', 'module', ...args]`. */
   target: string[];
 }
 
-const PY_BIN = /^python(\d+(\.\d+)*)?$/;
+/** python, python3, python3.12, python.exe; py, Windows's launcher. */
+const PY_BIN = /^(python(\d+(\.\d+)*)?|py)(\.exe)?$/i;
+/** The py launcher's choice of interpreter: -3, -3.12, -3.12-64, -V:3.12. */
+const PY_LAUNCHER_ARG = /^-(\d+(\.\d+)?(-(32|64))?|V:.+)$/;
 const FLAGS_WITH_ARG = new Set(['-W', '-X', '-Q']);
 
-/** Recognises `x.py ARGS`, `python3 [flags] x.py ARGS` and `python3 [flags] -m mod ARGS`. */
-export function parsePythonCommand(command: readonly string[], defaultPython = 'python3'): PythonCommand | undefined {
+/**
+ * Recognises `x.py ARGS` (run by `defaultPython`: `python3`, or `['py', '-3']`), `python3 [flags]
+ * x.py ARGS`, `python3 [flags] -m mod ARGS`, and the same through Windows's `py [-3.12]`.
+ */
+export function parsePythonCommand(
+  command: readonly string[],
+  defaultPython: string | readonly string[] = 'python3',
+): PythonCommand | undefined {
   if (command.length === 0) return undefined;
-  if (command[0].endsWith('.py')) return { python: defaultPython, flags: [], target: [...command] };
-  if (!PY_BIN.test(basename(command[0]))) return undefined;
+  if (command[0].endsWith('.py')) {
+    const [python, ...interpreterArgs] = typeof defaultPython === 'string' ? [defaultPython] : defaultPython;
+    return { python, ...(interpreterArgs.length ? { interpreterArgs } : {}), flags: [], target: [...command] };
+  }
+  const program = command[0].replace(/^.*[\\/]/, '');
+  if (!PY_BIN.test(basename(program))) return undefined;
+  let start = 1;
+  if (/^py(\.exe)?$/i.test(program)) while (start < command.length && PY_LAUNCHER_ARG.test(command[start])) start++;
+  const interpreter = {
+    python: command[0],
+    ...(start > 1 ? { interpreterArgs: command.slice(1, start) } : {}),
+  };
   const flags: string[] = [];
-  for (let i = 1; i < command.length; i++) {
+  for (let i = start; i < command.length; i++) {
     const a = command[i];
-    if (a === '-m') return i + 1 < command.length ? { python: command[0], flags, target: command.slice(i) } : undefined;
+    if (a === '-m') return i + 1 < command.length ? { ...interpreter, flags, target: command.slice(i) } : undefined;
     if (a === '-c' || a === '-') return undefined; // inline code: no file to attribute to
-    if (!a.startsWith('-')) return { python: command[0], flags, target: command.slice(i) };
+    if (!a.startsWith('-')) return { ...interpreter, flags, target: command.slice(i) };
     flags.push(a);
     if (FLAGS_WITH_ARG.has(a) && i + 1 < command.length) flags.push(command[++i]);
   }
   return undefined;
+}
+
+/** The interpreter command of a parsed Python command: `['python3']`, `['py', '-3']`. */
+export function interpreterCommand(py: PythonCommand): string[] {
+  return [py.python, ...(py.interpreterArgs ?? [])];
 }
 
 /** dist/python next to the bundle, else src/profile/python above it (tests run from out/). */
@@ -116,7 +142,8 @@ export class PythonTracker {
     const o = this.opts;
     const args = ['--out', o.dir, '--mode', o.exact ? 'exact' : 'sample', '--period', String(o.periodS)];
     if (o.frames) args.push('--frames', String(o.frames));
-    return [this.py.python, ...this.py.flags, join(o.helpers, 'leaklens_runner.py'), ...args, '--', ...this.py.target];
+    const runner = join(o.helpers, 'leaklens_runner.py');
+    return [...interpreterCommand(this.py), ...this.py.flags, runner, ...args, '--', ...this.py.target];
   }
 
   /** Reads new complete lines of every process's index.jsonl and hands their snapshot files to the differ. */
@@ -214,9 +241,11 @@ export class PythonTracker {
     if (this.differ) return this.differ;
     // The sitecustomize.py the runner writes for child interpreters is LeakLens's, not the user's.
     const exclude = [join(this.opts.dir, 'site'), process.env.LEAKLENS_EXCLUDE].filter(Boolean).join(delimiter);
-    const differ = spawn(this.py.python, [join(this.opts.helpers, 'leaklens_diff.py')], {
+    const [python, ...interpreterArgs] = interpreterCommand(this.py);
+    const differ = spawn(python, [...interpreterArgs, join(this.opts.helpers, 'leaklens_diff.py')], {
       cwd: this.opts.cwd,
       stdio: 'pipe',
+      windowsHide: true,
       env: { ...process.env, LEAKLENS_EXCLUDE: exclude },
     });
     this.differ = differ;

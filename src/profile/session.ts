@@ -10,7 +10,7 @@ import { ProfileError } from './errors';
 import { type SiteRule } from './lines';
 import { guardProcessGroup, isAlive, killTree, readStat } from './proctree';
 import { describeFsError, Recorder } from './recorder';
-import { resolveTarget } from './resolve';
+import { overEnv, resolveTarget } from './resolve';
 import type { Tracker, TrackerContext, TrackerTarget } from './tracker';
 import { chooseTracker, trackerFactory } from './trackers';
 import { withTimeout } from './wait';
@@ -37,7 +37,7 @@ export interface ProfileOptions {
   pythonPeriodS?: number;
   /** tracemalloc frames (default 10 sampling, 25 exact). */
   frames?: number;
-  /** Interpreter for `.py` targets (default python3). */
+  /** Interpreter for `.py` targets (default python3; on Windows python, else `py -3`: see defaultPython). */
   python?: string;
   /** Native mode: lines are attributed to the first frame under this folder (default cwd). */
   root?: string;
@@ -52,6 +52,9 @@ export interface ProfileFiles {
 }
 
 export type EndReason = 'exited' | 'duration' | 'cancelled' | 'failed';
+
+/** How the target is spawned, besides its command, folder, environment and pipes. */
+export const TARGET_SPAWN = { detached: true, windowsHide: true } as const;
 
 export declare interface ProfileSession {
   on(event: 'sample', listener: (s: Sample) => void): this;
@@ -184,7 +187,7 @@ export class ProfileSession extends EventEmitter {
     for (const n of choice.notes) this.note(n);
     this.tracker = choice.create(this.context());
     this.mode = this.tracker.id;
-    const { argv, env } = this.tracker.launch(target.command, { ...process.env, ...o.env });
+    const { argv, env } = this.tracker.launch(target.command, overEnv(process.env, o.env ?? {}));
     this.log = createWriteStream(this.logPath);
     // The target's output is a convenience: losing it (disk full) must not stop the profile.
     let logFailed = false;
@@ -194,7 +197,13 @@ export class ProfileSession extends EventEmitter {
       logFailed = true;
     });
     // Own process group (detached) so Ctrl-C reaches only the CLI, which then stops the whole tree.
-    const child = spawn(argv[0], argv.slice(1), { cwd: o.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // On Windows detached means a console of its own: windowsHide keeps its window from showing.
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd: o.cwd,
+      env,
+      ...TARGET_SPAWN,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     if (child.pid === undefined) {
       child.on('error', () => undefined);

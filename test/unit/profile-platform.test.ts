@@ -1,10 +1,11 @@
 // Off Linux: the process listings of macOS (`ps`) and Windows (PowerShell CSV, wmic CSV) parsed from
 // recorded-style outputs (test/fixtures/proclist), the tree and names read from them the same way on
-// every platform, the real /proc and `ps` listings of a real process tree, and native mode refused
-// off Linux with the modes that do work there.
+// every platform, the real /proc and `ps` listings of a real process tree, native mode refused
+// off Linux with the modes that do work there, and the Windows rules of PATH lookup and the default
+// interpreter, run here with the platform and environment given.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { profileCommand } from '../../src/cli/profile';
@@ -14,6 +15,10 @@ import { parsePs } from '../../src/profile/platform/ps';
 import { treeOf, type ProcRecord } from '../../src/profile/platform/records';
 import { csvRows, parsePowerShellCsv, parseWmicCsv } from '../../src/profile/platform/windows';
 import { commandName, isAlive, killTree, processTree, ProcScanner, type ProcStat } from '../../src/profile/proctree';
+import { interpreterCommand, parsePythonCommand } from '../../src/profile/python';
+import { defaultPython, resolveTarget } from '../../src/profile/resolve';
+import { TARGET_SPAWN } from '../../src/profile/session';
+import { which } from '../../src/profile/which';
 import { tempDir } from './profile-helpers';
 
 /** out/test/unit → test/fixtures/proclist (the sources, not compiled). */
@@ -355,5 +360,89 @@ describe('native mode off Linux', () => {
     const { code, err } = await profileOn('win32', 'rss', 'leaklens-no-such-binary');
     assert.equal(code, 2);
     assert.match(err, /command not found/);
+  });
+});
+
+describe('Windows readiness: PATHEXT, the default interpreter, batch files, the hidden window', () => {
+  /** A folder holding `files` (empty), for PATH. */
+  const folder = (...files: string[]) => {
+    const dir = tempDir();
+    for (const f of files) writeFileSync(join(dir, f), '');
+    return dir;
+  };
+  const win = (env: NodeJS.ProcessEnv, cwd?: string) => ({ platform: 'win32' as const, env, cwd });
+  // Windows's file names ignore case, this machine's do not: the files are named as PATHEXT spells them.
+
+  it('which: python is python.EXE through PATHEXT, in Path (any case) split at ;', () => {
+    const empty = folder();
+    const dir = folder('python.EXE');
+    assert.equal(
+      which('python', win({ Path: `${empty};${dir}`, PATHEXT: '.COM;.EXE;.BAT;.CMD' })),
+      `${dir}/python.EXE`,
+    );
+    assert.equal(which('python', win({ PATH: dir })), `${dir}/python.EXE`, 'PATHEXT unset: the default list');
+    assert.equal(which('python.EXE', win({ PATH: dir })), `${dir}/python.EXE`, 'a PATHEXT extension given');
+    assert.equal(which('python', win({ PATH: dir, PATHEXT: '.COM' })), undefined, 'not in PATHEXT');
+    assert.equal(which('python', win({ PATH: `"${dir}"` })), `${dir}/python.EXE`, 'a quoted entry');
+    assert.equal(which(`${dir}/python`, win({ PATH: '' })), `${dir}/python.EXE`, 'a path, with PATHEXT');
+    // Elsewhere neither PATHEXT nor a file without the execute bit counts.
+    assert.equal(which('python', { platform: 'linux', env: { PATH: dir, PATHEXT: '.EXE' } }), undefined);
+    assert.equal(which('sh', { platform: 'linux', env: { PATH: '/usr/bin:/bin' } })?.endsWith('/sh'), true);
+  });
+
+  it('the default interpreter: python3; on Windows python, else py -3 (and not the Store alias)', () => {
+    assert.deepEqual(defaultPython({ platform: 'linux', env: { PATH: folder('python3') } }), ['python3']);
+    assert.deepEqual(defaultPython({ platform: 'darwin', env: {} }), ['python3']);
+    const both = folder('python.EXE', 'py.EXE');
+    assert.deepEqual(defaultPython(win({ PATH: both })), ['python']);
+    assert.deepEqual(defaultPython(win({ PATH: folder('py.EXE') })), ['py', '-3'], 'python missing');
+    const store = join(folder(), 'WindowsApps');
+    mkdirSync(store);
+    writeFileSync(join(store, 'python.EXE'), '');
+    assert.deepEqual(defaultPython(win({ PATH: `${store};${folder('py.EXE')}` })), ['py', '-3']);
+    assert.deepEqual(defaultPython(win({ PATH: store })), ['python'], 'the alias is all there is');
+    assert.deepEqual(defaultPython(win({ PATH: folder() })), ['python'], 'nothing: python, whose absence is told');
+  });
+
+  it('a bare script.py on Windows runs under py -3 when python is missing, tracemalloc runner included', () => {
+    const cwd = folder('app.py');
+    const t = resolveTarget(['app.py', '--n', '1'], win({ PATH: folder('py.EXE') }, cwd));
+    assert.deepEqual(t.command, ['py', '-3', 'app.py', '--n', '1']);
+    assert.deepEqual(t.python, { python: 'py', interpreterArgs: ['-3'], flags: [], target: ['app.py', '--n', '1'] });
+    assert.deepEqual(interpreterCommand(t.python), ['py', '-3']);
+    assert.throws(
+      () => resolveTarget(['app.py'], win({ PATH: folder() }, cwd)),
+      /Python interpreter "python" not found on PATH/,
+    );
+    assert.throws(
+      () => resolveTarget(['app.py'], win({ PATH: folder('python.BAT') }, cwd)),
+      /python\.BAT is a batch file.*--python/,
+    );
+    // Linux: python3, as before.
+    assert.deepEqual(resolveTarget(['app.py'], { cwd }).command.slice(0, 1), ['python3']);
+  });
+
+  it('py, python.exe and their arguments are Python commands', () => {
+    assert.deepEqual(parsePythonCommand(['py', '-3.12', '-X', 'dev', 'app.py', 'a']), {
+      python: 'py',
+      interpreterArgs: ['-3.12'],
+      flags: ['-X', 'dev'],
+      target: ['app.py', 'a'],
+    });
+    assert.deepEqual(parsePythonCommand(['C:\\Python312\\python.exe', '-m', 'svc']), {
+      python: 'C:\\Python312\\python.exe',
+      flags: [],
+      target: ['-m', 'svc'],
+    });
+    assert.deepEqual(parsePythonCommand(['x.py'], ['py', '-3']), {
+      python: 'py',
+      interpreterArgs: ['-3'],
+      flags: [],
+      target: ['x.py'],
+    });
+  });
+
+  it('the target is spawned in a group of its own with its console window hidden', () => {
+    assert.deepEqual(TARGET_SPAWN, { detached: true, windowsHide: true });
   });
 });

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import {
+  defaultPython,
   ProfileError,
   ProfileSession,
   parsePythonCommand,
@@ -815,7 +816,7 @@ async function launchTarget(name?: string): Promise<Target | undefined> {
         ? [config.pythonPath]
         : undefined;
   if (config.module) {
-    command = [...(python ?? ['python3']), '-m', config.module, ...args];
+    command = [...(python ?? defaultPython({ cwd })), '-m', config.module, ...args];
   } else {
     let program = sub(config.program!, 'program');
     if (!isAbsolute(program) && cwd) program = resolve(cwd, program);
