@@ -22,6 +22,8 @@ export function isOneShotFile(file: string, oneShotDirs: readonly string[]): boo
   const name = parts[parts.length - 1] ?? '';
   if (LONG_RUNNING_FILE.test(name)) return false;
   if (SCRIPT_FILES.has(name)) return true;
+  // Sphinx's docs/conf.py: read once per docs build.
+  if (name === 'conf.py' && parts.slice(-4, -1).some((d) => /^docs?$/i.test(d))) return true;
   if (oneShotDirs.length === 0) return false;
   const names = new Set(oneShotDirs.map((d) => d.toLowerCase()));
   const python = name.endsWith('.py');
@@ -47,14 +49,25 @@ const LOOP_TYPES = new Set([
   'dictionary_comprehension',
 ]);
 
+function isIterable(loop: Node, child: Node): boolean {
+  if (loop.type === 'for_statement' || loop.type === 'for_range_loop')
+    return loop.childForFieldName('right')?.id === child.id;
+  // The first `for ... in X` of a comprehension: X is evaluated once.
+  if (child.type === 'for_in_clause')
+    return loop.namedChildren.find((c) => c?.type === 'for_in_clause')?.id === child.id;
+  return false;
+}
+
 /**
  * Whether a finding at `node` is not worth reporting because its code runs once: in a one-shot
  * file, and not inside a loop of its own function.
  */
 export function reclaimedAtExit(node: Node, ctx: RuleContext): boolean {
   if (!ctx.memo('oneShotFile', () => isOneShotFile(ctx.file, ctx.config.oneShotDirs))) return false;
-  for (let a = node.parent; a; a = a.parent) {
-    if (LOOP_TYPES.has(a.type)) return false;
+  let child = node;
+  for (let a = node.parent; a; child = a, a = a.parent) {
+    // What a loop iterates over is evaluated once (`for l in open(p).readlines()`); its body is not.
+    if (LOOP_TYPES.has(a.type) && !isIterable(a, child)) return false;
     if (/^(function_definition|lambda|lambda_expression)$/.test(a.type)) break;
   }
   return true;

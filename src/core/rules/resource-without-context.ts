@@ -89,10 +89,19 @@ export const resourceWithoutContext = defineRule({
   // them cannot have a finding.
   mayMatch: (text) => RESOURCE_WORDS.test(text),
   query: {
-    python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)]) @call)) @statement`,
+    python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)]) @call)) @statement
+(call function: (attribute object: (call function: [(identifier) (attribute)]) @inline attribute: (identifier) @inlineMethod))`,
   },
-  captures: { target: ['identifier', 'attribute'], call: 'call', statement: 'expression_statement' },
+  captures: {
+    target: ['identifier', 'attribute'],
+    call: 'call',
+    statement: 'expression_statement',
+    inline: 'call',
+    inlineMethod: 'identifier',
+  },
   check(match, ctx) {
+    const inline = match.captures.get('inline');
+    if (inline) return checkInline(inline, match.captures.get('inlineMethod')!, ctx);
     const target = match.captures.get('target')!;
     const call = match.captures.get('call')!;
     const fn = call.childForFieldName('function')!;
@@ -279,6 +288,35 @@ const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout
 const RESOURCE_WORDS = new RegExp(
   `\\b(?:${[...new Set([...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, 'Pool', 'close'].map((k) => k.split('.').pop()!))].join('|')})\\b`,
 );
+
+/** Openers whose file is read or written in one expression (`open(p).read()`) and then dropped. */
+const INLINE_OPENERS = new Set([
+  ...[...KNOWN].filter((k) => /(^|\.)open$|ZipFile$/.test(k) && k !== 'os.open'),
+  'PIL.Image.open',
+]);
+
+/**
+ * `open(p).read()`, `Image.open(p).convert()`: the file is never bound, so nothing can close it; it
+ * stays open until the garbage collector finalizes it (at once in CPython unless a traceback or a
+ * cycle holds it; later on PyPy). Real projects fixed these (gunicorn, scrapy, Pillow, pip).
+ */
+function checkInline(opener: Node, method: Node, ctx: RuleContext): void {
+  if (method.text === 'close' || method.text === '__enter__') return;
+  const fn = opener.childForFieldName('function')!;
+  const imports = importsOf(ctx);
+  const name = qualify(fn, imports);
+  if (!INLINE_OPENERS.has(name) || (fn.text === 'open' && imports.has('open'))) return;
+  if (/\bfileobj\s*=/.test(opener.childForFieldName('arguments')?.text ?? '')) return;
+  // `with open(p).fileno() ...` never happens; a `with` item's own call is the `with`'s business.
+  if ([...ancestors(opener)].some((a) => a.type === 'with_item')) return;
+  if (isTestModule(ctx.file) || (isScript(ctx) && runsBounded(opener, ctx))) return;
+  ctx.report({
+    at: opener,
+    message:
+      `\`${fn.text}(...)\` is used only for \`.${method.text}()\` and never closed: the file stays open until the ` +
+      'garbage collector finalizes it (later on PyPy, or while a traceback holds the frame). Use `with`.',
+  });
+}
 
 function isKnown(name: string): boolean {
   if (KNOWN.has(name)) return true;

@@ -67,6 +67,16 @@ describe('one-shot code: reclaimed at exit', () => {
     assert.deepEqual(await lines(converter, 'cpp', 'raw-c-resource', 'tools/load.c', custom), [2]);
   });
 
+  it('counts what a loop iterates over as evaluated once (`for l in open(p).readlines()`)', async () => {
+    const src = code`
+      def requirements(path):
+          return [strip(l) for l in open(path).readlines()]
+      def each(paths):
+          return [open(p).read() for p in paths]
+      `;
+    assert.deepEqual(await lines(src, 'python', 'resource-without-context', 'setup.py'), [4]);
+  });
+
   it('does not report a Python build script closing by hand, nor setup.py', async () => {
     assert.deepEqual(await lines(pyScript, 'python', 'resource-without-context', 'scripts/gen_table.py'), []);
     assert.deepEqual(await lines(pyScript, 'python', 'resource-without-context', 'setup.py'), []);
@@ -89,5 +99,8 @@ describe('isOneShotFile', () => {
     assert.equal(isOneShotFile(join(root, 'bootloader', 'waflib', 'Context.py'), dirs), true);
     assert.equal(isOneShotFile(join(root, 'tools', 'convert.c'), dirs), true);
     assert.equal(isOneShotFile(join(root, 'src', 'tools.c'), dirs), false);
+    // Sphinx's configuration runs once per docs build.
+    assert.equal(isOneShotFile(join(root, 'docs', 'source', 'conf.py'), dirs), true);
+    assert.equal(isOneShotFile(join(root, 'pkg', 'conf.py'), dirs), false);
   });
 });

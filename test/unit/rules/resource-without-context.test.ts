@@ -73,9 +73,6 @@ describe('resource-without-context', () => {
       def d(p, stack: contextlib.ExitStack):
           f = open(p)
           stack.enter_context(f)
-      def e(p):
-          data = open(p).read()
-          return data
       def g(n):
           view = View(n)
           view.render()
@@ -85,6 +82,35 @@ describe('resource-without-context', () => {
       ),
       [],
     );
+  });
+
+  it('flags a file opened only for one call on it (`open(p).read()`), never bound, so never closed', async () => {
+    // Real projects fixed exactly these (gunicorn's execfile_, scrapy's file handler, Pillow's
+    // loadImageSeries): CPython closes the file when the expression is done, PyPy and a held
+    // traceback do not.
+    const src = code`
+      import codecs
+      from PIL import Image
+      def read_all(p):
+          return open(p, "rb").read()
+      def gray(p):
+          return Image.open(p).convert("L")
+      def lines(p):
+          return codecs.open(p, encoding="utf-8").readlines()
+      def touch(p):
+          open(p, "w").close()
+      def fine(p):
+          with open(p) as fh:
+              return fh.read()
+    `;
+    assert.deepEqual(await lines(src, 'python', RULE, 'pkg/io.py'), [4, 6, 8]);
+    // A test module, or a script's top level, ends soon: not worth it there.
+    assert.deepEqual(await lines(src, 'python', RULE, 'tests/test_io.py'), []);
+    const script = 'import sys\nprint(open(sys.argv[1]).read())\n';
+    assert.deepEqual(await lines(script, 'python', RULE, 'pkg/cat.py'), []);
+    // A module that defines its own `open` is not the builtin.
+    const own = 'from .vfs import open\ndef read_all(p):\n    return open(p).read()\n';
+    assert.deepEqual(await lines(own, 'python', RULE, 'pkg/io.py'), []);
   });
 
   it('flags a resource stored on self by a class that never closes it', async () => {
