@@ -181,6 +181,14 @@ export class Engine {
     const errors: AnalysisError[] = [];
     const errorSpans = tree.rootNode.hasError ? collectErrorSpans(tree.rootNode) : [];
     const memo = new Map<string, unknown>();
+    let blanked: Tree | null | undefined;
+    const treeWithoutDirectives = () => {
+      if (blanked === undefined) {
+        const text2 = language === 'cpp' ? blankConditionalDirectives(text) : text;
+        blanked = text2 === text ? null : this.grammars.parse(language, text2);
+      }
+      return blanked?.rootNode;
+    };
     // Every enabled rule takes part in the one combined query (so it compiles once per config);
     // a rule whose mayMatch() rules the file out simply has its matches ignored.
     const active: Array<{ rule: Rule; ctx: RuleContext; skip: boolean }> = [];
@@ -195,6 +203,7 @@ export class Engine {
         text,
         lines,
         root: tree.rootNode,
+        treeWithoutDirectives,
         config,
         memo<T>(key: string, compute: () => T): T {
           if (!memo.has(key)) memo.set(key, compute());
@@ -325,6 +334,7 @@ export class Engine {
       parseMs: t1 - t0,
       rulesMs: t2 - t1,
     };
+    blanked?.delete();
     if (options.keepTree) return { result, tree };
     tree.delete();
     return { result };
@@ -442,4 +452,11 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(key);
     return true;
   });
+}
+
+/** `#if`/`#ifdef`/`#elif`/`#else`/`#endif` lines (with their continuations) turned into spaces. */
+export function blankConditionalDirectives(text: string): string {
+  return text.replace(/^[ \t]*#[ \t]*(?:if|ifdef|ifndef|elif|else|endif)\b(?:[^\n]*\\\r?\n)*[^\n]*/gm, (m) =>
+    m.replace(/[^\r\n]/g, ' '),
+  );
 }

@@ -185,6 +185,12 @@ export interface RuleContext {
   readonly text: string;
   readonly lines: LineIndex;
   readonly root: Node;
+  /**
+   * The same text parsed again with its conditional directive lines (`#if`, `#else`, `#endif`)
+   * blanked, offsets unchanged: for functions whose branches the directives split (`#ifdef` between
+   * `} else if` arms), which tree-sitter cannot parse. Undefined when the text has no directives.
+   */
+  treeWithoutDirectives?(): Node | undefined;
   readonly config: LeakLensConfig;
   /** Per-file memo shared by the rules, for analyses several matches need (imports, scopes). */
   memo<T>(key: string, compute: () => T): T;

@@ -126,7 +126,11 @@ export const rawCResource = defineRule({
   check(match, ctx) {
     const newExpr = match.captures.get('new');
     if (newExpr) {
-      const acq = describeNew(newExpr);
+      let acq = describeNew(newExpr);
+      if (acq?.func.hasError) {
+        const again = sameNodeWithoutDirectives(newExpr, ctx);
+        acq = again && describeNew(again);
+      }
       if (acq && !acq.func.hasError) analyse(acq, ctx);
       return;
     }
@@ -137,8 +141,14 @@ export const rawCResource = defineRule({
     // `realloc(p, 0)`: frees p (and what it returns, if anything, is not meant to be used).
     if (/^(std::)?realloc$/.test(fnName) && call.childForFieldName('arguments')?.namedChild(1)?.text.trim() === '0')
       return;
-    const acq = describeAcquisition(call, pair);
+    let acq = describeAcquisition(call, pair);
     if (acq === 'discarded') return reportDiscarded(call, pair, ctx);
+    if (acq?.func.hasError) {
+      // Directives that split the function's branches: analyse it as if every branch were compiled.
+      const again = sameNodeWithoutDirectives(call, ctx);
+      const redone = again && describeAcquisition(again, pair);
+      acq = redone && redone !== 'discarded' ? redone : undefined;
+    }
     if (!acq || acq.func.hasError) return;
     analyse(acq, ctx);
   },
@@ -189,6 +199,48 @@ function describeNew(expr: Node): Acquisition | undefined {
   const statement = statementOf(expr);
   if (!name || !statement) return undefined;
   return { pair: NEW_PAIR, call: expr, name, statement, func, declaration };
+}
+
+/**
+ * `if ((fd != -1) && (file != NULL)) fclose(file);` with the fdopen guarded by `fd != -1`: on the
+ * false edge the first test is known true, so the second one failed and nothing is held. Likewise
+ * the true edge of `A || file == NULL` with A known false.
+ */
+function heldAlongJunction(
+  cond: Node,
+  edge: string,
+  res: COwnedResource,
+  guards: Map<string, 'true' | 'false'>,
+): boolean {
+  let n: Node | null = cond;
+  while (n && (n.type === 'condition_clause' || n.type === 'parenthesized_expression'))
+    n = n.type === 'condition_clause' ? (n.childForFieldName('value') ?? n.namedChild(0)) : n.namedChild(0);
+  if (n?.type !== 'binary_expression') return true;
+  const op = n.childForFieldName('operator')?.text;
+  const decided = op === '&&' ? 'false' : op === '||' ? 'true' : undefined;
+  if (edge !== decided) return true;
+  const left = n.childForFieldName('left');
+  const right = n.childForFieldName('right');
+  if (!left || !right) return true;
+  // The operand known (from the acquisition's guards) not to have decided the edge: the other did.
+  for (const [known, other] of [
+    [left, right],
+    [right, left],
+  ]) {
+    if (!feasible(known, edge, guards))
+      return cHeldAlong(other, edge, res) && heldAlongJunction(other, edge, res, guards);
+  }
+  return true;
+}
+
+/** `node`'s twin (same kind, same range) in the parse without conditional directives, if any. */
+function sameNodeWithoutDirectives(node: Node, ctx: RuleContext): Node | undefined {
+  const root = ctx.treeWithoutDirectives?.();
+  for (let n = root?.descendantForIndex(node.startIndex, node.endIndex) ?? null; n; n = n.parent) {
+    if (n.startIndex < node.startIndex || n.endIndex > node.endIndex) return undefined;
+    if (n.type === node.type && n.startIndex === node.startIndex && n.endIndex === node.endIndex) return n;
+  }
+  return undefined;
 }
 
 /**
@@ -427,7 +479,10 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       return e === 'reacquire' && pair.kind === 'inPlace' ? 'none' : e;
     },
     heldAlong: (cond, edge) =>
-      feasible(cond, edge, guards) && cHeldAlong(cond, edge, res) && !adoptedOnSuccess(cond, edge, res),
+      feasible(cond, edge, guards) &&
+      cHeldAlong(cond, edge, res) &&
+      heldAlongJunction(cond, edge, res, guards) &&
+      !adoptedOnSuccess(cond, edge, res),
     overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
     facts: bothFacts(
       nullFacts(func, acq.call, name, (k, f) => ctx.memo(k, f)),
@@ -667,8 +722,14 @@ function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
 /** A later test of the same condition goes the way it went at the acquisition (`if (big) free(p);`). */
 function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'>): boolean {
   if (guards.size === 0 || (edge !== 'true' && edge !== 'false')) return true;
-  const g = guards.get(normalizeCondition(cond.text));
+  const key = normalizeCondition(cond.text);
+  const g = guards.get(key);
   if (g !== undefined) return g === edge;
+  // `fd == -1` after a guard `fd != -1`: the same test, negated.
+  if (!/&&|\|\|/.test(key) && (key.match(/[!=]=/g) ?? []).length === 1) {
+    const negated = guards.get(key.includes('==') ? key.replace('==', '!=') : key.replace('!=', '=='));
+    if (negated !== undefined) return negated !== edge;
+  }
   const tied = tiedGuard(cond.text, guards);
   if (tied !== undefined) return (edge === 'true') === tied;
   // The same null test written another way (`if (!A)` after `if (A == NULL)`).

@@ -332,7 +332,10 @@ const KNOWN_SUFFIXES = new Set(
 
 /** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
 function raiseWhileOpen(scope: Node, from: number, to: number, name: string, created: Node): Node | undefined {
-  const closesIt = new RegExp(`\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`);
+  // `f.close()`, or `os.close(fd)` for a descriptor from `os.open()`.
+  const closesIt = new RegExp(
+    `\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(|\\bos\\s*\\.\\s*close\\s*\\(\\s*${name}\\s*\\)`,
+  );
   return findAll(
     scope,
     'raise_statement',
@@ -389,6 +392,17 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
 
 function inOtherBranch(created: Node, use: Node): boolean {
   for (const a of ancestors(created)) {
+    // `try: fd = os.open(p, NOATIME) except PermissionError: fd = os.open(p)`: the handler runs
+    // when the try body failed, and is another path than the one the resource was made on.
+    if (a.type === 'try_statement') {
+      const body = a.childForFieldName('body');
+      const inBody = body && body.startIndex <= created.startIndex && created.endIndex <= body.endIndex;
+      const handler = a.namedChildren.find(
+        (c) => c?.type === 'except_clause' && c.startIndex <= use.startIndex && use.endIndex <= c.endIndex,
+      );
+      if (inBody && handler) return true;
+      continue;
+    }
     if (a.type !== 'if_statement') continue;
     const consequence = a.childForFieldName('consequence');
     if (

@@ -1,0 +1,91 @@
+// Shapes from the seventh group of real projects (ImageMagick, borg), judged before any tuning on
+// them: a resource known absent on one side of `&&` / `||`, a descriptor closed with `os.close` in
+// a `finally`, and a retry in an `except` handler. Each negative case has a positive twin.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { code, lines } from '../helpers';
+
+describe('raw-c-resource: the acquisition guard inside a compound test', () => {
+  const src = code`
+    int comment(const char *filename) {
+      FILE *file = NULL;
+      int unique_file = AcquireUniqueFileResource(filename);
+      if (unique_file != -1)
+        file = fdopen(unique_file, "wb");
+      if ((unique_file != -1) && (file != (FILE *) NULL))
+        {
+          write_colors(file);
+          (void) fclose(file);
+        }
+      return 0;
+    }`;
+
+  it('knows the guard held, so the false edge of `guard && file != NULL` means no file', async () => {
+    assert.deepEqual(await lines(src, 'cpp', 'raw-c-resource', 'histogram.c'), []);
+  });
+
+  it('still reports when the other operand says nothing about the file', async () => {
+    const other = src.replace('(file != (FILE *) NULL)', '(verbose != 0)');
+    assert.deepEqual(await lines(other, 'cpp', 'raw-c-resource', 'histogram.c'), [5]);
+  });
+
+  it('reads `||` the same way on its true edge', async () => {
+    const or = code`
+      int comment(const char *filename) {
+        FILE *file = NULL;
+        int unique_file = AcquireUniqueFileResource(filename);
+        if (unique_file != -1)
+          file = fdopen(unique_file, "wb");
+        if ((unique_file == -1) || (file == NULL))
+          return 1;
+        write_colors(file);
+        (void) fclose(file);
+        return 0;
+      }`;
+    assert.deepEqual(await lines(or, 'cpp', 'raw-c-resource', 'histogram.c'), []);
+    const other = or.replace('(file == NULL)', '(verbose == 0)');
+    assert.deepEqual(await lines(other, 'cpp', 'raw-c-resource', 'histogram.c'), [5]);
+  });
+});
+
+describe('resource-without-context: descriptors and retries', () => {
+  const src = code`
+    import os
+    def read_attr(name):
+        fd = os.open(name, os.O_RDONLY)
+        try:
+            if os.fstat(fd).st_size > 1024:
+                raise OSError(27, "too big")
+            return os.read(fd, 1024)
+        finally:
+            os.close(fd)
+    `;
+
+  it('sees a raise inside a try whose finally runs os.close(fd)', async () => {
+    assert.deepEqual(await lines(src, 'python', 'resource-without-context', 'pkg/xattr.py'), []);
+  });
+
+  it('still reports the raise when the finally closes something else', async () => {
+    const other = src.replace('os.close(fd)', 'os.close(dirfd)');
+    assert.deepEqual(await lines(other, 'python', 'resource-without-context', 'pkg/xattr.py'), [3]);
+  });
+
+  const retry = code`
+    import os
+    def os_open(fname, flags):
+        try:
+            fd = os.open(fname, flags | os.O_NOATIME)
+        except PermissionError:
+            fd = os.open(fname, flags)
+        return fd
+    `;
+
+  it('treats a retry in the except handler as another path: the later return hands the first one on', async () => {
+    assert.deepEqual(await lines(retry, 'python', 'resource-without-context', 'pkg/fs.py'), []);
+  });
+
+  it('still reports the descriptor when nothing returns or closes it', async () => {
+    const dropped = retry.replace('return fd', 'return True');
+    assert.deepEqual(await lines(dropped, 'python', 'resource-without-context', 'pkg/fs.py'), [4, 6]);
+  });
+});
