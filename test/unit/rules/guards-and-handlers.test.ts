@@ -89,3 +89,45 @@ describe('resource-without-context: descriptors and retries', () => {
     assert.deepEqual(await lines(dropped, 'python', 'resource-without-context', 'pkg/fs.py'), [4, 6]);
   });
 });
+
+describe('raw-c-resource: functions whose branches #if directives split', () => {
+  // htop's Settings_read: `#ifdef` arms between `} else if` branches, which tree-sitter cannot parse
+  // as written; the function is analysed on a parse with the directive lines blanked.
+  const src = code`
+    static bool Settings_read(Settings *this, const char *fileName) {
+      FILE *fd = fopen(fileName, "r");
+      if (!fd)
+        return false;
+      for (;;) {
+        char *line = String_readLine(fd);
+        if (!line)
+          break;
+        if (String_eq(line, "config_reader_min_version")) {
+          if (too_new(line))
+            return false;
+    #ifdef HAVE_LIBHWLOC
+        } else if (String_eq(line, "topology_affinity")) {
+          this->topology = 1;
+    #endif
+        } else if (String_eq(line, "fields")) {
+          read_fields(this, line);
+        }
+        free(line);
+      }
+      fclose(fd);
+      return true;
+    }`;
+
+  it('finds the leak on the early return inside the loop', async () => {
+    assert.deepEqual(await lines(src, 'cpp', 'raw-c-resource', 'Settings.c'), [2]);
+  });
+
+  it('and nothing once that return closes the file', async () => {
+    const fixed = src.replace(
+      'if (too_new(line))\n        return false;',
+      'if (too_new(line)) {\n        fclose(fd);\n        return false;\n      }',
+    );
+    assert.notEqual(fixed, src);
+    assert.deepEqual(await lines(fixed, 'cpp', 'raw-c-resource', 'Settings.c'), []);
+  });
+});
