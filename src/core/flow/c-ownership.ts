@@ -535,7 +535,9 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
         const invalid =
           /^(NULL|nullptr|0|\(void\s*\*\)\s*0|-1|INVALID_SOCKET|CURL_SOCKET_BAD|INVALID_HANDLE_VALUE|MAP_FAILED|SIG_ERR)$/.test(
             o,
-          );
+          ) ||
+          // A project's own sentinel: `priv::SocketImpl::invalidSocket()`, `kInvalidHandle`, `INVALID_FD`.
+          /^([\w:]*::)?(invalid\w*\(\)|[Ii]nvalid[A-Z]\w*|kInvalid\w+|INVALID_\w+|\w+_INVALID)$/.test(o);
         // `if (converted != surface) destroy(converted)`: equal to another object, it is that one.
         if (!invalid && unwrap(other).type === 'identifier' && (op === '==' || op === '!='))
           return (op === '==') === outcome ? 'absent' : undefined;

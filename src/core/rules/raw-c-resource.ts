@@ -355,7 +355,20 @@ function preparedUntil(acq: Acquisition, func: Node): { call: Node; status?: str
         (a) => a?.text.replace(/\s+/g, '') === `&${acq.name}`,
       ),
   )[0];
-  return call && { call, status: statusVariable(call) };
+  if (call) return { call, status: statusVariable(call) };
+  // No known allocation: the project's own function that fills the picture (`WriteSinglePicture(..,
+  // &picture, ..)`) may allocate into it, whatever it returns.
+  const filler = findAll(
+    func,
+    'call_expression',
+    (n) =>
+      n.startIndex > acq.call.endIndex &&
+      !acq.pair.release.includes(n.childForFieldName('function')?.text ?? '') &&
+      (n.childForFieldName('arguments')?.namedChildren ?? []).some(
+        (a) => a?.text.replace(/\s+/g, '') === `&${acq.name}`,
+      ),
+  )[0];
+  return filler && { call: filler };
 }
 
 function isLogicalOperand(n: Node): boolean {

@@ -184,11 +184,35 @@ function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
   if (fn.type === 'identifier' && !imports.has(fn.text) && !extra.includes(fn.text)) return; // a local class named Queue
   const maxsize = argument(args, 0, 'maxsize');
   if (maxsize && !isNonPositiveLiteral(maxsize)) return;
+  if (usedOnlyHere(call)) return;
   const why = maxsize ? `maxsize=${maxsize.text} means no limit` : 'no maxsize';
   ctx.report({
     at: call,
     message: `\`${call.text.length > 50 ? `${fn.text}(...)` : call.text}\` has ${why}: \`put()\` never blocks, so when the consumer falls behind the backlog (and every item it holds) grows without limit. Give it a maxsize.`,
     fixes: [maxsizeFix(args, maxsize, 'maxsize')],
+  });
+}
+
+/**
+ * `q = LifoQueue()` in a function that only calls methods on it, never handing it to a thread, a
+ * nested function or a caller: a stack or scratch queue bounded by one call (borg's brace matcher),
+ * with no consumer that could fall behind.
+ */
+function usedOnlyHere(call: Node): boolean {
+  const assign = call.parent;
+  const target = assign?.type === 'assignment' ? assign.childForFieldName('left') : null;
+  if (target?.type !== 'identifier' || assign?.childForFieldName('right')?.id !== call.id) return false;
+  const fn = [...ancestors(call)].find((a) => a.type === 'function_definition');
+  const body = fn?.childForFieldName('body');
+  if (!body) return false;
+  return findAll(body, 'identifier', (n) => n.text === target.text && n.id !== target.id).every((use) => {
+    const attr = use.parent;
+    const methodCall =
+      attr?.type === 'attribute' && attr.childForFieldName('object')?.id === use.id && attr.parent?.type === 'call';
+    const nested = [...ancestors(use)].some(
+      (a) => a.startIndex > body.startIndex && (a.type === 'function_definition' || a.type === 'lambda'),
+    );
+    return methodCall && !nested;
   });
 }
 

@@ -131,3 +131,62 @@ describe('raw-c-resource: functions whose branches #if directives split', () => 
     assert.deepEqual(await lines(fixed, 'cpp', 'raw-c-resource', 'Settings.c'), []);
   });
 });
+
+describe('project sentinels, pictures filled by project code, and scratch queues', () => {
+  it("reads a comparison with the project's own invalid value (`SocketImpl::invalidSocket()`) as a failure test", async () => {
+    const src = code`
+      std::optional<IpAddress> getLocalAddress() {
+        const SocketHandle sock = socket(PF_INET, SOCK_DGRAM, 0);
+        if (sock == priv::SocketImpl::invalidSocket())
+          return std::nullopt;
+        if (connect(sock, addr, size) == -1) {
+          close(sock);
+          return std::nullopt;
+        }
+        close(sock);
+        return IpAddress(addr);
+      }`;
+    assert.deepEqual(await lines(src, 'cpp', 'raw-c-resource', 'IpAddress.cpp'), []);
+    const other = src.replace('priv::SocketImpl::invalidSocket()', 'priv::SocketImpl::lastSocket()');
+    assert.deepEqual(await lines(other, 'cpp', 'raw-c-resource', 'IpAddress.cpp'), [2]);
+  });
+
+  it('starts holding a WebPPicture at the project call that fills it, not at WebPPictureInit', async () => {
+    const src = code`
+      int write_frames(Frame *frame, WebPAnimEncoder *enc) {
+        WebPPicture picture;
+        while (frame != NULL) {
+          if (!WebPPictureInit(&picture))
+            break;
+          if (WriteSinglePicture(frame, &picture))
+            WebPAnimEncoderAdd(enc, &picture, 0, NULL);
+          WebPPictureFree(&picture);
+          frame = frame->next;
+        }
+        return 0;
+      }`;
+    assert.deepEqual(await lines(src, 'cpp', 'raw-c-resource', 'webp.c'), []);
+    const leaky = src.replace('WebPAnimEncoderAdd(enc, &picture, 0, NULL);', 'return -1;');
+    assert.deepEqual(await lines(leaky, 'cpp', 'raw-c-resource', 'webp.c'), [4]);
+  });
+
+  it('does not report a queue a function uses as its own stack', async () => {
+    const src = code`
+      from queue import LifoQueue
+      def match_braces(pat):
+          stack = LifoQueue()
+          pairs = {}
+          for idx, c in enumerate(pat):
+              if c == "{":
+                  stack.put(idx)
+              if c == "}" and stack.qsize():
+                  pairs[stack.get()] = idx
+          return pairs
+      `;
+    assert.deepEqual(await lines(src, 'python', 'unbounded-queue', 'pkg/pattern.py'), []);
+    // Handed to a thread, the same queue has a consumer that can fall behind.
+    const shared = src.replace('    pairs = {}', '    pairs = {}\n    Thread(target=drain, args=(stack,)).start()');
+    assert.notEqual(shared, src);
+    assert.deepEqual(await lines(shared, 'python', 'unbounded-queue', 'pkg/pattern.py'), [3]);
+  });
+});
