@@ -401,6 +401,11 @@ function inOtherBranch(created: Node, use: Node): boolean {
         (c) => c?.type === 'except_clause' && c.startIndex <= use.startIndex && use.endIndex <= c.endIndex,
       );
       if (inBody && handler) return true;
+      // Made in one handler, rebound in a sibling handler: only one of them runs.
+      const own = a.namedChildren.find(
+        (c) => c?.type === 'except_clause' && c.startIndex <= created.startIndex && created.endIndex <= c.endIndex,
+      );
+      if (own && handler && own.id !== handler.id) return true;
       continue;
     }
     if (a.type !== 'if_statement') continue;

@@ -84,6 +84,25 @@ describe('resource-without-context: descriptors and retries', () => {
     assert.deepEqual(await lines(retry, 'python', 'resource-without-context', 'pkg/fs.py'), []);
   });
 
+  it('treats a rebinding in a sibling except handler as another path too', async () => {
+    const siblings = code`
+      import os
+      def os_open(fname, flags, retry):
+          try:
+              fd = os.open(fname, flags | os.O_NOATIME)
+          except PermissionError:
+              fd = os.open(fname, flags)
+          except OSError:
+              if not retry:
+                  raise
+              fd = os.open(fname, flags)
+          return fd
+      `;
+    assert.deepEqual(await lines(siblings, 'python', 'resource-without-context', 'pkg/fs.py'), []);
+    const dropped = siblings.replace('return fd', 'return True');
+    assert.deepEqual(await lines(dropped, 'python', 'resource-without-context', 'pkg/fs.py'), [4, 6, 10]);
+  });
+
   it('still reports the descriptor when nothing returns or closes it', async () => {
     const dropped = retry.replace('return fd', 'return True');
     assert.deepEqual(await lines(dropped, 'python', 'resource-without-context', 'pkg/fs.py'), [4, 6]);
