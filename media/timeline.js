@@ -2,7 +2,8 @@
 // (debugger stops) and, for a finished run, its summary: the verdict, the RSS trend line, the Python
 // heap series and the top lines. Messages from the extension: reset {title, live, samples, markers,
 // summary}, append {samples, markers}, live {live}, selectWindow {from, to}. Sends back ready,
-// rendered {points, series, markers, labels, verdict, trend, heapPoints, topLines}, window, openLine.
+// rendered {points, series, markers, labels, verdict, trend, heapPoints, topLines, types}, window,
+// openLine.
 // @ts-check
 (function () {
   /** @type {any} */
@@ -17,12 +18,20 @@
   const verdictEl = /** @type {HTMLElement} */ (document.getElementById('verdict'));
   const topEl = /** @type {HTMLElement} */ (document.getElementById('top'));
   const topListEl = /** @type {HTMLElement} */ (document.getElementById('topLines'));
+  const typesEl = /** @type {HTMLElement} */ (document.getElementById('types'));
+  const typeListEl = /** @type {HTMLElement} */ (document.getElementById('typeList'));
 
   /** @type {{t:number,p:[number,string,number][]}[]} */
   let samples = [];
   /** @type {{tS:number,label:string}[]} */
   let markers = [];
-  /** @type {null | {verdict:string, headline:string, trend?:{t0:number,y0:number,t1:number,y1:number,bytesPerSecond:number}, heap?:{source:string, points:[number,number][]}, top:{file:string,line:number,label:string}[]}} */
+  /**
+   * @typedef {{t0:number, y0:number, t1:number, y1:number, bytesPerSecond:number}} Trend
+   * @typedef {{source:string, points:[number,number][]}} Heap
+   * @typedef {{file:string, line:number, label:string}} TopLine
+   * @typedef {{type:string, label:string, retainedBy?:string}} TypeRow
+   * @type {null | {verdict:string, headline:string, trend?:Trend, heap?:Heap, top:TopLine[], types?:TypeRow[]}}
+   */
   let summary = null;
   let live = false;
   /** @type {any} */
@@ -180,15 +189,34 @@
       trend: !!(summary && summary.trend),
       heapPoints: heapPoints().length,
       topLines: [...topListEl.querySelectorAll('li')].map((li) => li.textContent),
+      types: [...typeListEl.querySelectorAll('li')].map(itemText),
     });
   }
 
-  /** The verdict banner and the top lines under the chart (a finished run or a saved report). */
+  /** A list item's text, its parts (name, figures, chain) one space apart. */
+  const itemText = (li) => [...li.childNodes].map((n) => n.textContent.trim()).join(' ');
+
+  /** The verdict banner, the top lines and the growing types under the chart (a finished run or a saved report). */
   function renderSummary() {
     verdictEl.hidden = !summary;
     topEl.hidden = !summary || !summary.top.length;
     topListEl.textContent = '';
+    typesEl.hidden = !summary || !summary.types || !summary.types.length;
+    typeListEl.textContent = '';
     if (!summary) return;
+    for (const t of summary.types || []) {
+      const li = document.createElement('li');
+      const name = document.createElement('code');
+      name.textContent = t.type;
+      li.append(name, document.createTextNode(` ${t.label}`));
+      if (t.retainedBy) {
+        const chain = document.createElement('div');
+        chain.className = 'chain';
+        chain.textContent = `kept alive by ${t.retainedBy}`;
+        li.append(chain);
+      }
+      typeListEl.append(li);
+    }
     verdictEl.textContent = summary.headline;
     verdictEl.className = `verdict-${summary.verdict}`;
     for (const l of summary.top) {

@@ -15,7 +15,8 @@
 // Registration is synchronous (at require time). Tests run sequentially in file order (files sorted
 // by name), each awaited with a per-test timeout (default 20 s, env LEAKLENS_E2E_TIMEOUT_MS). A test
 // fails when it throws / rejects / times out. A failing before() fails every test of its suite.
-// Env LEAKLENS_E2E_GREP=<substring> runs only tests whose full name contains it.
+// Env LEAKLENS_E2E_GREP=<substring> runs only tests whose full name contains it; `a|b` those that
+// contain either.
 
 export type TestFn = () => unknown | Promise<unknown>;
 export interface TestOptions {
@@ -126,8 +127,11 @@ function errText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e);
 }
 
+/** The full name matches LEAKLENS_E2E_GREP: contains it, or one of its `|`-separated parts. */
+const selected = (name: string, grep: string) => grep.split('|').some((part) => name.includes(part));
+
 function countSelected(s: Suite, grep: string): number {
-  let n = s.tests.filter((t) => fullName(s, t.name).includes(grep)).length;
+  let n = s.tests.filter((t) => selected(fullName(s, t.name), grep)).length;
   for (const c of s.children) n += countSelected(c, grep);
   return n;
 }
@@ -158,7 +162,7 @@ async function runSuite(
       continue;
     }
     const name = fullName(s, item.name);
-    if (!name.includes(grep)) continue;
+    if (!selected(name, grep)) continue;
     const pad = '  '.repeat(inner);
     if (item.skip) {
       r.skipped++;

@@ -1,11 +1,16 @@
 // The editor's view of finished profiles, without VS Code: the report picker's rows (newest first,
 // verdict, program, date), the end-of-run notification's severity and buttons, the overlay threshold,
-// the hover's cumulative rows, and the Memory timeline's summary (verdict, trend, heap, top lines).
+// the hover's cumulative rows, the Memory timeline's summary (verdict, trend, heap, top lines, growing
+// types), the growing types a line makes and their hover text, and the type census of debugger stops
+// in a real interpreter.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Report } from '../../src/profile/types';
+import { findPythonHelpers } from '../../src/profile/python';
+import type { Report, TypeGrowth } from '../../src/profile/types';
+import { retainedText, typeGrowthLabel, typesAllocatedOn, typesMarkdown } from '../../src/extension/profile/format';
 import {
   RERUN_EXACT,
   SHOW_LINES,
@@ -224,5 +229,158 @@ describe('Memory timeline summary', () => {
     assert.equal(exact.trend, undefined);
     assert.equal(exact.heap, undefined);
     assert.match(exact.headline, /^no leak · trend/);
+  });
+});
+
+const FRAME: TypeGrowth = {
+  type: 'Frame',
+  countGrowth: 812,
+  bytesGrowth: 52_000,
+  retainedBy: [
+    'module __main__ (app.py)',
+    '.HANDLERS (dict)',
+    "['on_frame'] (list)",
+    '[3] (Handler)',
+    '.frame (Frame)',
+  ],
+};
+const ODICT: TypeGrowth = { type: 'collections.OrderedDict', countGrowth: 40, bytesGrowth: 9_000, retainedBy: [] };
+const DICT: TypeGrowth = { type: 'dict', countGrowth: 30, bytesGrowth: 7_000 };
+const LIST: TypeGrowth = { type: 'list', countGrowth: 9, bytesGrowth: 900 };
+const BYTES: TypeGrowth = { type: 'bytes', countGrowth: 6, bytesGrowth: 6 * MiB };
+const SESSION: TypeGrowth = { type: 'app.models.Session', countGrowth: 12, bytesGrowth: 672 };
+
+describe('growing types on a line and in the hover', () => {
+  const types = [FRAME, ODICT, DICT, LIST, BYTES, SESSION];
+  const made = (line: string) => typesAllocatedOn(line, types).map((t) => t.type);
+
+  it('a line makes the types it calls by name, qualified or not', () => {
+    assert.deepEqual(made('        frame = Frame(i, data)'), ['Frame']);
+    assert.deepEqual(made('    cache = collections.OrderedDict()'), ['collections.OrderedDict']);
+    assert.deepEqual(made('    s = models.Session(user)  # one per request'), ['app.models.Session']);
+    assert.deepEqual(made('HANDLERS["on_frame"].append(Handler(Frame(i)))'), ['Frame']);
+  });
+
+  it('builtins also by their literals: dict, list, bytes', () => {
+    assert.deepEqual(made('    _cache[key] = {"k": key, "v": value}'), ['dict']);
+    assert.deepEqual(made('    rows.append([i, i * 2])'), ['list']);
+    assert.deepEqual(made('    rows = [x for x in range(3)]'), ['list']);
+    assert.deepEqual(made('    buf = b"x" * (1 << 20)'), ['bytes']);
+    assert.deepEqual(made('    ok = dict(a=1)'), ['dict']);
+  });
+
+  it('not a subscript, a definition, a comment, a name inside a longer one, or a string', () => {
+    assert.deepEqual(made('    x = rows[3]'), []);
+    assert.deepEqual(made('class Frame(Base):'), []);
+    assert.deepEqual(made('def Frame(x):'), []);
+    assert.deepEqual(made('    pass  # Frame(…) is made elsewhere'), []);
+    assert.deepEqual(made('    f = BigFrame(1)'), []);
+    assert.deepEqual(made('    f = self.Frame_(1)'), []);
+    assert.deepEqual(made('    log("a # b")'), []);
+  });
+
+  it('labels, chains and the hover text', () => {
+    assert.equal(typeGrowthLabel(FRAME), '+812 objects, +51 KB');
+    assert.equal(typeGrowthLabel({ ...LIST, countGrowth: 1 }), '+1 object, +900 B');
+    assert.equal(
+      retainedText(FRAME),
+      "module __main__ (app.py) → .HANDLERS (dict) → ['on_frame'] (list) → [3] (Handler) → .frame (Frame)",
+    );
+    assert.equal(retainedText(ODICT), 'not found (no root reached)');
+    assert.equal(retainedText(DICT), undefined, 'not searched (below the top 3)');
+    assert.deepEqual(typesMarkdown('**Types**', []), []);
+    assert.deepEqual(typesMarkdown('**Types**', [FRAME, ODICT, DICT, LIST], 3), [
+      '**Types**',
+      '',
+      '- `Frame` +812 objects, +51 KB — kept alive by `module __main__ (app.py)` → `.HANDLERS (dict)` → ' +
+        "`['on_frame'] (list)` → `[3] (Handler)` → `.frame (Frame)`",
+      '- `collections.OrderedDict` +40 objects, +9 KB — kept alive by: not found (no root reached)',
+      '- `dict` +30 objects, +7 KB',
+      '- … 1 more',
+    ]);
+  });
+
+  it('the timeline summary lists the growing types with their chains', () => {
+    const s = timelineSummary(report({ types: [FRAME, ODICT, DICT] }), []);
+    assert.deepEqual(s.types, [
+      { type: 'Frame', label: '+812 objects, +51 KB', retainedBy: retainedText(FRAME) },
+      { type: 'collections.OrderedDict', label: '+40 objects, +9 KB', retainedBy: 'not found (no root reached)' },
+      { type: 'dict', label: '+30 objects, +7 KB' },
+    ]);
+    assert.equal(timelineSummary(report({ types: [] }), []).types, undefined);
+  });
+});
+
+/** leaklens_types.py as a Python string literal. */
+const typesFile = () => JSON.stringify(join(findPythonHelpers(__dirname)!, 'leaklens_types.py'));
+
+describe('debugger stops: the type census in a real interpreter', () => {
+  it('a registry of View objects grows from stop to stop, kept alive by the module global', () => {
+    // The expression "Track allocations" evaluates, called at five "stops" of a program.
+    const program = [
+      'import importlib.util, sys',
+      `spec = importlib.util.spec_from_file_location('leaklens_stop_types', ${typesFile()})`,
+      'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+      'class View:',
+      '    def __init__(self, i): self.buf = b"x" * 100; self.i = i',
+      '_registry = []',
+      'scratch = None',
+      'for i in range(5):',
+      '    _registry.append(View(i))',
+      '    scratch = [View(-1)]  # replaced at every stop: not growth',
+      '    print(m.stop_census([]))',
+    ].join('\n');
+    const answers = execFileSync('python3', ['-c', program], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { censuses: number; types: TypeGrowth[]; span_s: number; cost_s: number });
+    assert.deepEqual(
+      answers.map((a) => a.types.length),
+      [0, 0, 1, 1, 1],
+      'a type grows from the third stop on',
+    );
+    const [view] = answers[4].types;
+    assert.equal(view.type, 'View');
+    assert.equal(view.countGrowth, 4);
+    assert.deepEqual(view.retainedBy?.slice(0, 2), ['module __main__', '._registry (list)']);
+    assert.match(view.retainedBy?.[2] ?? '', /^\[\d\] \(View\)$/);
+    assert.equal(answers[4].censuses, 5);
+    assert.ok(answers[4].cost_s < 1, JSON.stringify(answers[4]));
+  });
+
+  it("under tracemalloc, the census's own allocations are no line's (the differ drops them)", () => {
+    const helpers = findPythonHelpers(__dirname)!;
+    const dir = tempDir();
+    const script = join(dir, 'stops.py');
+    // At each "stop": a snapshot, then the census, called from a line of the program (as a debugger's
+    // evaluate runs on top of the stopped frame): what the census keeps between stops is LeakLens's.
+    writeFileSync(
+      script,
+      [
+        'import importlib.util, sys, tracemalloc',
+        `spec = importlib.util.spec_from_file_location('leaklens_stop_types', ${typesFile()})`,
+        'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+        'tracemalloc.start(25)',
+        '_registry = []',
+        'for i in range(5):',
+        '    _registry.append(bytes(4096))  # LEAK',
+        "    tracemalloc.take_snapshot().dump(sys.argv[1] + '/s%d' % i)",
+        '    answer = m.stop_census([])  # STOP',
+      ].join('\n') + '\n',
+    );
+    execFileSync('python3', [script, dir]);
+    const out = execFileSync('python3', [join(helpers, 'leaklens_diff.py')], {
+      input: `${join(dir, 's0')}\n${join(dir, 's4')}\n`,
+      encoding: 'utf8',
+    });
+    const [first, last] = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { sites: Record<string, [number, number]>; unattributed: number });
+    const grew = (line: number) =>
+      (last.sites[`${script}:${line}`]?.[0] ?? 0) - (first.sites[`${script}:${line}`]?.[0] ?? 0);
+    assert.ok(grew(7) >= 4 * 4096, `the leaking line grew: ${out}`);
+    assert.equal(last.sites[`${script}:9`], undefined, `the census's line: ${out}`);
+    assert.ok(last.unattributed > 1024, `the census's state is counted, as nobody's: ${out}`);
   });
 });

@@ -56,6 +56,10 @@ export interface DebugSessionState {
   reportPath?: string;
   tracking: boolean;
   allocationLines: { file: string; line: number; growthBytes: number }[];
+  /** Track allocations: the types that grew from stop to stop, and what keeps one alive. */
+  allocationTypes: { type: string; countGrowth: number; retainedBy?: string[] }[];
+  /** Why the type census gave nothing, when it failed in the debuggee. */
+  allocationTypesError?: string;
   /** Time spent in the tracker's synchronous message handlers, ms. */
   handlerMs: { total: number; max: number; count: number };
 }
@@ -251,6 +255,7 @@ export class MemorySession {
       stops: this.hits.stops,
       locations: this.hits.locations(this.hub.minGrowthPerHit),
       allocationLines: this.allocations?.lines ?? [],
+      allocationTypes: this.allocations?.typesForReport(this.pid),
       runS: this.elapsedS,
     };
   }
@@ -309,6 +314,12 @@ export class MemorySession {
         line,
         growthBytes,
       })),
+      allocationTypes: (this.allocations?.types ?? []).map(({ type, countGrowth, retainedBy }) => ({
+        type,
+        countGrowth,
+        ...(retainedBy ? { retainedBy } : {}),
+      })),
+      ...(this.allocations?.typesError ? { allocationTypesError: this.allocations.typesError } : {}),
       handlerMs: { ...this.handler },
     };
   }

@@ -102,3 +102,104 @@ export function substituteVariables(
   });
   return unknown ? undefined : out;
 }
+
+/** A type whose live objects grew in count (report.json `types[]`, or a debug session's stops). */
+export interface GrowingType {
+  type: string;
+  countGrowth: number;
+  bytesGrowth: number;
+  retainedBy?: string[];
+  retainedNote?: string;
+}
+
+/** A `(` that calls the type: `Frame(`, `models.Frame(`, `collections.OrderedDict(`. */
+const call = (name: string) => new RegExp(`(?<![\\w.])(?:[A-Za-z_]\\w*\\.)*${escapeRegExp(name)}\\s*\\(`);
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Builtin types a line makes without naming them: displays and comprehensions (strings blanked). */
+const LITERALS: Record<string, RegExp> = {
+  dict: /\{[^{}]*:|\{\s*\}/,
+  list: /(?:^|[=(,[{:+*]|\b(?:return|yield|in|or|and|else))\s*\[/,
+  set: /(?:^|[=(,[{:+*|&-]|\b(?:return|yield|in|or|and|else))\s*\{[^{}:]+\}/,
+};
+
+/**
+ * The growing types a source line makes objects of, as far as its text tells: a call of the type by
+ * its name (`Frame(…)`, `app.models.Frame` called as `models.Frame(…)`) or, for builtins, a
+ * literal (`{…: …}` dict, `[…]` list, `b"…"` bytes). Definitions (`def`, `class`), comments and
+ * strings make nothing. A heuristic on one line: an object made in a helper the line calls is not seen.
+ */
+export function typesAllocatedOn<T extends GrowingType>(lineText: string, types: readonly T[]): T[] {
+  const { code, bytes } = blankStrings(lineText);
+  if (!code.trim() || /^\s*(def|class|async\s+def)\s/.test(code)) return [];
+  return types.filter((t) => {
+    const name = t.type.slice(t.type.lastIndexOf('.') + 1);
+    if (!/^[A-Za-z_]\w*$/.test(name)) return false;
+    if (call(name).test(code)) return true;
+    if (t.type !== name) return false;
+    return name === 'bytes' ? bytes : LITERALS[name]?.test(code) === true;
+  });
+}
+
+/**
+ * A Python line with its comment cut and the insides of its strings blanked (`"a # b"` → `"     "`),
+ * and whether it has a bytes literal (`b"…"`, `rb'…'`).
+ */
+function blankStrings(line: string): { code: string; bytes: boolean } {
+  let out = '';
+  let bytes = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '#') break;
+    if (c !== '"' && c !== "'") {
+      out += c;
+      continue;
+    }
+    if (/(?<![\w])[rR]?[bB][rR]?$/.test(out)) bytes = true;
+    out += c;
+    for (i++; i < line.length && line[i] !== c; i++) {
+      if (line[i] === '\\') {
+        i++;
+        out += ' ';
+      }
+      out += ' ';
+    }
+    if (i < line.length) out += c;
+  }
+  return { code: out, bytes };
+}
+
+/** "+812 objects, +50.8 KB" (bytes are shallow: sys.getsizeof). */
+export function typeGrowthLabel(t: GrowingType): string {
+  const n = `${t.countGrowth >= 0 ? '+' : ''}${t.countGrowth.toLocaleString('en-US')}`;
+  return `${n} object${Math.abs(t.countGrowth) === 1 ? '' : 's'}, ${fmtSigned(t.bytesGrowth)}`;
+}
+
+/**
+ * "module __main__ (app.py) → .HANDLERS (dict) → [3] (Frame)", or why none was found; undefined
+ * when no chain was searched.
+ */
+export function retainedText(t: GrowingType): string | undefined {
+  if (t.retainedBy?.length) return t.retainedBy.join(' → ');
+  if (t.retainedBy) return `not found (${t.retainedNote ?? 'no root reached'})`;
+  return undefined;
+}
+
+/**
+ * Markdown for a hover: a heading, then one item per type (at most `max`) with its growth and
+ * what keeps one of its objects alive. [] when there is no type.
+ */
+export function typesMarkdown(heading: string, types: readonly GrowingType[], max = 3): string[] {
+  if (!types.length) return [];
+  const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+  const out = [heading, ''];
+  for (const t of types.slice(0, max)) {
+    const chain = t.retainedBy?.length
+      ? ` — kept alive by ${t.retainedBy.map(code).join(' → ')}`
+      : t.retainedBy
+        ? ` — kept alive by: not found (${t.retainedNote ?? 'no root reached'})`
+        : '';
+    out.push(`- ${code(t.type)} ${typeGrowthLabel(t)}${chain}`);
+  }
+  if (types.length > max) out.push(`- … ${types.length - max} more`);
+  return out;
+}

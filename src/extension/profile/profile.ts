@@ -20,7 +20,18 @@ import {
   type Sample,
 } from '../../profile';
 import { CompareError, compareReports, formatComparison, loadReportFrom, type Comparison } from '../../profile/compare';
-import { fmtBytes, fmtElapsed, fmtSigned, lineLabel, sparkline, splitCommandLine, substituteVariables } from './format';
+import {
+  fmtBytes,
+  fmtElapsed,
+  fmtSigned,
+  lineLabel,
+  sparkline,
+  splitCommandLine,
+  substituteVariables,
+  typesAllocatedOn,
+  typesMarkdown,
+  type GrowingType,
+} from './format';
 import type { OverlayLine } from './overlay';
 import {
   RERUN_EXACT,
@@ -32,6 +43,7 @@ import {
   listRecentReports,
   readRecentReport,
   recentReportItem,
+  sourceLines,
   visibleLines,
   type RecentReport,
 } from './report-ui';
@@ -131,7 +143,7 @@ export function registerProfiling(context: vscode.ExtensionContext): void {
       lastRun.history,
       'profile',
       title,
-      overlayOpts(lastRun.estimate, lastRun.cap),
+      { ...overlayOpts(lastRun.estimate, lastRun.cap), types: lastRun.report.types },
     ));
   };
   context.subscriptions.push(
@@ -593,6 +605,8 @@ export interface ShowOptions {
   estimate: boolean;
   /** What the program had grown by at a time: caps the hover's cumulative rows. */
   cap?: (t: number) => number | undefined;
+  /** The run's growing types: a line that makes objects of one shows it in its hover. */
+  types?: readonly GrowingType[];
 }
 
 /** Puts report lines on the overlay; returns how many are shown and how many fell below the threshold. */
@@ -606,7 +620,9 @@ export function showLines(
 ): { shown: number; hidden: number } {
   const { shown: top, hidden } = visibleLines(lines, opts.thresholdBytes, MAX_OVERLAY_LINES);
   const est = estimateMark(opts.estimate);
+  const text = sourceLines();
   const overlay: OverlayLine[] = top.map((l) => {
+    const made = opts.types?.length ? typesAllocatedOn(text(l.file)[l.line - 1] ?? '', opts.types) : [];
     const h = cumulativeRows(history.get(`${l.file}:${l.line}`) ?? [], opts.cap);
     const rows =
       h.length > 1
@@ -635,6 +651,7 @@ export function showLines(
             ...(h.some((p) => p.capped) ? ['', '≤: capped at what the program had grown by then.'] : []),
           ]
         : []),
+      ...(made.length ? ['', ...typesMarkdown('**Growing types made on this line** (gc censuses):', made)] : []),
       '',
       '[Show memory timeline](command:leaklens.showMemoryTimeline)',
     ].join('\n');

@@ -1,12 +1,29 @@
 // What the editor shows of a finished profile, computed without `vscode` (unit-tested on plain Node):
 // the recent reports of the report picker, the end-of-run notification's severity and buttons, the
 // overlay's threshold and estimate marks, the hover's cumulative rows, and the timeline's summary
-// (verdict, trend line, Python-heap series, top lines).
+// (verdict, trend line, Python-heap series, top lines, growing types).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { LineGrowth, Report, Verdict } from '../../profile/types';
 import { defaultWarmupS } from '../../profile/verdict';
-import { fmtBytes, fmtSigned } from './format';
+import { fmtBytes, fmtSigned, retainedText, typeGrowthLabel } from './format';
+
+/** A reader of source files' lines, each file read once (a file that cannot be read has none). */
+export function sourceLines(): (file: string) => string[] {
+  const cache = new Map<string, string[]>();
+  return (file) => {
+    let lines = cache.get(file);
+    if (!lines) {
+      try {
+        lines = readFileSync(file, 'utf8').split(/\r?\n/);
+      } catch {
+        lines = [];
+      }
+      cache.set(file, lines);
+    }
+    return lines;
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Recent reports
@@ -231,6 +248,8 @@ export interface TimelineSummary {
   /** Python heap readings [elapsedS, bytes] and how they were measured. */
   heap?: { source: string; points: [number, number][] };
   top: { file: string; line: number; label: string }[];
+  /** Python targets: the types that grew in count, what they grew by and what keeps one alive. */
+  types?: { type: string; label: string; retainedBy?: string }[];
 }
 
 const WHERE: Record<string, string> = {
@@ -263,6 +282,11 @@ export function timelineSummary(r: Report, rss: readonly Point[], topN = 5): Tim
     .filter((p) => typeof p[1] === 'number')
     .map((p) => [p[0], p[1] as number] as [number, number]);
   if (heapPoints.length) summary.heap = { source: r.heap!.source, points: heapPoints };
+  if (r.types?.length)
+    summary.types = r.types.slice(0, topN).map((t) => {
+      const kept = retainedText(t);
+      return { type: t.type, label: typeGrowthLabel(t), ...(kept ? { retainedBy: kept } : {}) };
+    });
   return summary;
 }
 

@@ -35,6 +35,8 @@ export interface TimelineState {
     trend?: boolean;
     heapPoints?: number;
     topLines?: string[];
+    /** The growing types as drawn under the chart: "Frame +812 objects, +50.8 KB", then its chain. */
+    types?: string[];
   };
   /** The summary sent to the webview (a finished run or an opened report). */
   summary?: TimelineSummary;
@@ -165,6 +167,7 @@ export class TimelinePanel implements vscode.Disposable {
         trend?: boolean;
         heapPoints?: number;
         topLines?: string[];
+        types?: string[];
         file?: string;
         line?: number;
       }) => {
@@ -188,6 +191,7 @@ export class TimelinePanel implements vscode.Disposable {
             trend: m.trend,
             heapPoints: m.heapPoints,
             topLines: m.topLines,
+            types: m.types,
           };
           this.renderedEmitter.fire(this.rendered);
         } else if (m.type === 'openLine' && typeof m.file === 'string' && typeof m.line === 'number') {
@@ -248,6 +252,7 @@ export class TimelinePanel implements vscode.Disposable {
 <div id="chart" role="img" aria-label="RSS per process over time"></div>
 <p id="empty">Waiting for samples…</p>
 <section id="top" hidden><h2>Lines that grew most</h2><ol id="topLines"></ol></section>
+<section id="types" hidden><h2>Types that grew in count</h2><ul id="typeList"></ul></section>
 <script nonce="${nonce}" src="${u(vendor, 'uPlot.iife.min.js')}"></script>
 <script nonce="${nonce}" src="${u(media, 'timeline.js')}"></script>
 </body>

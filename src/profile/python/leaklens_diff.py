@@ -3,7 +3,9 @@
 Runs in its own, untraced Python process. Reads one snapshot path per line on stdin and writes one
 JSON line per snapshot on stdout: {"path", "sites": {"FILE:LINE": [bytes, count]}, "unattributed"}.
 Each allocation goes to the deepest frame of its traceback that lies in the user's own files, not in
-the standard library, site-packages or LeakLens itself. The snapshot file is deleted once read.
+the standard library, site-packages or LeakLens itself. An allocation LeakLens's own code made (a
+frame of this folder above the user's: the type census "Track allocations" runs at a debugger's stop)
+is no user line's. The snapshot file is deleted once read.
 Stdlib only.
 """
 import json
@@ -50,12 +52,19 @@ def raw_traces(snap):
 
 def main():
     prefixes = excluded_prefixes()
+    here = os.path.dirname(os.path.abspath(__file__))
+    ours = tuple({os.path.join(here, ""), os.path.join(os.path.realpath(here), "")})
     user_cache = {}
 
-    def is_user(filename):
+    def kind(filename):
+        """1: the user's file; 2: LeakLens's own; 0: anything else (stdlib, site-packages, <string>)."""
         hit = user_cache.get(filename)
         if hit is None:
-            hit = not filename.startswith("<") and not os.path.abspath(filename).startswith(prefixes)
+            path = os.path.abspath(filename)
+            if filename.startswith("<"):
+                hit = 0
+            else:
+                hit = 2 if path.startswith(ours) else 0 if path.startswith(prefixes) else 1
             user_cache[filename] = hit
         return hit
 
@@ -69,7 +78,11 @@ def main():
             snap = tracemalloc.Snapshot.load(path)
             for size, frames in raw_traces(snap):
                 for filename, lineno in frames:
-                    if is_user(filename):
+                    k = kind(filename)
+                    if k == 2:  # LeakLens's own allocation (or the runner under the program): no line's
+                        unattributed += size
+                        break
+                    if k == 1:
                         key = "%s:%d" % (os.path.abspath(filename), lineno)
                         s = sites.get(key)
                         if s is None:

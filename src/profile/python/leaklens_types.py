@@ -1,11 +1,13 @@
 """LeakLens growing types: which types grow in count across gc censuses, and what keeps them alive.
 
-Used by leaklens_runner.py inside the profiled interpreter. Stdlib only (gc, sys); between censuses
-only ids of a few instances are kept, never the objects.
+Used by leaklens_runner.py inside the profiled interpreter, and loaded into a debuggee by the
+editor's "Track allocations" (StopCensus, one census per debugger stop). Stdlib only (gc, sys);
+between censuses only ids of a few instances are kept, never the objects.
 """
 import collections
 import gc
 import itertools
+import json
 import operator
 import os
 import sys
@@ -43,6 +45,12 @@ class TypeCensus:
         self.spent = 0.0
         self.start = time.monotonic()
         self.me = {os.path.abspath(__file__), os.path.abspath(runner_file)}
+        # Folders whose frames and modules are not roots (a debugger's own, around StopCensus).
+        self.exclude = ()
+
+    def _ours(self, filename):
+        path = os.path.abspath(filename)
+        return path in self.me or (bool(self.exclude) and path.startswith(self.exclude))
 
     def due(self):
         return time.monotonic() >= self.next_due
@@ -66,7 +74,13 @@ class TypeCensus:
             by_name[name] = by_name.get(name, 0) + n
             bytes_by_name[name] = bytes_by_name.get(name, 0) + nbytes[ty]
         del counts, nbytes, get_c, get_b
-        self.history.append((time.time(), by_name, bytes_by_name))
+        now = time.time()
+        if final and len(self.history) > 2 and now - self.history[-1][0] < self.MIN_GAP:
+            # The census at exit comes moments after the last periodic one, with nothing new since
+            # (the program has ended): as a step of its own it would read as a type that stopped
+            # growing. It replaces that census instead.
+            self.history.pop()
+        self.history.append((now, by_name, bytes_by_name))
         self.n += 1
         del self.history[2:-48]  # the first census (before imports) is not a baseline; the second is
         growing = self.growing()
@@ -132,8 +146,10 @@ class TypeCensus:
         for name, m in list(sys.modules.items()):
             d = getattr(m, "__dict__", None)
             if isinstance(m, types.ModuleType) and isinstance(d, dict):
-                label = "module %s" % name
                 f = d.get("__file__")
+                if self.exclude and isinstance(f, str) and os.path.abspath(f).startswith(self.exclude):
+                    continue
+                label = "module %s" % name
                 if name == "__main__" and isinstance(f, str):
                     label += " (%s)" % os.path.basename(f)
                 mods[id(d)] = label
@@ -149,7 +165,7 @@ class TypeCensus:
                 continue
             while f is not None:
                 code = f.f_code
-                if code.co_flags & 1 and os.path.abspath(code.co_filename) not in self.me:  # CO_OPTIMIZED
+                if code.co_flags & 1 and not self._ours(code.co_filename):  # CO_OPTIMIZED
                     try:
                         snap = dict(f.f_locals)
                     except Exception:
@@ -203,7 +219,7 @@ class TypeCensus:
                     continue
                 # The runner's own frames hold what it is looking at; a frame off every stack (a
                 # generator's, a traceback's) is followed like any object.
-                if isinstance(r, types.FrameType) and os.path.abspath(r.f_code.co_filename) in self.me:
+                if isinstance(r, types.FrameType) and self._ours(r.f_code.co_filename):
                     continue
                 child = None
                 for c in gc.get_referents(r):
@@ -336,7 +352,7 @@ def types_pass(announce, tc, objs, sizes, final=False):
     """Type census from the objects of a heap census, chains for the top growing types (within the
     budget), one "types" record. Returns the CPU seconds it took."""
     c0 = time.thread_time()
-    growing, witnesses, _ = tc.take(objs, sizes)
+    growing, witnesses, _ = tc.take(objs, sizes, final)
     del objs[:]  # the census's list refers to every object: not a root for the search below
     run_s = time.monotonic() - tc.start
     # The budget's share of the run so far (plus 0.1 s to start with); at exit at least 0.5 s, once.
@@ -390,3 +406,139 @@ def _size_or_zero(o):
         return sys.getsizeof(o)
     except Exception:
         return 0
+
+
+class StopCensus:
+    """Growing types between a debugger's stops ("Track allocations" in a debugpy session).
+
+    At each stop (the program is paused: no budget to keep), the objects gc tracks are counted per
+    type; the first census is the baseline. A type grows when it gained at least max(2, 5 %) since the
+    baseline, rose at two stops at least and never fell: stops are where the user looks (a loop that
+    leaks, then one that does not), not a steady clock, so a type that stopped growing stays listed
+    while nothing it gained was freed. Types of the debugger's own modules are left out, and its
+    folders are no roots. The top 3 get a referrer chain (TypeCensus's search, BUDGET_S in all).
+
+    tracemalloc traces the census too (Track allocations started it), and every new int is a traced
+    allocation (~10 us with a debugger's deep stack): counts are taken in chunks of 256 objects, so
+    the running counts stay among the small ints CPython caches, and sizes only for the growing types,
+    from a sample of their instances (bytes are estimates: mean shallow size x count)."""
+
+    LISTED = 10
+    BUDGET_S = 0.5
+    CHUNK = 256
+    SIZE_SAMPLE = 64
+    DEBUGGER = ("debugpy", "pydevd", "_pydevd", "_pydev", "leaklens")
+
+    def __init__(self, exclude=()):
+        self.tc = TypeCensus(1.0, __file__)
+        self.tc.exclude = tuple(os.path.join(os.path.abspath(p), "") for p in exclude)
+        # O(types), not O(stops x types): the baseline, the previous census, and per type whether it
+        # ever fell and how often it rose.
+        self.base = None  # {name: count}
+        self.prev = {}
+        self.fell = set()
+        self.ups = {}
+        self.n = 0
+        self.sampled = {}  # name -> ids of instances seen at the previous census (a tuple)
+        self.t0 = time.monotonic()
+        self.spent = 0.0
+
+    def take(self):
+        """One census; returns the growing types as a JSON string (the debugger's answer)."""
+        c0 = time.monotonic()
+        if gc.isenabled():
+            gc.collect(0)  # temporaries of the moment (the debugger's own included) go first
+        objs = gc.get_objects()
+        counts = {}
+        for start in range(0, len(objs), self.CHUNK):
+            for ty, k in collections.Counter(map(type, objs[start : start + self.CHUNK])).items():
+                counts[ty] = counts.get(ty, 0) + k
+        n_by, by_name = {}, {}
+        for ty, k in counts.items():
+            mod = getattr(ty, "__module__", None)
+            if isinstance(mod, str) and mod.split(".")[0].startswith(self.DEBUGGER):
+                continue
+            name = _type_name(ty)
+            by_name[name] = ty
+            n_by[name] = n_by.get(name, 0) + k
+        del counts
+        self.n += 1
+        if self.base is None:
+            self.base = n_by
+        else:
+            for name, k in n_by.items():
+                before = self.prev.get(name, 0)
+                if k > before:
+                    self.ups[name] = self.ups.get(name, 0) + 1
+                elif k < before:
+                    self.fell.add(name)
+            self.fell.update(name for name in self.prev if name not in n_by)
+        self.prev = n_by
+        growing = self.growing()
+        rows, witnesses = [], {}
+        for rank, (name, dn, k) in enumerate(growing):
+            cls = by_name[name]
+            inst = list(itertools.compress(objs, map(operator.is_, map(type, objs), itertools.repeat(cls))))
+            step = max(1, len(inst) // self.SIZE_SAMPLE)
+            sample = inst[::step]
+            mean = sum(map(_size_or_zero, sample)) / max(1, len(sample))
+            rows.append({"type": name, "countGrowth": dn, "bytesGrowth": int(mean * dn), "count": k})
+            rows[-1]["bytes"] = int(mean * k)
+            if rank < TypeCensus.TOP:
+                before = self.sampled.get(name, ())
+                surv = [o for o in inst if id(o) in before][:8]
+                witnesses[name] = surv or inst[len(inst) // 2 :: max(1, len(inst) // 16)][:8]
+                # A tuple of ints, not a set: after the next young collection gc no longer tracks it,
+                # so the census's own bookkeeping never counts as a growing `set`.
+                self.sampled[name] = tuple(map(id, inst[:: max(1, len(inst) // 32)]))
+            del inst, sample
+        del objs[:]  # the census's list refers to every object: not a root for the search
+        by_name.clear()
+        chains = self.tc.chains_for(witnesses, self.BUDGET_S) if witnesses else {}
+        witnesses.clear()
+        for row in rows:
+            if row["type"] in chains:
+                steps, note = chains[row["type"]]
+                row["retainedBy"] = steps
+                if note:
+                    row["note"] = note
+        self.spent += time.monotonic() - c0
+        record = {"censuses": self.n, "types": rows}
+        record["span_s"] = round(c0 - self.t0, 3)
+        record["cost_s"] = round(self.spent, 4)
+        return json.dumps(record)
+
+    def growing(self):
+        """(name, count growth, count) of the growing types, most gained first."""
+        if self.n < 3:
+            return []
+        out = []
+        for name, k in self.prev.items():
+            k0 = self.base.get(name, 0)
+            if k - k0 < max(2, 0.05 * k0) or name in self.fell or self.ups.get(name, 0) < 2:
+                continue
+            out.append((name, k - k0, k))
+        out.sort(key=lambda g: -g[1])
+        return out[: self.LISTED]
+
+
+_STOPS = []
+
+
+def stop_census(exclude=None):
+    """The debugger's entry point: the census of this stop, against the first one's (kept here).
+    `exclude`: folders that are no roots; by default the debugger's own (debugpy, pydevd)."""
+    # The debugger's trace function stays as it is: switching it off and on made debugpy keep a copy
+    # of the stopped frame's variables (a 1 MiB buffer the program had freed stayed alive).
+    if not _STOPS:
+        _STOPS.append(StopCensus(_debugger_dirs() if exclude is None else exclude))
+    return _STOPS[0].take()
+
+
+def _debugger_dirs():
+    out = set()
+    for name in ("debugpy", "pydevd", "_pydevd_bundle"):
+        f = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(f, str):
+            out.add(os.path.dirname(os.path.abspath(f)))
+    return sorted(out)

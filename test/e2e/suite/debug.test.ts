@@ -34,6 +34,8 @@ interface SessionState {
   reportPath?: string;
   tracking: boolean;
   allocationLines: { file: string; line: number; growthBytes: number }[];
+  allocationTypes: { type: string; countGrowth: number; retainedBy?: string[] }[];
+  allocationTypesError?: string;
   handlerMs: { total: number; max: number; count: number };
 }
 interface State {
@@ -263,7 +265,7 @@ suite('debug hook', () => {
   );
 
   test(
-    'debugpy: PID from the DAP process event; per-hit growth; Track allocations finds the allocating line',
+    'debugpy: PID from the DAP process event; per-hit growth; Track allocations: the allocating line, the growing type',
     async () => {
       const file = fx('leak_loop.py');
       await setBreakpoints(file, ['BP-LEAK', 'BP-STEADY']);
@@ -299,6 +301,31 @@ suite('debug hook', () => {
         `allocating line on top: ${JSON.stringify(st.allocationLines.slice(0, 3))}`,
       );
       assert.ok(top.growthBytes >= 4 * MiB, `grew ${top.growthBytes}`);
+      // The type census at each stop: View grew from stop to stop (one per leaking hit since tracking
+      // started, none in the steady loop), kept alive by the module's registry.
+      const why = `${JSON.stringify(st.allocationTypes)} ${st.allocationTypesError ?? ''}`;
+      const view = st.allocationTypes.find((t) => t.type === 'View');
+      assert.ok(view, `View is a growing type: ${why}`);
+      assert.ok(view.countGrowth >= N - 3 && view.countGrowth <= N, why);
+      assert.match(view.retainedBy?.[0] ?? '', /^module __main__ \(leak_loop\.py\)$/, why);
+      const report = JSON.parse(readFileSync(st.reportPath!, 'utf8'));
+      assert.ok(
+        report.types?.some((t: { type: string }) => t.type === 'View'),
+        `the saved report keeps the types: ${JSON.stringify(report.types)}`,
+      );
+      // The allocating line's hover names the type it makes and what keeps it alive.
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        vscode.Uri.file(file),
+        new vscode.Position(top.line - 1, 8),
+      );
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.match(text, /\*\*Growing types made on this line\*\* \(counted at each stop\):/, text);
+      assert.match(
+        text,
+        /^- `View` \+\d+ objects?, \+[\d.]+ K?B — kept alive by `module __main__ \(leak_loop\.py\)`/m,
+        text,
+      );
     },
     { timeout: 120_000 },
   );
