@@ -36,7 +36,7 @@ failed += step('format check (prettier --check)', process.execPath, [
 // for a CPU, and what they measure is the machine, not the profiler.
 const unitDir = join(root, 'out', 'test', 'unit');
 const unitFiles = readdirSync(unitDir).filter((f) => f.endsWith('.test.js'));
-const timed = (f) => /^profile-(heap|hitrate|children|types|load)\.test\.js$/.test(f);
+const timed = (f) => /^profile-(heap|hitrate|children|types|load|recorder)\.test\.js$/.test(f);
 failed += step('unit tests (node:test)', process.execPath, [
   '--test',
   '--test-reporter=spec',

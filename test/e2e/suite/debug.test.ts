@@ -11,33 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { after, before, suite, test } from '../harness';
+import type { DebugSessionState as SessionState } from '../../../src/extension/debug/memory-session';
 import { sleep, until } from '../until';
 
-interface Loc {
-  file: string;
-  line: number;
-  hits: number;
-  perHitBytes: number;
-  leaking: boolean;
-  iterations: number[];
-}
-interface SessionState {
-  id: string;
-  name: string;
-  type: string;
-  pid?: number;
-  pidSource?: string;
-  samples: number;
-  stops: { file?: string; line?: number; rssBytes: number }[];
-  locations: Loc[];
-  ended: boolean;
-  reportPath?: string;
-  tracking: boolean;
-  allocationLines: { file: string; line: number; growthBytes: number }[];
-  allocationTypes: { type: string; countGrowth: number; retainedBy?: string[] }[];
-  allocationTypesError?: string;
-  handlerMs: { total: number; max: number; count: number };
-}
 interface State {
   overlay: Record<string, { line: number; label: string; layer: string }[]>;
   timeline: { title: string; samples: number; markers: number };
