@@ -112,8 +112,9 @@ export const resourceWithoutContext = defineRule({
       ((isKnown(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open'))) ||
       isContextPool(fn) ||
       (fn.type === 'attribute' && RESOURCE_METHODS.has(fn.childForFieldName('attribute')?.text ?? ''));
-    // `tarfile.open(fileobj=buf)`, `GzipFile(fileobj=stream)`: wraps a file it did not open.
-    if (/\bfileobj\s*=/.test(call.childForFieldName('arguments')?.text ?? '')) return;
+    // `tarfile.open(fileobj=buf)`, `GzipFile(fileobj=stream)`: wraps a file it did not open;
+    // `open(1, "w", closefd=False)` wraps a descriptor it will never close.
+    if (/\b(fileobj\s*=|closefd\s*=\s*False\b)/.test(call.childForFieldName('arguments')?.text ?? '')) return;
     // `wave.open(BytesIO())`, `ZipFile(infile)`: a wrapper over memory, or over the caller's file object.
     if (WRAPPERS.has(name) && wrapsBorrowedStream(call, statement)) return;
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
@@ -176,6 +177,34 @@ export const resourceWithoutContext = defineRule({
           name === 'os.open'
             ? []
             : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
+      });
+      return;
+    }
+    // `sock.bind(addr)` before the socket is handed on: the address in use, or a refused `connect`,
+    // raises OSError, and nothing closes the socket then (tornado's TCPClient, paramiko's connect).
+    const failing =
+      !testFile && closes.length === 0 && name.startsWith('socket.')
+        ? live.find(
+            (u) =>
+              u.startIndex < settledAt &&
+              SOCKET_CALLS_THAT_FAIL.has(
+                u.parent?.type === 'attribute' && u.parent.parent?.type === 'call'
+                  ? (u.parent.childForFieldName('attribute')?.text ?? '')
+                  : '',
+              ) &&
+              // `bind(("", 0))`: the system picks a free port, nothing to collide with.
+              !/,\s*0\s*\)\s*\)$/.test(u.parent!.parent!.text) &&
+              !inClosingTry(u, scope, target.text),
+          )
+        : undefined;
+    if (failing && Number.isFinite(settledAt)) {
+      const method = failing.parent!.childForFieldName('attribute')!.text;
+      ctx.report({
+        at: call,
+        message: `\`${target.text}\` holds \`${fn.text}(...)\` and \`${target.text}.${method}()\` at line ${ctx.lines.point(failing.startIndex).line + 1} can raise OSError before it is handed on: nothing closes it on that path. Close it in an \`except\`, or use \`with\` until it is handed on.`,
+        related: [
+          { at: failing.parent!.parent!, message: 'raises OSError here (address in use, connection refused, ...)' },
+        ],
       });
       return;
     }
@@ -306,7 +335,7 @@ function checkInline(opener: Node, method: Node, ctx: RuleContext): void {
   const imports = importsOf(ctx);
   const name = qualify(fn, imports);
   if (!INLINE_OPENERS.has(name) || (fn.text === 'open' && imports.has('open'))) return;
-  if (/\bfileobj\s*=/.test(opener.childForFieldName('arguments')?.text ?? '')) return;
+  if (/\b(fileobj\s*=|closefd\s*=\s*False\b)/.test(opener.childForFieldName('arguments')?.text ?? '')) return;
   // `with open(p).fileno() ...` never happens; a `with` item's own call is the `with`'s business.
   if ([...ancestors(opener)].some((a) => a.type === 'with_item')) return;
   if (isTestModule(ctx.file) || (isScript(ctx) && runsBounded(opener, ctx))) return;
@@ -330,33 +359,40 @@ const KNOWN_SUFFIXES = new Set(
   }),
 );
 
+/** Socket methods that fail in normal operation: the address in use, the peer refusing. */
+const SOCKET_CALLS_THAT_FAIL = new Set(['bind', 'connect', 'listen', 'create_connection']);
+
 /** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
 function raiseWhileOpen(scope: Node, from: number, to: number, name: string, created: Node): Node | undefined {
+  return findAll(
+    scope,
+    'raise_statement',
+    (n) => n.startIndex > from && n.startIndex < to && !inOtherBranch(created, n) && !inClosingTry(n, scope, name),
+  )[0];
+}
+
+/** Inside a nested function, an except clause, or a try whose handlers or finally close `name`. */
+function inClosingTry(n: Node, scope: Node, name: string): boolean {
   // `f.close()`, or `os.close(fd)` for a descriptor from `os.open()`.
   const closesIt = new RegExp(
     `\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(|\\bos\\s*\\.\\s*close\\s*\\(\\s*${name}\\s*\\)`,
   );
-  return findAll(
-    scope,
-    'raise_statement',
-    (n) =>
-      n.startIndex > from &&
-      n.startIndex < to &&
-      !inOtherBranch(created, n) &&
-      ![...ancestors(n)].some(
-        (a) =>
-          a.startIndex > scope.startIndex &&
-          (a.type === 'function_definition' ||
-            a.type === 'except_clause' ||
-            a.type === 'lambda' ||
-            // inside a try whose handlers or finally close it
-            (a.type === 'try_statement' &&
-              a.namedChildren.some(
-                (c) => (c?.type === 'except_clause' || c?.type === 'finally_clause') && closesIt.test(c.text),
-              ))),
-      ),
-  )[0];
+  return [...ancestors(n)].some(
+    (a) =>
+      a.startIndex > scope.startIndex &&
+      (a.type === 'function_definition' ||
+        a.type === 'except_clause' ||
+        a.type === 'lambda' ||
+        (a.type === 'try_statement' &&
+          a.namedChildren.some(
+            (c) =>
+              (c?.type === 'except_clause' || c?.type === 'finally_clause') &&
+              // Closed there, or the process ends there (`logger.error(exc); sys.exit(1)`).
+              (closesIt.test(c.text) || (c.type === 'except_clause' && ENDS_PROCESS.test(c.text))),
+          ))),
+  );
 }
+const ENDS_PROCESS = /\b(sys\.exit|os\._exit|os\.abort)\s*\(|\braise\s+SystemExit\b/;
 
 /** A call between the creation statement and the close, other than harmless ones: it may raise. */
 function mayRaiseBetween(statement: Node, close: Node): boolean {

@@ -23,7 +23,8 @@ const BOUNDABLE = new Set([
   'gevent.queue.Queue',
   'trio.Queue',
 ]);
-const ALWAYS_UNBOUNDED = new Set(['queue.SimpleQueue', 'multiprocessing.SimpleQueue']);
+// Not multiprocessing.SimpleQueue: its put() writes to a pipe under a lock and blocks once the pipe is full.
+const ALWAYS_UNBOUNDED = new Set(['queue.SimpleQueue']);
 /** `ctx.Queue()`, `manager.Queue()`: multiprocessing contexts and managers make the same queues. */
 const MP_FACTORY = /(^|\.)(ctx|context|mp_ctx|mp_context|manager|mgr|smm)$/i;
 const MP_FACTORY_ASSIGNMENT = /([\w.]+)\s*=\s*[\w.]*\b(?:get_context|Manager|SyncManager)\s*\(/g;

@@ -209,3 +209,58 @@ describe('project sentinels, pictures filled by project code, and scratch queues
     assert.deepEqual(await lines(shared, 'python', 'unbounded-queue', 'pkg/pattern.py'), [3]);
   });
 });
+
+describe('eighth group: sockets that fail before the hand-off, and objects that hold nothing', () => {
+  const src = code`
+    import socket
+    def create_stream(addr, source_port):
+        sock = socket.socket(socket.AF_INET)
+        if source_port:
+            sock.bind(("127.0.0.1", source_port))
+        return IOStream(sock)
+    `;
+
+  it('reports a socket whose bind() can raise before it is handed on (tornado fixed this)', async () => {
+    assert.deepEqual(await lines(src, 'python', 'resource-without-context', 'pkg/client.py'), [3]);
+  });
+
+  it('does not report it when the handler closes it, or ends the process', async () => {
+    const closed = src.replace(
+      '        sock.bind(("127.0.0.1", source_port))',
+      '        try:\n            sock.bind(("127.0.0.1", source_port))\n        except OSError:\n            sock.close()\n            raise',
+    );
+    assert.notEqual(closed, src);
+    assert.deepEqual(await lines(closed, 'python', 'resource-without-context', 'pkg/client.py'), []);
+    const exits = closed.replace('sock.close()\n            raise', 'log(exc)\n            sys.exit(1)');
+    assert.notEqual(exits, closed);
+    assert.deepEqual(await lines(exits, 'python', 'resource-without-context', 'pkg/client.py'), []);
+  });
+
+  it('does not report open(fd, closefd=False), which owns no descriptor', async () => {
+    const wrap = code`
+      def stale_stdout():
+          out = open(1, "w", closefd=False)
+          out.write("x")
+          return 0
+      `;
+    assert.deepEqual(await lines(wrap, 'python', 'resource-without-context', 'pkg/term.py'), []);
+    assert.deepEqual(
+      await lines(wrap.replace(', closefd=False', ''), 'python', 'resource-without-context', 'pkg/term.py'),
+      [2],
+    );
+  });
+
+  it('does not call multiprocessing.SimpleQueue capacity-less: its put() blocks on the full pipe', async () => {
+    const q = code`
+      import multiprocessing as mp
+      import queue
+      def run(chunks):
+          results = mp.SimpleQueue()
+          local = queue.SimpleQueue()
+          for c in chunks:
+              results.put(c)
+              local.put(c)
+      `;
+    assert.deepEqual(await lines(q, 'python', 'unbounded-queue', 'pkg/train.py'), [5]);
+  });
+});
