@@ -26,7 +26,8 @@ const ENGINE_KEYS: Record<string, JsonSchema> = {
     description:
       'Folder names whose code runs once per invocation and exits (build, release and code-generation scripts, ' +
       'converters, benchmarks). Leaks there are reclaimed at exit and not reported, except for acquisitions inside ' +
-      'a loop. Default: tools, scripts, release, bench, benchmarks, waflib, build-aux. Replaces the default list; ' +
+      'a loop. Default: tools, scripts, release, bench, benchmarks, benchmark, waflib, build-aux. Replaces the ' +
+      'default list; ' +
       '[] reports them like any other code. A folder inside a Python package (its parent has __init__.py) never ' +
       'counts.',
     type: 'array',

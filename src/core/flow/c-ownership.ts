@@ -182,6 +182,8 @@ export interface COwnedResource {
   releasers: Map<string, Set<number>>;
   /** Same-file functions known to keep an argument (store it, or hand it to a keeper). */
   adopters?: Map<string, Set<number>>;
+  /** Names of the functions this file defines: passed beside the resource, one is its callback. */
+  functions?: Set<string>;
   /** Whether the acquisition leaves something to release even when it reports failure. */
   heldOnFailure: boolean;
   /** Status convention of an outParam/inPlace acquisition: 0 means success (FT_Error, SQLITE_OK). */
@@ -382,6 +384,9 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (res.pair.release.includes(fn)) return 'release';
   if (res.releasers.get(simple)?.has(index)) return 'release';
   if (res.adopters?.get(simple)?.has(index)) return 'escape';
+  // `event_base_once(base, -1, EV_TIMEOUT, chunk_cb, state, &tv)`, `pthread_create(&t, NULL, worker,
+  // job)`: given as the user data of a callback, it belongs to the callback from then on.
+  if (index > 0 && callbackBeside(call, index, res)) return 'escape';
   if (res.pair.acquire.includes(fn)) {
     // `q = realloc(p, n)`: p moves to q (tracked on its own); `&p` to the acquisition again re-acquires.
     if (addressTaken && res.pair.kind !== 'returns') return 'reacquire';
@@ -425,6 +430,17 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     if (left && left.type !== 'identifier') return 'escape';
   }
   return 'none';
+}
+
+const CALLBACK_NAME = /(^|_)(cb|callback|handler)$|(Callback|Handler)$/;
+
+function callbackBeside(call: Node, index: number, res: COwnedResource): boolean {
+  const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+  return args.some((a, i) => {
+    if (!a || i === index) return false;
+    const name = a.type === 'pointer_expression' && a.text.startsWith('&') ? a.namedChild(0)?.text : a.text;
+    return !!name && /^\w+$/.test(name) && (CALLBACK_NAME.test(name) || !!res.functions?.has(name));
+  });
 }
 
 function deletedLater(res: COwnedResource, at: Node): boolean {

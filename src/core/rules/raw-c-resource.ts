@@ -400,6 +400,17 @@ function releasersOf(ctx: RuleContext): Map<string, Set<number>> {
   );
 }
 
+function definedFunctionNames(root: Node): Set<string> {
+  const out = new Set<string>();
+  for (const fn of findAll(root, 'function_definition')) {
+    let d = fn.childForFieldName('declarator');
+    while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
+    const name = d?.childForFieldName('declarator')?.text;
+    if (name && /^\w+$/.test(name)) out.add(name);
+  }
+  return out;
+}
+
 /** `main()`: whatever it holds when it returns, the process gives back as it exits. */
 function isEntryPoint(body: Node): boolean {
   let d = body.parent?.childForFieldName('declarator') ?? null;
@@ -458,6 +469,9 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     // Computed on first use: most resources never meet a call that needs it.
     get releasers() {
       return releasersOf(ctx);
+    },
+    get functions() {
+      return ctx.memo('c.functionNames', () => definedFunctionNames(ctx.root));
     },
     get adopters() {
       return ctx.memo('c.adopters', () => sameFileAdopters(ctx.root));

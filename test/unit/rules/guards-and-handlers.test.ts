@@ -264,3 +264,31 @@ describe('eighth group: sockets that fail before the hand-off, and objects that 
     assert.deepEqual(await lines(q, 'python', 'unbounded-queue', 'pkg/train.py'), [5]);
   });
 });
+
+describe('raw-c-resource: the user data of a callback', () => {
+  const src = code`
+    static void chunk_cb(evutil_socket_t fd, short what, void *arg) {
+      struct chunk_state *state = arg;
+      send_next(state);
+      free(state);
+    }
+    static void start_chunks(struct evhttp_request *req, struct event_base *base) {
+      struct timeval when = { 0, 0 };
+      struct chunk_state *state = malloc(sizeof(struct chunk_state));
+      memset(state, 0, sizeof(struct chunk_state));
+      state->req = req;
+      event_base_once(base, -1, EV_TIMEOUT, chunk_cb, state, &when);
+    }`;
+
+  it('treats a pointer passed beside a same-file callback as handed to that callback', async () => {
+    assert.deepEqual(await lines(src, 'cpp', 'raw-c-resource', 'http.c'), []);
+  });
+
+  it('still reports it when the call takes no callback', async () => {
+    const noCallback = src.replace(
+      'event_base_once(base, -1, EV_TIMEOUT, chunk_cb, state, &when);',
+      'log_state(base, state);',
+    );
+    assert.deepEqual(await lines(noCallback, 'cpp', 'raw-c-resource', 'http.c'), [8]);
+  });
+});
