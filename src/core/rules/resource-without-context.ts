@@ -211,6 +211,8 @@ export const resourceWithoutContext = defineRule({
     if (live.some((u) => managed(u))) return;
     // A process that is waited for or communicated with is reaped; its pipes close with it.
     if (name === 'subprocess.Popen' && live.some((u) => /^(communicate|wait)$/.test(closerCalled(u) ?? ''))) return;
+    // `while p.poll() is None: ...`: polled until it exits, which reaps it too.
+    if (name === 'subprocess.Popen' && live.some((u) => polledUntilExit(u))) return;
     if (closes.length === 0) {
       // Handed to other code, which may keep and close it (`FileStorage(stream)`, `Transport(sock)`).
       if (live.some((u) => passedOn(u))) return;
@@ -367,8 +369,52 @@ function raiseWhileOpen(scope: Node, from: number, to: number, name: string, cre
   return findAll(
     scope,
     'raise_statement',
-    (n) => n.startIndex > from && n.startIndex < to && !inOtherBranch(created, n) && !inClosingTry(n, scope, name),
+    (n) =>
+      n.startIndex > from &&
+      n.startIndex < to &&
+      !inOtherBranch(created, n) &&
+      !returnsBefore(created, n) &&
+      !inClosingTry(n, scope, name),
   )[0];
+}
+
+function polledUntilExit(use: Node): boolean {
+  const attr = use.parent;
+  if (attr?.type !== 'attribute' || attr.childForFieldName('attribute')?.text !== 'poll') return false;
+  const loop = [...ancestors(use)].find((a) => a.type === 'while_statement');
+  const cond = loop?.childForFieldName('condition');
+  return !!cond && cond.startIndex <= use.startIndex && use.endIndex <= cond.endIndex;
+}
+
+/**
+ * A `return` that every path from `created` reaches before `later`: in some block around `created`,
+ * a statement after the one holding it returns, and `later` comes after that statement (bottle's
+ * reloader branch ends in `return`; the `raise` below it belongs to the other branch).
+ */
+function returnsBefore(created: Node, later: Node): boolean {
+  let child: Node = created;
+  for (let block = created.parent; block; child = block, block = block.parent) {
+    if (later.startIndex >= block.startIndex && later.endIndex <= block.endIndex && block.type === 'block') {
+      for (const s of block.namedChildren) {
+        if (!s || s.startIndex <= child.startIndex) continue;
+        if (s.startIndex >= later.startIndex) break;
+        if (s.type === 'return_statement') return true;
+      }
+      return false;
+    }
+    if (block.type === 'function_definition') return false;
+    if (block.type === 'block') {
+      // The block around `created` ends with a return, and `later` lies outside it.
+      const last = block.namedChildren[block.namedChildCount - 1];
+      if (
+        last?.type === 'return_statement' &&
+        last.startIndex > created.startIndex &&
+        later.startIndex > block.endIndex
+      )
+        return true;
+    }
+  }
+  return false;
 }
 
 /** Inside a nested function, an except clause, or a try whose handlers or finally close `name`. */

@@ -292,3 +292,33 @@ describe('raw-c-resource: the user data of a callback', () => {
     assert.deepEqual(await lines(noCallback, 'cpp', 'raw-c-resource', 'http.c'), [8]);
   });
 });
+
+describe('resource-without-context: a branch that returns, and a process polled until it exits', () => {
+  const src = code`
+    import os, subprocess, sys, time
+    def run(app, reloader, lockfile):
+        if reloader:
+            try:
+                while os.path.exists(lockfile):
+                    p = subprocess.Popen([sys.executable] + sys.argv)
+                    while p.poll() is None:
+                        time.sleep(1)
+                    sys.exit(p.returncode)
+            finally:
+                os.unlink(lockfile)
+            return
+        if not callable(app):
+            raise ValueError("not callable")
+        serve(app)
+    `;
+
+  it('does not reach the raise after the branch that returns, and polling to exit reaps the process', async () => {
+    assert.deepEqual(await lines(src, 'python', 'resource-without-context', 'pkg/run.py'), []);
+  });
+
+  it('still reports the raise when the branch falls through to it', async () => {
+    const falls = src.replace('        return\n', '').replace('while p.poll() is None:', 'if p.poll() is None:');
+    assert.notEqual(falls, src);
+    assert.deepEqual(await lines(falls, 'python', 'resource-without-context', 'pkg/run.py'), [6]);
+  });
+});
