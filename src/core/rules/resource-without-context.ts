@@ -227,12 +227,20 @@ export const resourceWithoutContext = defineRule({
       // Nothing between creation and close that can raise: a plain construct-then-close.
       if (!mayRaiseBetween(statement, closes[0])) return;
     }
-    const what = `\`${target.text}\` holds \`${fn.text}(...)\` outside a \`with\` block and is`;
+    // A descriptor from os.open() is a plain int: no garbage collector ever closes it, and `with` cannot.
+    const descriptor = name === 'os.open';
+    const what = descriptor
+      ? `\`${target.text}\` holds a descriptor from \`${fn.text}(...)\` and is`
+      : `\`${target.text}\` holds \`${fn.text}(...)\` outside a \`with\` block and is`;
     ctx.report({
       at: call,
-      message: closes.length
-        ? `${what} closed by hand (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it, and whatever it holds, until the garbage collector gets to it, if ever. Use \`with\`.`
-        : `${what} never closed: it stays open until the garbage collector finalizes it, never if a reference survives. Use \`with\`.`,
+      message: descriptor
+        ? closes.length
+          ? `${what} closed (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it for the life of the process (a descriptor is an int; nothing collects it). Close it in \`finally\`.`
+          : `${what} never closed: a descriptor is an int, so nothing collects it; it stays open for the life of the process. Close it with \`os.close()\` in \`finally\`.`
+        : closes.length
+          ? `${what} closed by hand (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it, and whatever it holds, until the garbage collector gets to it, if ever. Use \`with\`.`
+          : `${what} never closed: it stays open until the garbage collector finalizes it, never if a reference survives. Use \`with\`.`,
       related: closes.map((c) => ({
         at: c.parent!.parent!,
         message: 'closed here, but an exception before this line skips it',

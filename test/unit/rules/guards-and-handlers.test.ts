@@ -3,7 +3,7 @@
 // a `finally`, and a retry in an `except` handler. Each negative case has a positive twin.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { code, lines } from '../helpers';
+import { code, findings, lines } from '../helpers';
 
 describe('raw-c-resource: the acquisition guard inside a compound test', () => {
   const src = code`
@@ -320,5 +320,27 @@ describe('resource-without-context: a branch that returns, and a process polled 
     const falls = src.replace('        return\n', '').replace('while p.poll() is None:', 'if p.poll() is None:');
     assert.notEqual(falls, src);
     assert.deepEqual(await lines(falls, 'python', 'resource-without-context', 'pkg/run.py'), [6]);
+  });
+});
+
+describe('resource-without-context: what a descriptor from os.open() is', () => {
+  it('says nothing collects it and offers no `with`, which an int cannot do', async () => {
+    const src = code`
+      import os
+      def stat_size(name):
+          fd = os.open(name, os.O_RDONLY)
+          return os.fstat(fd).st_size
+      def read_name(name):
+          f = open(name)
+          return f.readline()
+      `;
+    const [fd, file] = await findings(src, 'python', { rule: 'resource-without-context', file: 'pkg/size.py' });
+    assert.match(fd.message, /a descriptor is an int, so nothing collects it/);
+    assert.match(fd.message, /os\.close\(\)/);
+    assert.deepEqual(
+      fd.fixes.filter((f) => /`with`/.test(f.title)),
+      [],
+    );
+    assert.match(file.message, /until the garbage collector finalizes it/);
   });
 });
