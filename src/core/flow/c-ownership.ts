@@ -491,7 +491,8 @@ function flat(n: Node): string {
   return normalizeCondition(n.text);
 }
 
-function unwrap(n: Node): Node {
+/** The expression a condition tests, without `( )` and the `if`'s condition clause. */
+export function unwrap(n: Node): Node {
   let cur = n;
   for (;;) {
     if (cur.type === 'condition_clause') {
@@ -656,7 +657,7 @@ export function sameFileAdopters(root: Node): Map<string, Set<number>> {
     if (!defs) {
       defs = new Map();
       for (const def of findAll(root, 'function_definition')) {
-        const n = findDeclarator(def)?.childForFieldName('declarator')?.text.replace(/^.*::/, '');
+        const n = functionName(def)?.replace(/^.*::/, '');
         if (n && !defs.has(n)) defs.set(n, def);
       }
     }
@@ -743,6 +744,24 @@ function bare(arg: Node | null): string | undefined {
     n = n.childForFieldName('value') ?? n.childForFieldName('argument') ?? n.namedChild(n.namedChildCount - 1);
   }
   return n?.type === 'identifier' ? n.text : undefined;
+}
+
+/**
+ * The names of the functions the file defines (`chunk_cb`): passed beside a resource, one of them is
+ * the callback the resource is the user data of.
+ */
+export function sameFileFunctionNames(root: Node): Set<string> {
+  const out = new Set<string>();
+  for (const def of findAll(root, 'function_definition')) {
+    const name = functionName(def);
+    if (name && /^\w+$/.test(name)) out.add(name);
+  }
+  return out;
+}
+
+/** `f` of `int f(void) {...}`, `Cls::f` of a method defined out of its class. */
+export function functionName(def: Node): string | undefined {
+  return findDeclarator(def)?.childForFieldName('declarator')?.text;
 }
 
 function findDeclarator(def: Node): Node | null {

@@ -19,8 +19,11 @@ import {
   preprocessorFacts,
   normalizeCondition,
   nullTest,
+  functionName,
   sameFileAdopters,
+  sameFileFunctionNames,
   sameFileReleasers,
+  unwrap,
   type COwnedResource,
 } from '../flow/c-ownership';
 import { findLeakPath, type TrackedResource } from '../flow/lifetime';
@@ -212,10 +215,8 @@ function heldAlongJunction(
   res: COwnedResource,
   guards: Map<string, 'true' | 'false'>,
 ): boolean {
-  let n: Node | null = cond;
-  while (n && (n.type === 'condition_clause' || n.type === 'parenthesized_expression'))
-    n = n.type === 'condition_clause' ? (n.childForFieldName('value') ?? n.namedChild(0)) : n.namedChild(0);
-  if (n?.type !== 'binary_expression') return true;
+  const n = unwrap(cond);
+  if (n.type !== 'binary_expression') return true;
   const op = n.childForFieldName('operator')?.text;
   const decided = op === '&&' ? 'false' : op === '||' ? 'true' : undefined;
   if (edge !== decided) return true;
@@ -400,22 +401,9 @@ function releasersOf(ctx: RuleContext): Map<string, Set<number>> {
   );
 }
 
-function definedFunctionNames(root: Node): Set<string> {
-  const out = new Set<string>();
-  for (const fn of findAll(root, 'function_definition')) {
-    let d = fn.childForFieldName('declarator');
-    while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
-    const name = d?.childForFieldName('declarator')?.text;
-    if (name && /^\w+$/.test(name)) out.add(name);
-  }
-  return out;
-}
-
 /** `main()`: whatever it holds when it returns, the process gives back as it exits. */
 function isEntryPoint(body: Node): boolean {
-  let d = body.parent?.childForFieldName('declarator') ?? null;
-  while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
-  return /^(main|wmain|WinMain|wWinMain|_tmain)$/.test(d?.childForFieldName('declarator')?.text ?? '');
+  return !!body.parent && /^(main|wmain|WinMain|wWinMain|_tmain)$/.test(functionName(body.parent) ?? '');
 }
 
 function analyse(acq: Acquisition, ctx: RuleContext): void {
@@ -471,7 +459,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       return releasersOf(ctx);
     },
     get functions() {
-      return ctx.memo('c.functionNames', () => definedFunctionNames(ctx.root));
+      return ctx.memo('c.functionNames', () => sameFileFunctionNames(ctx.root));
     },
     get adopters() {
       return ctx.memo('c.adopters', () => sameFileAdopters(ctx.root));

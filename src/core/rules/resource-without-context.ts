@@ -182,6 +182,7 @@ export const resourceWithoutContext = defineRule({
     }
     // `sock.bind(addr)` before the socket is handed on: the address in use, or a refused `connect`,
     // raises OSError, and nothing closes the socket then (tornado's TCPClient, paramiko's connect).
+    const closesTarget = closesName(target.text);
     const failing =
       !testFile && closes.length === 0 && name.startsWith('socket.')
         ? live.find(
@@ -194,7 +195,7 @@ export const resourceWithoutContext = defineRule({
               ) &&
               // `bind(("", 0))`: the system picks a free port, nothing to collide with.
               !/,\s*0\s*\)\s*\)$/.test(u.parent!.parent!.text) &&
-              !inClosingTry(u, scope, target.text),
+              !inClosingTry(u, scope, closesTarget),
           )
         : undefined;
     if (failing && Number.isFinite(settledAt)) {
@@ -374,6 +375,7 @@ const SOCKET_CALLS_THAT_FAIL = new Set(['bind', 'connect', 'listen', 'create_con
 
 /** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
 function raiseWhileOpen(scope: Node, from: number, to: number, name: string, created: Node): Node | undefined {
+  const closesIt = closesName(name);
   return findAll(
     scope,
     'raise_statement',
@@ -382,7 +384,7 @@ function raiseWhileOpen(scope: Node, from: number, to: number, name: string, cre
       n.startIndex < to &&
       !inOtherBranch(created, n) &&
       !returnsBefore(created, n) &&
-      !inClosingTry(n, scope, name),
+      !inClosingTry(n, scope, closesIt),
   )[0];
 }
 
@@ -425,12 +427,15 @@ function returnsBefore(created: Node, later: Node): boolean {
   return false;
 }
 
-/** Inside a nested function, an except clause, or a try whose handlers or finally close `name`. */
-function inClosingTry(n: Node, scope: Node, name: string): boolean {
-  // `f.close()`, or `os.close(fd)` for a descriptor from `os.open()`.
-  const closesIt = new RegExp(
+/** `f.close()`, or `os.close(fd)` for a descriptor from `os.open()`. */
+function closesName(name: string): RegExp {
+  return new RegExp(
     `\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(|\\bos\\s*\\.\\s*close\\s*\\(\\s*${name}\\s*\\)`,
   );
+}
+
+/** Inside a nested function, an except clause, or a try whose handlers or finally close it (`closesIt`). */
+function inClosingTry(n: Node, scope: Node, closesIt: RegExp): boolean {
   return [...ancestors(n)].some(
     (a) =>
       a.startIndex > scope.startIndex &&
