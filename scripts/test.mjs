@@ -3,7 +3,7 @@
 // a real VS Code extension host (test/vscode-host: code-server + headless chromium).
 // LEAKLENS_SKIP_E2E=1 runs the unit tests only.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,25 +37,43 @@ failed += step('format check (prettier --check)', process.execPath, [
 const unitDir = join(root, 'out', 'test', 'unit');
 const unitFiles = readdirSync(unitDir).filter((f) => f.endsWith('.test.js'));
 const timed = (f) => /^profile-(heap|hitrate|children|types|load|recorder)\.test\.js$/.test(f);
+// Each node:test group also writes TAP to out/, so the end of the run can repeat what failed (CI shows
+// the tail of the log, which is otherwise the VS Code suite's).
+const tapFiles = [];
+const reporters = (name) => {
+  const file = join(root, 'out', `${name}.tap`);
+  tapFiles.push(file);
+  return [
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${file}`,
+  ];
+};
 failed += step('unit tests (node:test)', process.execPath, [
   '--test',
-  '--test-reporter=spec',
+  ...reporters('unit'),
   '--test-concurrency=2',
   ...unitFiles.filter((f) => !timed(f)).map((f) => join(unitDir, f)),
 ])
   ? 1
   : 0;
-// Real processes timed on a shared machine: a run that fails is run once more, and the suite fails
-// only if it fails again (as pytest-rerunfailures or Playwright's retries do). Both runs print.
-const timedArgs = [
+// Real processes timed on a shared machine: each of these tests has up to 3 attempts (itTimed in
+// test/unit/profile-helpers.ts, as pytest-rerunfailures does per test); a group that still fails is run
+// once more, and the suite fails only if it fails again. Every failed attempt prints.
+const timedArgs = (name) => [
   '--test',
-  '--test-reporter=spec',
+  ...reporters(name),
   '--test-concurrency=1',
   ...unitFiles.filter(timed).map((f) => join(unitDir, f)),
 ];
 failed +=
-  step('profiler timing tests (node:test, one at a time)', process.execPath, timedArgs) &&
-  step('profiler timing tests, once more (a failure above may be the machine)', process.execPath, timedArgs)
+  step('profiler timing tests (node:test, one at a time)', process.execPath, timedArgs('timed')) &&
+  step(
+    'profiler timing tests, once more (a failure above may be the machine)',
+    process.execPath,
+    timedArgs('timed-again'),
+  )
     ? 1
     : 0;
 if (process.env.LEAKLENS_SKIP_E2E) {
@@ -71,5 +89,26 @@ if (process.env.LEAKLENS_SKIP_E2E) {
         e2e('extension tests, once more (a failure above may be the machine)')
       ? 1
       : 0;
+}
+const retried = tapFiles
+  .filter((f) => existsSync(f))
+  .flatMap((f) => readFileSync(f, 'utf8').split('\n'))
+  .filter((l) => /attempt \d+ of \d+ failed/.test(l));
+if (retried.length) console.log(`\n=== timed tests that needed another attempt\n${retried.join('\n')}`);
+if (failed) {
+  console.log('\n=== what failed (from the TAP files in out/)');
+  for (const file of tapFiles) {
+    if (!existsSync(file)) continue;
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const shown = [];
+    lines.forEach((line, i) => {
+      if (!/^\s*not ok /.test(line)) return;
+      // The failure's YAML block: error, expected, actual, location (the stack is left out).
+      const block = lines.slice(i + 1, i + 30);
+      const end = block.findIndex((l) => /^\s*(\.\.\.|stack:.*)$/.test(l));
+      shown.push(line, ...block.slice(0, end < 0 ? 14 : Math.min(end, 14)));
+    });
+    if (shown.length) console.log(`--- ${file}\n${shown.join('\n')}`);
+  }
 }
 process.exit(failed ? 1 : 0);

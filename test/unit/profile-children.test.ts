@@ -2,11 +2,11 @@
 // forkserver) or a Python subprocess is named at its line and tagged with the child's pid, while the
 // steady parent's lines are not the top. Real processes.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatText } from '../../src/profile';
-import { describeTop, fixture, markedLine, profile } from './profile-helpers';
+import { describeTop, fixture, markedLine, profile, itTimed } from './profile-helpers';
 
 // The workers run far longer than the profile, which stops the tree after DURATION_S: the leak is
 // still alive at the end (a worker that ends takes its RSS with it, and the total drops).
@@ -24,7 +24,7 @@ function describeProcs(r: Awaited<ReturnType<typeof profile>>['report']): string
 
 describe('profile python: child processes are attributed too', () => {
   for (const method of ['fork', 'spawn', 'forkserver']) {
-    it(`multiprocessing ${method}: the worker's line, tagged with the worker's pid`, async () => {
+    itTimed(`multiprocessing ${method}: the worker's line, tagged with the worker's pid`, async () => {
       const file = fixture('children/mp_worker_leak.py');
       const { report, session } = await profile({
         command: ['python3', file, method, WORKER_S],
@@ -59,7 +59,7 @@ describe('profile python: child processes are attributed too', () => {
     });
   }
 
-  it("seed 003's unbounded multiprocessing.Queue: the backlog's line in the worker", async () => {
+  itTimed("seed 003's unbounded multiprocessing.Queue: the backlog's line in the worker", async () => {
     const file = fixture('children/mp_queue_backlog.py');
     const { report } = await profile({
       command: ['python3', file, WORKER_S],
@@ -75,28 +75,31 @@ describe('profile python: child processes are attributed too', () => {
     assert.match(top.process ?? '', /^SpawnProcess-1$/, why);
   });
 
-  it('a worker that leaked and ended before its parent: leak, the worker marked ended with its last RSS', async () => {
-    const file = fixture('children/mp_worker_leak.py');
-    const { report } = await profile({ command: ['python3', file, 'spawn', '3', '1.2'], pythonPeriodS: 0.4 });
-    const why = describeProcs(report);
-    const top = report.lines[0];
-    assert.equal(top?.line, markedLine(file), why);
-    const worker = report.processes.find((p) => p.pid === top.pid);
-    assert.ok(worker?.endedS !== undefined, `the worker is marked ended: ${why}`);
-    assert.ok(worker.finalRssBytes > worker.baselineRssBytes + 8 * 1024 * 1024, `its last RSS, not 0: ${why}`);
-    assert.equal(report.verdict, 'leak', why);
-    assert.ok(
-      report.notes.some((n) => n.includes(`(pid ${top.pid}) grew`) && n.includes('until it ended')),
-      why,
-    );
-    // Named as Python knows it (it runs `python3 -c …`: no script), as its line is; the program kept.
-    assert.deepEqual([worker.name, worker.exe], ['SpawnProcess-1', 'python3'], why);
-    assert.match(formatText(report), new RegExp(`SpawnProcess-1 \\(ended\\) +${top.pid} `), why);
-    const root = report.processes.find((p) => p.pid === report.heap?.pid);
-    assert.deepEqual([root?.name, root?.exe], ['mp_worker_leak.py', 'python3'], why);
-  });
+  itTimed(
+    'a worker that leaked and ended before its parent: leak, the worker marked ended with its last RSS',
+    async () => {
+      const file = fixture('children/mp_worker_leak.py');
+      const { report } = await profile({ command: ['python3', file, 'spawn', '3', '1.2'], pythonPeriodS: 0.4 });
+      const why = describeProcs(report);
+      const top = report.lines[0];
+      assert.equal(top?.line, markedLine(file), why);
+      const worker = report.processes.find((p) => p.pid === top.pid);
+      assert.ok(worker?.endedS !== undefined, `the worker is marked ended: ${why}`);
+      assert.ok(worker.finalRssBytes > worker.baselineRssBytes + 8 * 1024 * 1024, `its last RSS, not 0: ${why}`);
+      assert.equal(report.verdict, 'leak', why);
+      assert.ok(
+        report.notes.some((n) => n.includes(`(pid ${top.pid}) grew`) && n.includes('until it ended')),
+        why,
+      );
+      // Named as Python knows it (it runs `python3 -c …`: no script), as its line is; the program kept.
+      assert.deepEqual([worker.name, worker.exe], ['SpawnProcess-1', 'python3'], why);
+      assert.match(formatText(report), new RegExp(`SpawnProcess-1 \\(ended\\) +${top.pid} `), why);
+      const root = report.processes.find((p) => p.pid === report.heap?.pid);
+      assert.deepEqual([root?.name, root?.exe], ['mp_worker_leak.py', 'python3'], why);
+    },
+  );
 
-  it("a worker's zero-page leak (RSS flat): leak from the worker's own Python heap", async () => {
+  itTimed("a worker's zero-page leak (RSS flat): leak from the worker's own Python heap", async () => {
     const file = fixture('children/mp_zero_pages.py');
     const { report } = await profile({ command: ['python3', file, WORKER_S], durationS: 6, pythonPeriodS: 0.4 });
     const why = describeProcs(report);
@@ -113,7 +116,7 @@ describe('profile python: child processes are attributed too', () => {
     assert.ok(!report.notes.some((n) => n.startsWith('RSS and the Python heap are flat')), why);
   });
 
-  it('python subprocess: the child script line, tagged with the child pid', async () => {
+  itTimed('python subprocess: the child script line, tagged with the child pid', async () => {
     const child = fixture('children/subprocess_child.py');
     const { report, session } = await profile({
       command: ['python3', fixture('children/subprocess_leak.py'), WORKER_S],
@@ -133,7 +136,7 @@ describe('profile python: child processes are attributed too', () => {
     assert.equal(top.process, 'subprocess_child.py', why); // the script, as the user knows the process
   });
 
-  it('a steady spawn worker: no-leak, and the worker was traced', async () => {
+  itTimed('a steady spawn worker: no-leak, and the worker was traced', async () => {
     const { report, session } = await profile({
       command: ['python3', fixture('children/mp_steady.py'), WORKER_S],
       durationS: DURATION_S,

@@ -3,10 +3,10 @@
 // real processes; then the verdict's combination rules on hand-made series.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { buildReport, formatText, summaryText, whereText, type Report } from '../../src/profile';
 import type { HeapPoint, ProcessSummary } from '../../src/profile/types';
-import { describeTop, fixture, markedLine, profile } from './profile-helpers';
+import { describeTop, fixture, markedLine, profile, itTimed } from './profile-helpers';
 
 const MB = 1024 * 1024;
 const RUN_S = '7';
@@ -17,59 +17,65 @@ function describeHeap(r: Report): string {
 }
 
 describe('Python heap beside RSS (real processes)', () => {
-  it('zero-filled 1 MiB frames kept every 100 ms: RSS flat, the heap grows → leak, in the Python heap', async () => {
-    const file = fixture('py_zero_pages.py');
-    const { report, session } = await profile({ command: ['python3', file, RUN_S], pythonPeriodS: 0.4 });
-    assert.equal(report.verdict, 'leak', describeHeap(report));
-    // RSS does not see the frames (never written, never resident) ...
-    assert.ok(report.growthBytesPerSecond < 1 * MB, describeHeap(report));
-    // ... the heap does: 10 frames of 1 MiB per second.
-    assert.equal(report.heap?.verdict, 'leak', describeHeap(report));
-    assert.equal(report.heap?.source, 'census');
-    assert.ok(
-      report.heapGrowthBytesPerSecond! > 7 * MB && report.heapGrowthBytesPerSecond! < 13 * MB,
-      describeHeap(report),
-    );
-    assert.equal(report.growthWhere, 'python-heap', describeHeap(report));
-    const root = report.processes.find((p) => p.pid === report.heap!.pid);
-    assert.equal(root?.heapGrowthBytesPerSecond, report.heapGrowthBytesPerSecond);
-    // report.json carries the heap rate beside the RSS rate.
-    const onDisk = JSON.parse(readFileSync(session.files.report, 'utf8')) as Report;
-    assert.equal(onDisk.heapGrowthBytesPerSecond, report.heapGrowthBytesPerSecond);
-    assert.ok(onDisk.heap!.series.length >= 5);
-    const text = formatText(report);
-    assert.match(text, /^Python heap \(gc census, pid \d+\) .* · leak$/m);
-    assert.match(text, /Growth is in the Python heap \(\+\d+\.\d MB\/s; RSS \+0\.\d MB\/s\)/);
-    assert.match(text, /RSS does not show it/);
-    assert.match(
-      summaryText(report, 'py_zero_pages.py'),
-      /^LeakLens: LEAK in py_zero_pages\.py — .* in the Python heap/,
-    );
-    // When a window caught the line, the where-text points at it.
-    if (report.lines[0]?.line === markedLine(file)) assert.match(whereText(report)!, /py_zero_pages\.py:9/);
-  });
+  itTimed(
+    'zero-filled 1 MiB frames kept every 100 ms: RSS flat, the heap grows → leak, in the Python heap',
+    async () => {
+      const file = fixture('py_zero_pages.py');
+      const { report, session } = await profile({ command: ['python3', file, RUN_S], pythonPeriodS: 0.4 });
+      assert.equal(report.verdict, 'leak', describeHeap(report));
+      // RSS does not see the frames (never written, never resident) ...
+      assert.ok(report.growthBytesPerSecond < 1 * MB, describeHeap(report));
+      // ... the heap does: 10 frames of 1 MiB per second.
+      assert.equal(report.heap?.verdict, 'leak', describeHeap(report));
+      assert.equal(report.heap?.source, 'census');
+      assert.ok(
+        report.heapGrowthBytesPerSecond! > 7 * MB && report.heapGrowthBytesPerSecond! < 13 * MB,
+        describeHeap(report),
+      );
+      assert.equal(report.growthWhere, 'python-heap', describeHeap(report));
+      const root = report.processes.find((p) => p.pid === report.heap!.pid);
+      assert.equal(root?.heapGrowthBytesPerSecond, report.heapGrowthBytesPerSecond);
+      // report.json carries the heap rate beside the RSS rate.
+      const onDisk = JSON.parse(readFileSync(session.files.report, 'utf8')) as Report;
+      assert.equal(onDisk.heapGrowthBytesPerSecond, report.heapGrowthBytesPerSecond);
+      assert.ok(onDisk.heap!.series.length >= 5);
+      const text = formatText(report);
+      assert.match(text, /^Python heap \(gc census, pid \d+\) .* · leak$/m);
+      assert.match(text, /Growth is in the Python heap \(\+\d+\.\d MB\/s; RSS \+0\.\d MB\/s\)/);
+      assert.match(text, /RSS does not show it/);
+      assert.match(
+        summaryText(report, 'py_zero_pages.py'),
+        /^LeakLens: LEAK in py_zero_pages\.py — .* in the Python heap/,
+      );
+      // When a window caught the line, the where-text points at it.
+      if (report.lines[0]?.line === markedLine(file)) assert.match(whereText(report)!, /py_zero_pages\.py:9/);
+    },
+  );
 
-  it('C malloc through ctypes, never freed: RSS grows, the heap is flat → leak, outside the Python heap', async () => {
-    const { report } = await profile({
-      command: ['python3', fixture('py_ctypes_malloc.py'), RUN_S],
-      pythonPeriodS: 0.4,
-    });
-    assert.equal(report.verdict, 'leak', describeHeap(report));
-    assert.ok(report.growthBytesPerSecond > 6 * MB, describeHeap(report)); // 256 KiB × 50/s
-    assert.equal(report.heap?.verdict, 'no-leak', describeHeap(report));
-    assert.ok(Math.abs(report.heapGrowthBytesPerSecond!) < 0.5 * MB, describeHeap(report));
-    assert.equal(report.growthWhere, 'outside-python-heap', describeHeap(report));
-    const text = formatText(report);
-    assert.match(text, /Growth is outside the Python heap \(native code, C extensions, the allocator\)/);
-    assert.match(text, /heaptrack python3 SCRIPT/);
-    assert.match(text, /malloc_trim/);
-    assert.match(
-      summaryText(report, 'py_ctypes_malloc.py'),
-      /LEAK in py_ctypes_malloc\.py .* outside the Python heap \(native code, C extensions, the allocator\): run it under heaptrack; try malloc_trim/,
-    );
-  });
+  itTimed(
+    'C malloc through ctypes, never freed: RSS grows, the heap is flat → leak, outside the Python heap',
+    async () => {
+      const { report } = await profile({
+        command: ['python3', fixture('py_ctypes_malloc.py'), RUN_S],
+        pythonPeriodS: 0.4,
+      });
+      assert.equal(report.verdict, 'leak', describeHeap(report));
+      assert.ok(report.growthBytesPerSecond > 6 * MB, describeHeap(report)); // 256 KiB × 50/s
+      assert.equal(report.heap?.verdict, 'no-leak', describeHeap(report));
+      assert.ok(Math.abs(report.heapGrowthBytesPerSecond!) < 0.5 * MB, describeHeap(report));
+      assert.equal(report.growthWhere, 'outside-python-heap', describeHeap(report));
+      const text = formatText(report);
+      assert.match(text, /Growth is outside the Python heap \(native code, C extensions, the allocator\)/);
+      assert.match(text, /heaptrack python3 SCRIPT/);
+      assert.match(text, /malloc_trim/);
+      assert.match(
+        summaryText(report, 'py_ctypes_malloc.py'),
+        /LEAK in py_ctypes_malloc\.py .* outside the Python heap \(native code, C extensions, the allocator\): run it under heaptrack; try malloc_trim/,
+      );
+    },
+  );
 
-  it('the same frames in a bounded ring of 5: the heap plateaus → no-leak, no where-text', async () => {
+  itTimed('the same frames in a bounded ring of 5: the heap plateaus → no-leak, no where-text', async () => {
     const { report } = await profile({
       command: ['python3', fixture('py_zero_pages_bounded.py'), RUN_S],
       pythonPeriodS: 0.4,
@@ -83,7 +89,7 @@ describe('Python heap beside RSS (real processes)', () => {
     assert.doesNotMatch(summaryText(report, 'x.py'), /heap \(|in the Python heap/);
   });
 
-  it('--exact: the heap is tracemalloc’s traced total, and zero-filled frames are still a leak', async () => {
+  itTimed('--exact: the heap is tracemalloc’s traced total, and zero-filled frames are still a leak', async () => {
     const { report } = await profile({
       command: ['python3', fixture('py_zero_pages.py'), '5'],
       pythonPeriodS: 0.4,
@@ -95,7 +101,7 @@ describe('Python heap beside RSS (real processes)', () => {
     assert.equal(report.growthWhere, 'python-heap');
   });
 
-  it('rss mode has no heap and no heap fields', async () => {
+  itTimed('rss mode has no heap and no heap fields', async () => {
     const { report } = await profile({ command: ['python3', fixture('py_zero_pages.py'), '1.5'], mode: 'rss' });
     assert.equal(report.heap, undefined);
     assert.equal('heapGrowthBytesPerSecond' in report, false);
@@ -125,7 +131,7 @@ describe('verdict from RSS and the Python heap (hand-made series)', () => {
       heap: { pid: 7, points: h },
     });
 
-  it('flat RSS, heap +4 MB/s: leak in the Python heap, with the rate on the process row', () => {
+  itTimed('flat RSS, heap +4 MB/s: leak in the Python heap, with the rate on the process row', () => {
     const r = build(
       () => 50 * MB,
       heap((t) => 10 * MB + 4 * MB * t),
@@ -138,7 +144,7 @@ describe('verdict from RSS and the Python heap (hand-made series)', () => {
     assert.match(whereText(r)!, /re-run with --exact/); // no line caught
   });
 
-  it('RSS +4 MB/s, heap flat: leak outside the Python heap', () => {
+  itTimed('RSS +4 MB/s, heap flat: leak outside the Python heap', () => {
     const r = build(
       (t) => 50 * MB + 4 * MB * t,
       heap(() => 10 * MB),
@@ -148,7 +154,7 @@ describe('verdict from RSS and the Python heap (hand-made series)', () => {
     assert.equal(r.growthWhere, 'outside-python-heap');
   });
 
-  it('RSS +8 MB/s, heap +1 MB/s: both', () => {
+  itTimed('RSS +8 MB/s, heap +1 MB/s: both', () => {
     const r = build(
       (t) => 50 * MB + 8 * MB * t,
       heap((t) => 10 * MB + MB * t),
@@ -157,7 +163,7 @@ describe('verdict from RSS and the Python heap (hand-made series)', () => {
     assert.match(whereText(r)!, /in the Python heap \(\+1\.0 MB\/s\) and outside it/);
   });
 
-  it('RSS +4 MB/s, heap +4 MB/s: in the Python heap only', () => {
+  itTimed('RSS +4 MB/s, heap +4 MB/s: in the Python heap only', () => {
     const r = build(
       (t) => 50 * MB + 4 * MB * t,
       heap((t) => 10 * MB + 4 * MB * t),
@@ -165,7 +171,7 @@ describe('verdict from RSS and the Python heap (hand-made series)', () => {
     assert.equal(r.growthWhere, 'python-heap');
   });
 
-  it('both flat: no-leak, no where', () => {
+  itTimed('both flat: no-leak, no where', () => {
     const r = build(
       () => 50 * MB,
       heap(() => 10 * MB),
@@ -174,7 +180,7 @@ describe('verdict from RSS and the Python heap (hand-made series)', () => {
     assert.equal(r.growthWhere, undefined);
   });
 
-  it('a heap read too rarely says so and leaves the RSS verdict alone', () => {
+  itTimed('a heap read too rarely says so and leaves the RSS verdict alone', () => {
     const r = build(() => 50 * MB, heap((t) => 10 * MB + 4 * MB * t).slice(0, 4));
     assert.equal(r.verdict, 'no-leak');
     assert.equal(r.growthWhere, undefined);
@@ -184,7 +190,7 @@ describe('verdict from RSS and the Python heap (hand-made series)', () => {
     );
   });
 
-  it('no reading with bytes: RSS only, noted', () => {
+  itTimed('no reading with bytes: RSS only, noted', () => {
     const r = build(() => 50 * MB, [{ elapsedS: 0, blocks: 1 }]);
     assert.equal(r.heap, undefined);
     assert.ok(r.notes.some((m) => /Python heap was not measured/.test(m)));

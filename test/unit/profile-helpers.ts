@@ -1,6 +1,7 @@
 // Shared helpers of the profile tests: fixture paths, marked lines, g++ builds, a session run.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { it } from 'node:test';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { ProfileSession, type ProfileOptions, type Report } from '../../src/profile';
@@ -46,4 +47,26 @@ export function describeTop(r: Report): string {
     .slice(0, 3)
     .map((l) => `${basename(l.file)}:${l.line} +${l.growthBytes}`)
     .join(', ')}; notes: ${r.notes.join(' | ')}`;
+}
+
+/**
+ * A test of real programs timed on a shared machine: up to `attempts` runs, passing on the first
+ * success, as pytest-rerunfailures does per test. Each failed attempt is printed with its error, so a
+ * test that needed a retry shows in the output; one that fails every attempt fails.
+ */
+export function itTimed(name: string, body: () => unknown, attempts = 3): void {
+  it(name, async (t) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await body();
+        if (attempt > 1) t.diagnostic(`passed on attempt ${attempt} of ${attempts}`);
+        return;
+      } catch (e) {
+        if (attempt >= attempts) throw e;
+        const why = e instanceof Error ? e.message : String(e);
+        t.diagnostic(`attempt ${attempt} of ${attempts} failed: ${why.split('\n').slice(0, 6).join(' | ')}`);
+        console.log(`# ${name}: attempt ${attempt} of ${attempts} failed: ${why.split('\n')[0]}`);
+      }
+    }
+  });
 }

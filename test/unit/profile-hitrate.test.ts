@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { buildReport, formatText, noLineText, type Report } from '../../src/profile';
 import { findPythonHelpers } from '../../src/profile/python';
-import { describeTop, fixture, markedLine, profile, tempDir } from './profile-helpers';
+import { describeTop, fixture, markedLine, profile, tempDir, itTimed } from './profile-helpers';
 
 const RUN_S = '6';
 
@@ -24,7 +24,7 @@ const KINDS: [string, string][] = [
 
 describe('default Python mode names the leaking line of every kind (real processes)', () => {
   for (const [name, what] of KINDS) {
-    it(`${name} (${what}): the top line is the leaking line`, async () => {
+    itTimed(`${name} (${what}): the top line is the leaking line`, async () => {
       const file = fixture(name);
       const { report } = await profile({ command: ['python3', file, RUN_S] });
       assert.equal(report.linesBy, 'sampling');
@@ -35,7 +35,7 @@ describe('default Python mode names the leaking line of every kind (real process
     });
   }
 
-  it('hitrate/steady.py (busy, bounded): no-leak, no growth located, no line listed as growing', async () => {
+  itTimed('hitrate/steady.py (busy, bounded): no-leak, no growth located, no line listed as growing', async () => {
     const { report } = await profile({ command: ['python3', fixture('hitrate/steady.py'), RUN_S] });
     assert.equal(report.verdict, 'no-leak', describeTop(report));
     assert.equal(report.heap?.verdict, 'no-leak', describeTop(report));
@@ -68,7 +68,7 @@ function runRunner(script: string, args: string[]): WindowRecord[] {
 }
 
 describe('the runner’s window schedule', () => {
-  it('a CPU-bound steady program keeps ~10 ms windows and never escalates', () => {
+  itTimed('a CPU-bound steady program keeps ~10 ms windows and never escalates', () => {
     const w = runRunner(fixture('bench_alloc.py'), ['400000']);
     assert.ok(w.length >= 2, JSON.stringify(w));
     for (const r of w) {
@@ -77,7 +77,7 @@ describe('the runner’s window schedule', () => {
     }
   });
 
-  it('a program that mostly sleeps is traced most of the time', () => {
+  itTimed('a program that mostly sleeps is traced most of the time', () => {
     const w = runRunner(fixture('hitrate/slow_large.py'), ['4']);
     assert.ok(w.length >= 2, JSON.stringify(w));
     // (the first windows may be shorter: the tracing slowdown is not measured yet)
@@ -85,7 +85,7 @@ describe('the runner’s window schedule', () => {
     assert.ok(w.reduce((a, r) => a + r.planned, 0) > 1.5, JSON.stringify(w));
   });
 
-  it('a busy program whose heap keeps growing gets longer windows (escalation)', () => {
+  itTimed('a busy program whose heap keeps growing gets longer windows (escalation)', () => {
     const w = runRunner(fixture('hitrate/busy_slow.py'), ['6']);
     assert.ok(
       w.some((r) => r.escalated && r.planned >= 0.2),
@@ -104,19 +104,19 @@ describe('a leak with no line says so and how to get one', () => {
     return buildReport({ totals, processes: [], lines: [], fired: [], verdictOptions: {}, notes: [], linesBy });
   };
 
-  it('sampling: suggests --exact, in the text output too', () => {
+  itTimed('sampling: suggests --exact, in the text output too', () => {
     const r = base('sampling');
     assert.equal(r.verdict, 'leak');
     assert.match(noLineText(r)!, /No line was named.*--exact/);
     assert.match(formatText(r), /No line was named: the tracing windows caught none.*--exact/);
   });
 
-  it('rss mode points at python/native modes; exact mode at native stacks', () => {
+  itTimed('rss mode points at python/native modes; exact mode at native stacks', () => {
     assert.match(noLineText(base())!, /--mode python .* --mode native/);
     assert.match(noLineText(base('exact'))!, /heaptrack/);
   });
 
-  it('nothing to say when lines were named or there is no leak', () => {
+  itTimed('nothing to say when lines were named or there is no leak', () => {
     const r = base('sampling');
     r.lines = [{ file: '/x.py', line: 3, growthBytes: 1, growthCount: 1, bytesPerSecond: 1 }];
     assert.equal(noLineText(r), undefined);

@@ -2,14 +2,14 @@
 // reported, and a steady program stays no-leak while two CPU-bound processes compete for the CPUs.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { describe, it } from 'node:test';
-import { fixture, profile } from './profile-helpers';
+import { describe } from 'node:test';
+import { fixture, profile, itTimed } from './profile-helpers';
 
 const MB = 1024 * 1024;
 const notes = (r: { verdict: string; notes: string[] }) => `${r.verdict}: ${r.notes.join(' | ')}`;
 
 describe('verdicts that hold (real processes)', () => {
-  it('a cache that fills to its bound and then stays flat: no-leak, plateau reported', async () => {
+  itTimed('a cache that fills to its bound and then stays flat: no-leak, plateau reported', async () => {
     const { report } = await profile({ command: ['python3', fixture('load/warm_cache.py'), '9'], pythonPeriodS: 0.4 });
     assert.equal(report.verdict, 'no-leak', notes(report));
     assert.ok(report.plateau, notes(report));
@@ -19,7 +19,7 @@ describe('verdicts that hold (real processes)', () => {
     assert.match(report.notes.join('\n'), /a plateau \(a cache or pool filled to its bound\), not growth/);
   });
 
-  it('a steady program beside two CPU-bound processes: no-leak', async () => {
+  itTimed('a steady program beside two CPU-bound processes: no-leak', async () => {
     const hogs: ChildProcess[] = [0, 1].map(() =>
       spawn('python3', ['-c', 'import time\nend = time.time() + 30\nwhile time.time() < end: pass'], {
         stdio: 'ignore',

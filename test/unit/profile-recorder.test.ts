@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe } from 'node:test';
 import { CSV_HEADER, readTimeline, type Report, type Sample } from '../../src/profile';
 import { Recorder } from '../../src/profile/recorder';
-import { tempDir } from './profile-helpers';
+import { tempDir, itTimed } from './profile-helpers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = 1024 * 1024;
@@ -31,7 +31,7 @@ function grower(steady = false): ChildProcess {
 }
 
 describe('Recorder', () => {
-  it('records a growing process for ~2 s: timeline.jsonl, report.json and timeline.csv agree', async () => {
+  itTimed('records a growing process for ~2 s: timeline.jsonl, report.json and timeline.csv agree', async () => {
     const child = grower();
     const out = join(tempDir('leaklens-recorder-'), 'run');
     let polls = 0;
@@ -89,35 +89,38 @@ describe('Recorder', () => {
     assert.equal(Number(first[5]), Math.round((timeline[0].processes[0].rssBytes / MiB) * 100) / 100);
   });
 
-  it('the debug hook’s use: folder at the first sample, a second PID followed by one loop, stops.json', async () => {
-    const a = grower(true);
-    const b = grower(true);
-    const ws = tempDir('leaklens-recorder-');
-    const out = join(ws, '.leaklens-profile', 'session-debug');
-    const recorder = new Recorder({ outDir: out, intervalMs: 100 });
-    assert.equal(existsSync(out), false, 'nothing written before the first sample');
-    recorder.start(a.pid!);
-    await sleep(600);
-    assert.ok(existsSync(join(out, 'timeline.jsonl')), 'timeline started at the first sample');
-    assert.equal(readFileSync(join(ws, '.leaklens-profile', '.gitignore'), 'utf8'), '*\n');
-    const before = recorder.totals.length;
-    recorder.start(b.pid!);
-    await sleep(1000);
-    recorder.close();
-    const afterSwitch = recorder.totals.length - before;
-    // One loop after the switch: about 10 samples in 1 s (two loops would take about 20).
-    assert.ok(afterSwitch >= 4 && afterSwitch <= 14, `${afterSwitch} samples in 1 s after the switch`);
-    const timeline = await readTimeline(join(out, 'timeline.jsonl'));
-    assert.equal(timeline.length, recorder.totals.length, 'one timeline across both PIDs');
-    assert.ok(timeline.slice(before).every((s) => s.processes.every((p) => p.pid === b.pid)));
-    assert.ok(timeline[before].elapsedS < 0.5, 'elapsed time restarts with the new PID');
-    recorder.writeReport(recorder.report({ lines: [], fired: [], verdictOptions: {}, notes: [] }));
-    const stops = recorder.writeJson('stops.json', { stops: [] });
-    assert.equal(stops, join(out, 'stops.json'));
-    assert.deepEqual(JSON.parse(readFileSync(stops, 'utf8')), { stops: [] });
-  });
+  itTimed(
+    'the debug hook’s use: folder at the first sample, a second PID followed by one loop, stops.json',
+    async () => {
+      const a = grower(true);
+      const b = grower(true);
+      const ws = tempDir('leaklens-recorder-');
+      const out = join(ws, '.leaklens-profile', 'session-debug');
+      const recorder = new Recorder({ outDir: out, intervalMs: 100 });
+      assert.equal(existsSync(out), false, 'nothing written before the first sample');
+      recorder.start(a.pid!);
+      await sleep(600);
+      assert.ok(existsSync(join(out, 'timeline.jsonl')), 'timeline started at the first sample');
+      assert.equal(readFileSync(join(ws, '.leaklens-profile', '.gitignore'), 'utf8'), '*\n');
+      const before = recorder.totals.length;
+      recorder.start(b.pid!);
+      await sleep(1000);
+      recorder.close();
+      const afterSwitch = recorder.totals.length - before;
+      // One loop after the switch: about 10 samples in 1 s (two loops would take about 20).
+      assert.ok(afterSwitch >= 4 && afterSwitch <= 14, `${afterSwitch} samples in 1 s after the switch`);
+      const timeline = await readTimeline(join(out, 'timeline.jsonl'));
+      assert.equal(timeline.length, recorder.totals.length, 'one timeline across both PIDs');
+      assert.ok(timeline.slice(before).every((s) => s.processes.every((p) => p.pid === b.pid)));
+      assert.ok(timeline[before].elapsedS < 0.5, 'elapsed time restarts with the new PID');
+      recorder.writeReport(recorder.report({ lines: [], fired: [], verdictOptions: {}, notes: [] }));
+      const stops = recorder.writeJson('stops.json', { stops: [] });
+      assert.equal(stops, join(out, 'stops.json'));
+      assert.deepEqual(JSON.parse(readFileSync(stops, 'utf8')), { stops: [] });
+    },
+  );
 
-  it('a report folder that cannot be made: timeline and report go to a temp folder, with notes', async () => {
+  itTimed('a report folder that cannot be made: timeline and report go to a temp folder, with notes', async () => {
     const child = grower(true);
     const blocker = join(tempDir('leaklens-recorder-'), 'a-file');
     writeFileSync(blocker, 'in the way\n');

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { buildReport, formatText, type Report } from '../../src/profile';
 import { readTypeGrowth, typeGrowthFromRecord, typesText } from '../../src/profile/typegrowth';
-import { fixture, profile, tempDir } from './profile-helpers';
+import { fixture, profile, tempDir, itTimed } from './profile-helpers';
 
 const RUN_S = '6';
 
@@ -19,7 +19,7 @@ function describeTypes(r: Report): string {
 const typeOf = (r: Report, name: string) => r.types?.find((t) => t.type === name);
 
 describe('growing types and their roots (real processes)', () => {
-  it('a module-level registry of handlers holding Frames: Frame grows, kept alive through HANDLERS', async () => {
+  itTimed('a module-level registry of handlers holding Frames: Frame grows, kept alive through HANDLERS', async () => {
     const { report, session } = await profile({
       command: ['python3', fixture('types/py_types_registry.py'), RUN_S],
       pythonPeriodS: 0.4,
@@ -51,7 +51,7 @@ describe('growing types and their roots (real processes)', () => {
     );
   });
 
-  it('--exact: the same registry found by the type census beside tracemalloc', async () => {
+  itTimed('--exact: the same registry found by the type census beside tracemalloc', async () => {
     const { report } = await profile({
       command: ['python3', fixture('types/py_types_registry.py'), RUN_S],
       pythonPeriodS: 0.4,
@@ -62,7 +62,7 @@ describe('growing types and their roots (real processes)', () => {
     assert.equal(frame.retainedBy?.[1], '.HANDLERS (dict)', describeTypes(report));
   });
 
-  it('the same program with handlers unsubscribed and a bounded ring of 5 frames: no type grows', async () => {
+  itTimed('the same program with handlers unsubscribed and a bounded ring of 5 frames: no type grows', async () => {
     const { report } = await profile({
       command: ['python3', fixture('types/py_types_steady.py'), RUN_S],
       pythonPeriodS: 0.4,
@@ -73,7 +73,7 @@ describe('growing types and their roots (real processes)', () => {
     assert.doesNotMatch(formatText(report), /kept alive by/);
   });
 
-  it('a cache that warms up to its bound and then stays flat: Entry is not listed', async () => {
+  itTimed('a cache that warms up to its bound and then stays flat: Entry is not listed', async () => {
     const { report } = await profile({
       command: ['python3', fixture('types/py_types_warmup.py'), RUN_S],
       pythonPeriodS: 0.4,
@@ -82,7 +82,7 @@ describe('growing types and their roots (real processes)', () => {
     assert.equal(typeOf(report, 'Entry'), undefined, describeTypes(report));
   });
 
-  it('a class attribute and a function local on the main thread: each root named', async () => {
+  itTimed('a class attribute and a function local on the main thread: each root named', async () => {
     // Stopped by --duration while main() runs (no census at exit): the last periodic census's chains.
     const { report } = await profile({
       command: ['python3', fixture('types/py_types_roots.py'), '60'],
@@ -101,7 +101,7 @@ describe('growing types and their roots (real processes)', () => {
 });
 
 describe('growing types: records and text (hand-made)', () => {
-  it('reads the last "types" record of index.jsonl, skipping a torn line', () => {
+  itTimed('reads the last "types" record of index.jsonl, skipping a torn line', () => {
     const dir = tempDir();
     const index = join(dir, 'index.jsonl');
     const rec = (n: number, final: boolean) =>
@@ -126,7 +126,7 @@ describe('growing types: records and text (hand-made)', () => {
     assert.equal(readTypeGrowth(index, undefined), undefined);
   });
 
-  it('renders chains, a chain not found and its reason, and leaves the section out without a census', () => {
+  itTimed('renders chains, a chain not found and its reason, and leaves the section out without a census', () => {
     const input = typeGrowthFromRecord(
       {
         kind: 'types',
