@@ -83,3 +83,52 @@ function functionRunsOnce(fn: Node, ctx: RuleContext, seen: Set<number>, bounded
   }
   return true;
 }
+
+/** A handler's last statement that ends the process or passes the exception on. */
+const HANDLER_ENDS = /^(raise\b|sys\.exit\s*\(|exit\s*\(|quit\s*\(|os\._exit\s*\(|os\.abort\s*\()/;
+
+/**
+ * Whether an exception raised at `node` ends the process: `node` is in a script, and no `except`
+ * that could catch it carries on — none around it in its own function, none anywhere else in the
+ * file (the callers are the script's own code), unless its handler exits or re-raises. Then a file
+ * the exception leaves open is closed a moment later, with the process.
+ */
+export function exceptionEndsProcess(node: Node, ctx: RuleContext): boolean {
+  if (!isScript(ctx)) return false;
+  const fn = [...ancestors(node)].find((a) => K.functions.has(a.type));
+  if (fn && !ctx.memo(`python.calledOnlyDirectly.${fn.id}`, () => calledOnlyDirectly(fn, ctx, new Set()))) return false;
+  for (const t of findAll(ctx.root, 'try_statement')) {
+    // A `try` elsewhere in the same function is passed already when the exception leaves it.
+    const inOwnFunction = fn && t.startIndex >= fn.startIndex && t.endIndex <= fn.endIndex;
+    const enclosing = t.startIndex <= node.startIndex && node.endIndex <= t.endIndex;
+    if (inOwnFunction && !enclosing) continue;
+    for (const h of t.namedChildren) {
+      if (h?.type !== 'except_clause' && h?.type !== 'except_group_clause') continue;
+      const block = h.namedChildren.find((c) => c?.type === 'block');
+      const last = block?.namedChildren[block.namedChildren.length - 1];
+      if (!last || !HANDLER_ENDS.test(last.text)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether `fn` (a function or method of the script) is only ever called directly, from code that is
+ * itself only called directly or from the top level: an exception in a thread's target or a callback
+ * ends that thread or is caught by whoever calls back, not the process.
+ */
+function calledOnlyDirectly(fn: Node, ctx: RuleContext, seen: Set<number>): boolean {
+  const name = fn.childForFieldName('name')?.text;
+  if (!name || seen.has(fn.id) || fn.parent?.type === 'decorated_definition') return false;
+  seen.add(fn.id);
+  const uses = findAll(ctx.root, 'identifier', (i) => i.text === name && i.id !== fn.childForFieldName('name')!.id);
+  if (uses.length === 0) return false;
+  for (const use of uses) {
+    // `name(...)` or `obj.name(...)`; anything else hands the function to someone who calls it later.
+    const callee = use.parent?.type === 'attribute' ? use.parent : use;
+    if (callee.parent?.type !== 'call' || callee.parent.childForFieldName('function')?.id !== callee.id) return false;
+    const caller = [...ancestors(callee)].find((a) => K.functions.has(a.type));
+    if (caller && !calledOnlyDirectly(caller, ctx, seen)) return false;
+  }
+  return true;
+}

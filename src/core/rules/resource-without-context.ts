@@ -4,7 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ensureImport, importsOf, qualify } from '../python/imports';
 import { isTestModule } from '../python/test-code';
-import { isScript, runsBounded } from '../python/run-once';
+import { exceptionEndsProcess, isScript, runsBounded } from '../python/run-once';
 import { defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll, identifiersNamed, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -169,6 +169,7 @@ export const resourceWithoutContext = defineRule({
     );
     const raise = testFile ? undefined : raiseWhileOpen(scope, call.endIndex, settledAt, target.text, statement);
     if (raise) {
+      if (exceptionEndsProcess(raise, ctx)) return;
       ctx.report({
         at: call,
         message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. Use \`with\`.`,
@@ -227,6 +228,8 @@ export const resourceWithoutContext = defineRule({
       if (testFile) return;
       // Nothing between creation and close that can raise: a plain construct-then-close.
       if (!mayRaiseBetween(statement, closes[0])) return;
+      // Only an exception skips the close, and in this script nothing catches it: the process ends.
+      if (name !== 'os.open' && exceptionEndsProcess(statement, ctx)) return;
     }
     // A descriptor from os.open() is a plain int: no garbage collector ever closes it, and `with` cannot.
     const descriptor = name === 'os.open';
