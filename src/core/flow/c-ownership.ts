@@ -75,12 +75,16 @@ const FD_BORROWS = new Set(
 );
 
 function isUsedAsValue(call: Node): boolean {
-  const up = call.parent;
+  let at: Node = call;
+  // `return(memcpy(cp, s, n))`, `(char *)memcpy(...)`: still the call's value.
+  while (at.parent && (at.parent.type === 'parenthesized_expression' || at.parent.type === 'cast_expression'))
+    at = at.parent;
+  const up = at.parent;
   return (
     up?.type === 'return_statement' ||
     up?.type === 'init_declarator' ||
     up?.type === 'argument_list' ||
-    (up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === call.id)
+    (up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === at.id)
   );
 }
 
@@ -196,6 +200,15 @@ export interface COwnedResource {
    * again): a call or constructor given the pointer there only borrowed it.
    */
   deletedAfter?: (at: Node) => boolean;
+  /**
+   * A single struct allocated here (`g_new0(IGNORE_REC, 1)`, `calloc(1, sizeof *rec)`) or one whose
+   * fields this function fills: a record built to be given away.
+   */
+  isRecord?: boolean;
+  /** Whether the function releases the resource on a path from `at` (then a call there only borrowed it). */
+  releasedAfter?: (at: Node) => boolean;
+  /** Whether the function uses the resource after `at` (then a call there did not take it for good). */
+  usedAfter?: (at: Node) => boolean;
   /** C++ code (not a `.c` file): constructors of project types may keep what they are given. */
   cpp?: boolean;
   /** A file descriptor (released with `close`): handed to other code, it is usually kept there. */
@@ -282,7 +295,7 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
     RELEASE_NAME.test(parent.childForFieldName('field')?.text ?? '')
   )
     return 'release';
-  if (parent.type === 'field_expression' && fieldAddressLeaves(parent, top)) return 'escape';
+  if (parent.type === 'field_expression' && fieldAddressLeaves(parent, top, res)) return 'escape';
   if (
     parent.type === 'field_expression' ||
     (parent.type === 'subscript_expression' && parent.childForFieldName('argument')?.id === use.id)
@@ -306,6 +319,8 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   const up = n.parent;
   if (!up) return 'none';
   if (up.type === 'delete_expression') return 'release';
+  // `*out = q + 1`, `return (char *)(hdr + 1)`: a pointer past a header the caller gets is the block.
+  if (pastHeaderLeaves(n, top)) return 'escape';
   // `return &state->base`, `return (struct x){ .buf = p }`: whatever the return carries of it goes to the caller.
   if (top.type === 'return_statement' && !inCallArgument(use, top)) return 'escape';
   if (
@@ -349,11 +364,16 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
 /**
  * `return &state->base;`, `*out = &s->hdr;`: a pointer into the resource goes to the caller or into
  * storage, and the resource with it (the `container_of` idiom). Passing `&p->field` to a call is not:
- * `init(&p->lock)` works on a part of p.
+ * `init(&p->lock)` works on a part of p; unless a callback goes beside it (`uv_write(&wr->req, h, bufs,
+ * 1, after_write)`): the callback gets the field back and frees the whole from it.
  */
-function fieldAddressLeaves(field: Node, top: Node): boolean {
+function fieldAddressLeaves(field: Node, top: Node, res: COwnedResource): boolean {
   let n: Node = field;
-  while (n.parent?.type === 'field_expression' && n.parent.childForFieldName('argument')?.id === n.id) n = n.parent;
+  while (
+    (n.parent?.type === 'field_expression' && n.parent.childForFieldName('argument')?.id === n.id) ||
+    n.parent?.type === 'parenthesized_expression' // `&(a->archive)`
+  )
+    n = n.parent;
   const amp = n.parent;
   if (amp?.type !== 'pointer_expression' || !amp.text.startsWith('&')) return false;
   let v: Node = amp;
@@ -361,7 +381,35 @@ function fieldAddressLeaves(field: Node, top: Node): boolean {
   const up = v.parent;
   if (!up) return false;
   if (up.type === 'return_statement') return true;
+  if (up.type === 'argument_list' && up.parent?.type === 'call_expression')
+    return callbackBeside(
+      up.parent,
+      up.namedChildren.findIndex((c) => c?.id === v.id),
+      res,
+    );
   return up.type === 'assignment_expression' && up.childForFieldName('right')?.id === v.id;
+}
+
+function pastHeaderLeaves(use: Node, top: Node): boolean {
+  let v: Node = use;
+  let offset = false;
+  while (v.parent && v.parent.id !== top.id) {
+    const p = v.parent;
+    if (p.type === 'binary_expression' && /^[+-]$/.test(p.childForFieldName('operator')?.text ?? '')) {
+      if (p.childForFieldName('left')?.id !== v.id) return false; // `n - p`: a distance, not a pointer
+      offset = true;
+    } else if (!CASTS.has(p.type) || p.type === 'pointer_expression') break;
+    v = p;
+  }
+  if (!offset) return false;
+  const up = v.parent;
+  if (up?.type === 'return_statement') return true;
+  // Into storage the caller sees (`*out`, `ab->buf.base`), not into a local alias.
+  return (
+    up?.type === 'assignment_expression' &&
+    up.childForFieldName('right')?.id === v.id &&
+    up.childForFieldName('left')?.type !== 'identifier'
+  );
 }
 
 function adoptedByReference(deref: Node): boolean {
@@ -392,6 +440,8 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     if (addressTaken && res.pair.kind !== 'returns') return 'reacquire';
     return isStoredBackTo(call, res.name) ? 'none' : 'escape';
   }
+  // `fopencookie(c, mode, io)`, `funopen(c, ...)`: the stream owns its cookie from then on.
+  if (index === 0 && /^(fopencookie|funopen|fropen|fwopen)$/.test(simple)) return 'escape';
   // `fdopen(fd)`, `fdopendir(fd)`, `BZ2_bzdopen(fd)`: another resource takes it over.
   if (res.otherAcquires?.has(fn) || /dopen(dir)?$/i.test(simple)) return 'escape';
   if (BORROWS.has(fn) || BORROWS.has(simple)) {
@@ -405,6 +455,18 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   // A raw pointer to an object handed to C++ code is usually adopted; a `new T[n]` array is a
   // buffer that calls read and write through, like malloc's.
   if (res.isNew && !res.isArray && !deletedLater(res, call)) return 'escape';
+  // A record filled and then handed to a call as its last use, never released on a path from there
+  // (`ignore_add_rec(rec)`, `query_init(query)`, `MODULE_DATA_SET(server, rec)`, the user data of an
+  // async call): it was built to be given away. A call before other uses (`parse(line, rec)`) borrows.
+  if (
+    res.isRecord &&
+    !addressTaken &&
+    !res.functions?.has(simple) && // a same-file callee's own effect is known (releasers, adopters)
+    !words(simple).some((w) => READS.has(w)) &&
+    !res.releasedAfter?.(call) &&
+    !res.usedAfter?.(call)
+  )
+    return 'escape';
   // `init(&p)`, `take(&p)`: may be replaced or freed through it. A struct set up in place
   // (`WebPEncode(&cfg, &pic)`) is always used through its address.
   if (addressTaken && res.pair.kind !== 'inPlace') return 'escape';
@@ -412,6 +474,8 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (addressTaken && res.pair.kind === 'inPlace') return 'none';
   // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
   if ((index > 0 || fnNode?.type === 'field_expression') && ADOPTS.test(simple)) return 'escape';
+  // `TAILQ_INSERT_TAIL(&q, elm, entry)`, `RB_INSERT(tree, head, elm)`: the queue and tree macros link it in.
+  if (index > 0 && /^[A-Z][A-Z0-9_]*$/.test(simple) && ADOPTS.test(simple.toLowerCase())) return 'escape';
   // `obj = wrap(p)`, `return make_image_from(p)`: a constructor-like call whose result may keep the
   // pointer. `line = read_line(fp)` only reads through it.
   const use = call.parent;
@@ -431,6 +495,13 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   }
   return 'none';
 }
+
+/** Words of callees that look at a record and give it back: logging, printing, checks, lookups. */
+const READS = new Set(
+  'log print dump debug trace show check validate verify is has get find lookup compare cmp hash count len size format describe test assert'.split(
+    ' ',
+  ),
+);
 
 const CALLBACK_NAME = /(^|_)(cb|callback|handler)$|(Callback|Handler)$/;
 

@@ -410,10 +410,15 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const { func, name, pair } = acq;
   if (isEntryPoint(func) || inDisabledCode(acq.call) || definesMain(ctx)) return;
   // `p = realloc(p, n)`: the same block grown (or moved), not a new one.
+  // (`calloc(1, sizeof *e)` names e only for its size.)
   if (
     pair.kind === 'returns' &&
     acq.call.type === 'call_expression' &&
-    mentions(acq.call.childForFieldName('arguments')!, name)
+    findAll(
+      acq.call.childForFieldName('arguments')!,
+      'identifier',
+      (n) => n.text === name && ![...ancestors(n)].some((a) => a.type === 'sizeof_expression'),
+    ).length > 0
   )
     return;
   // A `new` never deleted here is often meant to live on (windows, singletons, parents that adopt
@@ -468,6 +473,21 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     zeroIsSuccess: pair.nonzeroIsSuccess !== true,
     isNew: pair === NEW_PAIR,
     deletedAfter: deletes.length ? (at) => deleteReachable(cfg, acquireBlock, at, deletes) : undefined,
+    isRecord: pair !== NEW_PAIR && pair.kind === 'returns' && isRecordAllocation(acq.call, name, func),
+    releasedAfter: (at) => {
+      const releases = ctx.memo(`c.releasesOf.${acq.call.id}`, () =>
+        findAll(
+          func,
+          'call_expression',
+          (n) =>
+            n.startIndex > acq.call.endIndex &&
+            pair.release.includes(n.childForFieldName('function')?.text ?? '') &&
+            mentions(n, name),
+        ),
+      );
+      return releases.length > 0 && deleteReachable(cfg, acquireBlock, at, releases);
+    },
+    usedAfter: (at) => uses.some((u) => u.startIndex >= at.endIndex),
     isArray:
       pair === NEW_PAIR &&
       acq.call.type === 'new_expression' &&
@@ -798,6 +818,49 @@ function constructorHolders(func: Node, name: string): string[] {
     .map((d) => d.text);
 }
 
+/** Element types of a single allocation that are buffers, not records. */
+const SCALAR_TYPE =
+  /^(void|char|signed char|unsigned char|u?int\d*(_t)?|g?u?char|g?u?int\d*|g?u?short|g?u?long|gsize|gssize|size_t|ssize_t|float|double|gfloat|gdouble|byte|BYTE|uchar|wchar_t|gunichar|bool|gboolean)$/;
+
+/**
+ * Whether `call` allocates one struct (`g_new0(IGNORE_REC, 1)`, `calloc(1, sizeof(struct x))`,
+ * `malloc(sizeof *rec)`) rather than a buffer, or `name`'s fields are filled in `func` (`rec->mask = ...`).
+ */
+function isRecordAllocation(call: Node, name: string, func: Node): boolean {
+  if (call.type !== 'call_expression') return false;
+  const fn = call.childForFieldName('function')?.text ?? '';
+  const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => !!a);
+  const one = (a: Node | undefined) => a?.text === '1';
+  const structSize = (a: Node | undefined): boolean => {
+    const m = /^sizeof\s*\(?\s*(.*?)\s*\)?$/.exec(a?.text ?? '');
+    if (!m) return false;
+    const of = m[1];
+    return of.startsWith('*') || /^(struct|union)\s/.test(of) || (/^\w+$/.test(of) && !SCALAR_TYPE.test(of));
+  };
+  if (/^g_(try_)?new0?$|^g_slice_new0?$/.test(fn))
+    return (
+      !!args[0] &&
+      !SCALAR_TYPE.test(args[0].text.replace(/\s+/g, ' ')) &&
+      !args[0].text.includes('*') &&
+      (fn.startsWith('g_slice') || one(args[1]))
+    );
+  if (
+    /calloc$/.test(fn) &&
+    args.length === 2 &&
+    ((one(args[0]) && structSize(args[1])) || (one(args[1]) && structSize(args[0])))
+  )
+    return true;
+  if (/malloc$|zalloc$/.test(fn) && args.length === 1 && structSize(args[0])) return true;
+  // Fields assigned through the pointer: `rec->mask = g_strdup(mask);`.
+  return (
+    findAll(func, 'field_expression', (f) => {
+      if (f.childForFieldName('argument')?.text !== name || !f.text.includes('->')) return false;
+      const up = f.parent;
+      return up?.type === 'assignment_expression' && up.childForFieldName('left')?.id === f.id;
+    }).length > 0
+  );
+}
+
 /** Whether a path from `at`'s block reaches one of `deletes` without passing the acquisition again. */
 function deleteReachable(cfg: Cfg, acquireBlock: CfgBlock, at: Node, deletes: Node[]): boolean {
   const start = blockOf(cfg, at);
@@ -951,12 +1014,12 @@ function declaredLocally(body: Node, name: string): boolean {
     (n) => n.childForFieldName('declarator')?.text.replace(/^[*&\s]+/, '') === name,
     ['lambda_expression'],
   );
-  // `static char* buf;` lives across calls: it is kept, not leaked.
+  // `static char* buf;` lives across calls: it is kept, not leaked; `extern char **environ;` is a global.
   const isStatic = (n: Node) =>
     [n, ...ancestors(n)].some(
       (a) =>
         a.type === 'declaration' &&
-        a.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static'),
+        a.namedChildren.some((c) => c?.type === 'storage_class_specifier' && /^(static|extern)$/.test(c.text)),
     );
   return decls.length > 0 && !decls.some(isStatic);
 }
