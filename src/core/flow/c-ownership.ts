@@ -3,7 +3,7 @@
 // it), re-acquired, or only used. Shared by the rules that track C resources and C++ `new`.
 import type { Node } from 'web-tree-sitter';
 import type { ResourcePair } from '../resources';
-import { ancestors, findAll } from '../tree';
+import { ancestors, contains, findAll } from '../tree';
 import type { CfgBlock, CfgLanguage, EdgeKind } from './cfg';
 import type { Effect, PathFacts } from './lifetime';
 
@@ -478,14 +478,17 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (index > 0 && /^[A-Z][A-Z0-9_]*$/.test(simple) && ADOPTS.test(simple.toLowerCase())) return 'escape';
   // `obj = wrap(p)`, `return make_image_from(p)`: a constructor-like call whose result may keep the
   // pointer. `line = read_line(fp)` only reads through it.
-  const use = call.parent;
+  let value: Node = call;
+  while (value.parent?.type === 'parenthesized_expression' || value.parent?.type === 'cast_expression')
+    value = value.parent; // `return (tree_reopen(t, path))`
+  const use = value.parent;
   // `return ERROR_PTR(msg, proc, pixd)`, `return wrap(p)`: what a return passes on goes to the caller.
   if (use?.type === 'return_statement') return 'escape';
   const kept =
     use &&
     (use.type === 'init_declarator' ||
       use.type === 'argument_list' ||
-      (use.type === 'assignment_expression' && use.childForFieldName('right')?.id === call.id));
+      (use.type === 'assignment_expression' && use.childForFieldName('right')?.id === value.id));
   if (kept && words(simple).some((w) => CONSTRUCTS.has(w))) return 'escape';
   // C++ `result->data = Slice(ubuf, n)`: an object of a project type built around the pointer and
   // stored where the caller sees it (a field, an out-parameter) carries it on.
@@ -887,7 +890,13 @@ export function nullFacts(
   // A fact only pays when it decides a test: a pointer tested twice, or known NULL at the start.
   // Each one kept multiplies the states the path search may visit.
   for (const [v, count] of tested)
-    if (v !== resource && vars.length < 8 && (count > 1 || nullAtAcquisition(func, acquisition, v, assignments)))
+    if (
+      v !== resource &&
+      vars.length < 8 &&
+      (count > 1 ||
+        nullAtAcquisition(func, acquisition, v, assignments) ||
+        loopTestedAtAcquisition(acquisition, v, assignments))
+    )
       vars.push(v);
   if (vars.length === 0) return undefined;
   return pathNullFacts(func, acquisition, vars, testOf, assignments);
@@ -919,7 +928,15 @@ function pathNullFacts(
   const notNull = (v: string) => 1 << (vars.indexOf(v) + 8);
   const forget = (v: string) => ~(isNull(v) | notNull(v));
   return {
-    initial: vars.reduce((m, v) => (nullAtAcquisition(func, acquisition, v, assignments) ? m | isNull(v) : m), 0),
+    initial: vars.reduce(
+      (m, v) =>
+        nullAtAcquisition(func, acquisition, v, assignments)
+          ? m | isNull(v)
+          : loopTestedAtAcquisition(acquisition, v, assignments)
+            ? m | notNull(v)
+            : m,
+      0,
+    ),
     transfer(block, facts) {
       const node = block.node;
       if (!node || facts === 0) return facts;
@@ -955,6 +972,32 @@ function pathNullFacts(
       return (facts & forget(t.subject)) | (nullHere ? isNull(t.subject) : notNull(t.subject));
     },
   };
+}
+
+/**
+ * Whether `v` is known non-NULL where `acquisition` runs because the loop around it runs only while it
+ * is (`for (ai = res; ai; ai = ai->ai_next) { sock = socket(...); ... break; }`), and nothing in the
+ * body before the acquisition assigns it. A `break` then leaves with it non-NULL, and the usual
+ * `if (ai == NULL) return -1;` after the loop is reached only when every iteration gave up.
+ */
+function loopTestedAtAcquisition(acquisition: Node, v: string, assignments: Node[]): boolean {
+  for (const loop of ancestors(acquisition)) {
+    if (loop.type !== 'for_statement' && loop.type !== 'while_statement') continue;
+    const cond = loop.childForFieldName('condition');
+    const body = loop.childForFieldName('body');
+    if (!cond || !body || !contains(body, acquisition)) continue;
+    const t = nullTest(normalizeCondition(cond.text));
+    if (t?.subject !== v || t.nullWhenTrue) continue;
+    return !assignments.some(
+      (n) =>
+        n.startIndex >= body.startIndex &&
+        n.startIndex < acquisition.startIndex &&
+        (n.type === 'init_declarator'
+          ? innermostName(n.childForFieldName('declarator'))
+          : n.childForFieldName('left')?.text) === v,
+    );
+  }
+  return false;
 }
 
 /**
