@@ -24,7 +24,9 @@ function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = join(dir, name);
     const st = statSync(p);
-    if (st.isDirectory()) return name === 'profile' || name === 'debug-adapters-ext' ? [] : sources(p);
+    // Not profiler output a VS Code test left in the workspace fixture (.leaklens-profile/).
+    if (st.isDirectory())
+      return name === 'profile' || name === 'debug-adapters-ext' || name.startsWith('.') ? [] : sources(p);
     return languageOfPath(p) && st.size < 64 * 1024 ? [p] : [];
   });
 }
