@@ -487,7 +487,12 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       );
       return releases.length > 0 && deleteReachable(cfg, acquireBlock, at, releases);
     },
-    usedAfter: (at) => uses.some((u) => u.startIndex >= at.endIndex),
+    // On a path from the call, not merely later in the text (`if (created) add(rec); else update(rec);`).
+    usedAfter: (at) => {
+      const from = blockOf(cfg, at);
+      const later = uses.filter((u) => u.startIndex > acq.call.endIndex && blockOf(cfg, u) !== from);
+      return later.length > 0 && deleteReachable(cfg, acquireBlock, at, later);
+    },
     isArray:
       pair === NEW_PAIR &&
       acq.call.type === 'new_expression' &&

@@ -63,6 +63,29 @@ describe('a record built here and handed on', () => {
     assert.deepEqual(await lines(parsed, 'cpp', RULE, 'src/table.c'), [2]);
   });
 
+  it('is given away when later uses are only on other branches (a flag tied to the acquisition)', async () => {
+    const flagged = code`
+      void cmd_ignore(const char *mask, int level) {
+        IGNORE_REC *rec = ignore_find(mask);
+        int created = rec == NULL;
+        if (rec == NULL) {
+          rec = g_new0(IGNORE_REC, 1);
+          rec->mask = g_strdup(mask);
+        }
+        rec->level |= level;
+        if (created && rec->level == 0) {
+          g_free(rec->mask);
+          g_free(rec);
+          return;
+        }
+        if (created)
+          ignore_add_rec(rec);
+        else
+          ignore_update_rec(rec);
+      }`;
+    assert.deepEqual(await lines(flagged, 'cpp', RULE, 'src/fe-ignore.c'), []);
+  });
+
   it('is only borrowed when the function frees it after the call', async () => {
     const freed = code`
       void send_record(int fd) {
