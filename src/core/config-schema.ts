@@ -29,7 +29,7 @@ const ENGINE_KEYS: Record<string, JsonSchema> = {
       'a loop. Default: tools, scripts, release, bench, benchmarks, benchmark, waflib, build-aux. Replaces the ' +
       'default list; ' +
       '[] reports them like any other code. A folder inside a Python package (its parent has __init__.py) never ' +
-      'counts.',
+      'counts. C and C++ test programs (not test servers) are one-shot too unless the list is [].',
     type: 'array',
     items: { type: 'string', pattern: '^[^/\\\\]+$' },
   },

@@ -61,6 +61,23 @@ describe('one-shot code: reclaimed at exit', () => {
     assert.deepEqual(await lines(converter, 'cpp', 'raw-c-resource', 'tools/load.c', all), [2]);
   });
 
+  it('treats a C or C++ test program as one-shot: only a leak per loop iteration is reported', async () => {
+    const neverFreed = code`
+      static void test_paths(void **state) {
+        char *path = malloc(4096);
+        snprintf(path, 4096, "%s/x", base);
+        assert_string_equal(path, expected);
+      }`;
+    assert.deepEqual(await lines(neverFreed, 'cpp', 'raw-c-resource', 'bootloader/tests/test_paths.c'), []);
+    assert.deepEqual(await lines(perInput, 'cpp', 'raw-c-resource', 'tests/convert_test.c'), [3]);
+    // A test server serves many tests in one process; library code is library code.
+    assert.deepEqual(await lines(neverFreed, 'cpp', 'raw-c-resource', 'tests/server/test_paths.c'), [2]);
+    assert.deepEqual(await lines(neverFreed, 'cpp', 'raw-c-resource', 'src/paths.c'), [2]);
+    // `oneShotDirs: []` reports everything, test programs too.
+    const all = config({ oneShotDirs: [] });
+    assert.deepEqual(await lines(neverFreed, 'cpp', 'raw-c-resource', 'bootloader/tests/test_paths.c', all), [2]);
+  });
+
   it('takes a project-specific list in place of the default one', async () => {
     const custom = config({ oneShotDirs: ['codegen'] });
     assert.deepEqual(await lines(converter, 'cpp', 'raw-c-resource', 'codegen/load.c', custom), []);
