@@ -6,8 +6,12 @@ const TEST_MODULE = /(^|[\\/])(tests|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]
 /** Any file under a `test/` folder too: test helpers, debug scripts, fixtures. */
 const TEST_TREE = /(^|[\\/])(tests?|testing)[\\/]/;
 
+/**
+ * A test module, or a helper beside the tests (`locust/test/util.py`, `tornado/test/util.py`): a `test/`
+ * folder holding the file itself. Only the nearest folder counts, so a checkout under `~/test/` is not.
+ */
 export function isTestModule(file: string): boolean {
-  return TEST_MODULE.test(file);
+  return TEST_MODULE.test(file) || /(^|[\\/])(test|testing)[\\/][^\\/]+\.py$/.test(file);
 }
 
 /**

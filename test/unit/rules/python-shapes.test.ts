@@ -912,3 +912,28 @@ describe('sixth project group (Python)', () => {
     assert.deepEqual(await lines(src, 'python', 'growing-global', '/home/test/proj/src/addon.py'), [1]);
   });
 });
+
+describe('resource-without-context: helpers beside the tests', () => {
+  // locust's and tornado's `test/util.py`: only a failing test skips the close there.
+  const helper = code`
+    import socket
+
+    def get_free_tcp_port():
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+    `;
+
+  it('treats a module in a test/ folder as test code', async () => {
+    assert.deepEqual(await lines(helper, 'python', 'resource-without-context', 'locust/test/util.py'), []);
+    assert.deepEqual(await lines(helper, 'python', 'resource-without-context', '/src/locust/test/util.py'), []);
+  });
+
+  it('still reports the same code in the package, or under a test/ folder further up', async () => {
+    assert.deepEqual(await lines(helper, 'python', 'resource-without-context', 'locust/util.py'), [4]);
+    assert.deepEqual(await lines(helper, 'python', 'resource-without-context', '/home/test/locust/util.py'), [4]);
+  });
+});
