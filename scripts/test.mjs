@@ -35,7 +35,10 @@ failed += step('format check (prettier --check)', process.execPath, [
 // at a time after the rest: beside another test on a 2-core machine, the program they time waits
 // for a CPU, and what they measure is the machine, not the profiler.
 const unitDir = join(root, 'out', 'test', 'unit');
-const unitFiles = readdirSync(unitDir).filter((f) => f.endsWith('.test.js'));
+// Also the per-rule tests in rules/ (one file per rule and per shape family).
+const unitFiles = readdirSync(unitDir, { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.test.js'));
 const timed = (f) => /^profile-(heap|hitrate|children|types|load|recorder)\.test\.js$/.test(f);
 // Each node:test group also writes TAP to out/, so the end of the run can repeat what failed (CI shows
 // the tail of the log, which is otherwise the VS Code suite's).
