@@ -74,11 +74,15 @@ const FD_BORROWS = new Set(
   ),
 );
 
-function isUsedAsValue(call: Node): boolean {
+/** `call` with the parentheses and casts around it: `return(memcpy(cp, s, n))`, `(char *)f(p)`. */
+function outerValue(call: Node): Node {
   let at: Node = call;
-  // `return(memcpy(cp, s, n))`, `(char *)memcpy(...)`: still the call's value.
-  while (at.parent && (at.parent.type === 'parenthesized_expression' || at.parent.type === 'cast_expression'))
-    at = at.parent;
+  while (at.parent?.type === 'parenthesized_expression' || at.parent?.type === 'cast_expression') at = at.parent;
+  return at;
+}
+
+function isUsedAsValue(call: Node): boolean {
+  const at = outerValue(call);
   const up = at.parent;
   return (
     up?.type === 'return_statement' ||
@@ -478,9 +482,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (index > 0 && /^[A-Z][A-Z0-9_]*$/.test(simple) && ADOPTS.test(simple.toLowerCase())) return 'escape';
   // `obj = wrap(p)`, `return make_image_from(p)`: a constructor-like call whose result may keep the
   // pointer. `line = read_line(fp)` only reads through it.
-  let value: Node = call;
-  while (value.parent?.type === 'parenthesized_expression' || value.parent?.type === 'cast_expression')
-    value = value.parent; // `return (tree_reopen(t, path))`
+  const value = outerValue(call); // `return (tree_reopen(t, path))`
   const use = value.parent;
   // `return ERROR_PTR(msg, proc, pixd)`, `return wrap(p)`: what a return passes on goes to the caller.
   if (use?.type === 'return_statement') return 'escape';
