@@ -6,7 +6,7 @@ import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { defaultConfig, type LeakLensConfig } from './config';
 import { LineIndex } from './location';
 import { Grammars, isPlainC, languageOfPath, ParseBudgetError } from './parser';
-import { captureMismatch, spanOf, type Report, type Rule, type RuleContext } from './rule';
+import { captureMismatch, dependsOnWholeFile, spanOf, type Report, type Rule, type RuleContext } from './rule';
 import { BUILTIN_RULES } from './rules';
 import { suppressionFix } from './fixes/suppress';
 import { isSuppressed } from './suppression';
@@ -54,12 +54,21 @@ export interface AnalyzeOptions {
   config?: LeakLensConfig;
   /** A previous tree of this document, already `edit()`ed: enables incremental parsing. */
   oldTree?: Tree;
+  /** `text` already parsed (the caller keeps and deletes it): the engine does not parse again. */
+  tree?: Tree;
+  /** `text`'s line index, when the caller has one. */
+  lines?: LineIndex;
   /** Return the tree instead of deleting it (the caller must `delete()` it). */
   keepTree?: boolean;
   /** Do not even parse when every enabled rule's `mayMatch` rules the text out (check runs). */
   skipUnmatched?: boolean;
   /** Milliseconds for the whole file; past it the parse is cancelled, or the remaining rules skipped. */
   timeBudgetMs?: number;
+  /**
+   * Run the rules that depend on their definition only (`dependsOn`) on matches within these spans
+   * (an incremental plan, incremental.ts); whole-file rules still see everything.
+   */
+  restrict?: Span[];
 }
 
 /** Per file: thousands of times what a real source file needs, so only a pathological input meets it. */
@@ -158,9 +167,10 @@ export class Engine {
       };
     }
     const budgetMs = options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS;
+    const restrict = options.restrict;
     let tree: Tree;
     try {
-      tree = this.grammars.parse(language, text, options.oldTree, budgetMs);
+      tree = options.tree ?? this.grammars.parse(language, text, options.oldTree, budgetMs);
     } catch (e) {
       if (!(e instanceof ParseBudgetError)) throw e;
       const parseMs = performance.now() - t0;
@@ -176,7 +186,7 @@ export class Engine {
       };
     }
     const t1 = performance.now();
-    const lines = new LineIndex(text);
+    const lines = options.lines ?? new LineIndex(text);
     const findings: Finding[] = [];
     const errors: AnalysisError[] = [];
     const errorSpans = tree.rootNode.hasError ? collectErrorSpans(tree.rootNode) : [];
@@ -281,7 +291,9 @@ export class Engine {
       const tq = performance.now();
       const seen = new Set<string>();
       const containers = new Map<number, Node>();
+      const within = restrict && !dependsOnWholeFile(rule) ? restrict : undefined;
       for (const hit of text.matchAll(anchor)) {
+        if (within && !inSpans(within, hit.index!)) continue;
         const container = statementAround(tree.rootNode, hit.index!);
         if (container) containers.set(container.id, container);
       }
@@ -303,15 +315,28 @@ export class Engine {
         guarded(rule, () => rule.check({ patternIndex: single.owners[match.patternIndex].pattern, captures }, ctx));
       }
     }
-    const combined = this.combinedQuery(
-      active.map((a) => (a.rule.anchor?.(language, config) ? NO_QUERY : a.rule)),
-      language,
-      config,
-    );
-    if (combined) {
+    // The rules without an anchor share one query over the tree; with `restrict`, those that depend
+    // on their definition only share another, run over the restricted spans alone.
+    const unanchored = (a: (typeof active)[number]) => !a.rule.anchor?.(language, config);
+    const groups: Array<{ member: (a: (typeof active)[number]) => boolean; spans?: Span[] }> = restrict
+      ? [
+          // Without the rules mayMatch() ruled out: with few rules a group's query is often empty.
+          { member: (a) => unanchored(a) && !a.skip && dependsOnWholeFile(a.rule) },
+          { member: (a) => unanchored(a) && !a.skip && !dependsOnWholeFile(a.rule), spans: restrict },
+        ]
+      : [{ member: unanchored }];
+    for (const group of groups) {
+      const combined = this.combinedQuery(
+        active.map((a) => (group.member(a) ? a.rule : NO_QUERY)),
+        language,
+        config,
+      );
+      if (!combined) continue;
       skipMismatched(combined);
       const tq = performance.now();
-      const matches = combined.query.matches(tree.rootNode);
+      const matches = group.spans
+        ? matchesWithin(combined.query, tree.rootNode, group.spans, lines)
+        : combined.query.matches(tree.rootNode);
       this.ruleMs.set('(queries)', (this.ruleMs.get('(queries)') ?? 0) + performance.now() - tq);
       for (const match of matches) {
         const owner = combined.owners[match.patternIndex];
@@ -322,7 +347,8 @@ export class Engine {
         guarded(rule, () => rule.check({ patternIndex: owner.pattern, captures }, ctx));
       }
     }
-    for (const { rule, ctx, skip } of active) if (rule.checkFile && !skip) guarded(rule, () => rule.checkFile!(ctx));
+    for (const { rule, ctx, skip } of active)
+      if (rule.checkFile && !skip && (!restrict || dependsOnWholeFile(rule))) guarded(rule, () => rule.checkFile!(ctx));
     const t2 = performance.now();
     const kept = dedupe(findings.filter((f) => !isSuppressed(lines, f)));
     kept.sort((a, b) => a.location.start - b.location.start || a.ruleId.localeCompare(b.ruleId));
@@ -335,7 +361,7 @@ export class Engine {
       rulesMs: t2 - t1,
     };
     blanked?.delete();
-    if (options.keepTree) return { result, tree };
+    if (options.keepTree || options.tree) return { result, tree };
     tree.delete();
     return { result };
   }
@@ -438,6 +464,33 @@ function collectErrorSpans(root: Node): Span[] {
       }
     }
   }
+}
+
+/** Whether `offset` lies in one of `spans` (sorted by start). */
+function inSpans(spans: readonly Span[], offset: number): boolean {
+  return spans.some((s) => s.start <= offset && offset < s.end);
+}
+
+/**
+ * The query's matches on the lines of `spans`, each once (a match can reach into two spans). By
+ * rows, not offsets: web-tree-sitter takes a query's index range in bytes of its UTF-16 text, while
+ * nodes report their offsets in code units.
+ */
+function matchesWithin(query: Query, root: Node, spans: readonly Span[], lines: LineIndex): QueryMatch[] {
+  const seen = new Set<string>();
+  const out: QueryMatch[] = [];
+  for (const s of spans) {
+    const startPosition = { row: lines.point(s.start).line, column: 0 };
+    const endPosition = { row: lines.point(s.end).line + 1, column: 0 };
+    for (const m of query.matches(root, { startPosition, endPosition })) {
+      const key = `${m.patternIndex}:${m.captures.map((c) => c.node.id).join(',')}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(m);
+    }
+  }
+  // In span order: the spans are disjoint and sorted, so this is the whole-tree query's order.
+  return out;
 }
 
 function overlaps(a: Span, b: Span): boolean {

@@ -26,6 +26,20 @@ export interface RuleMeta {
    * generated from these (`npm run schema`); the rule reads the value as `ctx.config.<name>`.
    */
   options?: RuleOption[];
+  /**
+   * What a finding depends on, for the editor's incremental analysis (incremental.ts). `definition`:
+   * the top-level definition it is in, the definitions linked to that one by name, and the code
+   * outside definitions; after an edit elsewhere it is kept. `file`: anything in the file; its
+   * findings are computed afresh after every edit. Default: `file` for rules with `checkFile`.
+   */
+  dependsOn?: 'definition' | 'file';
+  /**
+   * The whole-file facts its findings read beyond their definition (the file's indentation step, the
+   * names closed anywhere), summarised from a stretch of text as a string. The editor compares it on
+   * the lines an edit changed, before and after: when it differs, the whole file is analysed again
+   * instead of the edited definitions alone. So it must read the text line by line.
+   */
+  fileFacts?(text: string, language: LanguageId): string;
 }
 
 /** A JSON-schema fragment (draft-07) for one option's value. */
@@ -195,6 +209,11 @@ export interface RuleContext {
   /** Per-file memo shared by the rules, for analyses several matches need (imports, scopes). */
   memo<T>(key: string, compute: () => T): T;
   report(report: Report): void;
+}
+
+/** Whether `rule`'s findings can change with an edit anywhere in the file (see `dependsOn`). */
+export function dependsOnWholeFile(rule: Pick<Rule, 'dependsOn' | 'checkFile'>): boolean {
+  return (rule.dependsOn ?? (rule.checkFile ? 'file' : 'definition')) === 'file';
 }
 
 export function spanOf(at: Node | Span): Span {

@@ -39,7 +39,18 @@ interface Doc {
   /** Version of the last analysis posted (-1: none yet). */
   analyzed: number;
   timer?: NodeJS.Timeout;
+  /** A full analysis once typing pauses, after partial ones (see `settle`). */
+  settleTimer?: NodeJS.Timeout;
+  /** The findings last posted, as JSON: a settling analysis that finds the same posts nothing. */
+  posted?: string;
 }
+
+/**
+ * After a partial analysis (only the definitions an edit could change, incremental.ts), the whole
+ * file is analysed once more when typing pauses this long: a fact a rule reads from the whole file
+ * can change with an edit elsewhere. Short enough to land before a person looks for the squiggle.
+ */
+const SETTLE_MS = 500;
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -133,6 +144,8 @@ function applyChange(text: string, c: ContentChange): string {
 
 function schedule(doc: Doc, delay: number): void {
   if (doc.timer) clearTimeout(doc.timer);
+  if (doc.settleTimer) clearTimeout(doc.settleTimer);
+  doc.settleTimer = undefined;
   doc.timer = setTimeout(() => {
     doc.timer = undefined;
     void analyze(doc);
@@ -167,6 +180,7 @@ async function analyze(doc: Doc): Promise<void> {
     const r = doc.session.update(doc.text, config, doc.pending);
     doc.pending = [];
     doc.analyzed = version;
+    doc.posted = JSON.stringify(r.findings);
     post({
       type: 'result',
       result: {
@@ -174,9 +188,14 @@ async function analyze(doc: Doc): Promise<void> {
         findings: r.findings,
         errors: r.errors,
         incremental: r.incremental,
+        partial: r.partial,
         ms: performance.now() - t0,
       },
     });
+    if (r.partial) {
+      if (doc.settleTimer) clearTimeout(doc.settleTimer);
+      doc.settleTimer = setTimeout(() => settle(doc, config), SETTLE_MS);
+    }
   } catch (e) {
     doc.session.dispose();
     doc.pending = [];
@@ -190,6 +209,34 @@ async function analyze(doc: Doc): Promise<void> {
         ms: performance.now() - t0,
       },
     });
+  }
+}
+
+/** The full analysis after partial ones; posts only when it finds something else. */
+function settle(doc: Doc, config: LeakLensConfig): void {
+  doc.settleTimer = undefined;
+  if (docs.get(doc.uri) !== doc || !doc.session || doc.pending.length || doc.timer || doc.analyzed !== doc.version)
+    return; // closed, or edited since: that edit's analysis comes first
+  const t0 = performance.now();
+  try {
+    const r = doc.session.refresh(config);
+    if (!r) return;
+    const json = JSON.stringify(r.findings);
+    if (json === doc.posted) return;
+    doc.posted = json;
+    post({
+      type: 'result',
+      result: {
+        uri: doc.uri,
+        version: doc.version,
+        findings: r.findings,
+        errors: r.errors,
+        incremental: true,
+        ms: performance.now() - t0,
+      },
+    });
+  } catch {
+    // the next edit analyses again
   }
 }
 
@@ -358,6 +405,7 @@ port.on('message', (m: ToWorker) => {
       const doc = docs.get(m.uri);
       if (!doc) break;
       if (doc.timer) clearTimeout(doc.timer);
+      if (doc.settleTimer) clearTimeout(doc.settleTimer);
       doc.session?.dispose(); // wasm memory is not garbage-collected
       docs.delete(m.uri);
       break;

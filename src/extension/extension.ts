@@ -46,6 +46,8 @@ export interface PublishEvent {
   /** Worker time of the analysis, ms. */
   workerMs: number;
   incremental: boolean;
+  /** Only the definitions the edit could change were analysed (how many, of how many). */
+  partial?: { dirty: number; definitions: number };
   /** performance.now() in the extension host when the diagnostics were set. */
   time: number;
 }
@@ -120,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       const doc = tracked.get(r.uri);
       if (process.env.LEAKLENS_DEBUG)
         log(
-          `result ${r.uri} v${r.version} (doc v${doc?.version}): ${r.findings.length} findings in ${r.ms.toFixed(1)} ms${r.incremental ? ' (incremental)' : ''}`,
+          `result ${r.uri} v${r.version} (doc v${doc?.version}): ${r.findings.length} findings in ${r.ms.toFixed(1)} ms${r.incremental ? ' (incremental)' : ''}${r.partial ? ` (${r.partial.dirty} of ${r.partial.definitions} definitions)` : ''}`,
         );
       if (!doc || doc.version !== r.version) return; // stale: a newer version is on its way
       diagnostics.set(
@@ -134,6 +136,7 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
         findings: r.findings.length,
         workerMs: r.ms,
         incremental: r.incremental,
+        partial: r.partial,
         time: performance.now(),
       });
       if (r.skipped) log(`${doc.uri.fsPath}: ${r.skipped}`);

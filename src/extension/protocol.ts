@@ -78,6 +78,8 @@ export interface DocResult {
   /** Analysis skipped (over maxFileSize, ignored by the config): why. */
   skipped?: string;
   incremental: boolean;
+  /** Only the definitions an edit could change were analysed: how many, of how many. */
+  partial?: { dirty: number; definitions: number };
   /** Time spent in the worker on this analysis, ms. */
   ms: number;
 }

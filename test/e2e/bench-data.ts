@@ -47,6 +47,13 @@ ${
     ? `
 
 jobs_${i} = queue.Queue()
+
+
+def read_raw_${i}(path):
+    fh = open(path)
+    data = fh.read()
+    fh.close()
+    return data
 `
     : ''
 }`;

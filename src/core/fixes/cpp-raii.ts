@@ -43,7 +43,7 @@ export function raiiFixes(ctx: RuleContext, acq: Acquisition, releases: Node[]):
 }
 
 /** Something only C++ has: a header with none of it is (also) C. */
-const CPP_MARKERS = /\b(class|namespace|template|typename|nullptr|constexpr|std::)\b|::/;
+export const CPP_MARKERS = /\b(class|namespace|template|typename|nullptr|constexpr|std::)\b|::/;
 
 function uniquePtrFix(ctx: RuleContext, acq: Acquisition, releases: Node[]): Fix | undefined {
   const decl = acq.declaration;

@@ -11,6 +11,9 @@ import type { Effect, PathFacts } from './lifetime';
 const NORETURN =
   /^(exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
 
+/** Where `main` may be defined: at the start of a line (the tree confirms it). */
+export const MAIN_DEFINITIONS = /^(?:int|void|auto)\s+(?:w?main|_tmain)\s*\(/gm;
+
 /**
  * A file with `main()` is a program's entry (a command-line tool, an example): its helpers run once,
  * and whatever they hold the process gives back as it exits.
@@ -18,7 +21,7 @@ const NORETURN =
 export function definesMain(ctx: { text: string; root: Node; memo<T>(key: string, compute: () => T): T }): boolean {
   return ctx.memo('c.definesMain', () => {
     // A definition at the start of a line, confirmed by the tree (not an example in a comment).
-    for (const m of ctx.text.matchAll(/^(?:int|void|auto)\s+(?:w?main|_tmain)\s*\(/gm)) {
+    for (const m of ctx.text.matchAll(MAIN_DEFINITIONS)) {
       const node = ctx.root.descendantForIndex(m.index!);
       for (let a: Node | null = node; a; a = a.parent) if (a.type === 'function_definition') return true;
     }

@@ -5,7 +5,7 @@ import { cpp } from './cpp';
 import type { LanguageModule } from './language';
 import { python } from './python';
 
-export type { CommentSyntax, LanguageModule, NodeKinds } from './language';
+export type { CommentSyntax, DefinitionLayout, LanguageModule, NodeKinds } from './language';
 export { cpp, python };
 
 export const LANGUAGES: Readonly<Record<LanguageId, LanguageModule>> = { cpp, python };

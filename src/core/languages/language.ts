@@ -1,6 +1,7 @@
 // What LeakLens knows about one language, in one place: how its files are named, which grammar
 // parses them, how its comments are written (suppression comments, the suppress fix) and the node
 // kinds the rules share. One module per language (cpp.ts, python.ts), registered in index.ts.
+import type { Node } from 'web-tree-sitter';
 import type { LanguageId } from '../types';
 
 /** Node kinds of a grammar that several rules and helpers look for. */
@@ -30,6 +31,19 @@ export interface CommentSyntax {
   readonly block?: readonly [string, string];
 }
 
+/**
+ * How a file divides into top-level definitions, for the editor's incremental analysis
+ * (incremental.ts): an edit inside one definition re-analyses that one and those linked to it by name.
+ */
+export interface DefinitionLayout {
+  /** Top-level node kinds that define something findings live in: functions, classes, templates. */
+  readonly definitions: ReadonlySet<string>;
+  /** Nodes whose children are top-level too: namespaces, `extern "C" { }`, `#ifdef` blocks. */
+  readonly containers: ReadonlySet<string>;
+  /** The names a definition node defines (`f`, `Cls`, both of `Cls::f`): how other code refers to it. */
+  names(definition: Node): string[];
+}
+
 export interface LanguageModule {
   readonly id: LanguageId;
   /** How people call it, in messages and docs. */
@@ -44,4 +58,5 @@ export interface LanguageModule {
   readonly grammar: { readonly wasm: string; readonly package: string };
   readonly comments: CommentSyntax;
   readonly kinds: NodeKinds;
+  readonly layout: DefinitionLayout;
 }

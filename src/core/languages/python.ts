@@ -1,5 +1,13 @@
 // Python (tree-sitter-python).
+import type { Node } from 'web-tree-sitter';
 import type { LanguageModule } from './language';
+
+/** `f` of `def f`, `C` of `class C`, through decorators. */
+function definitionNames(def: Node): string[] {
+  const inner = def.type === 'decorated_definition' ? def.childForFieldName('definition') : def;
+  const name = inner?.childForFieldName('name')?.text;
+  return name ? [name] : [];
+}
 
 export const python: LanguageModule = {
   id: 'python',
@@ -19,5 +27,11 @@ export const python: LanguageModule = {
     returns: new Set(['return_statement']),
     strings: new Set(['string', 'concatenated_string']),
     comments: new Set(['comment']),
+  },
+  layout: {
+    definitions: new Set(['function_definition', 'class_definition', 'decorated_definition']),
+    // `if __name__ == "__main__":` and other module-level statements are the module's own code.
+    containers: new Set(),
+    names: definitionNames,
   },
 };

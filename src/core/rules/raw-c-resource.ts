@@ -2,7 +2,7 @@
 // and released by hand with no RAII owner, where an exit or a call that may throw lies between
 // acquisition and release, or the release is missing or only on some paths (seed 000 #5, #7).
 import type { Node } from 'web-tree-sitter';
-import { raiiFixes } from '../fixes/cpp-raii';
+import { CPP_MARKERS, raiiFixes, SCOPE_GUARD_MARKER } from '../fixes/cpp-raii';
 import { BUILTIN_RESOURCES, type ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
 import { alwaysLeaves, buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
@@ -12,6 +12,7 @@ import {
   cHeldAlong,
   cLanguage,
   definesMain,
+  MAIN_DEFINITIONS,
   localAliases,
   mentionsText,
   nullFacts,
@@ -79,6 +80,16 @@ export const rawCResource = defineRule({
   languages: ['cpp'],
   defaultSeverity: 'warning',
   accumulates: true,
+  // What the fixes read from the whole text (includes, helpers already inserted, C++ in a header),
+  // and whether the file defines main() (c-ownership.ts definesMain).
+  fileFacts: (text) =>
+    [
+      Array.from(text.matchAll(MAIN_DEFINITIONS)).length,
+      ...(text.match(/^[ \t]*#[ \t]*include\b[^\n]*/gm) ?? []),
+      ...(text.match(/\bstruct\s+\w+/g) ?? []),
+      text.includes(SCOPE_GUARD_MARKER),
+      CPP_MARKERS.test(text),
+    ].join('\n'),
   options: [
     {
       name: 'resources',

@@ -84,6 +84,16 @@ export const resourceWithoutContext = defineRule({
   languages: ['python'],
   defaultSeverity: 'warning',
   accumulates: true,
+  // The fix's indentation step, a script's `#!`, the names closed anywhere, and how many handlers
+  // the file has (one elsewhere can keep a script running after an exception: run-once.ts).
+  fileFacts: (text) =>
+    [
+      // indentUnit's answer can change only with the smallest indentation among the lines.
+      (text.match(/^[ \t]+(?=\S)/gm) ?? []).reduce((a, b) => (a && a.length <= b.length ? a : b), ''),
+      text.startsWith('#!'),
+      text.match(/\bexcept\b/g)?.length ?? 0,
+      [...new Set(Array.from(text.matchAll(CLOSER_CALL), (m) => m[1]))].sort().join(','),
+    ].join('|'),
   // Every tracked constructor's own name appears in the file (at the call, or in the import that
   // renames it), and the create/close-per-iteration hint needs a close(): a file without any of
   // them cannot have a finding.

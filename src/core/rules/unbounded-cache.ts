@@ -22,6 +22,12 @@ export const unboundedCache = defineRule({
   languages: ['python', 'cpp'],
   defaultSeverity: 'warning',
   accumulates: true,
+  // Read from the whole text: `Cls.method.cache_clear()` anywhere, the helper a fix inserted.
+  fileFacts: (text) =>
+    [
+      ...Array.from(text.matchAll(/\b(\w+)\s*\.\s*cache_clear\s*\(/g), (m) => m[1]),
+      text.includes(`def ${INSTANCE_CACHE_HELPER}(`),
+    ].join(','),
   options: [
     {
       name: 'cacheDecorators',

@@ -36,6 +36,8 @@ export const unboundedQueue = defineRule({
   languages: ['python', 'cpp'],
   defaultSeverity: 'warning',
   accumulates: true,
+  // Producers and consumers are found by the queue's name anywhere in the file (`worker.jobs.get()`).
+  dependsOn: 'file',
   options: [
     {
       name: 'queueConstructors',
