@@ -4,7 +4,15 @@
 import type { Tree } from 'web-tree-sitter';
 import type { LeakLensConfig } from './config';
 import { DEFAULT_TIME_BUDGET_MS, type Engine } from './engine';
-import { changedSpans, fileLayout, planIncremental, type EditStep, type FileLayout } from './incremental';
+import {
+  changedSpans,
+  editedLayout,
+  fileLayout,
+  planIncremental,
+  writtenSpans,
+  type EditStep,
+  type FileLayout,
+} from './incremental';
 import { languageModule } from './languages';
 import { LineIndex } from './location';
 import { ParseBudgetError } from './parser';
@@ -74,7 +82,9 @@ export class DocumentSession {
         steps.push({ start, oldEnd, newEnd: start + c.text.length });
         const oldLines = linesAround(current, start, oldEnd);
         current = current.slice(0, start) + c.text + current.slice(oldEnd);
-        const newLines = linesAround(current, start, start + c.text.length);
+        // After the last change `current` should be `text`: read that one, it is flat already.
+        const after = c === changes[changes.length - 1] && current.length === text.length ? text : current;
+        const newLines = linesAround(after, start, start + c.text.length);
         if (!factsEdited)
           factsEdited =
             oldLines.includes('leaklens-ignore') ||
@@ -107,8 +117,17 @@ export class DocumentSession {
       };
     }
     const parseMs = performance.now() - t0;
-    const lines = new LineIndex(text);
-    const newLayout = fileLayout(tree.rootNode, languageModule(this.language).layout);
+    const lines =
+      incremental && steps.length === 1 && this.lines
+        ? this.lines.edited(text, steps[0].start, steps[0].oldEnd, steps[0].newEnd)
+        : new LineIndex(text);
+    const layoutOf = languageModule(this.language).layout;
+    const changed = incremental && this.tree ? changedSpans(this.tree, tree) : [];
+    const newLayout =
+      (incremental && this.layout
+        ? editedLayout(this.layout, steps, [...writtenSpans(steps), ...changed], tree.rootNode, layoutOf)
+        : undefined) ??
+      fileLayout(tree.rootNode, layoutOf, incremental && this.layout ? { previous: this.layout, steps } : undefined);
     const previous = this.previous;
     const plan =
       incremental &&
@@ -125,12 +144,14 @@ export class DocumentSession {
             newText: text,
             newLayout,
             steps,
-            changedRanges: changedSpans(this.tree, tree),
+            changedRanges: changed,
             previous: previous.findings,
-            wholeFile: (id) => {
-              const rule = this.engine.rules.find((r) => r.id === id);
-              return !rule || dependsOnWholeFile(rule);
-            },
+            wholeFile: new Map(
+              this.engine.rules
+                .filter((r) => dependsOnWholeFile(r))
+                .filter((r) => r.languages.includes(this.language) && config.rules[r.id]?.enabled !== false)
+                .map((r) => [r.id, r.affectedBy?.(this.language, text, config)] as const),
+            ),
             newLines: lines,
             factsEdited,
           })
@@ -141,6 +162,7 @@ export class DocumentSession {
       tree,
       lines,
       restrict: plan?.spans,
+      skipRules: plan?.unaffected,
     });
     this.tree?.delete();
     this.tree = tree;

@@ -69,6 +69,8 @@ export interface AnalyzeOptions {
    * (an incremental plan, incremental.ts); whole-file rules still see everything.
    */
   restrict?: Span[];
+  /** Rules not to run at all (whole-file rules an incremental plan found the edit cannot affect). */
+  skipRules?: ReadonlySet<string>;
 }
 
 /** Per file: thousands of times what a real source file needs, so only a pathological input meets it. */
@@ -158,7 +160,11 @@ export class Engine {
     const t0 = performance.now();
     // Which enabled rules can match this text at all (a regex each, microseconds).
     const enabled = this.rules.filter((r) => r.languages.includes(language) && config.rules[r.id]?.enabled !== false);
-    const ruledOut = new Set(enabled.filter((r) => r.mayMatch !== undefined && !r.mayMatch(text, language, config)));
+    const ruledOut = new Set(
+      enabled.filter(
+        (r) => options.skipRules?.has(r.id) || (r.mayMatch !== undefined && !r.mayMatch(text, language, config)),
+      ),
+    );
     if (options.skipUnmatched && !options.oldTree && !options.keepTree && ruledOut.size === enabled.length) {
       // No rule can report anything here: a check run need not parse the file (most files of a
       // large tree have no malloc(, Queue( or lru_cache at all).

@@ -27,33 +27,102 @@ export interface FileLayout {
   comments: Span[];
 }
 
-export function fileLayout(root: Node, layout: DefinitionLayout): FileLayout {
+/**
+ * The file's top-level definitions, the code outside them and its top-level comments. Walked with a
+ * cursor (no node objects for the hundreds of top-level children); with `reuse`, a definition at the
+ * same place as an untouched one of the previous layout keeps that one's names.
+ */
+export function fileLayout(
+  root: Node,
+  layout: DefinitionLayout,
+  reuse?: { previous: FileLayout; steps: readonly EditStep[] },
+): FileLayout {
   const definitions: Definition[] = [];
   const outside: Span[] = [];
   const comments: Span[] = [];
-  const addOutside = (n: Node) => {
-    const last = outside[outside.length - 1];
-    // Merge with the previous stretch when no definition lies between them.
-    const lastDef = definitions[definitions.length - 1];
-    if (last && (!lastDef || lastDef.end <= last.start)) last.end = n.endIndex;
-    else outside.push({ start: n.startIndex, end: n.endIndex });
-  };
-  const visit = (parent: Node) => {
-    // All children at once: namedChild(i) walks from the first child each time.
-    for (const c of parent.namedChildren) {
-      if (!c) continue;
-      if (layout.definitions.has(c.type)) {
-        definitions.push({ start: c.startIndex, end: c.endIndex, names: layout.names(c) });
-      } else if (layout.containers.has(c.type)) {
-        visit(c);
-      } else if (c.type === 'comment') {
-        comments.push({ start: c.startIndex, end: c.endIndex });
-      } else {
-        addOutside(c);
-      }
+  let known: Map<string, string[]> | undefined;
+  if (reuse) {
+    known = new Map();
+    for (const d of reuse.previous.definitions) {
+      if (touched(reuse.steps, d)) continue;
+      const start = mapOffset(reuse.steps, d.start);
+      const end = mapOffset(reuse.steps, d.end);
+      if (start !== undefined && end !== undefined) known.set(`${start}:${end}`, d.names);
     }
+  }
+  const cursor = root.walk();
+  const visit = () => {
+    if (!cursor.gotoFirstChild()) return;
+    do {
+      if (!cursor.nodeIsNamed) continue;
+      const type = cursor.nodeType;
+      const start = cursor.startIndex;
+      const end = cursor.endIndex;
+      if (layout.definitions.has(type)) {
+        const names = known?.get(`${start}:${end}`) ?? layout.names(cursor.currentNode);
+        definitions.push({ start, end, names });
+      } else if (layout.containers.has(type)) {
+        visit();
+      } else if (type === 'comment') {
+        comments.push({ start, end });
+      } else {
+        // Merged with the previous stretch when no definition lies between them.
+        const last = outside[outside.length - 1];
+        const lastDef = definitions[definitions.length - 1];
+        if (last && (!lastDef || lastDef.end <= last.start)) last.end = end;
+        else outside.push({ start, end });
+      }
+    } while (cursor.gotoNextSibling());
+    cursor.gotoParent();
   };
-  visit(root);
+  try {
+    visit();
+  } finally {
+    cursor.delete();
+  }
+  return { definitions, outside, comments };
+}
+
+/**
+ * The layout after an edit that stayed inside one definition or one top-level comment (`spans`: what
+ * it wrote and where the trees differ, all within it): the previous layout moved, that definition's
+ * names read again. No walk over the top-level nodes. Undefined when the edit reached anything else.
+ */
+export function editedLayout(
+  previous: FileLayout,
+  steps: readonly EditStep[],
+  spans: readonly Span[],
+  root: Node,
+  layout: DefinitionLayout,
+): FileLayout | undefined {
+  let edited: { list: Span[]; index: number } | undefined;
+  const moveAll = <T extends Span>(from: readonly T[]): T[] | undefined => {
+    const to: T[] = [];
+    for (const x of from) {
+      const start = mapOffset(steps, x.start);
+      const end = mapOffset(steps, x.end);
+      if (start === undefined || end === undefined) return undefined; // an edge of it was replaced
+      if (touched(steps, x)) {
+        if (edited) return undefined; // a second element
+        edited = { list: to, index: to.length };
+      }
+      to.push({ ...x, start, end });
+    }
+    return to;
+  };
+  const definitions = moveAll(previous.definitions);
+  const comments = definitions && moveAll(previous.comments);
+  const outside = comments && moveAll(previous.outside);
+  if (!definitions || !comments || !outside || !edited || edited.list === outside) return undefined;
+  const at = edited.list[edited.index];
+  if (!spans.every((s) => s.start > at.start && s.end <= at.end)) return undefined;
+  // The tree must still have a definition (or a comment) exactly there.
+  const wanted = (type: string) => (edited!.list === comments ? type === 'comment' : layout.definitions.has(type));
+  let node: Node | null = root.descendantForIndex(at.start, at.end);
+  while (node && node.startIndex === at.start && node.endIndex === at.end && !wanted(node.type)) node = node.parent;
+  if (!node || node.startIndex !== at.start || node.endIndex !== at.end) return undefined;
+  if (edited.list === definitions)
+    definitions[edited.index] = { ...definitions[edited.index], names: layout.names(node) };
   return { definitions, outside, comments };
 }
 
@@ -120,8 +189,11 @@ export interface IncrementalInput {
   changedRanges: readonly Span[];
   /** The previous analysis's findings (old text). */
   previous: readonly Finding[];
-  /** Rules whose findings depend on the whole file: their old findings are never kept. */
-  wholeFile: (ruleId: string) => boolean;
+  /**
+   * Rules whose findings depend on the whole file (`dependsOn: 'file'`), each with what an edited
+   * definition must contain for its findings to change (`affectedBy`; undefined: anything).
+   */
+  wholeFile: ReadonlyMap<string, RegExp | undefined>;
   newLines: LineIndex;
   /**
    * Whether an edit touched a line with a suppression comment (`leaklens-ignore`), or changed a
@@ -137,6 +209,8 @@ export interface IncrementalPlan {
   spans: Span[];
   /** Old findings that still hold, moved into the new text. */
   keep: Finding[];
+  /** Whole-file rules the edit cannot affect: they do not run, their old findings are kept. */
+  unaffected: Set<string>;
   /** How many of the file's definitions are analysed again, of how many. */
   dirty: number;
   definitions: number;
@@ -213,8 +287,15 @@ export function planIncremental(input: IncrementalInput): IncrementalPlan | unde
     for (const n of names) defined.add(n);
     for (const w of text.match(WORD) ?? []) mentioned.add(w);
   };
+  const changedTexts: string[] = [];
+  for (const i of changed) changedTexts.push(newText.slice(defs[i].start, defs[i].end));
+  for (const d of oldLayout.definitions) if (touched(steps, d)) changedTexts.push(oldText.slice(d.start, d.end));
   for (const i of changed) note(newText.slice(defs[i].start, defs[i].end), defs[i].names);
   for (const d of oldLayout.definitions) if (touched(steps, d)) note(oldText.slice(d.start, d.end), d.names);
+  // A whole-file rule keeps its findings when no changed definition, before or after, holds what it reads.
+  const unaffected = new Set<string>();
+  for (const [id, affectedBy] of input.wholeFile)
+    if (affectedBy && !changedTexts.some((t) => affectedBy.test(t))) unaffected.add(id);
   const dirty = new Set(changed);
   // Definitions a changed one names (the helper it now calls), by their names.
   defs.forEach((d, i) => {
@@ -233,8 +314,16 @@ export function planIncremental(input: IncrementalInput): IncrementalPlan | unde
   const lineDelta = input.newLines.lineCount() - input.oldLines.lineCount();
   const editStart = steps.reduce((m, s) => Math.min(m, s.start), Infinity);
   const moved: Array<{ finding: Finding; def: number }> = [];
+  const keepWhole: Finding[] = [];
   for (const f of input.previous) {
-    if (input.wholeFile(f.ruleId)) continue;
+    if (input.wholeFile.has(f.ruleId)) {
+      if (!unaffected.has(f.ruleId)) continue;
+      const relocated = relocate(f, steps, input.newLines);
+      if (relocated && !(lineDelta !== 0 && f.location.start > editStart && LINE_NUMBER.test(f.message)))
+        keepWhole.push(relocated);
+      else unaffected.delete(f.ruleId); // it runs again after all
+      continue;
+    }
     const start = mapOffset(steps, f.location.start);
     if (start === undefined) continue;
     const def = inside(defs, { start, end: start });
@@ -256,11 +345,14 @@ export function planIncremental(input: IncrementalInput): IncrementalPlan | unde
     moved.push({ finding: relocated, def });
   }
   if (dirty.size > defs.length * (input.maxShare ?? 0.5)) return undefined;
-  const keep = moved.filter((m) => !dirty.has(m.def)).map((m) => m.finding);
+  const keep = [
+    ...moved.filter((m) => !dirty.has(m.def)).map((m) => m.finding),
+    ...keepWhole.filter((f) => unaffected.has(f.ruleId)),
+  ];
   const spans = [...[...dirty].map((i) => ({ start: defs[i].start, end: defs[i].end })), ...newLayout.outside].sort(
     (a, b) => a.start - b.start,
   );
-  return { spans, keep, dirty: dirty.size, definitions: defs.length };
+  return { spans, keep, unaffected, dirty: dirty.size, definitions: defs.length };
 }
 
 function outsideText(text: string, layout: FileLayout): string {

@@ -4,8 +4,40 @@ import type { Location, Point, Span } from './types';
 export class LineIndex {
   private readonly lineStarts: number[] = [0];
 
-  constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  constructor(
+    readonly text: string,
+    lineStarts?: number[],
+  ) {
+    if (lineStarts) this.lineStarts = lineStarts;
+    else for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+  }
+
+  /**
+   * The index of `text`, which is this index's text with [start, oldEnd) replaced by [start, newEnd)
+   * of `text`: only the replaced stretch is scanned (the editor's keystrokes on a large file).
+   */
+  edited(text: string, start: number, oldEnd: number, newEnd: number): LineIndex {
+    const starts = this.lineStarts;
+    // Line starts in (start, oldEnd] came from line breaks in the replaced text.
+    const lo = this.firstAfter(start);
+    const hi = this.firstAfter(oldEnd);
+    const next = starts.slice(0, lo);
+    for (let i = start; i < newEnd; i++) if (text.charCodeAt(i) === 10) next.push(i + 1);
+    const delta = newEnd - oldEnd;
+    for (let i = hi; i < starts.length; i++) next.push(starts[i] + delta);
+    return new LineIndex(text, next);
+  }
+
+  /** The index of the first line start after `offset`. */
+  private firstAfter(offset: number): number {
+    let lo = 0;
+    let hi = this.lineStarts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   point(offset: number): Point {

@@ -40,6 +40,13 @@ export interface RuleMeta {
    * instead of the edited definitions alone. So it must read the text line by line.
    */
   fileFacts?(text: string, language: LanguageId): string;
+  /**
+   * For a rule whose findings depend on the whole file: what an edited definition must contain,
+   * before or after the edit, for them to change (the names and forms the rule reads, found in the
+   * file's new `text`). An edit elsewhere keeps its findings without running it. Without it, every
+   * edit runs the rule again.
+   */
+  affectedBy?(language: LanguageId, text: string, config: LeakLensConfig): RegExp;
 }
 
 /** A JSON-schema fragment (draft-07) for one option's value. */

@@ -44,6 +44,31 @@ export function toDiagnostic(f: Finding, uri: vscode.Uri): vscode.Diagnostic {
   return d;
 }
 
+/** Whether two lists show the same thing: same order, ranges, messages, severities, rules, related entries. */
+export function sameDiagnostics(a: readonly vscode.Diagnostic[], b: readonly vscode.Diagnostic[]): boolean {
+  if (a.length !== b.length) return false;
+  const code = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
+  return a.every((x, i) => {
+    const y = b[i];
+    const rx = x.relatedInformation ?? [];
+    const ry = y.relatedInformation ?? [];
+    return (
+      x.range.isEqual(y.range) &&
+      x.message === y.message &&
+      x.severity === y.severity &&
+      x.source === y.source &&
+      code(x) === code(y) &&
+      rx.length === ry.length &&
+      rx.every(
+        (r, j) =>
+          r.message === ry[j].message &&
+          r.location.uri.toString() === ry[j].location.uri.toString() &&
+          r.location.range.isEqual(ry[j].location.range),
+      )
+    );
+  });
+}
+
 export function ruleIdOf(d: vscode.Diagnostic): string | undefined {
   if (d.source !== SOURCE) return undefined;
   const c = d.code;

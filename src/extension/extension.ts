@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import type { LanguageId } from '../core/types';
 import { AnalysisClient } from './client';
 import { LeakLensCodeActions, SELECT_COMMAND, selectRange } from './code-actions';
-import { SOURCE, toDiagnostic } from './convert';
+import { sameDiagnostics, SOURCE, toDiagnostic } from './convert';
 import { registerCustomRules, type CustomRulesApi } from './custom-rules';
 import { registerSyntaxTree } from './syntax-tree';
 import type { ConfigProblem, DocResult } from './protocol';
@@ -125,11 +125,13 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
           `result ${r.uri} v${r.version} (doc v${doc?.version}): ${r.findings.length} findings in ${r.ms.toFixed(1)} ms${r.incremental ? ' (incremental)' : ''}${r.partial ? ` (${r.partial.dirty} of ${r.partial.definitions} definitions)` : ''}`,
         );
       if (!doc || doc.version !== r.version) return; // stale: a newer version is on its way
-      diagnostics.set(
-        doc.uri,
-        withEvidence(r.findings, doc.uri).map((f) => toDiagnostic(f, doc.uri)),
-      );
-      leakReports?.publish(doc.uri);
+      // Most keystrokes change no diagnostic (typing in a comment, or on a line with none): then the
+      // host does not rebuild and resend them to the workbench.
+      const next = withEvidence(r.findings, doc.uri).map((f) => toDiagnostic(f, doc.uri));
+      if (!sameDiagnostics(diagnostics.get(doc.uri) ?? [], next)) {
+        diagnostics.set(doc.uri, next);
+        leakReports?.publish(doc.uri);
+      }
       published.fire({
         uri: doc.uri,
         version: r.version,

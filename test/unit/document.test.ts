@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DocumentSession } from '../../src/core/document';
-import { code, defaultConfig, engine } from './helpers';
+import { LineIndex } from '../../src/core/location';
+import { code, defaultConfig, engine, seededRandom } from './helpers';
 
 describe('DocumentSession', () => {
   it('re-parses incrementally and finds exactly what a full parse finds', async () => {
@@ -48,5 +49,24 @@ describe('DocumentSession', () => {
     assert.equal(r.incremental, false);
     assert.equal(r.findings.length, 1);
     doc.dispose();
+  });
+});
+
+describe('LineIndex.edited', () => {
+  it('equals a fresh index after random replacements, line breaks and CRLF included', () => {
+    const r = seededRandom(42);
+    let text = 'a\nbc\r\n\ndef\n';
+    let index = new LineIndex(text);
+    const pieces = ['x', '\n', '\r\n', 'ab\ncd', '', 'é\n🚀'];
+    for (let i = 0; i < 500; i++) {
+      const start = Math.floor(r() * (text.length + 1));
+      const oldEnd = start + Math.floor(r() * Math.min(6, text.length - start + 1));
+      const insert = pieces[Math.floor(r() * pieces.length)];
+      text = text.slice(0, start) + insert + text.slice(oldEnd);
+      index = index.edited(text, start, oldEnd, start + insert.length);
+      const fresh = new LineIndex(text);
+      assert.equal(index.lineCount(), fresh.lineCount(), `edit ${i}`);
+      for (let o = 0; o <= text.length; o++) assert.deepEqual(index.point(o), fresh.point(o), `edit ${i}, offset ${o}`);
+    }
   });
 });

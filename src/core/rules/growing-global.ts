@@ -105,6 +105,15 @@ export const growingGlobal = defineRule({
   // A container assignment is not enough: one of the containers must also be added to somewhere
   // (`NAME.append(`, `self.NAME[key] =`, ...). Most modules build lists only inside functions.
   mayMatch: (text) => CONTAINER_ASSIGNMENT.test(text) && containersAddedTo(text),
+  // A definition that assigns a container, or names one that is assigned somewhere (the uses it reads).
+  affectedBy: (_language, text) =>
+    new RegExp(
+      [
+        CONTAINER_ASSIGNMENT.source,
+        ...new Set(Array.from(text.matchAll(CONTAINER_NAMES), (m) => `\\b${m[1]}\\b`)),
+      ].join('|'),
+      'm',
+    ),
   check() {},
   checkFile(ctx) {
     // A container in test code lives for one test run.

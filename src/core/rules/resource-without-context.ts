@@ -565,13 +565,28 @@ function checkCreateCloseLoop(statement: Node, name: string, call: Node, ctx: Ru
 }
 
 /** Names the file calls a closing method on (`x.close()`), found once per file by one regex pass. */
+/** The identifier that ends just before `at` (blanks allowed between), as `\b([A-Za-z_]\w*)\s*` would find it. */
+export function wordBefore(text: string, at: number): string | undefined {
+  let end = at;
+  while (end > 0 && /\s/.test(text[end - 1])) end--;
+  let start = end;
+  while (start > 0 && /\w/.test(text[start - 1])) start--;
+  return start < end && /[A-Za-z_]/.test(text[start]) ? text.slice(start, end) : undefined;
+}
+
 function closedByHand(ctx: RuleContext): Set<string> {
   return ctx.memo('python.closedNames', () => {
     const names = new Set<string>();
-    for (const m of ctx.text.matchAll(CLOSER_CALL)) names.add(m[1]);
+    // The method first, then the name before it: a regex starting at every word is ten times slower.
+    const text = ctx.text;
+    for (const m of text.matchAll(CLOSER_METHOD)) {
+      const name = wordBefore(text, m.index!);
+      if (name) names.add(name);
+    }
     return names;
   });
 }
+const CLOSER_METHOD = new RegExp(`\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`, 'g');
 const CLOSER_CALL = new RegExp(`\\b([A-Za-z_]\\w*)\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`, 'g');
 
 function isContextPool(fn: Node): boolean {

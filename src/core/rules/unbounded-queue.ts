@@ -66,6 +66,25 @@ export const unboundedQueue = defineRule({
     name: { cpp: ['field_identifier', 'identifier'] },
   },
   anchor: (language) => (language === 'python' ? /(?:Queue|deque)\s*\(/g : undefined),
+  // A definition that makes a queue, or names one (its producers and consumers are found by name).
+  affectedBy: (language, text, config) => {
+    const names =
+      language === 'python'
+        ? // The constructor first, then `NAME =` (or `NAME: T =`) before it on its line.
+          Array.from(text.matchAll(/(?:Queue|deque)\s*\(/g), (m) =>
+            /([A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*[\w.]*$/.exec(
+              text.slice(text.lastIndexOf('\n', m.index!) + 1, m.index!),
+            ),
+          ).flatMap((m) => (m ? [m[1]] : []))
+        : Array.from(text.matchAll(/\b(?:queue|deque|priority_queue|list)\s*<[^;{}]*>\s*([A-Za-z_]\w*)/g), (m) => m[1]);
+    const makers =
+      language === 'python'
+        ? ['Queue', 'deque', ...config.queueConstructors.map((c) => c.split('.').pop()!)]
+        : ['queue', 'deque', 'priority_queue', 'list'];
+    return new RegExp(
+      `\\b(?:${[...new Set([...makers, ...names])].map((n) => n.replace(/[$]/g, '\\$&')).join('|')})\\b`,
+    );
+  },
   mayMatch: (text, language, config) =>
     language === 'python'
       ? /Queue\s*\(|deque\s*\(/.test(text) || config.queueConstructors.length > 0

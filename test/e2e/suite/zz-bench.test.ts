@@ -64,6 +64,8 @@ if (process.env.LEAKLENS_BENCH) {
           // that version's diagnostics to VS Code (onDidPublish), and from the host's change event.
           const typeKeys = async (keys: number, waitPublish: boolean, pause = 0) => {
             const editToDiag: number[] = [];
+            // VS Code's own part: from the edit call to the host's change event (the workbench round trip).
+            const editToChange: number[] = [];
             const changeToDiag: number[] = [];
             const workerMs: number[] = [];
             let incremental = 0;
@@ -92,6 +94,7 @@ if (process.env.LEAKLENS_BENCH) {
                 { undoStopBefore: false, undoStopAfter: false },
               );
               const version = await changed;
+              editToChange.push(tChange - tEdit);
               if (waitPublish) {
                 const p = await new Promise<PublishEvent>((resolve) => {
                   const sub = api.onDidPublish((e) => {
@@ -113,6 +116,7 @@ if (process.env.LEAKLENS_BENCH) {
             const stats = api.handlerStats();
             return {
               keystrokes: keys,
+              editToChangeEventMs: { p50: r1(pct(editToChange, 50)), p95: r1(pct(editToChange, 95)) },
               ...(waitPublish
                 ? {
                     incremental,
