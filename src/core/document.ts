@@ -2,6 +2,7 @@
 // (`tree.edit` + parse with the old tree), and its findings so an edit re-analyses only the
 // definitions it can change (incremental.ts). Used by the extension's analysis worker.
 import type { Tree } from 'web-tree-sitter';
+import { configHash } from './cache';
 import type { LeakLensConfig } from './config';
 import { DEFAULT_TIME_BUDGET_MS, type Engine } from './engine';
 import {
@@ -135,7 +136,8 @@ export class DocumentSession {
       this.tree &&
       this.layout &&
       this.lines &&
-      previous?.config === config &&
+      previous &&
+      (previous.config === config || configHash(previous.config) === configHash(config)) &&
       previous.rules === this.engine.rules
         ? planIncremental({
             oldText: this.text,

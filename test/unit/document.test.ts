@@ -70,3 +70,132 @@ describe('LineIndex.edited', () => {
     }
   });
 });
+
+/** Replaces the first `from` in `text` by `to`, as one editor change; returns the new text and the change. */
+function replaceOnce(text: string, from: string, to: string) {
+  const at = text.indexOf(from);
+  assert.ok(at >= 0, `${from} is in the text`);
+  return {
+    text: text.slice(0, at) + to + text.slice(at + from.length),
+    changes: [{ rangeOffset: at, rangeLength: from.length, text: to }],
+  };
+}
+
+describe('partial analysis after an edit (incremental.ts)', () => {
+  const C_FILE = code`
+    #include <stdlib.h>
+    static int total;
+    static void tally(char *p) {
+      total += p[0];
+      free(p);
+    }
+    int use(int n) {
+      char *p = malloc(n);
+      if (!p) return -1;
+      p[0] = 1;
+      tally(p);
+      return 0;
+    }
+    int other(int n) {
+      return n * 2;
+    }
+    int third(int n) {
+      return n + 1;
+    }
+    int fourth(int n) {
+      return n - 1;
+    }
+    int fifth(int n) {
+      return n / 2;
+    }
+    int sixth(int n) {
+      return n % 2;
+    }
+  `;
+
+  it("a caller's finding follows an edit of its same-file callee", async () => {
+    const e = await engine();
+    const doc = new DocumentSession(e, 'cpp', 'buf.c');
+    assert.deepEqual(doc.update(C_FILE, defaultConfig()).findings, []);
+    // tally() stops freeing p: use() now leaks it. Only the edited definition and its caller run.
+    const edit = replaceOnce(C_FILE, '  free(p);\n', '');
+    const r = doc.update(edit.text, defaultConfig(), edit.changes);
+    assert.deepEqual(r.partial, { dirty: 2, definitions: 7 }, 'tally() and use()');
+    assert.deepEqual(
+      r.findings.map((f) => [f.ruleId, f.location.startPoint.line]),
+      [['raw-c-resource', 6]],
+    );
+    assert.deepEqual(r.findings, e.analyzeText(edit.text, 'cpp', { file: 'buf.c' }).result.findings);
+    doc.dispose();
+  });
+
+  it('an edit in a definition nothing names keeps the other findings, moved with the text', async () => {
+    const e = await engine();
+    const doc = new DocumentSession(e, 'cpp', 'buf.c');
+    const leaky = replaceOnce(C_FILE, '  free(p);\n', '').text;
+    doc.update(leaky, defaultConfig());
+    // A line added in third(), after use(): use()'s finding is kept, not recomputed.
+    const edit = replaceOnce(leaky, '  return n + 1;', '  n += 3;\n  return n + 1;');
+    const r = doc.update(edit.text, defaultConfig(), edit.changes);
+    assert.deepEqual(r.partial, { dirty: 1, definitions: 7 });
+    assert.deepEqual(r.findings, e.analyzeText(edit.text, 'cpp', { file: 'buf.c' }).result.findings);
+    // One added before it: the kept finding moves a line down.
+    const before = replaceOnce(edit.text, '  return n * 2;', '  n -= 1;\n  return n * 2;');
+    const r2 = doc.update(before.text, defaultConfig(), before.changes);
+    assert.equal(r2.partial?.dirty, 1);
+    assert.deepEqual(r2.findings, e.analyzeText(before.text, 'cpp', { file: 'buf.c' }).result.findings);
+    doc.dispose();
+  });
+
+  it('an edit outside every definition, or of a suppression comment, analyses the whole file', async () => {
+    const e = await engine();
+    const doc = new DocumentSession(e, 'cpp', 'buf.c');
+    doc.update(C_FILE, defaultConfig());
+    const include = replaceOnce(C_FILE, '#include <stdlib.h>', '#include <stdlib.h>\n#include <stdio.h>');
+    assert.equal(doc.update(include.text, defaultConfig(), include.changes).partial, undefined);
+    const leaky = replaceOnce(include.text, '  free(p);\n', '');
+    doc.update(leaky.text, defaultConfig(), leaky.changes);
+    const suppressed = replaceOnce(leaky.text, '  char *p = malloc', '  // leaklens-ignore\n  char *p = malloc');
+    const r = doc.update(suppressed.text, defaultConfig(), suppressed.changes);
+    assert.equal(r.partial, undefined);
+    assert.deepEqual(r.findings, []);
+    doc.dispose();
+  });
+
+  it('a whole-file fact an edit changes (a handler elsewhere in a script) analyses the whole file', async () => {
+    const e = await engine();
+    const doc = new DocumentSession(e, 'python', 'tool.py');
+    const script = code`
+      import sys
+      def load(path):
+          fh = open(path)
+          data = fh.read()
+          fh.close()
+          return data
+      def show(x):
+          print(x)
+      if __name__ == "__main__":
+          show(load(sys.argv[1]))
+    `;
+    doc.update(script, defaultConfig());
+    const edit = replaceOnce(script, '    print(x)', '    try:\n        print(x)\n    except OSError:\n        pass');
+    const r = doc.update(edit.text, defaultConfig(), edit.changes);
+    assert.equal(r.partial, undefined, 'run-once.ts reads every handler of the file');
+    assert.deepEqual(r.findings, e.analyzeText(edit.text, 'python', { file: 'tool.py' }).result.findings);
+    doc.dispose();
+  });
+
+  it('typing in a top-level comment re-runs no definition; refresh() equals a fresh analysis', async () => {
+    const e = await engine();
+    const doc = new DocumentSession(e, 'cpp', 'buf.c');
+    const leaky = replaceOnce(C_FILE, '  free(p);\n', '').text;
+    doc.update(`// notes\n${leaky}`, defaultConfig());
+    const text = `// notes!\n${leaky}`;
+    const r = doc.update(text, defaultConfig(), [{ rangeOffset: 8, rangeLength: 0, text: '!' }]);
+    assert.deepEqual(r.partial, { dirty: 0, definitions: 7 });
+    const fresh = e.analyzeText(text, 'cpp', { file: 'buf.c' }).result.findings;
+    assert.deepEqual(r.findings, fresh);
+    assert.deepEqual(doc.refresh(defaultConfig())?.findings, fresh);
+    doc.dispose();
+  });
+});
