@@ -298,9 +298,8 @@ export class Engine {
       const seen = new Set<string>();
       const containers = new Map<number, Node>();
       const within = restrict && !dependsOnWholeFile(rule) ? restrict : undefined;
-      for (const hit of text.matchAll(anchor)) {
-        if (within && !inSpans(within, hit.index!)) continue;
-        const container = statementAround(tree.rootNode, hit.index!);
+      for (const at of anchorHits(anchor, text, within)) {
+        const container = statementAround(tree.rootNode, at);
         if (container) containers.set(container.id, container);
       }
       const found: QueryMatch[] = [];
@@ -472,9 +471,19 @@ function collectErrorSpans(root: Node): Span[] {
   }
 }
 
-/** Whether `offset` lies in one of `spans` (sorted by start). */
-function inSpans(spans: readonly Span[], offset: number): boolean {
-  return spans.some((s) => s.start <= offset && offset < s.end);
+/** Where the global regex `anchor` matches in `text`, or only within `spans` (sorted, disjoint): not scanning the rest. */
+function anchorHits(anchor: RegExp, text: string, spans?: readonly Span[]): number[] {
+  if (!spans) return Array.from(text.matchAll(anchor), (m) => m.index!);
+  const out: number[] = [];
+  const re = new RegExp(anchor.source, anchor.flags.includes('g') ? anchor.flags : `${anchor.flags}g`);
+  for (const s of spans) {
+    re.lastIndex = s.start;
+    for (let m = re.exec(text); m && m.index < s.end; m = re.exec(text)) {
+      out.push(m.index);
+      if (m[0].length === 0) re.lastIndex++;
+    }
+  }
+  return out;
 }
 
 /**

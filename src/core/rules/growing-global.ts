@@ -93,6 +93,10 @@ function containersAddedTo(text: string): boolean {
   return false;
 }
 
+const CONTAINER_VALUES =
+  /=\s*(?:\[\s*\]|\{\s*\}|set\(\s*\)|list\(\s*\)|dict\(\s*\)|(?:collections\.)?(?:defaultdict|OrderedDict|Counter)\()/g;
+const CONTAINER_NAMES_LINE = new RegExp(`${CONTAINER_NAMES.source}$`);
+
 export const growingGlobal = defineRule({
   id: 'growing-global',
   summary: 'A module- or class-level container that functions only ever add to: it grows for the life of the process.',
@@ -106,14 +110,16 @@ export const growingGlobal = defineRule({
   // (`NAME.append(`, `self.NAME[key] =`, ...). Most modules build lists only inside functions.
   mayMatch: (text) => CONTAINER_ASSIGNMENT.test(text) && containersAddedTo(text),
   // A definition that assigns a container, or names one that is assigned somewhere (the uses it reads).
-  affectedBy: (_language, text) =>
-    new RegExp(
-      [
-        CONTAINER_ASSIGNMENT.source,
-        ...new Set(Array.from(text.matchAll(CONTAINER_NAMES), (m) => `\\b${m[1]}\\b`)),
-      ].join('|'),
-      'm',
-    ),
+  // The names: the value first (`= []`, `= dict()`), then the line's `NAME =` before it.
+  affectedBy: (_language, text) => {
+    const names = new Set<string>();
+    for (const m of text.matchAll(CONTAINER_VALUES)) {
+      const line = text.slice(text.lastIndexOf('\n', m.index!) + 1, m.index! + m[0].length);
+      const name = CONTAINER_NAMES_LINE.exec(line)?.[1];
+      if (name) names.add(`\\b${name}\\b`);
+    }
+    return new RegExp([CONTAINER_ASSIGNMENT.source, ...names].join('|'), 'm');
+  },
   check() {},
   checkFile(ctx) {
     // A container in test code lives for one test run.
