@@ -58,7 +58,8 @@ if (process.env.LEAKLENS_BENCH) {
           const line = Math.floor(doc.lineCount / 2);
           await editor.edit((e) => e.insert(new vscode.Position(line, 0), language === 'python' ? '# \n' : '// \n'));
           await api.resultFor(doc);
-          const col = language === 'python' ? 2 : 3;
+          let col = language === 'python' ? 2 : 3;
+          let at = line;
           // Type into a comment line in the middle of the file and delete again: every keystroke is a
           // real edit through the workbench. Measured: from the edit call to the moment LeakLens hands
           // that version's diagnostics to VS Code (onDidPublish), and from the host's change event.
@@ -89,8 +90,8 @@ if (process.env.LEAKLENS_BENCH) {
               await editor.edit(
                 (e) =>
                   typing
-                    ? e.insert(new vscode.Position(line, col), 'x')
-                    : e.delete(new vscode.Range(line, col, line, col + 1)),
+                    ? e.insert(new vscode.Position(at, col), 'x')
+                    : e.delete(new vscode.Range(at, col, at, col + 1)),
                 { undoStopBefore: false, undoStopAfter: false },
               );
               const version = await changed;
@@ -141,7 +142,23 @@ if (process.env.LEAKLENS_BENCH) {
           await cfg().update('debounceMs', 150, vscode.ConfigurationTarget.Global);
           await new Promise((r) => setTimeout(r, 500));
           const debounce150 = await typeKeys(20, true);
+          // The same inside a function body after the middle (`probe = 0` → `probex = 0` and back): the
+          // edited function, and whatever names it, is analysed again on every keystroke.
+          await cfg().update('debounceMs', 0, vscode.ConfigurationTarget.Global);
+          const helper = doc
+            .getText()
+            .split('\n')
+            .findIndex((l, i) => i > line && /^(def|int) helper_\d+\(/.test(l));
+          const probe = language === 'python' ? '    probe = 0\n' : '  int probe = 0;\n';
+          await editor.edit((e) => e.insert(new vscode.Position(helper + 1, 0), probe));
+          await api.resultFor(doc);
+          at = helper + 1;
+          col = probe.indexOf('probe') + 'probe'.length;
+          await new Promise((r) => setTimeout(r, 500));
+          const functionBody = await typeKeys(100, true);
           // Baseline: the same typing with LeakLens disabled (what VS Code itself costs the host).
+          at = line;
+          col = language === 'python' ? 2 : 3;
           await cfg().update('enable', false, vscode.ConfigurationTarget.Global);
           await new Promise((r) => setTimeout(r, 500));
           const disabled = await typeKeys(100, false, Math.round(debounce0.editToDiagnosticsMs?.p50 ?? 30));
@@ -152,6 +169,7 @@ if (process.env.LEAKLENS_BENCH) {
             openToFirstDiagnosticsMs: r1(openToDiagnosticsMs),
             debounce0,
             debounce150,
+            functionBody,
             leaklensDisabled: disabled,
           };
           await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
