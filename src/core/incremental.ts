@@ -2,12 +2,13 @@
 // can change: the top-level definitions it touched, the definitions linked to those by name (callers
 // that name a changed function, functions a changed one names), and the file's code outside any
 // definition (imports, module-level tables, globals), which is small. Findings inside the other
-// definitions are kept, moved with the text. An edit outside every definition (an #include, an
-// import, a module-level statement, a comment between functions) re-analyses the whole file.
+// definitions are kept, moved with the text; whole-file rules keep theirs when no edited definition
+// holds what they read (`affectedBy`). An edit outside every definition and comment (an #include, an
+// import, a module-level statement), of a suppression comment, or of a line holding a whole-file
+// fact a rule declares (`fileFacts`) re-analyses the whole file.
 //
-// What a finding depends on beyond that (a fact a rule gathers from the whole file, such as a
-// Python script's exception handlers elsewhere) can leave a kept finding stale until the next full
-// analysis, which the editor runs once typing pauses (analysis-worker.ts).
+// What a rule could read from the whole file without declaring it can leave a kept finding stale
+// until the full analysis the editor runs once typing pauses (analysis-worker.ts).
 import type { Node, Tree } from 'web-tree-sitter';
 import type { DefinitionLayout } from './languages';
 import type { LineIndex } from './location';

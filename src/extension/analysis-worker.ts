@@ -194,7 +194,7 @@ async function analyze(doc: Doc): Promise<void> {
     });
     if (r.partial) {
       if (doc.settleTimer) clearTimeout(doc.settleTimer);
-      doc.settleTimer = setTimeout(() => settle(doc, config), SETTLE_MS);
+      doc.settleTimer = setTimeout(() => settle(doc), SETTLE_MS);
     }
   } catch (e) {
     doc.session.dispose();
@@ -213,13 +213,14 @@ async function analyze(doc: Doc): Promise<void> {
 }
 
 /** The full analysis after partial ones; posts only when it finds something else. */
-function settle(doc: Doc, config: LeakLensConfig): void {
+function settle(doc: Doc): void {
   doc.settleTimer = undefined;
   if (docs.get(doc.uri) !== doc || !doc.session || doc.pending.length || doc.timer || doc.analyzed !== doc.version)
     return; // closed, or edited since: that edit's analysis comes first
   const t0 = performance.now();
   try {
-    const r = doc.session.refresh(config);
+    // The config of now: settings or a config file may have changed since the partial analysis.
+    const r = doc.session.refresh(docConfig(doc));
     if (!r) return;
     const json = JSON.stringify(r.findings);
     if (json === doc.posted) return;
@@ -350,6 +351,8 @@ port.on('message', (m: ToWorker) => {
       for (const d of docs.values()) {
         d.session?.dispose();
         d.pending = [];
+        if (d.settleTimer) clearTimeout(d.settleTimer);
+        d.settleTimer = undefined;
       }
       reanalyzeAll();
       setImmediate(publishProblems);
