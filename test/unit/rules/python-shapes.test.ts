@@ -937,3 +937,25 @@ describe('resource-without-context: helpers beside the tests', () => {
     assert.deepEqual(await lines(helper, 'python', 'resource-without-context', '/home/test/locust/util.py'), [4]);
   });
 });
+
+describe('resource-without-context: an urlopen() response read to its end (ipython openpy.py, display.py)', () => {
+  // Measured and kept: reviewers split on this shape. http.client closes the connection once the body
+  // is read, but urlopen() also serves file: and ftp: URLs, whose read() closes nothing, and a read
+  // that raises drops it open; `with` costs nothing. So a full read() does not settle it.
+  it('is still reported when its first use reads the whole body', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      from urllib.request import urlopen
+      def fetch(url):
+          response = urlopen(url)
+          data = response.read()
+          return data, response.headers.get("content-type")
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [3],
+    );
+  });
+});
