@@ -156,8 +156,17 @@ describe('fuzzing: mutated fixtures', () => {
         `${where}: a rule failed`,
       );
       findings += result.findings.length;
-      const once = fixText(e, text, file, config, () => true, true);
-      const twice = fixText(e, once.text, file, config, () => true, true);
+      // A failure names the input, so that LEAKLENS_FUZZ_SEED and the id replay it.
+      const named = <T>(what: string, run: () => T): T => {
+        try {
+          return run();
+        } catch (err) {
+          if (process.env.LEAKLENS_FUZZ_DUMP) writeFileSync(process.env.LEAKLENS_FUZZ_DUMP, text);
+          throw new Error(`${where}: ${what}: ${(err as Error).message}`);
+        }
+      };
+      const once = named('fixing', () => fixText(e, text, file, config, () => true, true));
+      const twice = named('fixing again', () => fixText(e, once.text, file, config, () => true, true));
       assert.equal(twice.applied, 0, `${where}: fixing again changed more`);
       assert.equal(twice.text, once.text, `${where}: fixes are not idempotent`);
       if (language === 'python' && once.applied > 0) pythonPairs.push({ id: where, before: text, after: once.text });

@@ -280,6 +280,9 @@ function moveAfterLoopFix(ctx: RuleContext, statement: Node, loop: Node, target:
   const indent = indentOf(ctx.text, target.startIndex);
   const insertion = moved.map((l) => eol + indent + l).join('');
   if (target.childForFieldName('alternative') || target.children.some((c) => c?.type === 'else_clause')) return [];
+  // The loop's last statement: the loop ends inside the removed line, so the line is rewritten in
+  // place at the loop's indentation (two edits there would overlap).
+  const last = target.endIndex >= start && target.endIndex <= removal.end;
   return [
     {
       title: `Move \`${statement.text.replace(/;$/, '')}\` after the loop`,
@@ -287,10 +290,12 @@ function moveAfterLoopFix(ctx: RuleContext, statement: Node, loop: Node, target:
       // The teardown now runs once, after the last iteration: right for a loop that reuses the
       // object, wrong if each iteration really needed a fresh one.
       applicability: 'unsafe',
-      edits: [
-        { start, end: removal.end, newText: '' },
-        { start: target.endIndex, end: target.endIndex, newText: insertion },
-      ],
+      edits: last
+        ? [{ start, end: removal.end, newText: moved.map((l) => indent + l + eol).join('') }]
+        : [
+            { start, end: removal.end, newText: '' },
+            { start: target.endIndex, end: target.endIndex, newText: insertion },
+          ],
     },
   ];
 }

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { code, findings, lines } from '../helpers';
+import { fixText } from '../../../src/core/check';
+import { code, defaultConfig, engine, findings, lines } from '../helpers';
 
 const RULE = 'cleanup-in-loop';
 
@@ -181,4 +186,54 @@ describe('cleanup-in-loop: synchronisation primitives', () => {
       [],
     );
   });
+});
+
+describe("cleanup-in-loop: moving the loop body's last statement after the loop", () => {
+  // Found by the bench's 20,000-input fuzzer: the loop ends inside the line the fix removes, and the
+  // fix's two edits overlapped (`check --fix --unsafe-fixes` stopped with an internal error).
+  for (const [language, file, src] of [
+    [
+      'python',
+      'pkg/writer.py',
+      code`
+        def run(xs, f):
+            for x in xs:
+                f.write(x)
+                f.close()
+            return 1
+      `,
+    ],
+    [
+      'python',
+      'pkg/nested.py',
+      code`
+        def run(rows, f):
+            for row in rows:
+                for x in row:
+                    f.write(x)
+                    # done with this one
+                    f.close()
+      `,
+    ],
+  ] as const) {
+    it(`${file}: one edit, code that compiles, no longer flagged`, async () => {
+      const e = await engine();
+      const config = defaultConfig();
+      const fixed = fixText(e, src, file, config, (id) => id === RULE, true);
+      assert.equal(fixed.applied, 1);
+      assert.deepEqual(
+        e.analyzeText(fixed.text, language, { file, config }).result.findings.filter((f) => f.ruleId === RULE),
+        [],
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'leaklens-cil-'));
+      try {
+        writeFileSync(join(dir, 'fixed.py'), fixed.text);
+        execFileSync('python3', ['-m', 'py_compile', join(dir, 'fixed.py')], { stdio: 'pipe' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      // The teardown now sits after the outermost loop, at its indentation.
+      assert.match(fixed.text, /\n {4}(# done with this one\n {4})?f\.close\(\)\n/);
+    });
+  }
 });
