@@ -244,7 +244,7 @@ export function compileRuleFile(
         at(file, message!.line, message!.column + m.index!, m[0].length, `message: the query has no capture @${m[1]}`),
       );
   }
-  const literals = requiredLiterals(query);
+  const literals = requiredLiterals(query, source);
   query.delete();
   if (errors.length) {
     unlessQuery?.delete();
@@ -261,7 +261,7 @@ export function compileRuleFile(
     defaultSeverity: (sev?.value ?? 'warning') as Severity,
     query: { [language]: source },
     captures: declared,
-    // A file with none of the names the query's `#eq?`/`#any-of?` predicates demand cannot match:
+    // A file with none of the names the query's `#eq?`/`#any-of?`/`#match?` predicates demand cannot match:
     // the check command then need not even parse it.
     mayMatch: literals ? (text) => literals.some((l) => text.includes(l)) : undefined,
     check(match: RuleMatch, ctx: RuleContext) {
@@ -375,28 +375,65 @@ export function loadRuleDir(grammars: Grammars, dir: string): { rules: CustomRul
 
 /**
  * Strings one of which must occur in a file for the query to match there: every pattern has an
- * `#eq? @c "x"` or `#any-of? @c "x" "y"` predicate. Undefined when some pattern has none.
+ * `#eq? @c "x"` or `#any-of? @c "x" "y"` predicate, or a `#match? @c "Writer$"` whose regex is a
+ * literal (or `^(a|b)$`, literals in a group), on a capture the pattern always has, outside any
+ * alternation. Undefined when some pattern has none. Read from the query's source: web-tree-sitter
+ * keeps these predicates as closures, not data.
  */
-function requiredLiterals(query: Query): string[] | undefined {
+function requiredLiterals(query: Query, source: string): string[] | undefined {
+  const bytes = Buffer.from(source, 'utf8');
   const all: string[] = [];
   for (let i = 0; i < query.patternCount(); i++) {
-    const own = query
-      .predicatesForPattern(i)
-      .filter(
-        (p) =>
-          (p.operator === 'eq?' || p.operator === 'any-of?') &&
-          p.operands[0]?.type === 'capture' &&
-          p.operands.slice(1).every((o) => o.type === 'string'),
-      )
-      .map((p) =>
-        p.operands
-          .slice(1)
-          .map((o) => (o as { value: string }).value)
-          .filter(Boolean),
-      );
-    const group = own.find((g) => g.length > 0);
+    const end = i + 1 < query.patternCount() ? query.startIndexForPattern(i + 1) : bytes.length;
+    const text = bytes.subarray(query.startIndexForPattern(i), end).toString('utf8');
+    let group: string[] | undefined;
+    for (const m of text.matchAll(TEXT_PREDICATE)) {
+      if (depthAt(text, m.index!) !== 0) continue; // inside [ ... ]: one alternative's, maybe
+      const capture = query.captureNames.indexOf(m[2]);
+      // Only a capture the pattern always has: a predicate on a missing optional one passes.
+      if (capture < 0 || ![3, 4].includes(query.captureQuantifiers[i]?.[capture] ?? 0)) continue;
+      const values = Array.from(m[3].matchAll(/"((?:[^"\\]|\\.)*)"/g), (v) => JSON.parse(`"${v[1]}"`) as string);
+      const literals = m[1] === 'match' ? values.length === 1 && regexLiterals(values[0]) : values.filter(Boolean);
+      if (literals && literals.length && !literals.includes('')) {
+        group = literals;
+        break;
+      }
+    }
     if (!group) return undefined;
     all.push(...group);
   }
   return all.length ? all : undefined;
+}
+
+const TEXT_PREDICATE = /\(#(eq|any-of|match)\?\s+@([\w.-]+)((?:\s+"(?:[^"\\]|\\.)*")+)\s*\)/g;
+
+/** How deep in `[ ... ]` alternations `at` is (brackets in strings and comments do not count). */
+function depthAt(text: string, at: number): number {
+  let depth = 0;
+  for (let i = 0; i < at; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < at && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === ';') {
+      while (i < at && text[i] !== '\n') i++;
+    } else if (c === '[') depth++;
+    else if (c === ']') depth--;
+  }
+  return depth;
+}
+
+/**
+ * The strings a text matching `source` must contain when the regex is a literal, anchored or not
+ * (`Writer$`, `^__init__$`, `ns\.close`), or a group of literals (`^(open|fopen)$`); else undefined.
+ */
+export function regexLiterals(source: string): string[] | undefined {
+  const body = source.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
+  const group = /^\(([^()]*)\)$/.exec(body);
+  const parts = group ? group[1].split('|') : [body];
+  const literals = parts.map((part) => {
+    // Escaped punctuation stands for itself; any other operator makes it a pattern.
+    const plain = part.replace(/\\([.\-/:])/g, '');
+    return plain && !/[\\.*+?^${}()|[\]]/.test(plain) ? part.replace(/\\([.\-/:])/g, '$1') : undefined;
+  });
+  return literals.every((l): l is string => l !== undefined) ? literals : undefined;
 }

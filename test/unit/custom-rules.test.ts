@@ -175,3 +175,37 @@ describe('custom rules', () => {
     assert.match(text.stdout, /broken\.scm:4:\d+: error: custom rule: query: Bad node name 'nonsense_node'/);
   });
 });
+
+describe('custom rules: files none of whose patterns can match are not parsed', () => {
+  it('a #match? regex that is a literal (or a group of them) is a name the file must contain', async () => {
+    const e = await engine();
+    const text = code`
+      ;; id: writer-outside-with
+      ;; language: python
+      ;; message: {{name}} holds a Writer outside with
+      ;; report: call
+      (assignment left: (identifier) @name right: (call function: [(identifier) (attribute)] @ctor (#match? @ctor "Writer$")) @call)
+      (assignment left: (identifier) @name right: (call function: (identifier) @ctor (#match? @ctor "^(open_log|OpenLog)$")) @call)
+    `;
+    const { rule, errors } = compileRuleFile(e.grammars, text, 'writer.scm');
+    assert.deepEqual(errors, []);
+    const config = defaultConfig();
+    assert.equal(rule!.mayMatch!('w = csv.DictWriter(fh)\n', 'python', config), true);
+    assert.equal(rule!.mayMatch!('log = OpenLog(path)\n', 'python', config), true);
+    assert.equal(rule!.mayMatch!('x = compute(1)\n', 'python', config), false);
+    // #eq? too (it was never read before: web-tree-sitter keeps text predicates as closures).
+    const pool = compileRuleFile(e.grammars, POOL_RULE, 'pool.scm').rule!;
+    assert.equal(pool.mayMatch!('int f() { return 0; }\n', 'cpp', config), false);
+    assert.equal(pool.mayMatch!('Item* it = pool_acquire(p);\n', 'cpp', config), true);
+    // A predicate on an optional capture passes when the capture is absent: no literal from it.
+    const optional = compileRuleFile(
+      e.grammars,
+      text.replace('function: [(identifier) (attribute)] @ctor', 'function: [(identifier) (attribute)]? @ctor'),
+      'optional.scm',
+    );
+    assert.equal(optional.rule!.mayMatch, undefined);
+    // A regex with operators says nothing about the text: every file is parsed.
+    const loose = compileRuleFile(e.grammars, text.replace('"Writer$"', '"W.*r$"'), 'loose.scm');
+    assert.equal(loose.rule!.mayMatch, undefined);
+  });
+});
