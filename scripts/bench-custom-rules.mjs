@@ -70,7 +70,18 @@ function run(rules) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(
     process.execPath,
-    [join(root, 'bin', 'leaklens.js'), 'check', ...corpora, '--jobs', '1', '--no-cache', '--format', 'json', '--rules', rules],
+    [
+      join(root, 'bin', 'leaklens.js'),
+      'check',
+      ...corpora,
+      '--jobs',
+      '1',
+      '--no-cache',
+      '--format',
+      'json',
+      '--rules',
+      rules,
+    ],
     { encoding: 'utf8', maxBuffer: 1 << 28 },
   );
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
