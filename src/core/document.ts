@@ -50,15 +50,11 @@ export class DocumentSession {
 
   /**
    * Analyses the new `text`. With `changes` (applied in order to the previous text) the old tree is
-   * edited and reused, and only what the edit can change is analysed again (incremental.ts) unless
-   * `full`; if the changes do not reproduce `text`, it falls back to a full parse and analysis.
+   * edited and reused, and only what the edit can change is analysed again (incremental.ts); if the
+   * changes do not reproduce `text`, it falls back to a full parse and analysis (`refresh` analyses
+   * all of the current text).
    */
-  update(
-    text: string,
-    config: LeakLensConfig,
-    changes?: ContentChange[],
-    options: { full?: boolean } = {},
-  ): FileResult & UpdateInfo {
+  update(text: string, config: LeakLensConfig, changes?: ContentChange[]): FileResult & UpdateInfo {
     let incremental = false;
     const steps: EditStep[] = [];
     // Whether an edit touched a suppression comment, or a line holding a whole-file fact a rule reads.
@@ -132,7 +128,6 @@ export class DocumentSession {
     const previous = this.previous;
     const plan =
       incremental &&
-      !options.full &&
       this.tree &&
       this.layout &&
       this.lines &&

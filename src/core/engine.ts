@@ -305,7 +305,7 @@ export class Engine {
       const found: QueryMatch[] = [];
       for (const container of containers.values()) {
         for (const m of single.query.matches(container)) {
-          const key = `${m.patternIndex}:${m.captures.map((c) => c.node.id).join(',')}`;
+          const key = matchKey(m);
           if (!seen.has(key)) {
             seen.add(key);
             found.push(m);
@@ -486,6 +486,11 @@ function anchorHits(anchor: RegExp, text: string, spans?: readonly Span[]): numb
   return out;
 }
 
+/** What makes a match the same match when two query runs find it: its pattern and its nodes. */
+function matchKey(m: QueryMatch): string {
+  return `${m.patternIndex}:${m.captures.map((c) => c.node.id).join(',')}`;
+}
+
 /**
  * The query's matches on the lines of `spans`, each once (a match can reach into two spans). By
  * rows, not offsets: web-tree-sitter takes a query's index range in bytes of its UTF-16 text, while
@@ -498,7 +503,7 @@ function matchesWithin(query: Query, root: Node, spans: readonly Span[], lines: 
     const startPosition = { row: lines.point(s.start).line, column: 0 };
     const endPosition = { row: lines.point(s.end).line + 1, column: 0 };
     for (const m of query.matches(root, { startPosition, endPosition })) {
-      const key = `${m.patternIndex}:${m.captures.map((c) => c.node.id).join(',')}`;
+      const key = matchKey(m);
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(m);

@@ -135,7 +135,7 @@ export interface EditStep {
 }
 
 /** Where `offset` of the text before `steps` is after them; undefined when a step replaced it. */
-export function mapOffset(steps: readonly EditStep[], offset: number): number | undefined {
+function mapOffset(steps: readonly EditStep[], offset: number): number | undefined {
   let x = offset;
   for (const s of steps) {
     if (x < s.start) continue;
@@ -284,13 +284,12 @@ export function planIncremental(input: IncrementalInput): IncrementalPlan | unde
   // The names changed definitions define, before and after the edit, and the names they mention.
   const defined = new Set<string>();
   const mentioned = new Set<string>();
+  const changedTexts: string[] = [];
   const note = (text: string, names: readonly string[]) => {
+    changedTexts.push(text);
     for (const n of names) defined.add(n);
     for (const w of text.match(WORD) ?? []) mentioned.add(w);
   };
-  const changedTexts: string[] = [];
-  for (const i of changed) changedTexts.push(newText.slice(defs[i].start, defs[i].end));
-  for (const d of oldLayout.definitions) if (touched(steps, d)) changedTexts.push(oldText.slice(d.start, d.end));
   for (const i of changed) note(newText.slice(defs[i].start, defs[i].end), defs[i].names);
   for (const d of oldLayout.definitions) if (touched(steps, d)) note(oldText.slice(d.start, d.end), d.names);
   // A whole-file rule keeps its findings when no changed definition, before or after, holds what it reads.
@@ -373,7 +372,7 @@ function relocateLocation(steps: readonly EditStep[], l: Location, lines: LineIn
 }
 
 /** `f` moved into the text after `steps`; undefined when the edit replaced part of it. */
-export function relocate(f: Finding, steps: readonly EditStep[], lines: LineIndex): Finding | undefined {
+function relocate(f: Finding, steps: readonly EditStep[], lines: LineIndex): Finding | undefined {
   const location = relocateLocation(steps, f.location, lines);
   if (!location) return undefined;
   const related = [];

@@ -566,7 +566,7 @@ function checkCreateCloseLoop(statement: Node, name: string, call: Node, ctx: Ru
 
 /** Names the file calls a closing method on (`x.close()`), found once per file by one regex pass. */
 /** The identifier that ends just before `at` (blanks allowed between), as `\b([A-Za-z_]\w*)\s*` would find it. */
-export function wordBefore(text: string, at: number): string | undefined {
+function wordBefore(text: string, at: number): string | undefined {
   let end = at;
   while (end > 0 && /\s/.test(text[end - 1])) end--;
   let start = end;
