@@ -207,7 +207,7 @@ export class Engine {
     };
     // Every enabled rule takes part in the one combined query (so it compiles once per config);
     // a rule whose mayMatch() rules the file out simply has its matches ignored.
-    const active: Array<{ rule: Rule; ctx: RuleContext; skip: boolean }> = [];
+    const active: Array<{ rule: Rule; ctx: RuleContext; skip: boolean; anchor: RegExp | undefined }> = [];
     for (const rule of enabled) {
       const skip = ruledOut.has(rule);
       const configured = config.rules[rule.id]?.severity;
@@ -249,7 +249,7 @@ export class Engine {
           findings.push({ ...finding, fixes: [...(r.fixes ?? []), suppressionFix(lines, language, finding)] });
         },
       };
-      active.push({ rule, ctx, skip });
+      active.push({ rule, ctx, skip, anchor: rule.anchor?.(language, config, text) });
     }
     const failed = new Set<string>();
     /** Marks the rules whose query lacks a declared capture as failed; true when there are any. */
@@ -285,8 +285,7 @@ export class Engine {
     };
     // Rules with an anchor run their own query only around the anchor's hits in the text; the
     // others share one query, so tree-sitter walks the tree once, not once per rule.
-    for (const [index, { rule, ctx, skip }] of active.entries()) {
-      const anchor = rule.anchor?.(language, config);
+    for (const [index, { rule, ctx, skip, anchor }] of active.entries()) {
       if (!anchor || skip) continue;
       const single = this.combinedQuery(
         active.map((a, i) => (i === index ? a.rule : NO_QUERY)),
@@ -322,7 +321,7 @@ export class Engine {
     }
     // The rules without an anchor share one query over the tree; with `restrict`, those that depend
     // on their definition only share another, run over the restricted spans alone.
-    const unanchored = (a: (typeof active)[number]) => !a.rule.anchor?.(language, config);
+    const unanchored = (a: (typeof active)[number]) => !a.anchor;
     const groups: Array<{ member: (a: (typeof active)[number]) => boolean; spans?: Span[] }> = restrict
       ? [
           // Without the rules mayMatch() ruled out: with few rules a group's query is often empty.
@@ -473,6 +472,8 @@ function collectErrorSpans(root: Node): Span[] {
 
 /** Where the global regex `anchor` matches in `text`, or only within `spans` (sorted, disjoint): not scanning the rest. */
 function anchorHits(anchor: RegExp, text: string, spans?: readonly Span[]): number[] {
+  // From the start whatever `lastIndex` a rule's own test() left behind (matchAll starts where it says).
+  anchor.lastIndex = 0;
   if (!spans) return Array.from(text.matchAll(anchor), (m) => m.index!);
   const out: number[] = [];
   const re = new RegExp(anchor.source, anchor.flags.includes('g') ? anchor.flags : `${anchor.flags}g`);

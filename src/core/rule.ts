@@ -124,8 +124,10 @@ export interface Rule<C extends CaptureSpec = CaptureSpec> extends RuleMeta {
    * When given, the engine runs this rule's query only on the statements around its hits instead
    * of walking the whole tree: web-tree-sitter evaluates text predicates (`#any-of?`) in JS after
    * materialising every candidate node, which for "every call" patterns dominated the run.
+   * `text` is the file's: an anchor may name what the file itself binds (import aliases, names it
+   * closes by hand). It must be given for a language whenever the rule has a query for it.
    */
-  anchor?(language: LanguageId, config: LeakLensConfig): RegExp | undefined;
+  anchor?(language: LanguageId, config: LeakLensConfig, text: string): RegExp | undefined;
   check(match: RuleMatch<C>, ctx: RuleContext): void;
   /** Once per file after the query's matches, for analyses of the whole module. */
   checkFile?(ctx: RuleContext): void;

@@ -59,23 +59,21 @@ function isInside(node: Node, root: Node, types: string[]): boolean {
   return false;
 }
 
-/** Identifiers named `name` within `scope`, from a per-file index built once (one wasm walk). */
-export function identifiersNamed(
-  ctx: { memo<T>(key: string, compute: () => T): T; root: Node },
-  name: string,
-  scope: Node,
-): Node[] {
-  const index = ctx.memo('tree.identifiers', () => {
-    const map = new Map<string, Node[]>();
-    for (const n of ctx.root.descendantsOfType('identifier')) {
-      if (!n) continue;
-      const list = map.get(n.text);
-      if (list) list.push(n);
-      else map.set(n.text, [n]);
-    }
-    return map;
-  });
-  return (index.get(name) ?? []).filter((n) => n.startIndex >= scope.startIndex && n.endIndex <= scope.endIndex);
+/**
+ * Identifiers named `name` within `scope`, in text order: found in the text, then confirmed on the
+ * tree (a hit in a string or a comment is no identifier). Most names occur a few times, and walking
+ * every identifier of the file across the wasm boundary cost more than the rules that asked.
+ */
+export function identifiersNamed(ctx: { text: string; root: Node }, name: string, scope: Node): Node[] {
+  const out: Node[] = [];
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu');
+  re.lastIndex = scope.startIndex;
+  for (let m = re.exec(ctx.text); m && m.index < scope.endIndex; m = re.exec(ctx.text)) {
+    const node = ctx.root.descendantForIndex(m.index, m.index + name.length);
+    if (node?.type === 'identifier' && node.startIndex === m.index && node.endIndex <= scope.endIndex) out.push(node);
+  }
+  return out;
 }
 
 /** Leading whitespace of the line `node` starts on. */

@@ -35,3 +35,36 @@ export const python: LanguageModule = {
     names: definitionNames,
   },
 };
+
+/**
+ * The header lines of the blocks around the line starting at `lineStart`, innermost first, read
+ * from indentation alone (blank and comment lines skipped): a test that runs before parsing. A
+ * continuation line or a string's text can stand where a header should, so callers treat a line
+ * that is no known header as "cannot tell".
+ */
+export function* enclosingHeaders(text: string, lineStart: number): Generator<string> {
+  let indent = leadingBlanks(text, lineStart);
+  let end = lineStart - 1;
+  while (indent > 0 && end > 0) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const own = leadingBlanks(text, start);
+    if (own < indent && start + own < end && text[start + own] !== '#') {
+      yield text.slice(start, end);
+      indent = own;
+    }
+    end = start - 1;
+  }
+}
+
+function leadingBlanks(text: string, at: number): number {
+  let i = at;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  return i - at;
+}
+
+/** The compound statement a header line opens (`for`, `class`, `async with`, ...), if it opens one. */
+export function headerKeyword(line: string): string | undefined {
+  return /^[ \t]*(?:async[ \t]+)?(def|class|for|while|with|if|elif|else|try|except|finally|match|case)\b/.exec(
+    line,
+  )?.[1];
+}

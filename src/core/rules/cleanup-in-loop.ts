@@ -2,6 +2,7 @@
 // the loop, made on every iteration while the loop keeps using the object (seed 000 #1).
 import type { Node } from 'web-tree-sitter';
 import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
+import { enclosingHeaders, headerKeyword } from '../languages/python';
 import { ancestors, CPP_LOOPS, findAll, FUNCTION_BOUNDARIES, indentOf, PY_LOOPS, wholeLineSpan } from '../tree';
 import type { Fix, LanguageId } from '../types';
 
@@ -67,7 +68,10 @@ export const cleanupInLoop = defineRule({
     call: { cpp: 'call_expression', python: 'call' },
     method: { cpp: 'field_identifier', python: 'identifier' },
   },
-  mayMatch: (text, _language, config) => callsAny(config.teardownMethods).test(text),
+  mayMatch: (text, language, config) =>
+    language === 'python'
+      ? pythonTeardownInLoop(text, config.teardownMethods)
+      : callsAny(config.teardownMethods).test(text),
   anchor: (_language, config) => anchorForCalls(config.teardownMethods, true),
   check(match, ctx) {
     const call = match.captures.get('call')!;
@@ -115,6 +119,26 @@ export const cleanupInLoop = defineRule({
     });
   },
 });
+
+/**
+ * Whether some Python statement `x.close()` may run in a loop's body: its blocks' headers, read from
+ * indentation, reach a `for` or `while` through `with` blocks only (an `if`, a `try` or a `def` in
+ * between makes it conditional or another function, as enclosingLoop decides on the tree).
+ */
+function pythonTeardownInLoop(text: string, methods: string[]): boolean {
+  for (const m of text.matchAll(anchorForCalls(methods, true))) {
+    const lineStart = text.lastIndexOf('\n', m.index!) + 1;
+    // The call must be the statement: `x.close()` alone on its line (as far as its start).
+    if (!/^[ \t]*[\w.]+\s*$/.test(text.slice(lineStart, m.index!))) continue;
+    for (const header of enclosingHeaders(text, lineStart)) {
+      const keyword = headerKeyword(header);
+      if (keyword === 'with') continue;
+      if (keyword === undefined || keyword === 'for' || keyword === 'while') return true;
+      break;
+    }
+  }
+  return false;
+}
 
 /** `engine`, `this->engine_`, `self.pool`: the same object on every iteration (not `a[i]`, `f()`). */
 function isStableReceiver(receiver: Node): boolean {

@@ -1,5 +1,6 @@
 // growing-global: a module-level (or class-level) list/dict/set that functions add to and that
 // nothing ever removes from: it grows for the life of the process (seed 004's registry of views).
+import { enclosingHeaders, headerKeyword } from '../languages/python';
 import {
   ADD_METHODS,
   CONTAINER_ASSIGNMENT,
@@ -85,12 +86,25 @@ const ADD_OPS = `(?:${[...ADD_METHODS].join('|')})`;
 function containersAddedTo(text: string): boolean {
   for (const m of text.matchAll(CONTAINER_NAMES)) {
     const name = m[1];
+    if (!mayBeModuleOrClassLevel(text, m.index!)) continue;
     // The additions longLivedContainers counts: an adding method, a subscript store (`c[k] = v`,
     // `c[k] += 1`), or `c += [...]` / `c |= {...}`.
     if (new RegExp(`\\b${name}\\s*(?:\\.\\s*${ADD_OPS}\\s*\\(|\\[[^\\]\\n]+\\]\\s*[-+*/|&^%]?=(?!=)|[+|]=)`).test(text))
       return true;
   }
   return false;
+}
+
+/**
+ * Whether the line at `lineStart` may sit at module level or directly in a class body, where the
+ * rule's containers live: only the header of its block plainly opening something else (a function,
+ * a loop, an `if`) rules it out, before any parsing.
+ */
+function mayBeModuleOrClassLevel(text: string, lineStart: number): boolean {
+  const header = enclosingHeaders(text, lineStart).next();
+  if (header.done) return true;
+  const keyword = headerKeyword(header.value);
+  return keyword === undefined || keyword === 'class';
 }
 
 const CONTAINER_VALUES =

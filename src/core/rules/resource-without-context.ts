@@ -5,6 +5,7 @@ import type { Node } from 'web-tree-sitter';
 import { ensureImport, importsOf, qualify } from '../python/imports';
 import { isTestModule } from '../python/test-code';
 import { exceptionEndsProcess, isScript, runsBounded } from '../python/run-once';
+import { enclosingHeaders, headerKeyword } from '../languages/python';
 import { defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll, identifiersNamed, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -94,10 +95,18 @@ export const resourceWithoutContext = defineRule({
       text.match(/\bexcept\b/g)?.length ?? 0,
       [...new Set(Array.from(text.matchAll(CLOSER_CALL), (m) => m[1]))].sort().join(','),
     ].join('|'),
-  // Every tracked constructor's own name appears in the file (at the call, or in the import that
-  // renames it), and the create/close-per-iteration hint needs a close(): a file without any of
-  // them cannot have a finding.
-  mayMatch: (text) => RESOURCE_WORDS.test(text),
+  // A file where the anchor finds no place to start has no finding.
+  mayMatch: (text) => {
+    const anchor = resourceAnchor(text);
+    anchor.lastIndex = 0;
+    const found = anchor.test(text);
+    anchor.lastIndex = 0;
+    return found;
+  },
+  // Every match the check can report on starts at a tracked constructor's call (under its own name
+  // or an import alias), at an opener read inline, or at a name the file closes by hand: the query
+  // runs around those alone, not on every `x = f(...)` of the file.
+  anchor: (_language, _config, text) => resourceAnchor(text),
   query: {
     python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)]) @call)) @statement
 (call function: (attribute object: (call function: [(identifier) (attribute)]) @inline attribute: (identifier) @inlineMethod))`,
@@ -132,7 +141,7 @@ export const resourceWithoutContext = defineRule({
     // a domain `close()`): only seed 004's create/close cycle in a loop is worth a hint.
     const testFile = isTestModule(ctx.file);
     if (!known) {
-      if (!testFile && closedByHand(ctx).has(target.text) && !NOT_RESOURCES.test(name))
+      if (!testFile && closedInLoops(ctx).has(target.text) && !NOT_RESOURCES.test(name))
         checkCreateCloseLoop(statement, target.text, call, ctx);
       return;
     }
@@ -338,10 +347,6 @@ const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout
  * `sessions.Session()` is `requests.sessions.Session`): a qualified name of two or more parts that
  * ends a known one.
  */
-const RESOURCE_WORDS = new RegExp(
-  `\\b(?:${[...new Set([...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, 'Pool', 'close'].map((k) => k.split('.').pop()!))].join('|')})\\b`,
-);
-
 /** Openers whose file is read or written in one expression (`open(p).read()`) and then dropped. */
 const INLINE_OPENERS = new Set([
   ...[...KNOWN].filter((k) => /(^|\.)open$|ZipFile$/.test(k) && k !== 'os.open'),
@@ -574,17 +579,55 @@ function wordBefore(text: string, at: number): string | undefined {
   return start < end && /[A-Za-z_]/.test(text[start]) ? text.slice(start, end) : undefined;
 }
 
-function closedByHand(ctx: RuleContext): Set<string> {
-  return ctx.memo('python.closedNames', () => {
-    const names = new Set<string>();
-    // The method first, then the name before it: a regex starting at every word is ten times slower.
-    const text = ctx.text;
-    for (const m of text.matchAll(CLOSER_METHOD)) {
-      const name = wordBefore(text, m.index!);
-      if (name) names.add(name);
-    }
-    return names;
-  });
+/** Names closed by hand as a statement of a loop's body: the candidates of checkCreateCloseLoop. */
+function closedInLoops(ctx: RuleContext): Set<string> {
+  return ctx.memo('python.closedInLoops', () => closedInLoopBodies(ctx.text));
+}
+
+/** The last text's names: the anchor and the check both ask for them, once per file. */
+let lastClosed: { text: string; names: Set<string> } | undefined;
+function closedInLoopBodies(text: string): Set<string> {
+  if (lastClosed?.text === text) return lastClosed.names;
+  const names = new Set<string>();
+  // The method first, then the name before it: a regex starting at every word is ten times slower.
+  for (const m of text.matchAll(CLOSER_METHOD)) {
+    const name = wordBefore(text, m.index!);
+    if (!name || names.has(name)) continue;
+    // `v.close()` alone on its line, whose block is a loop's body (or a block indentation cannot name).
+    const lineStart = text.lastIndexOf('\n', m.index!) + 1;
+    if (text.slice(lineStart, m.index!).trim() !== name) continue;
+    const header = enclosingHeaders(text, lineStart).next();
+    const keyword = header.done ? 'module' : headerKeyword(header.value);
+    if (keyword === undefined || keyword === 'for' || keyword === 'while') names.add(name);
+  }
+  lastClosed = { text, names };
+  return names;
+}
+
+/** The last word of every tracked constructor and method: what a call the check can report on ends with. */
+const CONSTRUCTOR_WORDS = [
+  ...new Set(
+    [...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, ...INLINE_OPENERS, 'Pool'].map((k) => k.split('.').pop()!),
+  ),
+];
+const IMPORT_ALIAS = new RegExp(`\\b(?:${CONSTRUCTOR_WORDS.join('|')})\\s+as\\s+([A-Za-z_]\\w*)`, 'g');
+
+/**
+ * Where a match can start: a constructor's call (not a `def` of a method with its name), an alias
+ * from `from subprocess import Popen as P`, or a name closed by hand being bound (`v = View()`).
+ */
+let lastAnchor: { text: string; anchor: RegExp } | undefined;
+function resourceAnchor(text: string): RegExp {
+  if (lastAnchor?.text === text) return lastAnchor.anchor;
+  const aliases = Array.from(text.matchAll(IMPORT_ALIAS), (m) => m[1]);
+  const calls = [...CONSTRUCTOR_WORDS, ...aliases].join('|');
+  const closed = [...closedInLoopBodies(text)].join('|');
+  const anchor = new RegExp(
+    `\\b(?:${calls})(?<!\\bdef\\s+\\w+)\\s*\\(${closed ? `|\\b(?:${closed})\\s*(?::[^=\\n]*)?=(?!=)` : ''}`,
+    'g',
+  );
+  lastAnchor = { text, anchor };
+  return anchor;
 }
 const CLOSER_METHOD = new RegExp(`\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`, 'g');
 const CLOSER_CALL = new RegExp(`\\b([A-Za-z_]\\w*)\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`, 'g');

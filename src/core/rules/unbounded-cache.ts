@@ -10,11 +10,36 @@ import { constructedOnlyAtImport } from '../python/module-state';
 import { defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix, TextEdit } from '../types';
+import type { LeakLensConfig } from '../config-types';
 
 export const DEFAULT_CACHE_BOUND = 1024;
 const LRU = new Set(['functools.lru_cache']);
 const UNBOUNDED = new Set(['functools.cache']);
 const CPP_MAPS = new Set(['map', 'unordered_map']);
+
+/** `from functools import lru_cache as memo`: the alias the decorator then goes by. */
+const CACHE_ALIAS = /\b(?:lru_cache|cache|cached|cachedmethod)\s+as\s+([A-Za-z_]\w*)/g;
+
+/**
+ * Where a Python match can start: a decorator naming a cache (`@functools.cache`, a configured
+ * decorator, an import alias of one), a `*cache(` call, or a `def *cache*(` with a size parameter.
+ */
+function pythonAnchor(config: LeakLensConfig, text: string): RegExp {
+  const words = [
+    '\\w*cache\\w*',
+    ...config.cacheDecorators.map((d) =>
+      d
+        .split('.')
+        .pop()!
+        .replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    ),
+    ...Array.from(text.matchAll(CACHE_ALIAS), (m) => m[1]),
+  ];
+  return new RegExp(
+    `@(?<=^[ \\t]*@)[ \\t]*[\\w.]*\\b(?:${words.join('|')})\\b|cache\\s*\\(|\\bdef\\s+\\w*cache`,
+    'gim',
+  );
+}
 
 export const unboundedCache = defineRule({
   id: 'unbounded-cache',
@@ -62,12 +87,14 @@ export const unboundedCache = defineRule({
     name: { cpp: 'identifier' },
     decl: { cpp: 'declaration' },
   },
-  // Every Python pattern needs a cache decorator (by name, or one configured in cacheDecorators) or
-  // a `*cache*` builder: a file without "cache", "memo" or a configured name cannot match.
+  // Every Python pattern starts where the anchor finds a place: a file with none cannot match.
   mayMatch: (text, language, config) =>
     language === 'python'
-      ? /cache|memo/i.test(text) || config.cacheDecorators.some((d) => text.includes(d.split('.').pop()!))
+      ? pythonAnchor(config, text).test(text)
       : /\bstatic\b[^;\n]*std::(unordered_)?map\b/.test(text),
+  // Python matches start at a cache decorator, a `*cache(` call, or a `def *cache*(`: the query runs around
+  // those, not over every node of the tree (the walk alone cost more than all the rules' checks).
+  anchor: (language, config, text) => (language === 'python' ? pythonAnchor(config, text) : undefined),
   check(match, ctx) {
     const c = match.captures;
     if (ctx.language === 'cpp')
