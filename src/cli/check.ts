@@ -12,7 +12,7 @@ import { findRulesDir, loadRuleDir } from '../core/custom-rules';
 import { Engine } from '../core/engine';
 import { collectSourceFiles, type SourceFile } from '../core/files';
 import { LineIndex } from '../core/location';
-import { checkInWorkers } from '../core/pool';
+import { checkBatch, checkInWorkers } from '../core/pool';
 import { toGithub, toGitlab, toJson, toJunit, toStatistics, toText, type ResultWithPoints } from '../core/report';
 import { BUILTIN_RULES, RULE_IDS } from '../core/rules';
 import { toSarif } from '../core/sarif';
@@ -167,6 +167,8 @@ export async function checkCommand(
         ? await checkInWorkers(
             todo.map((t) => t.file),
             { jobs, configFile: v.config, rulesDir, options },
+            // This thread's engine is loaded already: it is one of the lanes.
+            (batch) => checkBatch(engine, batch, (path) => resolver.forFile(path), options),
           )
         : checkInProcess(
             engine,

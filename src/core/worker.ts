@@ -1,11 +1,12 @@
 // Worker-thread entry: one engine per thread (tree-sitter's wasm instance is per thread), fed
 // batches of files by the pool. Bundled to dist/worker.js.
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkFile, type CheckOptions } from './check';
+import type { CheckOptions } from './check';
 import { ConfigResolver, loadConfigFile } from './config';
 import { loadRuleDir } from './custom-rules';
 import { Engine } from './engine';
 import type { SourceFile } from './files';
+import { checkBatch } from './pool';
 
 interface WorkerInit {
   grammarDir?: string;
@@ -24,21 +25,7 @@ async function main(): Promise<void> {
       engine.dispose();
       process.exit(0);
     }
-    const results = batch.map((f) => {
-      try {
-        return checkFile(engine, f.path, f.display, resolver.forFile(f.path), init.options);
-      } catch (e) {
-        return {
-          file: f.display,
-          language: 'cpp' as const,
-          findings: [],
-          errors: [{ file: f.display, message: (e as Error).message }],
-          parseMs: 0,
-          rulesMs: 0,
-          fixesApplied: 0,
-        };
-      }
-    });
+    const results = checkBatch(engine, batch, (path) => resolver.forFile(path), init.options);
     parentPort!.postMessage(results);
   });
   parentPort!.postMessage('ready');

@@ -194,6 +194,17 @@ describe('leaklens check', () => {
     assert.ok(one.findings.length > 15);
     assert.deepEqual(two.findings, one.findings);
   });
+
+  it('this thread and two workers check every file exactly once (--jobs 3, no cache)', () => {
+    const fixtures = join(ROOT, 'test/fixtures');
+    const one = run(['check', fixtures, '--format', 'json', '--jobs', '1', '--no-cache', '--stats']);
+    const three = run(['check', fixtures, '--format', 'json', '--jobs', '3', '--no-cache', '--stats']);
+    assert.deepEqual(JSON.parse(three.stdout), JSON.parse(one.stdout));
+    const count = (stderr: string) => Number(/(\d+) files, \d+ findings/.exec(stderr)?.[1]);
+    assert.ok(count(one.stderr) > 24, one.stderr);
+    assert.equal(count(three.stderr), count(one.stderr));
+    assert.match(three.stderr, /\(3 jobs\)/);
+  });
 });
 
 describe('leaklens check: links', () => {
