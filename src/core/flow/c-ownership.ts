@@ -880,6 +880,7 @@ export function nullFacts(
   acquisition: Node,
   resource: string,
   memo: <T>(key: string, compute: () => T) => T = (_k, f) => f(),
+  max = 8,
 ): PathFacts | undefined {
   const tests = new Map<number, ReturnType<typeof nullTest>>();
   const testOf = (cond: Node) => {
@@ -897,7 +898,7 @@ export function nullFacts(
   for (const [v, count] of tested)
     if (
       v !== resource &&
-      vars.length < 8 &&
+      vars.length < max &&
       (count > 1 ||
         nullAtAcquisition(func, acquisition, v, assignments) ||
         loopTestedAtAcquisition(acquisition, v, assignments))
@@ -928,11 +929,13 @@ function pathNullFacts(
   testOf: (cond: Node) => { subject: string; nullWhenTrue: boolean } | undefined,
   assignments: Node[],
 ): PathFacts | undefined {
-  // Bit i: vars[i] is NULL; bit i + 8: it is not.
+  // Bit i: vars[i] is NULL; bit i + count: it is not.
+  const count = vars.length;
   const isNull = (v: string) => 1 << vars.indexOf(v);
-  const notNull = (v: string) => 1 << (vars.indexOf(v) + 8);
+  const notNull = (v: string) => 1 << (vars.indexOf(v) + count);
   const forget = (v: string) => ~(isNull(v) | notNull(v));
   return {
+    bits: 2 * count,
     initial: vars.reduce(
       (m, v) =>
         nullAtAcquisition(func, acquisition, v, assignments)
@@ -1048,6 +1051,7 @@ export function preprocessorFacts(
   func: Node,
   acquisition: Node,
   memo: <T>(key: string, compute: () => T) => T = (_k, f) => f(),
+  max = 8,
 ): PathFacts | undefined {
   const directives = memo(`c.preprocessor.${func.id}`, () =>
     findAll(func, ['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_elifdef']),
@@ -1069,11 +1073,11 @@ export function preprocessorFacts(
   for (const d of directives) {
     const cond = d.childForFieldName('condition') ?? d.childForFieldName('name');
     const k = cond && keyOf(cond);
-    if (k && !keys.includes(k.key) && keys.length < 8) keys.push(k.key);
+    if (k && !keys.includes(k.key) && keys.length < max) keys.push(k.key);
   }
   if (keys.length < 1) return undefined;
   const on = (k: string) => 1 << keys.indexOf(k);
-  const off = (k: string) => 1 << (keys.indexOf(k) + 8);
+  const off = (k: string) => 1 << (keys.indexOf(k) + keys.length);
   const answer = (cond: Node, edge: string) => {
     const k = keyOf(cond);
     if (!k || !keys.includes(k.key) || (edge !== 'true' && edge !== 'false')) return undefined;
@@ -1089,6 +1093,7 @@ export function preprocessorFacts(
     if (k && keys.includes(k.key)) initial |= k.whenTrue !== inAlternative ? on(k.key) : off(k.key);
   }
   return {
+    bits: 2 * keys.length,
     initial,
     transfer: (_block, facts) => facts,
     feasible(cond, edge, facts) {
@@ -1100,19 +1105,5 @@ export function preprocessorFacts(
       const a = answer(cond, edge);
       return a ? facts | (a.value ? on(a.key) : off(a.key)) : facts;
     },
-  };
-}
-
-/** Two sets of path facts side by side: the first in the low 16 bits, the second above. */
-export function bothFacts(a: PathFacts | undefined, b: PathFacts | undefined): PathFacts | undefined {
-  if (!a || !b) return a ?? b;
-  const lo = (f: number) => f & 0xffff;
-  const hi = (f: number) => f >>> 16;
-  const join = (x: number, y: number) => (x & 0xffff) | (y << 16);
-  return {
-    initial: join(a.initial, b.initial),
-    transfer: (block, f) => join(a.transfer(block, lo(f)), b.transfer(block, hi(f))),
-    feasible: (cond, edge, f) => a.feasible(cond, edge, lo(f)) && b.feasible(cond, edge, hi(f)),
-    refine: (cond, edge, f) => join(a.refine(cond, edge, lo(f)), b.refine(cond, edge, hi(f))),
   };
 }

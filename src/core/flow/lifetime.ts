@@ -29,6 +29,8 @@ export interface TrackedResource {
 }
 
 export interface PathFacts {
+  /** How many low bits of the fact mask these facts use (packFacts puts several side by side). */
+  bits?: number;
   /** The facts that hold right after the acquisition. */
   initial: number;
   /** The facts after `block` ran, from those before it. */
@@ -68,12 +70,20 @@ export function findLeakPath(cfg: Cfg, resource: TrackedResource): LeakPath | un
     parent.set(k, from);
     queue.push({ block: to, facts: f });
   };
+  // What a condition says of the resource itself does not depend on the facts: asked once per edge.
+  const held = new Map<string, boolean>();
+  const heldAlong = (block: CfgBlock, cond: Node, edge: EdgeKind) => {
+    const key = `${block.id}:${edge}`;
+    let h = held.get(key);
+    if (h === undefined) held.set(key, (h = resource.heldAlong(cond, edge)));
+    return h;
+  };
   const follow = (from: State) => {
     const after = facts && from.block !== start ? facts.transfer(from.block, from.facts) : from.facts;
     for (const e of from.block.succ) {
       let along = after;
       if (from.block.kind === 'cond' && from.block.node) {
-        if (!resource.heldAlong(from.block.node, e.kind)) continue;
+        if (!heldAlong(from.block, from.block.node, e.kind)) continue;
         if (facts && !facts.feasible(from.block.node, e.kind, after)) continue;
         if (facts) along = facts.refine(from.block.node, e.kind, after);
       }
@@ -113,4 +123,38 @@ export function findLeakPath(cfg: Cfg, resource: TrackedResource): LeakPath | un
     follow(st);
   }
   return undefined;
+}
+
+/** Most bits a fact mask may use: the search keys (block, facts) into one exact double. */
+export const FACT_BITS = 32;
+
+/** Several sets of path facts side by side in one mask, each in its own `bits` (16 when not said). */
+export function packFacts(list: Array<PathFacts | undefined>): PathFacts | undefined {
+  const parts: Array<{ facts: PathFacts; shift: number; mask: number }> = [];
+  let shift = 0;
+  for (const facts of list) {
+    if (!facts) continue;
+    const bits = facts.bits ?? 16;
+    if (shift + bits > FACT_BITS) throw new Error(`path facts need ${shift + bits} bits, more than ${FACT_BITS}`);
+    parts.push({ facts, shift, mask: bits >= 32 ? 0xffffffff : (1 << bits) - 1 });
+    shift += bits;
+  }
+  if (parts.length <= 1) return parts[0]?.facts;
+  const get = (f: number, p: (typeof parts)[number]) => (f >>> p.shift) & p.mask;
+  // Plain loops: these run for every state the path search visits.
+  const pack = (values: (p: (typeof parts)[number]) => number) => {
+    let m = 0;
+    for (const p of parts) m |= (values(p) & p.mask) << p.shift;
+    return m >>> 0;
+  };
+  return {
+    bits: shift,
+    initial: pack((p) => p.facts.initial),
+    transfer: (block, f) => pack((p) => p.facts.transfer(block, get(f, p))),
+    feasible: (cond, edge, f) => {
+      for (const p of parts) if (!p.facts.feasible(cond, edge, get(f, p))) return false;
+      return true;
+    },
+    refine: (cond, edge, f) => pack((p) => p.facts.refine(cond, edge, get(f, p))),
+  };
 }

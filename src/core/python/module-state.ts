@@ -4,7 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
 import { python } from '../languages';
-import { ancestors, findAll, identifiersNamed, isKind } from '../tree';
+import { ancestors, findAll, identifiersIn, isKind } from '../tree';
 
 const K = python.kinds;
 
@@ -139,7 +139,7 @@ function references(ctx: RuleContext, c: LongLivedContainer): Node[] {
     );
   }
   const leftId = c.assignment.childForFieldName('left')!.id;
-  return identifiersNamed(ctx, c.name, ctx.root)
+  return identifiersIn(ctx.root, c.name)
     .filter(
       (n) =>
         n.id !== leftId &&
@@ -237,7 +237,7 @@ function onlyCalledAtImport(ctx: RuleContext, ref: Node): boolean {
     return false;
   const name = fn.childForFieldName('name')!.text;
   return ctx.memo(`python.importOnly:${name}`, () => {
-    const calls = identifiersNamed(ctx, name, ctx.root).filter(
+    const calls = identifiersIn(ctx.root, name).filter(
       (n) => isKind(n.parent, K.calls) && n.parent.childForFieldName('function')?.id === n.id,
     );
     return calls.length > 0 && calls.every((c) => ![...ancestors(c)].some((a) => K.functions.has(a.type)));

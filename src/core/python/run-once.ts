@@ -5,7 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
 import { python } from '../languages';
-import { ancestors, findAll, identifiersNamed, isKind } from '../tree';
+import { ancestors, findAll, identifiersIn, isKind } from '../tree';
 
 const K = python.kinds;
 const LOOPS = new Set([...K.loops, 'list_comprehension', 'generator_expression']);
@@ -73,7 +73,7 @@ function functionRunsOnce(fn: Node, ctx: RuleContext, seen: Set<number>, bounded
   if (!nameNode) return false;
   // A public function of a library module is API: importers call it as often as they like.
   if (!isScript(ctx) && !nameNode.text.startsWith('_')) return false;
-  const uses = identifiersNamed(ctx, nameNode.text, ctx.root).filter((i) => i.id !== nameNode.id);
+  const uses = identifiersIn(ctx.root, nameNode.text).filter((i) => i.id !== nameNode.id);
   if (uses.length === 0) return false; // never called here: someone else calls it
   for (const use of uses) {
     const call = use.parent;
@@ -121,7 +121,7 @@ function calledOnlyDirectly(fn: Node, ctx: RuleContext, seen: Set<number>): bool
   const name = fn.childForFieldName('name')?.text;
   if (!name || seen.has(fn.id) || fn.parent?.type === 'decorated_definition') return false;
   seen.add(fn.id);
-  const uses = identifiersNamed(ctx, name, ctx.root).filter((i) => i.id !== fn.childForFieldName('name')!.id);
+  const uses = identifiersIn(ctx.root, name).filter((i) => i.id !== fn.childForFieldName('name')!.id);
   if (uses.length === 0) return false;
   for (const use of uses) {
     // `name(...)` or `obj.name(...)`; anything else hands the function to someone who calls it later.

@@ -3,7 +3,16 @@
 import type { Node } from 'web-tree-sitter';
 import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
 import { enclosingHeaders, headerKeyword } from '../languages/python';
-import { ancestors, CPP_LOOPS, findAll, FUNCTION_BOUNDARIES, indentOf, PY_LOOPS, wholeLineSpan } from '../tree';
+import {
+  ancestors,
+  CPP_LOOPS,
+  findAll,
+  FUNCTION_BOUNDARIES,
+  identifiersIn,
+  indentOf,
+  PY_LOOPS,
+  wholeLineSpan,
+} from '../tree';
 import type { Fix, LanguageId } from '../types';
 
 /** Calls that refill or rebuild an object: a teardown followed by one of these is a reuse idiom. */
@@ -231,7 +240,7 @@ function declaredOrAssignedIn(loop: Node, root: string, receiverText: string, la
 
 function targetsName(target: Node, root: string, receiverText: string): boolean {
   if (target.text === root || target.text === receiverText) return true;
-  return findAll(target, 'identifier', (n) => n.text === root && n.parent?.type !== 'attribute').length > 0;
+  return identifiersIn(target, root).filter((n) => n.parent?.type !== 'attribute').length > 0;
 }
 
 function declaredName(declarator: Node): string | undefined {

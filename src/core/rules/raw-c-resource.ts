@@ -2,6 +2,7 @@
 // and released by hand with no RAII owner, where an exit or a call that may throw lies between
 // acquisition and release, or the release is missing or only on some paths (seed 000 #5, #7).
 import type { Node } from 'web-tree-sitter';
+import { flagFacts } from '../flow/c-flags';
 import { CPP_MARKERS, raiiFixes, SCOPE_GUARD_MARKER } from '../fixes/cpp-raii';
 import { BUILTIN_RESOURCES, type ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
@@ -16,7 +17,6 @@ import {
   localAliases,
   mentionsText,
   nullFacts,
-  bothFacts,
   preprocessorFacts,
   normalizeCondition,
   nullTest,
@@ -27,7 +27,7 @@ import {
   unwrap,
   type COwnedResource,
 } from '../flow/c-ownership';
-import { findLeakPath, type TrackedResource } from '../flow/lifetime';
+import { FACT_BITS, findLeakPath, packFacts, type PathFacts, type TrackedResource } from '../flow/lifetime';
 import { ancestors, contains, findAll } from '../tree';
 import { isCTestFile } from '../test-code';
 
@@ -535,10 +535,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       heldAlongJunction(cond, edge, res, guards) &&
       !adoptedOnSuccess(cond, edge, res),
     overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
-    facts: bothFacts(
-      nullFacts(func, acq.call, name, (k, f) => ctx.memo(k, f)),
-      preprocessorFacts(func, acq.call, (k, f) => ctx.memo(k, f)),
-    ),
+    facts: pathFacts(func, acq.call, name, ctx),
   };
   const what = describe(acq);
   const releases = findAll(
@@ -653,6 +650,19 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       releases.filter((r) => r.type === 'call_expression'),
     ),
   });
+}
+
+/**
+ * What the path search carries besides the resource: preprocessor answers, flags and status codes
+ * (c-flags.ts), other pointers' nullness; in that order, as many of each as FACT_BITS leaves room for.
+ */
+function pathFacts(func: Node, call: Node, name: string, ctx: RuleContext): PathFacts | undefined {
+  const memo = <T>(k: string, f: () => T) => ctx.memo(k, f);
+  const pre = preprocessorFacts(func, call, memo, 4);
+  const flags = flagFacts(func, call, name, 4, memo);
+  const used = (pre?.bits ?? 0) + (flags?.bits ?? 0);
+  const nulls = nullFacts(func, call, name, memo, Math.min(8, (FACT_BITS - used) / 2));
+  return packFacts([pre, flags, nulls]);
 }
 
 /** `copied = true;` / `owned = 1;` in the statements right after the acquisition, before any branch. */

@@ -7,7 +7,7 @@ import { isTestModule } from '../python/test-code';
 import { exceptionEndsProcess, isScript, runsBounded } from '../python/run-once';
 import { enclosingHeaders, headerKeyword } from '../languages/python';
 import { defineRule, type RuleContext } from '../rule';
-import { ancestors, findAll, identifiersNamed, wholeLineSpan } from '../tree';
+import { ancestors, findAll, identifiersIn, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
 
 /** Constructors whose objects are context managers that release on exit. */
@@ -150,11 +150,7 @@ export const resourceWithoutContext = defineRule({
     if (isScript(ctx) && runsBounded(statement, ctx)) return;
     const scope =
       [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
-    // A function body is small: walk it. The module scope uses the per-file identifier index.
-    const named =
-      scope.type === 'module'
-        ? identifiersNamed(ctx, target.text, scope)
-        : findAll(scope, 'identifier', (n) => n.text === target.text);
+    const named = identifiersIn(scope, target.text);
     const uses = named.filter(
       (n) =>
         n.startIndex > call.endIndex &&

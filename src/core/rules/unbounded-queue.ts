@@ -4,7 +4,7 @@ import type { Node } from 'web-tree-sitter';
 import { argument, importsOf, isNonPositiveLiteral, qualify } from '../python/imports';
 import { isTestTree } from '../python/test-code';
 import { defineRule, type RuleContext } from '../rule';
-import { ancestors, findAll } from '../tree';
+import { ancestors, findAll, identifiersIn } from '../tree';
 import type { Fix } from '../types';
 
 export const DEFAULT_QUEUE_BOUND = 1000;
@@ -227,15 +227,17 @@ function usedOnlyHere(call: Node): boolean {
   const fn = [...ancestors(call)].find((a) => a.type === 'function_definition');
   const body = fn?.childForFieldName('body');
   if (!body) return false;
-  return findAll(body, 'identifier', (n) => n.text === target.text && n.id !== target.id).every((use) => {
-    const attr = use.parent;
-    const methodCall =
-      attr?.type === 'attribute' && attr.childForFieldName('object')?.id === use.id && attr.parent?.type === 'call';
-    const nested = [...ancestors(use)].some(
-      (a) => a.startIndex > body.startIndex && (a.type === 'function_definition' || a.type === 'lambda'),
-    );
-    return methodCall && !nested;
-  });
+  return identifiersIn(body, target.text)
+    .filter((n) => n.id !== target.id)
+    .every((use) => {
+      const attr = use.parent;
+      const methodCall =
+        attr?.type === 'attribute' && attr.childForFieldName('object')?.id === use.id && attr.parent?.type === 'call';
+      const nested = [...ancestors(use)].some(
+        (a) => a.startIndex > body.startIndex && (a.type === 'function_definition' || a.type === 'lambda'),
+      );
+      return methodCall && !nested;
+    });
 }
 
 /** A deque without maxlen that lives beyond a call (module or self) and is used as a work queue. */

@@ -1,0 +1,185 @@
+// raw-c-resource with flags and status codes (flow/c-flags.ts): a release or a hand-off decided by
+// a variable the path has set (`r = 0;`, `ok = true;`, `newrec = FALSE;`) goes one way only. Shapes
+// from openssh, mongoose and irssi, each written here as a fixture of its own, with the leak that
+// the same shape hides when the code is wrong.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { code, lines } from '../helpers';
+
+const RULE = 'raw-c-resource';
+
+const STATUS_CODE = (early: string) => code`
+  int parse_proposal(const char *raw, char ***propp) {
+      char **proposal = NULL;
+      int r;
+      *propp = NULL;
+      if ((proposal = calloc(10, sizeof(char *))) == NULL)
+          return -2;
+      if (raw == NULL) {
+          r = SSH_ERR_INVALID_FORMAT;
+          goto out;
+      }
+      ${early}
+      if ((r = consume(raw)) != 0)
+          goto out;
+      if ((r = get_u8(raw)) != 0 || (r = get_u32(raw)) != 0)
+          goto out;
+      r = 0;
+      *propp = proposal;
+   out:
+      if (r != 0 && proposal != NULL)
+          free(proposal);
+      return r;
+  }`;
+
+describe('raw-c-resource: status codes', () => {
+  it('handed on when the status is 0, freed at the label otherwise: no leak', async () => {
+    assert.deepEqual(await lines(STATUS_CODE(''), 'cpp', RULE, 'kex.c'), []);
+  });
+
+  it('an early return that skips the label still leaks', async () => {
+    assert.deepEqual(await lines(STATUS_CODE('if (raw[0] == 0) return -1;'), 'cpp', RULE, 'kex.c'), [5]);
+  });
+
+  it('a status tested `< 0` after `(r = f()) < 0`: the failure exit frees, success hands on', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      int load(struct ctx *c, const char *p) {
+          int ret = 0;
+          char *buf = malloc(64);
+          if (buf == NULL)
+              return -1;
+          if ((ret = fill(buf, p)) < 0)
+              goto done;
+          c->buf = buf;
+      done:
+          if (ret < 0)
+              free(buf);
+          return ret;
+      }`,
+        'cpp',
+        RULE,
+        'load.c',
+      ),
+      [],
+    );
+  });
+});
+
+describe('raw-c-resource: success flags', () => {
+  const LISTENER = (store: string, test: string) => code`
+    bool open_listener(struct conn *c, int port) {
+        bool success = false;
+        int fd;
+        if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
+            log_error("socket");
+        } else if (port <= 0) {
+            log_error("bind");
+        } else {
+            ${store}
+            success = true;
+        }
+        if (${test}) close(fd);
+        return success;
+    }`;
+
+  it('closed unless the success branch stored it: no leak', async () => {
+    assert.deepEqual(await lines(LISTENER('c->fd = fd;', 'success == false && fd != -1'), 'cpp', RULE, 'sock.c'), []);
+    assert.deepEqual(await lines(LISTENER('c->fd = fd;', '!success && fd != -1'), 'cpp', RULE, 'sock.c'), []);
+  });
+
+  it('stored through a conversion macro (`c->fd = S2PTR(fd)`): handed on', async () => {
+    assert.deepEqual(await lines(LISTENER('c->fd = S2PTR(fd);', '!success'), 'cpp', RULE, 'sock.c'), []);
+  });
+
+  it('tested against the named value its acquisition was checked against', async () => {
+    const named = (store: string) =>
+      LISTENER(store, 'success == false && fd != SOCK_INVALID').replace(
+        '(fd = socket(AF_INET, SOCK_STREAM, 0)) == -1',
+        '(fd = socket(AF_INET, SOCK_STREAM, 0)) == SOCK_INVALID',
+      );
+    assert.deepEqual(await lines(named('c->fd = fd;'), 'cpp', RULE, 'sock.c'), []);
+    assert.deepEqual(await lines(named('log_info("ready");'), 'cpp', RULE, 'sock.c'), [4]);
+  });
+
+  it('the success branch that forgets to store it leaks', async () => {
+    assert.deepEqual(await lines(LISTENER('log_info("ready");', '!success'), 'cpp', RULE, 'sock.c'), [4]);
+  });
+});
+
+describe('raw-c-resource: a flag set beside the acquisition', () => {
+  const SETUP = (branches: string) => code`
+    void setup_server(struct rec *rec, int found) {
+        char *old_chatnet = NULL;
+        int newrec;
+        if (!found) {
+            newrec = TRUE;
+            rec = create_setup();
+        } else {
+            newrec = FALSE;
+            old_chatnet = g_strdup(rec->chatnet);
+        }
+        fill(rec);
+        ${branches}
+    }`;
+
+  it('released in the branch of the same flag: no leak', async () => {
+    assert.deepEqual(
+      await lines(
+        SETUP('if (newrec) { add(rec); } else { modify(rec, old_chatnet); g_free(old_chatnet); }'),
+        'cpp',
+        RULE,
+        'fe-server.c',
+      ),
+      [],
+    );
+  });
+
+  it('released in the other branch: the leak is found', async () => {
+    assert.deepEqual(
+      await lines(
+        SETUP('if (newrec) { add(rec); g_free(old_chatnet); } else { modify(rec, old_chatnet); }'),
+        'cpp',
+        RULE,
+        'fe-server.c',
+      ),
+      [9],
+    );
+  });
+});
+
+describe('raw-c-resource: flags set in a loop', () => {
+  it('a flag zeroed before the loop that an earlier iteration may set is unknown where the loop acquires', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      int parse_first(char **params, int count, struct session *s) {
+          char *salt = NULL;
+          unsigned long rounds = 0;
+          for (int i = 0; i < count; i++) {
+              if (!strncmp(params[i], "s=", 2)) {
+                  g_free(salt);
+                  salt = g_strdup(params[i] + 2);
+              } else if (!strncmp(params[i], "i=", 2)) {
+                  rounds = strtoul(params[i] + 2, NULL, 10);
+              }
+          }
+          if (salt == NULL || rounds == 0) {
+              g_free(salt);
+              return -1;
+          }
+          if (strlen(salt) < 4)
+              return -1;
+          use(salt, rounds);
+          g_free(salt);
+          return 0;
+      }`,
+        'cpp',
+        RULE,
+        'scram.c',
+      ),
+      [7],
+    );
+  });
+});
