@@ -640,8 +640,10 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
         if (invalid && op === '==') return outcome ? 'absent' : 'held';
         if (invalid && op === '!=') return outcome ? 'held' : 'absent';
         if (o === '0' && op === '<') return outcome ? 'absent' : 'held';
-        // `if (fd > 2) close(fd)`: a descriptor at or below the bound is a standard stream, kept on purpose.
-        if (res.isDescriptor && /^\d+$/.test(o) && op === '>') return outcome ? undefined : 'absent';
+        // `if (fd > 2) close(fd)`, `if (devnull > STDERR_FILENO)`: a descriptor at or below the bound is a
+        // standard stream (dup2'ed there or opened when one was closed), kept on purpose.
+        if (res.isDescriptor && /^(\d+|STD(IN|OUT|ERR)_FILENO)$/.test(o) && op === '>')
+          return outcome ? undefined : 'absent';
         if (o === '0' && op === '>=') return outcome ? 'held' : 'absent';
         return undefined;
       }

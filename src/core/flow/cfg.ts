@@ -374,14 +374,15 @@ function switchStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame
   let fall: CfgBlock[] = [];
   let hasDefault = false;
   const inner: Frame = { ...frame, breakTo: exitBlock };
-  const labels = (body?.namedChildren ?? []).flatMap((c) =>
+  const items = switchItems(body);
+  const labels = items.flatMap((c) =>
     c?.type === 'case_statement' && c.childForFieldName('value') ? [c.childForFieldName('value')!.text] : [],
   );
   // `if (d != 1 && d != 8) return; ... switch (d) { case 1: ... case 8: ... default: ... }`:
   // every value that reaches the switch has a case, so the default (or no match) is dead code.
   const exhaustive = validatedAgainst(node, labels);
-  for (const c of body?.namedChildren ?? []) {
-    if (!c || c.type === 'comment') continue;
+  for (const c of items) {
+    if (c.type === 'comment') continue;
     if (c.type === 'case_statement') {
       const entry = b.block('stmt', c.childForFieldName('value') ?? undefined);
       if (!c.childForFieldName('value')) hasDefault = true;
@@ -400,6 +401,32 @@ function switchStatement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame
   b.link(fall, exitBlock);
   if (!hasDefault && !exhaustive) cond.succ.push({ to: exitBlock, kind: 'case' });
   return [exitBlock];
+}
+
+const PREPROC_BRANCH = /^preproc_(if|ifdef|elif|elifdef|else)$/;
+
+/**
+ * A switch body's statements, with the case labels that conditional directives wrap brought up to
+ * the switch (`#ifndef NO_EC  case EC: { ... }  #endif`): every branch is taken to be compiled, as
+ * elsewhere, and a case inside one is still one of the switch's cases.
+ */
+function switchItems(body: Node | null): Node[] {
+  const out: Node[] = [];
+  const add = (nodes: Array<Node | null>) => {
+    for (const c of nodes) {
+      if (!c) continue;
+      if (PREPROC_BRANCH.test(c.type) && !isDisabled(c) && c.namedChildren.some((x) => x?.type === 'case_statement')) {
+        const skip = new Set(
+          ['condition', 'name', 'alternative'].map((f) => c.childForFieldName(f)?.id).filter((x) => x !== undefined),
+        );
+        add(c.namedChildren.filter((x) => x && !skip.has(x.id)));
+        const alt = c.childForFieldName('alternative');
+        if (alt) add([alt]);
+      } else out.push(c);
+    }
+  };
+  add(body?.namedChildren ?? []);
+  return out;
 }
 
 /**

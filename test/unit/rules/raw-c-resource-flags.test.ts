@@ -183,3 +183,35 @@ describe('raw-c-resource: flags set in a loop', () => {
     );
   });
 });
+
+describe('raw-c-resource: a case label inside a conditional directive', () => {
+  const SWITCH = (release: string) => code`
+    static void set_key_info(struct tls *tls, int keytype)
+    {
+        char *algorithm = NULL;
+        switch (keytype) {
+        case KEY_DH:
+            set_algorithm(tls, "DH");
+            break;
+    #ifndef NO_EC
+        case KEY_EC: {
+            algorithm = g_strdup_printf("ECDH: %s", curve_name(tls));
+            printf("%s\\n", algorithm);
+            ${release}
+            break;
+        }
+    #endif
+        default:
+            set_algorithm(tls, "other");
+            break;
+        }
+    }`;
+
+  it('is still one of the switch cases: released through a wrapper macro, no leak', async () => {
+    assert.deepEqual(await lines(SWITCH('g_free_and_null(algorithm);'), 'cpp', RULE, 'tls.c'), []);
+  });
+
+  it('and its leak is found when nothing releases it', async () => {
+    assert.deepEqual(await lines(SWITCH('log_info("set");'), 'cpp', RULE, 'tls.c'), [10]);
+  });
+});

@@ -764,6 +764,13 @@ describe('raw-c-resource: descriptors kept on purpose', () => {
         dup2(fd, 1);
         if (fd > 2) close(fd);
       }
+      int stdfd_devnull(int in, int out) {
+        int devnull, ret = 0;
+        if ((devnull = open("/dev/null", O_RDWR)) == -1) return -1;
+        if ((in && dup2(devnull, STDIN_FILENO) == -1) || (out && dup2(devnull, STDOUT_FILENO) == -1)) ret = -1;
+        if (devnull > STDERR_FILENO) close(devnull);
+        return ret;
+      }
       bool fifo(const char* fn) {
         auto_fd fifo_fd;
         if ((fifo_fd = open(fn, O_RDONLY)) == -1) return false;
