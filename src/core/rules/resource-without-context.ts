@@ -177,6 +177,19 @@ export const resourceWithoutContext = defineRule({
     const closes = live.filter(
       (u) => closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement',
     );
+    // `def unset_tracing(): debugfile.close()` then `config.add_cleanup(unset_tracing)`: a nested
+    // function closes it, whenever whoever holds that function calls it.
+    if (
+      closes.some((c) =>
+        [...ancestors(c)].some(
+          (a) =>
+            a.id !== scope.parent?.id &&
+            /^(function_definition|lambda)$/.test(a.type) &&
+            a.startIndex > scope.startIndex,
+        ),
+      )
+    )
+      return;
     // An explicit `raise` after the creation and before anything closes, returns or hands it on
     // leaves it open, whatever happens later (`fp = open(p) ... raise IOError(...) ... parse(fp)`).
     const settledAt = Math.min(
@@ -307,19 +320,31 @@ function wrapsBorrowedStream(call: Node, statement: Node): boolean {
   const params = fn?.childForFieldName('parameters')?.namedChildren ?? [];
   if (params.some((p) => p && (p.childForFieldName('name')?.text ?? p.text.split(/[:=]/)[0].trim()) === first.text))
     return STREAM_PARAM.test(first.text);
-  // `fp = BytesIO()` earlier in the same scope.
+  // `fp = BytesIO()` earlier in the same scope, or a file it opened itself (`zipfp = open(p, "rb")`,
+  // `with open(p) as f:`): that file is the one to close, and its own finding if it is not.
   const scope = fn?.childForFieldName('body') ?? statement.parent;
+  const opener = (n: Node) =>
+    n.type === 'call' &&
+    /(^|\.)(open|TemporaryFile|NamedTemporaryFile)$/.test(n.childForFieldName('function')?.text ?? '');
   return (
     !!scope &&
-    findAll(
+    (findAll(
       scope,
       'assignment',
       (a) =>
         a.startIndex < statement.startIndex &&
         a.childForFieldName('left')?.text === first.text &&
         !!a.childForFieldName('right') &&
-        inMemory(a.childForFieldName('right')!),
-    ).length > 0
+        (inMemory(a.childForFieldName('right')!) || opener(a.childForFieldName('right')!)),
+    ).length > 0 ||
+      findAll(
+        scope,
+        'as_pattern',
+        (a) =>
+          a.startIndex < statement.startIndex &&
+          a.childForFieldName('alias')?.text === first.text &&
+          opener(a.namedChild(0) ?? a),
+      ).length > 0)
   );
 }
 
@@ -398,8 +423,32 @@ function raiseWhileOpen(scope: Node, from: number, to: number, name: string, cre
       n.startIndex < to &&
       !inOtherBranch(created, n) &&
       !returnsBefore(created, n) &&
-      !inClosingTry(n, scope, closesIt),
+      !inClosingTry(n, scope, closesIt) &&
+      !inFailureCheck(n, name, from),
   )[0];
+}
+
+/**
+ * `fd = os.open(p, flags)` then `if fd < 0: raise OSError(...)`: a C-style test of the resource's own
+ * failure; where it holds, nothing was opened (and os.open raises instead of returning -1 anyway).
+ */
+function inFailureCheck(raise: Node, name: string, createdAt: number): boolean {
+  if (!/^[A-Za-z_][\w.\\]*$/.test(name)) return false;
+  const failed = new RegExp(`^(not\\s+${name}|${name}\\s*(<\\s*0|==\\s*-1|<=\\s*-1|is\\s+None|==\\s*None))$`);
+  for (const a of ancestors(raise)) {
+    if (a.type === 'function_definition') return false;
+    // A test of the value made before it was made (`if not sock: sock = socket(...)`) is no check of it.
+    if (a.type !== 'if_statement' || a.startIndex < createdAt) continue;
+    const cond =
+      a
+        .childForFieldName('condition')
+        ?.text.replace(/^\((.*)\)$/s, '$1')
+        .trim() ?? '';
+    const then = a.childForFieldName('consequence');
+    if (failed.test(cond) && then && then.startIndex <= raise.startIndex && raise.endIndex <= then.endIndex)
+      return true;
+  }
+  return false;
 }
 
 function polledUntilExit(use: Node): boolean {
@@ -443,8 +492,10 @@ function returnsBefore(created: Node, later: Node): boolean {
 
 /** `f.close()`, or `os.close(fd)` for a descriptor from `os.open()`. */
 function closesName(name: string): RegExp {
+  // `self.close()` in a handler closes what the object holds (`self.p`), as its close() would.
+  const own = name.startsWith('self\\.') ? `|\\bself\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(` : '';
   return new RegExp(
-    `\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(|\\bos\\s*\\.\\s*close\\s*\\(\\s*${name}\\s*\\)`,
+    `\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(|\\bos\\s*\\.\\s*close\\s*\\(\\s*${name}\\s*\\)${own}`,
   );
 }
 
@@ -481,6 +532,8 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
     const fn = call.childForFieldName('function');
     const text = fn?.text ?? '';
     if (HARMLESS_CALL.test(text)) continue;
+    // `if fd < 0: raise OSError(...)`: where that runs, nothing was opened.
+    if (inFailureCheck(call, own, statement.endIndex)) continue;
     // Inside a try whose handlers swallow the exception (no raise), control reaches the close anyway.
     if (swallowedBefore(call, close)) continue;
     // Local file operations on the resource itself (write, flush, options) do not fail in practice.
@@ -494,8 +547,14 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
   }
   // A raise, or a subscript or attribute read on other data, between them (rare) is not modelled.
   return (
-    findAll(body, 'raise_statement', (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex)
-      .length > 0
+    findAll(
+      body,
+      'raise_statement',
+      (n) =>
+        n.startIndex >= statement.endIndex &&
+        n.endIndex <= close.startIndex &&
+        !inFailureCheck(n, own, statement.endIndex),
+    ).length > 0
   );
 }
 
@@ -532,8 +591,20 @@ function inOtherBranch(created: Node, use: Node): boolean {
 }
 
 /** Passed as an argument to a call that may keep it (not a harmless builtin). */
+const BOUND_METHODS =
+  /^(write|writelines|read|readline|readlines|readinto|send|sendall|recv|recv_into|flush|close|shutdown|terminate|kill|cleanup)$/;
+
 function passedOn(use: Node): boolean {
   let n: Node = use;
+  // `tracer.setwriter(err.write)`: a bound method handed over keeps the object, for whoever holds it.
+  // Only its I/O and closing methods: `exit(p.returncode)` passes a value read from it, not it.
+  if (
+    n.parent?.type === 'attribute' &&
+    n.parent.childForFieldName('object')?.id === n.id &&
+    n.parent.parent?.type === 'argument_list' &&
+    BOUND_METHODS.test(n.parent.childForFieldName('attribute')?.text ?? '')
+  )
+    return true;
   // `Server(sockets=[sock])`, `run((a, f))`: inside a list, tuple or dict built for the call.
   while (n.parent && /^(list|tuple|set|dictionary|pair|parenthesized_expression)$/.test(n.parent.type)) n = n.parent;
   if (n.parent?.type === 'keyword_argument') n = n.parent;

@@ -959,3 +959,125 @@ describe('resource-without-context: an urlopen() response read to its end (ipyth
     );
   });
 });
+
+describe('resource-without-context: ninth group of projects, shapes judged false (pip, pytest, borg, pexpect)', () => {
+  it('a ZipFile over a file the function opened itself holds nothing of its own; one over a path does', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      import zipfile
+      def unzip(filename, location):
+          zipfp = open(filename, "rb")
+          try:
+              zf = zipfile.ZipFile(zipfp)
+              for info in zf.infolist():
+                  if info.filename.startswith("/"):
+                      raise ValueError(info.filename)
+          finally:
+              zipfp.close()
+      def names(filename):
+          zf = zipfile.ZipFile(filename)
+          if not zf.namelist():
+              raise ValueError(filename)
+          return zf.namelist()
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [12],
+    );
+  });
+
+  it('a bound method handed over keeps the file with whoever holds it; a file only written to does not', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      import os, sys
+      def enable(trace):
+          err = open(os.dup(sys.stderr.fileno()), "w")
+          trace.setwriter(err.write)
+      def note(path):
+          out = open(path, "w")
+          out.write("x")
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [6],
+    );
+  });
+
+  it("__init__'s handler that calls self.close() before re-raising closes what it opened", async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      import subprocess
+      class Remote:
+          def __init__(self, cmd):
+              self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+              try:
+                  if self.p.stdout.read(1) != b"v":
+                      raise ConnectionError("bad greeting")
+              except Exception:
+                  self.close()
+                  raise
+          def close(self):
+              self.p.stdin.close()
+              self.p.wait()
+      class Leaky:
+          def __init__(self, cmd):
+              self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+              if self.p.stdout.read(1) != b"v":
+                  raise ConnectionError("bad greeting")
+          def close(self):
+              self.p.wait()
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [16],
+    );
+  });
+
+  it("a raise in the descriptor's own failure test holds nothing; a test made before it was opened is no such test", async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      import os, socket
+      def tty(name):
+          fd = os.open(name, os.O_RDWR)
+          if fd < 0:
+              raise OSError("could not open " + name)
+          os.close(fd)
+      def connect(addr, sock=None):
+          if not sock:
+              sock = socket.socket()
+              if not reachable(addr):
+                  raise ConnectionError(addr)
+          return Transport(sock)
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [9],
+    );
+  });
+
+  it('closed by a nested cleanup function that is registered: handed to whoever calls it', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      def configure(config, path):
+          debugfile = open(path, "w")
+          debugfile.write(header(config))
+          def unset_tracing():
+              debugfile.close()
+          config.add_cleanup(unset_tracing)
+    `,
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
+  });
+});
