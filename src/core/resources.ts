@@ -232,7 +232,8 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
   // Image and media libraries
   {
     acquire: ['TIFFOpen', 'TIFFClientOpen', 'TIFFFdOpen'],
-    release: ['TIFFClose'],
+    // TIFFCleanup frees the TIFF without closing a descriptor someone else owns (`TIFFFdOpen(fd)`).
+    release: ['TIFFClose', 'TIFFCleanup'],
     kind: 'returns',
     releaseArg: 'value',
   },

@@ -20,7 +20,9 @@ const UNKNOWN = 0;
 const ZERO = 1;
 const NONZERO = 2;
 const NEGATIVE = 3;
-type Value = typeof UNKNOWN | typeof ZERO | typeof NONZERO | typeof NEGATIVE;
+/** A positive literal: only ever a constant compared with, never a flag's value in the mask. */
+const POSITIVE = 4;
+type Value = typeof UNKNOWN | typeof ZERO | typeof NONZERO | typeof NEGATIVE | typeof POSITIVE;
 
 /** What both of two paths know: the same value, or NONZERO of a negative and a nonzero. */
 function joinValues(a: Value, b: Value): Value {
@@ -45,6 +47,7 @@ export function constantValue(value: Node | null): Value {
   const text = v.text.replace(/\s+/g, '');
   if (ZERO_TEXT.test(text)) return ZERO;
   if (NEGATIVE_TEXT.test(text)) return NEGATIVE;
+  if (/^[1-9]\d*[uUlL]*$/.test(text)) return POSITIVE;
   if (NONZERO_TEXT.test(text)) return NONZERO;
   if (ERROR_CODE.test(text) && !NOT_AN_ERROR.test(text)) return NONZERO;
   return UNKNOWN;
@@ -120,6 +123,11 @@ function compare(value: Value, op: string, constant: Value): Truth {
     }
     return undefined;
   }
+  // Against a positive literal (`for (i = 0; i < 3; i++)` runs at least once): zero or negative is below it.
+  if (constant === POSITIVE && (value === ZERO || value === NEGATIVE)) {
+    if (op === '<' || op === '<=' || op === '!=') return true;
+    if (op === '>' || op === '>=' || op === '==') return false;
+  }
   // Against a nonzero constant (`r == REDIS_ERR`, `fd != -1`): only a zero flag decides it.
   if (value !== ZERO) return undefined;
   return op === '==' ? false : op === '!=' ? true : undefined;
@@ -144,7 +152,8 @@ function learnt(op: string, constant: Value, want: boolean): Value {
     }
     return UNKNOWN;
   }
-  return (op === '==') === want && (op === '==' || op === '!=') ? constant : UNKNOWN;
+  const stored = constant === POSITIVE ? NONZERO : constant;
+  return (op === '==') === want && (op === '==' || op === '!=') ? stored : UNKNOWN;
 }
 
 /**
@@ -317,6 +326,11 @@ function compileCondition(n: Node, flags: string[], resource: string, sentinel: 
   return flag < 0 ? UNKNOWN_EXPR : { kind: 'compare', flag, op: c.op, constant: c.constant };
 }
 
+/** A constant as a flag holds it: a positive literal is NONZERO there. */
+function stored(v: Value): Value {
+  return v === POSITIVE ? NONZERO : v;
+}
+
 /** What `node` does to the flags, in order: the value each assignment leaves (UNKNOWN for any other). */
 function assignmentsIn(node: Node, flags: string[]): Array<[number, Value]> {
   const out: Array<[number, Value]> = [];
@@ -328,9 +342,9 @@ function assignmentsIn(node: Node, flags: string[]): Array<[number, Value]> {
     if (!up) continue;
     if (up.type === 'assignment_expression' && up.childForFieldName('left')?.id === id.id) {
       const plain = up.childForFieldName('operator')?.text === '=';
-      out.push([i, plain ? constantValue(up.childForFieldName('right')) : UNKNOWN]);
+      out.push([i, plain ? stored(constantValue(up.childForFieldName('right'))) : UNKNOWN]);
     } else if (up.type === 'init_declarator' && up.childForFieldName('declarator')?.id === id.id)
-      out.push([i, constantValue(up.childForFieldName('value'))]);
+      out.push([i, stored(constantValue(up.childForFieldName('value')))]);
     else if (up.type === 'update_expression' || (up.type === 'pointer_expression' && up.text.startsWith('&')))
       out.push([i, UNKNOWN]);
   }
@@ -428,7 +442,8 @@ function assigns(node: Node, name: string): boolean {
 
 /**
  * The locals a function tests as flags (`if (ok)`, `!newrec`, `r != 0`, `(r = f()) < 0`) that it
- * also sets to a constant or inside a test: the ones whose value a path can know. Most tested first.
+ * also sets to a constant or inside a test, or tests more than once: the ones whose value a path can
+ * know. Most tested first.
  */
 function flagCandidates(func: Node): Array<{ name: string; tests: number[] }> {
   // Which names are set to a constant or inside a test, read from the text first: most functions
@@ -442,11 +457,11 @@ function flagCandidates(func: Node): Array<{ name: string; tests: number[] }> {
     else if (ERROR_CODE.test(value) && !NOT_AN_ERROR.test(value)) settable.add(m[1]);
   }
   for (const m of text.matchAll(SET_IN_TEST)) settable.add(m[1]);
-  if (settable.size === 0) return [];
+  // A flag tested twice needs no constant: the first test decides the second (`if (err) goto out;`
+  // ... `out: if (!add || err) free(row);`, with `err = f();` between neither).
+  if (settable.size === 0 && (text.match(/\b(if|while)\s*\(/g)?.length ?? 0) < 2) return [];
   const tested = new Map<string, number[]>();
-  const count = (name: string, at: number) => {
-    if (settable.has(name)) tested.set(name, [...(tested.get(name) ?? []), at]);
-  };
+  const count = (name: string, at: number) => tested.set(name, [...(tested.get(name) ?? []), at]);
   const atoms = (n: Node) => {
     const e = unwrap(n);
     if (e.type === 'identifier') count(e.text, e.startIndex);
@@ -465,9 +480,12 @@ function flagCandidates(func: Node): Array<{ name: string; tests: number[] }> {
   };
   for (const s of findAll(func, ['if_statement', 'while_statement', 'do_statement', 'for_statement'])) {
     const cond = s.childForFieldName('condition');
-    if (cond && [...settable].some((name) => cond.text.includes(name))) atoms(cond);
+    if (cond) atoms(cond);
   }
-  return [...tested.entries()].sort((a, b) => b[1].length - a[1].length).map(([name, tests]) => ({ name, tests }));
+  return [...tested.entries()]
+    .filter(([name, tests]) => settable.has(name) || tests.length > 1)
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([name, tests]) => ({ name, tests }));
 }
 
 /** `ok = false;`, `int r = -1,`, `rc = (int) SSH_ERR_INTERNAL_ERROR;` (NULL is for nullFacts). */

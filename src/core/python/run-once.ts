@@ -28,7 +28,8 @@ function actsAtTopLevel(root: Node): boolean {
     if (!s || /^(function_definition|class_definition|decorated_definition|import|future_import)/.test(s.type))
       continue;
     if (s.type === 'if_statement' || s.type === 'try_statement') continue; // version checks, optional imports
-    if (/\bsys\.argv\b|^print\s*\(|\bprint\s*\(/.test(s.text) && !/^(\w+\s*=\s*)?lambda\b/.test(s.text)) return true;
+    if (/\bsys\.(argv|exit)\b|^print\s*\(|\bprint\s*\(/.test(s.text) && !/^(\w+\s*=\s*)?lambda\b/.test(s.text))
+      return true;
   }
   return false;
 }

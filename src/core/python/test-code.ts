@@ -3,6 +3,9 @@
 
 /** A test module: under a `tests/` or `testing/` folder, or named `test_x.py`, `x_test.py`, `conftest.py`. */
 const TEST_MODULE = /(^|[\\/])(tests|testing)[\\/]|(^|[\\/])(test_[^\\/]*|[^\\/]*[_-]test|conftest)\.py$/;
+/** In a `test/` folder, or in one of its kinds of tests (`test/integration/fixtures.py`). */
+const TEST_FOLDER_MODULE =
+  /(^|[\\/])(test|testing)[\\/]((integration|unit|functional|e2e|system|acceptance|fixtures|helpers|support)[\\/])?[^\\/]+\.py$/;
 /** Any file under a `test/` folder too: test helpers, debug scripts, fixtures. */
 const TEST_TREE = /(^|[\\/])(tests?|testing)[\\/]/;
 
@@ -11,7 +14,7 @@ const TEST_TREE = /(^|[\\/])(tests?|testing)[\\/]/;
  * folder holding the file itself. Only the nearest folder counts, so a checkout under `~/test/` is not.
  */
 export function isTestModule(file: string): boolean {
-  return TEST_MODULE.test(file) || /(^|[\\/])(test|testing)[\\/][^\\/]+\.py$/.test(file);
+  return TEST_MODULE.test(file) || TEST_FOLDER_MODULE.test(file);
 }
 
 /**

@@ -96,8 +96,15 @@ export const cleanupInLoop = defineRule({
     if (ctx.language === 'cpp' && method === 'reset' && call.childForFieldName('function')!.child(1)?.text === '->')
       return;
     if (!isStableReceiver(receiver)) return;
+    // In Python `reset()` puts an object back to its first state to be used again (codecs, encoders,
+    // buffers, parsers); it frees nothing that the next iteration would rebuild.
+    if (ctx.language === 'python' && method === 'reset') return;
     const loop = enclosingLoop(call, ctx.language);
     if (!loop) return;
+    // `while old._is_owned(): old.release()`: the loop runs on the object's own state, to drain it.
+    const loopCondition = loop.childForFieldName('condition');
+    const root0 = rootName(receiver);
+    if (loopCondition && root0 && identifiersIn(loopCondition, root0).length > 0) return;
     const root = rootName(receiver);
     if (!root || declaredOrAssignedIn(loop, root, receiver.text, ctx.language)) return;
     // Nested loops (rows, then tiles): the teardown belongs after the outermost loop the object outlives.
