@@ -102,7 +102,7 @@ export function buildCfg(body: Node, lang: CfgLanguage, python: boolean): Cfg {
   // `if (setjmp(env)) { ... }`: a longjmp from any call after it lands in that branch.
   for (const s of b.setjmpTargets) {
     for (const blk of b.blocks) {
-      if (blk.kind === 'stmt' && blk.node && blk.node.startIndex > s.after && /\w\s*\(/.test(blk.node.text))
+      if (blk.kind === 'stmt' && blk.node && blk.node.startIndex > s.after && mayLongjmp(blk.node.text))
         blk.succ.push({ to: s.target, kind: 'longjmp' });
     }
   }
@@ -114,6 +114,30 @@ export function buildCfg(body: Node, lang: CfgLanguage, python: boolean): Cfg {
     blocks: b.blocks,
     blockOf: b.blockOf,
   };
+}
+
+/**
+ * C library calls that never call back into the program, and so never reach a `longjmp` (keywords
+ * too: `sizeof(`, `if (` look like calls to a regex). libpcap's `memset` right after a `malloc` is
+ * not where its error handler can land.
+ */
+const NEVER_LONGJMP = new Set(
+  (
+    'if while for switch return sizeof _Alignof alignof offsetof defined ' +
+    'memset memcpy memmove memcmp memchr strlen strnlen strcpy strncpy strcat strncat strcmp strncmp ' +
+    'strcasecmp strncasecmp strchr strrchr strstr strspn strcspn strpbrk strdup strndup strtok strtok_r ' +
+    'snprintf sprintf vsnprintf vsprintf printf fprintf vfprintf fputs puts fputc putc putchar fwrite ' +
+    'fread fgets fgetc getc fflush fopen fclose fseek ftell rewind malloc calloc realloc free ' +
+    'abs labs llabs atoi atol atoll strtol strtoul strtoll strtoull strtod strtof isalpha isdigit ' +
+    'isalnum isspace isupper islower isxdigit isprint toupper tolower htons htonl ntohs ntohl ' +
+    'errno strerror assert'
+  ).split(' '),
+);
+
+/** Whether a statement calls something that may `longjmp` (anything but NEVER_LONGJMP). */
+function mayLongjmp(text: string): boolean {
+  for (const m of text.matchAll(/([A-Za-z_]\w*)\s*\(/g)) if (!NEVER_LONGJMP.has(m[1])) return true;
+  return false;
 }
 
 /** Wires `node` after the blocks in `preds`; returns the blocks control leaves it from normally. */

@@ -153,3 +153,30 @@ describe('raw-c-resource: tenth group', () => {
     assert.deepEqual(await lines(link('count'), 'cpp', 'raw-c-resource', 'quant.c'), [4]);
   });
 });
+
+describe('raw-c-resource: where a longjmp can come from', () => {
+  const convert = (between: string) => code`
+    struct insn *to_code(struct state *st, int n) {
+        struct insn *fp;
+        st->start = NULL;
+        if (setjmp(st->top) != 0) {
+            free(st->start);
+            return NULL;
+        }
+        fp = malloc(sizeof(*fp) * n);
+        if (fp == NULL)
+            return NULL;
+        ${between}
+        st->start = fp;
+        convert(st, fp);
+        return fp;
+    }`;
+
+  it('memset between the malloc and the store cannot longjmp: no leak', async () => {
+    assert.deepEqual(await lines(convert('memset(fp, 0, sizeof(*fp) * n);'), 'cpp', 'raw-c-resource', 'opt.c'), []);
+  });
+
+  it('a project call there can: the setjmp branch frees the old start, not this one', async () => {
+    assert.deepEqual(await lines(convert('check_size(st, n);'), 'cpp', 'raw-c-resource', 'opt.c'), [8]);
+  });
+});
