@@ -229,7 +229,17 @@ export function spanOf(at: Node | Span): Span {
   return 'startIndex' in at ? { start: at.startIndex, end: at.endIndex } : at;
 }
 
-/** A `(#any-of? @capture "a" "b")` predicate listing `names`, for use inside a query. */
+/**
+ * Whether a global `anchor` regex finds a place in `text`, from its start and leaving it at the start
+ * (rules cache their anchor per text; a `test()` would otherwise move where the next use begins).
+ */
+export function anchorFinds(anchor: RegExp, text: string): boolean {
+  anchor.lastIndex = 0;
+  const found = anchor.test(text);
+  anchor.lastIndex = 0;
+  return found;
+}
+
 /** Global regexes for `anchor`, built once per name list. */
 const anchorRegexes = new WeakMap<string[], RegExp>();
 export function anchorForCalls(names: string[], receiver = false): RegExp {
@@ -253,6 +263,7 @@ export function callsAny(names: string[]): RegExp {
   return re;
 }
 
+/** A `(#any-of? @capture "a" "b")` predicate listing `names`, for use inside a query. */
 export function anyOf(capture: string, names: string[]): string {
   return `(#any-of? @${capture} ${names.map((n) => JSON.stringify(n)).join(' ')})`;
 }

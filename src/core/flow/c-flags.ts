@@ -430,14 +430,7 @@ function initialFacts(
 
 /** Whether `node` assigns `name`, takes its address, or steps it. */
 function assigns(node: Node, name: string): boolean {
-  if (!node.text.includes(name)) return false;
-  return findAll(node, 'identifier', (n) => n.text === name).some((id) => {
-    const up = id.parent;
-    if (!up) return false;
-    if (up.type === 'assignment_expression') return up.childForFieldName('left')?.id === id.id;
-    if (up.type === 'init_declarator') return up.childForFieldName('declarator')?.id === id.id;
-    return up.type === 'update_expression' || (up.type === 'pointer_expression' && up.text.startsWith('&'));
-  });
+  return assignmentsIn(node, [name]).length > 0;
 }
 
 /**
@@ -461,7 +454,11 @@ function flagCandidates(func: Node): Array<{ name: string; tests: number[] }> {
   // ... `out: if (!add || err) free(row);`, with `err = f();` between neither).
   if (settable.size === 0 && (text.match(/\b(if|while)\s*\(/g)?.length ?? 0) < 2) return [];
   const tested = new Map<string, number[]>();
-  const count = (name: string, at: number) => tested.set(name, [...(tested.get(name) ?? []), at]);
+  const count = (name: string, at: number) => {
+    const list = tested.get(name);
+    if (list) list.push(at);
+    else tested.set(name, [at]);
+  };
   const atoms = (n: Node) => {
     const e = unwrap(n);
     if (e.type === 'identifier') count(e.text, e.startIndex);

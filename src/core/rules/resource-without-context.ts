@@ -6,7 +6,7 @@ import { ensureImport, importsOf, qualify } from '../python/imports';
 import { isTestModule } from '../python/test-code';
 import { exceptionEndsProcess, isScript, runsBounded } from '../python/run-once';
 import { enclosingHeaders, headerKeyword } from '../languages/python';
-import { defineRule, type RuleContext } from '../rule';
+import { anchorFinds, defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll, identifiersIn, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
 
@@ -96,13 +96,7 @@ export const resourceWithoutContext = defineRule({
       [...new Set(Array.from(text.matchAll(CLOSER_CALL), (m) => m[1]))].sort().join(','),
     ].join('|'),
   // A file where the anchor finds no place to start has no finding.
-  mayMatch: (text) => {
-    const anchor = resourceAnchor(text);
-    anchor.lastIndex = 0;
-    const found = anchor.test(text);
-    anchor.lastIndex = 0;
-    return found;
-  },
+  mayMatch: (text) => anchorFinds(resourceAnchor(text), text),
   // Every match the check can report on starts at a tracked constructor's call (under its own name
   // or an import alias), at an opener read inline, or at a name the file closes by hand: the query
   // runs around those alone, not on every `x = f(...)` of the file.
@@ -452,9 +446,17 @@ function closedBefore(raise: Node, closesIt: RegExp, createdAt: number): boolean
  * `fd = os.open(p, flags)` then `if fd < 0: raise OSError(...)`: a C-style test of the resource's own
  * failure; where it holds, nothing was opened (and os.open raises instead of returning -1 anyway).
  */
+/** The failure test of each name, built once: asked for every raise and call between create and close. */
+const failureTests = new Map<string, RegExp>();
 function inFailureCheck(raise: Node, name: string, createdAt: number): boolean {
   if (!/^[A-Za-z_][\w.\\]*$/.test(name)) return false;
-  const failed = new RegExp(`^(not\\s+${name}|${name}\\s*(<\\s*0|==\\s*-1|<=\\s*-1|is\\s+None|==\\s*None))$`);
+  let failed = failureTests.get(name);
+  if (!failed && failureTests.size > 1000) failureTests.clear(); // bounded: names differ file to file
+  if (!failed)
+    failureTests.set(
+      name,
+      (failed = new RegExp(`^(not\\s+${name}|${name}\\s*(<\\s*0|==\\s*-1|<=\\s*-1|is\\s+None|==\\s*None))$`)),
+    );
   for (const a of ancestors(raise)) {
     if (a.type === 'function_definition') return false;
     // A test of the value made before it was made (`if not sock: sock = socket(...)`) is no check of it.
@@ -656,7 +658,6 @@ function checkCreateCloseLoop(statement: Node, name: string, call: Node, ctx: Ru
   });
 }
 
-/** Names the file calls a closing method on (`x.close()`), found once per file by one regex pass. */
 /** The identifier that ends just before `at` (blanks allowed between), as `\b([A-Za-z_]\w*)\s*` would find it. */
 function wordBefore(text: string, at: number): string | undefined {
   let end = at;

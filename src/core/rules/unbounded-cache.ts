@@ -7,7 +7,7 @@ import { argument, ensureImport, importsOf, qualify } from '../python/imports';
 import { definesMain } from '../flow/c-ownership';
 import { isTestTree } from '../python/test-code';
 import { constructedOnlyAtImport } from '../python/module-state';
-import { defineRule, type RuleContext } from '../rule';
+import { anchorFinds, defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix, TextEdit } from '../types';
 import type { LeakLensConfig } from '../config-types';
@@ -24,7 +24,10 @@ const CACHE_ALIAS = /\b(?:lru_cache|cache|cached|cachedmethod)\s+as\s+([A-Za-z_]
  * Where a Python match can start: a decorator naming a cache (`@functools.cache`, a configured
  * decorator, an import alias of one), a `*cache(` call, or a `def *cache*(` with a size parameter.
  */
+let lastAnchor: { text: string; config: LeakLensConfig; anchor: RegExp } | undefined;
 function pythonAnchor(config: LeakLensConfig, text: string): RegExp {
+  // mayMatch and the engine both ask, once each per file: built once.
+  if (lastAnchor?.text === text && lastAnchor.config === config) return lastAnchor.anchor;
   const words = [
     '\\w*cache\\w*',
     ...config.cacheDecorators.map((d) =>
@@ -35,10 +38,12 @@ function pythonAnchor(config: LeakLensConfig, text: string): RegExp {
     ),
     ...Array.from(text.matchAll(CACHE_ALIAS), (m) => m[1]),
   ];
-  return new RegExp(
+  const anchor = new RegExp(
     `@(?<=^[ \\t]*@)[ \\t]*[\\w.]*\\b(?:${words.join('|')})\\b|cache\\s*\\(|\\bdef\\s+\\w*cache`,
     'gim',
   );
+  lastAnchor = { text, config, anchor };
+  return anchor;
 }
 
 export const unboundedCache = defineRule({
@@ -90,7 +95,7 @@ export const unboundedCache = defineRule({
   // Every Python pattern starts where the anchor finds a place: a file with none cannot match.
   mayMatch: (text, language, config) =>
     language === 'python'
-      ? pythonAnchor(config, text).test(text)
+      ? anchorFinds(pythonAnchor(config, text), text)
       : /\bstatic\b[^;\n]*std::(unordered_)?map\b/.test(text),
   // Python matches start at a cache decorator, a `*cache(` call, or a `def *cache*(`: the query runs around
   // those, not over every node of the tree (the walk alone cost more than all the rules' checks).
