@@ -37,6 +37,19 @@ export function contains(outer: Node, inner: Node): boolean {
  * (`descendantsOfType`), so only candidate nodes are materialised in JS: walking every node through
  * the wasm boundary was most of the rules' cost.
  */
+/**
+ * A call's arguments without the comments between them (a `service = NULL` note in a comment before an
+ * argument): tree-sitter gives comments as named children, which would shift every position after them.
+ */
+export function callArguments(call: Node): Node[] {
+  return argumentsOf(call.childForFieldName('arguments'));
+}
+
+/** The named children of an argument list, without comments. */
+export function argumentsOf(list: Node | null | undefined): Node[] {
+  return (list?.namedChildren ?? []).filter((c): c is Node => !!c && c.type !== 'comment');
+}
+
 export function findAll(
   root: Node,
   types: string | readonly string[] | ReadonlySet<string>,

@@ -197,9 +197,10 @@ export function flagFacts(
     return e;
   };
   const effects = new Map<number, Array<[number, Value]>>();
+  const codes = memo(`c.flagCodes.${func.id}`, () => statusCodeFlags(func, candidates));
   const effectsOf = (node: Node) => {
     let list = effects.get(node.id);
-    if (!list) effects.set(node.id, (list = assignmentsIn(node, flags)));
+    if (!list) effects.set(node.id, (list = assignmentsIn(node, flags, codes)));
     return list;
   };
 
@@ -331,8 +332,23 @@ function stored(v: Value): Value {
   return v === POSITIVE ? NONZERO : v;
 }
 
+/**
+ * Flags the function sets to a literal 0 as well as to named constants (`r = 0;` on success,
+ * `r = RSGTE_LEN; goto done;` on failures): a status whose named codes are the failures, not 0.
+ */
+function statusCodeFlags(func: Node, candidates: Array<{ name: string }>): Set<string> {
+  const text = func.text;
+  return new Set(candidates.map((c) => c.name).filter((name) => new RegExp(`\\b${name}\\s*=\\s*0\\s*;`).test(text)));
+}
+
+/** A named constant (`RSGTE_OOM`) set to a status flag that `statusCodeFlags` found: a failure code. */
+function namedCode(value: Node | null): boolean {
+  const text = value?.text.trim() ?? '';
+  return /^[A-Z][A-Z0-9_]{2,}$/.test(text) && !NOT_AN_ERROR.test(text);
+}
+
 /** What `node` does to the flags, in order: the value each assignment leaves (UNKNOWN for any other). */
-function assignmentsIn(node: Node, flags: string[]): Array<[number, Value]> {
+function assignmentsIn(node: Node, flags: string[], codes?: Set<string>): Array<[number, Value]> {
   const out: Array<[number, Value]> = [];
   const text = node.text;
   if (!flags.some((f) => text.includes(f))) return out;
@@ -342,7 +358,10 @@ function assignmentsIn(node: Node, flags: string[]): Array<[number, Value]> {
     if (!up) continue;
     if (up.type === 'assignment_expression' && up.childForFieldName('left')?.id === id.id) {
       const plain = up.childForFieldName('operator')?.text === '=';
-      out.push([i, plain ? stored(constantValue(up.childForFieldName('right'))) : UNKNOWN]);
+      const right = up.childForFieldName('right');
+      let value = plain ? stored(constantValue(right)) : UNKNOWN;
+      if (plain && value === UNKNOWN && codes?.has(id.text) && namedCode(right)) value = NONZERO;
+      out.push([i, value]);
     } else if (up.type === 'init_declarator' && up.childForFieldName('declarator')?.id === id.id)
       out.push([i, stored(constantValue(up.childForFieldName('value')))]);
     else if (up.type === 'update_expression' || (up.type === 'pointer_expression' && up.text.startsWith('&')))

@@ -3,7 +3,7 @@
 // it), re-acquired, or only used. Shared by the rules that track C resources and C++ `new`.
 import type { Node } from 'web-tree-sitter';
 import type { ResourcePair } from '../resources';
-import { ancestors, contains, findAll } from '../tree';
+import { ancestors, argumentsOf, callArguments, contains, findAll } from '../tree';
 import type { CfgBlock, CfgLanguage, EdgeKind } from './cfg';
 import type { Effect, PathFacts } from './lifetime';
 
@@ -222,22 +222,52 @@ export interface COwnedResource {
   isDescriptor?: boolean;
   /** Acquisitions of other resources (`fdopen`): passing this one to them hands it over. */
   otherAcquires?: Set<string>;
-  /** Local pointers that copy the resource (`pbuf = buf`). */
+  /** Local pointers that copy the resource (`pbuf = buf`), and its wrappers. */
   aliases?: string[];
+  /** This file's function-like macros and the names they release (sameFileMacroReleases). */
+  macroReleases?: Map<string, Set<string>>;
+  /** Locals holding another resource that wraps this one (`fp = fdopen(fd, "w")`), also among aliases. */
+  wrappers?: string[];
   /** Flags set true right after the acquisition (`temp_is_copy = true;`), still true later. */
   knownTrue?: Set<string>;
+}
+
+/**
+ * Function-like macros of this file and the names their bodies release (`#define BAIL_OUT(s)
+ * sfree(names); sfree(values); return s`): a use of the macro releases them, though the call names
+ * neither.
+ */
+export function sameFileMacroReleases(root: Node, releaseNames: Set<string>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  if (!root.text.includes('#define')) return out;
+  for (const def of findAll(root, 'preproc_function_def')) {
+    const macro = def.childForFieldName('name')?.text;
+    const body = def.childForFieldName('value')?.text ?? '';
+    if (!macro) continue;
+    for (const m of body.matchAll(/\b([A-Za-z_]\w*)\s*\(\s*&?\s*([A-Za-z_]\w*)\s*\)/g)) {
+      if (!releaseNames.has(m[1]) && !RELEASE_NAME.test(m[1])) continue;
+      if (!out.has(macro)) out.set(macro, new Set());
+      out.get(macro)!.add(m[2]);
+    }
+  }
+  return out;
 }
 
 /** What `block` does to the resource. */
 export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
   const node = block.node;
   if (!node) return 'none';
+  if (res.macroReleases?.size)
+    for (const [macro, names] of res.macroReleases)
+      if (names.has(res.name) && mentionsText(node.text, macro) && callsMacro(node, macro)) return 'release';
   let result: Effect = 'none';
   for (const name of [res.name, ...(res.aliases ?? [])]) {
     if (!mentionsText(node.text, name)) continue;
     for (const use of findAll(node, 'identifier', (n) => n.text === name)) {
       // `q = p` into a local alias: uses of q are followed as uses of p.
       if (name === res.name && isAliasCopy(use, res)) continue;
+      // `fp = fdopen(fd, "w")`: the wrapper being made from the resource, not overwritten.
+      if (name !== res.name && res.wrappers?.includes(name) && isMadeFrom(use, res.name)) continue;
       const e = useEffect(use, node, name === res.name ? res : { ...res, name });
       if (e === 'release') return 'release';
       if (name !== res.name && e === 'reacquire') continue; // the alias reused for something else
@@ -245,6 +275,16 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
     }
   }
   return result;
+}
+
+function isMadeFrom(use: Node, name: string): boolean {
+  const up = use.parent;
+  if (up?.type !== 'assignment_expression' || up.childForFieldName('left')?.id !== use.id) return false;
+  return mentionsText(up.childForFieldName('right')?.text ?? '', name);
+}
+
+function callsMacro(node: Node, macro: string): boolean {
+  return findAll(node, 'call_expression', (c) => c.childForFieldName('function')?.text === macro).length > 0;
 }
 
 /** `q = p` / `T* q = p` / `q = p + k` with q one of the resource's local aliases. */
@@ -288,6 +328,29 @@ export function localAliases(body: Node, name: string, locals: (n: string) => bo
     if (target?.type === 'identifier' && target.text !== name && locals(target.text)) out.add(target.text);
   }
   return [...out];
+}
+
+/**
+ * Locals that wrap the resource in another one (`FILE *fp = fdopen(fd, "w")`, `dir = fdopendir(fd)`):
+ * the wrapper owns the resource once the wrap succeeded, so its uses and releases are the resource's.
+ */
+export function wrapperLocals(
+  body: Node,
+  name: string,
+  acquires: Set<string>,
+  locals: (n: string) => boolean,
+): Array<{ local: string; call: Node }> {
+  const out: Array<{ local: string; call: Node }> = [];
+  for (const id of findAll(body, 'identifier', (n) => n.text === name)) {
+    const call = id.parent?.type === 'argument_list' ? id.parent.parent : null;
+    if (call?.type !== 'call_expression') continue;
+    const fn = call.childForFieldName('function')?.text ?? '';
+    if (!acquires.has(fn) && !/dopen(dir)?$/i.test(fn)) continue;
+    const target = aliasTarget(call);
+    if (target?.type === 'identifier' && target.text !== name && locals(target.text))
+      out.push({ local: target.text, call });
+  }
+  return out;
 }
 
 function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
@@ -360,7 +423,7 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
     if (call?.type !== 'call_expression') return deletedLater(res, up) ? 'none' : 'escape';
     return callEffect(
       call,
-      up.namedChildren.findIndex((c) => c?.id === n.id),
+      argumentsOf(up).findIndex((c) => c.id === n.id),
       addressTaken,
       res,
     );
@@ -391,7 +454,7 @@ function fieldAddressLeaves(field: Node, top: Node, res: COwnedResource): boolea
   if (up.type === 'argument_list' && up.parent?.type === 'call_expression')
     return callbackBeside(
       up.parent,
-      up.namedChildren.findIndex((c) => c?.id === v.id),
+      argumentsOf(up).findIndex((c) => c.id === v.id),
       res,
     );
   return up.type === 'assignment_expression' && up.childForFieldName('right')?.id === v.id;
@@ -449,8 +512,13 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   }
   // `fopencookie(c, mode, io)`, `funopen(c, ...)`: the stream owns its cookie from then on.
   if (index === 0 && /^(fopencookie|funopen|fropen|fwopen)$/.test(simple)) return 'escape';
-  // `fdopen(fd)`, `fdopendir(fd)`, `BZ2_bzdopen(fd)`: another resource takes it over.
-  if (res.otherAcquires?.has(fn) || /dopen(dir)?$/i.test(simple)) return 'escape';
+  // `fdopen(fd)`, `fdopendir(fd)`, `BZ2_bzdopen(fd)`: another resource takes it over. Into a local
+  // (`fp = fdopen(fd, "w")`), only once it exists: the local is followed as the resource (see
+  // wrapperLocals), and a failed wrap (`if (!fp) return -1;`) still holds the descriptor.
+  if (res.otherAcquires?.has(fn) || /dopen(dir)?$/i.test(simple)) {
+    const into = aliasTarget(call);
+    return into?.type === 'identifier' && (res.aliases ?? []).includes(into.text) ? 'none' : 'escape';
+  }
   if (BORROWS.has(fn) || BORROWS.has(simple)) {
     // `return memcpy(buf, ...)`: these return their first argument, the resource itself.
     return index === 0 && RETURNS_DEST.has(simple) && isUsedAsValue(call) ? 'escape' : 'none';
@@ -514,7 +582,7 @@ const READS = new Set(
 const CALLBACK_NAME = /(^|_)(cb|callback|handler)$|(Callback|Handler)$/;
 
 function callbackBeside(call: Node, index: number, res: COwnedResource): boolean {
-  const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+  const args = callArguments(call);
   return args.some((a, i) => {
     if (!a || i === index) return false;
     const name = a.type === 'pointer_expression' && a.text.startsWith('&') ? a.namedChild(0)?.text : a.text;
@@ -553,6 +621,23 @@ export function mentionsText(text: string, name: string): boolean {
 export function cHeldAlong(cond: Node, edge: EdgeKind, res: COwnedResource): boolean {
   if (edge !== 'true' && edge !== 'false') return true;
   return implies(unwrap(cond), edge === 'true', res) !== 'absent';
+}
+
+/**
+ * A switch on the acquisition's own status (`switch (getaddrinfo(host, NULL, &hints, &res)) { case 0:
+ * ...; case EAI_NONAME: ...; default: ... }`): only the success case holds the resource; with a
+ * success case listed, `default` is a failure too.
+ */
+export function caseHeld(cond: Node, to: CfgBlock | undefined, res: COwnedResource): boolean {
+  if (res.heldOnFailure || isSubject(unwrap(cond), res) !== 'status') return true;
+  const success = (v: string) =>
+    res.zeroIsSuccess ? /^(0|\w+_OK|\w+_SUCCESS)$/.test(v) : !/^(0|false|FALSE)$/.test(v);
+  const value = to?.node?.text.trim();
+  if (value !== undefined) return success(value);
+  const body = cond.parent?.childForFieldName('body');
+  return !(body?.namedChildren ?? []).some(
+    (c) => c?.type === 'case_statement' && success(c.childForFieldName('value')?.text.trim() ?? 'default'),
+  );
 }
 
 type Fact = 'held' | 'absent' | undefined;
@@ -709,7 +794,7 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
       if (!fn) continue;
       for (const call of findAll(fn.body, 'call_expression')) {
         const callee = call.childForFieldName('function')?.text ?? '';
-        const argsOf = call.childForFieldName('arguments')?.namedChildren ?? [];
+        const argsOf = callArguments(call);
         const released = releaseNames.has(callee) ? argsOf.map((_, i) => i) : [...(out.get(callee) ?? [])];
         for (const i of released) {
           const at = fn.paramAt(argsOf[i] ?? null);
@@ -765,7 +850,7 @@ function keptParameters(def: Node): Set<number> | undefined {
   for (const call of findAll(fn.body, 'call_expression')) {
     const callee = call.childForFieldName('function')?.text.replace(/^.*::/, '') ?? '';
     if (!ADOPTS.test(callee) || BORROWS.has(callee)) continue;
-    const argsOf = call.childForFieldName('arguments')?.namedChildren ?? [];
+    const argsOf = callArguments(call);
     argsOf.forEach((a, i) => i > 0 && keep(fn.paramAt(a ?? null)));
   }
   return out.size ? out : undefined;

@@ -13,8 +13,11 @@ export interface TrackedResource {
   acquireBlock: CfgBlock;
   /** What a block does to the resource (never called for the acquiring block itself). */
   effect(block: CfgBlock): Effect;
-  /** Whether the resource can still be held after `cond` went the way `edge` says. */
-  heldAlong(cond: Node, edge: EdgeKind): boolean;
+  /**
+   * Whether the resource can still be held after `cond` went the way `edge` says; for a switch's
+   * `case` edge, `to` is the case entered (its node the label's value, none for `default`).
+   */
+  heldAlong(cond: Node, edge: EdgeKind, to?: CfgBlock): boolean;
   /**
    * Whether coming back to the acquisition through a loop counts as overwriting the resource. Only
    * when the acquisition runs on every iteration: one in a branch (`case 'o': out = strdup(arg)`)
@@ -72,10 +75,10 @@ export function findLeakPath(cfg: Cfg, resource: TrackedResource): LeakPath | un
   };
   // What a condition says of the resource itself does not depend on the facts: asked once per edge.
   const held = new Map<string, boolean>();
-  const heldAlong = (block: CfgBlock, cond: Node, edge: EdgeKind) => {
-    const key = `${block.id}:${edge}`;
+  const heldAlong = (block: CfgBlock, cond: Node, edge: EdgeKind, to: CfgBlock) => {
+    const key = edge === 'case' ? `${block.id}:case:${to.id}` : `${block.id}:${edge}`;
     let h = held.get(key);
-    if (h === undefined) held.set(key, (h = resource.heldAlong(cond, edge)));
+    if (h === undefined) held.set(key, (h = resource.heldAlong(cond, edge, to)));
     return h;
   };
   const follow = (from: State) => {
@@ -83,7 +86,7 @@ export function findLeakPath(cfg: Cfg, resource: TrackedResource): LeakPath | un
     for (const e of from.block.succ) {
       let along = after;
       if (from.block.kind === 'cond' && from.block.node) {
-        if (!heldAlong(from.block, from.block.node, e.kind)) continue;
+        if (!heldAlong(from.block, from.block.node, e.kind, e.to)) continue;
         if (facts && !facts.feasible(from.block.node, e.kind, after)) continue;
         if (facts) along = facts.refine(from.block.node, e.kind, after);
       }

@@ -14,7 +14,10 @@ import {
   cLanguage,
   definesMain,
   MAIN_DEFINITIONS,
+  caseHeld,
+  sameFileMacroReleases,
   localAliases,
+  wrapperLocals,
   mentionsText,
   nullFacts,
   preprocessorFacts,
@@ -28,7 +31,7 @@ import {
   type COwnedResource,
 } from '../flow/c-ownership';
 import { FACT_BITS, findLeakPath, packFacts, type PathFacts, type TrackedResource } from '../flow/lifetime';
-import { ancestors, contains, findAll } from '../tree';
+import { ancestors, argumentsOf, callArguments, contains, findAll } from '../tree';
 import { isCTestFile } from '../test-code';
 
 // Owner types: the standard ones, and project wrappers named like them (`auto_fd`, `auto_mem<char>`,
@@ -207,7 +210,7 @@ function describeNew(expr: Node): Acquisition | undefined {
     name = left.text;
   }
   // Qt-style parents and other owners passed to the constructor adopt the new object.
-  const args = expr.childForFieldName('arguments')?.namedChildren ?? [];
+  const args = callArguments(expr);
   if (args.some((a) => a && /^(this|parent|\w*[Pp]arent\w*|owner|\w*[Ww]idget|\w*[Ll]ayout)$/.test(a.text)))
     return undefined;
   const statement = statementOf(expr);
@@ -280,9 +283,43 @@ function reportDiscarded(call: Node, pair: ResourcePair, ctx: RuleContext): void
   });
 }
 
+/**
+ * How many arguments the C library's acquisitions take: a call with another count is a function of
+ * the project's that shares the name (a connecter class's own `open ()` returning a status).
+ */
+const LIBC_ARITY: Record<string, [number, number]> = {
+  open: [2, 3],
+  openat: [3, 4],
+  creat: [2, 2],
+  socket: [3, 3],
+  accept: [3, 3],
+  accept4: [4, 4],
+  mkstemp: [1, 1],
+  dup: [1, 1],
+  fopen: [2, 2],
+  fdopen: [2, 2],
+  popen: [2, 2],
+  opendir: [1, 1],
+  malloc: [1, 1],
+  calloc: [2, 2],
+  realloc: [2, 2],
+  strdup: [1, 1],
+  strndup: [2, 2],
+  getaddrinfo: [4, 4],
+};
+
+/** Whether `call` is not the C library's function of that name: it takes another number of arguments. */
+function notTheLibraryCall(call: Node, fn: string): boolean {
+  const arity = LIBC_ARITY[fn];
+  if (!arity) return false;
+  const n = callArguments(call).length;
+  return n < arity[0] || n > arity[1];
+}
+
 function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'discarded' | undefined {
   const func = enclosingFunctionBody(call);
   if (!func) return undefined;
+  if (notTheLibraryCall(call, call.childForFieldName('function')?.text ?? '')) return undefined;
   let name: string | undefined;
   let declaration: Node | undefined;
   let status: string | undefined;
@@ -329,7 +366,7 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'dis
     }
   } else {
     const args = call.childForFieldName('arguments');
-    const argList = (args?.namedChildren ?? []) as Node[];
+    const argList = argumentsOf(args);
     const isRef = (a: Node | undefined) =>
       a?.type === 'pointer_expression' && a.text.startsWith('&') && a.namedChild(0)?.type === 'identifier';
     const refs = argList.filter((a) => isRef(a));
@@ -465,6 +502,8 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const allocation = preparedUntil(acq, func);
   const acquireBlock = blockOf(cfg, allocation?.call ?? acq.call);
   if (!acquireBlock) return;
+  const otherAcquires = ctx.memo('c.allAcquires', () => new Set(ctx.config.resources.flatMap((r) => r.acquire)));
+  const wrappers = wrapperLocals(func, name, otherAcquires, (n) => declaredLocally(func, n));
   const res: COwnedResource = {
     pair,
     name,
@@ -510,13 +549,18 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       /^new\s*(\(.*?\)\s*)?[\w:<>\s,*]+\[/.test(acq.call.text),
     aliases: [
       ...localAliases(func, name, (n) => declaredLocally(func, n)),
+      ...wrappers.map((w) => w.local),
       // `DawgArgs args(&v, updated)` for a `new` this function deletes itself: the local object only
       // carries the pointer, so where the object goes (`f(&args)`), the pointer goes with it.
       ...(deletes.length ? constructorHolders(func, name) : []),
     ],
+    wrappers: wrappers.map((w) => w.local),
+    macroReleases: ctx.memo('c.macroReleases', () =>
+      sameFileMacroReleases(ctx.root, new Set(ctx.config.resources.flatMap((r) => r.release))),
+    ),
     isDescriptor: pair.release.includes('close'),
     cpp: !ctx.plainC,
-    otherAcquires: ctx.memo('c.allAcquires', () => new Set(ctx.config.resources.flatMap((r) => r.acquire))),
+    otherAcquires,
     knownTrue: new Set([...flagsSetAfter(acq.statement), ...flagsOfGuards(acq.call, func)]),
   };
   const guards = guardsOf(acq.call, func);
@@ -529,7 +573,8 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       // Init then Alloc of one struct: still the same resource.
       return e === 'reacquire' && pair.kind === 'inPlace' ? 'none' : e;
     },
-    heldAlong: (cond, edge) =>
+    heldAlong: (cond, edge, to) =>
+      (edge !== 'case' || caseHeld(cond, to, res)) &&
       feasible(cond, edge, guards) &&
       cHeldAlong(cond, edge, res) &&
       heldAlongJunction(cond, edge, res, guards) &&
@@ -552,7 +597,10 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     leak && releases.length === 0
       ? cfg.blocks.filter(
           (b) =>
-            b.node && b !== acquireBlock && b.node.startIndex > acq.call.endIndex && tracked.effect(b) === 'escape',
+            b.node &&
+            b !== acquireBlock &&
+            b.node.startIndex > acq.call.endIndex &&
+            (tracked.effect(b) === 'escape' || wrappers.some((w) => contains(b.node!, w.call))),
         )
       : [];
   const handedOn = handOffs.length > 0;
@@ -855,7 +903,7 @@ const SCALAR_TYPE =
 function isRecordAllocation(call: Node, name: string, func: Node): boolean {
   if (call.type !== 'call_expression') return false;
   const fn = call.childForFieldName('function')?.text ?? '';
-  const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => !!a);
+  const args = callArguments(call);
   const one = (a: Node | undefined) => a?.text === '1';
   const structSize = (a: Node | undefined): boolean => {
     const m = /^sizeof\s*\(?\s*(.*?)\s*\)?$/.exec(a?.text ?? '');
