@@ -263,6 +263,7 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
   let result: Effect = 'none';
   for (const name of [res.name, ...(res.aliases ?? [])]) {
     if (!mentionsText(node.text, name)) continue;
+    if (res.cpp && constructedFrom(node, name) && !deletedLater(res, node)) return 'escape';
     for (const use of findAll(node, 'identifier', (n) => n.text === name)) {
       // `q = p` into a local alias: uses of q are followed as uses of p.
       if (name === res.name && isAliasCopy(use, res)) continue;
@@ -281,6 +282,19 @@ function isMadeFrom(use: Node, name: string): boolean {
   const up = use.parent;
   if (up?.type !== 'assignment_expression' || up.childForFieldName('left')?.id !== use.id) return false;
   return mentionsText(up.childForFieldName('right')?.text ?? '', name);
+}
+
+/**
+ * `node_t node (data);`: the grammar reads a local constructed from a variable as a function
+ * declaration whose parameter type is the variable's name. The object built keeps the pointer.
+ */
+function constructedFrom(node: Node, name: string): boolean {
+  if (node.type !== 'declaration') return false;
+  return findAll(node, 'function_declarator').some((d) =>
+    (d.childForFieldName('parameters')?.namedChildren ?? []).some(
+      (p) => p?.type === 'parameter_declaration' && !p.childForFieldName('declarator') && p.text.trim() === name,
+    ),
+  );
 }
 
 function callsMacro(node: Node, macro: string): boolean {
@@ -787,7 +801,7 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
   for (let round = 0; round < 2; round++) {
     // Only functions whose text calls a release, or (second round) a releaser found in the first.
     const names = [...releaseNames, ...out.keys()].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const callsRelease = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
+    const callsRelease = new RegExp(`\\b(?:${names.join('|')}|\\w*free)\\s*\\(`);
     for (const def of all) {
       if (!callsRelease.test(def.text)) continue;
       const fn = parametersOf(def);
@@ -795,7 +809,9 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
       for (const call of findAll(fn.body, 'call_expression')) {
         const callee = call.childForFieldName('function')?.text ?? '';
         const argsOf = callArguments(call);
-        const released = releaseNames.has(callee) ? argsOf.map((_, i) => i) : [...(out.get(callee) ?? [])];
+        // A project's own `sfree(p)` / `xfree(p)` macro or wrapper of free(): one pointer, released.
+        const freeLike = argsOf.length === 1 && /^[A-Za-z_]*free$/.test(callee);
+        const released = releaseNames.has(callee) || freeLike ? argsOf.map((_, i) => i) : [...(out.get(callee) ?? [])];
         for (const i of released) {
           const at = fn.paramAt(argsOf[i] ?? null);
           if (at >= 0) {
@@ -849,9 +865,17 @@ function keptParameters(def: Node): Set<number> | undefined {
   }
   for (const call of findAll(fn.body, 'call_expression')) {
     const callee = call.childForFieldName('function')?.text.replace(/^.*::/, '') ?? '';
-    if (!ADOPTS.test(callee) || BORROWS.has(callee)) continue;
+    // `DEQ_INSERT_TAIL(out_messages, cdm)`: a list macro's name is its verb in capitals.
+    const verb = /^[A-Z][A-Z0-9_]*$/.test(callee) ? callee.toLowerCase() : callee;
+    if (!ADOPTS.test(verb) || BORROWS.has(callee)) continue;
     const argsOf = callArguments(call);
-    argsOf.forEach((a, i) => i > 0 && keep(fn.paramAt(a ?? null)));
+    argsOf.forEach((a, i) => {
+      if (i > 0) keep(fn.paramAt(a ?? null));
+      // `register_read(name, cb, &(user_data_t){.data = st, .free_func = st_free})`: carried in a record.
+      if (a.text.includes('{'))
+        for (const v of findAll(a, ['initializer_pair', 'initializer_list']))
+          for (const c of v.namedChildren) if (c) keep(fn.paramAt(c));
+    });
   }
   return out.size ? out : undefined;
 }

@@ -216,7 +216,8 @@ function statement(b: Builder, node: Node, preds: CfgBlock[], frame: Frame): Cfg
       });
       b.link(ends, cond);
       cond.succ.push({ to: head, kind: 'true' });
-      cond.succ.push({ to: exitBlock, kind: 'false' });
+      // `do { ... } while (1);` is left only by break, return or goto.
+      if (!isConstantTrue(node.childForFieldName('condition'))) cond.succ.push({ to: exitBlock, kind: 'false' });
       return [exitBlock];
     }
     case 'for_statement':

@@ -154,4 +154,82 @@ describe('raw-c-resource: eleventh group', () => {
     assert.deepEqual(await lines(query('sfree(values);'), 'cpp', RULE, 'pg.c'), []);
     assert.deepEqual(await lines(query('names = NULL;'), 'cpp', RULE, 'pg.c'), [12]);
   });
+
+  it('a callee of the file that puts its argument on a list with a capitalised macro keeps it', async () => {
+    const notify = (enqueue: string) => code`
+      static int enqueue(msg_t *m) {
+          ${enqueue}
+          return 0;
+      }
+      int notify(const char *text) {
+          msg_t *m = malloc(sizeof(*m));
+          if (m == NULL)
+              return -1;
+          m->text = text;
+          int status = enqueue(m);
+          if (status != 0)
+              msg_free(m);
+          return status;
+      }`;
+    assert.deepEqual(await lines(notify('DEQ_INSERT_TAIL(out_messages, m);'), 'cpp', RULE, 'amqp.c'), []);
+    assert.deepEqual(await lines(notify('log_msg(m);'), 'cpp', RULE, 'amqp.c'), [6]);
+  });
+
+  it("a helper of the file that frees its argument with the project's own sfree releases it", async () => {
+    const create = (helperBody: string) => code`
+      static void query_free_one(query_t *q) {
+          if (q == NULL)
+              return;
+          ${helperBody}
+      }
+      int query_create(query_t ***list, int *len) {
+          query_t *q = calloc(1, sizeof(*q));
+          if (q == NULL)
+              return -1;
+          int status = parse(q);
+          if (status != 0) {
+              query_free_one(q);
+              return -1;
+          }
+          (*list)[(*len)++] = q;
+          return 0;
+      }`;
+    assert.deepEqual(await lines(create('sfree(q->name); sfree(q);'), 'cpp', RULE, 'db_query.c'), []);
+    assert.deepEqual(await lines(create('sfree(q->name);'), 'cpp', RULE, 'db_query.c'), [7]);
+  });
+
+  it('`do { ... } while (1)` is left only by its breaks and returns', async () => {
+    const listen = (onAbort: string) => code`
+      void handle_sessions(inst_t *inst) {
+          SSL *ssl = SSL_new(inst->ctx);
+          if (ssl == NULL)
+              return;
+          do {
+              int ret = DTLSv1_listen(ssl, inst->addr);
+              if (ret > 0) {
+                  inst->client = ssl;
+                  break;
+              } else if (ret == 0) {
+                  continue;
+              } else {
+                  ${onAbort}
+                  break;
+              }
+          } while (1);
+      }`;
+    assert.deepEqual(await lines(listen('SSL_free(ssl);'), 'cpp', RULE, 'dtls.c'), []);
+    assert.deepEqual(await lines(listen('log_error(inst);'), 'cpp', RULE, 'dtls.c'), [2]);
+  });
+
+  it('a local object constructed from the pointer keeps it (`node_t node (data);`)', async () => {
+    const make = (construct: string) => code`
+      node_t make_node(size_t n) {
+          unsigned char *data = static_cast<unsigned char *>(malloc(n));
+          ${construct}
+          node.set_refcount(0);
+          return node;
+      }`;
+    assert.deepEqual(await lines(make('node_t node (data);'), 'cpp', RULE, 'radix_tree.cpp'), []);
+    assert.deepEqual(await lines(make('node_t node (n);'), 'cpp', RULE, 'radix_tree.cpp'), [2]);
+  });
 });
