@@ -221,6 +221,26 @@ describe('raw-c-resource: eleventh group', () => {
     assert.deepEqual(await lines(listen('log_error(inst);'), 'cpp', RULE, 'dtls.c'), [2]);
   });
 
+  it('a record literal handed to a registering call carries the pointer away', async () => {
+    const init = (userData: string) => code`
+      static int add_read_callback(inst_t *st) {
+          if (set_defaults(st) != 0)
+              return -1;
+          return plugin_register_complex_read("memcached", "memcached/default", inst_read, 0,
+                                              &(user_data_t){${userData}});
+      }
+      static int init(void) {
+          inst_t *st = calloc(1, sizeof(*st));
+          if (st == NULL)
+              return ENOMEM;
+          st->fd = -1;
+          int status = add_read_callback(st);
+          return status;
+      }`;
+    assert.deepEqual(await lines(init('.data = st, .free_func = inst_free'), 'cpp', RULE, 'mc.c'), []);
+    assert.deepEqual(await lines(init('.data = NULL'), 'cpp', RULE, 'mc.c'), [9]);
+  });
+
   it('a local object constructed from the pointer keeps it (`node_t node (data);`)', async () => {
     const make = (construct: string) => code`
       node_t make_node(size_t n) {
