@@ -238,7 +238,7 @@ describe('raw-c-resource: eleventh group', () => {
           return status;
       }`;
     assert.deepEqual(await lines(init('.data = st, .free_func = inst_free'), 'cpp', RULE, 'mc.c'), []);
-    assert.deepEqual(await lines(init('.data = NULL'), 'cpp', RULE, 'mc.c'), [9]);
+    assert.deepEqual(await lines(init('.data = NULL'), 'cpp', RULE, 'mc.c'), [8]);
   });
 
   it('a local object constructed from the pointer keeps it (`node_t node (data);`)', async () => {
