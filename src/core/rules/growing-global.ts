@@ -12,7 +12,7 @@ import {
 import type { Node } from 'web-tree-sitter';
 import { isTestTree } from '../python/test-code';
 import { defineRule, type RuleContext } from '../rule';
-import { runsBounded } from '../python/run-once';
+import { isScript, runsBounded } from '../python/run-once';
 import { ancestors, findAll } from '../tree';
 
 /** Runs at import or class creation (registration), not per request: its additions are bounded by the code. */
@@ -54,6 +54,52 @@ function boundedAdd(add: Node, ctx: RuleContext): boolean {
     if (inner && returns.some((r) => r?.namedChildren[0]?.text === inner.childForFieldName('name')?.text)) return true;
   }
   return false;
+}
+
+/** Handler names: code that runs once per request, message or event. */
+const HANDLER_NAME =
+  /^(__call__|handle\w*|_?on_\w+|_?on[A-Z]\w*|do_[A-Z]+|dispatch\w*|\w*_?callback|\w*_handler|emit|process_\w+|serve\w*|receive\w*|recv\w*|(\w*_)?request|(\w*_)?response|message|event)$/;
+/** Parameters that carry one request, message or event. */
+const EVENT_PARAMETER =
+  /^(request|req|environ|scope|event|evt|message|msg|packet|frame|record|conn|connection|client|sock|data|payload|update|ctx|context)$/;
+/** Decorators that bind a function to a route, signal or event (`@app.route(...)`, `@receiver(...)`). */
+const EVENT_DECORATOR =
+  /^@\s*[\w.]*\b(route|get|post|put|patch|delete|websocket|on|on_event|receiver|listens_for|handler|callback|subscribe|task)\b/;
+
+/**
+ * Whether an addition runs once per event of a long-running process, where growth adds up: in
+ * `__init__` (one entry per instance made: seed 004's registry of views), in a handler (by name,
+ * by a request or message parameter, or by a route/signal decorator), or in a `while` loop. An
+ * addition in any other function is taken as configuration (`attach(*packages)`, `addApiVersion`,
+ * a memo of a few keys): real code is full of those, and they were almost never leaks.
+ */
+function perEventAdd(add: Node, ctx: RuleContext): boolean {
+  for (const a of ancestors(add)) {
+    if (a.type === 'while_statement' && !(isScript(ctx) && readsToEnd(a))) return true;
+    if (a.type !== 'function_definition') continue;
+    const name = a.childForFieldName('name')?.text ?? '';
+    if (/^__(init|post_init)__$/.test(name) || HANDLER_NAME.test(name)) return true;
+    const params = a.childForFieldName('parameters')?.namedChildren ?? [];
+    if (params.some((p) => p && EVENT_PARAMETER.test((p.type === 'identifier' ? p : p.namedChild(0))?.text ?? '')))
+      return true;
+    const decorated = a.parent?.type === 'decorated_definition' ? a.parent : null;
+    if (decorated?.namedChildren.some((d) => d?.type === 'decorator' && EVENT_DECORATOR.test(d.text))) return true;
+    return false; // the innermost function decides
+  }
+  return false; // module level: runs at import
+}
+
+/**
+ * `while True: line = f.readline(); if not line: break`: a loop over one input, read to its end. In
+ * a script (a code generator, a git hook) that input is finite and read once.
+ */
+function readsToEnd(loop: Node): boolean {
+  const stmts = loop.childForFieldName('body')?.namedChildren.filter((c) => c?.type !== 'comment') ?? [];
+  const read = /^(\w+)\s*=\s*[\w.]*\.(readline|read|recv|read1|readinto)\(.*\)(\.\w+\(.*\))*$/.exec(
+    stmts[0]?.text ?? '',
+  );
+  if (!read) return false;
+  return new RegExp(`^if\\s+not\\s+${read[1]}\\s*:\\s*break$`).test(stmts[1]?.text.replace(/\s+/g, ' ') ?? '');
 }
 
 /** A literal collection, or a module-level name bound once to one (`REPLACEMENTS = [('-', r'\-'), ...]`). */
@@ -142,7 +188,7 @@ export const growingGlobal = defineRule({
       // A set holds each distinct value once: real registries of files, names and handlers.
       if (c.kind === 'set') continue;
       if (!onlyGrows(c) || isMemo(c)) continue; // memos: keys are rarely unbounded, see unbounded-cache
-      const adds = c.adds.filter((a) => !boundedAdd(a, ctx));
+      const adds = c.adds.filter((a) => !boundedAdd(a, ctx) && perEventAdd(a, ctx));
       if (adds.length === 0) continue;
       const where = c.owner
         ? `class attribute \`${c.owner}.${c.name}\` (shared by every instance)`

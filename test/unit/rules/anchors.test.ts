@@ -149,7 +149,7 @@ describe('prechecks: growing-global and cleanup-in-loop', () => {
       ):
           items = []
 
-          def add(self, x):
+          def handle(self, x):
               Registry.items.append(x)
     `,
         'python',
@@ -164,7 +164,7 @@ describe('prechecks: growing-global and cleanup-in-loop', () => {
       await lines(
         code`
       seen = []
-      def remember(x):
+      def on_message(x):
           seen.append(x)
     `,
         'python',

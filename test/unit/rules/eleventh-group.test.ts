@@ -253,3 +253,68 @@ describe('raw-c-resource: eleventh group', () => {
     assert.deepEqual(await lines(make('node_t node (n);'), 'cpp', RULE, 'radix_tree.cpp'), [2]);
   });
 });
+
+describe('growing-global: only growth that runs per event counts', () => {
+  const GG = 'growing-global';
+
+  it('functions called at configuration time are not per event (attach, addApiVersion, a memo)', async () => {
+    const config = code`
+      _attached_packages = []
+      def attach(*packages):
+          _attached_packages.extend(packages)
+
+      class RestRoot:
+          version_classes = {}
+          @classmethod
+          def add_api_version(cls, version, klass):
+              cls.version_classes[version] = klass
+    `;
+    assert.deepEqual(await lines(config, 'python', GG, 'pkg/config.py'), []);
+  });
+
+  it('per instance (__init__), per request (a handler) and in a while loop, it is', async () => {
+    const perInstance = code`
+      _views = []
+      class View:
+          def __init__(self):
+              _views.append(self)
+    `;
+    assert.deepEqual(await lines(perInstance, 'python', GG, 'pkg/views.py'), [1]);
+    const perRequest = code`
+      import tempfile
+      _files = []
+      def app(environ, start_response):
+          _files.append(tempfile.mkstemp())
+          start_response("200 OK", [])
+          return [b"ok"]
+    `;
+    assert.deepEqual(await lines(perRequest, 'python', GG, 'pkg/app.py'), [2]);
+    const server = code`
+      _seen = []
+      def serve_forever(sock):
+          while True:
+              data = sock.recv(4096)
+              if not data:
+                  break
+              _seen.append(data)
+    `;
+    assert.deepEqual(await lines(server, 'python', GG, 'pkg/server.py'), [1]);
+  });
+
+  it("a script's loop that reads its input to the end is bounded by that input", async () => {
+    const generator = code`
+      #!/usr/bin/env python
+      import sys
+      HEADER_DIRECT = []
+      def next_struct(filep):
+          while True:
+              line = filep.readline()
+              if not line:
+                  break
+              HEADER_DIRECT.append(line)
+      if __name__ == "__main__":
+          next_struct(open(sys.argv[1]))
+    `;
+    assert.deepEqual(await lines(generator, 'python', GG, 'tools/rpcgen.py'), []);
+  });
+});

@@ -14,7 +14,7 @@ describe('growing-global', () => {
       class View:
           def __init__(self):
               _instances.append(self)
-      def track(x):
+      def handle_request(x):
           _seen.add(x)
           _by_id[id(x)] = x
     `,
@@ -36,8 +36,8 @@ describe('growing-global', () => {
         code`
       class Bus:
           listeners = []
-          def subscribe(self, fn):
-              self.listeners.append(fn)
+          def on_connect(self, client):
+              self.listeners.append(client)
     `,
         'python',
         RULE,
@@ -111,10 +111,10 @@ describe('growing-global: containers filled only at import time', () => {
       name_op('LOAD_NAME', 101)
       name_op('STORE_NAME', 90)
       seen = []
-      def visit(x):
+      def handle_visit(x):
           seen.append(x)
       def main():
-          visit(1)
+          handle_visit(1)
     `,
         'python',
         RULE,

@@ -714,7 +714,7 @@ describe('code that runs once per process (scripts), tables bounded by the code'
       await lines(
         code`
       _escape_map = {}
-      def remember(a, b):
+      def handle_pair(a, b):
           _escape_map[ord(a)] = b
     `,
         'python',
@@ -752,7 +752,7 @@ describe('fields, instance caches and allocator callbacks (fifth project group)'
       from typing import NamedTuple
       ${head}
           classes: list = []
-          def add(self, c):
+          def on_class(self, c):
               self.classes.append(c)
     `;
     assert.deepEqual(await lines(src('class Result(NamedTuple):'), 'python', 'growing-global', 'pkg/r.py'), []);
