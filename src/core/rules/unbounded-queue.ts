@@ -129,7 +129,12 @@ function producedInLoop(
     let inLoop = false;
     for (const a of ancestors(node)) {
       // `while not q: q.extend(batch)`: refilled only when drained, so bounded by one batch.
-      if (loops.has(a.type) && !mentionsName(a.childForFieldName('condition')?.text ?? '', queueName)) inLoop = true;
+      if (
+        loops.has(a.type) &&
+        !mentionsName(a.childForFieldName('condition')?.text ?? '', queueName) &&
+        !(language === 'python' && (overFiniteCollection(a) || takesFromAQueue(a)))
+      )
+        inLoop = true;
       if (a.type === 'function_definition' || a.type === 'lambda_expression' || a.type === 'lambda') {
         // A consumer putting back what it took (`appendleft(rest)` in get()) produces nothing.
         if (inLoop && drain?.test(a.text)) inLoop = false;
@@ -140,6 +145,38 @@ function producedInLoop(
   }
   return false;
 }
+/**
+ * `for pid, p in self._running.items(): q.put(...)`, `for link in self.links`: a loop over a
+ * collection the program holds puts a bounded number of items. A loop over what a call yields
+ * (`for msg in consumer.poll()`, a generator) may be a stream, and counts.
+ */
+function overFiniteCollection(loop: Node): boolean {
+  if (loop.type !== 'for_statement') return false;
+  let it = loop.childForFieldName('right');
+  while (
+    it?.type === 'call' &&
+    /^(list|sorted|enumerate|zip|reversed|tuple|set)$/.test(it.childForFieldName('function')?.text ?? '')
+  )
+    it = it.childForFieldName('arguments')?.namedChildren.find((c) => c?.type !== 'keyword_argument') ?? null;
+  if (!it) return false;
+  // Not a bare name: a parameter (`for frame in frames`) may well be a generator.
+  if (/^(attribute|subscript|list|tuple|set|dictionary|list_comprehension|string)$/.test(it.type)) return true;
+  const fn = it.type === 'call' ? (it.childForFieldName('function')?.text ?? '') : '';
+  // Not `range(n)`: a counted producer loop (`for i in range(10**9): q.put(i)`) is the classic flood.
+  return /\.(items|keys|values|copy)$/.test(fn);
+}
+
+/**
+ * A worker loop that takes an item from a queue each time round (`item = wq.get()`): it puts at
+ * most one result per item taken, into another queue, or the item back into the same one.
+ */
+function takesFromAQueue(loop: Node): boolean {
+  if (loop.type !== 'while_statement') return false;
+  const body = loop.childForFieldName('body')?.text ?? '';
+  for (const m of body.matchAll(/([\w.]+)\s*\.\s*get(?:_nowait)?\s*\(/g)) if (/queue|q$/i.test(m[1])) return true;
+  return false;
+}
+
 function drainedWhereFilled(ctx: RuleContext, attr: string): boolean {
   const fill = new RegExp(`\\.${attr}\\s*\\.\\s*(?:append|appendleft|extend|extendleft)\\s*\\(`);
   const drain = new RegExp(`\\.${attr}\\s*\\.\\s*(?:popleft|pop|clear)\\s*\\(`);

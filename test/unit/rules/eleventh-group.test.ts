@@ -318,3 +318,42 @@ describe('growing-global: only growth that runs per event counts', () => {
     assert.deepEqual(await lines(generator, 'python', GG, 'tools/rpcgen.py'), []);
   });
 });
+
+describe('unbounded-queue: producers bounded by what they hold or take', () => {
+  const UQ = 'unbounded-queue';
+
+  it('a loop over a collection the program holds puts a bounded number of items', async () => {
+    const purge = (loop: string) => code`
+      import multiprocessing
+      class Worker:
+          def __init__(self):
+              self._results = multiprocessing.Queue()
+              self._running = {}
+          def purge_children(self):
+              ${loop}
+                  if not proc.is_alive():
+                      self._results.put((pid, "FAILED"))
+    `;
+    assert.deepEqual(await lines(purge('for pid, proc in self._running.items():'), 'python', UQ, 'pkg/w.py'), []);
+    // What a call yields may be an endless stream.
+    assert.deepEqual(await lines(purge('for pid, proc in watch_children():'), 'python', UQ, 'pkg/w.py'), [4]);
+  });
+
+  it('a worker loop that takes one item per round puts at most one back or on', async () => {
+    const worker = (take: string) => code`
+      import queue, threading, time
+      class Checker(threading.Thread):
+          def __init__(self):
+              super().__init__()
+              self.wqueue = queue.PriorityQueue()
+          def run(self):
+              while True:
+                  ${take}
+                  if next_check > time.time():
+                      self.wqueue.put((next_check, link), False)
+                      continue
+    `;
+    assert.deepEqual(await lines(worker('next_check, link = self.wqueue.get()'), 'python', UQ, 'pkg/c.py'), []);
+    assert.deepEqual(await lines(worker('next_check, link = poll_links()'), 'python', UQ, 'pkg/c.py'), [5]);
+  });
+});
