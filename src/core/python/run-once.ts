@@ -51,9 +51,29 @@ export function runsBounded(node: Node, ctx: RuleContext): boolean {
   return nodeRunsOnce(node, ctx, new Set(), true);
 }
 
+/**
+ * `while True: line = f.readline(); if not line: break`: a loop over one input, read to its end. In
+ * a script (a code generator, a git hook) that input is finite and read once.
+ */
+export function readsToEnd(loop: Node): boolean {
+  const stmts = loop.childForFieldName('body')?.namedChildren.filter((c) => c?.type !== 'comment') ?? [];
+  const read = /^(\w+)\s*=\s*[\w.]*\.(readline|read|recv|read1|readinto)\(.*\)(\.\w+\(.*\))*$/.exec(
+    stmts[0]?.text ?? '',
+  );
+  if (!read) return false;
+  // The test may come after the line is trimmed (`line = line.rstrip()`).
+  const end = new RegExp(`^if\\s+not\\s+${read[1]}\\s*:\\s*break$`);
+  const trim = new RegExp(`^${read[1]}\\s*=\\s*${read[1]}\\.\\w+\\(.*\\)$`);
+  for (const s of stmts.slice(1, 4)) {
+    if (end.test(s?.text.replace(/\s+/g, ' ') ?? '')) return true;
+    if (!trim.test(s?.text ?? '')) return false;
+  }
+  return false;
+}
+
 function nodeRunsOnce(node: Node, ctx: RuleContext, seen: Set<number>, bounded: boolean): boolean {
   for (const a of ancestors(node)) {
-    if (bounded ? a.type === 'while_statement' : LOOPS.has(a.type)) return false;
+    if (bounded ? a.type === 'while_statement' && !(isScript(ctx) && readsToEnd(a)) : LOOPS.has(a.type)) return false;
     if (K.lambdas.has(a.type)) return false;
     if (K.functions.has(a.type)) {
       if (seen.has(a.id)) return bounded; // recursion: over finite data, when bounded

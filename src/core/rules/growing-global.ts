@@ -12,7 +12,7 @@ import {
 import type { Node } from 'web-tree-sitter';
 import { isTestTree } from '../python/test-code';
 import { defineRule, type RuleContext } from '../rule';
-import { isScript, runsBounded } from '../python/run-once';
+import { isScript, readsToEnd, runsBounded } from '../python/run-once';
 import { ancestors, findAll } from '../tree';
 
 /** Runs at import or class creation (registration), not per request: its additions are bounded by the code. */
@@ -87,19 +87,6 @@ function perEventAdd(add: Node, ctx: RuleContext): boolean {
     return false; // the innermost function decides
   }
   return false; // module level: runs at import
-}
-
-/**
- * `while True: line = f.readline(); if not line: break`: a loop over one input, read to its end. In
- * a script (a code generator, a git hook) that input is finite and read once.
- */
-function readsToEnd(loop: Node): boolean {
-  const stmts = loop.childForFieldName('body')?.namedChildren.filter((c) => c?.type !== 'comment') ?? [];
-  const read = /^(\w+)\s*=\s*[\w.]*\.(readline|read|recv|read1|readinto)\(.*\)(\.\w+\(.*\))*$/.exec(
-    stmts[0]?.text ?? '',
-  );
-  if (!read) return false;
-  return new RegExp(`^if\\s+not\\s+${read[1]}\\s*:\\s*break$`).test(stmts[1]?.text.replace(/\s+/g, ' ') ?? '');
 }
 
 /** A literal collection, or a module-level name bound once to one (`REPLACEMENTS = [('-', r'\-'), ...]`). */

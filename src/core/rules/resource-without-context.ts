@@ -13,6 +13,8 @@ import type { Fix, TextEdit } from '../types';
 /** Constructors whose objects are context managers that release on exit. */
 const KNOWN = new Set([
   'open',
+  // Python 2's builtin `file(path, mode)`: `open` under another name (see python2File).
+  'file',
   'io.open',
   'os.open',
   'codecs.open',
@@ -121,6 +123,7 @@ export const resourceWithoutContext = defineRule({
     const statement = match.captures.get('statement')!;
     const imports = importsOf(ctx);
     const name = qualify(fn, imports);
+    if (name === 'file' && !python2File(ctx)) return;
     const known =
       ((isKnown(name) || CLOSE_NOT_ON_EXIT.has(name)) && !(fn.text === 'open' && imports.has('open'))) ||
       isContextPool(fn) ||
@@ -233,10 +236,24 @@ export const resourceWithoutContext = defineRule({
       return;
     }
     if (live.some((u) => managed(u))) return;
-    // A process that is waited for or communicated with is reaped; its pipes close with it.
-    if (name === 'subprocess.Popen' && live.some((u) => /^(communicate|wait)$/.test(closerCalled(u) ?? ''))) return;
-    // `while p.poll() is None: ...`: polled until it exits, which reaps it too.
-    if (name === 'subprocess.Popen' && live.some((u) => polledUntilExit(u))) return;
+    if (name === 'subprocess.Popen') {
+      const waited = live.some((u) => closerCalled(u) === 'wait' || polledUntilExit(u));
+      // communicate() reaps the process and closes its pipes.
+      if (live.some((u) => closerCalled(u) === 'communicate')) return;
+      // wait() or `while p.poll() is None` reaps it, but a PIPE stays open until collected.
+      if (waited) {
+        // In tests a process is short-lived, and so are its pipes; a script's run ends soon too.
+        if (testFile || (isScript(ctx) && runsBounded(statement, ctx))) return;
+        const open = openPipes(call, target.text, scope);
+        if (open.length === 0) return;
+        ctx.report({
+          at: call,
+          message: `\`${target.text}\`'s ${open.map((p) => `\`${p}\``).join(' and ')} pipe${open.length > 1 ? 's are' : ' is'} never closed: \`wait()\` reaps the process but leaves its pipes open until the garbage collector finalizes them. Use \`with\` (or \`communicate()\`), or close ${open.length > 1 ? 'them' : 'it'}.`,
+          fixes: withFix(ctx, statement, target.text, call, live, known),
+        });
+        return;
+      }
+    }
     if (closes.length === 0) {
       // Handed to other code, which may keep and close it (`FileStorage(stream)`, `Transport(sock)`).
       if (live.some((u) => passedOn(u))) return;
@@ -363,7 +380,23 @@ const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout
  * ends a known one.
  */
 /** Openers whose file is read or written in one expression (`open(p).read()`) and then dropped. */
+/**
+ * Whether `file(...)` here is Python 2's builtin: the module is Python 2 (`except E, e:` or a
+ * `print` statement) and binds no `file` of its own (a def, an import, a module-level assignment, a
+ * parameter or keyword of that name).
+ */
+function python2File(ctx: RuleContext): boolean {
+  return ctx.memo(
+    'python.python2File',
+    () =>
+      /^\s*except\s+[\w.]+\s*,\s*\w+\s*:|^\s*print\s+["'\w%]/m.test(ctx.text) &&
+      // A class body's `file = open` (paramiko's SFTPClient) binds an attribute, not the methods' name.
+      !/\b(def|class|as|import|for)\s+file\b|^file\s*=[^=]|[(,]\s*file\s*[,)=:]/m.test(ctx.text),
+  );
+}
+
 const INLINE_OPENERS = new Set([
+  'file',
   ...[...KNOWN].filter((k) => /(^|\.)open$|ZipFile$/.test(k) && k !== 'os.open'),
   'PIL.Image.open',
 ]);
@@ -378,6 +411,7 @@ function checkInline(opener: Node, method: Node, ctx: RuleContext): void {
   const fn = opener.childForFieldName('function')!;
   const imports = importsOf(ctx);
   const name = qualify(fn, imports);
+  if (name === 'file' && !python2File(ctx)) return;
   if (!INLINE_OPENERS.has(name) || (fn.text === 'open' && imports.has('open'))) return;
   if (/\b(fileobj\s*=|closefd\s*=\s*False\b)/.test(opener.childForFieldName('arguments')?.text ?? '')) return;
   // `with open(p).fileno() ...` never happens; a `with` item's own call is the `with`'s business.
@@ -471,6 +505,29 @@ function inFailureCheck(raise: Node, name: string, createdAt: number): boolean {
       return true;
   }
   return false;
+}
+
+/**
+ * The streams a `Popen(...)` call pipes (`stdout=subprocess.PIPE`) that `scope` never closes
+ * (`p.stdout.close()`), iterates in a `with`, or hands to another process (`stdin=p.stdout`).
+ */
+function openPipes(call: Node, name: string, scope: Node): string[] {
+  const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+  const piped = args.flatMap((a) =>
+    a?.type === 'keyword_argument' &&
+    /^(stdin|stdout|stderr)$/.test(a.childForFieldName('name')?.text ?? '') &&
+    /^([\w.]+\.)?PIPE$/.test(a.childForFieldName('value')?.text ?? '')
+      ? [a.childForFieldName('name')!.text]
+      : [],
+  );
+  const text = scope.text;
+  const n = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return piped.filter((stream) => {
+    const use = `\\b${n}\\s*\\.\\s*${stream}\\b`;
+    return !new RegExp(
+      `${use}\\s*\\.\\s*close\\s*\\(|\\bwith\\s+${use}|[(,=]\\s*${use}\\s*[,)]|\\bclosing\\s*\\(\\s*${use}|\\breturn\\b[^\\n]*${use}`,
+    ).test(text);
+  });
 }
 
 function polledUntilExit(use: Node): boolean {

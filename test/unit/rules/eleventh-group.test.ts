@@ -357,3 +357,78 @@ describe('unbounded-queue: producers bounded by what they hold or take', () => {
     assert.deepEqual(await lines(worker('next_check, link = poll_links()'), 'python', UQ, 'pkg/c.py'), [5]);
   });
 });
+
+describe('resource-without-context: pipes, Python 2 files and scripts reading to the end', () => {
+  const RWC = 'resource-without-context';
+
+  it("a process waited for keeps its PIPEs open until collected; communicate() or closing them doesn't", async () => {
+    const run = (end: string) => code`
+      import subprocess
+      def call_subprocess(cmd):
+          proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+          output = []
+          for line in proc.stdout:
+              output.append(line)
+          ${end}
+          return output
+    `;
+    assert.deepEqual(await lines(run('proc.wait()'), 'python', RWC, 'pkg/vcs.py'), [3]);
+    assert.deepEqual(await lines(run('proc.stdout.close(); proc.wait()'), 'python', RWC, 'pkg/vcs.py'), [3]);
+    assert.deepEqual(
+      await lines(run('proc.stdout.close(); proc.stderr.close(); proc.wait()'), 'python', RWC, 'pkg/vcs.py'),
+      [],
+    );
+    assert.deepEqual(await lines(run('proc.communicate()'), 'python', RWC, 'pkg/vcs.py'), []);
+    // Not piped: wait() leaves nothing open.
+    const plain = code`
+      import subprocess
+      def call(cmd):
+          proc = subprocess.Popen(cmd)
+          return proc.wait()
+    `;
+    assert.deepEqual(await lines(plain, 'python', RWC, 'pkg/vcs.py'), []);
+  });
+
+  it("Python 2's builtin file() opens a file, unless the module binds its own `file`", async () => {
+    const put = (extra: string) => code`
+      ${extra}
+      class SFTPClient:
+          file = open
+          def put(self, localpath):
+              try:
+                  fr = self.open(localpath)
+              except IOError, e:
+                  raise
+              fl = file(localpath, 'rb')
+              data = fl.read(32768)
+              fr.write(data)
+              fl.close()
+    `;
+    assert.deepEqual(await lines(put('import os'), 'python', RWC, 'pkg/sftp_client.py'), [9]);
+    assert.deepEqual(await lines(put('from .io import file'), 'python', RWC, 'pkg/sftp_client.py'), []);
+  });
+
+  it("a script's functions called from its read-to-end loop run once per input line, and end with it", async () => {
+    const hook = (loop: string) => code`
+      #!/usr/bin/env python
+      import subprocess, sys
+      def grab_commit_info(rev):
+          f = subprocess.Popen(["git", "show", rev], stdout=subprocess.PIPE)
+          lines = f.stdout.readlines()
+          f.wait()
+          return lines
+      def process_changes():
+          ${loop}
+              line = line.rstrip()
+              if not line:
+                  break
+              grab_commit_info(line)
+      process_changes()
+    `;
+    // Continuation lines carry the template's own indentation (6) besides their own (8).
+    const readToEnd = 'while True:\n' + ' '.repeat(14) + 'line = sys.stdin.readline()';
+    assert.deepEqual(await lines(hook(readToEnd), 'python', RWC, 'contrib/git_hook.py'), []);
+    const forever = 'while True:\n' + ' '.repeat(14) + 'line = next_event()';
+    assert.deepEqual(await lines(hook(forever), 'python', RWC, 'contrib/git_hook.py'), [4]);
+  });
+});
