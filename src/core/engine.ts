@@ -227,7 +227,7 @@ export class Engine {
         },
         report: (r: Report) => {
           const span = spanOf(r.at);
-          if (errorSpans.some((e) => overlaps(e, span))) return;
+          if (errorSpans.some((e) => overlaps(e, span)) && !inCleanDefinition(r.at, span, tree.rootNode)) return;
           if (rule.accumulates) {
             const at = 'startIndex' in r.at ? r.at : tree.rootNode.descendantForIndex(span.start, span.end);
             if (at && reclaimedAtExit(at, ctx)) return;
@@ -446,6 +446,20 @@ function captureMismatches(
     if (message) mismatches.push({ rule: index, message });
   });
   return mismatches;
+}
+
+/**
+ * Whether a report sits in a function that parsed cleanly, though an ERROR around it (a whole
+ * `#ifdef USE_OPENCL` region the grammar could not fit together) overlaps it: the function's own
+ * tree is sound, and so is what the rules read from it.
+ */
+function inCleanDefinition(at: Report['at'], span: Span, root: Node): boolean {
+  let n: Node | null = 'startIndex' in at ? at : root.descendantForIndex(span.start, span.end);
+  for (; n; n = n.parent) {
+    if (n.type === 'ERROR') return false;
+    if (n.type === 'function_definition') return !n.hasError;
+  }
+  return false;
 }
 
 function collectErrorSpans(root: Node): Span[] {

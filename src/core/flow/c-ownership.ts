@@ -714,6 +714,13 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       return a === 'absent' ? a : implies(r, false, res) === 'absent' ? 'absent' : a;
     }
     if (op === '==' || op === '!=' || op === '<' || op === '>=' || op === '>' || op === '<=') {
+      // `if (*mustFree == 1) free(p)` with the flag set right after the acquisition: it goes true.
+      const flag = res.knownTrue?.has(flat(l)) ? r : res.knownTrue?.has(flat(r)) ? l : undefined;
+      if (flag && (op === '==' || op === '!=')) {
+        const against = flat(flag);
+        const one = /^(1|true|TRUE)$/.test(against);
+        if (one || /^(0|false|FALSE)$/.test(against)) return ((op === '==') === one) === outcome ? undefined : 'absent';
+      }
       const swapped = isSubject(unwrap(r), res) && !isSubject(unwrap(l), res);
       const [subject, other] = swapped ? [r, l] : [l, r];
       // `0 > (fd = socket(...))` is `fd < 0`.

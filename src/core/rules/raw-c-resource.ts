@@ -74,6 +74,8 @@ interface Acquisition {
   declaration?: Node;
   /** `rc` in `int rc = sqlite3_open(...)`. */
   status?: string;
+  /** Read from the tree without preprocessor directives, every branch compiled one after another. */
+  withoutDirectives?: boolean;
 }
 
 export const rawCResource = defineRule({
@@ -164,7 +166,7 @@ export const rawCResource = defineRule({
       // Directives that split the function's branches: analyse it as if every branch were compiled.
       const again = sameNodeWithoutDirectives(call, ctx);
       const redone = again && describeAcquisition(again, pair);
-      acq = redone && redone !== 'discarded' ? redone : undefined;
+      acq = redone && redone !== 'discarded' ? { ...redone, withoutDirectives: true } : undefined;
     }
     if (!acq || acq.func.hasError) return;
     analyse(acq, ctx);
@@ -561,7 +563,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     isDescriptor: pair.release.includes('close'),
     cpp: !ctx.plainC,
     otherAcquires,
-    knownTrue: new Set([...flagsSetAfter(acq.statement), ...flagsOfGuards(acq.call, func)]),
+    knownTrue: new Set([...flagsSetAfter(acq.statement, name), ...flagsOfGuards(acq.call, func)]),
   };
   const guards = guardsOf(acq.call, func);
   // A test of the resource's own variable says nothing about the branch it was acquired in: it changed.
@@ -592,6 +594,15 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   // Owned only by what it is stored into: calls in between that may throw are C++'s everyday risk,
   // not this function's mistake; a `return` that skips the store is.
   if (storedForCaller && leak?.kind === 'throw') leak = undefined;
+  // With every branch compiled in sequence, `#if A  p = malloc(32); ... #else  p = malloc(32); ...`
+  // reads as two acquisitions in a row: they are alternatives, and only one is ever compiled.
+  if (
+    leak?.kind === 'overwrite' &&
+    acq.withoutDirectives &&
+    leak.at.node &&
+    /^[ \t]*#[ \t]*(elif|else)\b/m.test(ctx.text.slice(acq.call.endIndex, leak.at.node.startIndex))
+  )
+    leak = undefined;
   // Stored, returned or adopted on some path (`*out = p` on success): the leak is on the others.
   const handOffs =
     leak && releases.length === 0
@@ -714,24 +725,35 @@ function pathFacts(func: Node, call: Node, name: string, ctx: RuleContext): Path
 }
 
 /** `copied = true;` / `owned = 1;` in the statements right after the acquisition, before any branch. */
-function flagsSetAfter(statement: Node): Set<string> {
+function flagsSetAfter(statement: Node, name: string): Set<string> {
   const out = new Set<string>();
+  const nullTest = new RegExp(`^\\(?\\s*(!\\s*${name}|${name}\\s*==\\s*(NULL|nullptr|0))\\s*\\)?$`);
   for (let n = statement.nextNamedSibling; n; n = n.nextNamedSibling) {
-    // `temp = convert(s); if (!temp) return error; temp_is_copy = true;`: past the failure exit.
+    // `temp = convert(s); if (!temp) return error; temp_is_copy = true;`: past the failure exit. A
+    // test of the resource's own failure (`if (pRes == NULL) { RET_OUT_OF_MEMORY; }`) holds nothing
+    // whatever its body does.
     if (
       n.type === 'if_statement' &&
       !n.childForFieldName('alternative') &&
-      alwaysLeaves(n.childForFieldName('consequence'))
+      (alwaysLeaves(n.childForFieldName('consequence')) ||
+        nullTest.test(
+          n
+            .childForFieldName('condition')
+            ?.text.replace(/^\((.*)\)$/s, '$1')
+            .trim() ?? '',
+        ))
     )
       continue;
     if (n.type !== 'expression_statement') break;
     const e = n.namedChild(0);
+    const left = e?.childForFieldName('left');
+    // `copied = true;`, `*pbMustBeFreed = 1;` (the caller's flag, set through its pointer).
     if (
       e?.type === 'assignment_expression' &&
-      e.childForFieldName('left')?.type === 'identifier' &&
+      (left?.type === 'identifier' || (left?.type === 'pointer_expression' && left.text.startsWith('*'))) &&
       /^(true|1|TRUE|SDL_TRUE)$/.test(e.childForFieldName('right')?.text ?? '')
     )
-      out.add(e.childForFieldName('left')!.text);
+      out.add(normalizeCondition(left!.text));
   }
   return out;
 }

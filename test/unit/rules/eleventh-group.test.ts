@@ -254,6 +254,66 @@ describe('raw-c-resource: eleventh group', () => {
   });
 });
 
+describe('a function that parsed cleanly inside a region the grammar could not fit together', () => {
+  // A split function header under `#if`/`#else` turns the whole `#ifdef` region into one ERROR node;
+  // the functions in it still parse cleanly, and their findings stand (tesseract's openclwrapper.cpp).
+  const file = (leakyRead: string) => code`
+    #ifdef USE_OPENCL
+    #include <cstdio>
+
+    static int read_profile(const char *name, char **content) {
+      FILE *input = fopen(name, "rb");
+      if (input == nullptr) return 1;
+      char *binary = new char[64];
+      if (fread(binary, 1, 64, input) != 64) {
+        fclose(input);
+        ${leakyRead}
+        return 2;
+      }
+      *content = binary;
+      fclose(input);
+      return 0;
+    }
+
+    #if defined(A)
+    void setup() {
+    #else
+    void setup(int level) {
+    #endif
+      run();
+    }
+    #endif
+  `;
+
+  it('reports the leak in the clean function', async () => {
+    assert.deepEqual(await lines(file(''), 'cpp', RULE, 'src/opencl/wrapper.cpp'), [7]);
+    assert.deepEqual(await lines(file('delete[] binary;'), 'cpp', RULE, 'src/opencl/wrapper.cpp'), []);
+  });
+});
+
+describe("raw-c-resource: the caller's must-free flag set through its pointer", () => {
+  it('`*must_free = 1` right after the acquisition makes `if (*must_free == 1) free(res)` a sure release', async () => {
+    const prop = (flag: string) => code`
+      char *get_prop(const char *s, int *must_free) {
+          char *res = strdup(s);
+          if (res == NULL) {
+              RET_OUT_OF_MEMORY;
+          }
+          ${flag}
+          if (s[0] == 'x') {
+              if (*must_free == 1) {
+                  free(res);
+                  *must_free = 0;
+              }
+              return "bad";
+          }
+          return res;
+      }`;
+    assert.deepEqual(await lines(prop('*must_free = 1;'), 'cpp', RULE, 'msg.c'), []);
+    assert.deepEqual(await lines(prop('log_prop(s);'), 'cpp', RULE, 'msg.c'), [2]);
+  });
+});
+
 describe('growing-global: only growth that runs per event counts', () => {
   const GG = 'growing-global';
 
