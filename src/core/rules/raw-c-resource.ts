@@ -577,6 +577,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     },
     heldAlong: (cond, edge, to) =>
       (edge !== 'case' || caseHeld(cond, to, res)) &&
+      !(edge === 'true' && formatCannotFail(cond, func)) &&
       feasible(cond, edge, guards) &&
       cHeldAlong(cond, edge, res) &&
       heldAlongJunction(cond, edge, res, guards) &&
@@ -851,6 +852,36 @@ function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
 }
 
 /** A later test of the same condition goes the way it went at the acquisition (`if (big) free(p);`). */
+/**
+ * `if (snprintf(buf, n, "%s-%d", name, i) < 0)`, or `err = snprintf(...); if (err < 0)`: a formatted
+ * print fails only on a wide-character conversion (`%ls`, `%lc`) it cannot encode, so with a format
+ * that has none (a literal, or a local set to one) that branch is never taken.
+ */
+function formatCannotFail(cond: Node, func: Node): boolean {
+  const m = /^\(?\s*(.+?)\s*(<\s*0|==\s*-1|<=\s*-1)\s*\)?$/s.exec(cond.text.trim());
+  if (!m) return false;
+  let call = /^[\w:]*snprintf\s*\(/.test(m[1]) ? m[1] : undefined;
+  if (!call && /^\w+$/.test(m[1])) {
+    // The last assignment of the variable before the test.
+    const before = func.text.slice(0, cond.startIndex - func.startIndex);
+    const sets = [
+      ...before.matchAll(new RegExp(`\\b${m[1]}\\s*=\\s*([\\w:]*snprintf\\s*\\([^;]*\\))\\s*;|\\b${m[1]}\\s*=`, 'g')),
+    ];
+    call = sets.at(-1)?.[1];
+  }
+  if (!call) return false;
+  // The format: the third argument (after the buffer and its size).
+  const format = call
+    .slice(call.indexOf('(') + 1)
+    .split(',')
+    .map((a) => a.trim())[2];
+  if (!format) return false;
+  const literal = /^"/.test(format)
+    ? format
+    : new RegExp(`\\b${format.replace(/\W/g, '')}\\s*=\\s*("(?:[^"\\\\]|\\\\.)*")`).exec(func.text)?.[1];
+  return !!literal && !/%[-+ #0-9.*]*l[sc]/.test(literal);
+}
+
 function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'>): boolean {
   if (guards.size === 0 || (edge !== 'true' && edge !== 'false')) return true;
   const key = normalizeCondition(cond.text);

@@ -314,6 +314,25 @@ describe("raw-c-resource: the caller's must-free flag set through its pointer", 
   });
 });
 
+describe('raw-c-resource: a formatted print with a plain format cannot fail', () => {
+  it('the `< 0` branch after snprintf is dead unless the format has a wide conversion', async () => {
+    const json = (format: string) => code`
+      char *band_json(const char *name) {
+          char *format = "${format}";
+          int len = 64;
+          char *json = calloc(1, len);
+          if (!json)
+              return NULL;
+          int err = snprintf(json, len, format, name);
+          if (err < 0)
+              return NULL;
+          return json;
+      }`;
+    assert.deepEqual(await lines(json('[%s]'), 'cpp', RULE, 'Arrow.c'), []);
+    assert.deepEqual(await lines(json('[%ls]'), 'cpp', RULE, 'Arrow.c'), [4]);
+  });
+});
+
 describe('growing-global: only growth that runs per event counts', () => {
   const GG = 'growing-global';
 
