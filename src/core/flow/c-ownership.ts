@@ -851,14 +851,15 @@ export function sameFileAdopters(root: Node): Map<string, Set<number>> {
       }
     }
     const def = defs.get(name);
-    const out = def ? keptParameters(def) : undefined;
+    cache.set(name, undefined); // recursion: a function calling itself keeps nothing through that call
+    const out = def ? keptParameters(def, adopted) : undefined;
     cache.set(name, out);
     return out;
   };
   return { get: adopted } as Map<string, Set<number>>;
 }
 
-function keptParameters(def: Node): Set<number> | undefined {
+function keptParameters(def: Node, adoptedBy: (name: string) => Set<number> | undefined): Set<number> | undefined {
   const fn = parametersOf(def);
   if (!fn) return undefined;
   const out = new Set<number>();
@@ -872,10 +873,13 @@ function keptParameters(def: Node): Set<number> | undefined {
   }
   for (const call of findAll(fn.body, 'call_expression')) {
     const callee = call.childForFieldName('function')?.text.replace(/^.*::/, '') ?? '';
+    const argsOf = callArguments(call);
+    // A same-file callee that keeps the argument (`return assemble_table(names, n, buf)`).
+    const kept = callee !== fn.name ? adoptedBy(callee) : undefined;
+    if (kept) for (const i of kept) keep(fn.paramAt(argsOf[i] ?? null));
     // `DEQ_INSERT_TAIL(out_messages, cdm)`: a list macro's name is its verb in capitals.
     const verb = /^[A-Z][A-Z0-9_]*$/.test(callee) ? callee.toLowerCase() : callee;
     if (!ADOPTS.test(verb) || BORROWS.has(callee)) continue;
-    const argsOf = callArguments(call);
     argsOf.forEach((a, i) => {
       if (i > 0) keep(fn.paramAt(a ?? null));
       // `register_read(name, cb, &(user_data_t){.data = st, .free_func = st_free})`: carried in a record.

@@ -333,6 +333,31 @@ describe('raw-c-resource: a formatted print with a plain format cannot fail', ()
   });
 });
 
+describe('raw-c-resource: a same-file callee that passes its argument on to one that keeps it', () => {
+  it('keeps it too (zstd: assemble_table -> assemble_table2 -> table->names = names)', async () => {
+    const table = (store: string) => code`
+      static table_t *assemble_table2(const char **names, size_t n, char *buf) {
+          table_t *const table = malloc(sizeof(*table));
+          if (table == NULL) exit(1);
+          ${store}
+          table->buf = buf;
+          table->size = n;
+          return table;
+      }
+      table_t *assemble_table(const char **names, size_t n, char *buf) {
+          return assemble_table2(names, n, buf);
+      }
+      table_t *create_table(size_t n, char *buf) {
+          const char **names = malloc(n * sizeof(*names));
+          if (names == NULL) { free(buf); return NULL; }
+          table_t *t = assemble_table(names, n, buf);
+          return t;
+      }`;
+    assert.deepEqual(await lines(table('table->names = names;'), 'cpp', RULE, 'util.c'), []);
+    assert.deepEqual(await lines(table('table->names = NULL;'), 'cpp', RULE, 'util.c'), [13]);
+  });
+});
+
 describe('growing-global: only growth that runs per event counts', () => {
   const GG = 'growing-global';
 
