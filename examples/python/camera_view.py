@@ -70,9 +70,9 @@ def opener(path):
 
 
 def run(cmd):
+    # communicate() reaps the process and closes its pipe: not a finding.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
-    out = proc.stdout.read()
-    proc.wait()
+    out, _ = proc.communicate()
     return out
 
 

@@ -132,7 +132,7 @@ function producedInLoop(
       if (
         loops.has(a.type) &&
         !mentionsName(a.childForFieldName('condition')?.text ?? '', queueName) &&
-        !(language === 'python' && (overFiniteCollection(a) || takesFromAQueue(a)))
+        !(language === 'python' && (overFiniteCollection(a) || takesFromSameQueue(a, queueName)))
       )
         inLoop = true;
       if (a.type === 'function_definition' || a.type === 'lambda_expression' || a.type === 'lambda') {
@@ -167,13 +167,15 @@ function overFiniteCollection(loop: Node): boolean {
 }
 
 /**
- * A worker loop that takes an item from a queue each time round (`item = wq.get()`): it puts at
- * most one result per item taken, into another queue, or the item back into the same one.
+ * A worker loop that takes an item from this same queue each time round and may put it back
+ * (`item = wq.get(); ... if not ready: wq.put(item)`): it adds nothing. A stage that takes from
+ * one queue and puts results on another (seed 003's render workers) passes a stream through, and counts.
  */
-function takesFromAQueue(loop: Node): boolean {
+function takesFromSameQueue(loop: Node, queueName: string): boolean {
   if (loop.type !== 'while_statement') return false;
   const body = loop.childForFieldName('body')?.text ?? '';
-  for (const m of body.matchAll(/([\w.]+)\s*\.\s*get(?:_nowait)?\s*\(/g)) if (/queue|q$/i.test(m[1])) return true;
+  for (const m of body.matchAll(/([\w.]+)\s*\.\s*get(?:_nowait)?\s*\(/g))
+    if (mentionsName(m[1], queueName)) return true;
   return false;
 }
 

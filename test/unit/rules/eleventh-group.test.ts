@@ -443,7 +443,7 @@ describe('unbounded-queue: producers bounded by what they hold or take', () => {
     assert.deepEqual(await lines(purge('for pid, proc in watch_children():'), 'python', UQ, 'pkg/w.py'), [4]);
   });
 
-  it('a worker loop that takes one item per round puts at most one back or on', async () => {
+  it('a worker loop that takes one item per round and puts it back adds nothing', async () => {
     const worker = (take: string) => code`
       import queue, threading, time
       class Checker(threading.Thread):
@@ -459,6 +459,18 @@ describe('unbounded-queue: producers bounded by what they hold or take', () => {
     `;
     assert.deepEqual(await lines(worker('next_check, link = self.wqueue.get()'), 'python', UQ, 'pkg/c.py'), []);
     assert.deepEqual(await lines(worker('next_check, link = poll_links()'), 'python', UQ, 'pkg/c.py'), [5]);
+  });
+
+  it("a stage that takes from one queue and puts on another passes a stream through (seed 003's workers)", async () => {
+    const stage = code`
+      import multiprocessing as mp
+      def render_loop(task_q, stop):
+          while not stop.is_set():
+              frame_id, params = task_q.get(timeout=0.1)
+              result_q.put((frame_id, bytes(1024)))
+      result_q = mp.Queue()
+    `;
+    assert.deepEqual(await lines(stage, 'python', UQ, 'pkg/render.py'), [6]);
   });
 });
 
