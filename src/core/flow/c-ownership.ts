@@ -257,12 +257,14 @@ export function sameFileMacroReleases(root: Node, releaseNames: Set<string>): Ma
 export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
   const node = block.node;
   if (!node) return 'none';
+  // Read once: each `text` crosses into wasm and copies the block's source.
+  const text = node.text;
   if (res.macroReleases?.size)
     for (const [macro, names] of res.macroReleases)
-      if (names.has(res.name) && mentionsText(node.text, macro) && callsMacro(node, macro)) return 'release';
+      if (names.has(res.name) && mentionsText(text, macro) && callsMacro(node, macro)) return 'release';
   let result: Effect = 'none';
   for (const name of [res.name, ...(res.aliases ?? [])]) {
-    if (!mentionsText(node.text, name)) continue;
+    if (!mentionsText(text, name)) continue;
     if (res.cpp && constructedFrom(node, name) && !deletedLater(res, node)) return 'escape';
     for (const use of findAll(node, 'identifier', (n) => n.text === name)) {
       // `q = p` into a local alias: uses of q are followed as uses of p.
@@ -358,13 +360,17 @@ export function wrapperLocals(
   for (const id of findAll(body, 'identifier', (n) => n.text === name)) {
     const call = id.parent?.type === 'argument_list' ? id.parent.parent : null;
     if (call?.type !== 'call_expression') continue;
-    const fn = call.childForFieldName('function')?.text ?? '';
-    if (!acquires.has(fn) && !/dopen(dir)?$/i.test(fn)) continue;
+    if (!wrapsAnother(call.childForFieldName('function')?.text ?? '', acquires)) continue;
     const target = aliasTarget(call);
     if (target?.type === 'identifier' && target.text !== name && locals(target.text))
       out.push({ local: target.text, call });
   }
   return out;
+}
+
+/** `fdopen`, `fdopendir`, `BZ2_bzdopen`, or any acquisition: a call that makes another resource of its argument. */
+function wrapsAnother(fn: string, acquires: Set<string> | undefined): boolean {
+  return !!acquires?.has(fn) || /dopen(dir)?$/i.test(fn.replace(/^.*(::|\.|->)/, ''));
 }
 
 function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
@@ -529,7 +535,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   // `fdopen(fd)`, `fdopendir(fd)`, `BZ2_bzdopen(fd)`: another resource takes it over. Into a local
   // (`fp = fdopen(fd, "w")`), only once it exists: the local is followed as the resource (see
   // wrapperLocals), and a failed wrap (`if (!fp) return -1;`) still holds the descriptor.
-  if (res.otherAcquires?.has(fn) || /dopen(dir)?$/i.test(simple)) {
+  if (wrapsAnother(fn, res.otherAcquires)) {
     const into = aliasTarget(call);
     return into?.type === 'identifier' && (res.aliases ?? []).includes(into.text) ? 'none' : 'escape';
   }
@@ -873,13 +879,16 @@ function keptParameters(def: Node, adoptedBy: (name: string) => Set<number> | un
   }
   for (const call of findAll(fn.body, 'call_expression')) {
     const callee = call.childForFieldName('function')?.text.replace(/^.*::/, '') ?? '';
-    const argsOf = callArguments(call);
     // A same-file callee that keeps the argument (`return assemble_table(names, n, buf)`).
     const kept = callee !== fn.name ? adoptedBy(callee) : undefined;
-    if (kept) for (const i of kept) keep(fn.paramAt(argsOf[i] ?? null));
+    if (kept) {
+      const args = callArguments(call);
+      for (const i of kept) keep(fn.paramAt(args[i] ?? null));
+    }
     // `DEQ_INSERT_TAIL(out_messages, cdm)`: a list macro's name is its verb in capitals.
     const verb = /^[A-Z][A-Z0-9_]*$/.test(callee) ? callee.toLowerCase() : callee;
     if (!ADOPTS.test(verb) || BORROWS.has(callee)) continue;
+    const argsOf = callArguments(call);
     argsOf.forEach((a, i) => {
       if (i > 0) keep(fn.paramAt(a ?? null));
       // `register_read(name, cb, &(user_data_t){.data = st, .free_func = st_free})`: carried in a record.

@@ -445,10 +445,12 @@ function cfgFor(ctx: RuleContext, func: Node): Cfg {
   return ctx.memo(`cfg.c.${func.id}`, () => buildCfg(func, cLanguage, false));
 }
 
+function releaseNamesOf(ctx: RuleContext): Set<string> {
+  return ctx.memo('c.releaseNames', () => new Set(ctx.config.resources.flatMap((r) => r.release)));
+}
+
 function releasersOf(ctx: RuleContext): Map<string, Set<number>> {
-  return ctx.memo('c.releasers', () =>
-    sameFileReleasers(ctx.root, new Set(ctx.config.resources.flatMap((r) => r.release))),
-  );
+  return ctx.memo('c.releasers', () => sameFileReleasers(ctx.root, releaseNamesOf(ctx)));
 }
 
 /** `main()`: whatever it holds when it returns, the process gives back as it exits. */
@@ -557,9 +559,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       ...(deletes.length ? constructorHolders(func, name) : []),
     ],
     wrappers: wrappers.map((w) => w.local),
-    macroReleases: ctx.memo('c.macroReleases', () =>
-      sameFileMacroReleases(ctx.root, new Set(ctx.config.resources.flatMap((r) => r.release))),
-    ),
+    macroReleases: ctx.memo('c.macroReleases', () => sameFileMacroReleases(ctx.root, releaseNamesOf(ctx))),
     isDescriptor: pair.release.includes('close'),
     cpp: !ctx.plainC,
     otherAcquires,
