@@ -314,6 +314,7 @@ function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleCont
   // A cache looks a key up before inserting it; a registry of live objects (`map[id] = this`) does not.
   const lookedUp = memberCalls.some((n) => /^(find|count|contains|at)$/.test(method(n)));
   if (!lookedUp) return;
+  if (handsOutEntries(scope, name)) return;
   if (
     memberCalls.some(
       (n) =>
@@ -326,5 +327,22 @@ function checkCppStaticMap(decl: Node, type: string, name: string, ctx: RuleCont
     at: decl,
     message: `static \`${name}\` (std::${type}) is used as a cache that is only ever inserted into: every key stays for the life of the process. Bound it (evict when full) or scope it.`,
     related: inserts.slice(0, 3).map((n) => ({ at: n, message: 'inserted here' })),
+  });
+}
+
+/**
+ * `return &it->second;`, `return &table[key];`: callers keep pointers into the map, so it is an
+ * interning table that must outlive them (evicting would leave them dangling), not a memo to bound.
+ * A reference returned (`const Glyph&`) is usually read at once, and a memo's.
+ */
+function handsOutEntries(fn: Node, name: string): boolean {
+  const entry = new RegExp(`(?:\\.|->)\\s*second\\b|^${name}\\s*(?:\\[|\\.\\s*at\\s*\\()`);
+  return findAll(fn, 'return_statement').some((r) => {
+    const value = r.namedChildren[0];
+    return (
+      value?.type === 'pointer_expression' &&
+      value.text.startsWith('&') &&
+      entry.test(value.childForFieldName('argument')?.text ?? '')
+    );
   });
 }

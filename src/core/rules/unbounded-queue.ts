@@ -116,6 +116,7 @@ function producedInLoop(
   language: 'python' | 'cpp',
   drain?: RegExp,
   attribute = false,
+  seen = new Set<string>([queueName]),
 ): boolean {
   // An attribute (`self.buffer`) is only reached through an object: a local `buffer` is another one.
   const re = new RegExp(
@@ -132,7 +133,7 @@ function producedInLoop(
       if (
         loops.has(a.type) &&
         !mentionsName(a.childForFieldName('condition')?.text ?? '', queueName) &&
-        !(language === 'python' && (overFiniteCollection(a) || takesFromSameQueue(a, queueName)))
+        !(language === 'python' && (overFiniteCollection(a, ctx) || takesFromFiniteQueue(a, queueName, ctx, seen)))
       )
         inLoop = true;
       if (a.type === 'function_definition' || a.type === 'lambda_expression' || a.type === 'lambda') {
@@ -148,9 +149,10 @@ function producedInLoop(
 /**
  * `for pid, p in self._running.items(): q.put(...)`, `for link in self.links`: a loop over a
  * collection the program holds puts a bounded number of items. A loop over what a call yields
- * (`for msg in consumer.poll()`, a generator) may be a stream, and counts.
+ * (`for msg in consumer.poll()`, a generator) may be a stream, and counts, unless the generator is
+ * this file's own and yields a fixed number of times.
  */
-function overFiniteCollection(loop: Node): boolean {
+function overFiniteCollection(loop: Node, ctx: RuleContext): boolean {
   if (loop.type !== 'for_statement') return false;
   let it = loop.childForFieldName('right');
   while (
@@ -159,23 +161,66 @@ function overFiniteCollection(loop: Node): boolean {
   )
     it = it.childForFieldName('arguments')?.namedChildren.find((c) => c?.type !== 'keyword_argument') ?? null;
   if (!it) return false;
-  // Not a bare name: a parameter (`for frame in frames`) may well be a generator.
   if (/^(attribute|subscript|list|tuple|set|dictionary|list_comprehension|string)$/.test(it.type)) return true;
-  const fn = it.type === 'call' ? (it.childForFieldName('function')?.text ?? '') : '';
+  // A bare name may be a generator, unless it is a parameter annotated as a collection
+  // (`flows: Sequence[Flow]`): a caller's finite batch.
+  if (it.type === 'identifier') return annotatedAsCollection(loop, it.text);
+  if (it.type !== 'call') return false;
+  const fn = it.childForFieldName('function')?.text ?? '';
   // Not `range(n)`: a counted producer loop (`for i in range(10**9): q.put(i)`) is the classic flood.
-  return /\.(items|keys|values|copy)$/.test(fn);
+  return /\.(items|keys|values|copy)$/.test(fn) || yieldsFixedCount(fn, ctx);
+}
+
+const COLLECTION_ANNOTATION =
+  /^(?:typing\.|collections\.abc\.)?(?:Sequence|MutableSequence|list|List|tuple|Tuple|set|Set|frozenset|FrozenSet|AbstractSet|MutableSet|dict|Dict|Mapping|MutableMapping|Collection)\b/;
+
+function annotatedAsCollection(loop: Node, name: string): boolean {
+  const fn = [...ancestors(loop)].find((a) => a.type === 'function_definition');
+  for (const p of fn?.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (p?.type !== 'typed_parameter' && p?.type !== 'typed_default_parameter') continue;
+    const pname = p.type === 'typed_parameter' ? p.namedChildren[0] : p.childForFieldName('name');
+    if (pname?.text !== name) continue;
+    return COLLECTION_ANNOTATION.test(p.childForFieldName('type')?.text ?? '');
+  }
+  return false;
+}
+
+/** `self._retrieval_methods(...)`: a generator of this file whose every `yield` runs at most once a call. */
+function yieldsFixedCount(callee: string, ctx: RuleContext): boolean {
+  const name = /^(?:self\.)?([A-Za-z_]\w*)$/.exec(callee)?.[1];
+  if (!name) return false;
+  const defs = findAll(ctx.root, 'function_definition', (f) => f.childForFieldName('name')?.text === name);
+  if (defs.length !== 1) return false;
+  const yields = findAll(defs[0], 'yield');
+  return (
+    yields.length > 0 &&
+    yields.every(
+      (y) =>
+        !/^yield\s+from\b/.test(y.text) &&
+        ![...ancestors(y)]
+          .filter((a) => a.startIndex > defs[0].startIndex)
+          .some((a) => PY_LOOP_TYPES.has(a.type) || a.type === 'function_definition'),
+    )
+  );
 }
 
 /**
- * A worker loop that takes an item from this same queue each time round and may put it back
- * (`item = wq.get(); ... if not ready: wq.put(item)`): it adds nothing. A stage that takes from
- * one queue and puts results on another (seed 003's render workers) passes a stream through, and counts.
+ * A worker loop that takes an item from a queue each time round (`item = wq.get()`) puts no more
+ * than that queue delivers. Putting back into the same queue adds nothing; putting on another queue
+ * passes a stream through (seed 003's render workers), unless what it takes from is finite: filled
+ * in this file, and only by loops over collections (a link checker's work list).
  */
-function takesFromSameQueue(loop: Node, queueName: string): boolean {
+function takesFromFiniteQueue(loop: Node, queueName: string, ctx: RuleContext, seen = new Set<string>()): boolean {
   if (loop.type !== 'while_statement') return false;
   const body = loop.childForFieldName('body')?.text ?? '';
-  for (const m of body.matchAll(/([\w.]+)\s*\.\s*get(?:_nowait)?\s*\(/g))
+  for (const m of body.matchAll(/([\w.]+)\s*\.\s*get(?:_nowait)?\s*\(/g)) {
     if (mentionsName(m[1], queueName)) return true;
+    const source = m[1].split('.').pop()!;
+    if (!/^[A-Za-z_]\w*$/.test(source) || seen.has(source)) continue;
+    seen.add(source);
+    const filled = new RegExp(`(?:^|[^\\w])${source}\\s*\\.\\s*put(?:_nowait)?\\s*\\(`).test(ctx.text);
+    if (filled && !producedInLoop(ctx, source, 'put|put_nowait', 'python', undefined, false, seen)) return true;
+  }
   return false;
 }
 
@@ -395,6 +440,9 @@ function checkCpp(decl: Node, ns: string, type: string, name: string, ctx: RuleC
     !producedInLoop(ctx, name, 'push|push_back|push_front|emplace|emplace_back|emplace_front', 'cpp')
   )
     return;
+  // A producer that first waits for the consumers to finish the last batch (a pending count back to 0)
+  // refills a drained queue: one batch is the bound.
+  if (pushes.every((p) => waitsForDrain(p))) return;
   // A std::deque/std::list that is never popped is storage (an arena), not a queue with a consumer.
   if (
     (type === 'deque' || type === 'list') &&
@@ -412,5 +460,44 @@ function checkCpp(decl: Node, ns: string, type: string, name: string, ctx: RuleC
     at: decl,
     message: `\`${name}\` (std::${type}) is pushed to with no capacity check: a producer faster than its consumer grows it without limit. Check its size before pushing (wait or drop when full).`,
     related: pushes.slice(0, 3).map((p) => ({ at: p, message: 'pushed here without a capacity check' })),
+  });
+}
+
+const COUNTER = String.raw`[\w.>-]+`;
+/** `pending == 0`, `!pending`, `queue.empty()`: the last batch is done. */
+const DRAINED = new RegExp(
+  String.raw`^(?:${COUNTER}\s*==\s*0[uUlL]*|0[uUlL]*\s*==\s*${COUNTER}|!\s*${COUNTER}|${COUNTER}\.\s*empty\s*\(\s*\))$`,
+);
+/** `pending > 0`, `pending != 0`, `pending`, `!queue.empty()`: the last batch is still running. */
+const STILL_PENDING = new RegExp(
+  String.raw`^(?:${COUNTER}\s*(?:>|!=)\s*0[uUlL]*|${COUNTER}|!\s*${COUNTER}\.\s*empty\s*\(\s*\))$`,
+);
+const unparenthesised = (text: string) =>
+  text
+    .trim()
+    .replace(/^\((.*)\)$/s, '$1')
+    .trim();
+
+/**
+ * `for (;;) { if (pending == 0) break; sleep(); } ... queue.push(x)`, or `while (pending > 0) wait();`
+ * before the push, in the pushing function: the producer hands out a new batch only once the last
+ * one is done.
+ */
+function waitsForDrain(push: Node): boolean {
+  const fn = [...ancestors(push)].find((a) => a.type === 'function_definition');
+  const body = fn?.childForFieldName('body');
+  if (!body) return false;
+  const waiting = (loop: Node) =>
+    /\b(?:sleep|sleep_for|usleep|nanosleep|Sleep|wait|wait_for|yield)\s*\(/.test(
+      loop.childForFieldName('body')?.text ?? '',
+    );
+  return findAll(body, CPP_LOOP_TYPES, (loop) => loop.endIndex <= push.startIndex && waiting(loop)).some((loop) => {
+    const cond = unparenthesised(loop.childForFieldName('condition')?.text ?? '');
+    if (cond && STILL_PENDING.test(cond)) return true;
+    return findAll(loop, 'if_statement').some(
+      (i) =>
+        DRAINED.test(unparenthesised(i.childForFieldName('condition')?.text ?? '')) &&
+        findAll(i.childForFieldName('consequence') ?? i, 'break_statement').length > 0,
+    );
   });
 }
