@@ -13,6 +13,7 @@
 // Corpora (see docs/bench.md): the installed python3's standard library (test suite included unless
 // --skip-tests), and abseil-cpp + RE2 as vendored in the npm package re2@1.27.1 (fetched once with
 // `npm pack` into .bench/corpus/, no install scripts run), minus the files that need googletest.
+import { isUtf8 } from 'node:buffer';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,15 +30,11 @@ const MAX_FILE_SIZE = 5 * 1024 * 1024; // LeakLens's default maxFileSize: the pa
 // Child modes (see the end of the file): the parse-only loop and the ruff loop run in their own
 // process, so that their time and peak RSS are measured like every other tool's.
 
-/** Same decoding rules as LeakLens (src/core/engine.ts decodeSource): skip binary and non-UTF-8. */
+/** Same decoding rules as LeakLens (src/core/engine.ts decodeSource): skip binary; not UTF-8 is read as Latin-1. */
 function readText(path) {
   const bytes = readFileSync(path);
   if (bytes.length > MAX_FILE_SIZE || bytes.subarray(0, 8192).includes(0)) return null;
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return null;
-  }
+  return isUtf8(bytes) ? new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes) : bytes.toString('latin1');
 }
 
 async function parseOnly(language, listFile) {

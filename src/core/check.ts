@@ -1,8 +1,8 @@
 // One file through the engine, with --fix: apply the preferred fixes that do not clash, re-analyse,
 // repeat until nothing more applies. Used by the CLI (in worker threads) and the tests.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { LeakLensConfig } from './config';
-import { readSource, type Engine } from './engine';
+import { readSource, sourceEncoding, type Engine } from './engine';
 import { applyEdits, compatibleFixes, mergeEdits } from './fixes/edit';
 import { languageOfPath } from './parser';
 import { autoFix, type FileResult, type Fix } from './types';
@@ -89,7 +89,7 @@ export function checkFile(
             fixedText,
           };
         }
-        writeFileSync(path, fixed.text);
+        writeFileSync(path, fixed.text, sourceEncoding(readFileSync(path)));
       }
     }
   }

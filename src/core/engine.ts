@@ -1,6 +1,7 @@
 // Parses one text, runs the enabled rules' queries over it, and turns their reports into findings,
 // minus suppressed ones and anything inside a syntax error (tree-sitter recovers; we do not guess).
 import { reclaimedAtExit } from './one-shot';
+import { isUtf8 } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
 import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { defaultConfig, type LeakLensConfig } from './config';
@@ -418,11 +419,16 @@ export function readSource(path: string, maxFileSize: number): string | { error:
 export function decodeSource(bytes: Uint8Array): string | { error: string } {
   const head = bytes.subarray(0, 8192);
   if (head.includes(0)) return { error: 'skipped: binary file (contains NUL bytes)' };
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return { error: 'skipped: not valid UTF-8' };
-  }
+  if (isUtf8(bytes)) return new TextDecoder('utf-8', { ignoreBOM: false }).decode(bytes);
+  // Older C sources (and Python 2 modules) are often Latin-1 or another 8-bit code page, where only
+  // comments and strings use the high bytes: read byte for byte, code keeps its meaning. A fix is
+  // written back the same way (check.ts).
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+/** How a file's text is written back: as read by decodeSource. */
+export function sourceEncoding(bytes: Uint8Array): 'utf8' | 'latin1' {
+  return isUtf8(bytes) ? 'utf8' : 'latin1';
 }
 
 /** For each rule in `rules`, its declared captures that its patterns in `query` do not have. */

@@ -167,7 +167,7 @@ describe('leaklens check', () => {
     const doc = JSON.parse(r.stdout);
     const errors = Object.fromEntries(doc.errors.map((e: { file: string; message: string }) => [e.file, e.message]));
     assert.match(errors[join('bi', 'binary.py')], /binary/);
-    assert.match(errors[join('bi', 'latin1.py')], /UTF-8/);
+    assert.equal(errors[join('bi', 'latin1.py')], undefined, 'a Latin-1 file is read byte for byte, not skipped');
     assert.match(errors[join('bi', 'huge.py')], /limit/);
     assert.match(errors['missing-dir'], /no such file/);
     if (process.getuid?.() !== 0) assert.match(errors[join('bi', 'locked.py')], /cannot read/);
@@ -185,6 +185,23 @@ describe('leaklens check', () => {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /Applied 1 fix/);
     assert.equal(readFileSync(p, 'utf8'), `import queue\nq = queue.Queue(maxsize=1000)\n${PRODUCER}`);
+  });
+
+  it('a Latin-1 file is analysed, and --fix writes its other bytes back unchanged', () => {
+    // `# Jos\xe9` in Latin-1: not valid UTF-8.
+    const latin1 = Buffer.concat([Buffer.from('# Jos'), Buffer.from([0xe9]), Buffer.from(`\n${LEAKY_PY}`)]);
+    const p = write('latin/a.py', latin1);
+    const found = JSON.parse(run(['check', 'latin', '--format', 'json', '--no-cache']).stdout);
+    assert.deepEqual(found.errors, []);
+    assert.deepEqual(
+      found.findings.map((f: { ruleId: string; line: number }) => [f.ruleId, f.line]),
+      [['unbounded-queue', 3]],
+    );
+    const r = run(['check', 'latin', '--fix', '--unsafe-fixes', '--no-cache']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const after = readFileSync(p);
+    assert.equal(after[5], 0xe9, 'the Latin-1 byte is written back as one byte');
+    assert.match(after.toString('latin1'), /queue\.Queue\(maxsize=1000\)/);
   });
 
   it('worker threads give the same findings as one thread', () => {

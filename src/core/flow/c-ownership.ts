@@ -269,8 +269,9 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
     for (const use of findAll(node, 'identifier', (n) => n.text === name)) {
       // `q = p` into a local alias: uses of q are followed as uses of p.
       if (name === res.name && isAliasCopy(use, res)) continue;
-      // `fp = fdopen(fd, "w")`: the wrapper being made from the resource, not overwritten.
-      if (name !== res.name && res.wrappers?.includes(name) && isMadeFrom(use, res.name)) continue;
+      // `pbuf = buf`, `fp = fdopen(fd, "w")`: the alias or wrapper being made from the resource; and an
+      // alias pointed elsewhere (`pbuf = other`) no longer says anything about the resource.
+      if (name !== res.name && isAssignedTo(use)) continue;
       const e = useEffect(use, node, name === res.name ? res : { ...res, name });
       if (e === 'release') return 'release';
       if (name !== res.name && e === 'reacquire') continue; // the alias reused for something else
@@ -280,10 +281,9 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
   return result;
 }
 
-function isMadeFrom(use: Node, name: string): boolean {
+function isAssignedTo(use: Node): boolean {
   const up = use.parent;
-  if (up?.type !== 'assignment_expression' || up.childForFieldName('left')?.id !== use.id) return false;
-  return mentionsText(up.childForFieldName('right')?.text ?? '', name);
+  return up?.type === 'assignment_expression' && up.childForFieldName('left')?.id === use.id;
 }
 
 /**
@@ -422,7 +422,13 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
     if (up.childForFieldName('right')?.id === n.id) return 'escape'; // stored elsewhere (field, global, alias, *out)
     if (up.childForFieldName('left')?.id === n.id) {
       const right = up.childForFieldName('right');
-      if (right && isAcquisition(right, res) && !mentionsText(right.text, res.name)) return 'reacquire';
+      // `newbuf = realloc(buf, n)` after `buf = newbuf`: the same block moving, not a second one.
+      if (
+        right &&
+        isAcquisition(right, res) &&
+        ![res.name, ...(res.aliases ?? [])].some((name) => mentionsText(right.text, name))
+      )
+        return 'reacquire';
       if (right && mentionsText(right.text, res.name)) return 'none'; // p = realloc(p, n), p = p + k
       // `p = NULL` drops the only pointer (the path stays held, and leaks at its exit); anything
       // else assigned to p means we no longer know what p holds.
@@ -539,6 +545,10 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     const into = aliasTarget(call);
     return into?.type === 'identifier' && (res.aliases ?? []).includes(into.text) ? 'none' : 'escape';
   }
+  // `curl_easy_setopt(h, CURLOPT_WRITEDATA, fp)`: libcurl uses what it is given and never frees it;
+  // only CURLOPT_PRIVATE keeps a pointer the code gets back (curl_easy_getinfo) to free later.
+  if (/^curl_(easy|multi|share)_setopt$/.test(simple))
+    return /PRIVATE/.test(callArguments(call)[1]?.text ?? '') ? 'escape' : 'none';
   if (BORROWS.has(fn) || BORROWS.has(simple)) {
     // `return memcpy(buf, ...)`: these return their first argument, the resource itself.
     return index === 0 && RETURNS_DEST.has(simple) && isUsedAsValue(call) ? 'escape' : 'none';

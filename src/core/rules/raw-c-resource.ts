@@ -146,7 +146,7 @@ export const rawCResource = defineRule({
     const newExpr = match.captures.get('new');
     if (newExpr) {
       let acq = describeNew(newExpr);
-      if (acq?.func.hasError) {
+      if (acq?.func.hasError || (!acq && !enclosingFunctionBody(newExpr))) {
         const again = sameNodeWithoutDirectives(newExpr, ctx);
         acq = again && describeNew(again);
       }
@@ -162,7 +162,8 @@ export const rawCResource = defineRule({
       return;
     let acq = describeAcquisition(call, pair);
     if (acq === 'discarded') return reportDiscarded(call, pair, ctx);
-    if (acq?.func.hasError) {
+    if (acq?.func.hasError || (!acq && !enclosingFunctionBody(call))) {
+      // `#ifdef X { body } #else { stub } #endif` leaves the body outside any function for the grammar.
       // Directives that split the function's branches: analyse it as if every branch were compiled.
       const again = sameNodeWithoutDirectives(call, ctx);
       const redone = again && describeAcquisition(again, pair);
@@ -202,7 +203,11 @@ function describeNew(expr: Node): Acquisition | undefined {
     )
       return undefined;
     if (declaration.namedChildren.some((c) => c?.type === 'storage_class_specifier')) return undefined; // static: lives on
-    if (parent.childForFieldName('declarator')?.type !== 'pointer_declarator') return undefined;
+    // `T *p = new T`, or `auto p = new T` (the placeholder deduces the raw pointer).
+    const declarator = parent.childForFieldName('declarator');
+    const deduced =
+      declarator?.type === 'identifier' && declaration.childForFieldName('type')?.type === 'placeholder_type_specifier';
+    if (declarator?.type !== 'pointer_declarator' && !deduced) return undefined;
     name = declaratorName(parent.childForFieldName('declarator'));
   } else {
     const left = parent.childForFieldName('left');
@@ -582,7 +587,10 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       cHeldAlong(cond, edge, res) &&
       heldAlongJunction(cond, edge, res, guards) &&
       !adoptedOnSuccess(cond, edge, res),
-    overwriteOnLoop: LOOPS.has(acq.statement.parent?.parent?.type ?? ''),
+    // `tmp = realloc(buf, n); ... buf = tmp;` round a loop: the same block moving, not a second one.
+    overwriteOnLoop:
+      LOOPS.has(acq.statement.parent?.parent?.type ?? '') &&
+      !(res.aliases ?? []).some((a) => mentionsText(acq.call.text, a)),
     facts: pathFacts(func, acq.call, name, ctx),
   };
   const what = describe(acq);
@@ -1019,7 +1027,11 @@ function blockOf(cfg: Cfg, node: Node): CfgBlock | undefined {
 function isReleaseOf(n: Node, res: COwnedResource): boolean {
   if (n.type === 'delete_expression') return res.isNew && mentions(n, res.name);
   const fn = n.childForFieldName('function')?.text ?? '';
-  return (res.pair.release.includes(fn) || res.releasers.has(fn)) && mentions(n, res.name);
+  // `free(buf)` after `buf = newbuf`: released through an alias.
+  return (
+    (res.pair.release.includes(fn) || res.releasers.has(fn)) &&
+    [res.name, ...(res.aliases ?? [])].some((name) => mentions(n, name))
+  );
 }
 
 /** Standard-library operations that allocate (and so may throw bad_alloc): the C++ hint's only sources. */

@@ -59,7 +59,14 @@ const KNOWN = new Set([
  */
 const RESOURCE_METHODS = new Set(['makefile']);
 /** Resources whose `with` block does not close them (sqlite3 commits instead): the fix uses closing(). */
-const CLOSE_NOT_ON_EXIT = new Set(['sqlite3.connect']);
+const CLOSE_NOT_ON_EXIT = new Set([
+  'sqlite3.connect',
+  // A log file's handler has no `with` at all; a logger it is added to closes it at exit (a hand-off).
+  'logging.FileHandler',
+  'logging.handlers.RotatingFileHandler',
+  'logging.handlers.TimedRotatingFileHandler',
+  'logging.handlers.WatchedFileHandler',
+]);
 /** Objects whose close() finishes work or frees only Python memory: not resources to guard. */
 const NOT_RESOURCES =
   /(^|\.)(StringIO|BytesIO|\w*(Parser|Builder|Decoder|Encoder|Compressor|Decompressor|Hash|Digest))$/;
@@ -513,14 +520,18 @@ function inFailureCheck(raise: Node, name: string, createdAt: number): boolean {
  */
 function openPipes(call: Node, name: string, scope: Node): string[] {
   const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+  const text = scope.text;
+  // `stdout=subprocess.PIPE`, or `stdout=stdout` where the function set `stdout = subprocess.PIPE`.
+  const isPipe = (value: string) =>
+    /^([\w.]+\.)?PIPE$/.test(value) ||
+    (/^[A-Za-z_]\w*$/.test(value) && new RegExp(`(^|\\n)\\s*${value}\\s*=\\s*([\\w.]+\\.)?PIPE\\s*(#|$)`, 'm').test(text));
   const piped = args.flatMap((a) =>
     a?.type === 'keyword_argument' &&
     /^(stdin|stdout|stderr)$/.test(a.childForFieldName('name')?.text ?? '') &&
-    /^([\w.]+\.)?PIPE$/.test(a.childForFieldName('value')?.text ?? '')
+    isPipe(a.childForFieldName('value')?.text ?? '')
       ? [a.childForFieldName('name')!.text]
       : [],
   );
-  const text = scope.text;
   const n = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return piped.filter((stream) => {
     const use = `\\b${n}\\s*\\.\\s*${stream}\\b`;
@@ -599,8 +610,10 @@ const ENDS_PROCESS = /\b(sys\.exit|os\._exit|os\.abort)\s*\(|\braise\s+SystemExi
 
 /** A call between the creation statement and the close, other than harmless ones: it may raise. */
 function mayRaiseBetween(statement: Node, close: Node): boolean {
-  // `close` is the receiver of the close call: its text is the resource's name.
-  const body = statement.parent;
+  // `close` is the receiver of the close call: its text is the resource's name. The block to search
+  // is the one holding both (`if isinstance(fp, str): fp = open(fp, "wb")` ... `fp.close()` after the if).
+  let body = statement.parent;
+  while (body && body.endIndex < close.endIndex) body = body.parent;
   if (!body) return true;
   const own = close.text;
   for (const call of findAll(
@@ -892,11 +905,28 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
     `\\b${a}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\b|\\bwith\\s+${a}\\b|[(,]\\s*${a}\\s*[),]|\\breturn\\s+${a}\\s*$`,
     'm',
   );
-  if (closes.test(cls.text)) return;
+  if (closedOrHandedOn(closes, cls.text)) return;
   ctx.report({
     at: call,
     message: `\`${attr}\` holds \`${call.childForFieldName('function')!.text}(...)\`, but class \`${cls.childForFieldName('name')!.text}\` never closes it: every instance leaks it. Close it in a close()/__exit__ method.`,
   });
+}
+
+/**
+ * Whether a match of `closes` in the class closes or hands the attribute on. Given to a `with` item's
+ * call (`with catching_logs(self.handler, level=...)`), it is lent for the block, unless the call is
+ * one that closes what it is given (`closing(...)`, a stream wrapper).
+ */
+function closedOrHandedOn(closes: RegExp, text: string): boolean {
+  for (const m of text.matchAll(new RegExp(closes.source, 'gm'))) {
+    if (!/^[(,]/.test(m[0])) return true;
+    const lineStart = text.lastIndexOf('\n', m.index!) + 1;
+    const before = text.slice(lineStart, m.index! + 1);
+    if (!/^\s*(async\s+)?with\b/.test(before)) return true;
+    const callee = /([A-Za-z_][\w.]*)\s*\([^()]*$/.exec(before)?.[1] ?? '';
+    if (/(^|\.)(closing|aclosing|\w*Wrapper|Buffered\w+|ZipFile|TarFile|GzipFile|open)$/.test(callee)) return true;
+  }
+  return false;
 }
 
 /** Turns `x = f(...)` + its uses in the same block into `with f(...) as x:` over those statements. */

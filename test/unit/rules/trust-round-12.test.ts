@@ -2,7 +2,7 @@
 // fixture of its own, beside the leak the same shape has when the code is wrong.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { code, lines } from '../helpers';
+import { code, findings, lines } from '../helpers';
 
 /** A multi-line block for a `code` template, each line indented to the template's column `column`. */
 const at = (column: number, text: string) =>
@@ -169,5 +169,203 @@ describe('unbounded-queue (C++): a producer that waits for the last batch', () =
   it('a loop that breaks on something else before pushing does not', async () => {
     const polls = at(8, 'if (poll_input() == 0) break;\nsleep(10);');
     assert.deepEqual(await lines(island(polls), 'cpp', 'unbounded-queue'), [4]);
+  });
+});
+
+describe('raw-c-resource: recall misses of the twelfth round', () => {
+  const RULE = 'raw-c-resource';
+
+  it('a plain `pbuf = buf` walking copy does not hand the buffer on', async () => {
+    const walk = (onError: string) => code`
+      #include <stdlib.h>
+      int mean(int n, double *out) {
+          int *buf, *pbuf;
+          buf = (int *) calloc((unsigned) n, sizeof(int));
+          if (buf == NULL)
+              return -1;
+          pbuf = buf;
+          for (int y = 0; y < n; y++)
+              *pbuf++ = y;
+          if (summarize(buf, n, out)) {
+              ${onError}
+              return -1;
+          }
+          free(buf);
+          return 0;
+      }`;
+    assert.deepEqual(await lines(walk(''), 'cpp', RULE, 'mean.c'), [4]);
+    assert.deepEqual(await lines(walk('free(buf);'), 'cpp', RULE, 'mean.c'), []);
+  });
+
+  it('an alias pointed elsewhere says nothing more about the resource', async () => {
+    const other = (release: string) => code`
+      #include <stdlib.h>
+      int copy(const char *src, char *scratch, int n) {
+          char *buf = malloc(n);
+          char *p = buf;
+          if (!buf) return -1;
+          p = scratch;
+          fill(p, src, n);
+          ${release}
+          return 0;
+      }`;
+    assert.deepEqual(await lines(other(''), 'cpp', RULE, 'copy.c'), [3]);
+    assert.deepEqual(await lines(other('free(buf);'), 'cpp', RULE, 'copy.c'), []);
+  });
+
+  it('realloc through a temporary round a loop moves one block; an early return on a retry leaks it', async () => {
+    const grow = (onFailure: string) => code`
+      #include <stdlib.h>
+      int add_all(struct entry **out, size_t *count, struct list *l) {
+          struct entry *entries = NULL;
+          size_t n = 0;
+          for (struct list *it = l; it != NULL; it = it->next) {
+              struct entry *tmp;
+              tmp = realloc(entries, (n + 1) * sizeof(*entries));
+              if (tmp == NULL)
+                  continue;
+              entries = tmp;
+              if (fill(&entries[n], it) != 0) {
+                  ${onFailure}
+              }
+              n++;
+          }
+          *out = entries;
+          *count = n;
+          return 0;
+      }`;
+    assert.deepEqual(await lines(grow('continue;'), 'cpp', RULE, 'grow.c'), []);
+    assert.deepEqual(await lines(grow('return -1;'), 'cpp', RULE, 'grow.c'), [7]);
+    const retry = (onRetryFailure: string) => code`
+      #include <stdlib.h>
+      char *names(int fd) {
+          char *buf = NULL, *newbuf;
+          size_t len;
+      retry:
+          if (query(fd, NULL, &len) == -1)
+              ${onRetryFailure}
+          if ((newbuf = realloc(buf, len)) == NULL)
+              goto error;
+          buf = newbuf;
+          if (query(fd, buf, &len) == -1) {
+              if (errno == ENOMEM)
+                  goto retry;
+              goto error;
+          }
+          return buf;
+      error:
+          free(buf);
+          return NULL;
+      }`;
+    assert.deepEqual(await lines(retry('goto error;'), 'cpp', RULE, 'names.c'), []);
+    const leaky = await findings(retry('return NULL;'), 'cpp', { file: 'names.c', rule: RULE });
+    assert.deepEqual(
+      leaky.map((f) => [f.location.startPoint.line + 1, /released with `free\(\)` only on other paths/.test(f.message)]),
+      [[8, true]],
+      'released through the alias on other paths, and said so',
+    );
+  });
+
+  it('a body split by #ifdef from its stub is analysed as compiled', async () => {
+    const load = (onError: string) => code`
+      static int providerload(SSL_CTX *ctx, X509 *src)
+      #ifdef HAS_PROVIDERS
+      {
+          X509 *cert = X509_dup(src);
+          if (!cert)
+              return 0;
+          if (SSL_CTX_use_certificate(ctx, cert) != 1) {
+              ${onError}
+              return 0;
+          }
+          X509_free(cert);
+          return 1;
+      }
+      #else
+      {
+          return 0;
+      }
+      #endif`;
+    assert.deepEqual(await lines(load(''), 'cpp', RULE, 'load.c'), [4]);
+    assert.deepEqual(await lines(load('X509_free(cert);'), 'cpp', RULE, 'load.c'), []);
+  });
+
+  it('curl_easy_setopt uses a stream it is given; only CURLOPT_PRIVATE keeps a pointer', async () => {
+    const push = (option: string) => code`
+      #include <stdio.h>
+      #include <curl/curl.h>
+      static int setup(CURL *hnd, const char *name) {
+          FILE *out = fopen(name, "wb");
+          if (!out)
+              return 1;
+          curl_easy_setopt(hnd, ${option}, out);
+          return 0;
+      }`;
+    assert.deepEqual(await lines(push('CURLOPT_WRITEDATA'), 'cpp', RULE, 'push.c'), [4]);
+    assert.deepEqual(await lines(push('CURLOPT_PRIVATE'), 'cpp', RULE, 'push.c'), []);
+  });
+
+  it('`auto p = new T` is a raw owning pointer like `T *p = new T`', async () => {
+    const make = (onError: string) => code`
+      struct Cell { int v; };
+      bool fill(int n);
+      bool make(int n) {
+          auto cell = new Cell{n};
+          if (!fill(n)) {
+              ${onError}
+              return false;
+          }
+          delete cell;
+          return true;
+      }`;
+    assert.deepEqual(await lines(make(''), 'cpp', RULE), [4]);
+    assert.deepEqual(await lines(make('delete cell;'), 'cpp', RULE), []);
+  });
+});
+
+describe('resource-without-context: recall misses of the twelfth round', () => {
+  const RULE = 'resource-without-context';
+
+  it('a file opened in a branch and closed after it: a write between them can raise', async () => {
+    const save = (close: string) => code`
+      class Palette:
+          def save(self, fp):
+              if isinstance(fp, str):
+                  fp = open(fp, "w")
+              fp.write(header(self.mode))
+              for i in range(256):
+                  fp.write(row(self.palette, i))
+      ${close}`;
+    assert.deepEqual(await lines(save(at(14, 'fp.close()')), 'python', RULE), [4]);
+    assert.deepEqual(await lines(save(at(14, 'pass')), 'python', RULE), [4], 'never closed: found too');
+    const guarded = code`
+      class Palette:
+          def save(self, fp):
+              if isinstance(fp, str):
+                  with open(fp, "w") as f:
+                      return self.save(f)
+              fp.write(header(self.mode))`;
+    assert.deepEqual(await lines(guarded, 'python', RULE), []);
+  });
+
+  it('a pipe asked for through a variable is a pipe too', async () => {
+    const run = (close: string) => code`
+      import subprocess
+
+      def call_subprocess(cmd, show_stdout=True):
+          if show_stdout:
+              stdout = None
+          else:
+              stdout = subprocess.PIPE
+          proc = subprocess.Popen(cmd, stderr=subprocess.STDOUT, stdin=None, stdout=stdout)
+          all_output = []
+          if stdout is not None:
+              for line in proc.stdout:
+                  all_output.append(line)
+          ${close}
+          proc.wait()
+          return "".join(all_output)`;
+    assert.deepEqual(await lines(run(''), 'python', RULE), [8]);
+    assert.deepEqual(await lines(run('if proc.stdout: proc.stdout.close()'), 'python', RULE), []);
   });
 });
