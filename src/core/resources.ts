@@ -154,7 +154,30 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
     kind: 'returns',
     releaseArg: 'value',
   },
-  { acquire: ['SDL_malloc', 'SDL_calloc', 'SDL_strdup'], release: ['SDL_free'], kind: 'returns', releaseArg: 'value' },
+  {
+    acquire: [
+      'SDL_malloc',
+      'SDL_calloc',
+      'SDL_strdup',
+      // Arrays and strings SDL hands to the caller, documented as freed with SDL_free().
+      'SDL_GetClipboardText',
+      'SDL_GetPrimarySelectionText',
+      'SDL_GetGamepads',
+      'SDL_GetJoysticks',
+      'SDL_GetKeyboards',
+      'SDL_GetMice',
+      'SDL_GetTouchDevices',
+      'SDL_GetDisplays',
+      'SDL_GetCameras',
+      'SDL_GetSensors',
+      'SDL_GetHaptics',
+      'SDL_GetAudioPlaybackDevices',
+      'SDL_GetAudioRecordingDevices',
+    ],
+    release: ['SDL_free'],
+    kind: 'returns',
+    releaseArg: 'value',
+  },
   // File descriptors (checked against -1 or < 0).
   {
     acquire: [
@@ -250,7 +273,23 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
     kind: 'returns',
     releaseArg: 'value',
   },
+  // A filter program compiled into the caller's struct (0 on success): pcap_freecode(&prog).
+  { acquire: ['pcap_compile'], release: ['pcap_freecode'], kind: 'outParam', releaseArg: 'address', handleArg: 1 },
   { acquire: ['LEPT_MALLOC', 'LEPT_CALLOC'], release: ['LEPT_FREE'], kind: 'returns', releaseArg: 'value' },
+  {
+    acquire: ['ImGui::MemAlloc', 'IM_ALLOC'],
+    release: ['ImGui::MemFree', 'IM_FREE'],
+    kind: 'returns',
+    releaseArg: 'value',
+  },
+  // Pango: coverage maps are refcounted on their own; fonts and contexts are GObjects.
+  { acquire: ['pango_font_get_coverage'], release: ['pango_coverage_unref'], kind: 'returns', releaseArg: 'value' },
+  {
+    acquire: ['pango_font_map_load_font', 'pango_font_map_create_context', 'pango_context_new'],
+    release: ['g_object_unref'],
+    kind: 'returns',
+    releaseArg: 'value',
+  },
   {
     acquire: ['av_malloc', 'av_mallocz', 'av_strdup'],
     release: ['av_free', 'av_freep'],

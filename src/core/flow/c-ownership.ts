@@ -269,9 +269,12 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
     for (const use of findAll(node, 'identifier', (n) => n.text === name)) {
       // `q = p` into a local alias: uses of q are followed as uses of p.
       if (name === res.name && isAliasCopy(use, res)) continue;
-      // `pbuf = buf`, `fp = fdopen(fd, "w")`: the alias or wrapper being made from the resource; and an
-      // alias pointed elsewhere (`pbuf = other`) no longer says anything about the resource.
-      if (name !== res.name && isAssignedTo(use)) continue;
+      // `fp = fdopen(fd, "w")`: the wrapper being made from the resource, not overwritten. `pbuf = buf`
+      // with buf still used after it: a walking copy, not a hand-off. Where the original is not used
+      // again (`comment = p`, `buf = newbuf`), the alias takes it over, and is not followed further.
+      if (name !== res.name && isAssignedTo(use) && isMadeFrom(use, res.name)) {
+        if (res.wrappers?.includes(name) || originalUsedAfter(use, res.name)) continue;
+      }
       const e = useEffect(use, node, name === res.name ? res : { ...res, name });
       if (e === 'release') return 'release';
       if (name !== res.name && e === 'reacquire') continue; // the alias reused for something else
@@ -284,6 +287,20 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
 function isAssignedTo(use: Node): boolean {
   const up = use.parent;
   return up?.type === 'assignment_expression' && up.childForFieldName('left')?.id === use.id;
+}
+
+function isMadeFrom(use: Node, name: string): boolean {
+  return mentionsText(use.parent?.childForFieldName('right')?.text ?? '', name);
+}
+
+/** Whether `name` is read (not assigned) after the statement holding `use`, in the block holding both. */
+function originalUsedAfter(use: Node, name: string): boolean {
+  const block = [...ancestors(use)].find((a) => a.type === 'compound_statement');
+  const from = use.parent!.endIndex;
+  return (
+    !!block &&
+    findAll(block, 'identifier', (n) => n.text === name && n.startIndex > from && !isAssignedTo(n)).length > 0
+  );
 }
 
 /**
@@ -574,9 +591,10 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     return 'escape';
   // `init(&p)`, `take(&p)`: may be replaced or freed through it. A struct set up in place
   // (`WebPEncode(&cfg, &pic)`) is always used through its address.
-  if (addressTaken && res.pair.kind !== 'inPlace') return 'escape';
-  // A struct on the stack (`WebPAnimEncoderAdd(enc, &pic, ...)`): a call can copy it, never keep it.
-  if (addressTaken && res.pair.kind === 'inPlace') return 'none';
+  // A struct on the stack (`WebPAnimEncoderAdd(enc, &pic, ...)`, `pcap_setfilter(p, &prog)` after
+  // `pcap_compile(p, &prog, ...)`): a call can copy it, never keep it.
+  const onStack = res.pair.kind === 'inPlace' || (res.pair.kind === 'outParam' && res.pair.releaseArg === 'address');
+  if (addressTaken) return onStack ? 'none' : 'escape';
   // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
   if ((index > 0 || fnNode?.type === 'field_expression') && ADOPTS.test(simple)) return 'escape';
   // `TAILQ_INSERT_TAIL(&q, elm, entry)`, `RB_INSERT(tree, head, elm)`: the queue and tree macros link it in.

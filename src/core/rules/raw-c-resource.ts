@@ -612,6 +612,9 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     /^[ \t]*#[ \t]*(elif|else)\b/m.test(ctx.text.slice(acq.call.endIndex, leak.at.node.startIndex))
   )
     leak = undefined;
+  // `head = curr; ... curr = calloc(...)` round a loop: a local copy still points at the old block,
+  // which is linked or freed through it; overwriting the name does not lose it.
+  if (leak?.kind === 'overwrite' && (res.aliases ?? []).some((a) => !res.wrappers?.includes(a))) leak = undefined;
   // Stored, returned or adopted on some path (`*out = p` on success): the leak is on the others.
   const handOffs =
     leak && releases.length === 0
