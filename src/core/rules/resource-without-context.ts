@@ -204,7 +204,7 @@ export const resourceWithoutContext = defineRule({
       if (exceptionEndsProcess(raise, ctx)) return;
       ctx.report({
         at: call,
-        message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. Use \`with\`.`,
+        message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. ${useWith(name)}`,
         related: [{ at: raise, message: 'raised here with it open' }],
         fixes:
           name === 'os.open'
@@ -289,8 +289,8 @@ export const resourceWithoutContext = defineRule({
           ? `${what} closed (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it for the life of the process (a descriptor is an int; nothing collects it). Close it in \`finally\`.`
           : `${what} never closed: a descriptor is an int, so nothing collects it; it stays open for the life of the process. Close it with \`os.close()\` in \`finally\`.`
         : closes.length
-          ? `${what} closed by hand (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it, and whatever it holds, until the garbage collector gets to it, if ever. Use \`with\`.`
-          : `${what} never closed: it stays open until the garbage collector finalizes it, never if a reference survives. Use \`with\`.`,
+          ? `${what} closed by hand (line ${ctx.lines.point(closes[0].startIndex).line + 1}) but not in \`finally\`: an exception before the close leaks it, and whatever it holds, until the garbage collector gets to it, if ever. ${useWith(name)}`
+          : `${what} never closed: it stays open until the garbage collector finalizes it, never if a reference survives. ${useWith(name)}`,
       related: closes.map((c) => ({
         at: c.parent!.parent!,
         message: 'closed here, but an exception before this line skips it',
@@ -524,7 +524,8 @@ function openPipes(call: Node, name: string, scope: Node): string[] {
   // `stdout=subprocess.PIPE`, or `stdout=stdout` where the function set `stdout = subprocess.PIPE`.
   const isPipe = (value: string) =>
     /^([\w.]+\.)?PIPE$/.test(value) ||
-    (/^[A-Za-z_]\w*$/.test(value) && new RegExp(`(^|\\n)\\s*${value}\\s*=\\s*([\\w.]+\\.)?PIPE\\s*(#|$)`, 'm').test(text));
+    (/^[A-Za-z_]\w*$/.test(value) &&
+      new RegExp(`(^|\\n)\\s*${value}\\s*=\\s*([\\w.]+\\.)?PIPE\\s*(#|$)`, 'm').test(text));
   const piped = args.flatMap((a) =>
     a?.type === 'keyword_argument' &&
     /^(stdin|stdout|stderr)$/.test(a.childForFieldName('name')?.text ?? '') &&
@@ -619,7 +620,8 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
   for (const call of findAll(
     body,
     'call',
-    (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex,
+    // Not in an `else` of the branch that made it: on that path there is nothing to leak.
+    (n) => n.startIndex >= statement.endIndex && n.endIndex <= close.startIndex && !inOtherBranch(statement, n),
   )) {
     const fn = call.childForFieldName('function');
     const text = fn?.text ?? '';
@@ -645,6 +647,7 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
       (n) =>
         n.startIndex >= statement.endIndex &&
         n.endIndex <= close.startIndex &&
+        !inOtherBranch(statement, n) &&
         !inFailureCheck(n, own, statement.endIndex),
     ).length > 0
   );
@@ -669,15 +672,16 @@ function inOtherBranch(created: Node, use: Node): boolean {
       continue;
     }
     if (a.type !== 'if_statement') continue;
-    const consequence = a.childForFieldName('consequence');
-    if (
-      consequence &&
-      consequence.startIndex <= created.startIndex &&
-      created.endIndex <= consequence.endIndex &&
-      use.startIndex >= consequence.endIndex &&
-      use.endIndex <= a.endIndex
-    )
-      return true;
+    // The if's branches: its block, each `elif`, the `else`. Made in one, used in a later one: only
+    // one of them runs.
+    const branches = [
+      a.childForFieldName('consequence'),
+      ...a.namedChildren.filter((c) => /^(elif|else)_clause$/.test(c?.type ?? '')),
+    ];
+    const inside = (b: Node | null | undefined, n: Node) =>
+      !!b && b.startIndex <= n.startIndex && n.endIndex <= b.endIndex;
+    const own = branches.findIndex((b) => inside(b, created));
+    if (own >= 0 && branches.some((b, i) => i > own && inside(b, use))) return true;
   }
   return false;
 }
@@ -927,6 +931,11 @@ function closedOrHandedOn(closes: RegExp, text: string): boolean {
     if (/(^|\.)(closing|aclosing|\w*Wrapper|Buffered\w+|ZipFile|TarFile|GzipFile|open)$/.test(callee)) return true;
   }
   return false;
+}
+
+/** What to write instead: `with`, or `with contextlib.closing(...)` for what `with` alone does not close. */
+function useWith(name: string): string {
+  return CLOSE_NOT_ON_EXIT.has(name) ? 'Use `with contextlib.closing(...)`.' : 'Use `with`.';
 }
 
 /** Turns `x = f(...)` + its uses in the same block into `with f(...) as x:` over those statements. */

@@ -385,3 +385,43 @@ describe('raw-c-resource: built-in pairs added in the twelfth round', () => {
     });
   }
 });
+
+describe('resource-without-context: log file handlers', () => {
+  const RULE = 'resource-without-context';
+
+  it('a handler lent to a with-block is still the class to close; one it closes is not a finding', async () => {
+    const plugin = (teardown: string) => code`
+      import logging
+
+      class LoggingPlugin:
+          def __init__(self, config):
+              self.log_file_handler = logging.FileHandler(config.log_file, mode="w", encoding="UTF-8")
+
+          def runtestloop(self, session):
+              with catching_logs(self.log_file_handler, level=self.log_file_level):
+                  yield
+
+          def unconfigure(self):
+      ${teardown}`;
+    assert.deepEqual(await lines(plugin(at(14, 'pass')), 'python', RULE), [5]);
+    assert.deepEqual(await lines(plugin(at(14, 'self.log_file_handler.close()')), 'python', RULE), []);
+  });
+
+  it('a raise in the else of the branch that made it leaves nothing open', async () => {
+    const setup = (raiseIn: string) => code`
+      import logging.handlers
+
+      def enable_pretty_logging(options, logger):
+          if options.rotate_mode == "size":
+              channel = logging.handlers.RotatingFileHandler(filename=options.prefix, maxBytes=options.max_size)
+          elif options.rotate_mode == "time":
+              channel = logging.handlers.TimedRotatingFileHandler(filename=options.prefix, when=options.when)
+      ${raiseIn}
+          channel.setFormatter(LogFormatter(color=False))
+          logger.addHandler(channel)`;
+    const inElse = at(10, 'else:\n    raise ValueError(options.rotate_mode)');
+    assert.deepEqual(await lines(setup(inElse), 'python', RULE), []);
+    const sameBranch = at(14, 'if options.strict:\n    raise ValueError(options.rotate_mode)');
+    assert.deepEqual(await lines(setup(sameBranch), 'python', RULE), [7]);
+  });
+});
