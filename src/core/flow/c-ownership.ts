@@ -262,6 +262,15 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
   if (res.macroReleases?.size)
     for (const [macro, names] of res.macroReleases)
       if (names.has(res.name) && mentionsText(text, macro) && callsMacro(node, macro)) return 'release';
+  if (node.type === 'declaration') {
+    const call = macroPrefixedCall(node);
+    if (
+      call &&
+      (res.pair.release.includes(call.fn) || res.releasers.has(call.fn)) &&
+      call.args.some((a) => a === res.name || (res.aliases ?? []).includes(a))
+    )
+      return 'release';
+  }
   let result: Effect = 'none';
   for (const name of [res.name, ...(res.aliases ?? [])]) {
     if (!mentionsText(text, name)) continue;
@@ -282,6 +291,22 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
     }
   }
   return result;
+}
+
+/**
+ * `DIAG_ON_FORMAT_TRUNCATION\n pcap_close(fp);`: a statement macro with no `;` before a call makes the
+ * grammar read a declaration of a function `pcap_close` taking a parameter of type `fp`. The call, its
+ * name and its (plain) arguments.
+ */
+export function macroPrefixedCall(node: Node): { fn: string; args: string[] } | undefined {
+  if (node.type !== 'declaration') return undefined;
+  if (!/^[A-Z][A-Z0-9_]*$/.test(node.childForFieldName('type')?.text ?? '')) return undefined;
+  const declarator = node.childForFieldName('declarator');
+  if (declarator?.type !== 'function_declarator') return undefined;
+  const fn = declarator.childForFieldName('declarator')?.text;
+  if (!fn) return undefined;
+  const args = (declarator.childForFieldName('parameters')?.namedChildren ?? []).map((p) => p?.text.trim() ?? '');
+  return { fn, args };
 }
 
 function isAssignedTo(use: Node): boolean {

@@ -9,26 +9,27 @@ import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '.
 import { alwaysLeaves, buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
 import {
   borrowsHandle,
+  caseHeld,
   cEffect,
   cHeldAlong,
   cLanguage,
+  type COwnedResource,
   definesMain,
-  MAIN_DEFINITIONS,
-  caseHeld,
-  sameFileMacroReleases,
-  localAliases,
-  wrapperLocals,
-  mentionsText,
-  nullFacts,
-  preprocessorFacts,
-  normalizeCondition,
-  nullTest,
   functionName,
+  localAliases,
+  macroPrefixedCall,
+  MAIN_DEFINITIONS,
+  mentionsText,
+  normalizeCondition,
+  nullFacts,
+  nullTest,
+  preprocessorFacts,
   sameFileAdopters,
   sameFileFunctionNames,
+  sameFileMacroReleases,
   sameFileReleasers,
   unwrap,
-  type COwnedResource,
+  wrapperLocals,
 } from '../flow/c-ownership';
 import { FACT_BITS, findLeakPath, packFacts, type PathFacts, type TrackedResource } from '../flow/lifetime';
 import { ancestors, argumentsOf, callArguments, contains, findAll } from '../tree';
@@ -146,11 +147,11 @@ export const rawCResource = defineRule({
     const newExpr = match.captures.get('new');
     if (newExpr) {
       let acq = describeNew(newExpr);
-      if (acq?.func.hasError || (!acq && !enclosingFunctionBody(newExpr))) {
+      if ((acq && misparsed(acq, ctx)) || (!acq && !enclosingFunctionBody(newExpr))) {
         const again = sameNodeWithoutDirectives(newExpr, ctx);
         acq = again && describeNew(again);
       }
-      if (acq && !acq.func.hasError) analyse(acq, ctx);
+      if (acq && !misparsed(acq, ctx)) analyse(acq, ctx);
       return;
     }
     const call = match.captures.get('call')!;
@@ -162,17 +163,54 @@ export const rawCResource = defineRule({
       return;
     let acq = describeAcquisition(call, pair);
     if (acq === 'discarded') return reportDiscarded(call, pair, ctx);
-    if (acq?.func.hasError || (!acq && !enclosingFunctionBody(call))) {
+    if ((acq && misparsed(acq, ctx)) || (!acq && !enclosingFunctionBody(call))) {
       // `#ifdef X { body } #else { stub } #endif` leaves the body outside any function for the grammar.
       // Directives that split the function's branches: analyse it as if every branch were compiled.
       const again = sameNodeWithoutDirectives(call, ctx);
       const redone = again && describeAcquisition(again, pair);
       acq = redone && redone !== 'discarded' ? { ...redone, withoutDirectives: true } : undefined;
     }
-    if (!acq || acq.func.hasError) return;
+    if (!acq || misparsed(acq, ctx)) return;
     analyse(acq, ctx);
   },
 });
+
+/**
+ * Whether the function's parse errors may hide what happens to the resource. A declaration the
+ * grammar cannot read (`SSL_METHOD_QUAL SSL_METHOD *m = NULL;`, a macro before a type) that does
+ * not mention the resource, leave, or call a release is harmless: the rest of the body is sound.
+ */
+function misparsed(acq: Acquisition, ctx: RuleContext): boolean {
+  if (!acq.func.hasError) return false;
+  // Conditional compilation inside the body is what splits it: the directive-free retry reads it.
+  if (findAll(acq.func, PREPROC_CONDITIONALS).length > 0) return true;
+  const releases = releaseNamesOf(ctx);
+  const bad = (text: string) =>
+    mentionsText(text, acq.name) ||
+    /\b(return|goto|break|continue|longjmp|exit|abort)\b/.test(text) ||
+    [...releases].some((r) => mentionsText(text, r));
+  for (const error of findAll(acq.func, 'ERROR').concat(findMissing(acq.func))) {
+    // Only inside a declaration: an error in a statement may have swallowed a brace, and the shape with it.
+    const declaration = [...ancestors(error)].find((a) => a.type === 'declaration');
+    // And on one line: a statement macro with no `;` (`DIAG_OFF_FORMAT_TRUNCATION`) reads the lines
+    // after it into a declaration of its own.
+    if (!declaration || !contains(acq.func, declaration) || /\n/.test(declaration.text) || bad(declaration.text))
+      return true;
+  }
+  return false;
+}
+
+const PREPROC_CONDITIONALS = ['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_else', 'preproc_elifdef'];
+
+function findMissing(root: Node): Node[] {
+  const out: Node[] = [];
+  const walk = (n: Node) => {
+    if (n.isMissing) out.push(n);
+    if (n.hasError) for (const c of n.children) if (c) walk(c);
+  };
+  walk(root);
+  return out;
+}
 
 const NEW_PAIR: ResourcePair = { acquire: ['new'], release: ['delete'], kind: 'returns', releaseArg: 'value' };
 const newAnchors = new WeakMap<ResourcePair[], RegExp>();
@@ -596,7 +634,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const what = describe(acq);
   const releases = findAll(
     func,
-    ['call_expression', 'delete_expression'],
+    ['call_expression', 'delete_expression', 'declaration'],
     (n) => n.startIndex > acq.call.endIndex && isReleaseOf(n, res),
   );
   let leak = findLeakPath(cfg, tracked);
@@ -1029,6 +1067,14 @@ function blockOf(cfg: Cfg, node: Node): CfgBlock | undefined {
 
 function isReleaseOf(n: Node, res: COwnedResource): boolean {
   if (n.type === 'delete_expression') return res.isNew && mentions(n, res.name);
+  if (n.type === 'declaration') {
+    const call = macroPrefixedCall(n);
+    return (
+      !!call &&
+      (res.pair.release.includes(call.fn) || res.releasers.has(call.fn)) &&
+      call.args.some((a) => a === res.name || (res.aliases ?? []).includes(a))
+    );
+  }
   const fn = n.childForFieldName('function')?.text ?? '';
   // `free(buf)` after `buf = newbuf`: released through an alias.
   return (

@@ -425,3 +425,59 @@ describe('resource-without-context: log file handlers', () => {
     assert.deepEqual(await lines(setup(sameBranch), 'python', RULE), [7]);
   });
 });
+
+describe('raw-c-resource: functions with a declaration the grammar cannot read', () => {
+  const RULE = 'raw-c-resource';
+  const step = (onError: string, macroLine: string) => code`
+    #include <openssl/bio.h>
+    static int step1(const struct blob *cert_blob, const struct blob *key_blob)
+    {
+      ${macroLine}
+      BIO *cert_bio = BIO_new_mem_buf(cert_blob->data, (int)cert_blob->len);
+      if (!cert_bio)
+        return 1;
+      BIO *key_bio = BIO_new_mem_buf(key_blob->data, (int)key_blob->len);
+      if (!key_bio) {
+        ${onError}
+        return 1;
+      }
+      use_cert(cert_bio, key_bio);
+      BIO_free(key_bio);
+      BIO_free(cert_bio);
+      return 0;
+    }`;
+
+  it('a macro before a type in an unrelated declaration does not hide the leak', async () => {
+    const macro = 'SSL_METHOD_QUAL SSL_METHOD *req_method = NULL;';
+    assert.deepEqual(await lines(step('', macro), 'cpp', RULE, 'step.c'), [5]);
+    assert.deepEqual(await lines(step('BIO_free(cert_bio);', macro), 'cpp', RULE, 'step.c'), []);
+  });
+
+  it('an unreadable declaration that mentions the resource still stops the analysis', async () => {
+    const macro = 'SSL_METHOD_QUAL SSL_METHOD *req_method = pick(cert_bio);';
+    assert.deepEqual(await lines(step('', macro), 'cpp', RULE, 'step.c'), []);
+  });
+
+  it('a release after a statement macro with no semicolon (read as a declaration) still releases', async () => {
+    const swallowed = (release: string) => code`
+      pcap_t *open_dev(const char *name, char *errbuf, int snaplen)
+      {
+        int status;
+        pcap_t *fp = pcap_create(name, errbuf);
+        if (fp == NULL)
+          return NULL;
+        status = pcap_set_snaplen(fp, snaplen);
+        if (status < 0)
+          goto fail;
+        return fp;
+      fail:
+        DIAG_OFF_FORMAT_TRUNCATION
+        snprintf(errbuf, 256, "%s: %s", name, pcap_statustostr(status));
+        DIAG_ON_FORMAT_TRUNCATION
+        ${release}
+        return NULL;
+      }`;
+    assert.deepEqual(await lines(swallowed('pcap_close(fp);'), 'cpp', RULE, 'open.c'), []);
+    assert.deepEqual(await lines(swallowed('report(fp);'), 'cpp', RULE, 'open.c'), [4]);
+  });
+});
