@@ -20,6 +20,11 @@ export interface ResourcePair {
   allocates?: string[];
   /** Status of an outParam/inPlace acquisition: true when a non-zero result means success (WebP). */
   nonzeroIsSuccess?: boolean;
+  /**
+   * outParam: the handle argument is a local array the call fills (`int fds[2]; pipe(fds)`), not
+   * `&ptr`. Closing any element counts as releasing it: a path that closes neither end leaks both.
+   */
+  arrayHandle?: boolean;
 }
 
 export const BUILTIN_RESOURCES: ResourcePair[] = [
@@ -299,6 +304,23 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
   { acquire: ['SDL_RWFromFile'], release: ['SDL_RWclose'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['TTF_OpenFont'], release: ['TTF_CloseFont'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['Mix_LoadWAV', 'Mix_LoadWAV_RW'], release: ['Mix_FreeChunk'], kind: 'returns', releaseArg: 'value' },
+  // Two descriptors in the caller's array, 0 on success (-1 and errno on failure).
+  {
+    acquire: ['pipe', 'pipe2'],
+    release: ['close'],
+    kind: 'outParam',
+    releaseArg: 'value',
+    handleArg: 0,
+    arrayHandle: true,
+  },
+  {
+    acquire: ['socketpair'],
+    release: ['close'],
+    kind: 'outParam',
+    releaseArg: 'value',
+    handleArg: 3,
+    arrayHandle: true,
+  },
   // Other common C APIs
   { acquire: ['curl_easy_init'], release: ['curl_easy_cleanup'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['curl_multi_init'], release: ['curl_multi_cleanup'], kind: 'returns', releaseArg: 'value' },

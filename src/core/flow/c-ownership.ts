@@ -428,12 +428,18 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   )
     return 'release';
   if (parent.type === 'field_expression' && fieldAddressLeaves(parent, top, res)) return 'escape';
+  // `fds[0]` of `pipe(fds)`: an element is one of the descriptors itself.
+  const element =
+    res.pair.arrayHandle === true &&
+    parent.type === 'subscript_expression' &&
+    parent.childForFieldName('argument')?.id === use.id;
   if (
-    parent.type === 'field_expression' ||
-    (parent.type === 'subscript_expression' && parent.childForFieldName('argument')?.id === use.id)
+    !element &&
+    (parent.type === 'field_expression' ||
+      (parent.type === 'subscript_expression' && parent.childForFieldName('argument')?.id === use.id))
   )
     return 'none';
-  let n: Node = use;
+  let n: Node = element ? parent : use;
   let addressTaken = false;
   while (n.parent && CASTS.has(n.parent.type) && n.parent.id !== top.id) {
     if (n.parent.type === 'pointer_expression') {

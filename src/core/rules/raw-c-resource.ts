@@ -415,17 +415,24 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'dis
     const isRef = (a: Node | undefined) =>
       a?.type === 'pointer_expression' && a.text.startsWith('&') && a.namedChild(0)?.type === 'identifier';
     const refs = argList.filter((a) => isRef(a));
-    const ref =
-      pair.kind === 'inPlace'
-        ? refs[0]
-        : pair.handleArg !== undefined
-          ? isRef(argList[pair.handleArg])
-            ? argList[pair.handleArg]
-            : undefined
-          : refs[0];
-    if (!ref) return undefined;
-    name = ref.namedChild(0)!.text;
-    if (!declaredLocally(func, name)) return undefined; // a member or global handle: owned elsewhere
+    if (pair.arrayHandle) {
+      // `pipe(fds)`: a local array (`int fds[2]`), filled in place.
+      const array = argList[pair.handleArg ?? 0];
+      if (array?.type !== 'identifier' || !localArray(func, array.text)) return undefined;
+      name = array.text;
+    } else {
+      const ref =
+        pair.kind === 'inPlace'
+          ? refs[0]
+          : pair.handleArg !== undefined
+            ? isRef(argList[pair.handleArg])
+              ? argList[pair.handleArg]
+              : undefined
+            : refs[0];
+      if (!ref) return undefined;
+      name = ref.namedChild(0)!.text;
+      if (!declaredLocally(func, name)) return undefined; // a member or global handle: owned elsewhere
+    }
     status = statusVariable(call);
   }
   if (!name) return undefined;
@@ -1176,6 +1183,17 @@ function ownedBy(use: Node, func: Node): boolean {
 }
 
 /** The type written in the local declaration of `name`, if any. */
+/** `int fds[2];` in this body: an array of its own, not a parameter's, a static or a member. */
+function localArray(body: Node, name: string): boolean {
+  return findAll(body, 'array_declarator', (n) => n.childForFieldName('declarator')?.text === name).some((d) =>
+    [...ancestors(d)].some(
+      (a) =>
+        a.type === 'declaration' &&
+        !a.namedChildren.some((c) => c?.type === 'storage_class_specifier' && /^(static|extern)$/.test(c.text)),
+    ),
+  );
+}
+
 function localDeclarationType(body: Node, name: string): string | undefined {
   for (const d of findAll(body, 'declaration')) {
     if (

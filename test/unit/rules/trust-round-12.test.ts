@@ -481,3 +481,51 @@ describe('raw-c-resource: functions with a declaration the grammar cannot read',
     assert.deepEqual(await lines(swallowed('report(fp);'), 'cpp', RULE, 'open.c'), [4]);
   });
 });
+
+describe('raw-c-resource: descriptor pairs in an array', () => {
+  const RULE = 'raw-c-resource';
+  const spawn = (onForkFailure: string) => code`
+    #include <unistd.h>
+    int spawn(char **argv) {
+        int fds[2];
+        if (pipe(fds) != 0)
+            return -1;
+        switch (fork()) {
+        case -1:
+            ${onForkFailure}
+            return -1;
+        case 0:
+            close(fds[0]);
+            dup2(fds[1], 1);
+            execvp(argv[0], argv);
+            _exit(1);
+        default:
+            close(fds[1]);
+            return fds[0];
+        }
+    }`;
+
+  it('pipe(): a fork failure that closes neither end leaks both', async () => {
+    assert.deepEqual(await lines(spawn(''), 'cpp', RULE, 'spawn.c'), [4]);
+    assert.deepEqual(await lines(spawn('close(fds[0]); close(fds[1]);'), 'cpp', RULE, 'spawn.c'), []);
+  });
+
+  it('socketpair(): ends stored into a struct are handed on; a parameter array is the caller’s', async () => {
+    const pair = code`
+      #include <sys/socket.h>
+      int pair_into(struct conn *c) {
+          int sv[2];
+          if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+              return -1;
+          c->in = sv[0];
+          c->out = sv[1];
+          return 0;
+      }
+      int fill(int sv[2]) {
+          if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+              return -1;
+          return 0;
+      }`;
+    assert.deepEqual(await lines(pair, 'cpp', RULE, 'pair.c'), []);
+  });
+});
