@@ -821,8 +821,10 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       // A status: success or failure of the acquisition.
       const zero = /^(0|[A-Z_]*OK|[A-Z_]*SUCCESS|S_OK|Z_OK)$/.test(o);
       let success: boolean | undefined;
-      if (op === '==') success = zero ? outcome : undefined;
-      else if (op === '!=') success = zero ? !outcome : undefined;
+      // `pipe(fds) == -1`: the failure value of a call that returns 0 on success.
+      const failure = res.zeroIsSuccess && /^-\s*\d+$/.test(o);
+      if (op === '==') success = zero ? outcome : failure ? !outcome : undefined;
+      else if (op === '!=') success = zero ? !outcome : failure ? outcome : undefined;
       else if (o === '0' && op === '<') success = !outcome;
       else if (o === '0' && op === '>=') success = outcome;
       if (success === undefined) return undefined;

@@ -510,6 +510,25 @@ describe('raw-c-resource: descriptor pairs in an array', () => {
     assert.deepEqual(await lines(spawn('close(fds[0]); close(fds[1]);'), 'cpp', RULE, 'spawn.c'), []);
   });
 
+  it('a status compared with -1 is the failure of a call that returns 0 on success', async () => {
+    const pipes = (onSecondFailure: string) => code`
+      #include <unistd.h>
+      int open_pipes(int pin[2], int pout[2]) {
+          int a[2], b[2];
+          if (pipe(a) == -1)
+              return -1;
+          if (pipe(b) == -1) {
+              ${onSecondFailure}
+              return -1;
+          }
+          pin[0] = a[0]; pin[1] = a[1];
+          pout[0] = b[0]; pout[1] = b[1];
+          return 0;
+      }`;
+    assert.deepEqual(await lines(pipes(''), 'cpp', RULE, 'pipes.c'), [4]);
+    assert.deepEqual(await lines(pipes('close(a[0]); close(a[1]);'), 'cpp', RULE, 'pipes.c'), []);
+  });
+
   it('socketpair(): ends stored into a struct are handed on; a parameter array is the caller’s', async () => {
     const pair = code`
       #include <sys/socket.h>
