@@ -24,6 +24,9 @@ export function definesMain(ctx: { text: string; root: Node; memo<T>(key: string
     for (const m of ctx.text.matchAll(MAIN_DEFINITIONS)) {
       const node = ctx.root.descendantForIndex(m.index!);
       for (let a: Node | null = node; a; a = a.parent) if (a.type === 'function_definition') return true;
+      // `int wmain(...)\n#else\nint main(...)\n#endif\n{`: directives between the head and its body.
+      const rest = ctx.text.slice(m.index!, m.index! + 2000);
+      if (/^[^\n;{}]*\)[ \t]*\n(?:[ \t]*#[^\n]*\n|[ \t]*\n)*[ \t]*\{/.test(rest)) return true;
     }
     return false;
   });
@@ -747,13 +750,31 @@ export function unwrap(n: Node): Node {
   }
 }
 
+const VALIDITY_TEST = /(^|_)(is_?)?valid(_\w+)?$|^(is|IS)_?(VALID|Valid)\w*$|^isValid\w*$/;
+
 function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
   e = unwrap(e);
   if (e.type === 'unary_expression' && e.child(0)?.text === '!') return implies(e.namedChild(0)!, !outcome, res);
+  // `is_valid_socket(fd)`, `IS_VALID_HANDLE(h)`: a project's own validity test of the handle alone.
+  if (e.type === 'call_expression') {
+    const args = callArguments(e);
+    const fn = e.childForFieldName('function')?.text ?? '';
+    if (args.length === 1 && args[0].text === res.name && VALIDITY_TEST.test(fn)) return outcome ? 'held' : 'absent';
+  }
   if (e.type === 'binary_expression') {
     let op = e.childForFieldName('operator')?.text ?? e.child(1)?.text;
     const l = e.childForFieldName('left')!;
     const r = e.childForFieldName('right')!;
+    // `fds[0] >= 0`, `fds[1] != -1`: an end of a pipe pair still open (the array starts at -1).
+    if (
+      res.pair.arrayHandle &&
+      l.type === 'subscript_expression' &&
+      l.childForFieldName('argument')?.text === res.name
+    ) {
+      const valid = /^(>=0|!=-1|>-1)$/.test(`${op}${r.text.replace(/\s+/g, '')}`);
+      const invalid = /^(<0|==-1|<=-1)$/.test(`${op}${r.text.replace(/\s+/g, '')}`);
+      if (valid || invalid) return outcome === valid ? 'held' : 'absent';
+    }
     if (op === '&&' || op === 'and') {
       if (!outcome) {
         // `if (copied && temp)` with `copied` known true on this path: it went false because of temp.

@@ -24,6 +24,7 @@ import {
   nullFacts,
   nullTest,
   preprocessorFacts,
+  RELEASE_NAME,
   sameFileAdopters,
   sameFileFunctionNames,
   sameFileMacroReleases,
@@ -888,12 +889,21 @@ function guardsOf(call: Node, func: Node): Map<string, 'true' | 'false'> {
   let child: Node = call;
   for (const a of ancestors(call)) {
     if (a.id === func.id) break;
+    // `if ((capture_in && pipe(in) < 0) || ...)`: the acquisition runs only where `capture_in` held.
+    if (a.type === 'binary_expression' && /^(&&|and)$/.test(a.childForFieldName('operator')?.text ?? '')) {
+      const left = a.childForFieldName('left');
+      if (left && a.childForFieldName('right')?.id === child.id && !contains(left, call))
+        out.set(normalizeCondition(left.text), 'true');
+    }
     if (a.type === 'if_statement') {
       const cond = a.childForFieldName('condition');
       // Only conditions that the acquisition does not itself take part in.
       if (cond && !contains(cond, call)) {
         const edge = a.childForFieldName('consequence')?.id === child.id ? 'true' : 'false';
         out.set(normalizeCondition(cond.text), edge);
+        // `if (flags & JOB_PTY) ... else acquire` ... `if (~flags & JOB_PTY) release`: the same bit, negated.
+        const bit = /^\(?([\w.>-]+)&([\w.>-]+)\)?$/.exec(normalizeCondition(cond.text));
+        if (bit) out.set(`~${bit[1]}&${bit[2]}`, edge === 'true' ? 'false' : 'true');
         // `if ((B = A) == NULL) B = malloc(n);` ... `if (A == NULL) free(B);`: the same test of A.
         const copied = normalizeCondition(cond.text).replace(/^\((\w+)=(\w+)\)/, '$2');
         for (const key of [copied, normalizeCondition(cond.text)]) {
@@ -1083,9 +1093,10 @@ function isReleaseOf(n: Node, res: COwnedResource): boolean {
     );
   }
   const fn = n.childForFieldName('function')?.text ?? '';
-  // `free(buf)` after `buf = newbuf`: released through an alias.
+  // `free(buf)` after `buf = newbuf`: released through an alias. `tr_net_close_socket(fd)`: a
+  // project's release-named call, as the lifetime analysis reads it.
   return (
-    (res.pair.release.includes(fn) || res.releasers.has(fn)) &&
+    (res.pair.release.includes(fn) || res.releasers.has(fn) || RELEASE_NAME.test(fn.replace(/^.*(::|\.|->)/, ''))) &&
     [res.name, ...(res.aliases ?? [])].some((name) => mentions(n, name))
   );
 }

@@ -548,3 +548,126 @@ describe('raw-c-resource: descriptor pairs in an array', () => {
     assert.deepEqual(await lines(pair, 'cpp', RULE, 'pair.c'), []);
   });
 });
+
+describe('twelfth group: shapes judged before tuning', () => {
+  it("C++17 if-with-initializer tested by the project's validity call, closed by its close wrapper", async () => {
+    const probe = (inside: string) => code`
+      #include <sys/socket.h>
+      int default_udp_bufsize(int optname) {
+          int ret = -1;
+          socklen_t len = sizeof(ret);
+          if (auto const fd = socket(PF_INET, SOCK_DGRAM, 0); is_valid_socket(fd)) {
+              ${inside}
+          }
+          return ret;
+      }`;
+    assert.deepEqual(
+      await lines(probe('get_bufsize(fd, optname, ret); tr_net_close_socket(fd);'), 'cpp', 'raw-c-resource'),
+      [],
+    );
+    assert.deepEqual(
+      await lines(
+        probe('if (getsockopt(fd, SOL_SOCKET, optname, &ret, &len) < 0) return -1; tr_net_close_socket(fd);'),
+        'cpp',
+        'raw-c-resource',
+      ),
+      [5],
+    );
+  });
+
+  it('in a script, a temporary file used inline is closed at the end of its statement; in a library it is reported', async () => {
+    const replace = (guard: string) => code`
+      import re
+
+      def string_replace_in_file(filename, from_str, to_str):
+          text = open(filename, 'r').read()
+          open(filename, 'w').write(text.replace(from_str, to_str))
+${guard}`;
+    assert.deepEqual(
+      await lines(
+        replace('if __name__ == "__main__":\n    string_replace_in_file("a", "b", "c")'),
+        'python',
+        'resource-without-context',
+      ),
+      [],
+    );
+    assert.deepEqual(await lines(replace(''), 'python', 'resource-without-context'), [4, 5]);
+  });
+});
+
+describe('raw-c-resource: pipes judged in the twelfth round', () => {
+  const RULE = 'raw-c-resource';
+
+  it('a pipe made only under `capture && pipe(fds) < 0` is held only where capture holds', async () => {
+    const start = (storeWhen: string) => code`
+      #include <unistd.h>
+      int process_start(struct process *process) {
+          int in[2] = { -1, -1 };
+          if (process->capture_in && pipe(in) < 0)
+              goto on_error;
+          if (begin(process) < 0)
+              goto on_error;
+          if (${storeWhen}) {
+              close(in[0]);
+              process->child_in = in[1];
+          }
+          return 0;
+      on_error:
+          if (in[0] >= 0) close(in[0]);
+          if (in[1] >= 0) close(in[1]);
+          return -1;
+      }`;
+    assert.deepEqual(await lines(start('process->capture_in'), 'cpp', RULE, 'process.c'), []);
+    assert.deepEqual(await lines(start('process->verbose'), 'cpp', RULE, 'process.c'), [4]);
+  });
+
+  it('a pair made in the else of `flags & BIT` and closed under `~flags & BIT`', async () => {
+    const run = (test: string) => code`
+      #include <sys/socket.h>
+      int job_run(int flags, int *fd) {
+          int out[2];
+          pid_t pid;
+          if (flags & JOB_PTY) {
+              pid = forkpty_job();
+          } else {
+              if (socketpair(AF_UNIX, SOCK_STREAM, PF_UNSPEC, out) != 0)
+                  return -1;
+              pid = fork();
+          }
+          if (pid == -1) {
+              if (${test}) {
+                  close(out[0]);
+                  close(out[1]);
+              }
+              return -1;
+          }
+          if (~flags & JOB_PTY)
+              *fd = out[0];
+          return 0;
+      }`;
+    assert.deepEqual(await lines(run('~flags & JOB_PTY'), 'cpp', RULE, 'job.c'), []);
+    assert.deepEqual(await lines(run('flags & JOB_VERBOSE'), 'cpp', RULE, 'job.c'), [8]);
+  });
+
+  it("a file whose main()'s head is split by #ifdef from its body is still a program", async () => {
+    const tool = (head: string) => code`
+      #include <unistd.h>
+      static int checkfds(void) {
+          int fd[2];
+          while (fd[0] < 3 || fd[1] < 3)
+              if (pipe(fd) < 0)
+                  return 1;
+          return 0;
+      }
+      ${head}
+      {
+          return checkfds();
+      }`;
+    const split = at(
+      6,
+      '#ifdef _UNICODE\nint wmain(int argc, wchar_t *argv[])\n#else\nint main(int argc, char *argv[])\n#endif',
+    );
+    assert.deepEqual(await lines(tool(split), 'cpp', RULE, 'tool_main.c'), []);
+    assert.deepEqual(await lines(tool('int run_tool(int argc, char *argv[])'), 'cpp', RULE, 'tool_main.c'), [5]);
+  });
+});
