@@ -12,6 +12,8 @@ import { isCTestFile } from './test-code';
 /** Long-running programs keep their findings wherever they live (`tools/server.c`, `scripts/daemon.py`). */
 const LONG_RUNNING_FILE = /(^|[_-])(server|daemon|service|worker)s?\.\w+$/i;
 const SCRIPT_FILES = new Set(['setup.py', 'noxfile.py', 'fabfile.py', 'dodo.py']);
+/** A project's documentation: its Python files are listings and build helpers, run once by hand or by Sphinx. */
+const PYTHON_ONE_SHOT_DIRS = ['docs', 'doc'];
 
 /**
  * Whether `file` lives in one of the configured one-shot folders (matched by name, case-insensitively,
@@ -29,10 +31,13 @@ export function isOneShotFile(file: string, oneShotDirs: readonly string[]): boo
   // A C or C++ test program runs each test once and exits (test servers excepted): reviewers judged
   // 55 of 57 findings there false alarms; a leak per iteration of a loop still adds up.
   if (/\.(c|cc|cpp|cxx|c\+\+|h|hh|hpp)$/i.test(name) && isCTestFile(file)) return true;
-  const names = new Set(oneShotDirs.map((d) => d.toLowerCase()));
   const python = name.endsWith('.py');
+  const names = new Set([...oneShotDirs, ...(python ? PYTHON_ONE_SHOT_DIRS : [])].map((d) => d.toLowerCase()));
   for (let i = parts.length - 2; i >= 0; i--) {
     if (!names.has(parts[i].toLowerCase())) continue;
+    // A package's `scripts/` holds its command-line subcommands (`buildbot create-master`): each run
+    // once per invocation, like a top-level scripts folder.
+    if (python && parts[i].toLowerCase() === 'scripts' && names.has('scripts')) return true;
     // A package inside a package (`mitmproxy/tools/`) is the library's own code; a top-level one
     // (vendored `waflib/`, a repo's `tools/` package) is still the build's.
     const parent = parts.slice(0, i).join(sep);

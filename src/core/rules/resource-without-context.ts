@@ -143,7 +143,8 @@ export const resourceWithoutContext = defineRule({
     if (target.type === 'attribute') return checkSelfAttribute(target, call, known, ctx);
     // An object of an unknown class may hold nothing but memory (fakes, progress bars, records with
     // a domain `close()`): only seed 004's create/close cycle in a loop is worth a hint.
-    const testFile = isTestModule(ctx.file);
+    // A unittest.TestCase class kept in a module of its own (training/tf/parse.py) is test code too.
+    const testFile = isTestModule(ctx.file) || inTestCase(statement);
     if (!known) {
       if (!testFile && closedInLoops(ctx).has(target.text) && !NOT_RESOURCES.test(name))
         checkCreateCloseLoop(statement, target.text, call, ctx);
@@ -933,6 +934,13 @@ function closedOrHandedOn(closes: RegExp, text: string): boolean {
     if (/(^|\.)(closing|aclosing|\w*Wrapper|Buffered\w+|ZipFile|TarFile|GzipFile|open)$/.test(callee)) return true;
   }
   return false;
+}
+
+/** Inside a `unittest.TestCase` (or another `*TestCase`) class. */
+function inTestCase(node: Node): boolean {
+  return [...ancestors(node)].some(
+    (a) => a.type === 'class_definition' && /\b\w*TestCase\b/.test(a.childForFieldName('superclasses')?.text ?? ''),
+  );
 }
 
 /** What to write instead: `with`, or `with contextlib.closing(...)` for what `with` alone does not close. */

@@ -120,4 +120,18 @@ describe('isOneShotFile', () => {
     assert.equal(isOneShotFile(join(root, 'docs', 'source', 'conf.py'), dirs), true);
     assert.equal(isOneShotFile(join(root, 'pkg', 'conf.py'), dirs), false);
   });
+
+  it("counts a package's scripts/ (its subcommands) and a project's docs listings as one-shot, in Python", () => {
+    const root = mkdtempSync(join(tmpdir(), 'leaklens-oneshot-'));
+    mkdirSync(join(root, 'master', 'buildbot', 'scripts'), { recursive: true });
+    writeFileSync(join(root, 'master', 'buildbot', '__init__.py'), '');
+    const dirs = [...DEFAULT_ONE_SHOT_DIRS];
+    assert.equal(isOneShotFile(join(root, 'master', 'buildbot', 'scripts', 'dataspec.py'), dirs), true);
+    assert.equal(isOneShotFile(join(root, 'docs', 'howto', 'listings', 'udp.py'), dirs), true);
+    // Not C's docs (examples there are copied into programs), nor a package's other folders.
+    assert.equal(isOneShotFile(join(root, 'docs', 'example.c'), dirs), false);
+    assert.equal(isOneShotFile(join(root, 'master', 'buildbot', 'data', 'base.py'), dirs), false);
+    // `[]` turns it all off.
+    assert.equal(isOneShotFile(join(root, 'master', 'buildbot', 'scripts', 'dataspec.py'), []), false);
+  });
 });

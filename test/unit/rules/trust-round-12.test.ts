@@ -671,3 +671,22 @@ describe('raw-c-resource: pipes judged in the twelfth round', () => {
     assert.deepEqual(await lines(tool('int run_tool(int argc, char *argv[])'), 'cpp', RULE, 'tool_main.c'), [5]);
   });
 });
+
+describe('resource-without-context: test code outside test files', () => {
+  const RULE = 'resource-without-context';
+
+  it('a TestCase kept in a library module is test code: a close after an assertion is fine', async () => {
+    const module = (base: string) => code`
+      import gzip
+      import unittest
+
+      class ChunkParserTest(${base}):
+          def test_parsing(self):
+              chunk_file = gzip.open("chunk.gz", "wb")
+              chunk_file.write(self.make_chunk())
+              chunk_file.close()
+              self.assertEqual(parse("chunk.gz"), self.expected)`;
+    assert.deepEqual(await lines(module('unittest.TestCase'), 'python', RULE, 'training/parse.py'), []);
+    assert.deepEqual(await lines(module('ChunkWriter'), 'python', RULE, 'training/parse.py'), [6]);
+  });
+});
