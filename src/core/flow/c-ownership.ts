@@ -26,6 +26,7 @@ export function definesMain(ctx: { text: string; root: Node; memo<T>(key: string
       for (let a: Node | null = node; a; a = a.parent) if (a.type === 'function_definition') return true;
       // `int wmain(...)\n#else\nint main(...)\n#endif\n{`: directives between the head and its body.
       const rest = ctx.text.slice(m.index!, m.index! + 2000);
+      if (!node || node.type === 'comment' || node.type.includes('string')) continue; // an example in a comment
       if (/^[^\n;{}]*\)[ \t]*\n(?:[ \t]*#[^\n]*\n|[ \t]*\n)*[ \t]*\{/.test(rest)) return true;
     }
     return false;

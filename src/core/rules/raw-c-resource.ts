@@ -874,6 +874,9 @@ function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolea
     );
   };
   if (given.length === 0 || !given.every(adopter)) return false;
+  // Only a call whose own result is the test (`if (!adopt(p))`, `if (adopt(p) != OK)`) says it failed;
+  // `if (expected_bands(img) != needs_bands(p))` compares two queries.
+  if (!given.every((c) => testsOwnStatus(cond, c))) return false;
   const branch = (which: 'consequence' | 'alternative') => stmt.childForFieldName(which);
   const releasesIn = (n: Node | null) =>
     !!n && findAll(n, 'call_expression', (c) => isReleaseOf(c, res)).length > 0 && alwaysLeaves(n);
@@ -881,6 +884,16 @@ function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolea
   if (edge === 'false' && releasesIn(branch('consequence'))) return true;
   if (edge === 'true' && releasesIn(branch('alternative'))) return true;
   return false;
+}
+
+function testsOwnStatus(cond: Node, call: Node): boolean {
+  let e = unwrap(cond);
+  while (e.type === 'unary_expression' && e.child(0)?.text === '!') e = unwrap(e.namedChild(0)!);
+  if (e.id === call.id) return true;
+  if (e.type !== 'binary_expression') return false;
+  const [l, r] = [e.childForFieldName('left'), e.childForFieldName('right')];
+  const other = l?.id === call.id ? r : r?.id === call.id ? l : null;
+  return !!other && /^(-?\d+|[A-Z][A-Z0-9_]*|NULL|nullptr|true|false)$/.test(other.text.trim());
 }
 
 /** The conditions of the ifs around the acquisition, with the branch it sits in (`if (big) p = malloc(n);`). */
