@@ -887,13 +887,28 @@ function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolea
 }
 
 function testsOwnStatus(cond: Node, call: Node): boolean {
-  let e = unwrap(cond);
-  while (e.type === 'unary_expression' && e.child(0)?.text === '!') e = unwrap(e.namedChild(0)!);
-  if (e.id === call.id) return true;
-  if (e.type !== 'binary_expression') return false;
-  const [l, r] = [e.childForFieldName('left'), e.childForFieldName('right')];
-  const other = l?.id === call.id ? r : r?.id === call.id ? l : null;
-  return !!other && /^(-?\d+|[A-Z][A-Z0-9_]*|NULL|nullptr|true|false)$/.test(other.text.trim());
+  const top = unwrap(cond);
+  // Up from the call to the condition, through `!`, parentheses, a comparison with a constant, and
+  // `||`/`&&` (`if (!ns || alloc_sock(ns) < 0)`): the call's own result is what is tested.
+  for (let n: Node = call; n.id !== top.id;) {
+    const p = n.parent;
+    if (!p || !contains(cond, p)) return false;
+    if (p.type === 'parenthesized_expression' || (p.type === 'unary_expression' && p.child(0)?.text === '!')) {
+      n = p;
+      continue;
+    }
+    if (p.type !== 'binary_expression') return false;
+    const op = p.childForFieldName('operator')?.text ?? '';
+    if (/^(\|\||&&|or|and)$/.test(op)) {
+      n = p;
+      continue;
+    }
+    if (!/^(==|!=|<|<=|>|>=)$/.test(op)) return false;
+    const other = p.childForFieldName('left')?.id === n.id ? p.childForFieldName('right') : p.childForFieldName('left');
+    if (!other || !/^(-?\d+|[A-Z][A-Z0-9_]*|NULL|nullptr|true|false)$/.test(other.text.trim())) return false;
+    n = p;
+  }
+  return true;
 }
 
 /** The conditions of the ifs around the acquisition, with the branch it sits in (`if (big) p = malloc(n);`). */

@@ -712,3 +712,36 @@ describe('resource-without-context: test code outside test files', () => {
     assert.deepEqual(await lines(module('ChunkWriter'), 'python', RULE, 'training/parse.py'), [6]);
   });
 });
+
+describe('raw-c-resource: a call in a condition adopts only when its own status is tested', () => {
+  const RULE = 'raw-c-resource';
+  it('`if (!ns || alloc_sock(ns) < 0) { free(ns); ... }`: registered on success', async () => {
+    const accept = (test: string) => code`
+      #include <stdlib.h>
+      int accept_sock(void *t) {
+          struct sock *ns = calloc(1, sizeof(*ns));
+          if (${test}) {
+              free(ns);
+              return -1;
+          }
+          return ns->fd;
+      }`;
+    assert.deepEqual(await lines(accept('!ns || alloc_sock(ns) < 0'), 'cpp', RULE, 'bsd.c'), []);
+  });
+
+  it('a comparison of two queries is not a status: the other path leaks', async () => {
+    const check = (release: string) => code`
+      #include <glib.h>
+      void add_setting(int type, const char *choices, int def) {
+          char **vec = g_strsplit(choices, ";", -1);
+          if (def < 0 || def >= g_strv_length(vec)) {
+              g_strfreev(vec);
+              return;
+          }
+          use_choices((const char **) vec);
+          ${release}
+      }`;
+    assert.deepEqual(await lines(check(''), 'cpp', RULE, 'settings.c'), [3]);
+    assert.deepEqual(await lines(check('g_strfreev(vec);'), 'cpp', RULE, 'settings.c'), []);
+  });
+});
