@@ -557,7 +557,17 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const allocation = preparedUntil(acq, func);
   const acquireBlock = blockOf(cfg, allocation?.call ?? acq.call);
   if (!acquireBlock) return;
-  const otherAcquires = ctx.memo('c.allAcquires', () => new Set(ctx.config.resources.flatMap((r) => r.acquire)));
+  // Calls that make another resource of their argument. Not those that fill an array or a struct of the
+  // caller's (`pipe(fds)`, `pcap_compile(p, &prog, ...)`): their other arguments are only read.
+  const otherAcquires = ctx.memo(
+    'c.allAcquires',
+    () =>
+      new Set(
+        ctx.config.resources
+          .filter((r) => !r.arrayHandle && !(r.kind === 'outParam' && r.releaseArg === 'address'))
+          .flatMap((r) => r.acquire),
+      ),
+  );
   const wrappers = wrapperLocals(func, name, otherAcquires, (n) => declaredLocally(func, n));
   const res: COwnedResource = {
     pair,

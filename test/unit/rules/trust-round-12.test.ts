@@ -745,3 +745,25 @@ describe('raw-c-resource: a call in a condition adopts only when its own status 
     assert.deepEqual(await lines(check('g_strfreev(vec);'), 'cpp', RULE, 'settings.c'), []);
   });
 });
+
+describe("raw-c-resource: a call that fills a struct of the caller's only reads its other arguments", () => {
+  it('pcap_compile(p, &prog, ...) does not take the capture handle over', async () => {
+    const open = (onError: string) => code`
+      #include <pcap.h>
+      static int dns_child_loop(const char *device) {
+          struct bpf_program fp;
+          pcap_t *pcap_obj = pcap_open_live(device, 1500, 0, 100, NULL);
+          if (pcap_obj == NULL)
+              return -1;
+          if (pcap_compile(pcap_obj, &fp, "udp port 53", 1, 0) < 0) {
+              ${onError}
+              return -1;
+          }
+          pcap_freecode(&fp);
+          pcap_close(pcap_obj);
+          return 0;
+      }`;
+    assert.deepEqual(await lines(open(''), 'cpp', 'raw-c-resource', 'dns.c'), [4]);
+    assert.deepEqual(await lines(open('pcap_close(pcap_obj);'), 'cpp', 'raw-c-resource', 'dns.c'), []);
+  });
+});
