@@ -577,7 +577,9 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   const fn = fnNode?.text ?? '';
   const simple =
     fnNode?.type === 'field_expression' ? (fnNode.childForFieldName('field')?.text ?? '') : fn.replace(/^::/, '');
-  if (res.pair.release.includes(fn)) return 'release';
+  // `TIFFClose(tif)`, or `lib.TIFFClose(tif)` through a table of the library's functions.
+  if (res.pair.release.includes(fn) || (fnNode?.type === 'field_expression' && res.pair.release.includes(simple)))
+    return 'release';
   if (res.releasers.get(simple)?.has(index)) return 'release';
   if (res.adopters?.get(simple)?.has(index)) return 'escape';
   // `event_base_once(base, -1, EV_TIMEOUT, chunk_cb, state, &tv)`, `pthread_create(&t, NULL, worker,

@@ -137,10 +137,18 @@ export const rawCResource = defineRule({
       'fn',
       config.resources.flatMap((r) => r.acquire),
     )}) @call
+(call_expression function: (field_expression field: (field_identifier) @fn ${anyOf(
+      'fn',
+      distinctiveNames(config.resources),
+    )})) @call
 (init_declarator value: (new_expression) @new)
 (assignment_expression right: (new_expression) @new)`,
   },
-  captures: { fn: ['identifier', 'qualified_identifier'], call: 'call_expression', new: 'new_expression' },
+  captures: {
+    fn: ['identifier', 'qualified_identifier', 'field_identifier'],
+    call: 'call_expression',
+    new: 'new_expression',
+  },
   mayMatch: (text, _language, config) =>
     callsAny(acquireNames(config.resources)).test(text) || /\bnew\s+[A-Za-z_:]/.test(text),
   anchor: (_language, config) => anchorWithNew(config.resources),
@@ -213,6 +221,21 @@ function findMissing(root: Node): Node[] {
   return out;
 }
 
+/**
+ * Acquisitions called through a table of function pointers (`lib.TIFFClientOpen(...)`, SDL_image's
+ * dynamically loaded libraries): only names no method would have, with an underscore or an inner
+ * capital (`TIFFClientOpen`, `IMG_Load`), never `open` or `malloc`.
+ */
+const distinctive = new WeakMap<ResourcePair[], string[]>();
+function distinctiveNames(resources: ResourcePair[]): string[] {
+  let names = distinctive.get(resources);
+  if (!names) {
+    names = [...new Set(acquireNames(resources).filter((n) => /^[A-Za-z]\w*$/.test(n) && /_|.[A-Z]/.test(n)))];
+    distinctive.set(resources, names);
+  }
+  return names;
+}
+
 const NEW_PAIR: ResourcePair = { acquire: ['new'], release: ['delete'], kind: 'returns', releaseArg: 'value' };
 const newAnchors = new WeakMap<ResourcePair[], RegExp>();
 function anchorWithNew(resources: ResourcePair[]): RegExp {
@@ -221,7 +244,12 @@ function anchorWithNew(resources: ResourcePair[]): RegExp {
   if (!re)
     newAnchors.set(
       resources,
-      (re = new RegExp(`(?<![.>])${anchorForCalls(acquireNames(resources)).source}|\\bnew\\s+[A-Za-z_:]`, 'g')),
+      (re = new RegExp(
+        `(?<![.>])${anchorForCalls(acquireNames(resources)).source}|(?<=[.>]\\s*)${
+          anchorForCalls(distinctiveNames(resources)).source
+        }|\\bnew\\s+[A-Za-z_:]`,
+        'g',
+      )),
     );
   return re;
 }
@@ -1134,7 +1162,10 @@ function isReleaseOf(n: Node, res: COwnedResource): boolean {
   // `free(buf)` after `buf = newbuf`: released through an alias. `tr_net_close_socket(fd)`: a
   // project's release-named call, as the lifetime analysis reads it.
   return (
-    (res.pair.release.includes(fn) || res.releasers.has(fn) || RELEASE_NAME.test(fn.replace(/^.*(::|\.|->)/, ''))) &&
+    (res.pair.release.includes(fn) ||
+      res.releasers.has(fn) ||
+      res.pair.release.includes(fn.replace(/^.*(\.|->)/, '')) ||
+      RELEASE_NAME.test(fn.replace(/^.*(::|\.|->)/, ''))) &&
     [res.name, ...(res.aliases ?? [])].some((name) => mentions(n, name))
   );
 }

@@ -767,3 +767,39 @@ describe("raw-c-resource: a call that fills a struct of the caller's only reads 
     assert.deepEqual(await lines(open('pcap_close(pcap_obj);'), 'cpp', 'raw-c-resource', 'dns.c'), []);
   });
 });
+
+describe('raw-c-resource: acquisitions through a table of the library functions', () => {
+  const RULE = 'raw-c-resource';
+  const load = (onError: string) => code`
+    #include "SDL_image.h"
+    static struct { TIFF *(*TIFFClientOpen)(const char *, const char *, void *); void (*TIFFClose)(TIFF *); } lib;
+    SDL_Surface *IMG_LoadTIF_RW(SDL_RWops *src) {
+        TIFF *tiff = lib.TIFFClientOpen("SDL_image", "rm", src);
+        if (!tiff)
+            return NULL;
+        SDL_Surface *surface = SDL_CreateRGBSurface(0, 16, 16, 32, 0, 0, 0, 0);
+        if (!surface) {
+            ${onError}
+            return NULL;
+        }
+        lib.TIFFClose(tiff);
+        return surface;
+    }`;
+
+  it('lib.TIFFClientOpen(...) is TIFFClientOpen, and lib.TIFFClose(tiff) releases it', async () => {
+    assert.deepEqual(await lines(load(''), 'cpp', RULE, 'IMG_tif.c'), [4]);
+    assert.deepEqual(await lines(load('lib.TIFFClose(tiff);'), 'cpp', RULE, 'IMG_tif.c'), []);
+  });
+
+  it('a method named like a C function with a plain name (`file.open()`, `pool->malloc()`) is not one', async () => {
+    const method = code`
+      int f(struct pool *pool, struct file *file) {
+          char *p = pool->malloc(16);
+          int fd = file->open("x", 0);
+          if (fd < 0)
+              return -1;
+          return 0;
+      }`;
+    assert.deepEqual(await lines(method, 'cpp', RULE, 'pool.c'), []);
+  });
+});
