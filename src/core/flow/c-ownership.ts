@@ -313,6 +313,19 @@ export function macroPrefixedCall(node: Node): { fn: string; args: string[] } | 
   return { fn, args };
 }
 
+function releasedThroughMember(field: Node, res: COwnedResource): boolean {
+  // `&rdpdr->common.base`: the base may sit in a member of a member.
+  while (field.parent?.type === 'field_expression' && field.parent.childForFieldName('argument')?.id === field.id)
+    field = field.parent;
+  const address = field.parent;
+  if (address?.type !== 'pointer_expression' || !address.text.startsWith('&')) return false;
+  const list = address.parent;
+  const call = list?.type === 'argument_list' ? list.parent : null;
+  if (call?.type !== 'call_expression') return false;
+  const index = callArguments(call).findIndex((a) => a.id === address.id);
+  return index >= 0 && !!res.releasers.get(call.childForFieldName('function')?.text ?? '')?.has(index);
+}
+
 function isAssignedTo(use: Node): boolean {
   const up = use.parent;
   return up?.type === 'assignment_expression' && up.childForFieldName('left')?.id === use.id;
@@ -431,6 +444,9 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
     RELEASE_NAME.test(parent.childForFieldName('field')?.text ?? '')
   )
     return 'release';
+  // `printer_free(&cups_printer->printer)`: a same-file helper that frees its parameter, given the
+  // address of the struct's embedded base, casts it back and frees the whole (the C "base class" idiom).
+  if (parent.type === 'field_expression' && releasedThroughMember(parent, res)) return 'release';
   if (parent.type === 'field_expression' && fieldAddressLeaves(parent, top, res)) return 'escape';
   // `fds[0]` of `pipe(fds)`: an element is one of the descriptors itself.
   const element =

@@ -803,3 +803,39 @@ describe('raw-c-resource: acquisitions through a table of the library functions'
     assert.deepEqual(await lines(method, 'cpp', RULE, 'pool.c'), []);
   });
 });
+
+describe('raw-c-resource: freed through the address of its embedded base (thirteenth group)', () => {
+  const RULE = 'raw-c-resource';
+  const printer = (onFail: string) => code`
+    #include <stdlib.h>
+    #include <string.h>
+    typedef struct { char *name; int id; } rdpPrinter;
+    typedef struct { rdpPrinter printer; void *job; } rdpCupsPrinter;
+
+    static void printer_cups_free_printer(rdpPrinter *printer) {
+        rdpCupsPrinter *cups_printer = (rdpCupsPrinter *)printer;
+        free(printer->name);
+        free(cups_printer);
+    }
+
+    static rdpPrinter *printer_cups_new_printer(const char *name) {
+        rdpCupsPrinter *cups_printer = calloc(1, sizeof(rdpCupsPrinter));
+        if (!cups_printer)
+            return NULL;
+        cups_printer->printer.name = strdup(name);
+        if (!cups_printer->printer.name)
+            goto fail;
+        return &cups_printer->printer;
+    fail:
+        ${onFail}
+        return NULL;
+    }`;
+
+  it('a same-file helper given &p->base that frees its parameter frees p', async () => {
+    assert.deepEqual(
+      await lines(printer('printer_cups_free_printer(&cups_printer->printer);'), 'cpp', RULE, 'cups.c'),
+      [],
+    );
+    assert.deepEqual(await lines(printer('log_printer(&cups_printer->printer);'), 'cpp', RULE, 'cups.c'), [13]);
+  });
+});
