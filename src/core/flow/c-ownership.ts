@@ -606,6 +606,8 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     if (addressTaken && res.pair.kind !== 'returns') return 'reacquire';
     return isStoredBackTo(call, res.name) ? 'none' : 'escape';
   }
+  // `putenv(str)`: the string becomes part of the environment (POSIX); freeing it would corrupt `environ`.
+  if (index === 0 && simple === 'putenv') return 'escape';
   // `fopencookie(c, mode, io)`, `funopen(c, ...)`: the stream owns its cookie from then on.
   if (index === 0 && /^(fopencookie|funopen|fropen|fwopen)$/.test(simple)) return 'escape';
   // `fdopen(fd)`, `fdopendir(fd)`, `BZ2_bzdopen(fd)`: another resource takes it over. Into a local

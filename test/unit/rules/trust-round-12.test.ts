@@ -839,3 +839,22 @@ describe('raw-c-resource: freed through the address of its embedded base (thirte
     assert.deepEqual(await lines(printer('log_printer(&cups_printer->printer);'), 'cpp', RULE, 'cups.c'), [13]);
   });
 });
+
+describe('raw-c-resource: putenv keeps its string', () => {
+  it('a string given to putenv belongs to the environment; one given to setenv is copied', async () => {
+    const env = (call: string) => code`
+      #include <stdlib.h>
+      #include <stdio.h>
+      int export_var(const char *name, const char *value) {
+          char *str = malloc(strlen(name) + strlen(value) + 2);
+          if (!str)
+              return -1;
+          sprintf(str, "%s=%s", name, value);
+          if (${call} < 0)
+              return -1;
+          return 0;
+      }`;
+    assert.deepEqual(await lines(env('putenv(str)'), 'cpp', 'raw-c-resource', 'env.c'), []);
+    assert.deepEqual(await lines(env('setenv(name, str, 1)'), 'cpp', 'raw-c-resource', 'env.c'), [4]);
+  });
+});
