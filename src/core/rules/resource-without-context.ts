@@ -7,7 +7,7 @@ import { isTestModule } from '../python/test-code';
 import { exceptionEndsProcess, isScript, runsBounded } from '../python/run-once';
 import { enclosingHeaders, headerKeyword } from '../languages/python';
 import { anchorFinds, defineRule, type RuleContext } from '../rule';
-import { ancestors, findAll, identifiersIn, wholeLineSpan } from '../tree';
+import { ancestors, contains, findAll, identifiersIn, wholeLineSpan } from '../tree';
 import type { Fix, TextEdit } from '../types';
 
 /** Constructors whose objects are context managers that release on exit. */
@@ -229,7 +229,8 @@ export const resourceWithoutContext = defineRule({
               ) &&
               // `bind(("", 0))`: the system picks a free port, nothing to collide with.
               !/,\s*0\s*\)\s*\)$/.test(u.parent!.parent!.text) &&
-              !inClosingTry(u, scope, closesTarget),
+              !inClosingTry(u, scope, closesTarget) &&
+              !swallowsOSError(u),
           )
         : undefined;
     if (failing && Number.isFinite(settledAt)) {
@@ -265,6 +266,9 @@ export const resourceWithoutContext = defineRule({
     if (closes.length === 0) {
       // Handed to other code, which may keep and close it (`FileStorage(stream)`, `Transport(sock)`).
       if (live.some((u) => passedOn(u))) return;
+      // `os.dup2(si.fileno(), sys.stdin.fileno())`: opened to become the process's standard stream
+      // (a daemon's redirection), which lives as long as the process.
+      if (live.some((u) => dupedOnto(u))) return;
       // In tests only files and sockets: sessions, connections, pools and processes are too often
       // never connected, reaped, or shut down when the test's objects are collected.
       if (testFile && !/^(open|io\.open|socket\.\w+)$/.test(name)) return;
@@ -380,6 +384,35 @@ function swallowedBefore(call: Node, close: Node): boolean {
   return false;
 }
 
+function dupedOnto(use: Node): boolean {
+  const attr = use.parent;
+  if (attr?.type !== 'attribute' || attr.childForFieldName('attribute')?.text !== 'fileno') return false;
+  const args = attr.parent?.parent;
+  const call = args?.type === 'argument_list' ? args.parent : null;
+  return call?.type === 'call' && /(^|\.)dup2$/.test(call.childForFieldName('function')?.text ?? '');
+}
+
+/**
+ * `try: s.connect(addr) except OSError: log(...)`: the failure is caught and the code carries on (a
+ * retry loop) with the socket still in hand, so the call cannot leave with it.
+ */
+function swallowsOSError(use: Node): boolean {
+  for (const a of ancestors(use)) {
+    if (a.type === 'function_definition') break;
+    if (a.type !== 'try_statement' || !contains(a.childForFieldName('body') ?? a, use)) continue;
+    for (const h of a.namedChildren) {
+      if (h?.type !== 'except_clause') continue;
+      const body = h.namedChildren.find((c) => c?.type === 'block');
+      if (/\b(raise|return)\b/.test(body?.text ?? h.text)) continue;
+      const caught = h.namedChildren.find((c) => c && c.type !== 'block' && c.type !== 'comment')?.text ?? '';
+      if (!caught || OS_ERRORS.test(caught)) return true;
+    }
+  }
+  return false;
+}
+const OS_ERRORS =
+  /\b(OSError|IOError|EnvironmentError|socket\.error|error|socket\.timeout|TimeoutError|ConnectionError|ConnectionRefusedError|Exception|BaseException)\b/;
+
 const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout|setsockopt|setblocking|getsockname)$/;
 
 /**
@@ -388,11 +421,6 @@ const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout
  * ends a known one.
  */
 /** Openers whose file is read or written in one expression (`open(p).read()`) and then dropped. */
-/**
- * Whether `file(...)` here is Python 2's builtin: the module is Python 2 (`except E, e:` or a
- * `print` statement) and binds no `file` of its own (a def, an import, a module-level assignment, a
- * parameter or keyword of that name).
- */
 /** Python 2 only: `except E, e:`, a `print` statement, `import commands`. */
 function python2Module(ctx: RuleContext): boolean {
   return ctx.memo('python.python2Module', () =>
@@ -400,6 +428,11 @@ function python2Module(ctx: RuleContext): boolean {
   );
 }
 
+/**
+ * Whether `file(...)` here is Python 2's builtin: the module is Python 2 (`except E, e:` or a
+ * `print` statement) and binds no `file` of its own (a def, an import, a module-level assignment, a
+ * parameter or keyword of that name).
+ */
 function python2File(ctx: RuleContext): boolean {
   return ctx.memo(
     'python.python2File',

@@ -858,3 +858,38 @@ describe('raw-c-resource: putenv keeps its string', () => {
     assert.deepEqual(await lines(env('setenv(name, str, 1)'), 'cpp', 'raw-c-resource', 'env.c'), [4]);
   });
 });
+
+describe('resource-without-context: thirteenth group shapes', () => {
+  const RULE = 'resource-without-context';
+
+  it('a connect retried under `except OSError` that carries on cannot leave with the socket', async () => {
+    const attack = (handler: string) => code`
+      import socket
+
+      def attack(address, port, payload, stats):
+          s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+          s.settimeout(5)
+          connected = False
+          while not connected:
+              try:
+                  s.connect((address, port))
+                  connected = True
+              except OSError as e:
+      ${handler}
+          return s`;
+    assert.deepEqual(await lines(attack(at(18, 'stats.failed += 1')), 'python', RULE), []);
+    assert.deepEqual(await lines(attack(at(18, 'return str(e)')), 'python', RULE), [4]);
+  });
+
+  it("files opened to become the process's standard streams (os.dup2 of their fileno) live on", async () => {
+    const daemonize = (redirect: string) => code`
+      import os
+      import sys
+
+      def redirect_streams(logfile):
+          so = open(logfile, "a+")
+          ${redirect}`;
+    assert.deepEqual(await lines(daemonize('os.dup2(so.fileno(), sys.stdout.fileno())'), 'python', RULE), []);
+    assert.deepEqual(await lines(daemonize('print(so.name)'), 'python', RULE), [5]);
+  });
+});
