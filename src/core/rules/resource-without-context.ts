@@ -51,7 +51,16 @@ const KNOWN = new Set([
   'shelve.open',
   'dbm.open',
   'zipfile.PyZipFile',
+  // aiohttp's own "Unclosed client session" / "Unclosed connector": an HTTP connection pool.
+  'aiohttp.ClientSession',
+  'aiohttp.client.ClientSession',
+  'aiohttp.TCPConnector',
+  'aiohttp.connector.TCPConnector',
+  'aiohttp.UnixConnector',
+  'aiohttp.connector.UnixConnector',
 ]);
+/** Closed by `async with` only: a plain `with` raises, so no `with` fix is offered. */
+const ASYNC_ONLY = /^aiohttp\./;
 /**
  * Methods that return an object holding their owner's descriptor open: `sock.makefile()` (the
  * socket is not closed until every file made from it is). Not `tar.extractfile()`: a member reads
@@ -210,7 +219,9 @@ export const resourceWithoutContext = defineRule({
         fixes:
           name === 'os.open'
             ? []
-            : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
+            : ASYNC_ONLY.test(name)
+              ? []
+              : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
       });
       return;
     }
@@ -303,7 +314,9 @@ export const resourceWithoutContext = defineRule({
       fixes:
         name === 'os.open'
           ? []
-          : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
+          : ASYNC_ONLY.test(name)
+            ? []
+            : withFix(ctx, statement, target.text, call, live, known && !CLOSE_NOT_ON_EXIT.has(name)),
     });
   },
 });
@@ -985,6 +998,7 @@ function inTestCase(node: Node): boolean {
 
 /** What to write instead: `with`, or `with contextlib.closing(...)` for what `with` alone does not close. */
 function useWith(name: string): string {
+  if (ASYNC_ONLY.test(name)) return 'Use `async with`, or `await` its `close()` in `finally`.';
   return CLOSE_NOT_ON_EXIT.has(name) ? 'Use `with contextlib.closing(...)`.' : 'Use `with`.';
 }
 

@@ -2,7 +2,7 @@
 // fixture of its own, beside the leak the same shape has when the code is wrong.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { code, lines } from '../helpers';
+import { code, findings, lines } from '../helpers';
 
 /** A multi-line block for a `code` template, each line indented to the template's column `column`. */
 const at = (column: number, text: string) =>
@@ -891,5 +891,28 @@ describe('resource-without-context: thirteenth group shapes', () => {
           ${redirect}`;
     assert.deepEqual(await lines(daemonize('os.dup2(so.fileno(), sys.stdout.fileno())'), 'python', RULE), []);
     assert.deepEqual(await lines(daemonize('print(so.name)'), 'python', RULE), [5]);
+  });
+});
+
+describe('resource-without-context: aiohttp sessions', () => {
+  it('a ClientSession never closed is reported, with `async with` advice and no `with` fix', async () => {
+    const fetch = (close: string) => code`
+      import aiohttp
+
+      async def fetch(url):
+          session = aiohttp.ClientSession()
+          try:
+              r = await session.get(url)
+              return await r.text()
+          finally:
+              ${close}`;
+    const found = await findings(fetch('pass'), 'python', { rule: 'resource-without-context' });
+    assert.deepEqual(
+      found.map((f) => f.location.startPoint.line + 1),
+      [4],
+    );
+    assert.match(found[0].message, /Use `async with`/);
+    assert.ok(!(found[0].fixes ?? []).some((f) => /\bwith\b/.test(f.title)), 'only the suppression is offered');
+    assert.deepEqual(await lines(fetch('await session.close()'), 'python', 'resource-without-context'), []);
   });
 });
