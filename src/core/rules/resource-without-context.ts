@@ -210,6 +210,17 @@ export const resourceWithoutContext = defineRule({
       ...live.filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined).map((u) => u.startIndex),
     );
     const raise = testFile ? undefined : raiseWhileOpen(scope, call.endIndex, settledAt, target.text, statement);
+    const first = live.find((u) => u.startIndex === settledAt);
+    const stored =
+      !raise && !testFile && first ? raiseAfterStoringInInit(scope, first, target.text, statement) : undefined;
+    if (stored) {
+      ctx.report({
+        at: call,
+        message: `\`${target.text}\` holds \`${fn.text}(...)\`, stored in \`${stored.attr}\`, and the \`raise\` at line ${ctx.lines.point(stored.raise.startIndex).line + 1} leaves __init__ with it open: the caller never gets the object, so nothing closes it. Close it before raising, or raise before creating it.`,
+        related: [{ at: stored.raise, message: 'raised here with it open' }],
+      });
+      return;
+    }
     if (raise) {
       if (exceptionEndsProcess(raise, ctx)) return;
       ctx.report({
@@ -510,7 +521,14 @@ const KNOWN_SUFFIXES = new Set(
 const SOCKET_CALLS_THAT_FAIL = new Set(['bind', 'connect', 'listen', 'create_connection']);
 
 /** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
-function raiseWhileOpen(scope: Node, from: number, to: number, name: string, created: Node): Node | undefined {
+function raiseWhileOpen(
+  scope: Node,
+  from: number,
+  to: number,
+  name: string,
+  created: Node,
+  also: (raise: Node) => boolean = () => true,
+): Node | undefined {
   const closesIt = closesName(name);
   return findAll(
     scope,
@@ -522,8 +540,51 @@ function raiseWhileOpen(scope: Node, from: number, to: number, name: string, cre
       !returnsBefore(created, n) &&
       !inClosingTry(n, scope, closesIt) &&
       !inFailureCheck(n, name, from) &&
-      !closedBefore(n, closesIt, from),
+      !closedBefore(n, closesIt, from) &&
+      also(n),
   )[0];
+}
+
+/**
+ * `connector = TCPConnector()` ... `self._connector = connector` ... `raise ValueError(...)` in
+ * `__init__`: stored on an object the caller never gets, so nothing closes it (aiohttp's
+ * ClientSession before its fix). Not a raise under a test of the caller's own object (`if
+ * connector._loop is not loop:` where `connector` is also a parameter), nor when `__del__` closes it.
+ */
+function raiseAfterStoringInInit(
+  scope: Node,
+  stored: Node,
+  target: string,
+  statement: Node,
+): { raise: Node; attr: string } | undefined {
+  const assign = stored.parent;
+  if (assign?.type !== 'assignment' || assign.childForFieldName('right')?.id !== stored.id) return undefined;
+  const attr = assign.childForFieldName('left');
+  if (attr?.type !== 'attribute' || attr.childForFieldName('object')?.text !== 'self') return undefined;
+  const init = [...ancestors(stored)].find((a) => a.type === 'function_definition');
+  if (init?.childForFieldName('name')?.text !== '__init__') return undefined;
+  const cls = [...ancestors(init)].find((a) => a.type === 'class_definition');
+  const del = cls && findAll(cls, 'function_definition', (f) => f.childForFieldName('name')?.text === '__del__')[0];
+  if (del && del.text.includes(attr.text)) return undefined;
+  const parameter = (init.childForFieldName('parameters')?.namedChildren ?? []).some(
+    (p) => (p?.type === 'identifier' ? p.text : p?.namedChildren[0]?.text) === target,
+  );
+  const testsCallers = (raise: Node) =>
+    parameter &&
+    [...ancestors(raise)].some(
+      (a) => a.type === 'if_statement' && mentionsWord(a.childForFieldName('condition')?.text ?? '', target),
+    );
+  const raise = raiseWhileOpen(scope, assign.endIndex, scope.endIndex, target, statement, (r) => !testsCallers(r));
+  return raise &&
+    !closesName(attr.text).test(
+      scope.text.slice(assign.endIndex - scope.startIndex, raise.startIndex - scope.startIndex),
+    )
+    ? { raise, attr: attr.text }
+    : undefined;
+}
+
+function mentionsWord(text: string, word: string): boolean {
+  return new RegExp(`(^|[^\\w.])${word}\\b`).test(text);
 }
 
 /** `self.fh.close()` then `raise OSError(msg)`: closed by a statement before the raise on its own path. */

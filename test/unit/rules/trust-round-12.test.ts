@@ -916,3 +916,32 @@ describe('resource-without-context: aiohttp sessions', () => {
     assert.deepEqual(await lines(fetch('await session.close()'), 'python', 'resource-without-context'), []);
   });
 });
+
+describe('resource-without-context: stored on self in __init__, then a raise', () => {
+  const session = (check: string) => code`
+    import asyncio
+    from aiohttp import TCPConnector
+
+    class ClientSession:
+        def __init__(self, connector=None, timeout=None):
+            loop = asyncio.get_running_loop()
+            if connector is None:
+                connector = TCPConnector()
+            self._connector = connector
+            if connector._loop is not loop:
+                raise RuntimeError("Session and connector have to use same event loop")
+    ${check}
+            self._timeout = timeout
+
+        async def close(self):
+            await self._connector.close()`;
+
+  it('a raise after the store leaves the object, and what it stored, to nobody', async () => {
+    const late = at(8, 'if not isinstance(timeout, float):\n    raise ValueError("timeout must be a float")');
+    assert.deepEqual(await lines(session(late), 'python', 'resource-without-context'), [8]);
+  });
+
+  it("a raise that tests the caller's own object, or none at all, is not reported", async () => {
+    assert.deepEqual(await lines(session(at(8, 'pass')), 'python', 'resource-without-context'), []);
+  });
+});
