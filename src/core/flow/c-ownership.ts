@@ -266,15 +266,7 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
   if (res.macroReleases?.size)
     for (const [macro, names] of res.macroReleases)
       if (names.has(res.name) && mentionsText(text, macro) && callsMacro(node, macro)) return 'release';
-  if (node.type === 'declaration') {
-    const call = macroPrefixedCall(node);
-    if (
-      call &&
-      (res.pair.release.includes(call.fn) || res.releasers.has(call.fn)) &&
-      call.args.some((a) => a === res.name || (res.aliases ?? []).includes(a))
-    )
-      return 'release';
-  }
+  if (releasedAfterMacro(node, res)) return 'release';
   let result: Effect = 'none';
   for (const name of [res.name, ...(res.aliases ?? [])]) {
     if (!mentionsText(text, name)) continue;
@@ -302,7 +294,7 @@ export function cEffect(block: CfgBlock, res: COwnedResource): Effect {
  * grammar read a declaration of a function `pcap_close` taking a parameter of type `fp`. The call, its
  * name and its (plain) arguments.
  */
-export function macroPrefixedCall(node: Node): { fn: string; args: string[] } | undefined {
+function macroPrefixedCall(node: Node): { fn: string; args: string[] } | undefined {
   if (node.type !== 'declaration') return undefined;
   if (!/^[A-Z][A-Z0-9_]*$/.test(node.childForFieldName('type')?.text ?? '')) return undefined;
   const declarator = node.childForFieldName('declarator');
@@ -311,6 +303,16 @@ export function macroPrefixedCall(node: Node): { fn: string; args: string[] } | 
   if (!fn) return undefined;
   const args = (declarator.childForFieldName('parameters')?.namedChildren ?? []).map((p) => p?.text.trim() ?? '');
   return { fn, args };
+}
+
+/** Such a misread call that releases the resource (or one of its aliases). */
+export function releasedAfterMacro(node: Node, res: COwnedResource): boolean {
+  const call = macroPrefixedCall(node);
+  return (
+    !!call &&
+    (res.pair.release.includes(call.fn) || res.releasers.has(call.fn)) &&
+    call.args.some((a) => a === res.name || (res.aliases ?? []).includes(a))
+  );
 }
 
 function releasedThroughMember(field: Node, res: COwnedResource): boolean {

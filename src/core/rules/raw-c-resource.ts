@@ -17,13 +17,13 @@ import {
   definesMain,
   functionName,
   localAliases,
-  macroPrefixedCall,
   MAIN_DEFINITIONS,
   mentionsText,
   normalizeCondition,
   nullFacts,
   nullTest,
   preprocessorFacts,
+  releasedAfterMacro,
   RELEASE_NAME,
   sameFileAdopters,
   sameFileFunctionNames,
@@ -1150,22 +1150,16 @@ function blockOf(cfg: Cfg, node: Node): CfgBlock | undefined {
 
 function isReleaseOf(n: Node, res: COwnedResource): boolean {
   if (n.type === 'delete_expression') return res.isNew && mentions(n, res.name);
-  if (n.type === 'declaration') {
-    const call = macroPrefixedCall(n);
-    return (
-      !!call &&
-      (res.pair.release.includes(call.fn) || res.releasers.has(call.fn)) &&
-      call.args.some((a) => a === res.name || (res.aliases ?? []).includes(a))
-    );
-  }
+  if (n.type === 'declaration') return releasedAfterMacro(n, res);
   const fn = n.childForFieldName('function')?.text ?? '';
-  // `free(buf)` after `buf = newbuf`: released through an alias. `tr_net_close_socket(fd)`: a
-  // project's release-named call, as the lifetime analysis reads it.
+  // `free(buf)` after `buf = newbuf`: released through an alias. `lib.TIFFClose(t)`: through a table.
+  // `tr_net_close_socket(fd)`: a project's release-named call, as the lifetime analysis reads it.
+  const field = fn.replace(/^.*(\.|->)/, '');
   return (
     (res.pair.release.includes(fn) ||
       res.releasers.has(fn) ||
-      res.pair.release.includes(fn.replace(/^.*(\.|->)/, '')) ||
-      RELEASE_NAME.test(fn.replace(/^.*(::|\.|->)/, ''))) &&
+      res.pair.release.includes(field) ||
+      RELEASE_NAME.test(field.replace(/^.*::/, ''))) &&
     [res.name, ...(res.aliases ?? [])].some((name) => mentions(n, name))
   );
 }
