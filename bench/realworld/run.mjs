@@ -7,6 +7,7 @@
 //   node bench/realworld/run.mjs            run + score (projects whose mirror is missing are skipped)
 //   node bench/realworld/run.mjs --unjudged print findings with no judgment yet (JSON lines)
 //   node bench/realworld/run.mjs --false    print the findings judged false (--true: true), with the judgment
+//   node bench/realworld/run.mjs --group G  only the projects of group G (combines with the flags above)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -28,6 +29,9 @@ const judged = new Map(judgments.map((j) => [key(j.repo, j.path, j.line, j.rule)
 const unjudgedOnly = process.argv.includes('--unjudged');
 const falseOnly = process.argv.includes('--false');
 const trueOnly = process.argv.includes('--true');
+// --group NAME: only that group's projects (a new group is judged before any tuning on it).
+const groupArg = process.argv.indexOf('--group');
+const onlyGroup = groupArg > 0 ? process.argv[groupArg + 1] : undefined;
 
 function extract(p) {
   const dir = join(work, p.repo.replace('/', '+'));
@@ -79,6 +83,7 @@ const unjudged = [];
 const falseFindings = [];
 const trueFindings = [];
 for (const p of projects) {
+  if (onlyGroup && p.group !== onlyGroup) continue;
   const dir = extract(p);
   if (!dir) {
     rows.push({ repo: p.repo, skipped: 'no mirror' });

@@ -3,6 +3,7 @@
 import type { Node } from 'web-tree-sitter';
 import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
 import { enclosingHeaders, headerKeyword } from '../languages/python';
+import { importsOf } from '../python/imports';
 import {
   ancestors,
   CPP_LOOPS,
@@ -96,6 +97,25 @@ export const cleanupInLoop = defineRule({
     if (ctx.language === 'cpp' && method === 'reset' && call.childForFieldName('function')!.child(1)?.text === '->')
       return;
     if (!isStableReceiver(receiver)) return;
+    // `os.close(fd)`, `Conn.close(c)`: an imported module's or class's function tears down its argument,
+    // not the receiver.
+    if (
+      ctx.language === 'python' &&
+      receiver.type === 'identifier' &&
+      args.namedChildCount > 0 &&
+      importsOf(ctx).has(receiver.text)
+    )
+      return;
+    // `sqlite3_finalize`-style `lib.close(handle)` on the iteration's own handle: per-element teardown.
+    const loop0 = enclosingLoop(call, ctx.language);
+    if (
+      loop0 &&
+      args.namedChildren.some((a) => {
+        const name = a ? rootName(a) : undefined;
+        return name !== undefined && declaredOrAssignedIn(loop0, name, a!.text, ctx.language);
+      })
+    )
+      return;
     // In Python `reset()` puts an object back to its first state to be used again (codecs, encoders,
     // buffers, parsers); it frees nothing that the next iteration would rebuild.
     if (ctx.language === 'python' && method === 'reset') return;
@@ -118,6 +138,12 @@ export const cleanupInLoop = defineRule({
     if (ctx.language === 'python' && root === 'self' && receiver.text === 'self') return;
     const uses = findAll(loop, receiver.type, (n) => n.text === receiver.text && n.id !== receiver.id);
     if (uses.length === 0) return;
+    // `wb_.reset()` beside `wb_.pos`, `wb_.drain(n)`: a value object (a buffer, a parser) put back to its
+    // first state. A smart pointer's `reset()` frees, but its object is reached through `->`, and it
+    // has no members of its own beyond these.
+    if (ctx.language === 'cpp' && method === 'reset' && call.childForFieldName('function')!.child(1)?.text === '.') {
+      if (uses.some((u) => valueMemberUse(u))) return;
+    }
     if (uses.some((u) => isRebuild(u, ctx.language) || isPassedAsArgument(u, ctx.language))) return;
     const statement = call.parent;
     if (!statement || statement.type !== 'expression_statement') return;
@@ -154,6 +180,17 @@ function pythonTeardownInLoop(text: string, methods: string[]): boolean {
     }
   }
   return false;
+}
+
+const SMART_POINTER_MEMBERS = new Set(['get', 'reset', 'release', 'swap', 'use_count', 'owner_before', 'unique']);
+
+/** `buf.pos`, `buf.drain(n)`: the receiver reached with `.` for a member no smart pointer has. */
+function valueMemberUse(use: Node): boolean {
+  const parent = use.parent;
+  if (parent?.type !== 'field_expression' || parent.namedChild(0)?.id !== use.id) return false;
+  if (parent.child(1)?.text !== '.') return false;
+  const field = parent.childForFieldName('field')?.text;
+  return field !== undefined && !SMART_POINTER_MEMBERS.has(field);
 }
 
 /** `engine`, `this->engine_`, `self.pool`: the same object on every iteration (not `a[i]`, `f()`). */
