@@ -780,10 +780,11 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const unconditional = releases.find((r) => isUnconditional(r, acq.statement.parent!, name));
   if (!unconditional) return;
   // Only a copy out of the resource itself (`out.assign(pixels, pixels + n)`): an unrelated allocation
-  // failing between the two is a theoretical exit real projects do not guard against.
+  // failing between the two is a theoretical exit real projects do not guard against. Not `new
+  // Handler(fd)`: the object built takes the resource, and a failed `new` ends the program.
   const throwing = findAll(
     func,
-    ['call_expression', 'new_expression'],
+    ['call_expression'],
     (n) =>
       n.startIndex > acq.statement.endIndex &&
       n.startIndex < unconditional.startIndex &&

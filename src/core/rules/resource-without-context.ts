@@ -162,6 +162,8 @@ export const resourceWithoutContext = defineRule({
     // A script's main() or top level (and its `for` loops over its inputs): an exception there ends
     // the process, and CPython closes a dropped file as its last reference goes.
     if (isScript(ctx) && runsBounded(statement, ctx)) return;
+    // A forked child's work before `os._exit()`: the process ends right after, and its descriptors with it.
+    if (endsProcessAfter(statement)) return;
     const scope =
       [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
     const named = identifiersIn(scope, target.text);
@@ -274,7 +276,8 @@ export const resourceWithoutContext = defineRule({
       // wait() or `while p.poll() is None` reaps it, but a PIPE stays open until collected.
       if (waited) {
         // In tests a process is short-lived, and so are its pipes; a script's run ends soon too.
-        if (testFile || (isScript(ctx) && runsBounded(statement, ctx))) return;
+        // Module-level code runs once, at import: its pipe is one descriptor for the process's life.
+        if (testFile || scope.type === 'module' || (isScript(ctx) && runsBounded(statement, ctx))) return;
         const open = openPipes(call, target.text, scope);
         if (open.length === 0) return;
         ctx.report({
@@ -770,6 +773,35 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
   );
 }
 
+/**
+ * Every way on from `created` through the loop's body meets a `break` of this loop: the made
+ * statement's block, or the `else` of the `try` it is made in, ends in one (before any `continue`).
+ */
+function breaksAfterMaking(loop: Node, created: Node): boolean {
+  const body = loop.childForFieldName('body');
+  if (!body) return false;
+  let statement: Node | null = created;
+  while (statement && statement.parent?.type !== 'block') statement = statement.parent;
+  for (let n: Node | null = statement; n && n.id !== body.id; n = n.parent) {
+    if (n.type !== 'block') continue;
+    const owner = n.parent;
+    // The made statement's own block, or a `try` whose body it is in: look at its `else` too.
+    const following = [...n.namedChildren.filter((c) => c && statement && c.startIndex > statement.startIndex)];
+    if (owner?.type === 'try_statement' && owner.childForFieldName('body')?.id === n.id) {
+      const orElse = owner.namedChildren.find((c) => c?.type === 'else_clause');
+      if (orElse) following.push(...(orElse.namedChildren.find((c) => c?.type === 'block')?.namedChildren ?? []));
+    }
+    for (const c of following) {
+      if (!c) continue;
+      if (c.type === 'break_statement') return true;
+      if (c.type === 'continue_statement' || c.type === 'return_statement' || c.type === 'raise_statement')
+        return false;
+    }
+    return false;
+  }
+  return false;
+}
+
 function inOtherBranch(created: Node, use: Node): boolean {
   for (const a of ancestors(created)) {
     // `try: fd = os.open(p, NOATIME) except PermissionError: fd = os.open(p)`: the handler runs
@@ -787,6 +819,12 @@ function inOtherBranch(created: Node, use: Node): boolean {
       );
       if (own && handler && own.id !== handler.id) return true;
       continue;
+    }
+    // `for i in ...: try: f = open(p) ... else: break` then the loop's `else: raise`: the loop's else
+    // runs only when no iteration broke out, and every iteration that opened it did.
+    if ((a.type === 'for_statement' || a.type === 'while_statement') && breaksAfterMaking(a, created)) {
+      const orElse = a.namedChildren.find((c) => c?.type === 'else_clause');
+      if (orElse && orElse.startIndex <= use.startIndex && use.endIndex <= orElse.endIndex) return true;
     }
     if (a.type !== 'if_statement') continue;
     // The if's branches: its block, each `elif`, the `else`. Made in one, used in a later one: only
@@ -807,6 +845,15 @@ function inOtherBranch(created: Node, use: Node): boolean {
 const BOUND_METHODS =
   /^(write|writelines|read|readline|readlines|readinto|send|sendall|recv|recv_into|flush|close|shutdown|terminate|kill|cleanup)$/;
 
+/** The statement's block ends with `os._exit(...)`: a forked child's last steps. */
+function endsProcessAfter(statement: Node): boolean {
+  const block = statement.parent;
+  if (block?.type !== 'block') return false;
+  const last = block.namedChildren.filter((c) => c?.type !== 'comment').pop();
+  const call = last?.type === 'expression_statement' ? last.firstNamedChild : null;
+  return call?.type === 'call' && call.childForFieldName('function')?.text === 'os._exit';
+}
+
 function passedOn(use: Node): boolean {
   let n: Node = use;
   // `tracer.setwriter(err.write)`: a bound method handed over keeps the object, for whoever holds it.
@@ -818,6 +865,18 @@ function passedOn(use: Node): boolean {
     BOUND_METHODS.test(n.parent.childForFieldName('attribute')?.text ?? '')
   )
     return true;
+  // `process.redirect(stdin=proc.stdin, stdout=proc.stdout)`: a process's pipes handed to code that
+  // reads, writes and closes them. Not to another `Popen(stdin=p1.stdout)`: the child gets a copy,
+  // and the parent's end still wants closing.
+  if (
+    n.parent?.type === 'attribute' &&
+    n.parent.childForFieldName('object')?.id === n.id &&
+    /^(stdin|stdout|stderr)$/.test(n.parent.childForFieldName('attribute')?.text ?? '')
+  ) {
+    const arg = n.parent.parent?.type === 'keyword_argument' ? n.parent.parent : n.parent;
+    const callee = arg.parent?.type === 'argument_list' ? arg.parent.parent?.childForFieldName('function') : null;
+    if (callee && !/(^|\.)Popen$/.test(callee.text) && !HARMLESS_CALL.test(callee.text)) return true;
+  }
   // `Server(sockets=[sock])`, `run((a, f))`: inside a list, tuple or dict built for the call.
   while (n.parent && /^(list|tuple|set|dictionary|pair|parenthesized_expression)$/.test(n.parent.type)) n = n.parent;
   if (n.parent?.type === 'keyword_argument') n = n.parent;
@@ -841,12 +900,25 @@ function checkCreateCloseLoop(statement: Node, name: string, call: Node, ctx: Ru
   const receiver =
     callNode?.type === 'call' ? callNode.childForFieldName('function')?.childForFieldName('object') : null;
   if (!receiver || receiver.text !== name || !closerCalled(receiver)) return;
+  // `for proto_ver in [4, 5]`: a loop over a literal list runs a fixed, small number of times; nothing
+  // builds up across its iterations.
+  if (loop.type === 'for_statement' && overLiteralCollection(loop)) return;
   ctx.report({
     at: call,
     severity: 'info',
     message: `\`${name}\` is created and closed on every iteration: if its close() misses anything, each iteration leaks it. Create it once outside the loop, or profile the loop to check.`,
     related: [{ at: next!, message: 'closed here, then created again on the next iteration' }],
   });
+}
+
+/** `for v in [4, 5]`, `for name in ("a", "b")`, `for i in range(3)`: iterations fixed in the source. */
+function overLiteralCollection(loop: Node): boolean {
+  const iterable = loop.childForFieldName('right');
+  if (!iterable) return false;
+  if (iterable.type === 'list' || iterable.type === 'tuple' || iterable.type === 'set') return true;
+  if (iterable.type !== 'call' || iterable.childForFieldName('function')?.text !== 'range') return false;
+  const args = iterable.childForFieldName('arguments')?.namedChildren ?? [];
+  return args.length > 0 && args.every((a) => a?.type === 'integer');
 }
 
 /** The identifier that ends just before `at` (blanks allowed between), as `\b([A-Za-z_]\w*)\s*` would find it. */

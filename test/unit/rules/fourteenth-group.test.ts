@@ -46,3 +46,98 @@ describe('cleanup-in-loop: what the call tears down', () => {
     assert.deepEqual(await lines(writer('wb_->pos, wb_->rleft()'), 'cpp', 'cleanup-in-loop'), [5]);
   });
 });
+
+describe('resource-without-context: a create/close loop of fixed length', () => {
+  it('a loop over a literal list runs a fixed number of times; a loop over input may run forever', async () => {
+    const src = (iterable: string) => code`
+      def run_all(port, versions):
+          for proto_ver in ${iterable}:
+              sock = connect_client(port, proto_ver)
+              sock.close()`;
+    assert.deepEqual(await lines(src('[4, 5]'), 'python', 'resource-without-context'), []);
+    assert.deepEqual(await lines(src('range(2)'), 'python', 'resource-without-context'), []);
+    assert.deepEqual(await lines(src('versions'), 'python', 'resource-without-context'), [3]);
+  });
+});
+
+describe('raw-c-resource: an allocation failure as the only exit', () => {
+  it('`new Handler(fd)` takes the descriptor, and a failed `new` ends the program; a copy out of it can throw', async () => {
+    const src = (between: string) => code`
+      void serve(Loop* loop, std::vector<std::string>& names) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd == -1) return;
+        ${between}
+        close(fd);
+      }`;
+    assert.deepEqual(await lines(src('auto* h = new Handler(loop, fd); h->run();'), 'cpp', 'raw-c-resource'), []);
+    assert.deepEqual(await lines(src('names.push_back(std::to_string(fd));'), 'cpp', 'raw-c-resource'), [2]);
+  });
+});
+
+describe("resource-without-context: a loop's else", () => {
+  it("the loop's else runs only when no iteration broke out, and the one that opened it did", async () => {
+    const src = (onSuccess: string) => code`
+      import errno
+
+      def open_tun(prefix):
+          for i in range(16):
+              try:
+                  file = open(f'/dev/{prefix}{i}', 'rb+', buffering=0)
+              except OSError:
+                  pass
+              else:
+                  ${onSuccess}
+          else:
+              raise OSError(errno.EBUSY, 'No devices available')
+          return file`;
+    assert.deepEqual(await lines(src('break'), 'python', 'resource-without-context'), []);
+    // Without the break the loop goes on after opening, and the else's raise leaves the last file open.
+    assert.deepEqual(await lines(src('unit = i'), 'python', 'resource-without-context'), [6]);
+  });
+});
+
+describe("resource-without-context: a process's pipes, a child's last steps", () => {
+  it("a process's pipes handed to code that drives them; not to another Popen", async () => {
+    const src = (callee: string) => code`
+      import subprocess
+
+      async def handle_client(process):
+          bc_proc = subprocess.Popen('bc', shell=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+          await ${callee}(stdin=bc_proc.stdin, stdout=bc_proc.stdout)
+          process.exit(0)`;
+    assert.deepEqual(await lines(src('process.redirect'), 'python', 'resource-without-context'), []);
+    assert.deepEqual(await lines(src('subprocess.Popen'), 'python', 'resource-without-context'), [4]);
+  });
+
+  it('a socket in a forked child that ends with os._exit() closes with the process', async () => {
+    const src = (end: string) => code`
+      import os, socket
+
+      def probe(port):
+          pid = os.fork()
+          if pid > 0:
+              os.waitpid(pid, 0)
+          else:
+              s1 = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+              s1.connect(('127.0.0.1', port))
+              s1.send(b'x')
+              s1.close()
+              ${end}`;
+    assert.deepEqual(await lines(src('os._exit(0)'), 'python', 'resource-without-context'), []);
+    assert.deepEqual(await lines(src('return port'), 'python', 'resource-without-context'), [8]);
+  });
+
+  it("a pipeline run once at a module's import holds one pipe for the process's life", async () => {
+    const src = (indent: string, head: string) => code`
+      import subprocess
+
+      ${head}
+      ${indent}p1 = subprocess.Popen(['lsmod'], stdout=subprocess.PIPE)
+      ${indent}p2 = subprocess.Popen(['grep', 'can'], stdout=subprocess.PIPE, stdin=p1.stdout)
+      ${indent}p1.stdout.close()
+      ${indent}if p1.wait() == 0 and p2.wait() == 0 and b"can" in p2.stdout.read():
+      ${indent}    HAVE_CAN = True`;
+    assert.deepEqual(await lines(src('    ', 'if LINUX:'), 'python', 'resource-without-context'), []);
+    assert.deepEqual(await lines(src('    ', 'def has_can():'), 'python', 'resource-without-context'), [5]);
+  });
+});
