@@ -1000,6 +1000,17 @@ function closerCalled(use: Node): string | undefined {
 }
 
 /** Released for sure or owned elsewhere: `with f`, closed in `finally`, returned, yielded, handed off, stored. */
+/** `use` is the object whose method makes the with-item's value (`session.get(url)`). */
+function methodCalledOn(use: Node, item: Node): boolean {
+  const attr = use.parent;
+  if (attr?.type !== 'attribute' || attr.childForFieldName('object')?.id !== use.id) return false;
+  const call = attr.parent;
+  if (call?.type !== 'call' || call.childForFieldName('function')?.id !== attr.id) return false;
+  let value: Node | null = item.childForFieldName('value');
+  if (value?.type === 'as_pattern') value = value.namedChild(0);
+  return value?.id === call.id || (value?.type === 'await' && value.namedChild(0)?.id === call.id);
+}
+
 function managed(use: Node): boolean {
   // `return sock.close` / `cleanups.append(f.close)`: its close handed to whoever runs cleanups.
   const attr = use.parent;
@@ -1018,7 +1029,9 @@ function managed(use: Node): boolean {
     if (handler && findAll(handler, 'raise_statement').length > 0) return true;
   }
   for (const a of ancestors(use)) {
-    if (a.type === 'with_item') return true;
+    // `with f:`, `with closing(f)`, `with TextIOWrapper(f)`: the block's exit closes it. Not `with
+    // session.get(url) as resp:` or `with conn.cursor() as cur:`: that closes what its method made.
+    if (a.type === 'with_item') return !methodCalledOn(use, a);
     // `return f` / `yield f` / `return f, meta`: the object itself goes to the caller (not `return f.read()`).
     if (
       (a.type === 'return_statement' || a.type === 'yield') &&

@@ -141,3 +141,18 @@ describe("resource-without-context: a process's pipes, a child's last steps", ()
     assert.deepEqual(await lines(src('    ', 'def has_can():'), 'python', 'resource-without-context'), [5]);
   });
 });
+
+describe('resource-without-context: what a with block closes', () => {
+  it('`with session.get(url) as resp` closes the response, not the session; `with session` closes it', async () => {
+    const src = (item: string) => code`
+      import aiohttp
+
+      async def fetch(url):
+          session = aiohttp.ClientSession()
+          async with ${item}:
+              return await resp.text()`;
+    assert.deepEqual(await lines(src('session.get(url) as resp'), 'python', 'resource-without-context'), [4]);
+    assert.deepEqual(await lines(src('session'), 'python', 'resource-without-context'), []);
+    assert.deepEqual(await lines(src('contextlib.closing(session) as s'), 'python', 'resource-without-context'), []);
+  });
+});
