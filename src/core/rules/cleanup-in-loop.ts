@@ -4,6 +4,7 @@ import type { Node } from 'web-tree-sitter';
 import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
 import { enclosingHeaders, headerKeyword } from '../languages/python';
 import { importsOf } from '../python/imports';
+import { isTestModule } from '../python/test-code';
 import {
   ancestors,
   CPP_LOOPS,
@@ -97,6 +98,9 @@ export const cleanupInLoop = defineRule({
     if (ctx.language === 'cpp' && method === 'reset' && call.childForFieldName('function')!.child(1)?.text === '->')
       return;
     if (!isStableReceiver(receiver)) return;
+    // A test closes per iteration on purpose (to make the client reconnect, to count teardowns); what
+    // it tears down lives no longer than the test.
+    if (ctx.language === 'python' && isTestModule(ctx.file)) return;
     // `os.close(fd)`, `Conn.close(c)`: an imported module's or class's function tears down its argument,
     // not the receiver.
     if (

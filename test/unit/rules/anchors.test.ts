@@ -11,9 +11,9 @@ describe('anchors: resource-without-context', () => {
     assert.deepEqual(
       await lines(
         code`
-      def log(logfile):
-          global logfp
-          if logfile and not logfp:
+      def log(logfile, line):
+          logfp = None
+          if logfile:
               try:
                   logfp = open(logfile, "a")
               except OSError:

@@ -156,3 +156,78 @@ describe('resource-without-context: what a with block closes', () => {
     assert.deepEqual(await lines(src('contextlib.closing(session) as s'), 'python', 'resource-without-context'), []);
   });
 });
+
+describe('fifteenth group: sockets in tests that are not leaks', () => {
+  it('a socket over a borrowed descriptor gives it back with detach(); closing nothing else leaks it', async () => {
+    const src = (release: string) => code`
+      import socket
+
+      def test_proxied(self):
+          response = self.conn.getresponse()
+          s = socket.socket(fileno=response.fileno())
+          try:
+              s.sendall(b"proxied data")
+          finally:
+              ${release}`;
+    assert.deepEqual(await lines(src('s.detach()'), 'python', 'resource-without-context', 'test_http.py'), []);
+    assert.deepEqual(await lines(src('pass'), 'python', 'resource-without-context', 'test_http.py'), [5]);
+  });
+
+  it('`fd = sock.detach()` takes the descriptor out of the socket', async () => {
+    const src = (take: string) => code`
+      import socket
+
+      def test_family(self):
+          sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+          ${take}
+          with socket.socket(family=99, fileno=fd) as s:
+              self.assertEqual(s.family, 99)`;
+    assert.deepEqual(await lines(src('fd = sock.detach()'), 'python', 'resource-without-context', 'test_s.py'), []);
+    assert.deepEqual(await lines(src('fd = sock.fileno()'), 'python', 'resource-without-context', 'test_s.py'), [4]);
+  });
+
+  it('a test of the ResourceWarning itself leaves the socket open on purpose', async () => {
+    const src = (warning: string) => code`
+      import socket
+
+      def test_dealloc_warn(self):
+          sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+          with self.assertWarns(${warning}):
+              sock = None
+              gc_collect()`;
+    assert.deepEqual(await lines(src('ResourceWarning'), 'python', 'resource-without-context', 'test_s.py'), []);
+    assert.deepEqual(await lines(src('DeprecationWarning'), 'python', 'resource-without-context', 'test_s.py'), [4]);
+  });
+
+  it('a `nonlocal` socket made in a hook lives in the enclosing function, which closes it', async () => {
+    const src = (declaration: string) => code`
+      import socket
+
+      def test_injected(self):
+          inject_sock = None
+
+          def hook(address):
+              ${declaration}
+              inject_sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+              inject_sock.connect(address)
+              return address
+
+          try:
+              run(hook)
+          finally:
+              if inject_sock:
+                  inject_sock.close()`;
+    assert.deepEqual(await lines(src('nonlocal inject_sock'), 'python', 'resource-without-context', 'test_s.py'), []);
+    assert.deepEqual(await lines(src('pass'), 'python', 'resource-without-context', 'test_s.py'), [8]);
+  });
+
+  it('cleanup-in-loop: a test closes per iteration on purpose; library code does not', async () => {
+    const src = code`
+      def send_all(conn, items):
+          for item in items:
+              conn.request("GET", item)
+              conn.close()`;
+    assert.deepEqual(await lines(src, 'python', 'cleanup-in-loop', 'test_client.py'), []);
+    assert.deepEqual(await lines(src, 'python', 'cleanup-in-loop', 'client.py'), [4]);
+  });
+});
