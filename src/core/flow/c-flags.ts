@@ -37,6 +37,12 @@ const NONZERO_TEXT = /^([1-9]\d*[uUlL]*|0[xX]0*[1-9a-fA-F][0-9a-fA-F]*|TRUE|true
 // OK, SUCCESS or NONE may well be 0.
 const ERROR_CODE = /^(E[A-Z0-9]{2,}|[A-Z0-9_]*(ERR|ERROR|FAIL|FAILED|FAILURE|NOMEM)[A-Z0-9_]*)$/;
 const NOT_AN_ERROR = /OK|SUCCESS|NONE|NO_?ERR/;
+// A library's success status is 0 by near-universal convention (`SQLITE_OK`, `Z_OK`, `CURLE_OK`,
+// `SC_SUCCESS`, `MOSQ_ERR_SUCCESS`, `LIBSSH2_ERROR_NONE`, `S_OK`): reading it as ZERO lets
+// `if (ret != SC_SUCCESS) goto err; … err: if (ret != SC_SUCCESS) free(p);` go one way. Not the
+// access(2) modes (`R_OK`…) nor HTTP's 200.
+const SUCCESS_CODE = /^([A-Z][A-Z0-9]*_)*(OK|SUCCESS|E_SUCCESS|(ERR|ERROR)_NONE|NO_?ERR(OR)?)$/;
+const NOT_A_STATUS = /^([RWXF]_OK|([A-Z0-9]+_)*HTTP_[A-Z0-9_]*OK)$/;
 
 /** What a value makes a flag: a constant's value, or unknown (a call, another variable, an expression). */
 export function constantValue(value: Node | null): Value {
@@ -46,6 +52,7 @@ export function constantValue(value: Node | null): Value {
   while (v.type === 'cast_expression') v = unwrap(v.childForFieldName('value') ?? v);
   const text = v.text.replace(/\s+/g, '');
   if (ZERO_TEXT.test(text)) return ZERO;
+  if (SUCCESS_CODE.test(text) && !NOT_A_STATUS.test(text) && text.length > 2) return ZERO;
   if (NEGATIVE_TEXT.test(text)) return NEGATIVE;
   if (/^[1-9]\d*[uUlL]*$/.test(text)) return POSITIVE;
   if (NONZERO_TEXT.test(text)) return NONZERO;
@@ -198,9 +205,10 @@ export function flagFacts(
   };
   const effects = new Map<number, Array<[number, Value]>>();
   const codes = memo(`c.flagCodes.${func.id}`, () => statusCodeFlags(func, candidates));
+  const signed = memo(`c.flagSigned.${func.id}`, () => signTestedFlags(func, candidates));
   const effectsOf = (node: Node) => {
     let list = effects.get(node.id);
-    if (!list) effects.set(node.id, (list = assignmentsIn(node, flags, codes)));
+    if (!list) effects.set(node.id, (list = assignmentsIn(node, flags, codes, signed)));
     return list;
   };
 
@@ -315,6 +323,14 @@ function compileCondition(n: Node, flags: string[], resource: string, sentinel: 
     const texts = [unwrap(left).text, unwrap(right).text];
     if (texts.includes(resource) && texts.includes(sentinel)) return { kind: 'known', truth: op === '!=' };
   }
+  // The resource against another pointer (`if (data != *buf) free(data);`): where they are equal, the
+  // other already holds it, so while this path holds it alone the two differ.
+  if (op === '==' || op === '!=') {
+    const [l, r] = [unwrap(left), unwrap(right)];
+    const other = l.text === resource ? r : r.text === resource ? l : undefined;
+    if (other && other.text !== resource && constantValue(other) === UNKNOWN && !flags.includes(other.text))
+      return { kind: 'known', truth: op === '!=' };
+  }
   const c = comparison(e);
   if (!c) return UNKNOWN_EXPR;
   // The resource against NULL or -1: valid while held (not NULL, not a negative descriptor).
@@ -341,6 +357,19 @@ function statusCodeFlags(func: Node, candidates: Array<{ name: string }>): Set<s
   return new Set(candidates.map((c) => c.name).filter((name) => new RegExp(`\\b${name}\\s*=\\s*0\\s*;`).test(text)));
 }
 
+/**
+ * Flags the function tests for a sign (`r < 0`, `ret >= 0`): a library whose callers test `< 0`
+ * returns its named failures negative (`SC_ERROR_OUT_OF_MEMORY`, `LIBSSH2_ERROR_ALLOC`, `GIT_ENOTFOUND`).
+ */
+function signTestedFlags(func: Node, candidates: Array<{ name: string }>): Set<string> {
+  const text = func.text;
+  return new Set(
+    candidates
+      .map((c) => c.name)
+      .filter((name) => new RegExp(`\\b${name}\\s*(<|>=)\\s*0\\b|\\b0\\s*(>|<=)\\s*${name}\\b`).test(text)),
+  );
+}
+
 /** A named constant (`RSGTE_OOM`) set to a status flag that `statusCodeFlags` found: a failure code. */
 function namedCode(value: Node | null): boolean {
   const text = value?.text.trim() ?? '';
@@ -348,7 +377,7 @@ function namedCode(value: Node | null): boolean {
 }
 
 /** What `node` does to the flags, in order: the value each assignment leaves (UNKNOWN for any other). */
-function assignmentsIn(node: Node, flags: string[], codes?: Set<string>): Array<[number, Value]> {
+function assignmentsIn(node: Node, flags: string[], codes?: Set<string>, signed?: Set<string>): Array<[number, Value]> {
   const out: Array<[number, Value]> = [];
   const text = node.text;
   if (!flags.some((f) => text.includes(f))) return out;
@@ -361,10 +390,13 @@ function assignmentsIn(node: Node, flags: string[], codes?: Set<string>): Array<
       const right = up.childForFieldName('right');
       let value = plain ? stored(constantValue(right)) : UNKNOWN;
       if (plain && value === UNKNOWN && codes?.has(id.text) && namedCode(right)) value = NONZERO;
+      if (value === NONZERO && signed?.has(id.text) && namedCode(right)) value = NEGATIVE;
       out.push([i, value]);
-    } else if (up.type === 'init_declarator' && up.childForFieldName('declarator')?.id === id.id)
-      out.push([i, stored(constantValue(up.childForFieldName('value')))]);
-    else if (up.type === 'update_expression' || (up.type === 'pointer_expression' && up.text.startsWith('&')))
+    } else if (up.type === 'init_declarator' && up.childForFieldName('declarator')?.id === id.id) {
+      const right = up.childForFieldName('value');
+      const value = stored(constantValue(right));
+      out.push([i, value === NONZERO && signed?.has(id.text) && namedCode(right) ? NEGATIVE : value]);
+    } else if (up.type === 'update_expression' || (up.type === 'pointer_expression' && up.text.startsWith('&')))
       out.push([i, UNKNOWN]);
   }
   return out;

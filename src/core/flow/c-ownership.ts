@@ -7,9 +7,12 @@ import { ancestors, argumentsOf, callArguments, contains, findAll } from '../tre
 import type { CfgBlock, CfgLanguage, EdgeKind } from './cfg';
 import type { Effect, PathFacts } from './lifetime';
 
-/** Calls after which control never returns: the process ends (or jumps away), nothing leaks. */
+/**
+ * Calls after which control never returns: the process ends (or jumps away), nothing leaks. An exec
+ * replaces the program, which inherits the descriptors on purpose; if it fails, a child only exits.
+ */
 const NORETURN =
-  /^(exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
+  /^(execv|execve|execvp|execvpe|execl|execlp|execle|fexecve|exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
 
 /** Where `main` may be defined: at the start of a line (the tree confirms it). */
 export const MAIN_DEFINITIONS = /^(?:int|void|auto)\s+(?:w?main|_tmain)\s*\(/gm;
@@ -101,7 +104,7 @@ function isUsedAsValue(call: Node): boolean {
 
 /** Calls whose name says they keep what they are given. */
 const ADOPT_VERBS =
-  'setopt|setspecific|connect|replace|push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue';
+  'setopt|setspecific|connect|replace|exchange|swap|push|insert|emplace|append|prepend|enqueue|submit|register|attach|adopt|own|take|store|add|set|put|wrap|assign|queue';
 // A verb as a word of the name: `list_append`, `pushBack`, `SetTexID`, not `GetAdaptersAddresses`.
 const ADOPTS = new RegExp(
   `(^|_)(${ADOPT_VERBS})(_|$|[A-Z0-9])|(^|[a-z0-9_])(${ADOPT_VERBS.replace(/(^|\|)(\w)/g, (_m, sep: string, c: string) => sep + c.toUpperCase())})([A-Z0-9_]|$)|(^|_)(list|hash|tree|array|vector)_`,

@@ -215,3 +215,126 @@ describe('raw-c-resource: a case label inside a conditional directive', () => {
     assert.deepEqual(await lines(SWITCH('log_info("set");'), 'cpp', RULE, 'tls.c'), [10]);
   });
 });
+
+// OpenSC's shape: the status compared with the library's named success code, never with 0.
+const NAMED_SUCCESS = (handOn: string) => code`
+  static int decode_list(struct ctx *ctx, const unsigned char *p, size_t len, struct item ***out, size_t *num) {
+      struct item **items;
+      size_t idx = 0;
+      int ret;
+      items = calloc(MAX_ITEMS, sizeof(*items));
+      if (items == NULL)
+          return SC_ERROR_OUT_OF_MEMORY;
+      while (idx < MAX_ITEMS && len) {
+          ret = decode_one(ctx, &p, &len);
+          if (ret != SC_SUCCESS)
+              goto err;
+          items[idx] = calloc(1, sizeof(struct item));
+          if (items[idx] == NULL) {
+              ret = SC_ERROR_OUT_OF_MEMORY;
+              goto err;
+          }
+          idx++;
+      }
+      ${handOn}
+      ret = SC_SUCCESS;
+  err:
+      if (ret != SC_SUCCESS) {
+          for (size_t i = 0; i < idx; i++)
+              free(items[i]);
+          free(items);
+      }
+      return ret;
+  }`;
+
+describe('raw-c-resource: a named success status', () => {
+  it('handed to the out-parameter on success, freed at the label on failure: no leak', async () => {
+    assert.deepEqual(await lines(NAMED_SUCCESS('*out = items; *num = idx;'), 'cpp', RULE, 'asn1.c'), []);
+  });
+
+  it('the success path that hands nothing on still leaks', async () => {
+    assert.deepEqual(await lines(NAMED_SUCCESS('*num = idx;'), 'cpp', RULE, 'asn1.c'), [5]);
+  });
+});
+
+// OpenSC's sm-iso.c shape: failures set a named code and jump; the label frees only when `r < 0`.
+const NEGATIVE_CODES = (early: string) => code`
+  static int wrap_apdu(struct card *card, const struct apdu *apdu, struct apdu **out) {
+      struct apdu *wrapped = NULL;
+      unsigned char *resp = NULL;
+      int r;
+      wrapped = malloc(sizeof(*wrapped));
+      if (!wrapped) {
+          r = SC_ERROR_OUT_OF_MEMORY;
+          goto err;
+      }
+      r = format_head(card, wrapped);
+      if (r < 0)
+          goto err;
+      ${early}
+      resp = calloc(1, wrapped->resplen);
+      if (!resp) {
+          r = SC_ERROR_OUT_OF_MEMORY;
+          goto err;
+      }
+      wrapped->resp = resp;
+      *out = wrapped;
+  err:
+      if (r < 0) {
+          free(resp);
+          free(wrapped);
+      }
+      return r;
+  }`;
+
+describe('raw-c-resource: named failure codes of a status tested `< 0`', () => {
+  it('every failure sets a named code and the label frees when `r < 0`: no leak', async () => {
+    assert.deepEqual(await lines(NEGATIVE_CODES(''), 'cpp', RULE, 'sm-iso.c'), []);
+  });
+
+  it('a failure that sets a positive count before the jump still leaks', async () => {
+    assert.deepEqual(
+      await lines(NEGATIVE_CODES('if (apdu->cse == 9) { r = 1; goto err; }'), 'cpp', RULE, 'sm-iso.c'),
+      [5],
+    );
+  });
+});
+
+// OpenSC's pkcs15-cache.c shape: a caller's buffer reused or a new one allocated; on failure the label
+// frees only what is not the caller's.
+const CALLER_BUFFER = (store: string) => code`
+  int read_cached(FILE *f, unsigned char **buf, size_t *bufsize, size_t count) {
+      unsigned char *data = NULL;
+      int rv;
+      if (*buf == NULL) {
+          data = malloc(count);
+          if (data == NULL) {
+              rv = SC_ERROR_OUT_OF_MEMORY;
+              goto err;
+          }
+      } else {
+          data = *buf;
+      }
+      if (count != fread(data, 1, count, f)) {
+          rv = SC_ERROR_BUFFER_TOO_SMALL;
+          goto err;
+      }
+      ${store}
+      rv = SC_SUCCESS;
+  err:
+      if (rv != SC_SUCCESS) {
+          if (data != *buf)
+              free(data);
+      }
+      return rv;
+  }`;
+
+describe('raw-c-resource: the resource compared with another pointer', () => {
+  it("freed on failure unless it is the caller's own buffer, handed on on success: no leak", async () => {
+    assert.deepEqual(await lines(CALLER_BUFFER('*buf = data; *bufsize = count;'), 'cpp', RULE, 'cache.c'), []);
+  });
+
+  it('nothing handed on at success still leaks', async () => {
+    assert.deepEqual(await lines(CALLER_BUFFER('*bufsize = count;'), 'cpp', RULE, 'cache.c'), [5]);
+  });
+});
