@@ -323,14 +323,6 @@ function compileCondition(n: Node, flags: string[], resource: string, sentinel: 
     const texts = [unwrap(left).text, unwrap(right).text];
     if (texts.includes(resource) && texts.includes(sentinel)) return { kind: 'known', truth: op === '!=' };
   }
-  // The resource against another pointer (`if (data != *buf) free(data);`): where they are equal, the
-  // other already holds it, so while this path holds it alone the two differ.
-  if (op === '==' || op === '!=') {
-    const [l, r] = [unwrap(left), unwrap(right)];
-    const other = l.text === resource ? r : r.text === resource ? l : undefined;
-    if (other && other.text !== resource && constantValue(other) === UNKNOWN && !flags.includes(other.text))
-      return { kind: 'known', truth: op === '!=' };
-  }
   const c = comparison(e);
   if (!c) return UNKNOWN_EXPR;
   // The resource against NULL or -1: valid while held (not NULL, not a negative descriptor).

@@ -209,6 +209,8 @@ export interface COwnedResource {
   isNew: boolean;
   /** `new T[n]`: a buffer, used through calls that do not keep it. */
   isArray?: boolean;
+  /** Made by `new` of a container or string: calls fill or read it, none adopts it. */
+  isValueObject?: boolean;
   /**
    * Whether the function itself deletes a `new` object on a path from `at` (without acquiring it
    * again): a call or constructor given the pointer there only borrowed it.
@@ -237,6 +239,8 @@ export interface COwnedResource {
   wrappers?: string[];
   /** Flags set true right after the acquisition (`temp_is_copy = true;`), still true later. */
   knownTrue?: Set<string>;
+  /** Where the function stores it (`priv->avfc = avfc`): set there, that place holds it, not this path. */
+  storedAt?: Set<string>;
 }
 
 /**
@@ -437,16 +441,23 @@ function wrapsAnother(fn: string, acquires: Set<string> | undefined): boolean {
   return !!acquires?.has(fn) || /dopen(dir)?$/i.test(fn.replace(/^.*(::|\.|->)/, ''));
 }
 
+/** Methods by which a C++ object ends its own life (COM's `Release()`, Qt's `deleteLater()`, refcounts). */
+const SELF_DESTROYING = /^(release|destroy|dispose|unref|decRef|deref|free|deleteLater|deleteThis|selfDestruct)$/i;
+
 function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   // `p->field`, `p.field`, `p[i]`: a use through the resource, not of the pointer itself.
   const parent = use.parent;
   if (!parent) return 'none';
   if (parent.type === 'field_expression' && parent.childForFieldName('field')?.id === use.id) return 'none'; // `x.p`: another p
   // `pix.destroy()`, `img->release()`: a wrapper's own release method.
+  // An object made by `new` frees itself only by a method that says so (`Release()`, `deleteLater()`):
+  // a `QProcess`'s `closeWriteChannel()` or a stream's `close()` leaves the object on the heap.
+  const method = parent.childForFieldName('field')?.text ?? '';
   if (
     parent.type === 'field_expression' &&
     parent.parent?.type === 'call_expression' &&
-    RELEASE_NAME.test(parent.childForFieldName('field')?.text ?? '')
+    RELEASE_NAME.test(method) &&
+    (!res.isNew || SELF_DESTROYING.test(method))
   )
     return 'release';
   // `printer_free(&cups_printer->printer)`: a same-file helper that frees its parameter, given the
@@ -636,7 +647,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (res.isDescriptor && !FD_BORROWS.has(simple)) return 'escape';
   // A raw pointer to an object handed to C++ code is usually adopted; a `new T[n]` array is a
   // buffer that calls read and write through, like malloc's.
-  if (res.isNew && !res.isArray && !deletedLater(res, call)) return 'escape';
+  if (res.isNew && !res.isArray && !res.isValueObject && !deletedLater(res, call)) return 'escape';
   // A record filled and then handed to a call as its last use, never released on a path from there
   // (`ignore_add_rec(rec)`, `query_init(query)`, `MODULE_DATA_SET(server, rec)`, the user data of an
   // async call): it was built to be given away. A call before other uses (`parse(line, rec)`) borrows.
@@ -670,7 +681,12 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     (use.type === 'init_declarator' ||
       use.type === 'argument_list' ||
       (use.type === 'assignment_expression' && use.childForFieldName('right')?.id === value.id));
-  if (kept && words(simple).some((w) => CONSTRUCTS.has(w))) return 'escape';
+  if (
+    kept &&
+    words(simple).some((w) => CONSTRUCTS.has(w)) &&
+    !(index === 0 && intoStatus(use, value) && namedForItsType(simple, call, res.name))
+  )
+    return 'escape';
   // C++ `result->data = Slice(ubuf, n)`: an object of a project type built around the pointer and
   // stored where the caller sees it (a field, an out-parameter) carries it on.
   if (res.cpp && /^[A-Z]\w*$/.test(fn) && use?.type === 'assignment_expression') {
@@ -678,6 +694,62 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     if (left && left.type !== 'identifier') return 'escape';
   }
   return 'none';
+}
+
+/**
+ * `nghttp2_hd_entry_init(ent, ...)` with `nghttp2_hd_entry *ent`: a function named for the type of
+ * its first argument sets that object up (C's `TYPE_init(TYPE *obj)`); `subscribe_init(conf)` with a
+ * config of another type may keep it.
+ */
+function namedForItsType(callee: string, call: Node, name: string): boolean {
+  const func = [...ancestors(call)].find((a) => a.type === 'function_definition');
+  if (!func) return false;
+  for (const d of findAll(func, 'declaration', (d) => d.text.includes(name), ['function_definition'])) {
+    const declares = d.namedChildren.some((c) => c && c.type !== 'primitive_type' && declaratorNamed(c, name));
+    if (!declares) continue;
+    const type = (d.childForFieldName('type')?.text ?? '')
+      .replace(/^(struct|union)\s+/, '')
+      .replace(/_t$/, '')
+      .toLowerCase();
+    return type.length > 2 && callee.toLowerCase().startsWith(type);
+  }
+  return false;
+}
+
+function declaratorNamed(declarator: Node, name: string): boolean {
+  let d: Node | null = declarator;
+  while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
+  return d?.text === name;
+}
+
+/** Types of a status or a count: what a call returns into one keeps no pointer. */
+const STATUS_TYPE =
+  /^(?:(?:const|unsigned|signed|long|short)\s+)*(int|long|short|unsigned|char|size_t|ssize_t|bool|_Bool|gboolean|BOOL|[A-Za-z_]\w*(?:_err|_error|_code|_status|_rc|Error|Code|Status|Result)(?:_t)?)$/;
+
+/**
+ * `rv = entry_init(ent, ...)`, `int r = buf_init(b)`: an initialiser's result kept in a status
+ * (declared `int`, an error-code type) says whether it worked; the object it set up stays the caller's.
+ */
+function intoStatus(use: Node, value: Node): boolean {
+  const target =
+    use.type === 'init_declarator'
+      ? use.childForFieldName('declarator')
+      : use.type === 'assignment_expression' && use.childForFieldName('right')?.id === value.id
+        ? use.childForFieldName('left')
+        : null;
+  if (target?.type !== 'identifier') return false;
+  if (use.type === 'init_declarator') return STATUS_TYPE.test(use.parent?.childForFieldName('type')?.text ?? '');
+  const func = [...ancestors(use)].find((a) => a.type === 'function_definition');
+  if (!func) return false;
+  const name = target.text;
+  for (const d of findAll(func, 'declaration', (d) => d.text.includes(name), ['function_definition'])) {
+    const declares = d.namedChildren.some(
+      (c) => c?.text === name || (c?.type === 'init_declarator' && c.childForFieldName('declarator')?.text === name),
+    );
+    if (declares) return STATUS_TYPE.test(d.childForFieldName('type')?.text ?? '');
+  }
+  // A parameter: `int foo(..., int *rc)` never reaches here (`*rc` is no identifier).
+  return false;
 }
 
 /** Words of callees that look at a record and give it back: logging, printing, checks, lookups. */
@@ -833,6 +905,10 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
         const one = /^(1|true|TRUE)$/.test(against);
         if (one || /^(0|false|FALSE)$/.test(against)) return ((op === '==') === one) === outcome ? undefined : 'absent';
       }
+      // `if (priv->avfc == NULL) free(avfc)` with `priv->avfc = avfc` on the way: set, the place holds it.
+      const place = res.storedAt?.has(flat(l)) ? r : res.storedAt?.has(flat(r)) ? l : undefined;
+      if (place && /^(NULL|nullptr|0)$/.test(flat(place)) && (op === '==' || op === '!='))
+        return (op === '!=') === outcome ? 'absent' : undefined;
       const swapped = isSubject(unwrap(r), res) && !isSubject(unwrap(l), res);
       const [subject, other] = swapped ? [r, l] : [l, r];
       // `0 > (fd = socket(...))` is `fd < 0`.
@@ -852,8 +928,13 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
           ) ||
           // A project's own sentinel: `priv::SocketImpl::invalidSocket()`, `kInvalidHandle`, `INVALID_FD`.
           /^([\w:]*::)?(invalid\w*\(\)|[Ii]nvalid[A-Z]\w*|kInvalid\w+|INVALID_\w+|\w+_INVALID)$/.test(o);
-        // `if (converted != surface) destroy(converted)`: equal to another object, it is that one.
-        if (!invalid && unwrap(other).type === 'identifier' && (op === '==' || op === '!='))
+        // `if (converted != surface) destroy(converted)`, `if (data != *buf) free(data)`: equal to another
+        // object (the caller's buffer, a field's default), it is that one, held there.
+        if (
+          !invalid &&
+          /^(identifier|field_expression|pointer_expression|subscript_expression)$/.test(unwrap(other).type) &&
+          (op === '==' || op === '!=')
+        )
           return (op === '==') === outcome ? 'absent' : undefined;
         if (invalid && op === '==') return outcome ? 'absent' : 'held';
         if (invalid && op === '!=') return outcome ? 'held' : 'absent';
@@ -881,6 +962,7 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
   }
   // `if (temp_is_copy) free(temp)` with the flag set right after the acquisition: it goes true.
   if (res.knownTrue?.has(flat(e))) return outcome ? undefined : 'absent';
+  if (res.storedAt?.has(flat(e))) return outcome ? 'absent' : undefined;
   const kind = isSubject(e, res);
   if (kind === 'pointer') return outcome ? 'held' : 'absent';
   if (kind === 'status') {

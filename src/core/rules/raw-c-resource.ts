@@ -199,6 +199,7 @@ function misparsed(acq: Acquisition, ctx: RuleContext): boolean {
     /\b(return|goto|break|continue|longjmp|exit|abort)\b/.test(text) ||
     [...releases].some((r) => mentionsText(text, r));
   for (const error of findAll(acq.func, 'ERROR').concat(findMissing(acq.func))) {
+    if (formatMacroLiteral(error)) continue;
     // Only inside a declaration: an error in a statement may have swallowed a brace, and the shape with it.
     const declaration = [...ancestors(error)].find((a) => a.type === 'declaration');
     // And on one line: a statement macro with no `;` (`DIAG_OFF_FORMAT_TRUNCATION`) reads the lines
@@ -207,6 +208,18 @@ function misparsed(acq: Acquisition, ctx: RuleContext): boolean {
       return true;
   }
   return false;
+}
+
+/**
+ * `"wrote only %"PRIu64` in an argument list: C's format macro glued to a string, which C++ reads as a
+ * user-defined literal and the C++ grammar cannot parse. The call around it is read whole; only
+ * the format string is lost.
+ */
+function formatMacroLiteral(error: Node): boolean {
+  return (
+    (error.parent?.type === 'argument_list' || error.parent?.type === 'concatenated_string') &&
+    /^(?:u8|[uUL])?"(?:[^"\\\n]|\\.)*"[A-Za-z_]\w*$/.test(error.text)
+  );
 }
 
 const PREPROC_CONDITIONALS = ['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_else', 'preproc_elifdef'];
@@ -254,6 +267,13 @@ function anchorWithNew(resources: ResourcePair[]): RegExp {
   return re;
 }
 
+/**
+ * Containers and strings, standard and Qt: values with no parent, no registry and no `this` to hand
+ * away. One made by `new` and never deleted, returned or stored is lost, whatever calls fill it.
+ */
+const VALUE_TYPE =
+  /^(std::(vector|list|deque|map|multimap|set|multiset|unordered_map|unordered_set|string|wstring|[io]?stringstream|array|pair|tuple)|Q(List|Vector|Map|MultiMap|Hash|MultiHash|Set|String|StringList|ByteArray|VariantMap|VariantList|VariantHash|Queue|Stack|LinkedList))\b/;
+
 /** `T* p = new T(...)` held by a raw local pointer (not a member, not adopted at once by a parent). */
 function describeNew(expr: Node): Acquisition | undefined {
   const func = enclosingFunctionBody(expr);
@@ -290,6 +310,20 @@ function describeNew(expr: Node): Acquisition | undefined {
   const statement = statementOf(expr);
   if (!name || !statement) return undefined;
   return { pair: NEW_PAIR, call: expr, name, statement, func, declaration };
+}
+
+/** `priv->avfc = avfc;`, `*out = p;`: the places outside the function's locals that it stores `name` into. */
+function placesStoredInto(func: Node, name: string): Set<string> {
+  return new Set(
+    findAll(
+      func,
+      'assignment_expression',
+      (a) =>
+        a.childForFieldName('operator')?.text === '=' &&
+        unwrap(a.childForFieldName('right')!).text === name &&
+        /^(field_expression|pointer_expression|subscript_expression)$/.test(a.childForFieldName('left')?.type ?? ''),
+    ).map((a) => normalizeCondition(a.childForFieldName('left')!.text)),
+  );
 }
 
 /**
@@ -562,7 +596,8 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       ? findAll(func, 'delete_expression', (n) => n.startIndex > acq.call.endIndex && mentions(n, name))
       : [];
   const storedForCaller = pair === NEW_PAIR && deletes.length === 0 && handedToCaller(func, acq);
-  if (pair === NEW_PAIR && deletes.length === 0 && !storedForCaller) return;
+  const valueObject = pair === NEW_PAIR && VALUE_TYPE.test(acq.call.childForFieldName('type')?.text ?? '');
+  if (pair === NEW_PAIR && deletes.length === 0 && !storedForCaller && !valueObject) return;
   const uses = findAll(func, 'identifier', (n) => n.text === name);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
   if (uses.some((u) => u.startIndex > acq.call.startIndex && ownedBy(u, func))) return;
@@ -615,6 +650,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     heldOnFailure: pair.heldOnFailure === true,
     zeroIsSuccess: pair.nonzeroIsSuccess !== true,
     isNew: pair === NEW_PAIR,
+    isValueObject: valueObject,
     deletedAfter: deletes.length ? (at) => deleteReachable(cfg, acquireBlock, at, deletes) : undefined,
     isRecord: pair !== NEW_PAIR && pair.kind === 'returns' && isRecordAllocation(acq.call, name, func),
     releasedAfter: (at) => {
@@ -653,6 +689,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     cpp: !ctx.plainC,
     otherAcquires,
     knownTrue: new Set([...flagsSetAfter(acq.statement, name), ...flagsOfGuards(acq.call, func)]),
+    storedAt: placesStoredInto(func, name),
   };
   const guards = guardsOf(acq.call, func);
   // A test of the resource's own variable says nothing about the branch it was acquired in: it changed.

@@ -17,6 +17,10 @@ const KNOWN = new Set([
   'file',
   'io.open',
   'os.open',
+  // A pipe to a shell command: close() waits for the child; unclosed, the pipe and a zombie stay.
+  'os.popen',
+  'os.fdopen',
+  'socket.fromfd',
   'codecs.open',
   'gzip.open',
   'bz2.open',
@@ -45,6 +49,12 @@ const KNOWN = new Set([
   'http.client.HTTPConnection',
   'http.client.HTTPSConnection',
   'ftplib.FTP',
+  'ftplib.FTP_TLS',
+  'poplib.POP3',
+  'poplib.POP3_SSL',
+  'imaplib.IMAP4',
+  'imaplib.IMAP4_SSL',
+  'telnetlib.Telnet',
   'smtplib.SMTP',
   'smtplib.SMTP_SSL',
   'wave.open',
@@ -179,21 +189,23 @@ export const resourceWithoutContext = defineRule({
     );
     // Rebound later: uses after that are another object. A rebinding in the else of the if that
     // created it is another path, not a later point (`if p: f = open(p) else: f = given`).
+    // `with open(p) as fd:` binds the name to the new file as much as `fd = open(p)` does.
     const rebound = uses.find(
       (u) =>
-        u.parent?.type === 'assignment' &&
-        u.parent.childForFieldName('left')?.id === u.id &&
+        ((u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id) ||
+          withTargetValue(u) !== undefined) &&
         !inOtherBranch(statement, u),
     );
     // `sock = ctx.wrap_socket(sock)`: the old object is handed to the call that rebinds the name.
-    const live = rebound
-      ? uses.filter(
-          (u) =>
-            u.startIndex < rebound.startIndex ||
-            (u.startIndex >= rebound.parent!.childForFieldName('right')!.startIndex &&
-              u.endIndex <= rebound.parent!.endIndex),
-        )
-      : uses;
+    const reboundValue = rebound && (withTargetValue(rebound) ?? rebound.parent!.childForFieldName('right')!);
+    const live =
+      rebound && reboundValue
+        ? uses.filter(
+            (u) =>
+              u.startIndex < rebound.startIndex ||
+              (u.startIndex >= reboundValue.startIndex && u.endIndex <= reboundValue.endIndex),
+          )
+        : uses;
     // A close whose result is used (`return parser.close()`) finishes work rather than releasing.
     const closes = live.filter(
       (u) => closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement',
@@ -404,8 +416,11 @@ function wrapsBorrowedStream(call: Node, statement: Node): boolean {
 }
 
 /** Calls that do not raise in practice (logging, printing, conversions): they do not make a close unsafe. */
+// Calls that use a file or socket and keep nothing of it: the standard library's readers and
+// writers of an open file (`json.dump(obj, f)`, `shutil.copyfileobj(src, dst)`), `ioctl`/`fcntl` on
+// its descriptor, `select` over it.
 const HARMLESS_CALL =
-  /^(os\.(fstat|read|write|lseek|fsync|ftruncate|fchmod|fchown|isatty|set_inheritable)|print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
+  /^(os\.(fstat|read|write|lseek|fsync|ftruncate|fchmod|fchown|isatty|set_inheritable|get_inheritable|sendfile|set_blocking|get_blocking)|(fcntl\.)?(ioctl|fcntl|flock|lockf)|shutil\.copyfileobj|(json|pickle|marshal|plistlib|tomllib)\.(dump|load)|yaml\.(dump|safe_dump|load|safe_load|full_load)|(select\.)?select|hashlib\.file_digest|print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
 
 function swallowedBefore(call: Node, close: Node): boolean {
   for (const a of ancestors(call)) {
@@ -1014,6 +1029,22 @@ function methodCalledOn(use: Node, item: Node): boolean {
   let value: Node | null = item.childForFieldName('value');
   if (value?.type === 'as_pattern') value = value.namedChild(0);
   return value?.id === call.id || (value?.type === 'await' && value.namedChild(0)?.id === call.id);
+}
+
+/**
+ * The value of `with VALUE as name` whose target is `use`, when VALUE is another object than the one
+ * the name holds (`with open(p) as fd`), not the name itself or a call on it (`with fd as f`,
+ * `with fd.lock() as fd`).
+ */
+function withTargetValue(use: Node): Node | undefined {
+  const target = use.parent;
+  if (target?.type !== 'as_pattern_target' || target.parent?.type !== 'as_pattern') return undefined;
+  const value = target.parent.namedChild(0);
+  if (!value || value.type !== 'call') return undefined;
+  const fn = value.childForFieldName('function');
+  const receiver = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+  if (receiver?.text === use.text || identifiersIn(value, use.text).length > 0) return undefined;
+  return value;
 }
 
 /** `nonlocal name` or `global name` among the function's own statements. */

@@ -60,3 +60,55 @@ describe('raw-c-resource: a forked child that sets up its stdio and execs', () =
     assert.deepEqual(await lines(CHILD_INIT('run_hooks(options);'), 'cpp', RULE, 'process.c'), [2]);
   });
 });
+
+// Functions the C++ grammar used to give up on (a format macro glued to a string) and now reads:
+// mpv's demuxer and rsync's popt, each with its hand-off written in a test of the place that holds it.
+describe('raw-c-resource: the release guarded by the place it is stored in', () => {
+  const OPEN_DEMUX = (guard: string) => code`
+    int open_demux(struct demuxer *demuxer, struct priv *priv) {
+        AVFormatContext *avfc = avformat_alloc_context();
+        if (!avfc)
+            goto fail;
+        if (prepare(priv) < 0)
+            goto fail;
+        priv->avfc = avfc;
+        if (find_info(avfc) < 0)
+            goto fail;
+        return 0;
+    fail:
+        if (${guard})
+            avformat_free_context(avfc);
+        return -1;
+    }`;
+
+  it('`if (!priv->avfc) free(avfc)` after `priv->avfc = avfc`: whichever way, no leak', async () => {
+    assert.deepEqual(await lines(OPEN_DEMUX('!priv->avfc'), 'cpp', RULE, 'demux.c'), []);
+    assert.deepEqual(await lines(OPEN_DEMUX('priv->avfc == NULL'), 'cpp', RULE, 'demux.c'), []);
+  });
+
+  it('a test of some other field decides nothing: the failure before the store may leak', async () => {
+    assert.deepEqual(await lines(OPEN_DEMUX('!priv->opened'), 'cpp', RULE, 'demux.c'), [2]);
+  });
+
+  it("`if (av != con->argv) free(av)`: equal to the field, it is the field's", async () => {
+    const src = (release: string) => code`
+      int add_alias_arg(struct context *con, const char *next) {
+          const char **av;
+          int ac = con->argc, rc;
+          if (next != NULL) {
+              av = malloc((ac + 2) * sizeof(*av));
+              if (av == NULL)
+                  av = con->argv;
+          } else
+              av = con->argv;
+          rc = dup_argv(ac, av, &con->out_argc, &con->out_argv);
+          ${release}
+          return rc;
+      }`;
+    assert.deepEqual(
+      await lines(src('if (av != NULL && av != con->argv)\n        free(av);'), 'cpp', RULE, 'popt.c'),
+      [],
+    );
+    assert.deepEqual(await lines(src(''), 'cpp', RULE, 'popt.c'), [5]);
+  });
+});
