@@ -31,11 +31,18 @@ const RULES = {
 function show(gitDir, rev, path) {
   return execFileSync('git', ['--git-dir', gitDir, 'show', `${rev}:${path}`], { maxBuffer: 1 << 28 });
 }
+// --config FILE: score with that configuration (e.g. one that turns an opt-in option on).
+const configArg = process.argv.indexOf('--config');
+const configFlags = configArg > 0 ? ['--config', process.argv[configArg + 1]] : [];
 function check(file) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', file, '--format', 'json'], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'bin', 'leaklens.js'), 'check', file, '--format', 'json', ...configFlags],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    },
+  );
   return JSON.parse(r.stdout).findings;
 }
 const rows = [];

@@ -22,6 +22,8 @@ export interface RuleOptionValues {
   cacheDecorators: string[];
   /** raw-c-resource */
   resources: ResourcePair[];
+  /** raw-c-resource: pair a project's own `x_alloc`/`x_free` by their names */
+  inferResourcePairs: boolean;
 }
 
 export interface LeakLensConfig extends RuleOptionValues {

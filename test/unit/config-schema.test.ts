@@ -41,7 +41,7 @@ describe('the config schema', () => {
     }
     assert.deepEqual(
       [...names].sort(),
-      ['cacheDecorators', 'queueConstructors', 'resources', 'teardownMethods'],
+      ['cacheDecorators', 'inferResourcePairs', 'queueConstructors', 'resources', 'teardownMethods'],
       'the options of RuleOptionValues',
     );
   });

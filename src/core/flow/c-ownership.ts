@@ -212,6 +212,11 @@ export interface COwnedResource {
   /** Made by `new` of a container or string: calls fill or read it, none adopts it. */
   isValueObject?: boolean;
   /**
+   * Paired by name only (`x_calloc`/`x_free`): nothing says which of the project's calls keep it, so any
+   * call but a release, a read or a known borrow is taken to (registries, trees, queues, consumers).
+   */
+  isInferred?: boolean;
+  /**
    * Whether the function itself deletes a `new` object on a path from `at` (without acquiring it
    * again): a call or constructor given the pointer there only borrowed it.
    */
@@ -614,6 +619,15 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     return 'release';
   if (res.releasers.get(simple)?.has(index)) return 'release';
   if (res.adopters?.get(simple)?.has(index)) return 'escape';
+  if (
+    res.isInferred &&
+    !res.pair.acquire.includes(fn) &&
+    !BORROWS.has(fn) &&
+    !BORROWS.has(simple) &&
+    !FD_BORROWS.has(simple) &&
+    !words(simple).some((w) => READS.has(w))
+  )
+    return 'escape';
   // `event_base_once(base, -1, EV_TIMEOUT, chunk_cb, state, &tv)`, `pthread_create(&t, NULL, worker,
   // job)`: given as the user data of a callback, it belongs to the callback from then on.
   if (index > 0 && callbackBeside(call, index, res)) return 'escape';

@@ -3,9 +3,10 @@
 // fixture of its own, beside the correct code that must stay quiet.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { code, lines } from '../helpers';
+import { code, config, lines } from '../helpers';
 
 const RULE = 'raw-c-resource';
+const INFER = config({ rules: { 'raw-c-resource': { options: { inferResourcePairs: true } } } });
 
 describe('raw-c-resource: a format macro glued to a string in a C file', () => {
   // C++ reads `"%"PRIu64` as a user-defined literal; the C++ grammar then leaves an ERROR in the call.
@@ -229,5 +230,100 @@ describe('resource-without-context: the standard library borrows, pipes to comma
           with fd:
               return fd.read()`;
     assert.deepEqual(await lines(src, 'python', PY), []);
+  });
+});
+
+describe('raw-c-resource: a project allocator and its release, paired by name', () => {
+  const SEND = (onLong: string) => code`
+    int socks5_send(struct client *c) {
+        unsigned char *packet;
+        size_t slen;
+        packet = client__calloc(1, 10);
+        if (!packet)
+            return ERR_NOMEM;
+        slen = strlen(c->host);
+        if (slen > UCHAR_MAX) {
+            ${onLong}
+            return ERR_NOMEM;
+        }
+        send_packet(c, packet);
+        client__free(packet);
+        return 0;
+    }`;
+
+  it('`client__calloc` freed with `client__free` on one path: the other return leaks it', async () => {
+    assert.deepEqual(await lines(SEND(''), 'cpp', RULE, 'socks.c', INFER), [4]);
+  });
+
+  it('off by default: only the listed pairs are followed', async () => {
+    assert.deepEqual(await lines(SEND(''), 'cpp', RULE, 'socks.c'), []);
+  });
+
+  it('a call the project may keep it through is a hand-off for a pair known only by name', async () => {
+    assert.deepEqual(await lines(SEND('queue_packet(c, packet);'), 'cpp', RULE, 'socks.c', INFER), []);
+  });
+
+  it('freed on that path too: no leak', async () => {
+    assert.deepEqual(await lines(SEND('client__free(packet);'), 'cpp', RULE, 'socks.c', INFER), []);
+  });
+
+  it('a release through the address (`ctx_close(&msg)`) pairs the same way', async () => {
+    const src = (early: string) => code`
+      int prepare_template(struct mailbox *m, struct email *e) {
+          struct message *msg = mx_msg_open(m, e);
+          if (!msg)
+              return -1;
+          if (seek_to(msg->fp, e->offset) != 0) {
+              ${early}
+              return -1;
+          }
+          copy_body(msg);
+          mx_msg_close(m, &msg);
+          return 0;
+      }`;
+    assert.deepEqual(await lines(src(''), 'cpp', RULE, 'postpone.c', INFER), [2]);
+    assert.deepEqual(await lines(src('mx_msg_close(m, &msg);'), 'cpp', RULE, 'postpone.c', INFER), []);
+  });
+
+  it('no release of that name in the function: nothing is inferred (the value may be meant to live on)', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      struct context *context_get(struct app *a) {
+          struct context *ctx = context_new(a);
+          if (ctx == NULL)
+              return NULL;
+          if (a->verbose)
+              log_debug("context ready");
+          register_context(a, ctx);
+          return ctx;
+      }`,
+        'cpp',
+        RULE,
+        'app.c',
+        INFER,
+      ),
+      [],
+    );
+  });
+
+  it('a release of another prefix does not pair (`widget_new` with `buffer_free`)', async () => {
+    assert.deepEqual(
+      await lines(
+        code`
+      int make(struct app *a) {
+          struct widget *w = widget_new(a);
+          if (a->flags)
+              return 1;
+          buffer_free(w);
+          return 0;
+      }`,
+        'cpp',
+        RULE,
+        'app.c',
+        INFER,
+      ),
+      [],
+    );
   });
 });
