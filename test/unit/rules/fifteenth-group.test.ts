@@ -101,7 +101,7 @@ describe('raw-c-resource: the release guarded by the place it is stored in', () 
                   av = con->argv;
           } else
               av = con->argv;
-          rc = dup_argv(ac, av, &con->out_argc, &con->out_argv);
+          rc = parse_args(ac, av, &con->out_argc, &con->out_argv);
           ${release}
           return rc;
       }`;
