@@ -717,17 +717,11 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
  */
 function namedForItsType(callee: string, call: Node, name: string): boolean {
   const func = [...ancestors(call)].find((a) => a.type === 'function_definition');
-  if (!func) return false;
-  for (const d of findAll(func, 'declaration', (d) => d.text.includes(name), ['function_definition'])) {
-    const declares = d.namedChildren.some((c) => c && c.type !== 'primitive_type' && declaratorNamed(c, name));
-    if (!declares) continue;
-    const type = (d.childForFieldName('type')?.text ?? '')
-      .replace(/^(struct|union)\s+/, '')
-      .replace(/_t$/, '')
-      .toLowerCase();
-    return type.length > 2 && callee.toLowerCase().startsWith(type);
-  }
-  return false;
+  const type = (func && localDeclarationType(func, name, true))
+    ?.replace(/^(struct|union)\s+/, '')
+    .replace(/_t$/, '')
+    .toLowerCase();
+  return !!type && type.length > 2 && callee.toLowerCase().startsWith(type);
 }
 
 function declaratorNamed(declarator: Node, name: string): boolean {
@@ -754,16 +748,27 @@ function intoStatus(use: Node, value: Node): boolean {
   if (target?.type !== 'identifier') return false;
   if (use.type === 'init_declarator') return STATUS_TYPE.test(use.parent?.childForFieldName('type')?.text ?? '');
   const func = [...ancestors(use)].find((a) => a.type === 'function_definition');
-  if (!func) return false;
-  const name = target.text;
-  for (const d of findAll(func, 'declaration', (d) => d.text.includes(name), ['function_definition'])) {
-    const declares = d.namedChildren.some(
-      (c) => c?.text === name || (c?.type === 'init_declarator' && c.childForFieldName('declarator')?.text === name),
-    );
-    if (declares) return STATUS_TYPE.test(d.childForFieldName('type')?.text ?? '');
-  }
   // A parameter: `int foo(..., int *rc)` never reaches here (`*rc` is no identifier).
-  return false;
+  return !!func && STATUS_TYPE.test(localDeclarationType(func, target.text) ?? '');
+}
+
+/**
+ * The type a declaration in `body` gives `name` (`auto_fd fd;`, `int rv = 0;`); with `throughPointers`
+ * also `struct entry *ent = ...` (the declarator under its `*`s).
+ */
+export function localDeclarationType(body: Node, name: string, throughPointers = false): string | undefined {
+  for (const d of findAll(body, 'declaration')) {
+    const declares = d.namedChildren.some(
+      (c) =>
+        c &&
+        (throughPointers
+          ? c.type !== 'primitive_type' && declaratorNamed(c, name)
+          : (c.type === 'identifier' && c.text === name) ||
+            (c.type === 'init_declarator' && c.childForFieldName('declarator')?.text === name)),
+    );
+    if (declares) return d.childForFieldName('type')?.text;
+  }
+  return undefined;
 }
 
 /** Words of callees that look at a record and give it back: logging, printing, checks, lookups. */

@@ -19,6 +19,7 @@ import {
   localAliases,
   MAIN_DEFINITIONS,
   mentionsText,
+  localDeclarationType,
   normalizeCondition,
   nullFacts,
   nullTest,
@@ -1391,22 +1392,6 @@ function localArray(body: Node, name: string): boolean {
         !a.namedChildren.some((c) => c?.type === 'storage_class_specifier' && /^(static|extern)$/.test(c.text)),
     ),
   );
-}
-
-function localDeclarationType(body: Node, name: string): string | undefined {
-  for (const d of findAll(body, 'declaration')) {
-    if (
-      d.namedChildren.some(
-        (c) =>
-          c &&
-          ((c.type === 'identifier' && c.text === name) ||
-            (c.type === 'init_declarator' && c.childForFieldName('declarator')?.text === name)),
-      )
-    ) {
-      return d.childForFieldName('type')?.text;
-    }
-  }
-  return undefined;
 }
 
 /** Declared in the function (a local or a parameter), not a member or a global. */
