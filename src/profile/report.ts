@@ -180,6 +180,7 @@ function addHeap(report: Report, rss: VerdictResult, input: ReportInput, notes: 
     );
     return;
   }
+  dropRuntimeStartPlateau(report, t, heap);
   const heapLeak = hv.verdict === 'leak';
   const rssLeak = rss.verdict === 'leak';
   if (heapLeak) {
@@ -207,6 +208,22 @@ function addHeap(report: Report, rss: VerdictResult, input: ReportInput, notes: 
   const where: GrowthWhere | undefined =
     inHeap && outside ? 'both' : inHeap ? 'python-heap' : outside ? 'outside-python-heap' : undefined;
   if (where) report.growthWhere = where;
+}
+
+/**
+ * An RSS plateau that the Python heap cannot account for (the whole heap, gc census or tracemalloc's total,
+ * is less than half the rise) is the interpreter's and the profiler's own start, stretched past a second on a loaded machine,
+ * not a cache the program filled: no plateau is reported for it.
+ */
+function dropRuntimeStartPlateau(report: Report, totals: ReportInput['totals'], heap: HeapSummary): void {
+  if (!report.plateau || !totals.length) return;
+  const rise = report.plateau.rssBytes - totals[0].rssBytes;
+  if (heap.finalBytes >= 0.5 * rise) return;
+  delete report.plateau;
+  const i = report.notes.findIndex((n) => n.includes('a plateau (a cache or pool filled to its bound)'));
+  if (i >= 0)
+    report.notes[i] =
+      `Memory rose ${mb(rise)} at the start and then stayed flat, while the whole Python heap holds ${mb(heap.finalBytes)}: the interpreter's and the profiler's own start, not a cache filling.`;
 }
 
 /** Where the growth is and what to do next, for the text output and the editor's notification. */

@@ -190,6 +190,37 @@ describe('verdict from RSS and the Python heap (hand-made series)', () => {
     );
   });
 
+  // Rose from 3 MB to 18 MB by 1.4 s, then flat: an interpreter starting slowly beside CPU hogs.
+  const startThenFlat = (t: number) => (t < 1.5 ? 3 * MB + 10 * MB * t : 18 * MB);
+  const traced = (f: (t: number) => number) => heap(f).map((p) => ({ ...p, source: 'tracemalloc' as const }));
+
+  itTimed("an RSS rise the Python heap cannot hold is the runtime's start, not a plateau", () => {
+    // The gc census (what sampling mode reads) and tracemalloc's total both say so.
+    for (const h of [heap(() => 4.6 * MB), traced(() => 4.6 * MB)]) {
+      const r = build(startThenFlat, h);
+      assert.equal(r.verdict, 'no-leak');
+      assert.equal(r.plateau, undefined, r.notes.join('\n'));
+      assert.ok(
+        r.notes.some((m) => /own start, not a cache filling/.test(m)),
+        r.notes.join('\n'),
+      );
+      assert.ok(!r.notes.some((m) => /a plateau \(a cache/.test(m)), r.notes.join('\n'));
+    }
+  });
+
+  itTimed('the same RSS rise held by the Python heap is a plateau', () => {
+    const r = build(
+      startThenFlat,
+      heap((t) => (t < 1.5 ? 1 * MB + 9 * MB * t : 14.5 * MB)),
+    );
+    assert.equal(r.verdict, 'no-leak');
+    assert.ok(r.plateau, r.notes.join('\n'));
+    assert.ok(
+      r.notes.some((m) => /a plateau \(a cache or pool filled to its bound\)/.test(m)),
+      r.notes.join('\n'),
+    );
+  });
+
   itTimed('no reading with bytes: RSS only, noted', () => {
     const r = build(() => 50 * MB, [{ elapsedS: 0, blocks: 1 }]);
     assert.equal(r.heap, undefined);
