@@ -6,7 +6,7 @@
 //
 //   node bench/realworld/run.mjs            run + score (projects whose mirror is missing are skipped)
 //   node bench/realworld/run.mjs --unjudged print findings with no judgment yet (JSON lines)
-//   node bench/realworld/run.mjs --false    print the findings judged false (--true: true), with the judgment
+//   node bench/realworld/run.mjs --false    print the findings judged false (--true: true, --judged: both), with the judgment
 //   node bench/realworld/run.mjs --group G  only the projects of group G (combines with the flags above)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ const judged = new Map(judgments.map((j) => [key(j.repo, j.path, j.line, j.rule)
 const unjudgedOnly = process.argv.includes('--unjudged');
 const falseOnly = process.argv.includes('--false');
 const trueOnly = process.argv.includes('--true');
+const judgedOnly = process.argv.includes('--judged');
 // --group NAME: only that group's projects (a new group is judged before any tuning on it).
 const groupArg = process.argv.indexOf('--group');
 const onlyGroup = groupArg > 0 ? process.argv[groupArg + 1] : undefined;
@@ -143,8 +144,9 @@ for (const p of projects) {
     ...counts,
   });
 }
-if (falseOnly || trueOnly) {
-  for (const f of falseOnly ? falseFindings : trueFindings) console.log(JSON.stringify(f));
+if (falseOnly || trueOnly || judgedOnly) {
+  const picked = judgedOnly ? [...trueFindings, ...falseFindings] : falseOnly ? falseFindings : trueFindings;
+  for (const f of picked) console.log(JSON.stringify(f));
   process.exit(0);
 }
 if (unjudgedOnly) {

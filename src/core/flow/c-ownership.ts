@@ -567,13 +567,63 @@ function fieldAddressLeaves(field: Node, top: Node, res: COwnedResource): boolea
   if (!up) return false;
   if (up.type === 'return_statement') return true;
   if (up.type === 'argument_list' && up.parent?.type === 'call_expression')
-    return callbackBeside(
-      up.parent,
-      argumentsOf(up).findIndex((c) => c.id === v.id),
-      res,
+    return (
+      linksIntoContainer(up.parent) ||
+      callbackBeside(
+        up.parent,
+        argumentsOf(up).findIndex((c) => c.id === v.id),
+        res,
+      )
     );
   return up.type === 'assignment_expression' && up.childForFieldName('right')?.id === v.id;
 }
+
+/**
+ * `list_add_tail(&msg->list, &ctx->msgs)`, `avl_insert(&tree, &n->node)`, `rb_link_node(&e->rb, …)`: an
+ * intrusive container's link call puts the whole object in the container, which frees it later; a
+ * registering call hands it to whoever it registers with. Otherwise both
+ * a container word and a linking word, so `sigaddset(&p->mask, s)` and `atomic_add(&p->refs, 1)` work
+ * on a part of p and keep nothing.
+ */
+function linksIntoContainer(call: Node): boolean {
+  const fn = call.childForFieldName('function');
+  const name = fn?.type === 'field_expression' ? (fn.childForFieldName('field')?.text ?? '') : (fn?.text ?? '');
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/_+/);
+  // `pRegisterRdpsndDevice(rdpsnd, &fake->device)`, `RegisterPlugin(ep, "x", &p->iface)`: registered,
+  // unless its status is kept and never tested (`status = RegisterPlugin(…); return status;` leaks the
+  // object when the registration fails).
+  if (words.includes('register')) return !statusKeptUntested(call);
+  return words.some((w) => CONTAINER_WORDS.has(w)) && words.some((w) => LINK_WORDS.has(w));
+}
+
+/** `st = f(…)` (or `T st = f(…)`) whose `st` no condition after it reads. */
+function statusKeptUntested(call: Node): boolean {
+  let top: Node = call;
+  while (top.parent && CASTS.has(top.parent.type)) top = top.parent;
+  const up = top.parent;
+  const status =
+    up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === top.id
+      ? up.childForFieldName('left')
+      : up?.type === 'init_declarator' && up.childForFieldName('value')?.id === top.id
+        ? up.childForFieldName('declarator')
+        : null;
+  if (status?.type !== 'identifier') return false;
+  let body: Node | null = up;
+  while (body && body.type !== 'function_definition') body = body.parent;
+  if (!body) return false;
+  const after = body.text.slice(call.endIndex - body.startIndex);
+  const name = status.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return !new RegExp(`\\b(if|while|switch)\\s*\\([^;{]*\\b${name}\\b|\\b${name}\\s*(==|!=|<=|>=|<|>)`).test(after);
+}
+
+const CONTAINER_WORDS = new Set([
+  ...['list', 'lst', 'dlist', 'hlist', 'llist', 'slist', 'stailq', 'tailq', 'queue', 'fifo', 'ring', 'stack', 'heap'],
+  ...['tree', 'rb', 'rbtree', 'avl', 'splay', 'hash', 'hashtable', 'htable', 'table', 'map', 'dict', 'cache'],
+]);
+const LINK_WORDS = new Set(['add', 'insert', 'append', 'prepend', 'push', 'enqueue', 'link', 'put', 'attach']);
 
 function pastHeaderLeaves(use: Node, top: Node): boolean {
   let v: Node = use;

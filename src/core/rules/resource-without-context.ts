@@ -91,6 +91,9 @@ const NOT_RESOURCES =
   /(^|\.)(StringIO|BytesIO|\w*(Parser|Builder|Decoder|Encoder|Compressor|Decompressor|Hash|Digest))$/;
 const CLOSERS = new Set([
   'close',
+  // smtplib, ftplib and poplib close their socket in quit(); imaplib in logout().
+  'quit',
+  'logout',
   'shutdown',
   'terminate',
   'kill',
@@ -920,6 +923,11 @@ function checkCreateCloseLoop(statement: Node, name: string, call: Node, ctx: Ru
   const receiver =
     callNode?.type === 'call' ? callNode.childForFieldName('function')?.childForFieldName('object') : null;
   if (!receiver || receiver.text !== name || !closerCalled(receiver)) return;
+  // `worker = workers.pop()`, `conn = pool.get()`: an object taken out of a container, made before the
+  // loop (a shutdown loop joining the threads start() made), not created on each iteration.
+  const method = call.childForFieldName('function');
+  if (method?.type === 'attribute' && TAKEN_FROM_CONTAINER.test(method.childForFieldName('attribute')?.text ?? ''))
+    return;
   // `for proto_ver in [4, 5]`: a loop over a literal list runs a fixed, small number of times; nothing
   // builds up across its iterations.
   if (loop.type === 'for_statement' && overLiteralCollection(loop)) return;
@@ -930,6 +938,8 @@ function checkCreateCloseLoop(statement: Node, name: string, call: Node, ctx: Ru
     related: [{ at: next!, message: 'closed here, then created again on the next iteration' }],
   });
 }
+
+const TAKEN_FROM_CONTAINER = /^(pop|popleft|popitem|get|get_nowait|getone|dequeue|remove|take)$/;
 
 /** `for v in [4, 5]`, `for name in ("a", "b")`, `for i in range(3)`: iterations fixed in the source. */
 function overLiteralCollection(loop: Node): boolean {
