@@ -87,21 +87,16 @@ describe('resource-without-context: closed by quit() or logout()', () => {
 
   it('smtp.quit() in finally, even as an argument in a nested try: no leak', async () => {
     assert.deepEqual(await lines(SEND('smtp.quit()'), 'python', 'resource-without-context', 'smtp.py'), []);
-    const nested = code`
-      import smtplib
-
-      def send(host, ssl, msg):
-          smtp = smtplib.SMTP(host)
-          try:
-              if ssl:
-                  raise Exception("starttls failed")
-              smtp.sendmail("a", "b", msg)
-          finally:
-              try:
-                  log.debug("Disconnected: %i %s", *smtp.quit())
-              except smtplib.SMTPServerDisconnected:
-                  pass`;
-    assert.deepEqual(await lines(nested, 'python', 'resource-without-context', 'smtp.py'), []);
+    // Continuation lines carry the template's own indentation (4) besides their own (8).
+    const nested = [
+      'try:',
+      '    log.debug("Disconnected: %i %s", *smtp.quit())',
+      'except smtplib.SMTPServerDisconnected:',
+      '    pass',
+    ]
+      .map((l, i) => (i ? ' '.repeat(12) : '') + l)
+      .join('\n');
+    assert.deepEqual(await lines(SEND(nested), 'python', 'resource-without-context', 'smtp.py'), []);
   });
 
   it('imaplib closes in logout(): no leak', async () => {
