@@ -202,6 +202,14 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
       'inotify_init',
       'inotify_init1',
       'memfd_create',
+      // The new mount API and process descriptors (Linux 5.2+, 5.3+).
+      'fsopen',
+      'fsmount',
+      'fspick',
+      'open_tree',
+      'pidfd_open',
+      'userfaultfd',
+      'posix_openpt',
     ],
     release: ['close', 'closesocket'],
     kind: 'returns',
@@ -326,6 +334,13 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
   { acquire: ['curl_multi_init'], release: ['curl_multi_cleanup'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['getaddrinfo'], release: ['freeaddrinfo'], kind: 'outParam', releaseArg: 'value', handleArg: 3 },
   { acquire: ['WebPMemoryWriterInit'], release: ['WebPMemoryWriterClear'], kind: 'inPlace', releaseArg: 'address' },
+  // libfuse's argument vector: the first add allocates it; the next ones grow the same vector.
+  {
+    acquire: ['fuse_opt_add_arg', 'fuse_opt_insert_arg'],
+    release: ['fuse_opt_free_args'],
+    kind: 'inPlace',
+    releaseArg: 'address',
+  },
   {
     acquire: ['WebPPictureInit', 'WebPPictureAlloc'],
     release: ['WebPPictureFree'],

@@ -899,11 +899,21 @@ function passedOn(use: Node): boolean {
     const arg = n.parent.parent?.type === 'keyword_argument' ? n.parent.parent : n.parent;
     const callee = arg.parent?.type === 'argument_list' ? arg.parent.parent?.childForFieldName('function') : null;
     if (callee && !/(^|\.)Popen$/.test(callee.text) && !HARMLESS_CALL.test(callee.text)) return true;
+    // `return p.stdout`: the caller reads and closes the pipe; subprocess reaps the dropped process.
+    if (arg.parent?.type === 'return_statement') return true;
   }
   // `Server(sockets=[sock])`, `run((a, f))`: inside a list, tuple or dict built for the call.
   while (n.parent && /^(list|tuple|set|dictionary|pair|parenthesized_expression)$/.test(n.parent.type)) n = n.parent;
   if (n.parent?.type === 'keyword_argument') n = n.parent;
   if (n.parent?.type !== 'argument_list') return false;
+  // `Popen(cmd, stdout=devnull)`: the child gets a copy of the descriptor; the parent's file is still
+  // the parent's to close.
+  if (
+    n.type === 'keyword_argument' &&
+    /^(stdin|stdout|stderr)$/.test(n.childForFieldName('name')?.text ?? '') &&
+    /(^|\.)(Popen|run|call|check_call|check_output)$/.test(n.parent.parent?.childForFieldName('function')?.text ?? '')
+  )
+    return false;
   // `Parser(fp).parse()`: a temporary that reads through it and is gone; nothing keeps fp.
   if (n.parent.parent?.parent?.type === 'attribute') return false;
   const fn = n.parent.parent?.childForFieldName('function')?.text ?? '';

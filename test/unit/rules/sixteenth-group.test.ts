@@ -136,3 +136,75 @@ describe('resource-without-context: a loop that takes objects out of a container
     );
   });
 });
+
+describe('recall misses of the sixteenth group', () => {
+  it('fsopen(), pidfd_open() and the other new descriptor calls return a descriptor to close', async () => {
+    const mount = (ret: string) => code`
+      int mount_fs(const char *type, unsigned flags) {
+          int fsfd = fsopen(type, FSOPEN_CLOEXEC);
+          if (fsfd < 0)
+              return -1;
+          if (flags & ~SUPPORTED)
+              ${ret}
+          int r = fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+          close(fsfd);
+          return r;
+      }`;
+    assert.deepEqual(await lines(mount('return -1;'), 'cpp', 'raw-c-resource', 'mount_fsmount.c'), [2]);
+    assert.deepEqual(await lines(mount('{ close(fsfd); return -1; }'), 'cpp', 'raw-c-resource', 'mount_fsmount.c'), []);
+  });
+
+  it("libfuse's argument vector: a failed second add leaks the first one's vector", async () => {
+    const help = (fail: string) => code`
+      static void print_module_help(const char *name) {
+          struct fuse_args a = FUSE_ARGS_INIT(0, NULL);
+          if (fuse_opt_add_arg(&a, "") == -1 ||
+              fuse_opt_add_arg(&a, "-h") == -1)
+              ${fail}
+          run_help(name, &a);
+          fuse_opt_free_args(&a);
+      }`;
+    assert.deepEqual(await lines(help('return;'), 'cpp', 'raw-c-resource', 'fuse.c'), [3]);
+    assert.deepEqual(await lines(help('{ fuse_opt_free_args(&a); return; }'), 'cpp', 'raw-c-resource', 'fuse.c'), []);
+    // A caller's vector (a parameter, a member) is the caller's to free.
+    const caller = code`
+      static int add(struct fuse_args *args, struct fs *fs) {
+          if (fuse_opt_add_arg(args, "-o") == -1)
+              return -1;
+          if (fuse_opt_add_arg(&fs->args, "-f") == -1)
+              return -1;
+          return 0;
+      }`;
+    assert.deepEqual(await lines(caller, 'cpp', 'raw-c-resource', 'fuse.c'), []);
+  });
+
+  it('a file given to Popen as stdout is copied into the child: the parent still closes its own', async () => {
+    const start = (open: string) => code`
+      import os
+      import subprocess
+
+      def start_syslog():
+          global _p
+          ${open}
+          _p = subprocess.Popen(['logger'], stdin=subprocess.PIPE, stdout=devnull, stderr=devnull)`;
+    assert.deepEqual(
+      await lines(start("devnull = open(os.devnull, 'w')"), 'python', 'resource-without-context', 'ssyslog.py'),
+      [6],
+    );
+    assert.deepEqual(
+      await lines(start('devnull = subprocess.DEVNULL'), 'python', 'resource-without-context', 'ssyslog.py'),
+      [],
+    );
+  });
+
+  it("a process's pipe returned to the caller goes with the process: no finding", async () => {
+    const popen = (ret: string) => code`
+      import subprocess
+
+      def popen(cmd):
+          p = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+          return ${ret}`;
+    assert.deepEqual(await lines(popen('p.stdout'), 'python', 'resource-without-context', 'modpy.py'), []);
+    assert.deepEqual(await lines(popen('p.pid'), 'python', 'resource-without-context', 'modpy.py'), [4]);
+  });
+});
