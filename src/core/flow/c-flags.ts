@@ -281,6 +281,17 @@ export function flagFacts(
       if (edge !== 'true' && edge !== 'false') return facts;
       return refine(compiled(cond), edge === 'true', facts);
     },
+    skipsRight(cond, facts) {
+      // `!use_accept4 && (s = accept(…)) != -1` with use_accept4 set: the left side, flags alone (no
+      // call, no assignment), decides the whole condition and the right side never runs.
+      const e = unwrap(cond);
+      if (e.type !== 'binary_expression') return false;
+      const op = e.childForFieldName('operator')?.text;
+      const left = e.childForFieldName('left');
+      if (!left || (op !== '&&' && op !== '||')) return false;
+      if (findAll(left, ['call_expression', 'assignment_expression', 'update_expression']).length > 0) return false;
+      return evaluate(compiled(left), facts) === (op === '||');
+    },
   };
 }
 
@@ -448,6 +459,18 @@ function initialFacts(
         learn(
           0,
           flags.filter((f) => assigns(cond, f) && !(learnt & mask(f))),
+        );
+      }
+    }
+    // `use_accept4 && (s = accept4(…)) != -1`: the right side runs only where the left went one way.
+    if (a.type === 'binary_expression' && a.childForFieldName('right')?.id === child.id) {
+      const op = a.childForFieldName('operator')?.text;
+      const left = a.childForFieldName('left');
+      if (left && (op === '&&' || op === '||')) {
+        const learnt = refine(left, op === '&&', 0);
+        learn(
+          learnt,
+          flags.filter((f) => learnt & mask(f)),
         );
       }
     }

@@ -1185,7 +1185,7 @@ function parametersOf(def: Node): FunctionParameters | undefined {
     if (!aliases) {
       aliases = new Map();
       for (const init of findAll(body, 'init_declarator')) {
-        const at = paramNames.indexOf(bare(init.childForFieldName('value')));
+        const at = paramNames.indexOf(argumentVariable(init.childForFieldName('value')));
         const local = innermostName(init.childForFieldName('declarator'));
         if (at >= 0 && local) aliases.set(local, at);
       }
@@ -1197,7 +1197,7 @@ function parametersOf(def: Node): FunctionParameters | undefined {
     body,
     pointers,
     paramAt(arg) {
-      const text = bare(arg);
+      const text = argumentVariable(arg);
       if (!text) return -1;
       const at = paramNames.indexOf(text);
       return at >= 0 ? at : aliasOf(text);
@@ -1206,7 +1206,7 @@ function parametersOf(def: Node): FunctionParameters | undefined {
 }
 
 /** An argument's variable under casts and `&`: `(T *)p`, `&p`, `(p)` -> p. */
-function bare(arg: Node | null): string | undefined {
+export function argumentVariable(arg: Node | null): string | undefined {
   let n = arg;
   while (n && (CASTS.has(n.type) || n.type === 'cast_expression')) {
     if (n.type === 'pointer_expression' && !n.text.startsWith('&')) return undefined;

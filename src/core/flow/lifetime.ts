@@ -42,6 +42,8 @@ export interface PathFacts {
   feasible(cond: Node, edge: EdgeKind, facts: number): boolean;
   /** The facts learnt from `cond` having gone the way `edge` says (`if (surface)`: non-null there). */
   refine(cond: Node, edge: EdgeKind, facts: number): number;
+  /** Whether `cond`'s left side decides it under `facts`, so its right side (`a && f(p)`) never runs. */
+  skipsRight?(cond: Node, facts: number): boolean;
 }
 
 export interface LeakPath {
@@ -122,7 +124,8 @@ export function findLeakPath(cfg: Cfg, resource: TrackedResource): LeakPath | un
     let effect = effects.get(b);
     if (effect === undefined) effects.set(b, (effect = b.kind === 'entry' ? 'none' : resource.effect(b)));
     if (effect === 'release' || effect === 'escape') continue;
-    if (effect === 'reacquire') return { kind: 'overwrite', at: b, path: pathTo(st) };
+    if (effect === 'reacquire' && !(b.node && facts?.skipsRight?.(b.node, st.facts)))
+      return { kind: 'overwrite', at: b, path: pathTo(st) };
     follow(st);
   }
   return undefined;
@@ -159,5 +162,6 @@ export function packFacts(list: Array<PathFacts | undefined>): PathFacts | undef
       return true;
     },
     refine: (cond, edge, f) => pack((p) => p.facts.refine(cond, edge, get(f, p))),
+    skipsRight: (cond, f) => parts.some((p) => p.facts.skipsRight?.(cond, get(f, p)) ?? false),
   };
 }

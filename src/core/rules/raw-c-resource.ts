@@ -8,6 +8,7 @@ import { BUILTIN_RESOURCES, type ResourcePair } from '../resources';
 import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
 import { alwaysLeaves, buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
 import {
+  argumentVariable,
   borrowsHandle,
   caseHeld,
   cEffect,
@@ -1023,8 +1024,9 @@ function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolea
   const stmt = cond.parent?.type === 'if_statement' ? cond.parent : cond.parent?.parent;
   if (stmt?.type !== 'if_statement') return false;
   const given = findAll(cond, 'call_expression', (c) =>
+    // `adopt(p)`, `adopt(&p)`, `adopt((void *) p)`.
     (c.childForFieldName('arguments')?.namedChildren ?? []).some(
-      (a) => a?.text.replace(/^[&(]+|\)+$/g, '') === res.name,
+      (a) => a?.text.replace(/^[&(]+|\)+$/g, '') === res.name || argumentVariable(a) === res.name,
     ),
   );
   // Not the resource's own library (`WebPPictureImportRGB(&pic)` failing is cleaned up after, not adopted).

@@ -911,7 +911,9 @@ function passedOn(use: Node): boolean {
   if (
     n.type === 'keyword_argument' &&
     /^(stdin|stdout|stderr)$/.test(n.childForFieldName('name')?.text ?? '') &&
-    /(^|\.)(Popen|run|call|check_call|check_output)$/.test(n.parent.parent?.childForFieldName('function')?.text ?? '')
+    /(^|\.)Popen$|^\w*subprocess\.(run|call|check_call|check_output)$/.test(
+      n.parent.parent?.childForFieldName('function')?.text ?? '',
+    )
   )
     return false;
   // `Parser(fp).parse()`: a temporary that reads through it and is gone; nothing keeps fp.

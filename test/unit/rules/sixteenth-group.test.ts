@@ -195,6 +195,13 @@ describe('recall misses of the sixteenth group', () => {
       await lines(start('devnull = subprocess.DEVNULL'), 'python', 'resource-without-context', 'ssyslog.py'),
       [],
     );
+    // Another library's run() may take the file over (asyncssh closes a redirected file at EOF).
+    const remote = code`
+      async def test_stdin_file(self):
+          file = open('stdin')
+          async with self.connect() as conn:
+              result = await conn.run('echo', stdin=file)`;
+    assert.deepEqual(await lines(remote, 'python', 'resource-without-context', 'ssh.py'), []);
   });
 
   it("a process's pipe returned to the caller goes with the process: no finding", async () => {

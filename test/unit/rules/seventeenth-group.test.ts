@@ -1,0 +1,67 @@
+// Shapes from the seventeenth group of real projects (libmicrohttpd; judged before any tuning on it):
+// each a fixture of its own, beside the leak the same shape has when the code is wrong.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { code, lines } from '../helpers';
+
+const RULE = 'raw-c-resource';
+
+describe('raw-c-resource: a call given the resource through a cast, its status tested', () => {
+  const START = (arg: string, onFailure: string) => code`
+    int create_named_thread(handle_t *handle, size_t stack, void *(*routine)(void *), void *arg) {
+        struct helper *param = malloc(sizeof(struct helper));
+        if (NULL == param)
+            return 0;
+        param->routine = routine;
+        param->arg = arg;
+        if (! create_thread(handle, stack, &named_thread_starter, ${arg}))
+        {
+            ${onFailure}
+            return 0;
+        }
+        return ! 0;
+    }`;
+
+  it('freed where the thread was not created, so the thread owns it otherwise: no leak', async () => {
+    for (const arg of ['(void *) param', 'param', '(void *) (param)'])
+      assert.deepEqual(await lines(START(arg, 'free(param);'), 'cpp', RULE, 'mhd_threads.c'), [], arg);
+  });
+
+  it("a test of another call's status hands nothing over: the early return leaks it", async () => {
+    // A test of another call's status says nothing about who owns it: freed after, it is the caller's.
+    const other = code`
+      int run_helper(handle_t *handle, void *arg) {
+          struct helper *param = malloc(sizeof(struct helper));
+          if (NULL == param)
+              return 0;
+          if (! check_handle(handle, (void *) arg))
+              return 0;
+          use_helper((void *) param);
+          free(param);
+          return 1;
+      }`;
+    assert.deepEqual(await lines(other, 'cpp', RULE, 'helper.c'), [2]);
+  });
+});
+
+describe('raw-c-resource: two acquisitions under opposite tests of one flag', () => {
+  const ACCEPT = (second: string) => code`
+    int accept_one(int fd, int use_accept4) {
+        int s = -1;
+        if (use_accept4 && (-1 != (s = accept4(fd, NULL, NULL, 0))))
+            set_flags(1);
+        if (${second} && (-1 != (s = accept(fd, NULL, NULL))))
+            set_flags(2);
+        if (s < 0)
+            return -1;
+        return add_connection(s);
+    }`;
+
+  it('`use_accept4 && …` then `!use_accept4 && …`: one of them runs, nothing is overwritten', async () => {
+    assert.deepEqual(await lines(ACCEPT('! use_accept4'), 'cpp', RULE, 'daemon.c'), []);
+  });
+
+  it('a second test of another flag can run both: the first socket is overwritten', async () => {
+    assert.deepEqual(await lines(ACCEPT('retry'), 'cpp', RULE, 'daemon.c'), [3]);
+  });
+});
