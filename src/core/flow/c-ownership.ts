@@ -731,7 +731,14 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   const onStack = res.pair.kind === 'inPlace' || (res.pair.kind === 'outParam' && res.pair.releaseArg === 'address');
   if (addressTaken) return onStack ? 'none' : 'escape';
   // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
-  if ((index > 0 || fnNode?.type === 'field_expression') && ADOPTS.test(simple)) return 'escape';
+  // A function of this file is read instead of its name (`set_provider_opts(cfg, info)` fills info;
+  // the adopters above know the ones that keep it).
+  if (
+    (index > 0 || fnNode?.type === 'field_expression') &&
+    ADOPTS.test(simple) &&
+    !(fnNode?.type === 'identifier' && res.functions?.has(simple))
+  )
+    return 'escape';
   // `TAILQ_INSERT_TAIL(&q, elm, entry)`, `RB_INSERT(tree, head, elm)`: the queue and tree macros link it in.
   if (index > 0 && /^[A-Z][A-Z0-9_]*$/.test(simple) && ADOPTS.test(simple.toLowerCase())) return 'escape';
   // `obj = wrap(p)`, `return make_image_from(p)`: a constructor-like call whose result may keep the

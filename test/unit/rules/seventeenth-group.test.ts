@@ -65,3 +65,42 @@ describe('raw-c-resource: two acquisitions under opposite tests of one flag', ()
     assert.deepEqual(await lines(ACCEPT('retry'), 'cpp', RULE, 'daemon.c'), [3]);
   });
 });
+
+describe('raw-c-resource: a record given to a function of this file that only fills it', () => {
+  const CREATE = (setter: string) => code`
+    ${setter}
+
+    static int create_provider(struct cfg *cfg, int custom) {
+        struct info *info = calloc(1, sizeof(*info));
+        if (!info)
+            return 1;
+        if (set_provider_opts(cfg, info, custom))
+            return 1;
+        LIST_INSERT_HEAD(&info_list, info, link);
+        return 0;
+    }`;
+  const FILLS = code`
+    static int set_provider_opts(struct cfg *cfg, struct info *info, int custom) {
+        info->wildcard = cfg_getbool(cfg, "wildcard");
+        if (getserver(cfg->name, &info->server_name))
+            return 1;
+        return 0;
+    }`;
+  const KEEPS = code`
+    static int set_provider_opts(struct cfg *cfg, struct info *info, int custom) {
+        cfg->info = info;
+        return custom ? check(cfg) : 0;
+    }`;
+
+  it('set_provider_opts() reads and fills it: its failure return leaks it', async () => {
+    assert.deepEqual(await lines(CREATE(FILLS), 'cpp', RULE, 'conf.c'), [9]);
+  });
+
+  it('one that stores it in the config keeps it: no leak', async () => {
+    assert.deepEqual(await lines(CREATE(KEEPS), 'cpp', RULE, 'conf.c'), []);
+  });
+
+  it('a function defined elsewhere, named for setting: it may keep it, no finding', async () => {
+    assert.deepEqual(await lines(CREATE(''), 'cpp', RULE, 'conf.c'), []);
+  });
+});
