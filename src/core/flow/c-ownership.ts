@@ -1183,8 +1183,12 @@ function parametersOf(def: Node): FunctionParameters | undefined {
   const body = def.childForFieldName('body');
   if (!name || !body || params.length === 0) return undefined;
   const paramNames = params.map((p) => innermostName(p!.childForFieldName('declarator')));
+  // Pointer typedefs count too: `LPVOID data`, `PVOID ctx`, `gpointer user_data`.
   const pointers = params.map(
-    (p) => /\*|\[/.test(p!.childForFieldName('declarator')?.text ?? '') || /\bvoid\s*\*/.test(p!.text),
+    (p) =>
+      /\*|\[/.test(p!.childForFieldName('declarator')?.text ?? '') ||
+      /\bvoid\s*\*/.test(p!.text) ||
+      /^(LP|P)[A-Z]\w*$|^g(const)?pointer$/.test(p!.childForFieldName('type')?.text ?? ''),
   );
   // `T *d = (T *)opaque;`: d stands for the parameter from here on. Found on first need.
   let aliases: Map<string, number> | undefined;

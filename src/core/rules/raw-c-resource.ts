@@ -1045,7 +1045,9 @@ function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolea
   if (!given.every((c) => testsOwnStatus(cond, c))) return false;
   const branch = (which: 'consequence' | 'alternative') => stmt.childForFieldName(which);
   const releasesIn = (n: Node | null) =>
-    !!n && findAll(n, 'call_expression', (c) => isReleaseOf(c, res)).length > 0 && alwaysLeaves(n);
+    !!n &&
+    findAll(n, ['call_expression', 'delete_expression'], (c) => isReleaseOf(c, res)).length > 0 &&
+    alwaysLeaves(n);
   // The failure branch releases and leaves; the other branch is the success, where the callee owns it.
   if (edge === 'false' && releasesIn(branch('consequence'))) return true;
   if (edge === 'true' && releasesIn(branch('alternative'))) return true;

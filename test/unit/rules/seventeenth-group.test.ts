@@ -104,3 +104,49 @@ describe('raw-c-resource: a record given to a function of this file that only fi
     assert.deepEqual(await lines(CREATE(''), 'cpp', RULE, 'conf.c'), []);
   });
 });
+
+describe('raw-c-resource: functions of this file that keep what they are given', () => {
+  it('a list helper whose parameter is an LPVOID stores it: the list owns it', async () => {
+    const src = (param: string) => code`
+      static DWORD AddListItem(list_item_t **pfirst, ${param}) {
+          list_item_t *new_item = malloc(sizeof(list_item_t));
+          if (new_item == NULL)
+              return ERROR_OUTOFMEMORY;
+          new_item->data = data;
+          *pfirst = new_item;
+          return NO_ERROR;
+      }
+
+      static DWORD AddBlock(list_item_t **list, int index) {
+          block_t *block = malloc(sizeof(block_t));
+          if (!block)
+              return ERROR_OUTOFMEMORY;
+          block->index = index;
+          DWORD err = AddListItem(list, block);
+          if (err) {
+              free(block);
+              return err;
+          }
+          return notify(index);
+      }`;
+    for (const param of ['LPVOID data', 'PVOID data', 'gpointer data', 'void *data'])
+      assert.deepEqual(await lines(src(param), 'cpp', RULE, 'interactive.c'), [], param);
+  });
+
+  it('an object deleted where the setter failed belongs to the setter otherwise', async () => {
+    const src = (onFailure: string) => code`
+      static BOOL set_plugin_data(proxyPlugin *plugin, proxyData *pdata, void *data) {
+          return plugin->mgr->SetPluginData(plugin->mgr, plugin->name, pdata, data);
+      }
+
+      static BOOL session_started(proxyPlugin *plugin, proxyData *pdata) {
+          auto state = new DynChannelState();
+          if (!set_plugin_data(plugin, pdata, state)) {
+              ${onFailure}
+              return FALSE;
+          }
+          return TRUE;
+      }`;
+    assert.deepEqual(await lines(src('delete state;'), 'cpp', RULE, 'bitmap-filter.cpp'), []);
+  });
+});
