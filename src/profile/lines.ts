@@ -44,7 +44,10 @@ function finish(lines: LineGrowth[], fired: SiteEvidence[]): Attribution {
 }
 
 /** Exact snapshots of live memory (tracemalloc exact mode, heaptrack polls): growth = last − first. */
-export function growthFromSnapshots(snaps: readonly SiteSnapshot[], rule: SiteRule, warmupS = 0): Attribution {
+export function growthFromSnapshots(all: readonly SiteSnapshot[], rule: SiteRule, warmupS = 0): Attribution {
+  // Analyses of the same data (a poll that raced the target's exit, then the final one) are one
+  // reading: two of them would show no growth at all, and the run no line.
+  const snaps = all.filter((s, i) => i === all.length - 1 || all[i + 1].tS !== s.tS);
   let use = snaps.filter((s) => s.tS >= warmupS);
   if (use.length < 2) use = [...snaps];
   if (use.length === 0) return { lines: [], fired: [] };
@@ -56,14 +59,17 @@ export function growthFromSnapshots(snaps: readonly SiteSnapshot[], rule: SiteRu
   const fired: SiteEvidence[] = [];
   for (const key of keys) {
     const series = use.map((s) => s.sites.get(key)?.[0] ?? 0);
-    const growthBytes = series[series.length - 1] - series[0];
+    // One analysis only (a short run on a loaded machine, where each analysis waits for the last): what
+    // it saw still held grew from nothing at the start.
+    const growthBytes = use.length === 1 ? series[0] : series[series.length - 1] - series[0];
     if (growthBytes <= 0 && use.length > 1) continue;
     const growthCount = (last.sites.get(key)?.[1] ?? 0) - (use.length > 1 ? (first.sites.get(key)?.[1] ?? 0) : 0);
     const fit = theilSen(
       use.map((s, i) => ({ x: s.tS, y: series[i] })),
       60,
     );
-    const bytesPerSecond = use.length > 2 ? Math.max(0, fit.slope) : growthBytes / Math.max(1e-9, last.tS - first.tS);
+    const spanS = use.length === 1 ? last.tS : last.tS - first.tS;
+    const bytesPerSecond = use.length > 2 ? Math.max(0, fit.slope) : growthBytes / Math.max(1e-9, spanS);
     lines.push({ ...splitSite(key), growthBytes, growthCount, bytesPerSecond });
     if (growthBytes >= rule.minBytes && siteRuleFires(series, rule.thresholdPct, rule.consecutive))
       fired.push({ key, growthBytes });

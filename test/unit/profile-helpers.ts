@@ -54,8 +54,13 @@ export function describeTop(r: Report): string {
  * success, as pytest-rerunfailures does per test. Each failed attempt is printed with its error, so a
  * test that needed a retry shows in the output; one that fails every attempt fails.
  */
-export function itTimed(name: string, body: () => unknown, attempts = 3): void {
-  it(name, async (t) => {
+export function itTimed(
+  name: string,
+  body: () => unknown,
+  attempts = 3,
+  options: { skip?: string | boolean } = {},
+): void {
+  it(name, options, async (t) => {
     for (let attempt = 1; ; attempt++) {
       try {
         await body();

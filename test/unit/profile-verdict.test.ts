@@ -130,6 +130,33 @@ describe('line attribution', () => {
       ['/w/a.py:20'],
     );
   });
+  it('a poll that raced the exit reads the same data as the final analysis: one reading, the line kept', () => {
+    const site: [string, number, number] = ['/w/early_exit.cpp:12', 36 * MB, 280];
+    const a = growthFromSnapshots([snap(0.001, []), snap(3.01, [site]), snap(3.01, [site])], rule, 0.7);
+    assert.deepEqual(
+      a.lines.map((l) => `${l.file}:${l.line}`),
+      ['/w/early_exit.cpp:12'],
+    );
+    assert.equal(a.lines[0].growthBytes, 36 * MB);
+  });
+  it('a single analysis (a short run on a loaded machine): what it saw held grew from nothing', () => {
+    const a = growthFromSnapshots(
+      [
+        snap(3.5, [
+          ['/w/early_exit.cpp:11', 20 * MB, 160],
+          ['/w/early_exit.cpp:40', 64, 1],
+        ]),
+      ],
+      rule,
+    );
+    assert.deepEqual(
+      a.lines.map((l) => `${l.file}:${l.line}`),
+      ['/w/early_exit.cpp:11', '/w/early_exit.cpp:40'],
+    );
+    assert.equal(a.lines[0].growthBytes, 20 * MB);
+    assert.equal(a.lines[0].growthCount, 160);
+    assert.ok(Math.abs(a.lines[0].bytesPerSecond - (20 * MB) / 3.5) < 1, String(a.lines[0].bytesPerSecond));
+  });
   it('windows: net growth per traced second, churn that cancels out is dropped', () => {
     const w = (tS: number) => ({
       tS,
