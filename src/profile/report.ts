@@ -3,7 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { theilSen } from './stats';
 import { typesText, type TypeGrowthInput } from './typegrowth';
-import { DEFAULT_VERDICT, defaultWarmupS, mb, verdict, type SiteEvidence, type VerdictResult } from './verdict';
+import {
+  DEFAULT_VERDICT,
+  defaultWarmupS,
+  mb,
+  PLATEAU_WORDS,
+  verdict,
+  type SiteEvidence,
+  type VerdictResult,
+} from './verdict';
 import type {
   GrowthWhere,
   HeapPoint,
@@ -220,7 +228,7 @@ function dropRuntimeStartPlateau(report: Report, totals: ReportInput['totals'], 
   const rise = report.plateau.rssBytes - totals[0].rssBytes;
   if (heap.finalBytes >= 0.5 * rise) return;
   delete report.plateau;
-  const i = report.notes.findIndex((n) => n.includes('a plateau (a cache or pool filled to its bound)'));
+  const i = report.notes.findIndex((n) => n.includes(PLATEAU_WORDS));
   if (i >= 0)
     report.notes[i] =
       `Memory rose ${mb(rise)} at the start and then stayed flat, while the whole Python heap holds ${mb(heap.finalBytes)}: the interpreter's and the profiler's own start, not a cache filling.`;

@@ -38,6 +38,9 @@ export const DEFAULT_VERDICT = {
 
 const MiB = 1024 * 1024;
 
+/** How the plateau note names what it saw (report.ts finds the note by it). */
+export const PLATEAU_WORDS = 'a plateau (a cache or pool filled to its bound)';
+
 export function defaultWarmupS(durationS: number): number {
   return Math.min(30, 0.2 * durationS);
 }
@@ -111,7 +114,7 @@ export function verdict(
     if (!rising && start && reached && rise >= Math.max(minGrowth, 4 * MiB) && reached.elapsedS - start.elapsedS >= 1) {
       plateau = { rssBytes: Math.round(final), fromS: reached.elapsedS - start.elapsedS };
       notes.push(
-        `Memory rose ${mb(rise)} and then stayed flat at about ${mb(final)} from ${plateau.fromS.toFixed(1)} s: a plateau (a cache or pool filled to its bound), not growth.`,
+        `Memory rose ${mb(rise)} and then stayed flat at about ${mb(final)} from ${plateau.fromS.toFixed(1)} s: ${PLATEAU_WORDS}, not growth.`,
       );
     } else if (peak.rssBytes - baseline >= minGrowth && returned) {
       notes.push(

@@ -443,6 +443,15 @@ function initialFacts(
       facts = (facts & ~mask(name)) | (next & mask(name));
     }
   };
+  /** What `cond` having gone `want` teaches, for the flags it speaks of. */
+  const learnFrom = (cond: Node, want: boolean) => {
+    const learnt = refine(cond, want, 0);
+    learn(
+      learnt,
+      flags.filter((f) => learnt & mask(f)),
+    );
+    return learnt;
+  };
   let child: Node = acquisition;
   for (const a of ancestors(acquisition)) {
     if (a.type === 'if_statement' && a.childForFieldName('condition')?.id !== child.id) {
@@ -450,11 +459,7 @@ function initialFacts(
       const inConsequence = a.childForFieldName('consequence')?.id === child.id;
       const inAlternative = a.childForFieldName('alternative')?.id === child.id;
       if (cond && (inConsequence || inAlternative)) {
-        const learnt = refine(cond, inConsequence, 0);
-        learn(
-          learnt,
-          flags.filter((f) => learnt & mask(f)),
-        );
+        const learnt = learnFrom(cond, inConsequence);
         // A flag the condition assigns (`if ((r = f()) != 0)`) and does not decide is unknown.
         learn(
           0,
@@ -466,13 +471,7 @@ function initialFacts(
     if (a.type === 'binary_expression' && a.childForFieldName('right')?.id === child.id) {
       const op = a.childForFieldName('operator')?.text;
       const left = a.childForFieldName('left');
-      if (left && (op === '&&' || op === '||')) {
-        const learnt = refine(left, op === '&&', 0);
-        learn(
-          learnt,
-          flags.filter((f) => learnt & mask(f)),
-        );
-      }
+      if (left && (op === '&&' || op === '||')) learnFrom(left, op === '&&');
     }
     // An earlier iteration may have set what the statements before the loop did not.
     if (LOOPS.test(a.type))

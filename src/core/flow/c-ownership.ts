@@ -588,15 +588,12 @@ function fieldAddressLeaves(field: Node, top: Node, res: COwnedResource): boolea
 function linksIntoContainer(call: Node): boolean {
   const fn = call.childForFieldName('function');
   const name = fn?.type === 'field_expression' ? (fn.childForFieldName('field')?.text ?? '') : (fn?.text ?? '');
-  const words = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/_+/);
+  const parts = words(name);
   // `pRegisterRdpsndDevice(rdpsnd, &fake->device)`, `RegisterPlugin(ep, "x", &p->iface)`: registered,
   // unless its status is kept and never tested (`status = RegisterPlugin(…); return status;` leaks the
   // object when the registration fails).
-  if (words.includes('register')) return !statusKeptUntested(call);
-  return words.some((w) => CONTAINER_WORDS.has(w)) && words.some((w) => LINK_WORDS.has(w));
+  if (parts.includes('register')) return !statusKeptUntested(call);
+  return parts.some((w) => CONTAINER_WORDS.has(w)) && parts.some((w) => LINK_WORDS.has(w));
 }
 
 /** `st = f(…)` (or `T st = f(…)`) whose `st` no condition after it reads. */
@@ -611,11 +608,10 @@ function statusKeptUntested(call: Node): boolean {
         ? up.childForFieldName('declarator')
         : null;
   if (status?.type !== 'identifier') return false;
-  let body: Node | null = up;
-  while (body && body.type !== 'function_definition') body = body.parent;
+  const body = [...ancestors(call)].find((a) => a.type === 'function_definition');
   if (!body) return false;
   const after = body.text.slice(call.endIndex - body.startIndex);
-  const name = status.text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const name = status.text; // an identifier: nothing to escape
   return !new RegExp(`\\b(if|while|switch)\\s*\\([^;{]*\\b${name}\\b|\\b${name}\\s*(==|!=|<=|>=|<|>)`).test(after);
 }
 
