@@ -98,6 +98,7 @@ export class DocumentSession {
         text,
         incremental ? this.tree : undefined,
         DEFAULT_TIME_BUDGET_MS,
+        this.file,
       );
     } catch (e) {
       if (!(e instanceof ParseBudgetError)) throw e;

@@ -177,7 +177,7 @@ export class Engine {
     const restrict = options.restrict;
     let tree: Tree;
     try {
-      tree = options.tree ?? this.grammars.parse(language, text, options.oldTree, budgetMs);
+      tree = options.tree ?? this.grammars.parse(language, text, options.oldTree, budgetMs, options.file);
     } catch (e) {
       if (!(e instanceof ParseBudgetError)) throw e;
       const parseMs = performance.now() - t0;
@@ -202,7 +202,7 @@ export class Engine {
     const treeWithoutDirectives = () => {
       if (blanked === undefined) {
         const text2 = language === 'cpp' ? blankConditionalDirectives(text) : text;
-        blanked = text2 === text ? null : this.grammars.parse(language, text2);
+        blanked = text2 === text ? null : this.grammars.parse(language, text2, undefined, Infinity, options.file);
       }
       return blanked?.rootNode;
     };

@@ -28,6 +28,9 @@ export function locateWasm(file: string, grammarDir?: string): string {
   return found;
 }
 
+/** Trees parsed from a language module's parseText() rather than the text itself. */
+const rewritten = new WeakSet<Tree>();
+
 export class Grammars {
   private constructor(
     private readonly languages: Map<LanguageId, Language>,
@@ -66,14 +69,19 @@ export class Grammars {
    * `budgetMs` the parse is cancelled (tree-sitter asks the progress callback as it goes) and a
    * ParseBudgetError says so: one pathological file must not hold up a run or the editor.
    */
-  parse(id: LanguageId, text: string, oldTree?: Tree, budgetMs = Infinity): Tree {
+  parse(id: LanguageId, text: string, oldTree?: Tree, budgetMs = Infinity, file = ''): Tree {
     const parser = this.parsers.get(id);
     if (!parser) throw new Error(`LeakLens: grammar ${id} is not loaded`);
     const start = performance.now();
     const options = Number.isFinite(budgetMs)
       ? { progressCallback: () => performance.now() - start > budgetMs }
       : undefined;
-    const tree = parser.parse(text, oldTree ?? null, options);
+    // Text the language module rewrote for the grammar: an edit can change what is rewritten outside
+    // its own range (a backslash added at the end of a line), so such a tree is never reused.
+    const input = LANGUAGES[id].parseText?.(text, isPlainC(file)) ?? text;
+    const reuse = oldTree && !rewritten.has(oldTree) && input === text ? oldTree : null;
+    const tree = parser.parse(input, reuse, options);
+    if (tree && input !== text) rewritten.add(tree);
     if (!tree) {
       if (Number.isFinite(budgetMs) && performance.now() - start > budgetMs) throw new ParseBudgetError(budgetMs);
       throw new Error('LeakLens: tree-sitter returned no tree');

@@ -18,6 +18,34 @@ function definitionNames(def: Node): string[] {
   return def.childForFieldName('name')?.text.match(WORD) ?? [];
 }
 
+/** A `#define` with its continuation lines. */
+const MULTILINE_DEFINE = /^[ \t]*#[ \t]*define\b[^\n]*\\\r?\n(?:[^\n]*\\\r?\n)*[^\n]*/gm;
+
+/**
+ * tree-sitter-cpp ends a macro's body at a block comment on one of its continued lines, and parses the
+ * rest of the body as code of the function around it (a `goto` out of nowhere, a stray `}`): block
+ * comments inside a multi-line `#define` become spaces.
+ */
+function blankCommentsInMacros(text: string): string {
+  if (!text.includes('define')) return text;
+  return text.replace(MULTILINE_DEFINE, (define) =>
+    define.replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\r\n]/g, ' ')),
+  );
+}
+
+/**
+ * C++ keywords that C code uses as names (`struct item *new`, `int class`, `bool delete`): the C++
+ * grammar cannot read them there, and the function around them becomes an error. In a C file they are
+ * given to the grammar in capitals, the same length, so they parse as the identifiers they are.
+ */
+const CPP_ONLY_KEYWORDS =
+  /\b(new|delete|class|this|template|typename|namespace|operator|private|public|protected|virtual|friend|explicit|mutable|using)\b/g;
+
+function textForGrammar(text: string, plainC: boolean): string {
+  const blanked = blankCommentsInMacros(text);
+  return plainC ? blanked.replace(CPP_ONLY_KEYWORDS, (word) => word.toUpperCase()) : blanked;
+}
+
 export const cpp: LanguageModule = {
   id: 'cpp',
   name: 'C/C++',
@@ -58,4 +86,5 @@ export const cpp: LanguageModule = {
     ]),
     names: definitionNames,
   },
+  parseText: textForGrammar,
 };

@@ -59,4 +59,9 @@ export interface LanguageModule {
   readonly comments: CommentSyntax;
   readonly kinds: NodeKinds;
   readonly layout: DefinitionLayout;
+  /**
+   * The text the grammar is given, where the grammar misreads the source as written: the same length,
+   * line for line, so every offset and position stays the source's.
+   */
+  readonly parseText?: (text: string, plainC: boolean) => string;
 }
