@@ -109,6 +109,8 @@ const ADOPT_VERBS =
 const ADOPTS = new RegExp(
   `(^|_)(${ADOPT_VERBS})(_|$|[A-Z0-9])|(^|[a-z0-9_])(${ADOPT_VERBS.replace(/(^|\|)(\w)/g, (_m, sep: string, c: string) => sep + c.toUpperCase())})([A-Z0-9_]|$)|(^|_)(list|hash|tree|array|vector)_`,
 );
+/** A setter of something named after it: `log_set_logfd`, `setDefaultStream`, not `SSL_connect` or `set`. */
+const SETTER = /(^|_)set_?[A-Za-z]|(^|[a-z0-9_])Set[A-Z]/;
 /** Calls whose name says they release their argument (a project's own `xfree`, `buffer_free`, `g_free`). */
 const RELEASE_VERBS =
   /^(free|destroy|release|dispose|unref|delete|close|cleanup|clear|fini|deinit|dealloc|finalize|discard)|(free|destroy|release|unref|close|delete)$/;
@@ -491,6 +493,15 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
     }
     n = n.parent;
   }
+  // `free(tmp ? tmp : old)`: either value of the choice goes where the whole expression goes.
+  while (
+    n.parent?.type === 'conditional_expression' &&
+    n.parent.id !== top.id &&
+    n.parent.childForFieldName('condition')?.id !== n.id
+  ) {
+    n = n.parent;
+    while (n.parent && n.parent.type === 'parenthesized_expression' && n.parent.id !== top.id) n = n.parent;
+  }
   for (const a of ancestors(use)) {
     if (a.type === 'lambda_expression') return 'escape'; // captured: lives on elsewhere
     if (a.id === top.id) break;
@@ -502,11 +513,7 @@ function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
   if (pastHeaderLeaves(n, top)) return 'escape';
   // `return &state->base`, `return (struct x){ .buf = p }`: whatever the return carries of it goes to the caller.
   if (top.type === 'return_statement' && !inCallArgument(use, top)) return 'escape';
-  if (
-    up.type === 'return_statement' ||
-    (up.type === 'conditional_expression' && up.parent?.type === 'return_statement')
-  )
-    return 'escape';
+  if (up.type === 'return_statement') return 'escape';
   if (up.type === 'assignment_expression') {
     if (up.childForFieldName('right')?.id === n.id) return 'escape'; // stored elsewhere (field, global, alias, *out)
     if (up.childForFieldName('left')?.id === n.id) {
@@ -686,6 +693,12 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (index === 0 && simple === 'putenv') return 'escape';
   // `fopencookie(c, mode, io)`, `funopen(c, ...)`: the stream owns its cookie from then on.
   if (index === 0 && /^(fopencookie|funopen|fropen|fwopen)$/.test(simple)) return 'escape';
+  // `PyRun_FileEx(fp, name, start, globals, locals, 1)`: a true `closeit` has Python close the file.
+  if (index === 0 && /^PyRun_(Any|Simple)?FileEx(Flags)?$/.test(simple)) {
+    const args = callArguments(call);
+    const closeit = args[/Simple|Any/.test(simple) ? 2 : 5]?.text.trim();
+    return closeit && !/^(0|false|NULL)$/.test(closeit) ? 'release' : 'none';
+  }
   // `fdopen(fd)`, `fdopendir(fd)`, `BZ2_bzdopen(fd)`: another resource takes it over. Into a local
   // (`fp = fdopen(fd, "w")`), only once it exists: the local is followed as the resource (see
   // wrapperLocals), and a failed wrap (`if (!fp) return -1;`) still holds the descriptor.
@@ -729,8 +742,9 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   // `list_append(list, p)` adopts p; `FT_Set_Pixel_Sizes(face, ...)` only works on face, its subject.
   // A function of this file is read instead of its name (`set_provider_opts(cfg, info)` fills info;
   // the adopters above know the ones that keep it).
+  // `log_set_logfd(fp)`, `set_default_output(buf)`: the only argument of a setter is the value it sets.
   if (
-    (index > 0 || fnNode?.type === 'field_expression') &&
+    (index > 0 || fnNode?.type === 'field_expression' || (callArguments(call).length === 1 && SETTER.test(simple))) &&
     ADOPTS.test(simple) &&
     !(fnNode?.type === 'identifier' && res.functions?.has(simple))
   )

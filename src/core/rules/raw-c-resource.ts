@@ -1023,12 +1023,65 @@ function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolea
   if (edge !== 'true' && edge !== 'false') return false;
   const stmt = cond.parent?.type === 'if_statement' ? cond.parent : cond.parent?.parent;
   if (stmt?.type !== 'if_statement') return false;
-  const given = findAll(cond, 'call_expression', (c) =>
+  const givenIt = (c: Node) =>
     // `adopt(p)`, `adopt(&p)`, `adopt((void *) p)`.
     (c.childForFieldName('arguments')?.namedChildren ?? []).some(
       (a) => a?.text.replace(/^[&(]+|\)+$/g, '') === res.name || argumentVariable(a) === res.name,
-    ),
-  );
+    );
+  const status = statusCallBefore(stmt, cond);
+  // `bool ok = request(q, file); if (!ok) free(file);`: the status the call left is what is tested.
+  // Not a call that fills it (`r = enumerate(dev, &n, props); if (r != OK) { free(props); return 0; }`):
+  // one that took it over leaves nothing of it to this function after the test.
+  if (status && givenIt(status) && !usedAfter(stmt, res.name)) return failureBranchReleases(stmt, edge, res, [status]);
+  const given = findAll(cond, 'call_expression', givenIt);
+  if (given.length === 0) return false;
+  // Only a call whose own result is the test (`if (!adopt(p))`, `if (adopt(p) != OK)`) says it failed;
+  // `if (expected_bands(img) != needs_bands(p))` compares two queries.
+  if (!given.every((c) => testsOwnStatus(cond, c))) return false;
+  return failureBranchReleases(stmt, edge, res, given);
+}
+
+/** `name` appears in the function after `stmt`. */
+function usedAfter(stmt: Node, name: string): boolean {
+  const func = [...ancestors(stmt)].find((a) => a.type === 'function_definition');
+  if (!func) return true;
+  return new RegExp(`\\b${name}\\b`).test(func.text.slice(stmt.endIndex - func.startIndex));
+}
+
+/** The function's last statement: a branch of it that falls through leaves the function. */
+function endsFunction(stmt: Node): boolean {
+  let next = stmt.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
+  return !next && stmt.parent?.type === 'compound_statement' && stmt.parent.parent?.type === 'function_definition';
+}
+
+/** The call whose result the statement before `stmt` kept in the variable `cond` tests (`ok = f(p); if (!ok)`). */
+function statusCallBefore(stmt: Node, cond: Node): Node | undefined {
+  let top = unwrap(cond);
+  while (top.type === 'unary_expression' && top.child(0)?.text === '!') top = unwrap(top.namedChild(0)!);
+  if (top.type === 'binary_expression' && /^(==|!=|<|<=|>|>=)$/.test(top.childForFieldName('operator')?.text ?? '')) {
+    const right = top.childForFieldName('right');
+    if (!right || !/^(-?\d+|[A-Z][A-Z0-9_]*|NULL|nullptr|true|false)$/.test(right.text.trim())) return undefined;
+    top = unwrap(top.childForFieldName('left')!);
+  }
+  if (top.type !== 'identifier') return undefined;
+  let before = stmt.previousNamedSibling;
+  while (before?.type === 'comment') before = before.previousNamedSibling;
+  if (!before) return undefined;
+  let value: Node | null = null;
+  if (before.type === 'declaration') {
+    const init = before.namedChildren.find((c) => c?.type === 'init_declarator');
+    if (init?.childForFieldName('declarator')?.text === top.text) value = init.childForFieldName('value');
+  } else if (before.type === 'expression_statement') {
+    const assign = before.namedChild(0);
+    if (assign?.type === 'assignment_expression' && assign.childForFieldName('left')?.text === top.text)
+      value = assign.childForFieldName('right');
+  }
+  return value?.type === 'call_expression' ? value : undefined;
+}
+
+/** On `edge` out of `stmt`'s condition the calls in `given` succeeded, when the failure branch releases and leaves. */
+function failureBranchReleases(stmt: Node, edge: 'true' | 'false', res: COwnedResource, given: Node[]): boolean {
   // Not the resource's own library (`WebPPictureImportRGB(&pic)` failing is cleaned up after, not adopted).
   const adopter = (c: Node) => {
     const fn = c.childForFieldName('function')?.text ?? '';
@@ -1039,15 +1092,12 @@ function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolea
       !borrowsHandle(fn, res.pair)
     );
   };
-  if (given.length === 0 || !given.every(adopter)) return false;
-  // Only a call whose own result is the test (`if (!adopt(p))`, `if (adopt(p) != OK)`) says it failed;
-  // `if (expected_bands(img) != needs_bands(p))` compares two queries.
-  if (!given.every((c) => testsOwnStatus(cond, c))) return false;
+  if (!given.every(adopter)) return false;
   const branch = (which: 'consequence' | 'alternative') => stmt.childForFieldName(which);
   const releasesIn = (n: Node | null) =>
     !!n &&
     findAll(n, ['call_expression', 'delete_expression'], (c) => isReleaseOf(c, res)).length > 0 &&
-    alwaysLeaves(n);
+    (alwaysLeaves(n) || endsFunction(stmt));
   // The failure branch releases and leaves; the other branch is the success, where the callee owns it.
   if (edge === 'false' && releasesIn(branch('consequence'))) return true;
   if (edge === 'true' && releasesIn(branch('alternative'))) return true;

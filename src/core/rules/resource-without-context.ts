@@ -210,8 +210,10 @@ export const resourceWithoutContext = defineRule({
           )
         : uses;
     // A close whose result is used (`return parser.close()`) finishes work rather than releasing.
+    // `data = response.read()`: an HTTP response read to its end has http.client close its connection.
+    const drained = (u: Node) => HTTP_RESPONSES.has(name) && readsToEnd(u);
     const closes = live.filter(
-      (u) => closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement',
+      (u) => (closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement') || drained(u),
     );
     // `def unset_tracing(): debugfile.close()` then `config.add_cleanup(unset_tracing)`: a nested
     // function closes it, whenever whoever holds that function calls it.
@@ -229,7 +231,9 @@ export const resourceWithoutContext = defineRule({
     // An explicit `raise` after the creation and before anything closes, returns or hands it on
     // leaves it open, whatever happens later (`fp = open(p) ... raise IOError(...) ... parse(fp)`).
     const settledAt = Math.min(
-      ...live.filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined).map((u) => u.startIndex),
+      ...live
+        .filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined || drained(u))
+        .map((u) => u.startIndex),
     );
     const raise = testFile ? undefined : raiseWhileOpen(scope, call.endIndex, settledAt, target.text, statement);
     const first = live.find((u) => u.startIndex === settledAt);
@@ -904,6 +908,9 @@ function passedOn(use: Node): boolean {
   }
   // `Server(sockets=[sock])`, `run((a, f))`: inside a list, tuple or dict built for the call.
   while (n.parent && /^(list|tuple|set|dictionary|pair|parenthesized_expression)$/.test(n.parent.type)) n = n.parent;
+  // `p_last = p` (a pipeline's previous stage), `self.conn = conn`, `procs[i] = p`: another name holds
+  // it now, and whatever that name does with it (`p_last.communicate()`) is its close.
+  if (n.parent?.type === 'assignment' && n.parent.childForFieldName('right')?.id === n.id) return true;
   if (n.parent?.type === 'keyword_argument') n = n.parent;
   if (n.parent?.type !== 'argument_list') return false;
   // `Popen(cmd, stdout=devnull)`: the child gets a copy of the descriptor; the parent's file is still
@@ -1030,6 +1037,21 @@ function isContextPool(fn: Node): boolean {
 }
 
 /** `f.close()` and friends: the closing method's name when `use` is its receiver. */
+/** Openers of an HTTP response, which closes its own connection once its body is read to the end. */
+const HTTP_RESPONSES = new Set(['urllib.request.urlopen', 'urllib2.urlopen', 'urllib.urlopen']);
+
+/** `use.read()` with no size: the whole body. */
+function readsToEnd(use: Node): boolean {
+  const attr = use.parent;
+  return (
+    attr?.type === 'attribute' &&
+    attr.childForFieldName('object')?.id === use.id &&
+    attr.childForFieldName('attribute')?.text === 'read' &&
+    attr.parent?.type === 'call' &&
+    attr.parent.childForFieldName('arguments')?.namedChildCount === 0
+  );
+}
+
 function closerCalled(use: Node): string | undefined {
   // `os.close(fd)` closes a descriptor from `os.open()`.
   if (use.parent?.type === 'argument_list' && use.parent.parent?.childForFieldName('function')?.text === 'os.close')

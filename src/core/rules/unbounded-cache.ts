@@ -6,7 +6,6 @@ import type { Node } from 'web-tree-sitter';
 import { argument, ensureImport, importsOf, qualify } from '../python/imports';
 import { definesMain } from '../flow/c-ownership';
 import { isTestTree } from '../python/test-code';
-import { constructedOnlyAtImport } from '../python/module-state';
 import { anchorFinds, defineRule, type RuleContext } from '../rule';
 import { ancestors, findAll } from '../tree';
 import type { Fix, TextEdit } from '../types';
@@ -159,13 +158,10 @@ function checkDecorator(decorator: Node, ctx: RuleContext): void {
   if (!method || !unbounded) return;
   // `self.binding_for_help.cache_clear()` somewhere in the file: the class empties it itself.
   if (new RegExp(`\\b${method}\\s*\\.\\s*cache_clear\\s*\\(`).test(ctx.text)) return;
-  // `@cache def formatter(self)`: one entry per instance; when the class is only instantiated by the
-  // module's own top level (themes, singletons), the instances it pins live forever anyway.
-  if (
-    selfOnly(decorator) &&
-    constructedOnlyAtImport([...ancestors(decorator)].find((a) => a.type === 'class_definition'))
-  )
-    return;
+  // `@cache def version(self)`: one entry per instance, a memo of the object's own property. It pins
+  // only instances that were used, and the classes real code memoizes this way (plugins, engines,
+  // themes, singletons) are made a few times per process: every such report judged was a false alarm.
+  if (selfOnly(decorator)) return;
   const bounded = isLru
     ? `${callee.text}(maxsize=${DEFAULT_CACHE_BOUND})`
     : `functools.lru_cache(maxsize=${DEFAULT_CACHE_BOUND})`;
