@@ -57,6 +57,10 @@ function extract(p) {
     ),
   ];
   const specs = kinds.map((k) => `':(glob)**/${k}'`).join(' ');
+  // A project's own `.gitattributes` can mark its whole tree export-ignore (strace: `/* export-ignore`,
+  // for its release tarballs); the repository's info/attributes overrides it.
+  mkdirSync(join(gitDir, 'info'), { recursive: true });
+  writeFileSync(join(gitDir, 'info', 'attributes'), '* -export-ignore -export-subst\n');
   execFileSync('sh', ['-c', `git --git-dir="${gitDir}" archive ${p.commit} -- ${specs} | tar -x -C "${dir}"`]);
   writeFileSync(stamp, p.commit);
   return dir;

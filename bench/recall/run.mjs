@@ -12,7 +12,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const mirrors = process.env.LEAKLENS_MIRRORS ?? '/work/.mirror';
 const work = process.env.LEAKLENS_RECALL_DIR ?? '/tmp/leaklens-recall';
-const labels = ['labels-cpp.jsonl', 'labels-python.jsonl'].flatMap((f) =>
+// --set NAME: only the labels of that set (`first` for those with none), e.g. a set just mined.
+const setArg = process.argv.indexOf('--set');
+const onlySet = setArg > 0 ? process.argv[setArg + 1] : undefined;
+const allLabels = ['labels-cpp.jsonl', 'labels-python.jsonl'].flatMap((f) =>
   existsSync(join(here, f))
     ? readFileSync(join(here, f), 'utf8')
         .split('\n')
@@ -20,6 +23,7 @@ const labels = ['labels-cpp.jsonl', 'labels-python.jsonl'].flatMap((f) =>
         .map((l) => JSON.parse(l))
     : [],
 );
+const labels = allLabels.filter((l) => !onlySet || (l.set ?? 'first') === onlySet);
 const RULES = {
   'c-resource': ['raw-c-resource'],
   'cpp-new': ['raw-c-resource'],
