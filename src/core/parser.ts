@@ -81,7 +81,13 @@ export class Grammars {
     const input = LANGUAGES[id].parseText?.(text, isPlainC(file)) ?? text;
     const reuse = oldTree && !rewritten.has(oldTree) && input === text ? oldTree : null;
     const tree = parser.parse(input, reuse, options);
-    if (tree && input !== text) rewritten.add(tree);
+    if (tree && input !== text) {
+      rewritten.add(tree);
+      // The nodes read their text through the tree's text callback (web-tree-sitter's own field, set
+      // from the input): pointed at the source, names and messages are the source's (`this`, not `THIS`).
+      const reader = tree as unknown as { textCallback?: (index: number) => string };
+      if (typeof reader.textCallback === 'function') reader.textCallback = (index) => text.slice(index);
+    }
     if (!tree) {
       if (Number.isFinite(budgetMs) && performance.now() - start > budgetMs) throw new ParseBudgetError(budgetMs);
       throw new Error('LeakLens: tree-sitter returned no tree');

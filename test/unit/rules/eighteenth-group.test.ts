@@ -2,7 +2,7 @@
 // tuning on it): each a fixture of its own, beside the leak the same shape has when the code is wrong.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { code, lines } from '../helpers';
+import { code, findings, lines } from '../helpers';
 
 const RULE = 'raw-c-resource';
 
@@ -199,5 +199,25 @@ describe('raw-c-resource: C code that names things with C++ keywords', () => {
   it('a helper that only reads it keeps nothing: the block leaks', async () => {
     const src = PAYLOAD('log_item(ep, new->name);');
     assert.deepEqual(await lines(src, 'cpp', RULE, 'events-payload.c'), [10]);
+  });
+});
+
+describe('messages name what the C source names', () => {
+  it("a `.c` file's `this` is reported as `this`", async () => {
+    const src = code`
+      void *make(int n) {
+          struct inst *this = malloc(sizeof *this);
+          if (!this)
+              return NULL;
+          if (n < 0)
+              return NULL;
+          return this;
+      }`;
+    const found = await findings(src, 'cpp', { rule: RULE, file: 'turbojpeg.c' });
+    assert.deepEqual(
+      found.map((f) => f.location.startPoint.line + 1),
+      [2],
+    );
+    assert.match(found[0].message, /^`this` from `malloc\(\)`/);
   });
 });
