@@ -1041,6 +1041,9 @@ function adoptedOnSuccess(cond: Node, edge: string, res: COwnedResource): boolea
   return failureBranchReleases(stmt, edge, res, given);
 }
 
+/** What a status is compared with: a number, an enumerator or macro (`SQLITE_OK`), a null or a boolean. */
+const STATUS_CONSTANT = /^(-?\d+|[A-Z][A-Z0-9_]*|NULL|nullptr|true|false)$/;
+
 /** `name` appears in the function after `stmt`. */
 function usedAfter(stmt: Node, name: string): boolean {
   const func = [...ancestors(stmt)].find((a) => a.type === 'function_definition');
@@ -1061,7 +1064,7 @@ function statusCallBefore(stmt: Node, cond: Node): Node | undefined {
   while (top.type === 'unary_expression' && top.child(0)?.text === '!') top = unwrap(top.namedChild(0)!);
   if (top.type === 'binary_expression' && /^(==|!=|<|<=|>|>=)$/.test(top.childForFieldName('operator')?.text ?? '')) {
     const right = top.childForFieldName('right');
-    if (!right || !/^(-?\d+|[A-Z][A-Z0-9_]*|NULL|nullptr|true|false)$/.test(right.text.trim())) return undefined;
+    if (!right || !STATUS_CONSTANT.test(right.text.trim())) return undefined;
     top = unwrap(top.childForFieldName('left')!);
   }
   if (top.type !== 'identifier') return undefined;
@@ -1123,7 +1126,7 @@ function testsOwnStatus(cond: Node, call: Node): boolean {
     }
     if (!/^(==|!=|<|<=|>|>=)$/.test(op)) return false;
     const other = p.childForFieldName('left')?.id === n.id ? p.childForFieldName('right') : p.childForFieldName('left');
-    if (!other || !/^(-?\d+|[A-Z][A-Z0-9_]*|NULL|nullptr|true|false)$/.test(other.text.trim())) return false;
+    if (!other || !STATUS_CONSTANT.test(other.text.trim())) return false;
     n = p;
   }
   return true;

@@ -211,7 +211,7 @@ export const resourceWithoutContext = defineRule({
         : uses;
     // A close whose result is used (`return parser.close()`) finishes work rather than releasing.
     // `data = response.read()`: an HTTP response read to its end has http.client close its connection.
-    const drained = (u: Node) => HTTP_RESPONSES.has(name) && readsToEnd(u);
+    const drained = (u: Node) => HTTP_RESPONSES.has(name) && readsWholeBody(u);
     const closes = live.filter(
       (u) => (closerCalled(u) !== undefined && u.parent!.parent!.parent?.type === 'expression_statement') || drained(u),
     );
@@ -1036,12 +1036,11 @@ function isContextPool(fn: Node): boolean {
   return fn.type === 'attribute' && /(^|\.)(ctx|context|mp_ctx|manager)\.Pool$/i.test(fn.text);
 }
 
-/** `f.close()` and friends: the closing method's name when `use` is its receiver. */
 /** Openers of an HTTP response, which closes its own connection once its body is read to the end. */
 const HTTP_RESPONSES = new Set(['urllib.request.urlopen', 'urllib2.urlopen', 'urllib.urlopen']);
 
 /** `use.read()` with no size: the whole body. */
-function readsToEnd(use: Node): boolean {
+function readsWholeBody(use: Node): boolean {
   const attr = use.parent;
   return (
     attr?.type === 'attribute' &&
@@ -1052,6 +1051,7 @@ function readsToEnd(use: Node): boolean {
   );
 }
 
+/** `f.close()` and friends: the closing method's name when `use` is its receiver. */
 function closerCalled(use: Node): string | undefined {
   // `os.close(fd)` closes a descriptor from `os.open()`.
   if (use.parent?.type === 'argument_list' && use.parent.parent?.childForFieldName('function')?.text === 'os.close')
