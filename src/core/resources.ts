@@ -25,6 +25,11 @@ export interface ResourcePair {
    * `&ptr`. Closing any element counts as releasing it: a path that closes neither end leaks both.
    */
   arrayHandle?: boolean;
+  /**
+   * The call allocates only when this argument is a null pointer (`getcwd(NULL, 0)`, `realpath(p, NULL)`);
+   * given a buffer, it fills that and returns it.
+   */
+  allocatesWhenNull?: number;
 }
 
 export const BUILTIN_RESOURCES: ResourcePair[] = [
@@ -333,6 +338,45 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
   { acquire: ['curl_easy_init'], release: ['curl_easy_cleanup'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['curl_multi_init'], release: ['curl_multi_cleanup'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['getaddrinfo'], release: ['freeaddrinfo'], kind: 'outParam', releaseArg: 'value', handleArg: 3 },
+  // POSIX calls that return a malloc'd string when not given a buffer, and GNU's heap-formatting printf.
+  { acquire: ['getcwd'], release: ['free'], kind: 'returns', releaseArg: 'value', allocatesWhenNull: 0 },
+  { acquire: ['realpath'], release: ['free'], kind: 'returns', releaseArg: 'value', allocatesWhenNull: 1 },
+  { acquire: ['asprintf', 'vasprintf'], release: ['free'], kind: 'outParam', releaseArg: 'value', handleArg: 0 },
+  // GNU readline: each line is a malloc'd copy the caller frees.
+  { acquire: ['readline'], release: ['free'], kind: 'returns', releaseArg: 'value' },
+  // Xlib's server-side graphics contexts and pixmaps, freed with the display as first argument.
+  { acquire: ['XCreateGC'], release: ['XFreeGC'], kind: 'returns', releaseArg: 'value' },
+  { acquire: ['XCreatePixmap'], release: ['XFreePixmap'], kind: 'returns', releaseArg: 'value' },
+  // xkbcommon's reference-counted objects.
+  { acquire: ['xkb_context_new'], release: ['xkb_context_unref'], kind: 'returns', releaseArg: 'value' },
+  {
+    acquire: ['xkb_keymap_new_from_names', 'xkb_keymap_new_from_string', 'xkb_keymap_new_from_file'],
+    release: ['xkb_keymap_unref'],
+    kind: 'returns',
+    releaseArg: 'value',
+  },
+  { acquire: ['xkb_state_new'], release: ['xkb_state_unref'], kind: 'returns', releaseArg: 'value' },
+  // ALSA's card names: strdup'd copies.
+  {
+    acquire: ['snd_card_get_name', 'snd_card_get_longname'],
+    release: ['free'],
+    kind: 'outParam',
+    releaseArg: 'value',
+    handleArg: 1,
+  },
+  // Core Graphics' Create rule: what a Create function returns, the caller releases.
+  {
+    acquire: ['CGColorSpaceCreateDeviceRGB', 'CGColorSpaceCreateDeviceGray', 'CGColorSpaceCreateWithName'],
+    release: ['CGColorSpaceRelease', 'CFRelease'],
+    kind: 'returns',
+    releaseArg: 'value',
+  },
+  {
+    acquire: ['CGBitmapContextCreate'],
+    release: ['CGContextRelease', 'CFRelease'],
+    kind: 'returns',
+    releaseArg: 'value',
+  },
   { acquire: ['WebPMemoryWriterInit'], release: ['WebPMemoryWriterClear'], kind: 'inPlace', releaseArg: 'address' },
   // libfuse's argument vector: the first add allocates it; the next ones grow the same vector.
   {

@@ -12,7 +12,7 @@ import type { Effect, PathFacts } from './lifetime';
  * replaces the program, which inherits the descriptors on purpose; if it fails, a child only exits.
  */
 const NORETURN =
-  /^(execv|execve|execvp|execvpe|execl|execlp|execle|fexecve|exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
+  /^(execv|execve|execvp|execvpe|execl|execlp|execle|fexecve|exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|fatal_f|fatal_r|fatal_fr|logdie|logdie_f|logdie_r|logdie_fr|sshfatal|sshlogdie|cleanup_exit|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
 
 /** Where `main` may be defined: at the start of a line (the tree confirms it). */
 export const MAIN_DEFINITIONS = /^(?:int|void|auto)\s+(?:w?main|_tmain)\s*\(/gm;
@@ -248,6 +248,8 @@ export interface COwnedResource {
   knownTrue?: Set<string>;
   /** Where the function stores it (`priv->avfc = avfc`): set there, that place holds it, not this path. */
   storedAt?: Set<string>;
+  /** Uses (node ids) where a smart pointer or a kept container takes the object over: it escapes there. */
+  adoptedAt?: Set<number>;
 }
 
 /**
@@ -452,6 +454,7 @@ function wrapsAnother(fn: string, acquires: Set<string> | undefined): boolean {
 const SELF_DESTROYING = /^(release|destroy|dispose|unref|decRef|deref|free|deleteLater|deleteThis|selfDestruct)$/i;
 
 function useEffect(use: Node, top: Node, res: COwnedResource): Effect {
+  if (res.adoptedAt?.has(use.id)) return 'escape';
   // `p->field`, `p.field`, `p[i]`: a use through the resource, not of the pointer itself.
   const parent = use.parent;
   if (!parent) return 'none';

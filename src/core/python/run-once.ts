@@ -88,22 +88,44 @@ function nodeRunsOnce(node: Node, ctx: RuleContext, seen: Set<number>, bounded: 
 }
 
 function functionRunsOnce(fn: Node, ctx: RuleContext, seen: Set<number>, bounded: boolean): boolean {
-  // Only functions defined at the top level (not methods, not closures handed out as callbacks).
-  if (fn.parent?.type !== 'module') return false;
+  // Functions defined at the top level, and in a script the methods of its top-level classes (not
+  // closures handed out as callbacks).
+  const method = isScriptMethod(fn, ctx);
+  if (fn.parent?.type !== 'module' && !method) return false;
   const nameNode = fn.childForFieldName('name');
   if (!nameNode) return false;
   // A public function of a library module is API: importers call it as often as they like.
   if (!isScript(ctx) && !nameNode.text.startsWith('_')) return false;
+  // Dunder methods run when Python decides; cmd.Cmd's `do_*` commands as often as the user types them.
+  if (method && (/^__\w+__$/.test(nameNode.text) || /^(do|help|complete)_/.test(nameNode.text))) return false;
   const uses = identifiersIn(ctx.root, nameNode.text).filter((i) => i.id !== nameNode.id);
   if (uses.length === 0) return false; // never called here: someone else calls it
   for (const use of uses) {
-    const call = use.parent;
+    // `self.credential(...)`, `executer.run()`: a method called through its object.
+    const callee =
+      method && use.parent?.type === 'attribute' && use.parent.childForFieldName('attribute')?.id === use.id
+        ? use.parent
+        : use;
+    const call = callee.parent;
     // Passed around (`Thread(target=worker)`, `atexit.register(f)`): called who knows how often.
-    if (!isKind(call, K.calls) || call.childForFieldName('function')?.id !== use.id) return false;
+    if (!isKind(call, K.calls) || call.childForFieldName('function')?.id !== callee.id) return false;
     if (!nodeRunsOnce(call, ctx, seen, bounded)) return false;
   }
   return true;
 }
+
+/**
+ * A method of a class defined at the top level of a script kept with the project's scripts
+ * (`examples/dpapi.py`: `class DPAPI: def run(self): ...`). Elsewhere a script's classes are often a
+ * library's too (ranger's `rifle.py` runs as a program and is imported by ranger).
+ */
+function isScriptMethod(fn: Node, ctx: RuleContext): boolean {
+  const cls = fn.parent?.type === 'block' ? fn.parent.parent : undefined;
+  return (
+    cls?.type === 'class_definition' && cls.parent?.type === 'module' && SCRIPT_DIRS.test(ctx.file) && isScript(ctx)
+  );
+}
+const SCRIPT_DIRS = /(^|[\\/])(examples?|samples?|demos?|scripts?|bin|tools)[\\/]/i;
 
 /** A handler's last statement that ends the process or passes the exception on. */
 const HANDLER_ENDS = /^(raise\b|sys\.exit\s*\(|exit\s*\(|quit\s*\(|os\._exit\s*\(|os\.abort\s*\()/;
@@ -127,10 +149,50 @@ export function exceptionEndsProcess(node: Node, ctx: RuleContext): boolean {
       if (h?.type !== 'except_clause' && h?.type !== 'except_group_clause') continue;
       const block = h.namedChildren.find((c) => c?.type === 'block');
       const last = block?.namedChildren[block.namedChildren.length - 1];
-      if (!last || !HANDLER_ENDS.test(last.text)) return false;
+      if (!last || !(HANDLER_ENDS.test(last.text) || ctx.memo(`python.lastWord.${t.id}`, () => lastWord(t, ctx))))
+        return false;
     }
   }
   return true;
+}
+
+/**
+ * `if __name__ == "__main__": try: main() except Exception as e: logging.error(e)`: a handler with
+ * nothing after it. The script's last words: once it has logged the error, the program ends.
+ */
+function lastWord(statement: Node, ctx: RuleContext): boolean {
+  const seen = new Set<number>();
+  const ends = (n: Node): boolean => {
+    if (seen.has(n.id)) return false;
+    seen.add(n.id);
+    const after = n.nextNamedSibling;
+    if (after && !(after.type === 'comment' && !after.nextNamedSibling) && !HANDLER_ENDS.test(after.text)) return false;
+    const block = n.parent;
+    if (!block) return false;
+    if (block.type === 'module') return true;
+    if (block.type !== 'block') return false;
+    const owner = block.parent;
+    if (!owner) return false;
+    if (owner.type === 'if_statement') return ends(owner);
+    // An `else`/`elif` branch, or a `try`'s body, ends where its statement ends.
+    if (/^(else_clause|elif_clause|finally_clause|except_clause)$/.test(owner.type) && owner.parent)
+      return ends(owner.parent);
+    if (owner.type === 'try_statement') return ends(owner);
+    if (owner.type !== 'function_definition' || owner.parent?.type !== 'module') return false;
+    // `def main(): ... try/except` called as the script's own last word.
+    const name = owner.childForFieldName('name');
+    const calls = name ? identifiersIn(ctx.root, name.text).filter((i) => i.id !== name.id) : [];
+    return (
+      calls.length > 0 &&
+      calls.every((c) => {
+        const call = c.parent;
+        if (!isKind(call, K.calls) || call.childForFieldName('function')?.id !== c.id) return false;
+        const statement = call.parent?.type === 'expression_statement' ? call.parent : undefined;
+        return !!statement && ends(statement);
+      })
+    );
+  };
+  return ends(statement);
 }
 
 /**

@@ -501,6 +501,10 @@ const LIBC_ARITY: Record<string, [number, number]> = {
   realloc: [2, 2],
   strdup: [1, 1],
   strndup: [2, 2],
+  getcwd: [2, 2],
+  realpath: [2, 2],
+  // A project's own `readline(fd, buf, n)` is another function.
+  readline: [1, 1],
   getaddrinfo: [4, 4],
 };
 
@@ -516,6 +520,14 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'dis
   const func = enclosingFunctionBody(call);
   if (!func) return undefined;
   if (notTheLibraryCall(call, call.childForFieldName('function')?.text ?? '')) return undefined;
+  // `getcwd(buf, sizeof buf)`: fills the caller's buffer, allocates nothing.
+  if (
+    pair.allocatesWhenNull !== undefined &&
+    !/^(NULL|nullptr|0|\(\s*char\s*\*\s*\)\s*(NULL|0))$/.test(
+      callArguments(call)[pair.allocatesWhenNull]?.text.trim() ?? '',
+    )
+  )
+    return undefined;
   let name: string | undefined;
   let declaration: Node | undefined;
   let status: string | undefined;
@@ -683,12 +695,17 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     pair === NEW_PAIR
       ? findAll(func, 'delete_expression', (n) => n.startIndex > acq.call.endIndex && mentions(n, name))
       : [];
-  const storedForCaller = pair === NEW_PAIR && deletes.length === 0 && handedToCaller(func, acq);
+  const uses = findAll(func, 'identifier', (n) => n.text === name);
+  const later = uses.filter((u) => u.startIndex > acq.call.startIndex);
+  // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
+  if (later.some((u) => ownedBy(u, func) && (isLambdaOwned(u, func) || ownedAtOnce(u, acq)))) return;
+  // Adopted by a smart pointer or kept in a container of the object's only later (`p->fill(); if (bad)
+  // return; meshes.push_back(shared_ptr<T>(p));`): the function owns it until then, and an exit before leaks.
+  const adoptedLater = later.filter((u) => ownedBy(u, func) || (pair === NEW_PAIR && keptInContainer(u, func)));
+  const storedForCaller =
+    pair === NEW_PAIR && deletes.length === 0 && (adoptedLater.length > 0 || handedToCaller(func, acq));
   const valueObject = pair === NEW_PAIR && VALUE_TYPE.test(acq.call.childForFieldName('type')?.text ?? '');
   if (pair === NEW_PAIR && deletes.length === 0 && !storedForCaller && !valueObject) return;
-  const uses = findAll(func, 'identifier', (n) => n.text === name);
-  // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
-  if (uses.some((u) => u.startIndex > acq.call.startIndex && ownedBy(u, func))) return;
   // Init + Alloc of the same struct in place are one resource: the first one reports.
   if (
     pair.kind === 'inPlace' &&
@@ -779,6 +796,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     otherAcquires,
     knownTrue: new Set([...flagsSetAfter(acq.statement, name), ...flagsOfGuards(acq.call, func)]),
     storedAt: placesStoredInto(func, name),
+    adoptedAt: new Set(adoptedLater.map((u) => u.id)),
   };
   const guards = guardsOf(acq.call, func);
   // A test of the resource's own variable says nothing about the branch it was acquired in: it changed.
@@ -917,7 +935,8 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
       throwsInCpp(n) &&
       mentions(n, name),
   )[0];
-  if (!throwing) return;
+  // Qt code treats a failed allocation as fatal (qBadAlloc, Q_CHECK_PTR): nothing unwinds to leak it.
+  if (!throwing || QT_CODE.test(ctx.text)) return;
   ctx.report({
     at: acq.call,
     severity: 'info',
@@ -1347,6 +1366,8 @@ function isReleaseOf(n: Node, res: COwnedResource): boolean {
   );
 }
 
+const QT_CODE = /^[ \t]*#[ \t]*include[ \t]*<Qt?[A-Z]\w*>|\bQ(String|List|Map|Hash|Vector|ByteArray)\b[<:]/m;
+
 /** Standard-library operations that allocate (and so may throw bad_alloc): the C++ hint's only sources. */
 const STD_ALLOCATING = new Set([
   'push_back',
@@ -1437,6 +1458,32 @@ function ownedBy(use: Node, func: Node): boolean {
     }
   }
   return false;
+}
+
+function isLambdaOwned(use: Node, func: Node): boolean {
+  for (const a of ancestors(use)) {
+    if (a.id === func.id) return false;
+    if (a.type === 'lambda_expression') return true;
+  }
+  return false;
+}
+
+/** In the acquisition's statement or the one right after it: nothing can leave the function in between. */
+function ownedAtOnce(use: Node, acq: Acquisition): boolean {
+  const at = statementOf(use);
+  return !!at && (at.id === acq.statement.id || acq.statement.nextNamedSibling?.id === at.id);
+}
+
+/** `meshes.push_back(p)`, `items.insert(key, p)`, `list->append(p)`: kept by a container that is not a local. */
+const CONTAINER_ADD = /^(push_back|push_front|emplace_back|emplace_front|emplace|insert|append|prepend|add|push)$/;
+function keptInContainer(use: Node, func: Node): boolean {
+  const call = use.parent?.type === 'argument_list' ? use.parent.parent : undefined;
+  const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+  if (fn?.type !== 'field_expression' || !CONTAINER_ADD.test(fn.childForFieldName('field')?.text ?? '')) return false;
+  const container = fn.childForFieldName('argument');
+  if (!container) return false;
+  if (container.type === 'identifier') return !declaredLocally(func, container.text);
+  return /^(field_expression|this)$/.test(container.type);
 }
 
 /** The type written in the local declaration of `name`, if any. */

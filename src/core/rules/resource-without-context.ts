@@ -85,6 +85,9 @@ const CLOSE_NOT_ON_EXIT = new Set([
   'logging.handlers.RotatingFileHandler',
   'logging.handlers.TimedRotatingFileHandler',
   'logging.handlers.WatchedFileHandler',
+  // websocket-client's connection: a socket with close() but no `with`.
+  'websocket.WebSocket',
+  'websocket.create_connection',
 ]);
 /** Objects whose close() finishes work or frees only Python memory: not resources to guard. */
 const NOT_RESOURCES =
@@ -134,7 +137,9 @@ export const resourceWithoutContext = defineRule({
   anchor: (_language, _config, text) => resourceAnchor(text),
   query: {
     python: `(expression_statement (assignment left: [(identifier) (attribute)] @target right: (call function: [(identifier) (attribute)]) @call)) @statement
-(call function: (attribute object: (call function: [(identifier) (attribute)]) @inline attribute: (identifier) @inlineMethod))`,
+(call function: (attribute object: (call function: [(identifier) (attribute)]) @inline attribute: (identifier) @inlineMethod))
+(subscript value: (call function: [(identifier) (attribute)] @tempFn) @tempCall)
+(assignment left: [(pattern_list) (tuple_pattern)] @tempTargets right: (call function: [(identifier) (attribute)] @tempFn) @tempCall)`,
   },
   captures: {
     target: ['identifier', 'attribute'],
@@ -142,10 +147,15 @@ export const resourceWithoutContext = defineRule({
     statement: 'expression_statement',
     inline: 'call',
     inlineMethod: 'identifier',
+    tempFn: ['identifier', 'attribute'],
+    tempCall: 'call',
+    tempTargets: ['pattern_list', 'tuple_pattern'],
   },
   check(match, ctx) {
     const inline = match.captures.get('inline');
     if (inline) return checkInline(inline, match.captures.get('inlineMethod')!, ctx);
+    const tempCall = match.captures.get('tempCall');
+    if (tempCall) return checkMkstemp(tempCall, match.captures.get('tempFn')!, match.captures.get('tempTargets'), ctx);
     const target = match.captures.get('target')!;
     const call = match.captures.get('call')!;
     const fn = call.childForFieldName('function')!;
@@ -427,7 +437,7 @@ function wrapsBorrowedStream(call: Node, statement: Node): boolean {
 // writers of an open file (`json.dump(obj, f)`, `shutil.copyfileobj(src, dst)`), `ioctl`/`fcntl` on
 // its descriptor, `select` over it.
 const HARMLESS_CALL =
-  /^(os\.(fstat|read|write|lseek|fsync|ftruncate|fchmod|fchown|isatty|set_inheritable|get_inheritable|sendfile|set_blocking|get_blocking)|(fcntl\.)?(ioctl|fcntl|flock|lockf)|shutil\.copyfileobj|(json|pickle|marshal|plistlib|tomllib)\.(dump|load)|yaml\.(dump|safe_dump|load|safe_load|full_load)|(select\.)?select|hashlib\.file_digest|print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
+  /^(os\.(fstat|read|write|lseek|fsync|ftruncate|fchmod|fchown|isatty|set_inheritable|get_inheritable|sendfile|set_blocking|get_blocking)|(fcntl\.)?(ioctl|fcntl|flock|lockf)|shutil\.copyfileobj|(json|pickle|marshal|plistlib|tomllib)\.(dump|load)|yaml\.(dump|safe_dump|load|safe_load|full_load)|(select\.)?select|hashlib\.file_digest|os\.getpid|os\.getppid|print|len|str|int|float|bool|repr|isinstance|hasattr|getattr|id|type|format|sorted|list|dict|tuple|set|min|max|range|enumerate|zip|time\.\w+|(\w+\.)*(log|logger|_log|_logger|logging|LOG|LOGGER)\.(debug|info|warning|warn|error|exception|critical|log))$/;
 
 function swallowedBefore(call: Node, close: Node): boolean {
   for (const a of ancestors(call)) {
@@ -467,6 +477,15 @@ function swallowsOSError(use: Node): boolean {
 const OS_ERRORS =
   /\b(OSError|IOError|EnvironmentError|socket\.error|error|socket\.timeout|TimeoutError|ConnectionError|ConnectionRefusedError|Exception|BaseException)\b/;
 
+const STRING_METHODS =
+  /^(replace|format|join|strip|lstrip|rstrip|lower|upper|split|rsplit|splitlines|startswith|endswith|ljust|rjust|center|zfill|title|capitalize)$/;
+const BINARY_READS = /^(read|readinto|readline|readlines)$/;
+/** `f = open(path, "rb")`: the built-in open with a binary mode. */
+function opensBinary(statement: Node): boolean {
+  return /^\s*\w+\s*=\s*(io\.)?open\s*\([^()]*,\s*(mode\s*=\s*)?['"][rwax+]*b[rwax+]*['"]\s*\)\s*$/.test(
+    statement.text,
+  );
+}
 const LOCAL_OPS = /^(write|writelines|flush|seek|tell|truncate|fileno|settimeout|setsockopt|setblocking|getsockname)$/;
 
 /**
@@ -530,6 +549,39 @@ function checkInline(opener: Node, method: Node, ctx: RuleContext): void {
     message:
       `\`${fn.text}(...)\` is used only for \`.${method.text}()\` and never closed: the file stays open until the ` +
       'garbage collector finalizes it (later on PyPy, or while a traceback holds the frame). Use `with`.',
+  });
+}
+
+/**
+ * `tempfile.mkstemp()` opens the file and returns its descriptor, a plain int that nothing ever closes:
+ * `mkstemp()[1]` or `_, path = mkstemp()` drops it, and each call leaks one for the life of the process.
+ */
+function checkMkstemp(call: Node, fn: Node, targets: Node | undefined, ctx: RuleContext): void {
+  if (!/^tempfile\.mkstemp$/.test(qualify(fn, importsOf(ctx)))) return;
+  // A script's run ends soon, and its descriptors with it.
+  if (isScript(ctx) && runsBounded(call, ctx)) return;
+  let dropped: string | undefined;
+  if (!targets) {
+    const subscript = call.parent;
+    if (subscript?.type !== 'subscript' || subscript.childForFieldName('value')?.id !== call.id) return;
+    const index = subscript.childForFieldName('subscript')?.text.replace(/\s+/g, '');
+    if (index !== '1' && index !== '-1') return;
+    dropped = `\`${fn.text}()[${index}]\` keeps only the path`;
+  } else {
+    const first = targets.namedChild(0);
+    if (first?.type !== 'identifier' || targets.namedChildCount !== 2) return;
+    const scope =
+      [...ancestors(call)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
+    // `_, path = mkstemp(); os.close(_)`: even a descriptor named `_` may be closed.
+    if (identifiersIn(scope, first.text).some((n) => n.startIndex > call.endIndex)) return;
+    dropped =
+      first.text === '_'
+        ? `\`${fn.text}()\`'s descriptor is bound to \`_\``
+        : `\`${first.text}\`, the descriptor from \`${fn.text}()\`, is never used`;
+  }
+  ctx.report({
+    at: call,
+    message: `${dropped}: the file is open and nothing closes its descriptor, an int no garbage collector finalizes. Each call leaks one for the life of the process. Close it with \`os.close()\`, or use \`NamedTemporaryFile\`.`,
   });
 }
 
@@ -773,15 +825,23 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
     const fn = call.childForFieldName('function');
     const text = fn?.text ?? '';
     if (HARMLESS_CALL.test(text)) continue;
+    // `f.write(self.pwd.replace("\\", "/"))`: string formatting does not fail (a Path's one-argument
+    // `replace(target)` renames a file, and can).
+    const method = fn?.type === 'attribute' ? (fn.childForFieldName('attribute')?.text ?? '') : '';
+    if (
+      STRING_METHODS.test(method) &&
+      (method !== 'replace' || (call.childForFieldName('arguments')?.namedChildCount ?? 0) >= 2)
+    )
+      continue;
     // `if fd < 0: raise OSError(...)`: where that runs, nothing was opened.
     if (inFailureCheck(call, own, statement.endIndex)) continue;
     // Inside a try whose handlers swallow the exception (no raise), control reaches the close anyway.
     if (swallowedBefore(call, close)) continue;
-    // Local file operations on the resource itself (write, flush, options) do not fail in practice.
+    // Local file operations on the resource itself (write, flush, options) do not fail in practice,
+    // nor do reads of a file opened in binary mode (no decoding to fail).
     if (
-      fn?.type === 'attribute' &&
-      fn.childForFieldName('object')?.text === own &&
-      LOCAL_OPS.test(fn.childForFieldName('attribute')?.text ?? '')
+      fn?.childForFieldName('object')?.text === own &&
+      (LOCAL_OPS.test(method) || (BINARY_READS.test(method) && opensBinary(statement)))
     )
       continue;
     return true;
@@ -1007,7 +1067,9 @@ function closedInLoopBodies(text: string): Set<string> {
 /** The last word of every tracked constructor and method: what a call the check can report on ends with. */
 const CONSTRUCTOR_WORDS = [
   ...new Set(
-    [...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, ...INLINE_OPENERS, 'Pool'].map((k) => k.split('.').pop()!),
+    [...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, ...INLINE_OPENERS, 'Pool', 'mkstemp'].map((k) =>
+      k.split('.').pop()!,
+    ),
   ),
 ];
 const IMPORT_ALIAS = new RegExp(`\\b(?:${CONSTRUCTOR_WORDS.join('|')})\\s+as\\s+([A-Za-z_]\\w*)`, 'g');
