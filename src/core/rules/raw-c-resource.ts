@@ -698,10 +698,11 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const uses = findAll(func, 'identifier', (n) => n.text === name);
   const later = uses.filter((u) => u.startIndex > acq.call.startIndex);
   // Owned at once by a smart pointer, a scope guard or a lambda that releases it.
-  if (later.some((u) => ownedBy(u, func) && (isLambdaOwned(u, func) || ownedAtOnce(u, acq)))) return;
+  const owners = later.map((u) => ownerOf(u, func));
+  if (owners.some((o, i) => o === 'lambda' || (o && ownedAtOnce(later[i], acq)))) return;
   // Adopted by a smart pointer or kept in a container of the object's only later (`p->fill(); if (bad)
   // return; meshes.push_back(shared_ptr<T>(p));`): the function owns it until then, and an exit before leaks.
-  const adoptedLater = later.filter((u) => ownedBy(u, func) || (pair === NEW_PAIR && keptInContainer(u, func)));
+  const adoptedLater = later.filter((u, i) => owners[i] || (pair === NEW_PAIR && keptInContainer(u, func)));
   const storedForCaller =
     pair === NEW_PAIR && deletes.length === 0 && (adoptedLater.length > 0 || handedToCaller(func, acq));
   const valueObject = pair === NEW_PAIR && VALUE_TYPE.test(acq.call.childForFieldName('type')?.text ?? '');
@@ -1442,30 +1443,27 @@ function mentions(node: Node, name: string): boolean {
   return findAll(node, 'identifier', (n) => n.text === name).length > 0;
 }
 
-/** `std::unique_ptr<T, D> o(p, ...)`, `o.reset(p)`, or a lambda (scope guard) that releases `p`. */
-function ownedBy(use: Node, func: Node): boolean {
+/**
+ * `std::unique_ptr<T, D> o(p, ...)` or `o.reset(p)`: a smart pointer; a lambda (scope guard) that
+ * releases `p`, wherever it is written: a lambda.
+ */
+function ownerOf(use: Node, func: Node): 'smart' | 'lambda' | undefined {
+  let owner: 'smart' | undefined;
   for (const a of ancestors(use)) {
-    if (a.id === func.id) return false;
-    if (a.type === 'lambda_expression') return true;
+    if (a.id === func.id) break;
+    if (a.type === 'lambda_expression') return 'lambda';
+    if (owner) continue;
     if (
       (a.type === 'declaration' || a.type === 'field_declaration') &&
       SMART_OWNER.test(a.childForFieldName('type')?.text ?? '')
     )
-      return true;
+      owner = 'smart';
     if (a.type === 'call_expression') {
       const fn = a.childForFieldName('function')?.text ?? '';
-      if (SMART_OWNER.test(fn) || /\.reset$|->reset$/.test(fn)) return true;
+      if (SMART_OWNER.test(fn) || /\.reset$|->reset$/.test(fn)) owner = 'smart';
     }
   }
-  return false;
-}
-
-function isLambdaOwned(use: Node, func: Node): boolean {
-  for (const a of ancestors(use)) {
-    if (a.id === func.id) return false;
-    if (a.type === 'lambda_expression') return true;
-  }
-  return false;
+  return owner;
 }
 
 /** In the acquisition's statement or the one right after it: nothing can leave the function in between. */

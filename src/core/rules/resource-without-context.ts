@@ -187,8 +187,7 @@ export const resourceWithoutContext = defineRule({
     if (isScript(ctx) && runsBounded(statement, ctx)) return;
     // A forked child's work before `os._exit()`: the process ends right after, and its descriptors with it.
     if (endsProcessAfter(statement)) return;
-    const scope =
-      [...ancestors(statement)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
+    const scope = functionBody(statement, ctx);
     // `nonlocal sock` / `global sock`: the name outlives this function; whoever holds it closes it.
     if (declaredOuter(scope, target.text)) return;
     // A test of the warning itself: `with self.assertWarns(ResourceWarning): sock = None` leaves it
@@ -552,6 +551,11 @@ function checkInline(opener: Node, method: Node, ctx: RuleContext): void {
   });
 }
 
+/** The body of the function around `node`, or the module at the top level. */
+function functionBody(node: Node, ctx: RuleContext): Node {
+  return [...ancestors(node)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
+}
+
 /**
  * `tempfile.mkstemp()` opens the file and returns its descriptor, a plain int that nothing ever closes:
  * `mkstemp()[1]` or `_, path = mkstemp()` drops it, and each call leaks one for the life of the process.
@@ -570,8 +574,7 @@ function checkMkstemp(call: Node, fn: Node, targets: Node | undefined, ctx: Rule
   } else {
     const first = targets.namedChild(0);
     if (first?.type !== 'identifier' || targets.namedChildCount !== 2) return;
-    const scope =
-      [...ancestors(call)].find((a) => a.type === 'function_definition')?.childForFieldName('body') ?? ctx.root;
+    const scope = functionBody(call, ctx);
     // `_, path = mkstemp(); os.close(_)`: even a descriptor named `_` may be closed.
     if (identifiersIn(scope, first.text).some((n) => n.startIndex > call.endIndex)) return;
     dropped =
