@@ -56,7 +56,22 @@ function extract(p) {
         .map((m) => (m[1] ? `*.${m[1]}` : '.gitignore')),
     ),
   ];
-  const specs = kinds.map((k) => `':(glob)**/${k}'`).join(' ');
+  // Snapshots can lack a large source file too (doxygen's vendored sqlite3.c): archive fails on a
+  // missing blob, so those paths are left out and the rest extracted.
+  const sources = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', p.commit], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  })
+    .split('\n')
+    .map((l) => /^\d+ blob (\w+)\t(.*\.(?:c|h|cc|cpp|cxx|hpp|hh|py))$/.exec(l))
+    .filter(Boolean);
+  const present = execFileSync('git', ['--git-dir', gitDir, 'cat-file', '--batch-check'], {
+    input: sources.map((m) => m[1]).join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  }).split('\n');
+  const missing = sources.filter((m, i) => / missing$/.test(present[i])).map((m) => `':(exclude,literal)${m[2]}'`);
+  const specs = [...kinds.map((k) => `':(glob)**/${k}'`), ...missing].join(' ');
   // A project's own `.gitattributes` can mark its whole tree export-ignore (strace: `/* export-ignore`,
   // for its release tarballs); the repository's info/attributes overrides it.
   mkdirSync(join(gitDir, 'info'), { recursive: true });
