@@ -48,6 +48,37 @@ export const cLanguage: CfgLanguage = {
 };
 
 /**
+ * Functions the file itself declares as never returning: `static void error(const char *, ...)
+ * ATTR_NORETURN;`, `_Noreturn void die(...)`, `[[noreturn]] void fail()`, `__attribute__((noreturn))`.
+ */
+const NORETURN_MARK = String.raw`(?:_Noreturn|\[\[\s*noreturn\s*\]\]|__attribute__\s*\(\(\s*(?:__)?noreturn(?:__)?\s*\)\)|\w*NORETURN\w*|\w*NO_RETURN\w*|__dead2?)`;
+// Other attributes may come first: `__attribute__((format(printf, 1, 2))) __attribute__((noreturn))`.
+const ATTRIBUTES = String.raw`(?:\s*__attribute__\s*\(\((?:[^()]|\([^()]*\))*\)\))*`;
+const NORETURN_AFTER = new RegExp(
+  String.raw`\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)${ATTRIBUTES}\s*${NORETURN_MARK}`,
+  'g',
+);
+const NORETURN_BEFORE = new RegExp(String.raw`${NORETURN_MARK}[\w\s*]*?\b([A-Za-z_]\w*)\s*\(`, 'g');
+
+export function noreturnDeclaredIn(text: string): Set<string> {
+  const names = new Set<string>();
+  if (!/noreturn|no_return|__dead/i.test(text)) return names;
+  for (const re of [NORETURN_AFTER, NORETURN_BEFORE])
+    for (const m of text.matchAll(re)) if (!/^(if|while|for|switch|return|sizeof)$/.test(m[1])) names.add(m[1]);
+  return names;
+}
+
+/** cLanguage, with the file's own never-returning functions ending a path too. */
+export function cLanguageFor(text: string): CfgLanguage {
+  const own = noreturnDeclaredIn(text);
+  if (own.size === 0) return cLanguage;
+  return {
+    ...cLanguage,
+    isNoreturnCall: (call) => cLanguage.isNoreturnCall(call) || own.has(call.childForFieldName('function')?.text ?? ''),
+  };
+}
+
+/**
  * Calls that only look at a pointer for the duration of the call (they never keep it): the C
  * library's string, memory and stdio functions, and formatting.
  */
@@ -628,6 +659,8 @@ function statusKeptUntested(call: Node): boolean {
 const CONTAINER_WORDS = new Set([
   ...['list', 'lst', 'dlist', 'hlist', 'llist', 'slist', 'stailq', 'tailq', 'queue', 'fifo', 'ring', 'stack', 'heap'],
   ...['tree', 'rb', 'rbtree', 'avl', 'splay', 'hash', 'hashtable', 'htable', 'table', 'map', 'dict', 'cache'],
+  // `wl_signal_add(&seat->events.destroy, &p->destroy)`: a signal keeps a list of its listeners.
+  'signal',
 ]);
 const LINK_WORDS = new Set(['add', 'insert', 'append', 'prepend', 'push', 'enqueue', 'link', 'put', 'attach']);
 
@@ -937,6 +970,8 @@ export function unwrap(n: Node): Node {
   }
 }
 
+const ASSERT_RETURNING_CONDITION =
+  /(^|_)(assert|ASSERT)(_\w+)?$|^(likely|unlikely|__builtin_expect|G_LIKELY|G_UNLIKELY)$/;
 const VALIDITY_TEST = /(^|_)(is_?)?valid(_\w+)?$|^(is|IS)_?(VALID|Valid)\w*$|^isValid\w*$/;
 
 function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
@@ -947,6 +982,9 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
     const args = callArguments(e);
     const fn = e.childForFieldName('function')?.text ?? '';
     if (args.length === 1 && args[0].text === res.name && VALIDITY_TEST.test(fn)) return outcome ? 'held' : 'absent';
+    // `if (!sway_assert(p, "alloc failed")) return;`, `if (unlikely(!p))`: a call that returns the truth of
+    // its first argument (an assert that logs and goes on, a branch hint) says what that argument says.
+    if (args.length >= 1 && ASSERT_RETURNING_CONDITION.test(fn)) return implies(args[0], outcome, res);
   }
   if (e.type === 'binary_expression') {
     let op = e.childForFieldName('operator')?.text ?? e.child(1)?.text;

@@ -250,6 +250,12 @@ function declaredOrAssignedIn(loop: Node, root: string, receiverText: string, la
             n.type === 'parameter_declaration'
           ) {
             const decl = n.childForFieldName('declarator');
+            // `for (auto& [key, lease] : leases)`: each name of a structured binding is the iteration's own.
+            let binding = decl;
+            while (binding?.type === 'reference_declarator' || binding?.type === 'pointer_declarator')
+              binding = binding.namedChild(0);
+            if (binding?.type === 'structured_binding_declarator')
+              return binding.namedChildren.some((c) => c?.type === 'identifier' && c.text === root);
             return decl !== null && declaredName(decl) === root;
           }
           if (n.type === 'assignment_expression') {

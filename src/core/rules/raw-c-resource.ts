@@ -13,7 +13,7 @@ import {
   caseHeld,
   cEffect,
   cHeldAlong,
-  cLanguage,
+  cLanguageFor,
   type COwnedResource,
   definesMain,
   functionName,
@@ -655,7 +655,13 @@ function statusVariable(call: Node): string | undefined {
 }
 
 function cfgFor(ctx: RuleContext, func: Node): Cfg {
-  return ctx.memo(`cfg.c.${func.id}`, () => buildCfg(func, cLanguage, false));
+  return ctx.memo(`cfg.c.${func.id}`, () =>
+    buildCfg(
+      func,
+      ctx.memo('c.language', () => cLanguageFor(ctx.text)),
+      false,
+    ),
+  );
 }
 
 function releaseNamesOf(ctx: RuleContext): Set<string> {

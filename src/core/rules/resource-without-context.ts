@@ -602,8 +602,11 @@ const KNOWN_SUFFIXES = new Set(
   }),
 );
 
-/** Socket methods that fail in normal operation: the address in use, the peer refusing. */
-const SOCKET_CALLS_THAT_FAIL = new Set(['bind', 'connect', 'listen', 'create_connection']);
+/**
+ * Socket methods that fail in normal operation: the address in use, the peer refusing. Not `listen()`:
+ * an address in use is reported by the `bind()` before it, and a bound socket's listen does not fail.
+ */
+const SOCKET_CALLS_THAT_FAIL = new Set(['bind', 'connect', 'create_connection']);
 
 /** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
 function raiseWhileOpen(

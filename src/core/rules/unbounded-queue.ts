@@ -164,15 +164,39 @@ function overFiniteCollection(loop: Node, ctx: RuleContext): boolean {
   if (/^(attribute|subscript|list|tuple|set|dictionary|list_comprehension|string)$/.test(it.type)) return true;
   // A bare name may be a generator, unless it is a parameter annotated as a collection
   // (`flows: Sequence[Flow]`): a caller's finite batch.
-  if (it.type === 'identifier') return annotatedAsCollection(loop, it.text);
+  if (it.type === 'identifier') return annotatedAsCollection(loop, it.text) || boundToCollection(loop, it.text);
   if (it.type !== 'call') return false;
   const fn = it.childForFieldName('function')?.text ?? '';
+  // `range(len(targets))`: one put per element of a collection the program holds.
+  if (fn === 'range' && /^len\s*\(/.test(it.childForFieldName('arguments')?.namedChildren[0]?.text ?? '')) return true;
   // Not `range(n)`: a counted producer loop (`for i in range(10**9): q.put(i)`) is the classic flood.
   return /\.(items|keys|values|copy)$/.test(fn) || yieldsFixedCount(fn, ctx);
 }
 
 const COLLECTION_ANNOTATION =
   /^(?:typing\.|collections\.abc\.)?(?:Sequence|MutableSequence|list|List|tuple|Tuple|set|Set|frozenset|FrozenSet|AbstractSet|MutableSet|dict|Dict|Mapping|MutableMapping|Collection)\b/;
+
+/**
+ * `targets = config['targets']` ... `for t in targets:`: a local the function bound, only ever, to a
+ * collection it holds (a subscript, an attribute, a literal or a comprehension), not to a call's result.
+ */
+function boundToCollection(loop: Node, name: string): boolean {
+  const fn = [...ancestors(loop)].find((a) => a.type === 'function_definition');
+  if (!fn) return false;
+  const bindings = findAll(
+    fn,
+    'assignment',
+    (a) => a.childForFieldName('left')?.type === 'identifier' && a.childForFieldName('left')!.text === name,
+  );
+  return (
+    bindings.length > 0 &&
+    bindings.every((a) =>
+      /^(subscript|attribute|list|tuple|set|dictionary|list_comprehension|set_comprehension)$/.test(
+        a.childForFieldName('right')?.type ?? '',
+      ),
+    )
+  );
+}
 
 function annotatedAsCollection(loop: Node, name: string): boolean {
   const fn = [...ancestors(loop)].find((a) => a.type === 'function_definition');
