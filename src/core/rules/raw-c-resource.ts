@@ -1233,6 +1233,9 @@ function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'
     const negated = guards.get(key.includes('==') ? key.replace('==', '!=') : key.replace('!=', '=='));
     if (negated !== undefined) return negated !== edge;
   }
+  // `if (strcmp(name, "-"))` after `if (!strcmp(name, "-")) fp = stdin; else fp = fopen(name, "r");`.
+  const flipped = guards.get(key.startsWith('!') ? normalizeCondition(key.slice(1)) : `!${key}`);
+  if (flipped !== undefined && !/&&|\|\|/.test(key)) return flipped !== edge;
   const tied = tiedGuard(cond.text, guards);
   if (tied !== undefined) return (edge === 'true') === tied;
   // The same null test written another way (`if (!A)` after `if (A == NULL)`).

@@ -186,3 +186,34 @@ describe('unbounded-queue: a work queue filled once from a collection the functi
     assert.deepEqual(await lines(FAN_OUT('targetlist = read_targets()'), 'python', 'unbounded-queue'), [6]);
   });
 });
+
+describe('raw-c-resource: a close under the opening condition written the other way', () => {
+  const READ = (closeIf: string) => code`
+    #include <stdio.h>
+    #include <string.h>
+    int count_lines(const char *filename) {
+      FILE *fp;
+      char s[256];
+      int n = 0;
+      if (!strcmp(filename, "/dev/stdin"))
+        fp = stdin;
+      else
+        fp = fopen(filename, "r");
+      if (fp == NULL)
+        return -1;
+      while (fgets(s, sizeof(s), fp))
+        n++;
+      if (${closeIf})
+        fclose(fp);
+      return n;
+    }`;
+
+  it('`if (strcmp(filename, "/dev/stdin")) fclose(fp);` closes every file it opened', async () => {
+    // feh's filelist: stdin is read in place, anything else opened and closed under the same test.
+    assert.deepEqual(await lines(READ('strcmp(filename, "/dev/stdin")'), 'cpp', C_RULE, 'f.c'), []);
+  });
+
+  it('a close under another test leaves the file open on the other way', async () => {
+    assert.deepEqual(await lines(READ('n > 0'), 'cpp', C_RULE, 'f.c'), [10]);
+  });
+});
