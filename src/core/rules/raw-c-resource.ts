@@ -1225,7 +1225,20 @@ function formatCannotFail(cond: Node, func: Node): boolean {
 
 function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'>): boolean {
   if (guards.size === 0 || (edge !== 'true' && edge !== 'false')) return true;
+  // `if (len == 0 && type == NOTIFICATION) return;` after `if (len > 0 && (data = malloc(len)) == NULL)`:
+  // true only when both sides can be, false when either can.
+  const e = unwrap(cond);
+  const whole = guards.get(normalizeCondition(cond.text));
+  if (whole !== undefined) return whole === edge;
+  if (e.type === 'binary_expression' && e.childForFieldName('operator')?.text === '&&') {
+    const [l, r] = [e.childForFieldName('left')!, e.childForFieldName('right')!];
+    return edge === 'true'
+      ? feasible(l, 'true', guards) && feasible(r, 'true', guards)
+      : feasible(l, 'false', guards) || feasible(r, 'false', guards);
+  }
   const key = normalizeCondition(cond.text);
+  const ordered = orderedFeasible(key, edge === 'true', guards);
+  if (ordered !== undefined) return ordered;
   const g = guards.get(key);
   if (g !== undefined) return g === edge;
   // `fd == -1` after a guard `fd != -1`: the same test, negated.
@@ -1243,6 +1256,36 @@ function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'
   const isNull = n && guards.get(`null:${n.subject}`);
   if (!n || isNull === undefined) return true;
   return (edge === 'true') === (n.nullWhenTrue === (isNull === 'true'));
+}
+
+/** Where a value lies against a constant, for each comparison that holds: below, at, above. */
+const ORDER_OUTCOMES: Record<string, number> = {
+  '<': 0b001,
+  '==': 0b010,
+  '>': 0b100,
+  '<=': 0b011,
+  '>=': 0b110,
+  '!=': 0b101,
+};
+const ORDERED_TEST = /^([\w.>\[\]-]+?)(==|!=|<=|>=|<|>)(-?\w+)$/;
+
+/**
+ * `len == 0` after a guard `len > 0` went true: the same value against the same constant, compared
+ * another way. Whether `key` can go the way asked given the guards on that value; undefined if none.
+ */
+function orderedFeasible(key: string, want: boolean, guards: Map<string, 'true' | 'false'>): boolean | undefined {
+  const m = ORDERED_TEST.exec(key);
+  if (!m || m[1].endsWith('-')) return undefined;
+  let possible = 0b111;
+  let known = false;
+  for (const [guard, went] of guards) {
+    const g = ORDERED_TEST.exec(guard);
+    if (!g || g[1] !== m[1] || g[3] !== m[3]) continue;
+    possible &= went === 'true' ? ORDER_OUTCOMES[g[2]] : ~ORDER_OUTCOMES[g[2]] & 0b111;
+    known = true;
+  }
+  if (!known) return undefined;
+  return ((want ? ORDER_OUTCOMES[m[2]] : ~ORDER_OUTCOMES[m[2]] & 0b111) & possible) !== 0;
 }
 
 /** `mesh->mNormals != nullptr`: the object tested, the words of what is tested, and whether it asks "present?". */

@@ -217,3 +217,32 @@ describe('raw-c-resource: a close under the opening condition written the other 
     assert.deepEqual(await lines(READ('n > 0'), 'cpp', C_RULE, 'f.c'), [10]);
   });
 });
+
+describe('raw-c-resource: a return under the opposite of the acquisition guard', () => {
+  const RECV = (early: string) => code`
+    #include <stdlib.h>
+    #include <stddef.h>
+    struct hdr { size_t len; int type; };
+    int handle(int type, void *data, size_t len);
+    void drain(void *dst, size_t len);
+    void on_message(struct hdr h) {
+      void *data = NULL;
+      if (h.len > 0 && (data = malloc(h.len)) == NULL)
+        return;
+      if (h.len > 0) drain(data, h.len);
+      if (${early}) return;
+      handle(h.type, data, h.len);
+      free(data);
+    }`;
+
+  it('`if (h.len == 0 && ...) return;` after allocating only when `h.len > 0` holds nothing', async () => {
+    // lldpd's control socket: an empty notification acknowledgment is dropped before anything is allocated.
+    assert.deepEqual(await lines(RECV('h.len == 0 && h.type == 3'), 'cpp', C_RULE, 'f.c'), []);
+    assert.deepEqual(await lines(RECV('h.len <= 0'), 'cpp', C_RULE, 'f.c'), []);
+  });
+
+  it('a return that the guard does not rule out leaks the block', async () => {
+    assert.deepEqual(await lines(RECV('h.len > 64 && h.type == 3'), 'cpp', C_RULE, 'f.c'), [8]);
+    assert.deepEqual(await lines(RECV('h.len != 0'), 'cpp', C_RULE, 'f.c'), [8]);
+  });
+});
