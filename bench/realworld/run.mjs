@@ -37,8 +37,11 @@ const onlyGroup = groupArg > 0 ? process.argv[groupArg + 1] : undefined;
 function extract(p) {
   const dir = join(work, p.repo.replace('/', '+'));
   const stamp = join(dir, '.leaklens-commit');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === p.commit) return dir;
   const gitDir = join(mirrors, p.repo.replace('/', '+'), 'repo');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === p.commit) {
+    if (existsSync(gitDir)) addScripts(gitDir, p.commit, dir);
+    return dir;
+  }
   if (!existsSync(gitDir)) return undefined;
   execFileSync('rm', ['-rf', dir]);
   mkdirSync(dir, { recursive: true });
@@ -78,7 +81,49 @@ function extract(p) {
   writeFileSync(join(gitDir, 'info', 'attributes'), '* -export-ignore -export-subst\n');
   execFileSync('sh', ['-c', `git --git-dir="${gitDir}" archive ${p.commit} -- ${specs} | tar -x -C "${dir}"`]);
   writeFileSync(stamp, p.commit);
+  addScripts(gitDir, p.commit, dir);
   return dir;
+}
+
+/**
+ * Python programs without an extension (`s3cmd`, `bin/serve`), which `leaklens check` reads by their
+ * `#!` line: extracted beside the sources, once per tree.
+ */
+function addScripts(gitDir, commit, dir) {
+  const marker = join(dir, '.leaklens-scripts');
+  if (existsSync(marker)) return;
+  const candidates = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-l', commit], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  })
+    .split('\n')
+    .map((l) => /^\d+ blob (\w+)\s+(\d+)\t(.*)$/.exec(l))
+    .filter((m) => m && Number(m[2]) < 1 << 20 && !/(^|\/)\.|\.[^/]*$/.test(m[3]));
+  const written = [];
+  for (let i = 0; i < candidates.length; i += 500) {
+    const batch = candidates.slice(i, i + 500);
+    const out = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], {
+      input: batch.map((m) => m[1]).join('\n') + '\n',
+      maxBuffer: 1 << 30,
+    }).stdout;
+    let at = 0;
+    for (const m of batch) {
+      const eol = out.indexOf(10, at);
+      const header = out.subarray(at, eol).toString();
+      if (/ missing$/.test(header)) {
+        at = eol + 1;
+        continue;
+      }
+      const size = Number(header.split(' ')[2]);
+      const body = out.subarray(eol + 1, eol + 1 + size);
+      at = eol + 1 + size + 1;
+      if (!/^#![^\n]*\bpython[\d.]*\b/.test(body.subarray(0, 128).toString('latin1'))) continue;
+      mkdirSync(dirname(join(dir, m[3])), { recursive: true });
+      writeFileSync(join(dir, m[3]), body);
+      written.push(m[3]);
+    }
+  }
+  writeFileSync(marker, written.join('\n'));
 }
 
 function countLines(dir) {

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { LeakLensConfig } from './config';
 import { readSource, sourceEncoding, type Engine } from './engine';
 import { applyEdits, compatibleFixes, mergeEdits } from './fixes/edit';
-import { languageOfPath } from './parser';
+import { languageOfFile } from './parser';
 import { autoFix, type FileResult, type Fix } from './types';
 
 export interface CheckOptions {
@@ -40,7 +40,7 @@ export function fixText(
   unsafe = false,
   maxRounds = 8,
 ): { text: string; applied: number; rules: string[] } {
-  const language = languageOfPath(file) ?? 'cpp';
+  const language = languageOfFile(file) ?? 'cpp';
   let applied = 0;
   const rules: string[] = [];
   for (let round = 0; round < maxRounds; round++) {
@@ -80,7 +80,7 @@ export function checkFile(
         fixedRules = fixed.rules;
         if (options.dryRun) {
           fixedText = { before: source, after: fixed.text };
-          const result = engine.analyzeText(source, languageOfPath(path) ?? 'cpp', { file: display, config }).result;
+          const result = engine.analyzeText(source, languageOfFile(path) ?? 'cpp', { file: display, config }).result;
           return {
             ...result,
             findings: result.findings.filter((f) => keep(f.ruleId)),

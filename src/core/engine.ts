@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { defaultConfig, type LeakLensConfig } from './config';
 import { LineIndex } from './location';
-import { Grammars, isPlainC, languageOfPath, ParseBudgetError } from './parser';
+import { Grammars, isPlainC, languageOfFile, ParseBudgetError } from './parser';
 import { captureMismatch, dependsOnWholeFile, spanOf, type Report, type Rule, type RuleContext } from './rule';
 import { BUILTIN_RULES } from './rules';
 import { suppressionFix } from './fixes/suppress';
@@ -373,7 +373,7 @@ export class Engine {
 
   /** Reads and analyses a file; every problem with the input becomes an error, never an exception. */
   analyzeFile(path: string, displayPath: string, config: LeakLensConfig): FileResult {
-    const language = languageOfPath(path);
+    const language = languageOfFile(path);
     const empty = (message: string): FileResult => ({
       file: displayPath,
       language: language ?? 'cpp',

@@ -3,7 +3,7 @@
 import ignore, { type Ignore } from 'ignore';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { languageOfPath } from './parser';
+import { languageOfFile } from './parser';
 import type { AnalysisError } from './types';
 
 export const SKIPPED_DIRS = new Set([
@@ -59,7 +59,7 @@ export function collectSourceFiles(
     }
     if (st.isFile()) {
       // A file named explicitly is analysed whatever its folder's ignore rules say.
-      if (languageOfPath(abs)) files.push({ path: abs, display: given });
+      if (languageOfFile(abs)) files.push({ path: abs, display: given });
       else errors.push({ file: given, message: 'not a C, C++ or Python file' });
       continue;
     }
@@ -88,7 +88,7 @@ function walk(dir: string, display: string, layers: IgnoreLayer[], files: Source
     if (isDir && (SKIPPED_DIRS.has(entry.name) || entry.name.startsWith('cmake-build-'))) continue;
     if (here.some((l) => l.rules.ignores(relative(l.base, abs) + (isDir ? '/' : '')))) continue;
     if (isDir) walk(abs, shown, here, files, errors);
-    else if ((entry.isFile() || (entry.isSymbolicLink() && isFileTarget(abs))) && languageOfPath(entry.name))
+    else if ((entry.isFile() || (entry.isSymbolicLink() && isFileTarget(abs))) && languageOfFile(abs))
       files.push({ path: abs, display: shown });
   }
 }

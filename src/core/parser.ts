@@ -1,8 +1,8 @@
 // Loads web-tree-sitter and the grammars' shipped .wasm files once per thread.
 // We use the wasm build rather than the native `tree-sitter` addon: its linux prebuild needs a newer
 // libstdc++ than Debian 12 has, and one universal .vsix must run everywhere VS Code does.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Language, Parser, Query, Tree } from 'web-tree-sitter';
 import { LANGUAGE_IDS, LANGUAGES, languageForExtension } from './languages';
 import type { LanguageId } from './types';
@@ -117,6 +117,29 @@ function extensionOf(path: string): string {
 
 export function languageOfPath(path: string): LanguageId | undefined {
   return LANGUAGE_BY_EXTENSION[extensionOf(path)];
+}
+
+/**
+ * The language of a file on disk: by its extension, or, for a name without one (`s3cmd`, `bin/serve`),
+ * by its `#!` line, as an editor does. Reads at most the first line's worth of bytes.
+ */
+export function languageOfFile(path: string): LanguageId | undefined {
+  const byName = languageOfPath(path);
+  if (byName || basename(path).includes('.')) return byName;
+  const head = Buffer.alloc(128);
+  let length = 0;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      length = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined; // unreadable: not ours to analyse
+  }
+  const first = head.subarray(0, length).toString('latin1');
+  return Object.values(LANGUAGES).find((l) => l.shebang?.test(first))?.id;
 }
 
 /** Plain C (.c) cannot throw: raw-c-resource only counts explicit exits there. */

@@ -30,6 +30,24 @@ describe('leaklens check', () => {
     assert.equal(run(['frobnicate']).code, 2);
   });
 
+  it('reads a script without an extension by its #! line, as an editor does', () => {
+    // s3cmd's and keepalived's tools are Python programs named `s3cmd` and `vrrp_recap`.
+    write('s/s3tool', `#!/usr/bin/env python3\n${LEAKY_PY}`);
+    write('s/run.sh', `#!/bin/sh\nexec python3 -c 'import queue'\n`);
+    write('s/notes', 'import queue\nq = queue.Queue()\n');
+    const doc = JSON.parse(run(['check', 's', '--format', 'json']).stdout);
+    assert.deepEqual(
+      doc.findings.map((f: { file: string; ruleId: string }) => [f.file, f.ruleId]),
+      [[join('s', 's3tool'), 'unbounded-queue']],
+    );
+    assert.deepEqual(doc.errors, []);
+    // Named explicitly: a file with no extension and no #! line is still not one of ours.
+    const notes = JSON.parse(run(['check', join('s', 'notes'), '--format', 'json']).stdout);
+    assert.deepEqual(notes.errors, [{ file: join('s', 'notes'), message: 'not a C, C++ or Python file' }]);
+    assert.equal(run(['check', join('s', 's3tool')]).code, 1);
+    rmSync(join(dir, 's'), { recursive: true }); // the other tests check the whole sandbox
+  });
+
   it('prints the JSON document with 1-based positions and paths as given', () => {
     write('j/leaky.py', LEAKY_PY);
     const r = run(['check', 'j', '--format', 'json']);

@@ -52,6 +52,8 @@ export interface LanguageModule {
   readonly aliases: readonly string[];
   /** File extensions, lowercase with their dot. */
   readonly extensions: readonly string[];
+  /** The `#!` line of a script in this language without an extension (`#!/usr/bin/env python3`). */
+  readonly shebang?: RegExp;
   /** Extensions of files that cannot throw (plain C): only explicit exits leave a function early. */
   readonly noExceptions?: readonly string[];
   /** The tree-sitter grammar: its .wasm file and the npm package that ships it. */

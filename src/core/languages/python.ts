@@ -14,6 +14,7 @@ export const python: LanguageModule = {
   name: 'Python',
   aliases: ['python', 'py'],
   extensions: ['.py', '.pyi'],
+  shebang: /^#![^\n]*\bpython[\d.]*\b/,
   grammar: { wasm: 'tree-sitter-python.wasm', package: 'tree-sitter-python' },
   comments: { line: '#' },
   kinds: {

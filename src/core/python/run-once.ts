@@ -96,14 +96,17 @@ function functionRunsOnce(fn: Node, ctx: RuleContext, seen: Set<number>, bounded
   if (!nameNode) return false;
   // A public function of a library module is API: importers call it as often as they like.
   if (!isScript(ctx) && !nameNode.text.startsWith('_')) return false;
-  // Dunder methods run when Python decides; cmd.Cmd's `do_*` commands as often as the user types them.
-  if (method && (/^__\w+__$/.test(nameNode.text) || /^(do|help|complete)_/.test(nameNode.text))) return false;
-  const uses = identifiersIn(ctx.root, nameNode.text).filter((i) => i.id !== nameNode.id);
+  // `__init__` runs once per `KeepassXC(...)`: as often as the class is called.
+  const cls = method && nameNode.text === '__init__' ? fn.parent?.parent?.childForFieldName('name') : undefined;
+  // Other dunder methods run when Python decides; cmd.Cmd's `do_*` commands as often as the user types them.
+  if (!cls && method && (/^__\w+__$/.test(nameNode.text) || /^(do|help|complete)_/.test(nameNode.text))) return false;
+  const named = cls ?? nameNode;
+  const uses = identifiersIn(ctx.root, named.text).filter((i) => i.id !== named.id);
   if (uses.length === 0) return false; // never called here: someone else calls it
   for (const use of uses) {
     // `self.credential(...)`, `executer.run()`: a method called through its object.
     const callee =
-      method && use.parent?.type === 'attribute' && use.parent.childForFieldName('attribute')?.id === use.id
+      method && !cls && use.parent?.type === 'attribute' && use.parent.childForFieldName('attribute')?.id === use.id
         ? use.parent
         : use;
     const call = callee.parent;
@@ -122,10 +125,15 @@ function functionRunsOnce(fn: Node, ctx: RuleContext, seen: Set<number>, bounded
 function isScriptMethod(fn: Node, ctx: RuleContext): boolean {
   const cls = fn.parent?.type === 'block' ? fn.parent.parent : undefined;
   return (
-    cls?.type === 'class_definition' && cls.parent?.type === 'module' && SCRIPT_DIRS.test(ctx.file) && isScript(ctx)
+    cls?.type === 'class_definition' &&
+    cls.parent?.type === 'module' &&
+    (SCRIPT_DIRS.test(ctx.file) || PROGRAM_WITHOUT_EXTENSION.test(ctx.file)) &&
+    isScript(ctx)
   );
 }
 const SCRIPT_DIRS = /(^|[\\/])(examples?|samples?|demos?|scripts?|bin|tools)[\\/]/i;
+/** `qute-keepassxc`, `s3cmd`: a program run by its `#!` line, which no module can import. */
+const PROGRAM_WITHOUT_EXTENSION = /(^|[\\/])[^\\/.]+$/;
 
 /** A handler's last statement that ends the process or passes the exception on. */
 const HANDLER_ENDS = /^(raise\b|sys\.exit\s*\(|exit\s*\(|quit\s*\(|os\._exit\s*\(|os\.abort\s*\()/;

@@ -4,7 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ensureImport, importsOf, qualify } from '../python/imports';
 import { isTestModule } from '../python/test-code';
-import { exceptionEndsProcess, isScript, runsBounded } from '../python/run-once';
+import { exceptionEndsProcess, isScript, runsBounded, runsOnce } from '../python/run-once';
 import { enclosingHeaders, headerKeyword } from '../languages/python';
 import { anchorFinds, defineRule, type RuleContext } from '../rule';
 import { ancestors, contains, findAll, identifiersIn, wholeLineSpan } from '../tree';
@@ -1281,6 +1281,9 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
     'm',
   );
   if (closedOrHandedOn(closes, cls.text)) return;
+  // A script's own object, made once per run (`examples/`, a program without an extension): its
+  // attributes go with the process.
+  if (runsOnce(call, ctx)) return;
   ctx.report({
     at: call,
     message: `\`${attr}\` holds \`${call.childForFieldName('function')!.text}(...)\`, but class \`${cls.childForFieldName('name')!.text}\` never closes it: every instance leaks it. Close it in a close()/__exit__ method.`,

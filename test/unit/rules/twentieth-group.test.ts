@@ -246,3 +246,49 @@ describe('raw-c-resource: a return under the opposite of the acquisition guard',
     assert.deepEqual(await lines(RECV('h.len != 0'), 'cpp', C_RULE, 'f.c'), [8]);
   });
 });
+
+describe('resource-without-context: a program without an extension', () => {
+  const USERSCRIPT = code`
+    #!/usr/bin/env python3
+    import socket
+    import sys
+
+    class KeepassXC:
+        def __init__(self, path):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.path = path
+
+        def connect(self):
+            self.sock.connect(self.path)
+
+        def secret(self):
+            return open(self.path + '.key').read()
+
+    def main():
+        kp = KeepassXC(sys.argv[1])
+        kp.connect()
+        print(kp.secret())
+
+    if __name__ == '__main__':
+        main()
+    `;
+
+  it('its own class, made once, runs once, as in a scripts folder: no finding', async () => {
+    // qutebrowser's misc/userscripts/qute-keepassxc: run by its #! line, importable by no module.
+    assert.deepEqual(
+      await lines(USERSCRIPT, 'python', 'resource-without-context', 'misc/userscripts/qute-keepassxc'),
+      [],
+    );
+  });
+
+  it('made in a loop, or in an importable module, it is reported', async () => {
+    const inLoop = USERSCRIPT.replace(
+      '    kp = KeepassXC(sys.argv[1])\n    kp.connect()\n    print(kp.secret())',
+      '    for path in sys.argv[1:]:\n        kp = KeepassXC(path)\n        kp.connect()\n        print(kp.secret())',
+    );
+    assert.notEqual(inLoop, USERSCRIPT);
+    assert.deepEqual(await lines(inLoop, 'python', 'resource-without-context', 'misc/userscripts/qute-keepassxc'), [7]);
+    const library = await lines(USERSCRIPT, 'python', 'resource-without-context', 'misc/userscripts/keepassxc.py');
+    assert.deepEqual(library, [7, 14]);
+  });
+});
