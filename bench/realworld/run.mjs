@@ -175,7 +175,7 @@ for (const p of projects) {
   const counts = { true: 0, false: 0, unjudged: 0 };
   for (const f of out.findings) {
     const path = f.file.replace(/^\.\//, '');
-    const lang = /\.py$/.test(path) ? 'python' : /\.c$/.test(path) ? 'c' : 'cpp';
+    const lang = /\.py$|(^|\/)[^/.]+$/.test(path) ? 'python' : /\.c$/.test(path) ? 'c' : 'cpp';
     const j = judged.get(key(p.repo, path, f.line, f.ruleId));
     const t = `${f.ruleId}|${lang}`;
     if (!tally.has(t)) tally.set(t, { true: 0, false: 0, unjudged: 0, total: 0 });
