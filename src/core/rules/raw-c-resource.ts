@@ -1225,22 +1225,20 @@ function formatCannotFail(cond: Node, func: Node): boolean {
 
 function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'>): boolean {
   if (guards.size === 0 || (edge !== 'true' && edge !== 'false')) return true;
+  const key = normalizeCondition(cond.text);
+  const g = guards.get(key);
+  if (g !== undefined) return g === edge;
   // `if (len == 0 && type == NOTIFICATION) return;` after `if (len > 0 && (data = malloc(len)) == NULL)`:
   // true only when both sides can be, false when either can.
   const e = unwrap(cond);
-  const whole = guards.get(normalizeCondition(cond.text));
-  if (whole !== undefined) return whole === edge;
   if (e.type === 'binary_expression' && e.childForFieldName('operator')?.text === '&&') {
     const [l, r] = [e.childForFieldName('left')!, e.childForFieldName('right')!];
     return edge === 'true'
       ? feasible(l, 'true', guards) && feasible(r, 'true', guards)
       : feasible(l, 'false', guards) || feasible(r, 'false', guards);
   }
-  const key = normalizeCondition(cond.text);
   const ordered = orderedFeasible(key, edge === 'true', guards);
   if (ordered !== undefined) return ordered;
-  const g = guards.get(key);
-  if (g !== undefined) return g === edge;
   // `fd == -1` after a guard `fd != -1`: the same test, negated.
   if (!/&&|\|\|/.test(key) && (key.match(/[!=]=/g) ?? []).length === 1) {
     const negated = guards.get(key.includes('==') ? key.replace('==', '!=') : key.replace('!=', '=='));
@@ -1252,7 +1250,7 @@ function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'
   const tied = tiedGuard(cond.text, guards);
   if (tied !== undefined) return (edge === 'true') === tied;
   // The same null test written another way (`if (!A)` after `if (A == NULL)`).
-  const n = nullTest(normalizeCondition(cond.text));
+  const n = nullTest(key);
   const isNull = n && guards.get(`null:${n.subject}`);
   if (!n || isNull === undefined) return true;
   return (edge === 'true') === (n.nullWhenTrue === (isNull === 'true'));
