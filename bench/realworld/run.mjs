@@ -45,69 +45,42 @@ function extract(p) {
   if (!existsSync(gitDir)) return undefined;
   execFileSync('rm', ['-rf', dir]);
   mkdirSync(dir, { recursive: true });
-  // Sources only (and .gitignore files, which the walk honours): snapshots lack large binary files.
-  const names = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '--name-only', p.commit], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  }).split('\n');
-  // A pathspec that matches nothing fails the archive: only the kinds this tree has.
-  const kinds = [
-    ...new Set(
-      names
-        .map((n) => /\.(c|h|cc|cpp|cxx|hpp|hh|py)$|(\.gitignore)$/.exec(n))
-        .filter(Boolean)
-        .map((m) => (m[1] ? `*.${m[1]}` : '.gitignore')),
-    ),
-  ];
-  // Snapshots can lack a large source file too (doxygen's vendored sqlite3.c): archive fails on a
-  // missing blob, so those paths are left out and the rest extracted.
-  const sources = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', p.commit], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  })
-    .split('\n')
-    .map((l) => /^\d+ blob (\w+)\t(.*\.(?:c|h|cc|cpp|cxx|hpp|hh|py))$/.exec(l))
-    .filter(Boolean);
-  const present = execFileSync('git', ['--git-dir', gitDir, 'cat-file', '--batch-check'], {
-    input: sources.map((m) => m[1]).join('\n') + '\n',
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  }).split('\n');
-  const missing = sources.filter((m, i) => / missing$/.test(present[i])).map((m) => `':(exclude,literal)${m[2]}'`);
-  const specs = [...kinds.map((k) => `':(glob)**/${k}'`), ...missing].join(' ');
-  // A project's own `.gitattributes` can mark its whole tree export-ignore (strace: `/* export-ignore`,
-  // for its release tarballs); the repository's info/attributes overrides it.
-  mkdirSync(join(gitDir, 'info'), { recursive: true });
-  writeFileSync(join(gitDir, 'info', 'attributes'), '* -export-ignore -export-subst\n');
-  execFileSync('sh', ['-c', `git --git-dir="${gitDir}" archive ${p.commit} -- ${specs} | tar -x -C "${dir}"`]);
+  // Sources only (and .gitignore files, which the walk honours), read blob by blob rather than through
+  // `git archive`: snapshots lack some blobs (doxygen's vendored sqlite3.c, hashcat's test vectors),
+  // which fail a whole archive, and a project's export-ignore attributes (strace) would empty it.
+  writeBlobs(
+    gitDir,
+    treeEntries(gitDir, p.commit).filter((e) => /\.(c|h|cc|cpp|cxx|hpp|hh|py)$|(^|\/)\.gitignore$/.test(e.path)),
+    dir,
+  );
   writeFileSync(stamp, p.commit);
   addScripts(gitDir, p.commit, dir);
   return dir;
 }
 
-/**
- * Python programs without an extension (`s3cmd`, `bin/serve`), which `leaklens check` reads by their
- * `#!` line: extracted beside the sources, once per tree.
- */
-function addScripts(gitDir, commit, dir) {
-  const marker = join(dir, '.leaklens-scripts');
-  if (existsSync(marker)) return;
-  const candidates = execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-l', commit], {
+/** The regular files of a commit's tree: { hash, size, path }. */
+function treeEntries(gitDir, commit) {
+  return execFileSync('git', ['--git-dir', gitDir, 'ls-tree', '-r', '-l', commit], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   })
     .split('\n')
-    .map((l) => /^\d+ blob (\w+)\s+(\d+)\t(.*)$/.exec(l))
-    .filter((m) => m && Number(m[2]) < 1 << 20 && !/(^|\/)\.|\.[^/]*$/.test(m[3]));
+    .map((l) => /^100\d+ blob (\w+)\s+(\d+)\t(.*)$/.exec(l))
+    .filter(Boolean)
+    .map((m) => ({ hash: m[1], size: Number(m[2]), path: m[3] }));
+}
+
+/** Writes the entries' blobs under dir (those the snapshot lacks are left out); returns the paths written. */
+function writeBlobs(gitDir, entries, dir, keep = () => true) {
   const written = [];
-  for (let i = 0; i < candidates.length; i += 500) {
-    const batch = candidates.slice(i, i + 500);
+  for (let i = 0; i < entries.length; i += 500) {
+    const batch = entries.slice(i, i + 500);
     const out = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], {
-      input: batch.map((m) => m[1]).join('\n') + '\n',
+      input: batch.map((e) => e.hash).join('\n') + '\n',
       maxBuffer: 1 << 30,
     }).stdout;
     let at = 0;
-    for (const m of batch) {
+    for (const e of batch) {
       const eol = out.indexOf(10, at);
       const header = out.subarray(at, eol).toString();
       if (/ missing$/.test(header)) {
@@ -117,13 +90,25 @@ function addScripts(gitDir, commit, dir) {
       const size = Number(header.split(' ')[2]);
       const body = out.subarray(eol + 1, eol + 1 + size);
       at = eol + 1 + size + 1;
-      if (!/^#![^\n]*\bpython[\d.]*\b/.test(body.subarray(0, 128).toString('latin1'))) continue;
-      mkdirSync(dirname(join(dir, m[3])), { recursive: true });
-      writeFileSync(join(dir, m[3]), body);
-      written.push(m[3]);
+      if (!keep(body)) continue;
+      mkdirSync(dirname(join(dir, e.path)), { recursive: true });
+      writeFileSync(join(dir, e.path), body);
+      written.push(e.path);
     }
   }
-  writeFileSync(marker, written.join('\n'));
+  return written;
+}
+
+/**
+ * Python programs without an extension (`s3cmd`, `bin/serve`), which `leaklens check` reads by their
+ * `#!` line: extracted beside the sources, once per tree.
+ */
+function addScripts(gitDir, commit, dir) {
+  const marker = join(dir, '.leaklens-scripts');
+  if (existsSync(marker)) return;
+  const candidates = treeEntries(gitDir, commit).filter((e) => e.size < 1 << 20 && !/(^|\/)\.|\.[^/]*$/.test(e.path));
+  const pythonShebang = (body) => /^#![^\n]*\bpython[\d.]*\b/.test(body.subarray(0, 128).toString('latin1'));
+  writeFileSync(marker, writeBlobs(gitDir, candidates, dir, pythonShebang).join('\n'));
 }
 
 function countLines(dir) {

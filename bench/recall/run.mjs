@@ -75,7 +75,7 @@ for (const [i, l] of labels.entries()) {
   const b = check(before).filter(near);
   // On the fixed file the acquisition may have moved: any finding of the rule within 15 lines.
   const a = check(after).filter((f) => rules.includes(f.ruleId) && Math.abs(f.line - l.line) <= 15);
-  rows.push({ ...l, status: b.length ? 'found' : 'missed', leftAfterFix: a.length });
+  rows.push({ ...l, status: b.length ? 'found' : 'missed', leftAfterFix: a.length, foundBy: b.map((f) => f.message) });
 }
 const scored = rows.filter((r) => r.status === 'found' || r.status === 'missed');
 const by = (key) => {
@@ -88,6 +88,11 @@ const by = (key) => {
   }
   return m;
 };
+// --json: one line per label with its status and the messages of the findings that found it.
+if (process.argv.includes('--json')) {
+  for (const r of rows) console.log(JSON.stringify(r));
+  process.exit(0);
+}
 if (process.argv.includes('--list'))
   for (const r of rows)
     console.log(
