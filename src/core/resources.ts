@@ -337,6 +337,27 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
   // Other common C APIs
   { acquire: ['curl_easy_init'], release: ['curl_easy_cleanup'], kind: 'returns', releaseArg: 'value' },
   { acquire: ['curl_multi_init'], release: ['curl_multi_cleanup'], kind: 'returns', releaseArg: 'value' },
+  // cJSON: a parsed or built tree is the caller's until cJSON_Delete or until added into another tree.
+  {
+    acquire: [
+      'cJSON_Parse',
+      'cJSON_ParseWithOpts',
+      'cJSON_ParseWithLength',
+      'cJSON_ParseWithLengthOpts',
+      'cJSON_CreateObject',
+      'cJSON_CreateArray',
+      'cJSON_Duplicate',
+    ],
+    release: ['cJSON_Delete'],
+    kind: 'returns',
+    releaseArg: 'value',
+  },
+  {
+    acquire: ['cJSON_Print', 'cJSON_PrintUnformatted', 'cJSON_PrintBuffered'],
+    release: ['cJSON_free', 'free'],
+    kind: 'returns',
+    releaseArg: 'value',
+  },
   { acquire: ['getaddrinfo'], release: ['freeaddrinfo'], kind: 'outParam', releaseArg: 'value', handleArg: 3 },
   // POSIX calls that return a malloc'd string when not given a buffer, and GNU's heap-formatting printf.
   { acquire: ['getcwd'], release: ['free'], kind: 'returns', releaseArg: 'value', allocatesWhenNull: 0 },

@@ -1070,6 +1070,9 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
         // standard stream (dup2'ed there or opened when one was closed), kept on purpose.
         if (res.isDescriptor && /^(\d+|STD(IN|OUT|ERR)_FILENO)$/.test(o) && op === '>')
           return outcome ? undefined : 'absent';
+        // `if (desc != 1) close(desc)` after `desc = 1` for output to stdout: equal, it is that stream.
+        if (res.isDescriptor && /^([0-2]|STD(IN|OUT|ERR)_FILENO)$/.test(o) && (op === '==' || op === '!='))
+          return (op === '==') === outcome ? 'absent' : undefined;
         if (o === '0' && op === '>=') return outcome ? 'held' : 'absent';
         return undefined;
       }
@@ -1078,7 +1081,11 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       let success: boolean | undefined;
       // `pipe(fds) == -1`: the failure value of a call that returns 0 on success.
       const failure = res.zeroIsSuccess && /^-\s*\d+$/.test(o);
-      if (op === '==') success = zero ? outcome : failure ? !outcome : undefined;
+      // `rc == EAI_NONAME` after `rc = getaddrinfo(...)`: a named code that is not success is a failure.
+      const failureCode =
+        res.zeroIsSuccess && !zero && /^[A-Z][A-Z0-9_]*$/.test(o) && !/(OK|SUCCESS|NO_?ERR(OR)?|DONE|ROW)$/.test(o);
+      if (failureCode && (op === '==') === outcome) success = false;
+      else if (op === '==') success = zero ? outcome : failure ? !outcome : undefined;
       else if (op === '!=') success = zero ? !outcome : failure ? outcome : undefined;
       else if (o === '0' && op === '<') success = !outcome;
       else if (o === '0' && op === '>=') success = outcome;

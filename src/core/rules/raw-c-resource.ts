@@ -193,7 +193,7 @@ ${config.inferResourcePairs ? `(call_expression function: (identifier) @fn (#mat
     if (/^(std::)?realloc$/.test(fnName) && call.childForFieldName('arguments')?.namedChild(1)?.text.trim() === '0')
       return;
     let acq = describeAcquisition(call, pair);
-    if (acq === 'discarded') return reportDiscarded(call, pair, ctx);
+    if (acq === 'discarded') return splitByDirective(call) ? undefined : reportDiscarded(call, pair, ctx);
     if ((acq && misparsed(acq, ctx)) || (!acq && !enclosingFunctionBody(call))) {
       // `#ifdef X { body } #else { stub } #endif` leaves the body outside any function for the grammar.
       // Directives that split the function's branches: analyse it as if every branch were compiled.
@@ -468,6 +468,21 @@ function handedToCaller(func: Node, acq: Acquisition): boolean {
     if (left.type === 'identifier') return !declaredLocally(func, left.text);
     return /^(field_expression|pointer_expression|subscript_expression)$/.test(left.type);
   });
+}
+
+/**
+ * `b->spellers =` / `#ifdef USE_ENCHANT` / `malloc(n * 8);` / `#else` / `malloc(n * 4);` / `#endif`: the
+ * directives split one assignment, which the grammar reads as a broken statement and then a bare
+ * call in each branch. The call is the right-hand side of what comes before the `#if`.
+ */
+function splitByDirective(call: Node): boolean {
+  const statement = call.parent;
+  if (statement?.type !== 'expression_statement') return false;
+  let block: Node = statement;
+  while (block.parent && /^preproc_(if|ifdef|else|elif|elifdef)$/.test(block.parent.type)) block = block.parent;
+  if (block === statement) return false;
+  const before = block.previousSibling;
+  return before?.type === 'ERROR' && /(=|\(|,|\breturn)\s*$/.test(before.text);
 }
 
 /** A handle that is never stored: `if (opendir(p) == NULL)`, `malloc(n);`. Nothing can release it. */
@@ -1239,6 +1254,8 @@ function feasible(cond: Node, edge: string, guards: Map<string, 'true' | 'false'
   }
   const ordered = orderedFeasible(key, edge === 'true', guards);
   if (ordered !== undefined) return ordered;
+  const among = amongConstantsFeasible(key, edge === 'true', guards);
+  if (among !== undefined) return among;
   // `fd == -1` after a guard `fd != -1`: the same test, negated.
   if (!/&&|\|\|/.test(key) && (key.match(/[!=]=/g) ?? []).length === 1) {
     const negated = guards.get(key.includes('==') ? key.replace('==', '!=') : key.replace('!=', '=='));
@@ -1284,6 +1301,33 @@ function orderedFeasible(key: string, want: boolean, guards: Map<string, 'true' 
   }
   if (!known) return undefined;
   return ((want ? ORDER_OUTCOMES[m[2]] : ~ORDER_OUTCOMES[m[2]] & 0b111) & possible) !== 0;
+}
+
+const EQUALS_CONSTANT = /^([\w.>-]+?)==(-?\d+|[A-Z][A-Z0-9_]*|'.')$/;
+
+/**
+ * `type == SEND` after a guard `type == RECV_ACTIVE || type == RECV_PASSIVE` went true: the value is one
+ * of those constants, so equal to another it is not (distinct names of an enum or of macros stand for
+ * distinct values). Undefined when no guard pins the value down that way.
+ */
+function amongConstantsFeasible(
+  key: string,
+  want: boolean,
+  guards: Map<string, 'true' | 'false'>,
+): boolean | undefined {
+  const m = EQUALS_CONSTANT.exec(key.replace(/[()]/g, ''));
+  if (!m) return undefined;
+  for (const [guard, went] of guards) {
+    if (went !== 'true') continue;
+    const parts = guard
+      .replace(/[()]/g, '')
+      .split('||')
+      .map((p) => EQUALS_CONSTANT.exec(p));
+    if (!parts.every((p) => p && p[1] === m[1])) continue;
+    const values = new Set(parts.map((p) => p![2]));
+    return want ? values.has(m[2]) : !(values.size === 1 && values.has(m[2]));
+  }
+  return undefined;
 }
 
 /** `mesh->mNormals != nullptr`: the object tested, the words of what is tested, and whether it asks "present?". */

@@ -852,6 +852,24 @@ function mayRaiseBetween(statement: Node, close: Node): boolean {
       continue;
     return true;
   }
+  // `for data in iterator: f.write(data)` over a parameter: the caller's stream or generator runs its
+  // own code at each step, and a failing read raises out of the loop (libcloud's upload from a stream).
+  const fn = [...ancestors(statement)].find((a) => a.type === 'function_definition');
+  const parameters = new Set(
+    (fn?.childForFieldName('parameters')?.namedChildren ?? []).map((p) =>
+      p?.type === 'identifier' ? p.text : (p?.childForFieldName('name') ?? p?.namedChild(0))?.text,
+    ),
+  );
+  const overParameter = findAll(
+    body,
+    'for_statement',
+    (n) =>
+      n.startIndex >= statement.endIndex &&
+      n.endIndex <= close.startIndex &&
+      parameters.has(n.childForFieldName('right')?.text ?? '') &&
+      !swallowedBefore(n, close),
+  );
+  if (overParameter.length > 0) return true;
   // A raise, or a subscript or attribute read on other data, between them (rare) is not modelled.
   return (
     findAll(

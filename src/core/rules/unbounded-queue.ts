@@ -4,7 +4,7 @@ import type { Node } from 'web-tree-sitter';
 import { argument, importsOf, isNonPositiveLiteral, qualify } from '../python/imports';
 import { isTestTree } from '../python/test-code';
 import { defineRule, type RuleContext } from '../rule';
-import { ancestors, findAll, identifiersIn } from '../tree';
+import { ancestors, contains, findAll, identifiersIn } from '../tree';
 import type { Fix } from '../types';
 
 export const DEFAULT_QUEUE_BOUND = 1000;
@@ -117,6 +117,7 @@ function producedInLoop(
   drain?: RegExp,
   attribute = false,
   seen = new Set<string>([queueName]),
+  within?: Node[],
 ): boolean {
   // An attribute (`self.buffer`) is only reached through an object: a local `buffer` is another one.
   const re = new RegExp(
@@ -127,6 +128,9 @@ function producedInLoop(
   for (const m of ctx.text.matchAll(re)) {
     const node = ctx.root.descendantForIndex(m.index! + m[0].indexOf(queueName));
     if (!node) continue;
+    // A queue made for one call (`within`) gets one item from a loop that puts and leaves; a longer-lived
+    // one gets one per call of the function, which is a stream.
+    if (within && (!within.some((w) => contains(w, node)) || leavesLoopAfter(node))) continue;
     let inLoop = false;
     for (const a of ancestors(node)) {
       // `while not q: q.extend(batch)`: refilled only when drained, so bounded by one batch.
@@ -146,6 +150,17 @@ function producedInLoop(
   }
   return false;
 }
+/**
+ * `q.put(branch); return` or `q.put(root); break` inside a search loop: the loop puts once, the
+ * answer a waiting caller takes (xonsh's version-control probes, each call with its own queue).
+ */
+function leavesLoopAfter(node: Node): boolean {
+  const statement = [...ancestors(node)].find((a) => a.type === 'expression_statement');
+  let next = statement?.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
+  return next?.type === 'break_statement' || next?.type === 'return_statement';
+}
+
 /**
  * `for pid, p in self._running.items(): q.put(...)`, `for link in self.links`: a loop over a
  * collection the program holds puts a bounded number of items. A loop over what a call yields
@@ -278,7 +293,13 @@ function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
   const extra = ctx.config.queueConstructors;
   if (name !== 'collections.deque') {
     const bound = boundName(call);
-    if (!bound || !producedInLoop(ctx, bound, 'put|put_nowait', 'python')) return;
+    const local = localProducers(call, ctx);
+    const produced = local
+      ? local.some((p) =>
+          producedInLoop(ctx, p.name, 'put|put_nowait', 'python', undefined, false, undefined, [p.scope]),
+        )
+      : bound && producedInLoop(ctx, bound, 'put|put_nowait', 'python');
+    if (!bound || !produced) return;
   }
   if (ALWAYS_UNBOUNDED.has(name)) {
     const fixes: Fix[] =
@@ -321,6 +342,43 @@ function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
     message: `\`${call.text.length > 50 ? `${fn.text}(...)` : call.text}\` has ${why}: \`put()\` never blocks, so when the consumer falls behind the backlog (and every item it holds) grows without limit. Give it a maxsize.`,
     fixes: [maxsizeFix(args, maxsize, 'maxsize')],
   });
+}
+
+/**
+ * `q = Queue()` in a function that only calls methods on it and hands it to threads or processes it
+ * starts (`Thread(target=probe, args=(q,))`): only that function and those targets can put into it, not
+ * every function of the file with a parameter called `q`. Undefined when it goes anywhere else.
+ */
+function localProducers(call: Node, ctx: RuleContext): { scope: Node; name: string }[] | undefined {
+  const assign = call.parent;
+  const target = assign?.type === 'assignment' ? assign.childForFieldName('left') : null;
+  const fn = [...ancestors(call)].find((a) => a.type === 'function_definition');
+  const body = fn?.childForFieldName('body');
+  if (target?.type !== 'identifier' || !fn || !body) return undefined;
+  const producers = [{ scope: fn, name: target.text }];
+  for (const use of identifiersIn(body, target.text)) {
+    if (use.id === target.id) continue;
+    const parent = use.parent!;
+    if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === use.id) continue;
+    // args=(q,) / args=[q, ...] of a call with target=NAME, NAME a function of this file.
+    const sequence = parent.type === 'tuple' || parent.type === 'list' ? parent : undefined;
+    const keyword = sequence?.parent?.type === 'keyword_argument' ? sequence.parent : undefined;
+    const starter = keyword?.parent?.parent;
+    if (keyword?.childForFieldName('name')?.text !== 'args' || starter?.type !== 'call') return undefined;
+    const targetArg = argument(starter.childForFieldName('arguments')!, -1, 'target');
+    const started = targetArg?.type === 'identifier' ? functionNamed(ctx, targetArg.text) : undefined;
+    // The parameter the queue arrives as, by position: `def probe(out)` puts into `out`.
+    const position = sequence!.namedChildren.findIndex((c) => c?.id === use.id);
+    const parameter = started?.childForFieldName('parameters')?.namedChildren[position];
+    if (!started || parameter?.type !== 'identifier') return undefined;
+    producers.push({ scope: started, name: parameter.text });
+  }
+  return producers;
+}
+
+function functionNamed(ctx: RuleContext, name: string): Node | undefined {
+  const defs = findAll(ctx.root, 'function_definition', (f) => f.childForFieldName('name')?.text === name);
+  return defs.length === 1 ? defs[0] : undefined;
 }
 
 /**
