@@ -5,7 +5,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../rule';
 import { python } from '../languages';
-import { ancestors, findAll, identifiersIn, isKind } from '../tree';
+import { ancestors, contains, identifiersIn, isKind } from '../tree';
 
 const K = python.kinds;
 const LOOPS = new Set([...K.loops, 'list_comprehension', 'generator_expression']);
@@ -139,27 +139,46 @@ const PROGRAM_WITHOUT_EXTENSION = /(^|[\\/])[^\\/.]+$/;
 const HANDLER_ENDS = /^(raise\b|sys\.exit\s*\(|exit\s*\(|quit\s*\(|os\._exit\s*\(|os\.abort\s*\()/;
 
 /**
- * Whether an exception raised at `node` ends the process: `node` is in a script, and no `except`
- * that could catch it carries on — none around it in its own function, none anywhere else in the
- * file (the callers are the script's own code), unless its handler exits or re-raises. Then a file
- * the exception leaves open is closed a moment later, with the process.
+ * Whether an exception raised at `node` ends the process: `node` is in a script, and no `except` on
+ * its way up carries on: none around it in its own function, none around the calls of that function
+ * (the callers are the script's own code, up to its top level), unless the handler exits or
+ * re-raises. Then a file the exception leaves open is closed a moment later, with the process.
  */
 export function exceptionEndsProcess(node: Node, ctx: RuleContext): boolean {
-  if (!isScript(ctx)) return false;
-  const fn = [...ancestors(node)].find((a) => K.functions.has(a.type));
-  if (fn && !ctx.memo(`python.calledOnlyDirectly.${fn.id}`, () => calledOnlyDirectly(fn, ctx, new Set()))) return false;
-  for (const t of findAll(ctx.root, 'try_statement')) {
-    // A `try` elsewhere in the same function is passed already when the exception leaves it.
-    const inOwnFunction = fn && t.startIndex >= fn.startIndex && t.endIndex <= fn.endIndex;
-    const enclosing = t.startIndex <= node.startIndex && node.endIndex <= t.endIndex;
-    if (inOwnFunction && !enclosing) continue;
-    for (const h of t.namedChildren) {
-      if (h?.type !== 'except_clause' && h?.type !== 'except_group_clause') continue;
-      const block = h.namedChildren.find((c) => c?.type === 'block');
-      const last = block?.namedChildren[block.namedChildren.length - 1];
-      if (!last || !(HANDLER_ENDS.test(last.text) || ctx.memo(`python.lastWord.${t.id}`, () => lastWord(t, ctx))))
-        return false;
+  return isScript(ctx) && endsOnTheWayUp(node, ctx, new Set());
+}
+
+function endsOnTheWayUp(node: Node, ctx: RuleContext, visiting: Set<number>): boolean {
+  let fn: Node | undefined;
+  for (const a of ancestors(node)) {
+    if (K.functions.has(a.type)) {
+      fn = a;
+      break;
     }
+    if (a.type !== 'try_statement' || !contains(a.childForFieldName('body') ?? a, node)) continue;
+    if (!handlersEnd(a, ctx)) return false;
+  }
+  if (!fn) return true; // the top level: nothing above it catches
+  // A recursive call: its handlers are on this way up already.
+  if (visiting.has(fn.id)) return true;
+  if (!ctx.memo(`python.calledOnlyDirectly.${fn.id}`, () => calledOnlyDirectly(fn, ctx, new Set()))) return false;
+  const name = fn.childForFieldName('name')!;
+  visiting.add(fn.id);
+  const ends = identifiersIn(ctx.root, name.text)
+    .filter((i) => i.id !== name.id)
+    .every((use) => endsOnTheWayUp(use, ctx, visiting));
+  visiting.delete(fn.id);
+  return ends;
+}
+
+/** Every handler of the `try` ends the process, re-raises, or is the script's last word. */
+function handlersEnd(t: Node, ctx: RuleContext): boolean {
+  for (const h of t.namedChildren) {
+    if (h?.type !== 'except_clause' && h?.type !== 'except_group_clause') continue;
+    const block = h.namedChildren.find((c) => c?.type === 'block');
+    const last = block?.namedChildren[block.namedChildren.length - 1];
+    if (!last || !(HANDLER_ENDS.test(last.text) || ctx.memo(`python.lastWord.${t.id}`, () => lastWord(t, ctx))))
+      return false;
   }
   return true;
 }

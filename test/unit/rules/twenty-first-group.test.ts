@@ -214,3 +214,41 @@ describe('raw-c-resource: cJSON trees are resources', () => {
     assert.deepEqual(await lines(build, 'cpp', C_RULE, 'f.c'), []);
   });
 });
+
+describe('resource-without-context: in a script, only the handlers on the way up matter', () => {
+  const SCRIPT = (caller: string) =>
+    code`
+    import sys
+
+    def save(path, data):
+        f = open(path, "w")
+        f.write(data.encode_all())
+        f.close()
+
+    def probe(host):
+        try:
+            return lookup(host)
+        except OSError:
+            return None
+
+    CALLER
+
+    if __name__ == "__main__":
+        try:
+            main(sys.argv[1:])
+        except Exception as e:
+            print(e)
+            sys.exit(1)`.replace('CALLER', caller);
+
+  it('an exception from save() ends the process: a handler elsewhere in the file is not on its way', async () => {
+    // impacket's examples: probe()'s handler carries on, but nothing calls save() under it.
+    const main = 'def main(args):\n    probe(args[0])\n    while True:\n        save(args[1], input())';
+    assert.deepEqual(await lines(SCRIPT(main), 'python', PY_RULE), []);
+  });
+
+  it('a caller that catches and carries on, round a loop, keeps the file open', async () => {
+    const main =
+      'def main(args):\n    while True:\n        try:\n            save(args[0], input())\n        except ValueError:\n            continue';
+    assert.deepEqual(await lines(SCRIPT(main), 'python', PY_RULE), [4]);
+  });
+});
