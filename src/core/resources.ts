@@ -32,6 +32,9 @@ export interface ResourcePair {
   allocatesWhenNull?: number;
 }
 
+/** free() and the projects' spellings of it (`FREE(p)` and `sfree(p)` free and clear the pointer). */
+const FREES = ['free', 'std::free', 'xfree', 'FREE', 'sfree', 'safefree', 'safe_free'];
+
 export const BUILTIN_RESOURCES: ResourcePair[] = [
   {
     acquire: [
@@ -45,7 +48,7 @@ export const BUILTIN_RESOURCES: ResourcePair[] = [
       'std::calloc',
       'std::realloc',
     ],
-    release: ['free', 'std::free'],
+    release: FREES,
     kind: 'returns',
     releaseArg: 'value',
   },

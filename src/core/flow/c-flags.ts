@@ -268,7 +268,7 @@ export function flagFacts(
   return {
     flags,
     bits: 2 * flags.length,
-    initial: initialFacts(func, acquisition, flags, transfer, (cond, want, facts) =>
+    initial: initialFacts(func, acquisition, resource, flags, transfer, (cond, want, facts) =>
       refine(compiled(cond), want, facts),
     ),
     transfer: (block, facts) => (block.node ? transfer(block.node, facts) : facts),
@@ -428,6 +428,7 @@ function failureValue(acquisition: Node, resource: string): string | undefined {
 function initialFacts(
   func: Node,
   acquisition: Node,
+  resource: string,
   flags: string[],
   transfer: (node: Node, facts: number) => number,
   refine: (cond: Node, want: boolean, facts: number) => number,
@@ -453,7 +454,15 @@ function initialFacts(
     return learnt;
   };
   let child: Node = acquisition;
+  // Inside `if (!buf)` / `if (buf == NULL)`: the buffer was NULL when the function decided to allocate.
+  let nullGuarded = false;
   for (const a of ancestors(acquisition)) {
+    if (
+      a.type === 'if_statement' &&
+      a.childForFieldName('consequence')?.id === child.id &&
+      IS_NULL.test(normalize(a.childForFieldName('condition')?.text ?? '').replace(resource, 'X'))
+    )
+      nullGuarded = true;
     if (a.type === 'if_statement' && a.childForFieldName('condition')?.id !== child.id) {
       const cond = a.childForFieldName('condition');
       const inConsequence = a.childForFieldName('consequence')?.id === child.id;
@@ -484,13 +493,52 @@ function initialFacts(
         const touched = flags.filter((f) => !decided.has(f) && assigns(s, f));
         if (touched.length === 0) continue;
         const plain = s.type === 'expression_statement' || s.type === 'declaration';
+        // `bool dofree = buf == nullptr;` then `if (!buf) buf = new …;`: the flag holds the test that let
+        // the allocation happen, so it is set wherever the buffer is this function's own.
+        const nullTested = plain && nullGuarded ? flagFromNullTest(s, resource) : undefined;
+        if (nullTested && touched.includes(nullTested.flag)) {
+          const bit = 2 * flags.indexOf(nullTested.flag);
+          learn(((nullTested.whenNull ? NONZERO : ZERO) << bit) >>> 0, [nullTested.flag]);
+        }
         learn(plain ? transfer(s, 0) : 0, touched);
       }
     }
     if (a.id === func.id) break;
     child = a;
   }
+  // `buf = new uint8_t[len]` / `malloc(len)`: a path that holds the buffer asked for `len` bytes, so
+  // a later `if (len && buf) { …; delete[] buf; }` releases it (a zero-sized request is not a case
+  // code guards against).
+  const size = allocationSize(acquisition);
+  if (size && flags.includes(size)) facts = (facts & ~mask(size)) | (NONZERO << (2 * flags.indexOf(size)));
   return facts;
+}
+
+/** The local that sizes an allocation: `new T[n]`, `malloc(n)`, `calloc(n, size)`, `realloc(p, n)`. */
+function allocationSize(acquisition: Node): string | undefined {
+  const made = findAll(acquisition, ['new_expression', 'call_expression'])[0];
+  if (made?.type === 'new_expression') {
+    const size = made.childForFieldName('declarator')?.namedChild(0);
+    return size?.type === 'identifier' ? size.text : undefined;
+  }
+  const fn = made?.childForFieldName('function')?.text;
+  const args = made?.childForFieldName('arguments')?.namedChildren ?? [];
+  const size = fn === 'malloc' || fn === 'calloc' ? args[0] : fn === 'realloc' ? args[1] : undefined;
+  return size?.type === 'identifier' ? size.text : undefined;
+}
+
+const IS_NULL = /^\(?(!X|X==(NULL|nullptr|0)|(NULL|nullptr|0)==X)\)?$/;
+const normalize = (text: string) => text.replace(/\s+/g, '');
+
+/** `f = buf == NULL;` / `bool f = !buf;` / `f = buf != nullptr;`: a flag set from a null test of `resource`. */
+function flagFromNullTest(statement: Node, resource: string): { flag: string; whenNull: boolean } | undefined {
+  const m = /^(?:[\w\s*]+\s)?([A-Za-z_]\w*)=\(?(!?)([A-Za-z_]\w*)(?:([!=])=(?:NULL|nullptr|0))?\)?;$/.exec(
+    statement.text.replace(/\s*([=!()*;])\s*/g, '$1').trim(),
+  );
+  if (!m || m[3] !== resource) return undefined;
+  const negated = m[2] === '!';
+  if (negated && m[4]) return undefined;
+  return { flag: m[1], whenNull: negated || m[4] === '=' };
 }
 
 /** Whether `node` assigns `name`, takes its address, or steps it. */
@@ -515,6 +563,7 @@ function flagCandidates(func: Node): Array<{ name: string; tests: number[] }> {
     else if (ERROR_CODE.test(value) && !NOT_AN_ERROR.test(value)) settable.add(m[1]);
   }
   for (const m of text.matchAll(SET_IN_TEST)) settable.add(m[1]);
+  for (const m of text.matchAll(SET_FROM_NULL_TEST)) settable.add(m[1]);
   // A flag tested twice needs no constant: the first test decides the second (`if (err) goto out;`
   // ... `out: if (!add || err) free(row);`, with `err = f();` between neither).
   if (settable.size === 0 && (text.match(/\b(if|while)\s*\(/g)?.length ?? 0) < 2) return [];
@@ -554,3 +603,6 @@ function flagCandidates(func: Node): Array<{ name: string; tests: number[] }> {
 const SET_TO_CONSTANT = /(?<![=!<>+\-*/%&|^])\b([A-Za-z_]\w*)\s*=(?!=)\s*(?:\([\w\s]+\)\s*)?(-?\s*\w+)\s*[;,)]/g;
 /** `if ((r = f()) != 0)`, `while ((n = read(fd, b, len)) > 0)`: set where it is tested. */
 const SET_IN_TEST = /\(\s*([A-Za-z_]\w*)\s*=(?!=)/g;
+// `dofree = buf == NULL;`, `bool own = !p;`: a flag that remembers whether a pointer was NULL.
+const SET_FROM_NULL_TEST =
+  /\b([A-Za-z_]\w*)\s*=(?!=)\s*\(?\s*(?:!\s*[A-Za-z_]\w*|[A-Za-z_]\w*\s*[!=]=\s*(?:NULL|nullptr|0))\s*\)?\s*;/g;

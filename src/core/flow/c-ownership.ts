@@ -601,6 +601,14 @@ function fieldAddressLeaves(field: Node, top: Node, res: COwnedResource): boolea
   )
     n = n.parent;
   const amp = n.parent;
+  // `return hdr->data;` with `char data[];` declared in this file: an array member decays to a pointer
+  // into the block, handed out past its header (vifm's dynarray); the caller frees it from there.
+  if (
+    amp?.type === 'return_statement' &&
+    n.id === field.id &&
+    arrayMemberInFile(field.childForFieldName('field')?.text ?? '', field.tree.rootNode.text)
+  )
+    return true;
   if (amp?.type !== 'pointer_expression' || !amp.text.startsWith('&')) return false;
   let v: Node = amp;
   while (v.parent && CASTS.has(v.parent.type) && v.parent.id !== top.id) v = v.parent;
@@ -617,6 +625,12 @@ function fieldAddressLeaves(field: Node, top: Node, res: COwnedResource): boolea
       )
     );
   return up.type === 'assignment_expression' && up.childForFieldName('right')?.id === v.id;
+}
+
+/** `char data[];` / `uint8_t data[0];` / `char data[1];`: a struct's trailing array member, by name. */
+function arrayMemberInFile(name: string, text: string): boolean {
+  if (!/^[A-Za-z_]\w*$/.test(name)) return false;
+  return new RegExp(`\\b${name}\\s*\\[\\s*[01]?\\s*\\]\\s*;`).test(text);
 }
 
 /**

@@ -397,7 +397,45 @@ function describeNew(expr: Node): Acquisition | undefined {
     return undefined;
   const statement = statementOf(expr);
   if (!name || !statement) return undefined;
+  if (constructorRegistersThis(expr)) return undefined;
   return { pair: NEW_PAIR, call: expr, name, statement, func, declaration };
+}
+
+/**
+ * `new ECBClass(seg, off)` whose constructor, in this file, links `this` into a list or registry
+ * (`ECBList = this;`, `tail->next = this;`, `registry.push_back(this)`): the registry owns the object
+ * from birth, and whoever walks it deletes it.
+ */
+const REGISTERS =
+  /^(push_back|push_front|emplace_back|emplace_front|append|prepend|insert|[Aa]dd\w*|[Rr]egister\w*|attach\w*)$/;
+
+function constructorRegistersThis(expr: Node): boolean {
+  const type = expr.childForFieldName('type');
+  const className = type?.text.replace(/<.*$/s, '').split('::').pop();
+  if (!className || !/^[A-Za-z_]\w*$/.test(className)) return false;
+  const root = expr.tree.rootNode;
+  if (!root.text.includes('this')) return false;
+  const constructors = findAll(root, 'function_definition', (f) => {
+    const declarator = f.childForFieldName('declarator');
+    const inner = declarator?.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
+    const named = inner?.text.replace(/\s+/g, '');
+    return (
+      named === `${className}::${className}` ||
+      (named === className && !!f.parent && /^(field_declaration_list)$/.test(f.parent.type))
+    );
+  });
+  return constructors.some(
+    (c) =>
+      findAll(c, 'this', (t) => {
+        const up = t.parent;
+        if (up?.type === 'assignment_expression') return up.childForFieldName('right')?.id === t.id;
+        // `registry.push_back(this)`, `register_ecb(this)`; not `connect(…, this, …)`, which owns nothing.
+        if (up?.type !== 'argument_list') return false;
+        const callee = up.parent?.childForFieldName('function');
+        const method = (callee?.type === 'field_expression' ? callee.childForFieldName('field') : callee)?.text ?? '';
+        return REGISTERS.test(method.split('::').pop() ?? '');
+      }).length > 0,
+  );
 }
 
 /** `priv->avfc = avfc;`, `*out = p;`: the places outside the function's locals that it stores `name` into. */

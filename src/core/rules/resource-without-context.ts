@@ -575,8 +575,9 @@ function checkMkstemp(call: Node, fn: Node, targets: Node | undefined, ctx: Rule
     const first = targets.namedChild(0);
     if (first?.type !== 'identifier' || targets.namedChildCount !== 2) return;
     const scope = functionBody(call, ctx);
-    // `_, path = mkstemp(); os.close(_)`: even a descriptor named `_` may be closed.
-    if (identifiersIn(scope, first.text).some((n) => n.startIndex > call.endIndex)) return;
+    // `_, path = mkstemp(); os.close(_)`: even a descriptor named `_` may be closed. Not by a later
+    // `status, _, err = run(...)`, which only rebinds the name.
+    if (identifiersIn(scope, first.text).some((n) => n.startIndex > call.endIndex && !assignedTo(n))) return;
     dropped =
       first.text === '_'
         ? `\`${fn.text}()\`'s descriptor is bound to \`_\``
@@ -586,6 +587,18 @@ function checkMkstemp(call: Node, fn: Node, targets: Node | undefined, ctx: Rule
     at: call,
     message: `${dropped}: the file is open and nothing closes its descriptor, an int no garbage collector finalizes. Each call leaks one for the life of the process. Close it with \`os.close()\`, or use \`NamedTemporaryFile\`.`,
   });
+}
+
+/** `n` is (part of) an assignment's or a `for`'s target: a new binding of the name, not a use of it. */
+function assignedTo(n: Node): boolean {
+  let child = n;
+  for (let up = n.parent; up; child = up, up = up.parent) {
+    if (up.type === 'assignment' || up.type === 'augmented_assignment')
+      return up.type === 'assignment' && up.childForFieldName('left')?.id === child.id;
+    if (up.type === 'for_statement') return up.childForFieldName('left')?.id === child.id;
+    if (!/^(pattern_list|tuple_pattern|list_pattern|parenthesized_expression)$/.test(up.type)) return false;
+  }
+  return false;
 }
 
 const EXAMPLE_CODE = /(^|[\\/])(examples?|samples?|demos?)[\\/]|(^|[\\/])(sample|example|demo)[-_][^\\/]*\.py$/i;
@@ -1218,7 +1231,9 @@ function managed(use: Node): boolean {
   for (const a of ancestors(use)) {
     // `with f:`, `with closing(f)`, `with TextIOWrapper(f)`: the block's exit closes it. Not `with
     // session.get(url) as resp:` or `with conn.cursor() as cur:`: that closes what its method made.
-    if (a.type === 'with_item') return !methodCalledOn(use, a);
+    // `with open(q) as f:` in another branch or a later pass binds the name to a new file: it closes
+    // that one, not this.
+    if (a.type === 'with_item') return !methodCalledOn(use, a) && withTargetValue(use) === undefined;
     // `return f` / `yield f` / `return f, meta`: the object itself goes to the caller (not `return f.read()`).
     if (
       (a.type === 'return_statement' || a.type === 'yield') &&

@@ -300,6 +300,7 @@ function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
         )
       : bound && producedInLoop(ctx, bound, 'put|put_nowait', 'python');
     if (!bound || !produced) return;
+    if (collectedWhole(call, bound)) return;
   }
   if (ALWAYS_UNBOUNDED.has(name)) {
     const fixes: Fix[] =
@@ -342,6 +343,25 @@ function checkPython(call: Node, fn: Node, args: Node, ctx: RuleContext): void {
     message: `\`${call.text.length > 50 ? `${fn.text}(...)` : call.text}\` has ${why}: \`put()\` never blocks, so when the consumer falls behind the backlog (and every item it holds) grows without limit. Give it a maxsize.`,
     fixes: [maxsizeFix(args, maxsize, 'maxsize')],
   });
+}
+
+/**
+ * `out = Queue()` ... `return list(out.queue)`: the function that made the queue takes its whole
+ * content at the end and never get()s from it. A thread-safe list its workers fill, not a backlog
+ * a consumer falls behind on.
+ */
+function collectedWhole(call: Node, name: string): boolean {
+  const scope = [...ancestors(call)].find((a) => a.type === 'function_definition');
+  if (!scope) return false;
+  let whole = false;
+  for (const use of identifiersIn(scope, name)) {
+    const attr = use.parent;
+    if (attr?.type !== 'attribute' || attr.childForFieldName('object')?.id !== use.id) continue;
+    const member = attr.childForFieldName('attribute')?.text;
+    if (member === 'get' || member === 'get_nowait') return false;
+    if (member === 'queue' && attr.parent?.type !== 'call') whole = true;
+  }
+  return whole;
 }
 
 /**
