@@ -400,12 +400,16 @@ function originalUsedAfter(use: Node, name: string): boolean {
  */
 function constructedFrom(node: Node, name: string): boolean {
   if (node.type !== 'declaration') return false;
+  // `std::string s(buf);`: a string copies the characters; the buffer stays the function's to free.
+  if (COPYING_TYPE.test(node.childForFieldName('type')?.text ?? '')) return false;
   return findAll(node, 'function_declarator').some((d) =>
     (d.childForFieldName('parameters')?.namedChildren ?? []).some(
       (p) => p?.type === 'parameter_declaration' && !p.childForFieldName('declarator') && p.text.trim() === name,
     ),
   );
 }
+
+const COPYING_TYPE = /^(std::)?(w|u8|u16|u32)?string(_view)?$|^Q(String|ByteArray)$/;
 
 function callsMacro(node: Node, macro: string): boolean {
   return findAll(node, 'call_expression', (c) => c.childForFieldName('function')?.text === macro).length > 0;
@@ -767,6 +771,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (RELEASE_NAME.test(simple)) return 'release';
   // A descriptor handed to other code (`proc_send(peer, fd)`, `auto_fd(fd)`) is usually kept there;
   // the system calls that only use it are borrows.
+  if (res.isDescriptor && index === 0 && configuresDescriptor(simple)) return 'none';
   if (res.isDescriptor && !FD_BORROWS.has(simple)) return 'escape';
   // A raw pointer to an object handed to C++ code is usually adopted; a `new T[n]` array is a
   // buffer that calls read and write through, like malloc's.
@@ -889,6 +894,31 @@ export function localDeclarationType(body: Node, name: string, throughPointers =
 }
 
 /** Words of callees that look at a record and give it back: logging, printing, checks, lookups. */
+/**
+ * A project's wrapper of a socket call, given the descriptor first (`addr_bind(fd, …)`,
+ * `set_sock_buf_size(fd, n)`, `socket_set_nonblocking(fd)`): it configures the descriptor it is given
+ * and keeps nothing; a failed `bind` still leaves it the caller's to close.
+ */
+function configuresDescriptor(callee: string): boolean {
+  const w = words(callee);
+  // Not `bind` as in making something bound to it (CONSTRUCTS), here the socket call.
+  // `set_sock_buf_size(fd, n)` sets something on it; `register_fd(fd, cb)`, `watch_add(fd)` keep it.
+  return (
+    w.some((x) => FD_CONFIGURE_WORDS.has(x)) &&
+    !w.some((x) => FD_KEEP_WORDS.has(x) || (x !== 'bind' && CONSTRUCTS.has(x)))
+  );
+}
+const FD_KEEP_WORDS = new Set(
+  'register add attach adopt own take store push insert queue enqueue submit append assign put watch track event loop'.split(
+    ' ',
+  ),
+);
+const FD_CONFIGURE_WORDS = new Set(
+  'bind listen connect nonblock nonblocking blocking cloexec sockopt setsockopt getsockopt ioctl fcntl buf tos ttl reuseaddr reuseport keepalive nodelay device'.split(
+    ' ',
+  ),
+);
+
 const READS = new Set(
   'log print dump debug trace show check validate verify is has get find lookup compare cmp hash count len size format describe test assert'.split(
     ' ',

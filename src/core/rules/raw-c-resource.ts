@@ -156,6 +156,7 @@ export const rawCResource = defineRule({
     )})) @call
 (init_declarator value: (new_expression) @new)
 (assignment_expression right: (new_expression) @new)
+(init_declarator value: (cast_expression value: (new_expression) @new))
 ${config.inferResourcePairs ? `(call_expression function: (identifier) @fn (#match? @fn "${INFERRED_ACQUIRE_QUERY}")) @call` : ''}`,
   },
   captures: {
@@ -295,6 +296,9 @@ function anchorWithNew(resources: ResourcePair[], infer: boolean): RegExp {
  * Containers and strings, standard and Qt: values with no parent, no registry and no `this` to hand
  * away. One made by `new` and never deleted, returned or stored is lost, whatever calls fill it.
  */
+// Plain values, standard and the usual typedefs (`Bit8u`, `uint8`, `BYTE`, `guchar`).
+const PLAIN_TYPE =
+  /^((un)?signed\s+)?(char|short|int|long|long\s+long|float|double|bool|wchar_t|char(8|16|32)_t|u?int(8|16|32|64)_t|size_t|std::byte|Bit(8|16|32|64)[us]|u?int(8|16|32|64)|[us](8|16|32|64)|BYTE|WORD|DWORD|UCHAR|CHAR|g?u?char)$/;
 const VALUE_TYPE =
   /^(std::(vector|list|deque|map|multimap|set|multiset|unordered_map|unordered_set|string|wstring|[io]?stringstream|array|pair|tuple)|Q(List|Vector|Map|MultiMap|Hash|MultiHash|Set|String|StringList|ByteArray|VariantMap|VariantList|VariantHash|Queue|Stack|LinkedList))\b/;
 
@@ -366,7 +370,10 @@ function inferredPair(call: Node, fnName: string, ctx: RuleContext): ResourcePai
 function describeNew(expr: Node): Acquisition | undefined {
   const func = enclosingFunctionBody(expr);
   if (!func) return undefined;
-  const parent = expr.parent!;
+  // `Bit8u *buf = (Bit8u *)new Bit8u[n]`: a cast of what `new` made is the same pointer.
+  let parent = expr.parent!;
+  while (parent.parent && (parent.type === 'cast_expression' || parent.type === 'parenthesized_expression'))
+    parent = parent.parent;
   let name: string | undefined;
   let declaration: Node | undefined;
   if (parent.type === 'init_declarator') {
@@ -764,7 +771,11 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const adoptedLater = later.filter((u, i) => owners[i] || (pair === NEW_PAIR && keptInContainer(u, func)));
   const storedForCaller =
     pair === NEW_PAIR && deletes.length === 0 && (adoptedLater.length > 0 || handedToCaller(func, acq));
-  const valueObject = pair === NEW_PAIR && VALUE_TYPE.test(acq.call.childForFieldName('type')?.text ?? '');
+  const newType = acq.call.childForFieldName('type')?.text ?? '';
+  // `new char[n]`: a buffer of plain values has no parent and no registry to join, like a container.
+  const valueObject =
+    pair === NEW_PAIR &&
+    (VALUE_TYPE.test(newType) || (PLAIN_TYPE.test(newType) && !!acq.call.childForFieldName('declarator')));
   if (pair === NEW_PAIR && deletes.length === 0 && !storedForCaller && !valueObject) return;
   // Init + Alloc of the same struct in place are one resource: the first one reports.
   if (

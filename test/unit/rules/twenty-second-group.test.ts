@@ -271,3 +271,90 @@ describe('raw-c-resource: a flag that remembers the buffer was NULL before the f
     assert.deepEqual(await lines(HASH('bool dofree = buf != nullptr;'), 'cpp', C_RULE), [6]);
   });
 });
+
+describe("raw-c-resource: a socket configured by the project's own wrappers, then a failed bind", () => {
+  const SERVER = (configure: string) =>
+    code`
+    #include <sys/socket.h>
+    int create_server_socket(struct server *server, struct sockaddr *addr) {
+        int udp_fd = socket(AF_INET, SOCK_DGRAM, 0);
+        if (udp_fd < 0)
+            return -1;
+        CONFIGURE
+        if (addr_bind(udp_fd, addr, 1) < 0)
+            return -1;
+        struct event *ev = event_new(server->base, udp_fd, EV_READ, on_input, server);
+        event_add(ev, NULL);
+        return 0;
+    }`.replace('CONFIGURE', configure);
+
+  it('is flagged: `addr_bind(fd, …)` failing returns with the socket open', async () => {
+    // coturn's udpserver: set_sock_buf_size(), sock_bind_to_device(), addr_bind() all take the descriptor first.
+    assert.deepEqual(
+      await lines(
+        SERVER('set_sock_buf_size(udp_fd, 65536);\n    sock_bind_to_device(udp_fd, server->ifname);'),
+        'cpp',
+        C_RULE,
+        'udpserver.c',
+      ),
+      [3],
+    );
+  });
+
+  it('is not flagged when a call before the return keeps the descriptor (`watch_add(fd, …)`)', async () => {
+    assert.deepEqual(await lines(SERVER('watch_add(udp_fd, on_input);'), 'cpp', C_RULE, 'udpserver.c'), []);
+  });
+});
+
+describe('raw-c-resource: a `new char[n]` buffer copied into a std::string and never deleted', () => {
+  const ADDRESS = (end: string) =>
+    code`
+    #include <string>
+    #include <cstring>
+    #include <arpa/inet.h>
+    std::string address_of(int af, const void *src) {
+        char *addr = new char[INET6_ADDRSTRLEN];
+        memset(addr, 0, INET6_ADDRSTRLEN);
+        inet_ntop(af, src, addr, INET6_ADDRSTRLEN);
+        std::string text(addr);
+        END
+    }`.replace('END', end);
+
+  it('is flagged: the string copies the characters, the buffer is lost', async () => {
+    // i2pd's GetInterfaceAddress: one INET6_ADDRSTRLEN buffer leaked per lookup.
+    assert.deepEqual(await lines(ADDRESS('return text;'), 'cpp', C_RULE), [5]);
+  });
+
+  it('is not flagged when it is deleted, or handed to the caller', async () => {
+    assert.deepEqual(await lines(ADDRESS('delete[] addr;\n    return text;'), 'cpp', C_RULE), []);
+    const handed = ADDRESS('return text;')
+      .replace('std::string address_of(', 'char *address_of(')
+      .replace('return text;', 'return addr;');
+    assert.deepEqual(await lines(handed, 'cpp', C_RULE), []);
+  });
+});
+
+describe('raw-c-resource: `new` behind a cast', () => {
+  const LOAD = (exit: string) =>
+    code`
+    typedef unsigned char Bit8u;
+    bool execute(const char *name, int fhandle) {
+        Bit8u *loadbuf = (Bit8u *)new Bit8u[0x10000];
+        if (!make_env(name)) {
+            close_file(fhandle);
+            EXIT
+        }
+        read_file(fhandle, loadbuf, 0x10000);
+        delete[] loadbuf;
+        return true;
+    }`.replace('EXIT', exit);
+
+  it('is flagged: the early return skips the delete[] of the cast buffer', async () => {
+    // dosbox-staging's DOS_Execute: `(Bit8u *)new Bit8u[0x10000]`, leaked when the environment fails.
+    assert.deepEqual(await lines(LOAD('return false;'), 'cpp', C_RULE), [3]);
+  });
+
+  it('is not flagged when that return deletes it too', async () => {
+    assert.deepEqual(await lines(LOAD('delete[] loadbuf;\n        return false;'), 'cpp', C_RULE), []);
+  });
+});
