@@ -1253,6 +1253,14 @@ function keptParameters(def: Node, adoptedBy: (name: string) => Set<number> | un
       const args = callArguments(call);
       for (const i of kept) keep(fn.paramAt(args[i] ?? null));
     }
+    // `write(pipe_fd, &request, sizeof(request))`: the pointer itself goes down a pipe or socket to
+    // another thread, which takes the block it points to (mtr's ICMP thread requests).
+    if (/^(write|send)$/.test(callee)) {
+      const sent = callArguments(call)[1];
+      const pointee =
+        sent?.type === 'pointer_expression' && sent.text.startsWith('&') ? sent.childForFieldName('argument') : null;
+      if (pointee) keep(fn.paramAt(pointee));
+    }
     // `DEQ_INSERT_TAIL(out_messages, cdm)`: a list macro's name is its verb in capitals.
     const verb = /^[A-Z][A-Z0-9_]*$/.test(callee) ? callee.toLowerCase() : callee;
     if (!ADOPTS.test(verb) || BORROWS.has(callee)) continue;

@@ -358,3 +358,30 @@ describe('raw-c-resource: `new` behind a cast', () => {
     assert.deepEqual(await lines(LOAD('delete[] loadbuf;\n        return false;'), 'cpp', C_RULE), []);
   });
 });
+
+describe('raw-c-resource: a request whose pointer a same-file helper writes down a pipe', () => {
+  const PROBE = (send: string) =>
+    code`
+    #include <stdlib.h>
+    #include <unistd.h>
+    struct request { int ttl; };
+    static void send_thread_request(int pipe_fd, struct request *request) {
+        SEND
+    }
+    void send_probe(int pipe_fd, int ttl) {
+        struct request *request = malloc(sizeof(struct request));
+        if (request == NULL)
+            return;
+        request->ttl = ttl;
+        send_thread_request(pipe_fd, request);
+    }`.replace('SEND', send);
+
+  it('is not flagged: the thread that reads the pipe owns the request', async () => {
+    // mtr's Cygwin ICMP prober: "the ownership of the request is passed to the ICMP thread through the pipe".
+    assert.deepEqual(await lines(PROBE('write(pipe_fd, &request, sizeof(request));'), 'cpp', C_RULE, 'probe.c'), []);
+  });
+
+  it('is flagged when the helper writes a copy of the contents instead', async () => {
+    assert.deepEqual(await lines(PROBE('write(pipe_fd, request, sizeof(*request));'), 'cpp', C_RULE, 'probe.c'), [8]);
+  });
+});
