@@ -771,7 +771,6 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (RELEASE_NAME.test(simple)) return 'release';
   // A descriptor handed to other code (`proc_send(peer, fd)`, `auto_fd(fd)`) is usually kept there;
   // the system calls that only use it are borrows.
-  if (res.isDescriptor && index === 0 && configuresDescriptor(simple)) return 'none';
   if (res.isDescriptor && !FD_BORROWS.has(simple)) return 'escape';
   // A raw pointer to an object handed to C++ code is usually adopted; a `new T[n]` array is a
   // buffer that calls read and write through, like malloc's.
@@ -894,31 +893,6 @@ export function localDeclarationType(body: Node, name: string, throughPointers =
 }
 
 /** Words of callees that look at a record and give it back: logging, printing, checks, lookups. */
-/**
- * A project's wrapper of a socket call, given the descriptor first (`addr_bind(fd, …)`,
- * `set_sock_buf_size(fd, n)`, `socket_set_nonblocking(fd)`): it configures the descriptor it is given
- * and keeps nothing; a failed `bind` still leaves it the caller's to close.
- */
-function configuresDescriptor(callee: string): boolean {
-  const w = words(callee);
-  // Not `bind` as in making something bound to it (CONSTRUCTS), here the socket call.
-  // `set_sock_buf_size(fd, n)` sets something on it; `register_fd(fd, cb)`, `watch_add(fd)` keep it.
-  return (
-    w.some((x) => FD_CONFIGURE_WORDS.has(x)) &&
-    !w.some((x) => FD_KEEP_WORDS.has(x) || (x !== 'bind' && CONSTRUCTS.has(x)))
-  );
-}
-const FD_KEEP_WORDS = new Set(
-  'register add attach adopt own take store push insert queue enqueue submit append assign put watch track event loop'.split(
-    ' ',
-  ),
-);
-const FD_CONFIGURE_WORDS = new Set(
-  'bind listen connect nonblock nonblocking blocking cloexec sockopt setsockopt getsockopt ioctl fcntl buf tos ttl reuseaddr reuseport keepalive nodelay device'.split(
-    ' ',
-  ),
-);
-
 const READS = new Set(
   'log print dump debug trace show check validate verify is has get find lookup compare cmp hash count len size format describe test assert'.split(
     ' ',

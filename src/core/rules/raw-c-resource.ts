@@ -296,9 +296,6 @@ function anchorWithNew(resources: ResourcePair[], infer: boolean): RegExp {
  * Containers and strings, standard and Qt: values with no parent, no registry and no `this` to hand
  * away. One made by `new` and never deleted, returned or stored is lost, whatever calls fill it.
  */
-// Plain values, standard and the usual typedefs (`Bit8u`, `uint8`, `BYTE`, `guchar`).
-const PLAIN_TYPE =
-  /^((un)?signed\s+)?(char|short|int|long|long\s+long|float|double|bool|wchar_t|char(8|16|32)_t|u?int(8|16|32|64)_t|size_t|std::byte|Bit(8|16|32|64)[us]|u?int(8|16|32|64)|[us](8|16|32|64)|BYTE|WORD|DWORD|UCHAR|CHAR|g?u?char)$/;
 const VALUE_TYPE =
   /^(std::(vector|list|deque|map|multimap|set|multiset|unordered_map|unordered_set|string|wstring|[io]?stringstream|array|pair|tuple)|Q(List|Vector|Map|MultiMap|Hash|MultiHash|Set|String|StringList|ByteArray|VariantMap|VariantList|VariantHash|Queue|Stack|LinkedList))\b/;
 
@@ -771,11 +768,7 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
   const adoptedLater = later.filter((u, i) => owners[i] || (pair === NEW_PAIR && keptInContainer(u, func)));
   const storedForCaller =
     pair === NEW_PAIR && deletes.length === 0 && (adoptedLater.length > 0 || handedToCaller(func, acq));
-  const newType = acq.call.childForFieldName('type')?.text ?? '';
-  // `new char[n]`: a buffer of plain values has no parent and no registry to join, like a container.
-  const valueObject =
-    pair === NEW_PAIR &&
-    (VALUE_TYPE.test(newType) || (PLAIN_TYPE.test(newType) && !!acq.call.childForFieldName('declarator')));
+  const valueObject = pair === NEW_PAIR && VALUE_TYPE.test(acq.call.childForFieldName('type')?.text ?? '');
   if (pair === NEW_PAIR && deletes.length === 0 && !storedForCaller && !valueObject) return;
   // Init + Alloc of the same struct in place are one resource: the first one reports.
   if (

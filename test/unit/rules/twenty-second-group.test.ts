@@ -272,41 +272,33 @@ describe('raw-c-resource: a flag that remembers the buffer was NULL before the f
   });
 });
 
-describe("raw-c-resource: a socket configured by the project's own wrappers, then a failed bind", () => {
-  const SERVER = (configure: string) =>
+describe("raw-c-resource: a socket given to the project's own wrappers, then a failed bind", () => {
+  const SERVER = (bind: string) =>
     code`
     #include <sys/socket.h>
     int create_server_socket(struct server *server, struct sockaddr *addr) {
         int udp_fd = socket(AF_INET, SOCK_DGRAM, 0);
         if (udp_fd < 0)
             return -1;
-        CONFIGURE
-        if (addr_bind(udp_fd, addr, 1) < 0)
+        if (BIND(udp_fd, addr, 1) < 0)
             return -1;
         struct event *ev = event_new(server->base, udp_fd, EV_READ, on_input, server);
         event_add(ev, NULL);
         return 0;
-    }`.replace('CONFIGURE', configure);
+    }`.replace('BIND', bind);
 
-  it('is flagged: `addr_bind(fd, …)` failing returns with the socket open', async () => {
-    // coturn's udpserver: set_sock_buf_size(), sock_bind_to_device(), addr_bind() all take the descriptor first.
-    assert.deepEqual(
-      await lines(
-        SERVER('set_sock_buf_size(udp_fd, 65536);\n    sock_bind_to_device(udp_fd, server->ifname);'),
-        'cpp',
-        C_RULE,
-        'udpserver.c',
-      ),
-      [3],
-    );
+  it('is flagged when the failing call is the system bind()', async () => {
+    assert.deepEqual(await lines(SERVER('bind'), 'cpp', C_RULE, 'udpserver.c'), [3]);
   });
 
-  it('is not flagged when a call before the return keeps the descriptor (`watch_add(fd, …)`)', async () => {
-    assert.deepEqual(await lines(SERVER('watch_add(udp_fd, on_input);'), 'cpp', C_RULE, 'udpserver.c'), []);
+  it('is not flagged when a project function took the descriptor (taken as kept: a known miss)', async () => {
+    // coturn's udpserver leaks here (addr_bind() failing), but reading such wrappers as borrowers found 4 true
+    // leaks of 9 on the benchmark (mosquitto's helpers close on failure): below the rule's precision, so left.
+    assert.deepEqual(await lines(SERVER('addr_bind'), 'cpp', C_RULE, 'udpserver.c'), []);
   });
 });
 
-describe('raw-c-resource: a `new char[n]` buffer copied into a std::string and never deleted', () => {
+describe('raw-c-resource: a `new char[n]` buffer copied into a std::string', () => {
   const ADDRESS = (end: string) =>
     code`
     #include <string>
@@ -320,17 +312,15 @@ describe('raw-c-resource: a `new char[n]` buffer copied into a std::string and n
         END
     }`.replace('END', end);
 
-  it('is flagged: the string copies the characters, the buffer is lost', async () => {
-    // i2pd's GetInterfaceAddress: one INET6_ADDRSTRLEN buffer leaked per lookup.
-    assert.deepEqual(await lines(ADDRESS('return text;'), 'cpp', C_RULE), [5]);
+  it('is flagged when one path deletes it: the string copies the characters and takes nothing', async () => {
+    const early = 'if (text.empty()) {\n        delete[] addr;\n        return text;\n    }\n    return text;';
+    assert.deepEqual(await lines(ADDRESS(early), 'cpp', C_RULE), [5]);
   });
 
-  it('is not flagged when it is deleted, or handed to the caller', async () => {
-    assert.deepEqual(await lines(ADDRESS('delete[] addr;\n    return text;'), 'cpp', C_RULE), []);
-    const handed = ADDRESS('return text;')
-      .replace('std::string address_of(', 'char *address_of(')
-      .replace('return text;', 'return addr;');
-    assert.deepEqual(await lines(handed, 'cpp', C_RULE), []);
+  it("is not flagged when no path deletes it (a known miss: i2pd's GetInterfaceAddress)", async () => {
+    // Following every never-deleted `new T[n]` of plain values found 3 true leaks of 8 on the benchmark (the
+    // others kept by owners through calls the rule cannot read): left, as for other `new` objects.
+    assert.deepEqual(await lines(ADDRESS('return text;'), 'cpp', C_RULE), []);
   });
 });
 
