@@ -405,14 +405,15 @@ function describeNew(expr: Node): Acquisition | undefined {
   return { pair: NEW_PAIR, call: expr, name, statement, func, declaration };
 }
 
+/** The calls a constructor hands `this` to when it joins a list or registry. */
+const REGISTERS =
+  /^(push_back|push_front|emplace_back|emplace_front|append|prepend|insert|[Aa]dd\w*|[Rr]egister\w*|attach\w*)$/;
+
 /**
  * `new ECBClass(seg, off)` whose constructor, in this file, links `this` into a list or registry
  * (`ECBList = this;`, `tail->next = this;`, `registry.push_back(this)`): the registry owns the object
  * from birth, and whoever walks it deletes it.
  */
-const REGISTERS =
-  /^(push_back|push_front|emplace_back|emplace_front|append|prepend|insert|[Aa]dd\w*|[Rr]egister\w*|attach\w*)$/;
-
 function constructorRegistersThis(expr: Node): boolean {
   const type = expr.childForFieldName('type');
   const className = type?.text.replace(/<.*$/s, '').split('::').pop();
