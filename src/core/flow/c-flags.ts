@@ -9,7 +9,7 @@
 // nothing, so a test of it that fails there leaks nothing either.
 import type { Node } from 'web-tree-sitter';
 import { ancestors, findAll } from '../tree';
-import { unwrap } from './c-ownership';
+import { normalizeCondition, nullTest, unwrap } from './c-ownership';
 import type { PathFacts } from './lifetime';
 
 /** Three-valued: true, false, undefined (unknown). */
@@ -457,12 +457,10 @@ function initialFacts(
   // Inside `if (!buf)` / `if (buf == NULL)`: the buffer was NULL when the function decided to allocate.
   let nullGuarded = false;
   for (const a of ancestors(acquisition)) {
-    if (
-      a.type === 'if_statement' &&
-      a.childForFieldName('consequence')?.id === child.id &&
-      IS_NULL.test(normalize(a.childForFieldName('condition')?.text ?? '').replace(resource, 'X'))
-    )
-      nullGuarded = true;
+    if (a.type === 'if_statement' && a.childForFieldName('consequence')?.id === child.id) {
+      const test = nullTest(normalizeCondition(a.childForFieldName('condition')?.text ?? ''));
+      if (test?.subject === resource && test.nullWhenTrue) nullGuarded = true;
+    }
     if (a.type === 'if_statement' && a.childForFieldName('condition')?.id !== child.id) {
       const cond = a.childForFieldName('condition');
       const inConsequence = a.childForFieldName('consequence')?.id === child.id;
@@ -527,18 +525,21 @@ function allocationSize(acquisition: Node): string | undefined {
   return size?.type === 'identifier' ? size.text : undefined;
 }
 
-const IS_NULL = /^\(?(!X|X==(NULL|nullptr|0)|(NULL|nullptr|0)==X)\)?$/;
-const normalize = (text: string) => text.replace(/\s+/g, '');
-
 /** `f = buf == NULL;` / `bool f = !buf;` / `f = buf != nullptr;`: a flag set from a null test of `resource`. */
 function flagFromNullTest(statement: Node, resource: string): { flag: string; whenNull: boolean } | undefined {
-  const m = /^(?:[\w\s*]+\s)?([A-Za-z_]\w*)=\(?(!?)([A-Za-z_]\w*)(?:([!=])=(?:NULL|nullptr|0))?\)?;$/.exec(
-    statement.text.replace(/\s*([=!()*;])\s*/g, '$1').trim(),
-  );
-  if (!m || m[3] !== resource) return undefined;
-  const negated = m[2] === '!';
-  if (negated && m[4]) return undefined;
-  return { flag: m[1], whenNull: negated || m[4] === '=' };
+  const set =
+    statement.type === 'declaration'
+      ? statement.namedChildren.find((c) => c?.type === 'init_declarator')
+      : statement.firstNamedChild;
+  let flag: Node | null | undefined;
+  let value: Node | null | undefined;
+  if (set?.type === 'init_declarator')
+    [flag, value] = [set.childForFieldName('declarator'), set.childForFieldName('value')];
+  else if (set?.type === 'assignment_expression' && set.childForFieldName('operator')?.text === '=')
+    [flag, value] = [set.childForFieldName('left'), set.childForFieldName('right')];
+  if (flag?.type !== 'identifier' || !value) return undefined;
+  const test = nullTest(normalizeCondition(value.text));
+  return test?.subject === resource ? { flag: flag.text, whenNull: test.nullWhenTrue } : undefined;
 }
 
 /** Whether `node` assigns `name`, takes its address, or steps it. */

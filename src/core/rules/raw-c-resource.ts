@@ -418,8 +418,16 @@ function constructorRegistersThis(expr: Node): boolean {
   const type = expr.childForFieldName('type');
   const className = type?.text.replace(/<.*$/s, '').split('::').pop();
   if (!className || !/^[A-Za-z_]\w*$/.test(className)) return false;
-  const root = expr.tree.rootNode;
-  if (!root.text.includes('this')) return false;
+  // Once per class and file: a file may hold hundreds of `new`s, and the search reads the whole tree.
+  let known = registeringClasses.get(expr.tree);
+  if (!known) registeringClasses.set(expr.tree, (known = new Map()));
+  let registers = known.get(className);
+  if (registers === undefined) known.set(className, (registers = registersThis(expr.tree.rootNode, className)));
+  return registers;
+}
+const registeringClasses = new WeakMap<Node['tree'], Map<string, boolean>>();
+
+function registersThis(root: Node, className: string): boolean {
   const constructors = findAll(root, 'function_definition', (f) => {
     const declarator = f.childForFieldName('declarator');
     const inner = declarator?.type === 'function_declarator' ? declarator.childForFieldName('declarator') : null;
