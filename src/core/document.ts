@@ -18,6 +18,7 @@ import { languageModule } from './languages';
 import { LineIndex } from './location';
 import { ParseBudgetError } from './parser';
 import { dependsOnWholeFile, type Rule } from './rule';
+import { mentionsSuppression } from './suppression';
 import type { Finding, FileResult, LanguageId, Point } from './types';
 
 /** One change as VS Code reports it: offsets into the text before the change. */
@@ -84,8 +85,8 @@ export class DocumentSession {
         const newLines = linesAround(after, start, start + c.text.length);
         if (!factsEdited)
           factsEdited =
-            oldLines.includes('leaklens-ignore') ||
-            newLines.includes('leaklens-ignore') ||
+            mentionsSuppression(oldLines) ||
+            mentionsSuppression(newLines) ||
             facts.some((r) => r.fileFacts!(oldLines, this.language) !== r.fileFacts!(newLines, this.language));
       }
       incremental = current === text;

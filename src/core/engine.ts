@@ -10,7 +10,7 @@ import { Grammars, isPlainC, languageOfFile, ParseBudgetError } from './parser';
 import { captureMismatch, dependsOnWholeFile, spanOf, type Report, type Rule, type RuleContext } from './rule';
 import { BUILTIN_RULES } from './rules';
 import { suppressionFix } from './fixes/suppress';
-import { isSuppressed } from './suppression';
+import { ForeignSuppressions, isSuppressed } from './suppression';
 import type { AnalysisError, FileResult, Finding, LanguageId, Span } from './types';
 
 interface CombinedQuery {
@@ -355,7 +355,9 @@ export class Engine {
     for (const { rule, ctx, skip } of active)
       if (rule.checkFile && !skip && (!restrict || dependsOnWholeFile(rule))) guarded(rule, () => rule.checkFile!(ctx));
     const t2 = performance.now();
-    const kept = dedupe(findings.filter((f) => !isSuppressed(lines, f)));
+    const foreign = findings.length > 0 ? ForeignSuppressions.of(text, lines) : undefined;
+    const equivalents = new Map(active.map((a) => [a.rule.id, a.rule.equivalents]));
+    const kept = dedupe(findings.filter((f) => !isSuppressed(lines, f, equivalents.get(f.ruleId), foreign)));
     kept.sort((a, b) => a.location.start - b.location.start || a.ruleId.localeCompare(b.ruleId));
     const result: FileResult = {
       file: options.file,

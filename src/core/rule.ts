@@ -21,6 +21,12 @@ export interface RuleMeta {
    */
   accumulates?: boolean;
   /**
+   * The same check in other tools, as `tool:code` (`ruff:SIM115`, `pylint:consider-using-with`,
+   * `clang-tidy:clang-analyzer-unix.Malloc`, `cppcheck:memleak`, `coverity:leaked_storage`): a
+   * suppression of one of them a project already wrote silences this rule there too (suppression.ts).
+   */
+  equivalents?: string[];
+  /**
    * What the rule lets a project configure: `rules.<id>.options.<name>` in `.leaklens.json` (or
    * `[tool.leaklens.rules.<id>.options]`). The config schema and the docs' Options section are
    * generated from these (`npm run schema`); the rule reads the value as `ctx.config.<name>`.

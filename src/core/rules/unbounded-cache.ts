@@ -47,6 +47,7 @@ function pythonAnchor(config: LeakLensConfig, text: string): RegExp {
 
 export const unboundedCache = defineRule({
   id: 'unbounded-cache',
+  equivalents: ['ruff:B019', 'pylint:method-cache-max-size-none', 'pylint:W1518'],
   summary: 'A cache with no size bound (or one that keeps `self` alive) keeps every entry it ever saw.',
   languages: ['python', 'cpp'],
   defaultSeverity: 'warning',
