@@ -183,6 +183,9 @@ const CONSTRUCTS = new Set([
   'with',
 ]);
 
+/** Constructor words of a call that builds around its argument (not `dup`/`copy`: those keep a copy). */
+const BUILDS_AROUND = new Set(['new', 'create', 'make', 'wrap', 'init', 'build']);
+
 /** The words of an identifier: `BIO_free` -> bio, free; `cmsCloseProfile` -> cms, close, profile. */
 function words(name: string): string[] {
   return name
@@ -424,6 +427,12 @@ function isAliasCopy(use: Node, res: COwnedResource): boolean {
 /** The variable a use of the resource is copied into (`q` in `q = p`, `T* q = (T*)p + k`), if any. */
 function aliasTarget(use: Node): Node | null {
   let n: Node = use;
+  // `struct mCore *core = &gbcore->d;`: a pointer into the block is the block, as `line + 1` is.
+  let field: Node = n;
+  while (field.parent?.type === 'field_expression' && field.parent.childForFieldName('argument')?.id === field.id)
+    field = field.parent;
+  if (field.id !== n.id && field.parent?.type === 'pointer_expression' && field.parent.text.startsWith('&'))
+    n = field.parent;
   while (
     n.parent &&
     (n.parent.type === 'cast_expression' ||
@@ -652,11 +661,13 @@ function linksIntoContainer(call: Node): boolean {
   // unless its status is kept and never tested (`status = RegisterPlugin(…); return status;` leaks the
   // object when the registration fails).
   if (parts.includes('register')) return !statusKeptUntested(call);
+  // `ebst_insert(&tree, &e->node)`: inserting a part of an object can only link the object in.
+  if (parts.some((w) => STRONG_LINK_WORDS.has(w))) return true;
   return parts.some((w) => CONTAINER_WORDS.has(w)) && parts.some((w) => LINK_WORDS.has(w));
 }
 
-/** `st = f(…)` (or `T st = f(…)`) whose `st` no condition after it reads. */
-function statusKeptUntested(call: Node): boolean {
+/** The variable the call's result is stored in: `st` of `st = f(…)` or `int st = f(…)`. */
+function statusOf(call: Node): Node | undefined {
   let top: Node = call;
   while (top.parent && CASTS.has(top.parent.type)) top = top.parent;
   const up = top.parent;
@@ -664,9 +675,15 @@ function statusKeptUntested(call: Node): boolean {
     up?.type === 'assignment_expression' && up.childForFieldName('right')?.id === top.id
       ? up.childForFieldName('left')
       : up?.type === 'init_declarator' && up.childForFieldName('value')?.id === top.id
-        ? up.childForFieldName('declarator')
+        ? innermostNode(up.childForFieldName('declarator'))
         : null;
-  if (status?.type !== 'identifier') return false;
+  return status?.type === 'identifier' ? status : undefined;
+}
+
+/** `st = f(…)` (or `T st = f(…)`) whose `st` no condition after it reads. */
+function statusKeptUntested(call: Node): boolean {
+  const status = statusOf(call);
+  if (!status) return false;
   const body = [...ancestors(call)].find((a) => a.type === 'function_definition');
   if (!body) return false;
   const after = body.text.slice(call.endIndex - body.startIndex);
@@ -681,6 +698,8 @@ const CONTAINER_WORDS = new Set([
   'signal',
 ]);
 const LINK_WORDS = new Set(['add', 'insert', 'append', 'prepend', 'push', 'enqueue', 'link', 'put', 'attach']);
+/** Link words that say so without a container word (`add`, `put`, `push` also count and store values). */
+const STRONG_LINK_WORDS = new Set(['insert', 'append', 'prepend', 'enqueue']);
 
 function pastHeaderLeaves(use: Node, top: Node): boolean {
   let v: Node = use;
@@ -769,6 +788,7 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     return index === 0 && RETURNS_DEST.has(simple) && isUsedAsValue(call) ? 'escape' : 'none';
   }
   if (RELEASE_NAME.test(simple)) return 'release';
+  if (!addressTaken && !words(simple).some((w) => READS.has(w)) && keptUnlessItFails(call, res)) return 'escape';
   // A descriptor handed to other code (`proc_send(peer, fd)`, `auto_fd(fd)`) is usually kept there;
   // the system calls that only use it are borrows.
   if (res.isDescriptor && !FD_BORROWS.has(simple)) return 'escape';
@@ -803,6 +823,24 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     !(fnNode?.type === 'identifier' && res.functions?.has(simple))
   )
     return 'escape';
+  // `dns_ring_init(ring, area, size)`, `mpring_init(&h->buf, buf, n)`: an object set up around the
+  // buffer keeps it (its own free releases it), as long as the object is another one than the buffer.
+  if (
+    index > 0 &&
+    words(simple).some((w) => w === 'init' || w === 'initialize') &&
+    !findAll(callArguments(call)[0] ?? call, 'identifier').some((n) => n.text === res.name) &&
+    !res.functions?.has(simple)
+  )
+    return 'escape';
+  // `http_req_keywords_register(kwl)`: the one argument of a registration is what gets registered.
+  if (
+    index === 0 &&
+    callArguments(call).length === 1 &&
+    words(simple).includes('register') &&
+    !res.functions?.has(simple) &&
+    !statusKeptUntested(call)
+  )
+    return 'escape';
   // `TAILQ_INSERT_TAIL(&q, elm, entry)`, `RB_INSERT(tree, head, elm)`: the queue and tree macros link it in.
   if (index > 0 && /^[A-Z][A-Z0-9_]*$/.test(simple) && ADOPTS.test(simple.toLowerCase())) return 'escape';
   // `obj = wrap(p)`, `return make_image_from(p)`: a constructor-like call whose result may keep the
@@ -829,6 +867,58 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     if (left && left.type !== 'identifier') return 'escape';
   }
   return 'none';
+}
+
+/**
+ * `ret = scols_cell_refer_data(ce, data); if (ret < 0) free(data); return ret;`: released when the call
+ * fails and never mentioned after that test, the resource is the call's once it succeeds.
+ */
+function keptUnlessItFails(call: Node, res: COwnedResource): boolean {
+  const func = [...ancestors(call)].find((a) => a.type === 'function_definition');
+  if (!func) return false;
+  let test: Node | undefined;
+  let subject = call.text;
+  for (let a = call.parent; a && a.id !== func.id; a = a.parent) {
+    if (a.type === 'if_statement') {
+      if (contains(a.childForFieldName('condition')!, call)) test = a;
+      break;
+    }
+    if (/statement$|declaration$/.test(a.type)) break;
+  }
+  if (!test) {
+    const status = statusOf(call);
+    if (!status) return false;
+    subject = status.text;
+    test = findAll(
+      func,
+      'if_statement',
+      (s) => s.startIndex > call.endIndex && mentionsText(s.childForFieldName('condition')?.text ?? '', status.text),
+    )[0];
+  }
+  const onFailure = test?.childForFieldName('consequence');
+  if (!test || !onFailure || !testsFailure(test.childForFieldName('condition')!, subject)) return false;
+  const releases = findAll(onFailure, 'call_expression').some((c) => {
+    const fn = c.childForFieldName('function')?.text ?? '';
+    if (!res.pair.release.includes(fn) && !res.releasers.has(fn)) return false;
+    return callArguments(c).some((a) => unwrap(a).text === res.name);
+  });
+  return releases && !mentionsText(func.text.slice(test.endIndex - func.startIndex), res.name);
+}
+
+/**
+ * Whether `cond` goes true when `subject` (the call, or the status it was stored in) says it failed:
+ * `!ret`, `ret`, `ret < 0`, `ret == -1`, `ret != 0`, `ret == NULL`. Not `fstatfs(fd, &st) == 0`: that
+ * branch is the success, and the fd leaks on the other one.
+ */
+function testsFailure(cond: Node, subject: string): boolean {
+  let c = cond;
+  while (c.type === 'parenthesized_expression' || c.type === 'condition_clause') c = c.namedChild(0)!;
+  const text = flat(c);
+  const s = subject.replace(/\s+/g, '');
+  if (text === s || text === `!${s}` || text === `!(${s})`) return true;
+  if (!text.startsWith(s) && !text.endsWith(s)) return false;
+  const rest = text.startsWith(s) ? text.slice(s.length) : text.slice(0, text.length - s.length);
+  return /^(<0|<=-1|==-1|!=0|==NULL|==nullptr|!=[A-Z_]*(OK|SUCCESS))$|^(0>|-1>=|-1==|0!=|NULL==|nullptr==)$/.test(rest);
 }
 
 /**
@@ -1092,6 +1182,9 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
         if (res.isDescriptor && /^([0-2]|STD(IN|OUT|ERR)_FILENO)$/.test(o) && (op === '==' || op === '!='))
           return (op === '==') === outcome ? 'absent' : undefined;
         if (o === '0' && op === '>=') return outcome ? 'held' : 'absent';
+        // `if (fd > -1) close(fd)`: the same test as `fd >= 0`.
+        if (o === '-1' && op === '>') return outcome ? 'held' : 'absent';
+        if (o === '-1' && op === '<=') return outcome ? 'absent' : 'held';
         return undefined;
       }
       // A status: success or failure of the acquisition.
@@ -1216,8 +1309,12 @@ function keptParameters(def: Node, adoptedBy: (name: string) => Set<number> | un
   };
   for (const assign of findAll(fn.body, 'assignment_expression')) {
     const left = assign.childForFieldName('left');
-    if (left && /^(field_expression|pointer_expression|subscript_expression)$/.test(left.type))
-      keep(fn.paramAt(assign.childForFieldName('right')));
+    if (!left || !/^(field_expression|pointer_expression|subscript_expression)$/.test(left.type)) continue;
+    const right = assign.childForFieldName('right');
+    keep(fn.paramAt(right));
+    // `ring->buf = b_make(area, size, 0, 0)`: stored inside what a constructor-like call builds around it.
+    const callee = right?.type === 'call_expression' ? (right.childForFieldName('function')?.text ?? '') : '';
+    if (words(callee).some((w) => BUILDS_AROUND.has(w))) for (const a of callArguments(right!)) keep(fn.paramAt(a));
   }
   for (const call of findAll(fn.body, 'call_expression')) {
     const callee = call.childForFieldName('function')?.text.replace(/^.*::/, '') ?? '';

@@ -84,6 +84,17 @@ interface Acquisition {
 
 export const rawCResource = defineRule({
   id: 'raw-c-resource',
+  equivalents: [
+    ...['clang-analyzer-unix.Malloc', 'clang-analyzer-unix.Stream', 'clang-analyzer-alpha.unix.Stream'],
+    'clang-analyzer-cplusplus.NewDeleteLeaks',
+  ]
+    .map((c) => `clang-tidy:${c}`)
+    .concat(
+      ['memleak', 'resourceLeak', 'leakReturnValNotUsed', 'memleakOnRealloc', 'leakNoVarFunctionCall'].map(
+        (c) => `cppcheck:${c}`,
+      ),
+      ['leaked_storage', 'leaked_handle', 'resource_leak'].map((c) => `coverity:${c}`),
+    ),
   summary:
     'A C resource (or a C++ `new`) held by a raw local is not released or handed on along some path out of the function.',
   languages: ['cpp'],
@@ -189,7 +200,7 @@ ${config.inferResourcePairs ? `(call_expression function: (identifier) @fn (#mat
     const pair =
       ctx.config.resources.find((r) => r.acquire.includes(fnName)) ??
       (ctx.config.inferResourcePairs ? inferredPair(call, fnName, ctx) : undefined);
-    if (!pair) return;
+    if (!pair || shadowedInFile(fnName, ctx)) return;
     // `realloc(p, 0)`: frees p (and what it returns, if anything, is not meant to be used).
     if (/^(std::)?realloc$/.test(fnName) && call.childForFieldName('arguments')?.namedChild(1)?.text.trim() === '0')
       return;
@@ -206,6 +217,34 @@ ${config.inferResourcePairs ? `(call_expression function: (identifier) @fn (#mat
     analyse(acq, ctx);
   },
 });
+
+/**
+ * liblinear's `static char *readline(FILE *in)` refills a global buffer and returns it: a function of
+ * this file named like a library acquisition is read from its body. It acquires when it returns what
+ * it made (a local, a parameter it reallocated, a call's result), not when it returns a global.
+ */
+function shadowedInFile(fnName: string, ctx: RuleContext): boolean {
+  const shadowed = ctx.memo('c.shadowedAcquisitions', () => {
+    const out = new Set<string>();
+    for (const def of findAll(ctx.root, 'function_definition')) {
+      const name = functionName(def);
+      const body = def.childForFieldName('body');
+      if (!name || !body || !/^\w+$/.test(name)) continue;
+      const own = new Set(
+        findAll(def, 'identifier', (n) => /(declarator|declaration)$/.test(n.parent?.type ?? '')).map((n) => n.text),
+      );
+      const madeHere = findAll(body, 'return_statement').some((r) => {
+        let v = r.namedChild(0);
+        while (v && /^(cast_expression|parenthesized_expression)$/.test(v.type))
+          v = v.type === 'cast_expression' ? v.childForFieldName('value') : v.namedChild(0);
+        return !!v && (v.type === 'call_expression' || (v.type === 'identifier' && own.has(v.text)));
+      });
+      if (!madeHere) out.add(name);
+    }
+    return out;
+  });
+  return shadowed.has(fnName);
+}
 
 /**
  * Whether the function's parse errors may hide what happens to the resource. A declaration the

@@ -114,6 +114,7 @@ const HANDED_OFF =
 
 export const resourceWithoutContext = defineRule({
   id: 'resource-without-context',
+  equivalents: ['ruff:SIM115', 'pylint:consider-using-with', 'pylint:R1732'],
   summary:
     'A file, socket, process, pool or other closable object is bound to a name outside `with` and not closed in `finally`.',
   languages: ['python'],
@@ -210,12 +211,24 @@ export const resourceWithoutContext = defineRule({
     );
     // `sock = ctx.wrap_socket(sock)`: the old object is handed to the call that rebinds the name.
     const reboundValue = rebound && (withTargetValue(rebound) ?? rebound.parent!.childForFieldName('right')!);
+    // `f.close(); f = None` inside a try whose `finally: if f: f.close()` covers an exception before it:
+    // the handlers of that try still see this object.
+    const coversEarlierRaise = (u: Node) =>
+      reboundValue?.type === 'none' &&
+      [...ancestors(u)].some(
+        (a) =>
+          (a.type === 'finally_clause' || a.type === 'except_clause') &&
+          a.parent?.type === 'try_statement' &&
+          contains(a.parent.childForFieldName('body') ?? a.parent, call) &&
+          contains(a.parent.childForFieldName('body') ?? a.parent, rebound!),
+      );
     const live =
       rebound && reboundValue
         ? uses.filter(
             (u) =>
               u.startIndex < rebound.startIndex ||
-              (u.startIndex >= reboundValue.startIndex && u.endIndex <= reboundValue.endIndex),
+              (u.startIndex >= reboundValue.startIndex && u.endIndex <= reboundValue.endIndex) ||
+              coversEarlierRaise(u),
           )
         : uses;
     // A close whose result is used (`return parser.close()`) finishes work rather than releasing.
@@ -257,7 +270,7 @@ export const resourceWithoutContext = defineRule({
       return;
     }
     if (raise) {
-      if (exceptionEndsProcess(raise, ctx)) return;
+      if (exceptionEndsProcess(raise, ctx) || scope.type === 'module') return;
       ctx.report({
         at: call,
         message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. ${useWith(name)}`,
@@ -339,6 +352,9 @@ export const resourceWithoutContext = defineRule({
       if (!mayRaiseBetween(statement, closes[0])) return;
       // Only an exception skips the close, and in this script nothing catches it: the process ends.
       if (name !== 'os.open' && exceptionEndsProcess(statement, ctx)) return;
+      // Module-level code runs once: the exception that skips the close ends the script or fails the
+      // import, and the object goes with it.
+      if (name !== 'os.open' && scope.type === 'module') return;
     }
     // A descriptor from os.open() is a plain int: no garbage collector ever closes it, and `with` cannot.
     const descriptor = name === 'os.open';
@@ -1314,6 +1330,15 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
     'm',
   );
   if (closedOrHandedOn(closes, cls.text)) return;
+  // `file = self.file` and then `file.close()` (distutils' TextFile.close): closed through a local copy.
+  for (const m of cls.text.matchAll(new RegExp(`^\\s*([A-Za-z_]\\w*)\\s*=\\s*${a}\\s*$`, 'gm')))
+    if (new RegExp(`\\b${m[1]}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(`).test(cls.text)) return;
+  // A subclass in this file closes it (`AsyncPipeBase` leaves it to each `do_reading()`).
+  const name = cls.childForFieldName('name')!.text;
+  const subclasses = findAll(ctx.root, 'class_definition', (c) =>
+    (c.childForFieldName('superclasses')?.namedChildren ?? []).some((b) => b?.text.split('.').pop() === name),
+  );
+  if (subclasses.some((c) => closedOrHandedOn(closes, c.text))) return;
   // A script's own object, made once per run (`examples/`, a program without an extension): its
   // attributes go with the process.
   if (runsOnce(call, ctx)) return;
