@@ -16,14 +16,31 @@ export function importsOf(ctx: RuleContext): ImportMap {
 const IMPORT = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
 const FROM_IMPORT = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+(?:\\\r?\n[^\n#;]*)*)/gm;
 
+/**
+ * Python 2/3 compatibility names for the standard modules the rules know (`from six.moves import
+ * http_client`, `import httplib`): the module they stand for.
+ */
+const COMPAT_MODULES: Array<[RegExp, string]> = [
+  [/^(six|future)\.moves\.http_client(?=\.|$)/, 'http.client'],
+  [/^(six|future)\.moves\.urllib\.request(?=\.|$)/, 'urllib.request'],
+  [/^(six|future)\.moves\.(queue|socketserver|configparser)(?=\.|$)/, '$2'],
+  [/^httplib(?=\.|$)/, 'http.client'],
+  [/^urllib2(?=\.|$)/, 'urllib.request'],
+];
+
+function standardName(name: string): string {
+  for (const [compat, standard] of COMPAT_MODULES) if (compat.test(name)) return name.replace(compat, standard);
+  return name;
+}
+
 export function parseImports(text: string): ImportMap {
   const map: ImportMap = new Map();
   for (const m of text.matchAll(IMPORT)) {
     for (const item of m[1].split(',')) {
       const [name, alias] = item.trim().split(/\s+as\s+/);
       if (!name || !/^[\w.]+$/.test(name)) continue;
-      if (alias) map.set(alias.trim(), name);
-      else map.set(name.split('.')[0], name.split('.')[0]);
+      if (alias) map.set(alias.trim(), standardName(name));
+      else map.set(name.split('.')[0], standardName(name.split('.')[0]));
     }
   }
   for (const m of text.matchAll(FROM_IMPORT)) {
@@ -34,7 +51,7 @@ export function parseImports(text: string): ImportMap {
         .trim()
         .split(/\s+as\s+/);
       if (!name || !/^\w+$/.test(name)) continue;
-      map.set((alias ?? name).trim(), `${module}.${name}`);
+      map.set((alias ?? name).trim(), standardName(`${module}.${name}`));
     }
   }
   return map;

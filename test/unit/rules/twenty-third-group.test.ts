@@ -330,3 +330,33 @@ describe('resource-without-context: closed by hand in module-level code', () => 
     assert.deepEqual(await lines(IN_FUNCTION, 'python', PY_RULE, 'tool.py'), [2]);
   });
 });
+
+describe('resource-without-context: standard modules under their Python 2/3 compatibility names', () => {
+  const REQUEST = (imports: string, make: string) =>
+    code`
+    IMPORTS
+
+
+    def do_request(address, what):
+        conn = MAKE(address, 8080)
+        conn.request('GET', '', headers={'DomU_Request': what})
+        output = conn.sock.recv(1024)
+        conn.close()
+        return output`
+      .replace('IMPORTS', imports)
+      .replace('MAKE', make);
+
+  it("is flagged through `from six.moves import http_client` (cloud-init's CloudStack client)", async () => {
+    const src = REQUEST('from six.moves import http_client', 'http_client.HTTPConnection');
+    assert.deepEqual(await lines(src, 'python', PY_RULE), [5]);
+  });
+
+  it('is flagged through `import httplib`', async () => {
+    assert.deepEqual(await lines(REQUEST('import httplib', 'httplib.HTTPConnection'), 'python', PY_RULE), [5]);
+  });
+
+  it('is not flagged for a project class of the same last name', async () => {
+    const own = REQUEST('from .compat import http_client', 'http_client.HTTPConnection');
+    assert.deepEqual(await lines(own, 'python', PY_RULE), []);
+  });
+});
