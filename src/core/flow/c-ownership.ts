@@ -889,11 +889,15 @@ function keptUnlessItFails(call: Node, res: COwnedResource): boolean {
     const status = statusOf(call);
     if (!status) return false;
     subject = status.text;
-    test = findAll(
-      func,
-      'if_statement',
-      (s) => s.startIndex > call.endIndex && mentionsText(s.childForFieldName('condition')?.text ?? '', status.text),
-    )[0];
+    // The test right after the statement that stored it, or after the block around it (`if (buf) ret =
+    // f(buf); if (!ret) free(buf);`): the next statement at some level on the way out.
+    for (let a: Node | null = call; a && a.id !== func.id && !test; a = a.parent) {
+      if (!/statement$/.test(a.type)) continue;
+      let next = a.nextNamedSibling;
+      while (next?.type === 'comment') next = next.nextNamedSibling;
+      if (next?.type === 'if_statement' && mentionsText(next.childForFieldName('condition')?.text ?? '', status.text))
+        test = next;
+    }
   }
   const onFailure = test?.childForFieldName('consequence');
   if (!test || !onFailure || !testsFailure(test.childForFieldName('condition')!, subject)) return false;

@@ -224,26 +224,27 @@ ${config.inferResourcePairs ? `(call_expression function: (identifier) @fn (#mat
  * it made (a local, a parameter it reallocated, a call's result), not when it returns a global.
  */
 function shadowedInFile(fnName: string, ctx: RuleContext): boolean {
-  const shadowed = ctx.memo('c.shadowedAcquisitions', () => {
-    const out = new Set<string>();
+  // Most files define no function named like an acquisition: one walk for the names, bodies read only then.
+  const definitions = ctx.memo('c.definitionsByName', () => {
+    const out = new Map<string, Node>();
     for (const def of findAll(ctx.root, 'function_definition')) {
       const name = functionName(def);
-      const body = def.childForFieldName('body');
-      if (!name || !body || !/^\w+$/.test(name)) continue;
-      const own = new Set(
-        findAll(def, 'identifier', (n) => /(declarator|declaration)$/.test(n.parent?.type ?? '')).map((n) => n.text),
-      );
-      const madeHere = findAll(body, 'return_statement').some((r) => {
-        let v = r.namedChild(0);
-        while (v && /^(cast_expression|parenthesized_expression)$/.test(v.type))
-          v = v.type === 'cast_expression' ? v.childForFieldName('value') : v.namedChild(0);
-        return !!v && (v.type === 'call_expression' || (v.type === 'identifier' && own.has(v.text)));
-      });
-      if (!madeHere) out.add(name);
+      if (name && /^\w+$/.test(name)) out.set(name, def);
     }
     return out;
   });
-  return shadowed.has(fnName);
+  const def = definitions.get(fnName);
+  const body = def?.childForFieldName('body');
+  if (!def || !body) return false;
+  const own = new Set(
+    findAll(def, 'identifier', (n) => /(declarator|declaration)$/.test(n.parent?.type ?? '')).map((n) => n.text),
+  );
+  return !findAll(body, 'return_statement').some((r) => {
+    let v = r.namedChild(0);
+    while (v && /^(cast_expression|parenthesized_expression)$/.test(v.type))
+      v = v.type === 'cast_expression' ? v.childForFieldName('value') : v.namedChild(0);
+    return !!v && (v.type === 'call_expression' || (v.type === 'identifier' && own.has(v.text)));
+  });
 }
 
 /**
