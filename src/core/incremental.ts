@@ -197,7 +197,7 @@ export interface IncrementalInput {
   wholeFile: ReadonlyMap<string, RegExp | undefined>;
   newLines: LineIndex;
   /**
-   * Whether an edit touched a line with a suppression comment (`leaklens-ignore`), or changed a
+   * Whether an edit touched a line with a suppression comment (`leaklens-ignore`, `# noqa: SIM115`), or changed a
    * whole-file fact a rule reads (`fileFacts` of the edited lines, before and after).
    */
   factsEdited: boolean;
