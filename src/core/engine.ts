@@ -356,8 +356,9 @@ export class Engine {
       if (rule.checkFile && !skip && (!restrict || dependsOnWholeFile(rule))) guarded(rule, () => rule.checkFile!(ctx));
     const t2 = performance.now();
     const foreign = findings.length > 0 ? ForeignSuppressions.of(text, lines) : undefined;
-    const equivalents = new Map(active.map((a) => [a.rule.id, a.rule.equivalents]));
-    const kept = dedupe(findings.filter((f) => !isSuppressed(lines, f, equivalents.get(f.ruleId), foreign)));
+    // Other tools' suppressions are read only in a file that has some (most files name none).
+    const equivalents = foreign && new Map(active.map((a) => [a.rule.id, a.rule.equivalents]));
+    const kept = dedupe(findings.filter((f) => !isSuppressed(lines, f, equivalents?.get(f.ruleId), foreign)));
     kept.sort((a, b) => a.location.start - b.location.start || a.ruleId.localeCompare(b.ruleId));
     const result: FileResult = {
       file: options.file,

@@ -85,16 +85,19 @@ interface Acquisition {
 export const rawCResource = defineRule({
   id: 'raw-c-resource',
   equivalents: [
-    ...['clang-analyzer-unix.Malloc', 'clang-analyzer-unix.Stream', 'clang-analyzer-alpha.unix.Stream'],
-    'clang-analyzer-cplusplus.NewDeleteLeaks',
-  ]
-    .map((c) => `clang-tidy:${c}`)
-    .concat(
-      ['memleak', 'resourceLeak', 'leakReturnValNotUsed', 'memleakOnRealloc', 'leakNoVarFunctionCall'].map(
-        (c) => `cppcheck:${c}`,
-      ),
-      ['leaked_storage', 'leaked_handle', 'resource_leak'].map((c) => `coverity:${c}`),
-    ),
+    'clang-tidy:clang-analyzer-unix.Malloc',
+    'clang-tidy:clang-analyzer-unix.Stream',
+    'clang-tidy:clang-analyzer-alpha.unix.Stream',
+    'clang-tidy:clang-analyzer-cplusplus.NewDeleteLeaks',
+    'cppcheck:memleak',
+    'cppcheck:resourceLeak',
+    'cppcheck:leakReturnValNotUsed',
+    'cppcheck:memleakOnRealloc',
+    'cppcheck:leakNoVarFunctionCall',
+    'coverity:leaked_storage',
+    'coverity:leaked_handle',
+    'coverity:resource_leak',
+  ],
   summary:
     'A C resource (or a C++ `new`) held by a raw local is not released or handed on along some path out of the function.',
   languages: ['cpp'],

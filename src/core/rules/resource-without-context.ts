@@ -215,13 +215,12 @@ export const resourceWithoutContext = defineRule({
     // the handlers of that try still see this object.
     const coversEarlierRaise = (u: Node) =>
       reboundValue?.type === 'none' &&
-      [...ancestors(u)].some(
-        (a) =>
-          (a.type === 'finally_clause' || a.type === 'except_clause') &&
-          a.parent?.type === 'try_statement' &&
-          contains(a.parent.childForFieldName('body') ?? a.parent, call) &&
-          contains(a.parent.childForFieldName('body') ?? a.parent, rebound!),
-      );
+      [...ancestors(u)].some((a) => {
+        if ((a.type !== 'finally_clause' && a.type !== 'except_clause') || a.parent?.type !== 'try_statement')
+          return false;
+        const body = a.parent.childForFieldName('body') ?? a.parent;
+        return contains(body, call) && contains(body, rebound!);
+      });
     const live =
       rebound && reboundValue
         ? uses.filter(
