@@ -8,6 +8,7 @@
 //   node bench/realworld/run.mjs --unjudged print findings with no judgment yet (JSON lines)
 //   node bench/realworld/run.mjs --false    print the findings judged false (--true: true, --judged: both), with the judgment
 //   node bench/realworld/run.mjs --group G  only the projects of group G (combines with the flags above)
+//   node bench/realworld/run.mjs --opt-in   with the opt-in rules on too (--select every rule)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -33,6 +34,13 @@ const judgedOnly = process.argv.includes('--judged');
 // --group NAME: only that group's projects (a new group is judged before any tuning on it).
 const groupArg = process.argv.indexOf('--group');
 const onlyGroup = groupArg > 0 ? process.argv[groupArg + 1] : undefined;
+// --opt-in: every rule, the opt-in ones too, as a project that turns them on sees them.
+const selectFlags = process.argv.includes('--opt-in') ? ['--select', allRuleIds().join(',')] : [];
+
+function allRuleIds() {
+  const out = execFileSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'rule', '--all', '--format', 'json']);
+  return JSON.parse(out.toString()).map((r) => r.id);
+}
 
 function extract(p) {
   const dir = join(work, p.repo.replace('/', '+'));
@@ -139,21 +147,29 @@ for (const p of projects) {
     rows.push({ repo: p.repo, skipped: 'no mirror' });
     continue;
   }
-  const res = spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json'], {
-    cwd: dir,
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
+  const res = spawnSync(
+    process.execPath,
+    [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json', ...selectFlags],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    },
+  );
   let out;
   try {
     out = JSON.parse(res.stdout);
   } catch {
     out = JSON.parse(
-      spawnSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json'], {
-        cwd: dir,
-        encoding: 'utf8',
-        maxBuffer: 1 << 28,
-      }).stdout,
+      spawnSync(
+        process.execPath,
+        [join(root, 'bin', 'leaklens.js'), 'check', '.', '--format', 'json', ...selectFlags],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          maxBuffer: 1 << 28,
+        },
+      ).stdout,
     );
   }
   const lines = countLines(dir);

@@ -38,6 +38,16 @@ function show(gitDir, rev, path) {
 // --config FILE: score with that configuration (e.g. one that turns an opt-in option on).
 const configArg = process.argv.indexOf('--config');
 const configFlags = configArg > 0 ? ['--config', process.argv[configArg + 1]] : [];
+// --opt-in: every rule, the opt-in ones too (--select every rule).
+if (process.argv.includes('--opt-in')) {
+  const out = execFileSync(process.execPath, [join(root, 'bin', 'leaklens.js'), 'rule', '--all', '--format', 'json']);
+  configFlags.push(
+    '--select',
+    JSON.parse(out.toString())
+      .map((r) => r.id)
+      .join(','),
+  );
+}
 function check(file) {
   const r = spawnSync(
     process.execPath,

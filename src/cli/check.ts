@@ -36,7 +36,7 @@ options:
   --output-file FILE         write the report to FILE instead of standard output
   --statistics               one line per rule with its count, instead of the findings
   --exit-zero                exit 0 even when there are findings (errors still exit 2)
-  --select RULE,...          only these rules
+  --select RULE,...          only these rules (opt-in rules included)
   --ignore RULE,...          not these rules
   --config FILE              use this .leaklens.json or pyproject.toml instead of discovering
                              one per folder (.leaklens.json, then pyproject.toml [tool.leaklens])
@@ -129,7 +129,8 @@ export async function checkCommand(
     );
     return 2;
   }
-  const resolver = new ConfigResolver(explicit);
+  // --select names a rule to run: an opt-in one too.
+  const resolver = new ConfigResolver(explicit, select);
   const t0 = performance.now();
   const collected = collectSourceFiles(paths);
   const errors: AnalysisError[] = [

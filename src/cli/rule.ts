@@ -41,13 +41,14 @@ export function ruleCommand(
       id: r.id,
       languages: r.languages,
       defaultSeverity: r.defaultSeverity,
+      optIn: Boolean(r.optIn),
       summary: r.summary,
     }));
     if (v.format === 'json') out(`${JSON.stringify(rows, null, 2)}\n`);
     else {
       const w = Math.max(...rows.map((r) => r.id.length));
       out(
-        `${rows.map((r) => `${r.id.padEnd(w)}  ${r.languages.join(',').padEnd(10)}  ${r.defaultSeverity.padEnd(7)}  ${r.summary}`).join('\n')}\n`,
+        `${rows.map((r) => `${r.id.padEnd(w)}  ${r.languages.join(',').padEnd(10)}  ${(r.optIn ? 'opt-in' : r.defaultSeverity).padEnd(7)}  ${r.summary}`).join('\n')}\n`,
       );
     }
     return 0;
@@ -79,7 +80,8 @@ export function ruleCommand(
       merge: o.merge,
     }));
     const { languages, defaultSeverity, summary } = rule;
-    out(`${JSON.stringify({ id, languages, defaultSeverity, summary, options, doc }, null, 2)}\n`);
+    const optIn = rule.optIn ?? null;
+    out(`${JSON.stringify({ id, languages, defaultSeverity, optIn, summary, options, doc }, null, 2)}\n`);
     return 0;
   }
   if (!doc) {

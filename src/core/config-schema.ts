@@ -182,7 +182,16 @@ function wrap(text: string, width = 100): string[] {
 /** The `## Options` section of a rule's doc (Markdown, also readable as text), or undefined without options. */
 export function optionsSection(rule: RuleMeta): string | undefined {
   const options = rule.options ?? [];
-  if (options.length === 0) return undefined;
+  const optIn = rule.optIn
+    ? [
+        ...wrap(
+          `**Opt-in**: off unless turned on, by \`"rules": { "${rule.id}": "warning" }\` in \`.leaklens.json\` (or ` +
+            `\`pyproject.toml\`), by the \`leaklens.rules\` setting in VS Code, or by \`--select ${rule.id}\`. ${rule.optIn}`,
+        ),
+        '',
+      ]
+    : [];
+  if (options.length === 0) return optIn.length ? ['## Options', '', ...optIn].join('\n') : undefined;
   const rows = options.map(
     (o) => `| \`${o.name}\` | ${typeDoc(o.schema)} | ${defaultDoc(o)} | ${o.doc} ${mergeDoc(o)} |`,
   );
@@ -198,6 +207,7 @@ export function optionsSection(rule: RuleMeta): string | undefined {
   return [
     '## Options',
     '',
+    ...optIn,
     ...wrap(where),
     '',
     '| Option | Type | Default | What it does |',

@@ -8,6 +8,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { configSchema, ruleOptions } from './config-schema';
+import { BUILTIN_RULES } from './rules';
 import type { LeakLensConfig, RuleOptionValues, RuleSetting } from './config-types';
 import type { Severity } from './types';
 
@@ -59,9 +60,23 @@ function copy<T>(value: T): T {
   return (Array.isArray(value) ? [...value] : value) as T;
 }
 
+/** The opt-in rules start switched off; a config, a setting or `--select` turns them on. */
+function defaultRuleSettings(): Record<string, RuleSetting> {
+  return Object.fromEntries(BUILTIN_RULES.filter((r) => r.optIn).map((r) => [r.id, { enabled: false }]));
+}
+
+/** `config` with `ids` switched on (the rules `--select` names, opt-in ones included). */
+export function withRulesEnabled(config: LeakLensConfig, ids: readonly string[]): LeakLensConfig {
+  const off = ids.filter((id) => config.rules[id]?.enabled === false);
+  if (!off.length) return config;
+  const rules = { ...config.rules };
+  for (const id of off) rules[id] = { ...rules[id], enabled: true };
+  return { ...config, rules };
+}
+
 export function defaultConfig(): LeakLensConfig {
   return {
-    rules: {},
+    rules: defaultRuleSettings(),
     ...optionDefaults(),
     ignore: [],
     oneShotDirs: [...DEFAULT_ONE_SHOT_DIRS],
@@ -184,12 +199,20 @@ function configIn(dir: string): LeakLensConfig | undefined {
 export class ConfigResolver {
   private readonly byDir = new Map<string, LeakLensConfig>();
 
-  /** `explicit`: a --config file that wins over discovery. */
-  constructor(private readonly explicit?: LeakLensConfig) {}
+  private readonly selected = new Map<LeakLensConfig, LeakLensConfig>();
+
+  /** `explicit`: a --config file that wins over discovery; `select`: rules --select turns on wherever. */
+  constructor(
+    private readonly explicit?: LeakLensConfig,
+    private readonly select: readonly string[] = [],
+  ) {}
 
   forFile(file: string): LeakLensConfig {
-    if (this.explicit) return this.explicit;
-    return this.forDir(dirname(resolve(file)));
+    const config = this.explicit ?? this.forDir(dirname(resolve(file)));
+    if (!this.select.length) return config;
+    let enabled = this.selected.get(config);
+    if (!enabled) this.selected.set(config, (enabled = withRulesEnabled(config, this.select)));
+    return enabled;
   }
 
   private forDir(dir: string): LeakLensConfig {

@@ -21,6 +21,11 @@ export interface RuleMeta {
    */
   accumulates?: boolean;
   /**
+   * Off unless a config file, a VS Code setting or `--select` turns it on, as clang-tidy and ruff ship
+   * their noisy checks: why, as measured on real code (shown by `leaklens rule` and the docs).
+   */
+  optIn?: string;
+  /**
    * The same check in other tools, as `tool:code` (`ruff:SIM115`, `pylint:consider-using-with`,
    * `clang-tidy:clang-analyzer-unix.Malloc`, `cppcheck:memleak`, `coverity:leaked_storage`): a
    * suppression of one of them a project already wrote silences this rule there too (suppression.ts).

@@ -19,7 +19,8 @@ async function main(): Promise<void> {
   const init = workerData as WorkerInit;
   const engine = await Engine.create({ grammarDir: init.grammarDir });
   if (init.rulesDir) engine.setCustomRules(loadRuleDir(engine.grammars, init.rulesDir).rules);
-  const resolver = new ConfigResolver(init.configFile ? loadConfigFile(init.configFile) : undefined);
+  const explicit = init.configFile ? loadConfigFile(init.configFile) : undefined;
+  const resolver = new ConfigResolver(explicit, init.options.select);
   parentPort!.on('message', (batch: SourceFile[] | null) => {
     if (batch === null) {
       engine.dispose();

@@ -12,7 +12,7 @@ import { cliSandbox, ROOT } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'leaklens-ci-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const { run, write } = cliSandbox(dir);
+const { run, write } = cliSandbox(dir, { optIn: true });
 
 const PRODUCER = 'for x in range(10**9):\n    q.put(x)\n';
 const QUEUE_PY = `import queue\nq = queue.Queue()\n${PRODUCER}`;

@@ -9,7 +9,7 @@ import { cliSandbox, ROOT } from './helpers';
 
 const dir = mkdtempSync(join(tmpdir(), 'leaklens-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const { run, write } = cliSandbox(dir);
+const { run, write } = cliSandbox(dir, { optIn: true });
 
 // A queue filled in a loop with no maxsize (unbounded-queue), and one with a bound.
 const PRODUCER = 'for x in range(10**9):\n    q.put(x)\n';

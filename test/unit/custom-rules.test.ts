@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { compileRuleFile, loadRuleDir } from '../../src/core/custom-rules';
 import { Engine } from '../../src/core/engine';
-import { code, defaultConfig, engine, ROOT } from './helpers';
+import { code, allRulesConfig, engine, ROOT } from './helpers';
 
 const POOL_RULE = code`
   ;; id: pool-item
@@ -61,7 +61,7 @@ describe('custom rules', () => {
       }
     `,
       'cpp',
-      { file: 'a.cpp', config: defaultConfig() },
+      { file: 'a.cpp', config: allRulesConfig() },
     );
     const custom = result.findings.filter((f) => f.ruleId === 'pool-item');
     assert.deepEqual(
@@ -77,7 +77,7 @@ describe('custom rules', () => {
     const e = await withRules(POOL_RULE);
     const src =
       'void f(Pool* p) {\n  // leaklens-ignore[pool-item]\n  Item* a = pool_acquire(p);\n  Item* b = pool_acquire(p);\n}\n';
-    const cfg = { ...defaultConfig(), rules: { 'pool-item': { enabled: true, severity: 'info' as const } } };
+    const cfg = { ...allRulesConfig(), rules: { 'pool-item': { enabled: true, severity: 'info' as const } } };
     const { result } = e.analyzeText(src, 'cpp', { file: 'a.cpp', config: cfg });
     assert.deepEqual(
       result.findings.map((f) => [f.location.startPoint.line + 1, f.severity]),
@@ -189,7 +189,7 @@ describe('custom rules: files none of whose patterns can match are not parsed', 
     `;
     const { rule, errors } = compileRuleFile(e.grammars, text, 'writer.scm');
     assert.deepEqual(errors, []);
-    const config = defaultConfig();
+    const config = allRulesConfig();
     assert.equal(rule!.mayMatch!('w = csv.DictWriter(fh)\n', 'python', config), true);
     assert.equal(rule!.mayMatch!('log = OpenLog(path)\n', 'python', config), true);
     assert.equal(rule!.mayMatch!('x = compute(1)\n', 'python', config), false);

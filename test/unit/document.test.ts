@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DocumentSession } from '../../src/core/document';
 import { LineIndex } from '../../src/core/location';
-import { code, defaultConfig, engine, seededRandom } from './helpers';
+import { code, allRulesConfig, engine, seededRandom } from './helpers';
 
 describe('DocumentSession', () => {
   it('re-parses incrementally and finds exactly what a full parse finds', async () => {
@@ -17,11 +17,11 @@ describe('DocumentSession', () => {
               q.put(x)
           return q
     `;
-    assert.equal(doc.update(v1, defaultConfig()).findings.length, 0);
+    assert.equal(doc.update(v1, allRulesConfig()).findings.length, 0);
     // Delete "maxsize=4" (an edit inside the call) -> the finding appears.
     const at = v1.indexOf('maxsize=4');
     const v2 = v1.slice(0, at) + v1.slice(at + 'maxsize=4'.length);
-    const r2 = doc.update(v2, defaultConfig(), [{ rangeOffset: at, rangeLength: 'maxsize=4'.length, text: '' }]);
+    const r2 = doc.update(v2, allRulesConfig(), [{ rangeOffset: at, rangeLength: 'maxsize=4'.length, text: '' }]);
     assert.equal(r2.incremental, true);
     assert.deepEqual(
       r2.findings.map((f) => f.ruleId),
@@ -29,10 +29,10 @@ describe('DocumentSession', () => {
     );
     // Insert a multi-line block before it: positions shift, the finding follows.
     const block = '# one\n# two\n';
-    const r3 = doc.update(block + v2, defaultConfig(), [{ rangeOffset: 0, rangeLength: 0, text: block }]);
+    const r3 = doc.update(block + v2, allRulesConfig(), [{ rangeOffset: 0, rangeLength: 0, text: block }]);
     assert.equal(r3.incremental, true);
     assert.equal(r3.findings[0].location.startPoint.line, 4);
-    const full = e.analyzeText(block + v2, 'python', { file: 'a.py' }).result;
+    const full = e.analyzeText(block + v2, 'python', { file: 'a.py', config: allRulesConfig() }).result;
     assert.deepEqual(
       r3.findings.map((f) => f.location),
       full.findings.map((f) => f.location),
@@ -42,8 +42,8 @@ describe('DocumentSession', () => {
 
   it('falls back to a full parse when the changes do not match the text', async () => {
     const doc = new DocumentSession(await engine(), 'cpp', 'a.cpp');
-    doc.update('int x;\n', defaultConfig());
-    const r = doc.update('void f() { char* p = (char*)malloc(4); }\n', defaultConfig(), [
+    doc.update('int x;\n', allRulesConfig());
+    const r = doc.update('void f() { char* p = (char*)malloc(4); }\n', allRulesConfig(), [
       { rangeOffset: 0, rangeLength: 1, text: 'X' },
     ]);
     assert.equal(r.incremental, false);
@@ -116,10 +116,10 @@ describe('partial analysis after an edit (incremental.ts)', () => {
   it("a caller's finding follows an edit of its same-file callee", async () => {
     const e = await engine();
     const doc = new DocumentSession(e, 'cpp', 'buf.c');
-    assert.deepEqual(doc.update(C_FILE, defaultConfig()).findings, []);
+    assert.deepEqual(doc.update(C_FILE, allRulesConfig()).findings, []);
     // tally() stops freeing p: use() now leaks it. Only the edited definition and its caller run.
     const edit = replaceOnce(C_FILE, '  free(p);\n', '');
-    const r = doc.update(edit.text, defaultConfig(), edit.changes);
+    const r = doc.update(edit.text, allRulesConfig(), edit.changes);
     assert.deepEqual(r.partial, { dirty: 2, definitions: 7 }, 'tally() and use()');
     assert.deepEqual(
       r.findings.map((f) => [f.ruleId, f.location.startPoint.line]),
@@ -133,15 +133,15 @@ describe('partial analysis after an edit (incremental.ts)', () => {
     const e = await engine();
     const doc = new DocumentSession(e, 'cpp', 'buf.c');
     const leaky = replaceOnce(C_FILE, '  free(p);\n', '').text;
-    doc.update(leaky, defaultConfig());
+    doc.update(leaky, allRulesConfig());
     // A line added in third(), after use(): use()'s finding is kept, not recomputed.
     const edit = replaceOnce(leaky, '  return n + 1;', '  n += 3;\n  return n + 1;');
-    const r = doc.update(edit.text, defaultConfig(), edit.changes);
+    const r = doc.update(edit.text, allRulesConfig(), edit.changes);
     assert.deepEqual(r.partial, { dirty: 1, definitions: 7 });
     assert.deepEqual(r.findings, e.analyzeText(edit.text, 'cpp', { file: 'buf.c' }).result.findings);
     // One added before it: the kept finding moves a line down.
     const before = replaceOnce(edit.text, '  return n * 2;', '  n -= 1;\n  return n * 2;');
-    const r2 = doc.update(before.text, defaultConfig(), before.changes);
+    const r2 = doc.update(before.text, allRulesConfig(), before.changes);
     assert.equal(r2.partial?.dirty, 1);
     assert.deepEqual(r2.findings, e.analyzeText(before.text, 'cpp', { file: 'buf.c' }).result.findings);
     doc.dispose();
@@ -150,13 +150,13 @@ describe('partial analysis after an edit (incremental.ts)', () => {
   it('an edit outside every definition, or of a suppression comment, analyses the whole file', async () => {
     const e = await engine();
     const doc = new DocumentSession(e, 'cpp', 'buf.c');
-    doc.update(C_FILE, defaultConfig());
+    doc.update(C_FILE, allRulesConfig());
     const include = replaceOnce(C_FILE, '#include <stdlib.h>', '#include <stdlib.h>\n#include <stdio.h>');
-    assert.equal(doc.update(include.text, defaultConfig(), include.changes).partial, undefined);
+    assert.equal(doc.update(include.text, allRulesConfig(), include.changes).partial, undefined);
     const leaky = replaceOnce(include.text, '  free(p);\n', '');
-    doc.update(leaky.text, defaultConfig(), leaky.changes);
+    doc.update(leaky.text, allRulesConfig(), leaky.changes);
     const suppressed = replaceOnce(leaky.text, '  char *p = malloc', '  // leaklens-ignore\n  char *p = malloc');
-    const r = doc.update(suppressed.text, defaultConfig(), suppressed.changes);
+    const r = doc.update(suppressed.text, allRulesConfig(), suppressed.changes);
     assert.equal(r.partial, undefined);
     assert.deepEqual(r.findings, []);
     doc.dispose();
@@ -177,9 +177,9 @@ describe('partial analysis after an edit (incremental.ts)', () => {
       if __name__ == "__main__":
           show(load(sys.argv[1]))
     `;
-    doc.update(script, defaultConfig());
+    doc.update(script, allRulesConfig());
     const edit = replaceOnce(script, '    print(x)', '    try:\n        print(x)\n    except OSError:\n        pass');
-    const r = doc.update(edit.text, defaultConfig(), edit.changes);
+    const r = doc.update(edit.text, allRulesConfig(), edit.changes);
     assert.equal(r.partial, undefined, 'run-once.ts reads every handler of the file');
     assert.deepEqual(r.findings, e.analyzeText(edit.text, 'python', { file: 'tool.py' }).result.findings);
     doc.dispose();
@@ -189,13 +189,13 @@ describe('partial analysis after an edit (incremental.ts)', () => {
     const e = await engine();
     const doc = new DocumentSession(e, 'cpp', 'buf.c');
     const leaky = replaceOnce(C_FILE, '  free(p);\n', '').text;
-    doc.update(`// notes\n${leaky}`, defaultConfig());
+    doc.update(`// notes\n${leaky}`, allRulesConfig());
     const text = `// notes!\n${leaky}`;
-    const r = doc.update(text, defaultConfig(), [{ rangeOffset: 8, rangeLength: 0, text: '!' }]);
+    const r = doc.update(text, allRulesConfig(), [{ rangeOffset: 8, rangeLength: 0, text: '!' }]);
     assert.deepEqual(r.partial, { dirty: 0, definitions: 7 });
     const fresh = e.analyzeText(text, 'cpp', { file: 'buf.c' }).result.findings;
     assert.deepEqual(r.findings, fresh);
-    assert.deepEqual(doc.refresh(defaultConfig())?.findings, fresh);
+    assert.deepEqual(doc.refresh(allRulesConfig())?.findings, fresh);
     doc.dispose();
   });
 });

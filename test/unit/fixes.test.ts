@@ -10,7 +10,7 @@ import { fixText } from '../../src/core/check';
 import { applyEdits } from '../../src/core/fixes/edit';
 import { languageOfPath } from '../../src/core/parser';
 import type { FileResult } from '../../src/core/types';
-import { defaultConfig, engine, FIXTURES } from './helpers';
+import { allRulesConfig, engine, FIXTURES } from './helpers';
 
 const SETS = ['upscaler', 'render_pipeline', 'camera', 'cpp'];
 const work = mkdtempSync(join(tmpdir(), 'leaklens-fixes-'));
@@ -47,7 +47,7 @@ function compile(file: string, text: string): string | undefined {
 }
 
 async function analyse(file: string, text: string): Promise<FileResult> {
-  return (await engine()).analyzeText(text, languageOfPath(file)!, { file, config: defaultConfig() }).result;
+  return (await engine()).analyzeText(text, languageOfPath(file)!, { file, config: allRulesConfig() }).result;
 }
 
 const files = SETS.flatMap((s) => sourcesUnder(join(FIXTURES, s)));
@@ -93,7 +93,7 @@ describe('quick-fixes on every fixture', () => {
     it(`${name}: fixing everything compiles, leaves nothing fixable, and is idempotent`, async () => {
       const e = await engine();
       const text = readFileSync(file, 'utf8');
-      const once = fixText(e, text, file, defaultConfig(), () => true, true);
+      const once = fixText(e, text, file, allRulesConfig(), () => true, true);
       assert.equal(compile(file, once.text), undefined);
       const after = await analyse(file, once.text);
       assert.deepEqual(
@@ -102,7 +102,7 @@ describe('quick-fixes on every fixture', () => {
           .map((f) => `${f.ruleId}:${f.location.startPoint.line + 1}`),
         [],
       );
-      const twice = fixText(e, once.text, file, defaultConfig(), () => true, true);
+      const twice = fixText(e, once.text, file, allRulesConfig(), () => true, true);
       assert.equal(twice.applied, 0);
       assert.equal(twice.text, once.text);
     });
@@ -110,7 +110,7 @@ describe('quick-fixes on every fixture', () => {
 
   it('a long owner declaration gets a local alias for its type; short ones do not', async () => {
     const file = join(FIXTURES, 'cpp/long_owner.cpp');
-    const fixed = fixText(await engine(), readFileSync(file, 'utf8'), file, defaultConfig(), () => true, true).text;
+    const fixed = fixText(await engine(), readFileSync(file, 'utf8'), file, allRulesConfig(), () => true, true).text;
     assert.ok(
       fixed.includes(
         '  using SurfaceOwner = std::unique_ptr<SDL_Surface, decltype(&SDL_FreeSurface)>;\n  SurfaceOwner surface(',
@@ -122,7 +122,7 @@ describe('quick-fixes on every fixture', () => {
       'no line over 100 columns',
     );
     const short = join(FIXTURES, 'cpp/resources.cpp');
-    const plain = fixText(await engine(), readFileSync(short, 'utf8'), short, defaultConfig(), () => true, true).text;
+    const plain = fixText(await engine(), readFileSync(short, 'utf8'), short, allRulesConfig(), () => true, true).text;
     assert.ok(!/using \w+Owner =/.test(plain));
   });
 
@@ -130,7 +130,7 @@ describe('quick-fixes on every fixture', () => {
     for (const rel of ['cpp/resources.cpp', 'camera/camera_view.py', 'upscaler/src/utils/tiling_processor.cpp']) {
       const file = join(FIXTURES, rel);
       const crlf = readFileSync(file, 'utf8').replace(/\n/g, '\r\n');
-      const fixed = fixText(await engine(), crlf, file, defaultConfig(), () => true, true);
+      const fixed = fixText(await engine(), crlf, file, allRulesConfig(), () => true, true);
       assert.ok(fixed.applied > 0, rel);
       assert.doesNotMatch(fixed.text, /[^\r]\n/, `${rel}: a bare LF crept in`);
       assert.equal(compile(file, fixed.text.replace(/\r\n/g, '\n')), undefined);
@@ -144,7 +144,7 @@ describe('quick-fixes on every fixture', () => {
       return engine().then((e) => {
         writeFileSync(
           join(dir, 'pipeline.py'),
-          fixText(e, readFileSync(file, 'utf8'), file, defaultConfig(), () => true, true).text,
+          fixText(e, readFileSync(file, 'utf8'), file, allRulesConfig(), () => true, true).text,
         );
         const out = execFileSync(
           'python3',
@@ -189,7 +189,7 @@ describe('no C++ fix in C code', () => {
   it('a .c file (and a header with no C++ in it) gets findings but no unique_ptr or scope guard', async () => {
     const e = await engine();
     for (const file of ['reader.c', 'reader.h']) {
-      const { result } = e.analyzeText(src, 'cpp', { file, config: defaultConfig() });
+      const { result } = e.analyzeText(src, 'cpp', { file, config: allRulesConfig() });
       const found = result.findings.filter((f) => f.ruleId === 'raw-c-resource');
       assert.ok(found.length >= 2, `${file}: ${found.length} findings`);
       assert.deepEqual(
@@ -199,7 +199,7 @@ describe('no C++ fix in C code', () => {
       );
     }
     // The same code as C++ gets owners, and the fixed file compiles as C++.
-    const { result } = e.analyzeText(src, 'cpp', { file: 'reader.cpp', config: defaultConfig() });
+    const { result } = e.analyzeText(src, 'cpp', { file: 'reader.cpp', config: allRulesConfig() });
     assert.ok(result.findings.some((f) => f.fixes.some((x) => /unique_ptr|scope guard/.test(x.title))));
   });
 

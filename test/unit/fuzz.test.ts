@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fixText } from '../../src/core/check';
-import { defaultConfig } from '../../src/core/config';
 import { languageOfPath } from '../../src/core/parser';
-import { engine, FIXTURES, seededRandom } from './helpers';
+import { allRulesConfig, engine, FIXTURES, seededRandom } from './helpers';
 
 const INPUTS = Number(process.env.LEAKLENS_FUZZ_INPUTS) || 1200;
 const SEED = Number(process.env.LEAKLENS_FUZZ_SEED) || 20261130;
@@ -112,7 +111,7 @@ const BYTE_MUTATIONS: Record<string, (b: Buffer, r: () => number) => Buffer> = {
 describe('fuzzing: mutated fixtures', () => {
   it(`${INPUTS} mutated inputs: no crash, no rule failure, idempotent fixes, Python still compiles`, async () => {
     const e = await engine();
-    const config = defaultConfig();
+    const config = allRulesConfig();
     const files = sources(FIXTURES);
     assert.ok(files.length >= 15, `fixtures found: ${files.length}`);
     const r = seededRandom(SEED);
@@ -202,10 +201,10 @@ describe('per-file time budget', () => {
     const e = await engine();
     const big =
       'int f(int x) {\n  char* p = (char*)malloc(x);\n  if (x) return 1;\n  free(p);\n  return 0;\n}\n'.repeat(4000);
-    const { result } = e.analyzeText(big, 'cpp', { file: 'big.cpp', config: defaultConfig(), timeBudgetMs: 0 });
+    const { result } = e.analyzeText(big, 'cpp', { file: 'big.cpp', config: allRulesConfig(), timeBudgetMs: 0 });
     assert.deepEqual(result.findings, []);
     assert.match(result.errors[0]?.message ?? '', /time budget \(0 ms\); the file is skipped/);
-    const after = e.analyzeText(big.slice(0, 200), 'cpp', { file: 'small.cpp', config: defaultConfig() }).result;
+    const after = e.analyzeText(big.slice(0, 200), 'cpp', { file: 'small.cpp', config: allRulesConfig() }).result;
     assert.equal(after.errors.length, 0);
     assert.equal(after.findings.length, 2);
   });
@@ -236,7 +235,7 @@ describe('per-file time budget', () => {
     try {
       const { result } = e.analyzeText('a()\nb()\nc()\nd()\n', 'python', {
         file: 'x.py',
-        config: defaultConfig(),
+        config: allRulesConfig(),
         timeBudgetMs: 100,
       });
       assert.ok(

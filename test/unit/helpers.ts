@@ -2,8 +2,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultConfig, parseConfig, type LeakLensConfig } from '../../src/core/config';
+import { defaultConfig, parseConfig, withRulesEnabled, type LeakLensConfig } from '../../src/core/config';
 import { Engine } from '../../src/core/engine';
+import { BUILTIN_RULES } from '../../src/core/rules';
 import type { Finding, LanguageId } from '../../src/core/types';
 
 let shared: Promise<Engine> | undefined;
@@ -22,7 +23,10 @@ export async function findings(
 ): Promise<Finding[]> {
   const e = await engine();
   const file = options.file ?? (language === 'cpp' ? 'example.cpp' : 'example.py');
-  const { result } = e.analyzeText(code, language, { file, config: options.config ?? defaultConfig() });
+  // A test of one rule runs it, opt-in or not (as `--select RULE` does).
+  const base = options.config ?? defaultConfig();
+  const config = options.rule ? withRulesEnabled(base, [options.rule]) : base;
+  const { result } = e.analyzeText(code, language, { file, config });
   if (result.errors.length) throw new Error(result.errors.map((x) => x.message).join('; '));
   return options.rule ? result.findings.filter((f) => f.ruleId === options.rule) : result.findings;
 }
@@ -60,9 +64,23 @@ export function code(strings: TemplateStringsArray, ...values: unknown[]): strin
 
 export { defaultConfig };
 
-/** The `leaklens` command in a scratch folder: run it as a child process, write files into the folder. */
-export function cliSandbox(dir: string) {
+export const OPT_IN_RULES = BUILTIN_RULES.filter((r) => r.optIn).map((r) => r.id);
+
+/** The defaults with every rule on, opt-in ones included: for tests of the engine as a whole. */
+export function allRulesConfig(): LeakLensConfig {
+  return withRulesEnabled(defaultConfig(), OPT_IN_RULES);
+}
+
+/** A `.leaklens.json` that turns the opt-in rules on, for tests whose fixtures are queues and caches. */
+export const OPT_IN_CONFIG = { rules: Object.fromEntries(OPT_IN_RULES.map((id) => [id, 'warning'])) };
+
+/**
+ * The `leaklens` command in a scratch folder: run it as a child process, write files into the folder.
+ * `optIn`: the folder's `.leaklens.json` turns the opt-in rules on.
+ */
+export function cliSandbox(dir: string, { optIn = false } = {}) {
   const bin = join(ROOT, 'bin', 'leaklens.js');
+  if (optIn) writeFileSync(join(dir, '.leaklens.json'), JSON.stringify(OPT_IN_CONFIG));
   return {
     run(args: string[], cwd = dir) {
       const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });

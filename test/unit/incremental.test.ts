@@ -10,13 +10,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { defaultConfig } from '../../src/core/config';
 import { DocumentSession, type ContentChange } from '../../src/core/document';
 import { fileLayout } from '../../src/core/incremental';
 import { languageModule } from '../../src/core/languages';
 import type { FileResult, LanguageId } from '../../src/core/types';
 import { bigFile } from '../e2e/bench-data';
-import { engine, FIXTURES, seededRandom } from './helpers';
+import { allRulesConfig, engine, FIXTURES, seededRandom } from './helpers';
 
 const EDITS = Number(process.env.LEAKLENS_PROPERTY_EDITS) || 300;
 
@@ -141,7 +140,7 @@ describe('incremental analysis equals a fresh analysis after any edits', () => {
   for (const [rel, language] of DOCUMENTS) {
     it(`${rel}: ${EDITS} random edits`, async () => {
       const e = await engine();
-      const config = defaultConfig();
+      const config = allRulesConfig();
       const original = readFileSync(join(FIXTURES, rel), 'utf8');
       const other = readFileSync(join(FIXTURES, DOCUMENTS.find(([p, l]) => l === language && p !== rel)![0]), 'utf8');
       const seed = [...rel].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
@@ -246,7 +245,7 @@ describe('typing inside definitions: the partial analysis equals a fresh one aft
   for (const [rel, language, read] of TYPING_DOCUMENTS) {
     it(rel, async () => {
       const e = await engine();
-      const config = defaultConfig();
+      const config = allRulesConfig();
       const original = read();
       const seed = [...rel].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 11);
       const r = seededRandom(seed);

@@ -9,18 +9,17 @@ import { describe, it } from 'node:test';
 import ts from 'typescript';
 import { ruleCommand } from '../../src/cli/rule';
 import { configSchema } from '../../src/core/config-schema';
-import { defaultConfig } from '../../src/core/config';
 import { compileRuleFile } from '../../src/core/custom-rules';
 import { Engine } from '../../src/core/engine';
 import { LANGUAGE_IDS, LANGUAGES } from '../../src/core/languages';
 import { captureKinds, declaredCaptures, defineRule, type Rule } from '../../src/core/rule';
 import { BUILTIN_RULES, RULE_IDS } from '../../src/core/rules';
 import type { LanguageId } from '../../src/core/types';
-import { engine, FIXTURES, ROOT } from './helpers';
+import { allRulesConfig, engine, FIXTURES, ROOT } from './helpers';
 
 function querySource(rule: Rule, language: LanguageId): string | undefined {
   const spec = rule.query[language];
-  return typeof spec === 'function' ? spec(defaultConfig()) : spec;
+  return typeof spec === 'function' ? spec(allRulesConfig()) : spec;
 }
 
 /** Source files under `dir`, for running the rules over real code. */
@@ -135,7 +134,7 @@ describe('rule framework: typed captures', () => {
     const e = await Engine.create({ rules: recording });
     try {
       for (const file of [...sourcesUnder(FIXTURES), ...sourcesUnder(join(ROOT, 'examples'))])
-        e.analyzeFile(file, relative(ROOT, file), defaultConfig());
+        e.analyzeFile(file, relative(ROOT, file), allRulesConfig());
     } finally {
       e.dispose();
     }
@@ -164,7 +163,7 @@ describe('rule framework: typed captures', () => {
     const e = await Engine.create({ rules: [broken, queue] });
     try {
       const code = 'import queue\nq = queue.Queue()\ndef producer(items):\n    for i in items:\n        q.put(i)\n';
-      const { result } = e.analyzeText(code, 'python', { file: 'app.py', config: defaultConfig() });
+      const { result } = e.analyzeText(code, 'python', { file: 'app.py', config: allRulesConfig() });
       assert.deepEqual(
         result.errors.map((x) => x.message),
         [

@@ -15,7 +15,7 @@ import {
   ruleFromNode,
   ruleId,
 } from '../../src/extension/rule-tools';
-import { code, defaultConfig, engine, FIXTURES } from './helpers';
+import { code, allRulesConfig, engine, FIXTURES } from './helpers';
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -65,7 +65,7 @@ describe('new rule from selection', () => {
     assert.deepEqual(errors, []);
     e.setCustomRules([compiled!]);
     try {
-      const { result } = e.analyzeText(text, 'cpp', { file: 'gpu.cpp', config: defaultConfig() });
+      const { result } = e.analyzeText(text, 'cpp', { file: 'gpu.cpp', config: allRulesConfig() });
       const mine = result.findings.filter((f) => f.ruleId === 'my-ncnn');
       assert.equal(mine.length, 1);
       assert.equal(mine[0].location.start, node.startIndex);
@@ -74,7 +74,7 @@ describe('new rule from selection', () => {
       // The predicates pin it: another callee does not match.
       const other = e.analyzeText(text.replace('create_gpu_instance', 'create_cpu_instance'), 'cpp', {
         file: 'gpu.cpp',
-        config: defaultConfig(),
+        config: allRulesConfig(),
       });
       assert.equal(other.result.findings.filter((f) => f.ruleId === 'my-ncnn').length, 0);
     } finally {

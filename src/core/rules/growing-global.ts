@@ -149,6 +149,8 @@ export const growingGlobal = defineRule({
   summary: 'A module- or class-level container that functions only ever add to: it grows for the life of the process.',
   languages: ['python'],
   defaultSeverity: 'warning',
+  optIn:
+    'On 217 real projects 1 of its 4 findings was judged a real leak risk: module registries are mostly filled once, by code, not per event.',
   accumulates: true,
   // No query: the module-state analysis finds top-level and class-level containers itself.
   query: {},

@@ -194,7 +194,8 @@ suite('settings and .leaklens.json apply without a reload', () => {
   });
 
   test('a bad .leaklens.json is an error diagnostic on that file; analysis goes on with the defaults', async () => {
-    const { document: doc } = await open('python/receiver.py');
+    // The defaults, not the workspace's config: the opt-in growing-global is off, the four resources stay.
+    const { document: doc } = await open('python/camera_view.py');
     await vscode.workspace.fs.writeFile(localConfig, enc('{\n  "maxFileSize": "big"\n}\n'));
     const [problem] = await poll(
       'config diagnostic',
@@ -204,7 +205,11 @@ suite('settings and .leaklens.json apply without a reload', () => {
     assert.equal(problem.severity, vscode.DiagnosticSeverity.Error);
     assert.match(problem.message, /^Invalid LeakLens configuration: "maxFileSize": must be integer/);
     assert.equal(problem.range.start.line, 1, 'points at the bad key');
-    await diagnosticsWhere(doc.uri, (d) => d.length === 1, 'still analysed with the defaults');
+    await diagnosticsWhere(
+      doc.uri,
+      (d) => d.length === 4 && d.every((x) => codeOf(x) === 'resource-without-context'),
+      'still analysed with the defaults',
+    );
     await vscode.workspace.fs.delete(localConfig, { useTrash: false });
     await poll(
       'config diagnostic cleared',

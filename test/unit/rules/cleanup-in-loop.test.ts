@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fixText } from '../../../src/core/check';
-import { code, defaultConfig, engine, findings, lines } from '../helpers';
+import { code, allRulesConfig, engine, findings, lines } from '../helpers';
 
 const RULE = 'cleanup-in-loop';
 
@@ -218,7 +218,7 @@ describe("cleanup-in-loop: moving the loop body's last statement after the loop"
   ] as const) {
     it(`${file}: one edit, code that compiles, no longer flagged`, async () => {
       const e = await engine();
-      const config = defaultConfig();
+      const config = allRulesConfig();
       const fixed = fixText(e, src, file, config, (id) => id === RULE, true);
       assert.equal(fixed.applied, 1);
       assert.deepEqual(

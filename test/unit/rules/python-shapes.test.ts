@@ -2,7 +2,7 @@
 // is a negative test, each miss a positive one. Fixtures are written here, not copied.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { code, findings, lines } from '../helpers';
+import { code, findings, lines, allRulesConfig } from '../helpers';
 
 describe('resource-without-context: no false alarms', () => {
   it('opened in __init__/__enter__/open() and closed in close()/__exit__/__del__', async () => {
@@ -158,6 +158,7 @@ describe('unbounded-cache, growing-global: bounded by other means', () => {
           def predict(self, x): return x
     `,
       'python',
+      { config: allRulesConfig() },
     );
     assert.equal(found.filter((f) => f.location.startPoint.line === 2).length, 1);
   });
