@@ -115,6 +115,14 @@ const FD_BORROWS = new Set(
   ),
 );
 
+/**
+ * A project's wrapper that sets or reads an option of a descriptor (`SetNonBlocking(sock)`,
+ * `set_cloexec(fd)`, `UA_EventLoopPOSIX_setNoSigPipe(s)`, `sock_set_keepalive(fd, 1)`): it configures
+ * the descriptor and keeps nothing, whatever file it is defined in.
+ */
+const FD_OPTION_SETTER =
+  /(^|_|[a-z])(set|get|enable|disable|make)_?(sock(et)?_?)?(non_?block(ing)?|blocking|clo(se_?on_?)?exec|no_?delay|no_?nagle|no_?sig_?pipe|reuse_?(addr|port)?|keep_?alive|sock_?opt(ion)?s?|opt(ion)?s?|(snd|rcv|send|recv|receive)?_?buf(fer)?_?size|timeouts?|tos|dscp|ttl|linger|priority)$/i;
+
 /** `call` with the parentheses and casts around it: `return(memcpy(cp, s, n))`, `(char *)f(p)`. */
 function outerValue(call: Node): Node {
   let at: Node = call;
@@ -238,6 +246,8 @@ export interface COwnedResource {
   adopters?: Map<string, Set<number>>;
   /** Names of the functions this file defines: passed beside the resource, one is its callback. */
   functions?: Set<string>;
+  /** Same-file functions that only use a descriptor argument (`set_bufsize(fd, n)` calling setsockopt). */
+  fdBorrowers?: Map<string, Set<number>>;
   /** Whether the acquisition leaves something to release even when it reports failure. */
   heldOnFailure: boolean;
   /** Status convention of an outParam/inPlace acquisition: 0 means success (FT_Error, SQLITE_OK). */
@@ -745,6 +755,8 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     return 'release';
   if (res.releasers.get(simple)?.has(index)) return 'release';
   if (res.adopters?.get(simple)?.has(index)) return 'escape';
+  // `SetNonBlocking(sock)`: configures the descriptor (before the one-argument setter rule below).
+  if (res.isDescriptor && FD_OPTION_SETTER.test(simple)) return 'none';
   if (
     res.isInferred &&
     !res.pair.acquire.includes(fn) &&
@@ -790,8 +802,9 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (RELEASE_NAME.test(simple)) return 'release';
   if (!addressTaken && !words(simple).some((w) => READS.has(w)) && keptUnlessItFails(call, res)) return 'escape';
   // A descriptor handed to other code (`proc_send(peer, fd)`, `auto_fd(fd)`) is usually kept there;
-  // the system calls that only use it are borrows.
-  if (res.isDescriptor && !FD_BORROWS.has(simple)) return 'escape';
+  // the system calls that only use it are borrows, and so are this file's functions that only pass
+  // it to those (`netlink_socket_set_buffer_size(s, ...)` calling setsockopt and getsockopt).
+  if (res.isDescriptor && !FD_BORROWS.has(simple) && !res.fdBorrowers?.get(simple)?.has(index)) return 'escape';
   // A raw pointer to an object handed to C++ code is usually adopted; a `new T[n]` array is a
   // buffer that calls read and write through, like malloc's.
   if (res.isNew && !res.isArray && !res.isValueObject && !deletedLater(res, call)) return 'escape';
@@ -1284,9 +1297,20 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
  * one callee at a time: most resources never meet a same-file call.
  */
 export function sameFileAdopters(root: Node): Map<string, Set<number>> {
+  return sameFileSummary(root, keptParameters);
+}
+
+/**
+ * Argument positions per function of this file, summarised by `summarize` on first need; a function
+ * calling itself (or round a cycle) adds nothing through that call.
+ */
+function sameFileSummary(
+  root: Node,
+  summarize: (def: Node, lookup: (name: string) => Set<number> | undefined) => Set<number> | undefined,
+): Map<string, Set<number>> {
   let defs: Map<string, Node> | undefined;
   const cache = new Map<string, Set<number> | undefined>();
-  const adopted = (name: string): Set<number> | undefined => {
+  const lookup = (name: string): Set<number> | undefined => {
     if (cache.has(name)) return cache.get(name);
     if (!defs) {
       defs = new Map();
@@ -1296,12 +1320,12 @@ export function sameFileAdopters(root: Node): Map<string, Set<number>> {
       }
     }
     const def = defs.get(name);
-    cache.set(name, undefined); // recursion: a function calling itself keeps nothing through that call
-    const out = def ? keptParameters(def, adopted) : undefined;
+    cache.set(name, undefined);
+    const out = def ? summarize(def, lookup) : undefined;
     cache.set(name, out);
     return out;
   };
-  return { get: adopted } as Map<string, Set<number>>;
+  return { get: lookup } as Map<string, Set<number>>;
 }
 
 function keptParameters(def: Node, adoptedBy: (name: string) => Set<number> | undefined): Set<number> | undefined {
@@ -1399,6 +1423,47 @@ function parametersOf(def: Node): FunctionParameters | undefined {
       return at >= 0 ? at : aliasOf(text);
     },
   };
+}
+
+/**
+ * This file's functions that only use a descriptor parameter: each use of it is an argument of a
+ * system call that borrows descriptors (setsockopt, fstat, read) or of another such function, or a
+ * comparison; never stored, returned, assigned or handed anywhere else. Computed per name on demand.
+ */
+export function sameFileFdBorrowers(root: Node): Map<string, Set<number>> {
+  return sameFileSummary(root, fdBorrowedParameters);
+}
+
+function fdBorrowedParameters(def: Node, borrowedBy: (name: string) => Set<number> | undefined): Set<number> {
+  const fn = parametersOf(def);
+  const out = new Set<number>();
+  if (!fn) return out;
+  const declarator = findDeclarator(def);
+  const params =
+    declarator?.childForFieldName('parameters')?.namedChildren.filter((p) => p?.type === 'parameter_declaration') ?? [];
+  params.forEach((param, i) => {
+    if (fn.pointers[i]) return;
+    const name = innermostName(param!.childForFieldName('declarator'));
+    if (!name) return;
+    const uses = findAll(fn.body, 'identifier').filter((id) => id.text === name);
+    if (uses.length && uses.every((use) => onlyBorrows(use, fn.name, borrowedBy))) out.add(i);
+  });
+  return out;
+}
+
+function onlyBorrows(use: Node, self: string, borrowedBy: (name: string) => Set<number> | undefined): boolean {
+  let v: Node = use;
+  while (v.parent?.type === 'parenthesized_expression') v = v.parent;
+  const up = v.parent;
+  if (!up) return false;
+  // `if (fd < 0)`, `fd == -1`, `fd >= 0 && ...`: compared, not kept.
+  if (up.type === 'binary_expression') return /^(==|!=|<|<=|>|>=)$/.test(up.childForFieldName('operator')?.text ?? '');
+  if (up.type !== 'argument_list' || up.parent?.type !== 'call_expression') return false;
+  const callee = up.parent.childForFieldName('function');
+  if (callee?.type !== 'identifier') return false;
+  if (FD_BORROWS.has(callee.text) && !/^(dup2|dup3|accept|accept4|openat|mmap)$/.test(callee.text)) return true;
+  const index = up.namedChildren.findIndex((a) => a?.id === v.id);
+  return callee.text !== self && !!borrowedBy(callee.text)?.has(index);
 }
 
 /** An argument's variable under casts and `&`: `(T *)p`, `&p`, `(p)` -> p. */

@@ -28,6 +28,7 @@ import {
   releasedAfterMacro,
   RELEASE_NAME,
   sameFileAdopters,
+  sameFileFdBorrowers,
   sameFileFunctionNames,
   sameFileMacroReleases,
   sameFileReleasers,
@@ -867,6 +868,9 @@ function analyse(acq: Acquisition, ctx: RuleContext): void {
     },
     get adopters() {
       return ctx.memo('c.adopters', () => sameFileAdopters(ctx.root));
+    },
+    get fdBorrowers() {
+      return ctx.memo('c.fdBorrowers', () => sameFileFdBorrowers(ctx.root));
     },
     heldOnFailure: pair.heldOnFailure === true,
     zeroIsSuccess: pair.nonzeroIsSuccess !== true,
