@@ -123,6 +123,16 @@ const FD_BORROWS = new Set(
 const FD_OPTION_SETTER =
   /(^|_|[a-z])(set|get|enable|disable|make)_?(sock(et)?_?)?(non_?block(ing)?|blocking|clo(se_?on_?)?exec|no_?delay|no_?nagle|no_?sig_?pipe|reuse_?(addr|port)?|keep_?alive|sock_?opt(ion)?s?|opt(ion)?s?|(snd|rcv|send|recv|receive)?_?buf(fer)?_?size|timeouts?|tos|dscp|ttl|linger|priority)$/i;
 
+const FD_IO_WORDS = new Set(['read', 'write', 'recv', 'pread', 'pwrite', 'readn', 'writen', 'readline']);
+/** Words that say the callee keeps the descriptor to use later (`io_watch_read`, `ev_read_start`). */
+const FD_KEEP_WORDS = new Set(['watch', 'start', 'add', 'register', 'attach', 'set', 'new', 'create', 'wrap', 'open']);
+
+/** A project's I/O helper by its name: `read_all_alloc(fd, &buf)`, `xwrite(fd, ...)`, `send_msg(fd, m)`. */
+function readsOrWritesThrough(name: string): boolean {
+  const w = words(name).map((x) => x.replace(/^(x|safe|full|ul)(?=read|write|recv|send)/, ''));
+  return w.some((x) => FD_IO_WORDS.has(x)) && !w.some((x) => FD_KEEP_WORDS.has(x) || /^(close|free)/.test(x));
+}
+
 /** `call` with the parentheses and casts around it: `return(memcpy(cp, s, n))`, `(char *)f(p)`. */
 function outerValue(call: Node): Node {
   let at: Node = call;
@@ -755,8 +765,9 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     return 'release';
   if (res.releasers.get(simple)?.has(index)) return 'release';
   if (res.adopters?.get(simple)?.has(index)) return 'escape';
-  // `SetNonBlocking(sock)`: configures the descriptor (before the one-argument setter rule below).
-  if (res.isDescriptor && FD_OPTION_SETTER.test(simple)) return 'none';
+  // `SetNonBlocking(sock)`: configures the descriptor (before the one-argument setter rule below);
+  // `read_all_alloc(fd, &buf)`, `write_all(fd, p, n)`: reads or writes through it.
+  if (res.isDescriptor && (FD_OPTION_SETTER.test(simple) || readsOrWritesThrough(simple))) return 'none';
   if (
     res.isInferred &&
     !res.pair.acquire.includes(fn) &&

@@ -70,3 +70,34 @@ describe('raw-c-resource: descriptors given to functions that only configure the
     assert.deepEqual(await lines(CONNECT('', 'proc_send(cfg, s) < 0'), 'cpp', RULE, 'f.c'), []);
   });
 });
+
+describe('raw-c-resource: descriptors given to a project I/O helper by its name', () => {
+  const READER = (call: string) =>
+    code`
+    #include <fcntl.h>
+    #include <stdlib.h>
+    #include <unistd.h>
+    long offset_of(const char *path) {
+        char *buf = NULL;
+        int fd = open(path, O_RDONLY);
+        if (fd == -1)
+            return -1;
+        if (CALL < 0)
+            return -1;
+        close(fd);
+        long v = strtol(buf, NULL, 10);
+        free(buf);
+        return v;
+    }`.replace('CALL', call);
+
+  it('flags the failure return after `read_all_alloc(fd, &buf)` or `xwrite(fd, ...)`: they only read or write', async () => {
+    // util-linux's lsclocks.c reads its /proc file with read_all_alloc().
+    assert.deepEqual(await lines(READER('read_all_alloc(fd, &buf)'), 'cpp', RULE, 'f.c'), [6]);
+    assert.deepEqual(await lines(READER('xwrite(fd, "x", 1)'), 'cpp', RULE, 'f.c'), [6]);
+  });
+
+  it('is not flagged: `io_watch_read(fd, cb)`, `ev_read_start(loop, fd)` keep it to watch', async () => {
+    assert.deepEqual(await lines(READER('io_watch_read(fd, on_data)'), 'cpp', RULE, 'f.c'), []);
+    assert.deepEqual(await lines(READER('ev_read_start(loop, fd)'), 'cpp', RULE, 'f.c'), []);
+  });
+});
