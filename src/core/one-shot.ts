@@ -9,11 +9,18 @@ import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from './rule';
 import { isCTestFile } from './test-code';
 
-/** Long-running programs keep their findings wherever they live (`tools/server.c`, `scripts/daemon.py`). */
-const LONG_RUNNING_FILE = /(^|[_-])(server|daemon|service|worker)s?\.\w+$/i;
+/**
+ * Long-running programs keep their findings wherever they live (`tools/server.c`, `scripts/daemon.py`,
+ * youtube-dl's `devscripts/buildserver.py`; not an `observer.py`).
+ */
+const LONG_RUNNING_FILE = /(^|[_-])(server|daemon|service|worker)s?\.\w+$|[a-z](?<!ob)server\.\w+$/i;
 const SCRIPT_FILES = new Set(['setup.py', 'noxfile.py', 'fabfile.py', 'dodo.py']);
-/** A project's documentation: its Python files are listings and build helpers, run once by hand or by Sphinx. */
-const PYTHON_ONE_SHOT_DIRS = ['docs', 'doc'];
+/**
+ * A project's documentation (listings, build helpers run once by hand or by Sphinx), its maintainers'
+ * scripts (youtube-dl's `devscripts/`) and contributed scripts outside the package (`contrib/`, where a
+ * C project keeps libraries): reviewers judged all six findings there false alarms.
+ */
+const PYTHON_ONE_SHOT_DIRS = ['docs', 'doc', 'devscripts', 'contrib'];
 
 /**
  * Whether `file` lives in one of the configured one-shot folders (matched by name, case-insensitively,

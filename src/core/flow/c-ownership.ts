@@ -785,6 +785,9 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
     if (addressTaken && res.pair.kind !== 'returns') return 'reacquire';
     return isStoredBackTo(call, res.name) ? 'none' : 'escape';
   }
+  // `bio = BIO_push(b64, bio)`: OpenSSL returns the chain's head, its first argument; whoever holds the
+  // result owns the whole chain (BIO_free_all), the appended BIO included.
+  if (simple === 'BIO_push') return index === 0 && !isUsedAsValue(call) ? 'none' : 'escape';
   // `putenv(str)`: the string becomes part of the environment (POSIX); freeing it would corrupt `environ`.
   if (index === 0 && simple === 'putenv') return 'escape';
   // `fopencookie(c, mode, io)`, `funopen(c, ...)`: the stream owns its cookie from then on.

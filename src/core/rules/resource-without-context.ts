@@ -317,7 +317,7 @@ export const resourceWithoutContext = defineRule({
     if (name === 'subprocess.Popen') {
       const waited = live.some((u) => closerCalled(u) === 'wait' || polledUntilExit(u));
       // communicate() reaps the process and closes its pipes.
-      if (live.some((u) => closerCalled(u) === 'communicate')) return;
+      if (live.some((u) => closerCalled(u) === 'communicate' || givenToCommunicator(u))) return;
       // wait() or `while p.poll() is None` reaps it, but a PIPE stays open until collected.
       if (waited) {
         // In tests a process is short-lived, and so are its pipes; a script's run ends soon too.
@@ -1289,6 +1289,17 @@ function managed(use: Node): boolean {
   return parent?.type === 'argument_list' && HANDED_OFF.test(parent.parent?.childForFieldName('function')?.text ?? '');
 }
 
+/**
+ * `process_communicate_or_kill(p)`: a helper named for communicate() is given the process, and
+ * communicates with it (youtube-dl's utils), which reaps it and closes its pipes.
+ */
+function givenToCommunicator(use: Node): boolean {
+  const call = use.parent?.type === 'argument_list' ? use.parent.parent : null;
+  const fn = call?.type === 'call' ? call.childForFieldName('function') : null;
+  const name = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : fn?.text;
+  return !!name && /communicate/i.test(name);
+}
+
 /** `self.f = open(...)`: fine when the class closes `self.f` somewhere (its close/__exit__/__del__). */
 function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleContext): void {
   if (!known || target.childForFieldName('object')?.text !== 'self') return;
@@ -1338,6 +1349,9 @@ function checkSelfAttribute(target: Node, call: Node, known: boolean, ctx: RuleC
     (c.childForFieldName('superclasses')?.namedChildren ?? []).some((b) => b?.text.split('.').pop() === name),
   );
   if (subclasses.some((c) => closedOrHandedOn(closes, c.text))) return;
+  // A mixin is never used alone: the class it is mixed into closes what it opens (getmail6's
+  // POP3initMixIn opens `self.conn`, POP3RetrieverBase.quit() closes it, in another module).
+  if (/Mix[Ii]n$/.test(name)) return;
   // A script's own object, made once per run (`examples/`, a program without an extension): its
   // attributes go with the process.
   if (runsOnce(call, ctx)) return;

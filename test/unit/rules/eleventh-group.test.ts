@@ -543,8 +543,8 @@ describe('resource-without-context: pipes, Python 2 files and scripts reading to
     `;
     // Continuation lines carry the template's own indentation (6) besides their own (8).
     const readToEnd = 'while True:\n' + ' '.repeat(14) + 'line = sys.stdin.readline()';
-    assert.deepEqual(await lines(hook(readToEnd), 'python', RWC, 'contrib/git_hook.py'), []);
+    assert.deepEqual(await lines(hook(readToEnd), 'python', RWC, 'hooks/git_hook.py'), []);
     const forever = 'while True:\n' + ' '.repeat(14) + 'line = next_event()';
-    assert.deepEqual(await lines(hook(forever), 'python', RWC, 'contrib/git_hook.py'), [4]);
+    assert.deepEqual(await lines(hook(forever), 'python', RWC, 'hooks/git_hook.py'), [4]);
   });
 });
