@@ -256,7 +256,17 @@ export const resourceWithoutContext = defineRule({
         .filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined || drained(u))
         .map((u) => u.startIndex),
     );
-    const raise = testFile ? undefined : raiseWhileOpen(scope, call.endIndex, settledAt, target.text, statement);
+    const settles = live.filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined || drained(u));
+    // Or after them in text, on a path that none of them is on: `if version == 2: return PackIdxV2(f)`
+    // `else: raise GitError(...)` (bup's open_idx): the raise's branch never hands it on.
+    const raiseBefore = testFile ? undefined : raiseWhileOpen(scope, call.endIndex, settledAt, target.text, statement);
+    const raiseBeside =
+      testFile || raiseBefore
+        ? undefined
+        : raiseWhileOpen(scope, settledAt, scope.endIndex, target.text, statement, (r) =>
+            settles.every((u) => u.startIndex > r.startIndex || inOtherBranch(u, r)),
+          );
+    const raise = raiseBefore ?? raiseBeside;
     const first = live.find((u) => u.startIndex === settledAt);
     const stored =
       !raise && !testFile && first ? raiseAfterStoringInInit(scope, first, target.text, statement) : undefined;
@@ -272,10 +282,11 @@ export const resourceWithoutContext = defineRule({
       if (exceptionEndsProcess(raise, ctx) || scope.type === 'module') return;
       ctx.report({
         at: call,
-        message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. ${useWith(name)}`,
+        message: `\`${target.text}\` holds \`${fn.text}(...)\` and the \`raise\` at line ${ctx.lines.point(raise.startIndex).line + 1} leaves it open: nothing closes it on that path. ${raiseBeside ? 'Close it before raising.' : useWith(name)}`,
         related: [{ at: raise, message: 'raised here with it open' }],
+        // Handed on in another branch: a `with` would close what that branch gives away.
         fixes:
-          name === 'os.open'
+          name === 'os.open' || raiseBeside
             ? []
             : ASYNC_ONLY.test(name)
               ? []

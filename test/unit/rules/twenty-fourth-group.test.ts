@@ -3,7 +3,7 @@
 // beside the same shape the other way round.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { code, lines } from '../helpers';
+import { code, findings, lines } from '../helpers';
 
 const C_RULE = 'raw-c-resource';
 const PY_RULE = 'resource-without-context';
@@ -89,5 +89,49 @@ describe('one-shot Python folders: devscripts/ and contrib/ outside the package'
   it('flags it in the library, and in devscripts/ named like a server (youtube-dl buildserver.py)', async () => {
     assert.deepEqual(await lines(READ, 'python', PY_RULE, 'youtube_dl/utils.py'), [2]);
     assert.deepEqual(await lines(READ, 'python', PY_RULE, 'devscripts/buildserver.py'), [2]);
+  });
+});
+
+describe('resource-without-context: a raise in a branch that never hands the file on', () => {
+  const OPEN_IDX = (success: string) =>
+    code`
+    class GitError(Exception):
+        pass
+    def open_idx(filename):
+        f = open(filename, 'rb')
+        header = f.read(8)
+        if header[0:4] == b'PACK':
+            SUCCESS
+        else:
+            raise GitError('unrecognized idx file header')
+    `.replace('SUCCESS', success);
+
+  it("flags bup's open_idx: handed to PackIdxV2 in one branch, left open by the raise in the other", async () => {
+    assert.deepEqual(await lines(OPEN_IDX('return PackIdxV2(filename, f)'), 'python', PY_RULE, 'git.py'), [4]);
+  });
+
+  it('offers no `with` fix there: the branch that hands it on must not close it', async () => {
+    const found = await findings(OPEN_IDX('return PackIdxV2(filename, f)'), 'python', {
+      file: 'git.py',
+      rule: PY_RULE,
+    });
+    assert.equal(found.length, 1);
+    assert.match(found[0].message, /Close it before raising\.$/);
+    assert.deepEqual(
+      (found[0].fixes ?? []).filter((f) => !f.title.startsWith('Ignore')),
+      [],
+    );
+  });
+
+  it('is not flagged when the only raise comes after the hand-off, on the same path', async () => {
+    const after = code`
+      def open_idx(filename):
+          f = open(filename, 'rb')
+          idx = PackIdxV2(filename, f)
+          if not idx.ok:
+              raise ValueError('bad index')
+          return idx
+    `;
+    assert.deepEqual(await lines(after, 'python', PY_RULE, 'git.py'), []);
   });
 });
