@@ -728,7 +728,20 @@ function describeAcquisition(call: Node, pair: ResourcePair): Acquisition | 'dis
   if (!name) return undefined;
   const statement = statementOf(call);
   if (!statement) return undefined;
+  status ??= gerrorArgument(call, func);
   return { pair, call, name, statement, func, declaration, status };
+}
+
+/**
+ * `s = g_key_file_get_string(kf, "G", "K", &err)`: GLib sets the GError exactly when it fails and
+ * returns nothing to free, so `if (!err)` / `if (err)` test the acquisition's success (bluez's hog.c).
+ */
+function gerrorArgument(call: Node, func: Node): string | undefined {
+  const last = argumentsOf(call.childForFieldName('arguments')).at(-1);
+  if (last?.type !== 'pointer_expression' || !last.text.startsWith('&')) return undefined;
+  const err = last.namedChild(0);
+  if (err?.type !== 'identifier') return undefined;
+  return /^GError\b/.test(localDeclarationType(func, err.text, true) ?? '') ? err.text : undefined;
 }
 
 /** For a preparing acquisition, the first later call that allocates into the same struct. */

@@ -43,3 +43,60 @@ describe('raw-c-resource: functions that allocate with a GLib type macro are ana
     assert.deepEqual(await lines(handedOn, 'cpp', RULE, 'f.c'), []);
   });
 });
+
+describe('raw-c-resource: GLib getters documented to return a newly allocated string', () => {
+  const LOAD = (use: string) =>
+    code`
+    #include <glib.h>
+    struct device { int bearer; };
+    void load_info(struct device *device, GKeyFile *key_file) {
+        char *str = g_key_file_get_string(key_file, "General", "LastUsedBearer", NULL);
+        if (str)
+            USE;
+    }`.replace('USE', use);
+
+  it("flags bluez's load_info: the string is only compared, never freed", async () => {
+    assert.deepEqual(await lines(LOAD('device->bearer = !strcmp(str, "le")'), 'cpp', RULE, 'f.c'), [4]);
+  });
+
+  it('is not flagged when it is g_free()d or kept', async () => {
+    assert.deepEqual(await lines(LOAD('g_free(str)'), 'cpp', RULE, 'f.c'), []);
+    assert.deepEqual(await lines(LOAD('device_set_name(device, str)'), 'cpp', RULE, 'f.c'), []);
+  });
+
+  it('g_key_file_get_keys() is released with g_strfreev()', async () => {
+    const keys = code`
+      #include <glib.h>
+      int count(GKeyFile *kf) {
+          gchar **keys = g_key_file_get_keys(kf, "General", NULL, NULL);
+          int n = keys ? g_strv_length(keys) : 0;
+          if (n > 99)
+              return -1;
+          g_strfreev(keys);
+          return n;
+      }`;
+    assert.deepEqual(await lines(keys, 'cpp', RULE, 'f.c'), [3]);
+  });
+});
+
+describe('raw-c-resource: a GError argument tells whether a GLib call returned anything', () => {
+  const READ = (branch: string) =>
+    code`
+    #include <glib.h>
+    void read_config(GKeyFile *config) {
+        GError *err = NULL;
+        char *uhid = g_key_file_get_string(config, "General", "UserspaceHID", &err);
+        BRANCH
+        g_key_file_free(config);
+    }`.replace('BRANCH', branch);
+
+  it("is not flagged: `if (!err) { ...; g_free(s); } else g_clear_error(&err);` (bluez's hog.c)", async () => {
+    const idiom = 'if (!err) {\n        use(uhid);\n        g_free(uhid);\n    } else\n        g_clear_error(&err);';
+    assert.deepEqual(await lines(READ(idiom), 'cpp', RULE, 'f.c'), []);
+  });
+
+  it('flags the success branch that forgets to free it', async () => {
+    const forgets = 'if (!err) {\n        use(uhid);\n    } else {\n        g_clear_error(&err);\n    }';
+    assert.deepEqual(await lines(READ(forgets), 'cpp', RULE, 'f.c'), [4]);
+  });
+});
