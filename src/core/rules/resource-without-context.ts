@@ -587,7 +587,9 @@ function functionBody(node: Node, ctx: RuleContext): Node {
  * `mkstemp()[1]` or `_, path = mkstemp()` drops it, and each call leaks one for the life of the process.
  */
 function checkMkstemp(call: Node, fn: Node, targets: Node | undefined, ctx: RuleContext): void {
-  if (!/^tempfile\.mkstemp$/.test(qualify(fn, importsOf(ctx)))) return;
+  const name = qualify(fn, importsOf(ctx));
+  if (name === 'os.pipe' && targets) return checkPipe(call, targets, ctx);
+  if (!/^tempfile\.mkstemp$/.test(name)) return;
   // A script's run ends soon, and its descriptors with it.
   if (isScript(ctx) && runsBounded(call, ctx)) return;
   let dropped: string | undefined;
@@ -613,6 +615,40 @@ function checkMkstemp(call: Node, fn: Node, targets: Node | undefined, ctx: Rule
     at: call,
     message: `${dropped}: the file is open and nothing closes its descriptor, an int no garbage collector finalizes. Each call leaks one for the life of the process. Close it with \`os.close()\`, or use \`NamedTemporaryFile\`.`,
   });
+}
+
+/** Calls that only use a descriptor: reading, writing, waiting on it, setting its flags. */
+const FD_BORROWERS =
+  /^(os\.(write|read|readv|writev|fstat|fsync|lseek|isatty|set_blocking|get_blocking|set_inheritable|get_inheritable)|fcntl\.\w+|select\.(select|poll))$/;
+
+/**
+ * `r, w = os.pipe()`: two descriptors, plain ints no garbage collector closes. An end that the
+ * function only reads from, writes to or waits on, and never closes, hands on, returns or stores,
+ * leaks for the life of the process on every call (pyroute2's per-request control pipe).
+ */
+function checkPipe(call: Node, targets: Node, ctx: RuleContext): void {
+  if (targets.namedChildCount !== 2 || isTestModule(ctx.file)) return;
+  if (isScript(ctx) && runsBounded(call, ctx)) return;
+  const scope = functionBody(call, ctx);
+  if (scope.type === 'module') return; // once, at import
+  const imports = importsOf(ctx);
+  for (const [i, end] of targets.namedChildren.entries()) {
+    if (end?.type !== 'identifier' || end.text === '_') continue;
+    const uses = identifiersIn(scope, end.text).filter((n) => n.startIndex > call.endIndex);
+    if (uses.some((u) => assignedTo(u))) continue; // rebound: followed no further
+    const borrowed = (u: Node) => {
+      let v: Node = u;
+      if (v.parent?.type === 'list' && v.parent.parent?.type === 'argument_list') v = v.parent; // select([r], ...)
+      const c = v.parent?.type === 'argument_list' ? v.parent.parent : null;
+      const callee = c?.type === 'call' ? c.childForFieldName('function') : null;
+      return !!callee && FD_BORROWERS.test(qualify(callee, imports));
+    };
+    if (!uses.length || !uses.every(borrowed)) continue;
+    ctx.report({
+      at: call,
+      message: `\`${end.text}\`, the ${i === 0 ? 'read' : 'write'} end from \`os.pipe()\`, is only used and never closed: a descriptor is an int no garbage collector finalizes, so each call leaks it for the life of the process. Close it with \`os.close()\` in \`finally\`.`,
+    });
+  }
 }
 
 /** `n` is (part of) an assignment's or a `for`'s target: a new binding of the name, not a use of it. */
@@ -1130,7 +1166,7 @@ function closedInLoopBodies(text: string): Set<string> {
 /** The last word of every tracked constructor and method: what a call the check can report on ends with. */
 const CONSTRUCTOR_WORDS = [
   ...new Set(
-    [...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, ...INLINE_OPENERS, 'Pool', 'mkstemp'].map((k) =>
+    [...KNOWN, ...CLOSE_NOT_ON_EXIT, ...RESOURCE_METHODS, ...INLINE_OPENERS, 'Pool', 'mkstemp', 'pipe'].map((k) =>
       k.split('.').pop()!,
     ),
   ),

@@ -135,3 +135,51 @@ describe('resource-without-context: a raise in a branch that never hands the fil
     assert.deepEqual(await lines(after, 'python', PY_RULE, 'git.py'), []);
   });
 });
+
+describe('resource-without-context: os.pipe() ends that are only used, never closed', () => {
+  const SYNC = (after: string) =>
+    code`
+    import os, threading
+    def decorated(msg, f, monitor):
+        rcmd, cmd = os.pipe()
+        t = threading.Thread(target=monitor, args=(rcmd,))
+        t.start()
+        try:
+            return f(msg)
+        finally:
+            os.write(cmd, b'q')
+            t.join()
+            AFTER
+    `.replace('AFTER', after);
+
+  it("flags pyroute2's control pipe: the write end is written to and never closed", async () => {
+    const found = await findings(SYNC('pass'), 'python', { file: 'compat.py', rule: PY_RULE });
+    assert.deepEqual(
+      found.map((f) => [f.location.startPoint.line + 1, /`cmd`, the write end/.test(f.message)]),
+      [[3, true]],
+    );
+  });
+
+  it('is not flagged when it is closed, returned or stored', async () => {
+    assert.deepEqual(await lines(SYNC('os.close(cmd)'), 'python', PY_RULE, 'compat.py'), []);
+    const kept = code`
+      import os, select
+      def make(self):
+          r, w = os.pipe()
+          select.select([r], [], [], 0)
+          self.wakeup = w
+          return r
+    `;
+    assert.deepEqual(await lines(kept, 'python', PY_RULE, 'compat.py'), []);
+  });
+
+  it('is not flagged at module level or in a test module', async () => {
+    const top = code`
+      import os
+      r, w = os.pipe()
+      os.write(w, b'x')
+    `;
+    assert.deepEqual(await lines(top, 'python', PY_RULE, 'compat.py'), []);
+    assert.deepEqual(await lines(SYNC('pass'), 'python', PY_RULE, 'tests/test_compat.py'), []);
+  });
+});
