@@ -26,9 +26,13 @@ async function filesAreComplete(outDir: string): Promise<Report> {
   return report;
 }
 
+/** The fixture's `workers PID PID` line, once whole (the wait below polls for the complete line). */
+const WORKERS_LINE = /^workers ([\d ]+)\n/m;
+
 function workerPids(outDir: string): number[] {
-  const m = /workers ([\d ]+)/.exec(readFileSync(join(outDir, 'target.log'), 'utf8'));
-  assert.ok(m, 'the fixture printed its workers');
+  const log = readFileSync(join(outDir, 'target.log'), 'utf8');
+  const m = WORKERS_LINE.exec(log);
+  assert.ok(m, `the fixture printed its workers; target.log: ${JSON.stringify(log.slice(0, 2000))}`);
   return m[1].trim().split(' ').map(Number);
 }
 
@@ -176,7 +180,7 @@ describe('profile faults', () => {
     for (
       let i = 0;
       i < 100 &&
-      !(existsSync(join(out, 'target.log')) && /workers/.test(readFileSync(join(out, 'target.log'), 'utf8')));
+      !(existsSync(join(out, 'target.log')) && WORKERS_LINE.test(readFileSync(join(out, 'target.log'), 'utf8')));
       i++
     )
       await sleep(100);
