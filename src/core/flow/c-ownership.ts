@@ -127,9 +127,12 @@ const FD_IO_WORDS = new Set(['read', 'write', 'recv', 'pread', 'pwrite', 'readn'
 /** Words that say the callee keeps the descriptor to use later (`io_watch_read`, `ev_read_start`). */
 const FD_KEEP_WORDS = new Set(['watch', 'start', 'add', 'register', 'attach', 'set', 'new', 'create', 'wrap', 'open']);
 
-/** A project's I/O helper by its name: `read_all_alloc(fd, &buf)`, `xwrite(fd, ...)`, `send_msg(fd, m)`. */
+/**
+ * A project's I/O helper by its name: `read_all_alloc(fd, &buf)`, `xwrite(fd, ...)`. Not `send`-named
+ * ones: tmux's `proc_send(peer, type, fd, ...)` passes the descriptor to imsg, which closes it.
+ */
 function readsOrWritesThrough(name: string): boolean {
-  const w = words(name).map((x) => x.replace(/^(x|safe|full|ul)(?=read|write|recv|send)/, ''));
+  const w = words(name).map((x) => x.replace(/^(x|safe|full|ul)(?=read|write|recv)/, ''));
   return w.some((x) => FD_IO_WORDS.has(x)) && !w.some((x) => FD_KEEP_WORDS.has(x) || /^(close|free)/.test(x));
 }
 
