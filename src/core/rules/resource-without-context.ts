@@ -156,7 +156,12 @@ export const resourceWithoutContext = defineRule({
     const inline = match.captures.get('inline');
     if (inline) return checkInline(inline, match.captures.get('inlineMethod')!, ctx);
     const tempCall = match.captures.get('tempCall');
-    if (tempCall) return checkMkstemp(tempCall, match.captures.get('tempFn')!, match.captures.get('tempTargets'), ctx);
+    if (tempCall) {
+      const tempFn = match.captures.get('tempFn')!;
+      const targets = match.captures.get('tempTargets');
+      if (qualify(tempFn, importsOf(ctx)) === 'os.pipe') return targets ? checkPipe(tempCall, targets, ctx) : undefined;
+      return checkMkstemp(tempCall, tempFn, targets, ctx);
+    }
     const target = match.captures.get('target')!;
     const call = match.captures.get('call')!;
     const fn = call.childForFieldName('function')!;
@@ -251,12 +256,8 @@ export const resourceWithoutContext = defineRule({
       return;
     // An explicit `raise` after the creation and before anything closes, returns or hands it on
     // leaves it open, whatever happens later (`fp = open(p) ... raise IOError(...) ... parse(fp)`).
-    const settledAt = Math.min(
-      ...live
-        .filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined || drained(u))
-        .map((u) => u.startIndex),
-    );
     const settles = live.filter((u) => managed(u) || passedOn(u) || closerCalled(u) !== undefined || drained(u));
+    const settledAt = Math.min(...settles.map((u) => u.startIndex));
     // Or after them in text, on a path that none of them is on: `if version == 2: return PackIdxV2(f)`
     // `else: raise GitError(...)` (bup's open_idx): the raise's branch never hands it on.
     const raiseBefore = testFile ? undefined : raiseWhileOpen(scope, call.endIndex, settledAt, target.text, statement);
@@ -587,9 +588,7 @@ function functionBody(node: Node, ctx: RuleContext): Node {
  * `mkstemp()[1]` or `_, path = mkstemp()` drops it, and each call leaks one for the life of the process.
  */
 function checkMkstemp(call: Node, fn: Node, targets: Node | undefined, ctx: RuleContext): void {
-  const name = qualify(fn, importsOf(ctx));
-  if (name === 'os.pipe' && targets) return checkPipe(call, targets, ctx);
-  if (!/^tempfile\.mkstemp$/.test(name)) return;
+  if (!/^tempfile\.mkstemp$/.test(qualify(fn, importsOf(ctx)))) return;
   // A script's run ends soon, and its descriptors with it.
   if (isScript(ctx) && runsBounded(call, ctx)) return;
   let dropped: string | undefined;
