@@ -12,7 +12,7 @@ import type { Effect, PathFacts } from './lifetime';
  * replaces the program, which inherits the descriptors on purpose; if it fails, a child only exits.
  */
 const NORETURN =
-  /^(execv|execve|execvp|execvpe|execl|execlp|execle|fexecve|exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|fatal_f|fatal_r|fatal_fr|logdie|logdie_f|logdie_r|logdie_fr|sshfatal|sshlogdie|cleanup_exit|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
+  /^(execv|execve|execvp|execvpe|execl|execlp|execle|fexecve|exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|fatal_exit|fatal_f|fatal_r|fatal_fr|logdie|logdie_f|logdie_r|logdie_fr|sshfatal|sshlogdie|cleanup_exit|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
 
 /** Where `main` may be defined: at the start of a line (the tree confirms it). */
 export const MAIN_DEFINITIONS = /^(?:int|void|auto)\s+(?:w?main|_tmain)\s*\(/gm;
@@ -34,6 +34,78 @@ export function definesMain(ctx: { text: string; root: Node; memo<T>(key: string
     }
     return false;
   });
+}
+
+const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement', 'for_range_loop']);
+
+/**
+ * In a file with `main()`, whether `func` runs at most once and the process ends soon after: every call
+ * to it in the file is made by `main` (or by a function that itself runs once so), outside any loop.
+ * A helper the file never calls is someone else's (a callback, a library function beside a test
+ * `main`), and one called from a loop runs again with what it leaked still held: both are reported.
+ */
+export function runsOnceBeforeExit(
+  func: Node,
+  ctx: { text: string; root: Node; memo<T>(key: string, compute: () => T): T },
+): boolean {
+  if (!definesMain(ctx)) return false;
+  const callers = ctx.memo('c.inFileCallers', () => {
+    const byName = new Map<string, Node[]>();
+    for (const call of findAll(ctx.root, 'call_expression')) {
+      const fn = call.childForFieldName('function');
+      if (fn?.type !== 'identifier') continue;
+      const list = byName.get(fn.text) ?? [];
+      list.push(call);
+      byName.set(fn.text, list);
+    }
+    return byName;
+  });
+  const once = (name: string, seen: Set<string>): boolean => {
+    if (/^(w?main|_tmain|WinMain|wWinMain)$/.test(name)) return true;
+    if (seen.has(name) || seen.size > 8) return false;
+    seen.add(name);
+    const calls = callers.get(name) ?? [];
+    if (calls.length === 0) return false;
+    return calls.every((call) => {
+      for (const a of ancestors(call)) {
+        if (LOOPS.has(a.type)) return false;
+        if (a.type === 'function_definition') {
+          const caller = functionName(a);
+          return !!caller && once(caller, seen);
+        }
+      }
+      // Preprocessor branches the grammar cannot pair leave `main` in an ERROR node: the caller is the
+      // last function head above the call.
+      const caller = lastBefore(
+        ctx.memo('c.functionHeads', () => functionHeadsByText(ctx.text)),
+        call.startIndex,
+      );
+      return !!caller && once(caller, seen);
+    });
+  };
+  const def = func.type === 'function_definition' ? func : func.parent;
+  const name = def?.type === 'function_definition' ? functionName(def) : undefined;
+  return !!name && once(name, new Set());
+}
+
+/** Function heads by their text (`static int f(...)` at the start of a line, then `{`), in order. */
+function functionHeadsByText(text: string): { at: number; name: string }[] {
+  const heads: { at: number; name: string }[] = [];
+  // `int main(int argc, char *argv[])\n#endif\n{`: directives may stand between the head and its body.
+  for (const m of text.matchAll(/^[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)\s*\([^;{}]*\)[ \t]*(?:\n[ \t]*#[^\n]*)*\s*\{/gm))
+    heads.push({ at: m.index!, name: m[1] });
+  return heads;
+}
+
+function lastBefore(heads: { at: number; name: string }[], at: number): string | undefined {
+  let lo = 0;
+  let hi = heads.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (heads[mid].at < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? heads[lo - 1].name : undefined;
 }
 
 export const cLanguage: CfgLanguage = {
@@ -133,7 +205,24 @@ const FD_KEEP_WORDS = new Set(['watch', 'start', 'add', 'register', 'attach', 's
  */
 function readsOrWritesThrough(name: string): boolean {
   const w = words(name).map((x) => x.replace(/^(x|safe|full|ul)(?=read|write|recv)/, ''));
-  return w.some((x) => FD_IO_WORDS.has(x)) && !w.some((x) => FD_KEEP_WORDS.has(x) || /^(close|free)/.test(x));
+  return w.some((x) => FD_IO_WORDS.has(x)) && !keepsDescriptor(w);
+}
+
+function keepsDescriptor(w: string[]): boolean {
+  return w.some((x) => FD_KEEP_WORDS.has(x) || /^(close|free)/.test(x));
+}
+
+/** What a socket's own calls do, in a project's wrapper of them: `addr_bind(fd, addr)`, `UA_connect(fd, ...)`. */
+const FD_SOCKET_WORDS = new Set(['bind', 'connect', 'listen', 'sockopt', 'ioctl', 'fsync', 'flock', 'seek', 'fstat']);
+
+/**
+ * `addr_bind(fd, addr, ...)`, `sock_bind_to_device(fd, ifname)`: a wrapper of a socket call given the
+ * descriptor as its subject (the first argument) uses it there. As a later argument (`conn_bind(c, fd)`)
+ * it may be attached to the subject, so it is not read as a borrow.
+ */
+function usesSocketThrough(name: string, index: number): boolean {
+  const w = words(name);
+  return index === 0 && w.some((x) => FD_SOCKET_WORDS.has(x)) && !keepsDescriptor(w);
 }
 
 /** `call` with the parentheses and casts around it: `return(memcpy(cp, s, n))`, `(char *)f(p)`. */
@@ -770,7 +859,11 @@ function callEffect(call: Node, index: number, addressTaken: boolean, res: COwne
   if (res.adopters?.get(simple)?.has(index)) return 'escape';
   // `SetNonBlocking(sock)`: configures the descriptor (before the one-argument setter rule below);
   // `read_all_alloc(fd, &buf)`, `write_all(fd, p, n)`: reads or writes through it.
-  if (res.isDescriptor && (FD_OPTION_SETTER.test(simple) || readsOrWritesThrough(simple))) return 'none';
+  if (
+    res.isDescriptor &&
+    (FD_OPTION_SETTER.test(simple) || readsOrWritesThrough(simple) || usesSocketThrough(simple, index))
+  )
+    return 'none';
   if (
     res.isInferred &&
     !res.pair.acquire.includes(fn) &&
@@ -1234,6 +1327,10 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       else if (op === '!=') success = zero ? !outcome : failure ? outcome : undefined;
       else if (o === '0' && op === '<') success = !outcome;
       else if (o === '0' && op === '>=') success = outcome;
+      // `if (asprintf(&s, "%s.tmp", f) <= 0)`: a code that tests zero with the failures reads the status as
+      // a count of what was made (zero only for an empty result); the branch is the failure.
+      else if (o === '0' && op === '<=') success = !outcome;
+      else if (o === '0' && op === '>') success = outcome;
       if (success === undefined) return undefined;
       return success ? 'held' : res.heldOnFailure ? 'held' : 'absent';
     }
@@ -1508,7 +1605,8 @@ export function sameFileFunctionNames(root: Node): Set<string> {
 
 /** `f` of `int f(void) {...}`, `Cls::f` of a method defined out of its class. */
 export function functionName(def: Node): string | undefined {
-  return findDeclarator(def)?.childForFieldName('declarator')?.text;
+  // `int WINAPI WinMain(...)`: the calling convention is part of the declarator's text.
+  return findDeclarator(def)?.childForFieldName('declarator')?.text.split(/\s+/).pop();
 }
 
 function findDeclarator(def: Node): Node | null {

@@ -588,8 +588,16 @@ function isConstantTrue(cond: Node | null): boolean {
   return t === '1' || t === 'true' || t === 'True';
 }
 
-/** `#if 0`: code that is never compiled. */
+/**
+ * `#if 0`: code that is never compiled. Also `#ifdef __COVERITY__`: a branch only a static analyzer
+ * compiles (libpng's pngstest.c opens a temporary with mkstemp there, with tmpfile() in every real build).
+ */
 export function isDisabled(preproc: Node): boolean {
+  if (preproc.type === 'preproc_ifdef')
+    return (
+      preproc.child(0)?.text === '#ifdef' &&
+      /^(__COVERITY__|__clang_analyzer__|__CPPCHECK__|__SPLINT__)$/.test(preproc.childForFieldName('name')?.text ?? '')
+    );
   return preproc.type === 'preproc_if' && /^\(?\s*0\s*\)?$/.test(preproc.childForFieldName('condition')?.text ?? '');
 }
 
