@@ -12,7 +12,7 @@ import type { Effect, PathFacts } from './lifetime';
  * replaces the program, which inherits the descriptors on purpose; if it fails, a child only exits.
  */
 const NORETURN =
-  /^(execv|execve|execvp|execvpe|execl|execlp|execle|fexecve|exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|fatal_exit|fatal_f|fatal_r|fatal_fr|logdie|logdie_f|logdie_r|logdie_fr|sshfatal|sshlogdie|cleanup_exit|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
+  /^(execv|execve|execvp|execvpe|execl|execlp|execle|fexecve|exit|_exit|_Exit|quick_exit|abort|err|errx|verr|verrx|longjmp|siglongjmp|fatal|fatalx|fatal_exit|fatal_error|FATAL_ERROR|FATAL|fatal_f|fatal_r|fatal_fr|logdie|logdie_f|logdie_r|logdie_fr|sshfatal|sshlogdie|cleanup_exit|die|panic|xalloc_die|__builtin_unreachable|std::exit|std::abort|std::terminate|std::quick_exit|std::_Exit|g_error|Curl_failf_exit|FatalError|Fatal|ASSERT_NOT_REACHED)$/;
 
 /** Where `main` may be defined: at the start of a line (the tree confirms it). */
 export const MAIN_DEFINITIONS = /^(?:int|void|auto)\s+(?:w?main|_tmain)\s*\(/gm;
@@ -1380,7 +1380,7 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
   for (let round = 0; round < 2; round++) {
     // Only functions whose text calls a release, or (second round) a releaser found in the first.
     const names = [...releaseNames, ...out.keys()].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    const callsRelease = new RegExp(`\\b(?:${names.join('|')}|\\w*free)\\s*\\(`);
+    const callsRelease = new RegExp(`\\b(?:${names.join('|')}|\\w*free|\\w*FREE)\\s*\\(`);
     for (const def of all) {
       if (!callsRelease.test(def.text)) continue;
       const fn = parametersOf(def);
@@ -1388,8 +1388,9 @@ export function sameFileReleasers(root: Node, releaseNames: Set<string>): Map<st
       for (const call of findAll(fn.body, 'call_expression')) {
         const callee = call.childForFieldName('function')?.text ?? '';
         const argsOf = callArguments(call);
-        // A project's own `sfree(p)` / `xfree(p)` macro or wrapper of free(): one pointer, released.
-        const freeLike = argsOf.length === 1 && /^[A-Za-z_]*free$/.test(callee);
+        // A project's own `sfree(p)` / `xfree(p)` / `SAFE_FREE(p)` macro or wrapper of free(): one pointer,
+        // released.
+        const freeLike = argsOf.length === 1 && /^([A-Za-z_]*free|[A-Z_]*FREE)$/.test(callee);
         const released = releaseNames.has(callee) || freeLike ? argsOf.map((_, i) => i) : [...(out.get(callee) ?? [])];
         for (const i of released) {
           const at = fn.paramAt(argsOf[i] ?? null);
@@ -1667,7 +1668,8 @@ export function nullFacts(
       vars.length < max &&
       (count > 1 ||
         nullAtAcquisition(func, acquisition, v, assignments) ||
-        loopTestedAtAcquisition(acquisition, v, assignments))
+        loopTestedAtAcquisition(acquisition, v, assignments) ||
+        assignments.some((a) => neverNullInto(a, v)))
     )
       vars.push(v);
   if (vars.length === 0) return undefined;
@@ -1686,6 +1688,22 @@ function nullTestedPointers(func: Node): Map<string, number> {
     if (t) out.set(t.subject, (out.get(t.subject) ?? 0) + 1);
   }
   return out;
+}
+
+/**
+ * Allocators that never return NULL: GLib's abort when memory runs out (not `g_strdup`, NULL for NULL),
+ * and the projects' `x`/`e`/`s`-prefixed ones that die instead of failing. A null test of what they
+ * returned goes one way.
+ */
+const NEVER_NULL_ALLOC =
+  /^(g_malloc0?|g_new0?|g_renew|g_realloc|g_strdup_printf|g_strdup_vprintf|g_strconcat|g_strjoin|g_memdup2?|g_slice_new0?|g_slice_alloc0?|(x|e|s)(malloc|calloc|realloc|strdup|strndup|zalloc))$/;
+
+/** `v = g_malloc(n)` (also with a cast): v is not NULL after it. */
+function neverNullInto(assignment: Node, v: string): boolean {
+  if (assignment.type !== 'assignment_expression' || assignment.childForFieldName('left')?.text !== v) return false;
+  let right = unwrap(assignment.childForFieldName('right')!);
+  while (right.type === 'cast_expression') right = unwrap(right.childForFieldName('value') ?? right);
+  return right.type === 'call_expression' && NEVER_NULL_ALLOC.test(right.childForFieldName('function')?.text ?? '');
 }
 
 function pathNullFacts(
@@ -1713,16 +1731,17 @@ function pathNullFacts(
     ),
     transfer(block, facts) {
       const node = block.node;
-      if (!node || facts === 0) return facts;
+      if (!node) return facts;
       let out = facts;
       for (const v of vars) {
-        if (!(out & ~forget(v)) || !mentionsText(node.text, v)) continue;
+        if (!mentionsText(node.text, v)) continue;
         // Set to something (`res = fopencookie(...)`), or passed by address: no longer known.
         for (const id of findAll(node, 'identifier', (n) => n.text === v)) {
           const up = id.parent;
           if (up?.type === 'assignment_expression' && up.childForFieldName('left')?.id === id.id) {
             out &= forget(v);
             if (NULL_LITERAL.test(up.childForFieldName('right')?.text ?? '')) out |= isNull(v);
+            else if (neverNullInto(up, v)) out |= notNull(v);
           } else if ((up?.type === 'pointer_expression' && up.text.startsWith('&')) || up?.type === 'update_expression')
             out &= forget(v);
         }

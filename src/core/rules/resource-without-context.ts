@@ -208,11 +208,13 @@ export const resourceWithoutContext = defineRule({
     // Rebound later: uses after that are another object. A rebinding in the else of the if that
     // created it is another path, not a later point (`if p: f = open(p) else: f = given`).
     // `with open(p) as fd:` binds the name to the new file as much as `fd = open(p)` does.
+    // Nor under `if not p:` / `if p is None:`: there the first object failed or was never made.
     const rebound = uses.find(
       (u) =>
         ((u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id) ||
           withTargetValue(u) !== undefined) &&
-        !inOtherBranch(statement, u),
+        !inOtherBranch(statement, u) &&
+        !underAbsenceTest(u, [target.text, ...boundBeside(statement)]),
     );
     // `sock = ctx.wrap_socket(sock)`: the old object is handed to the call that rebinds the name.
     const reboundValue = rebound && (withTargetValue(rebound) ?? rebound.parent!.childForFieldName('right')!);
@@ -683,6 +685,33 @@ const KNOWN_SUFFIXES = new Set(
 const SOCKET_CALLS_THAT_FAIL = new Set(['bind', 'connect', 'create_connection']);
 
 /** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
+/**
+ * `u` inside `if not p:` or `if p is None:` (the body, not an else), p the object itself or one made
+ * beside it (ansible's `stdin = os.fdopen(master)` after `p = Popen(...)` in one try; `if not p:`
+ * then makes both anew): on that path the first ones failed or were never made.
+ */
+function underAbsenceTest(u: Node, names: string[]): boolean {
+  for (let child: Node = u, a = u.parent; a; child = a, a = a.parent) {
+    if (a.type === 'function_definition') return false;
+    if (a.type !== 'if_statement' || a.childForFieldName('consequence')?.id !== child.id) continue;
+    const cond = a.childForFieldName('condition')?.text.replace(/\s+/g, ' ').trim() ?? '';
+    const tested = /^not ([A-Za-z_]\w*)$/.exec(cond)?.[1] ?? /^([A-Za-z_]\w*) is None$/.exec(cond)?.[1];
+    if (tested && names.includes(tested)) return true;
+  }
+  return false;
+}
+
+/** The plain names assigned by the statements of the block holding `statement`. */
+function boundBeside(statement: Node): string[] {
+  const block = statement.parent;
+  if (!block) return [];
+  return block.namedChildren.flatMap((s) => {
+    const a = s?.type === 'expression_statement' ? s.namedChild(0) : null;
+    const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
+    return left?.type === 'identifier' ? [left.text] : [];
+  });
+}
+
 function raiseWhileOpen(
   scope: Node,
   from: number,
@@ -756,6 +785,12 @@ function closedBefore(raise: Node, closesIt: RegExp, createdAt: number): boolean
     if (a.type === 'block' || a.type === 'module')
       for (let s = child.previousNamedSibling; s && s.startIndex > createdAt; s = s.previousNamedSibling)
         if (s.type === 'expression_statement' && closesIt.test(s.text)) return true;
+        // An earlier `try:` whose `finally:` closes it: every path out of that try has closed it.
+        else if (
+          s.type === 'try_statement' &&
+          s.namedChildren.some((c) => c?.type === 'finally_clause' && closesIt.test(c.text))
+        )
+          return true;
     if (a.startIndex <= createdAt || a.type === 'function_definition') return false;
     child = a;
   }
@@ -815,6 +850,9 @@ function openPipes(call: Node, name: string, scope: Node): string[] {
   const n = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return piped.filter((stream) => {
     const use = `\\b${n}\\s*\\.\\s*${stream}\\b`;
+    // `stdin = p.stdin` ... `stdin.close()`: closed through a local alias.
+    const alias = new RegExp(`^\\s*([A-Za-z_]\\w*)\\s*=\\s*${use}\\s*(?:#.*)?$`, 'm').exec(text)?.[1];
+    if (alias && new RegExp(`\\b${alias}\\s*\\.\\s*close\\s*\\(`).test(text)) return false;
     return !new RegExp(
       `${use}\\s*\\.\\s*close\\s*\\(|\\bwith\\s+${use}|[(,=]\\s*${use}\\s*[,)]|\\bclosing\\s*\\(\\s*${use}|\\breturn\\b[^\\n]*${use}`,
     ).test(text);
@@ -864,8 +902,9 @@ function returnsBefore(created: Node, later: Node): boolean {
 function closesName(name: string): RegExp {
   // `self.close()` in a handler closes what the object holds (`self.p`), as its close() would.
   const own = name.startsWith('self\\.') ? `|\\bself\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(` : '';
+  // `p.stdout.close()`: a process's pipes, what a Popen holds open in the parent.
   return new RegExp(
-    `\\b${name}\\s*\\.\\s*(?:${[...CLOSERS].join('|')})\\s*\\(|\\bos\\s*\\.\\s*close\\s*\\(\\s*${name}\\s*\\)${own}`,
+    `\\b${name}\\s*\\.\\s*(?:(?:stdout|stderr)\\s*\\.\\s*close|${[...CLOSERS].join('|')})\\s*\\(|\\bos\\s*\\.\\s*close\\s*\\(\\s*${name}\\s*\\)${own}`,
   );
 }
 
