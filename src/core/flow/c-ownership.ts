@@ -1206,7 +1206,7 @@ export function unwrap(n: Node): Node {
 }
 
 const ASSERT_RETURNING_CONDITION =
-  /(^|_)(assert|ASSERT)(_\w+)?$|^(likely|unlikely|__builtin_expect|G_LIKELY|G_UNLIKELY)$/;
+  /(^|_)(assert|ASSERT)(_\w+)?$|^(likely|unlikely|LIKELY|UNLIKELY|__builtin_expect|G_LIKELY|G_UNLIKELY|[A-Z]+_(UN)?LIKELY)$/;
 const VALIDITY_TEST = /(^|_)(is_?)?valid(_\w+)?$|^(is|IS)_?(VALID|Valid)\w*$|^isValid\w*$/;
 
 function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
@@ -1278,8 +1278,13 @@ function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {
       const kind = isSubject(unwrap(subject), res);
       if (!kind) return undefined;
       // `(sock_t)-1`, `(HANDLE)NULL`: the value under a cast.
+      // `iconv_t(-1)`, `static_cast<HANDLE>(-1)`: a C++ cast of it.
       const o = unwrap(other)
         .text.replace(/^\(\s*[\w\s*]+\)\s*/, '')
+        .replace(
+          /^(?:[A-Za-z_][\w:]*|(?:static|reinterpret)_cast\s*<[^<>]*>)\s*\((\s*(?:-\s*1|0|NULL|nullptr)\s*)\)$/,
+          '$1',
+        )
         .replace(/^\((.*)\)$/, '$1')
         .trim();
       if (kind === 'pointer') {

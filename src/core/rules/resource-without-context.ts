@@ -329,6 +329,8 @@ export const resourceWithoutContext = defineRule({
     }
     if (live.some((u) => managed(u))) return;
     if (name === 'subprocess.Popen') {
+      // A child with no pipes whose pid is handed to code that watches and reaps it: detached on purpose.
+      if (pipedStreams(call, scope).length === 0 && live.some((u) => pidHandedOn(u))) return;
       const waited = live.some((u) => closerCalled(u) === 'wait' || polledUntilExit(u));
       // communicate() reaps the process and closes its pipes.
       if (live.some((u) => closerCalled(u) === 'communicate' || givenToCommunicator(u))) return;
@@ -829,10 +831,25 @@ function inFailureCheck(raise: Node, name: string, createdAt: number): boolean {
 }
 
 /**
- * The streams a `Popen(...)` call pipes (`stdout=subprocess.PIPE`) that `scope` never closes
- * (`p.stdout.close()`), iterates in a `with`, or hands to another process (`stdin=p.stdout`).
+ * `monitor_pid(p.pid)`, `self.watched[p.pid] = cb`: the child's pid handed to code that watches and
+ * reaps it (kitty's child monitor). A process with no pipes then holds nothing of the parent's.
  */
-function openPipes(call: Node, name: string, scope: Node): string[] {
+function pidHandedOn(use: Node): boolean {
+  const attr = use.parent;
+  if (attr?.type !== 'attribute' || attr.childForFieldName('attribute')?.text !== 'pid') return false;
+  const up = attr.parent;
+  if (up?.type === 'argument_list') {
+    const callee = up.parent?.childForFieldName('function')?.text ?? '';
+    return !HARMLESS_CALL.test(callee) && !/\.(format|join|append)$/.test(callee);
+  }
+  // `watched[p.pid] = callback`: the pid as a key of a registry.
+  return (
+    up?.type === 'subscript' && up.parent?.type === 'assignment' && up.parent.childForFieldName('left')?.id === up.id
+  );
+}
+
+/** The streams a `Popen(...)` call pipes: `stdout=subprocess.PIPE`, or a name set to PIPE in `scope`. */
+function pipedStreams(call: Node, scope: Node): string[] {
   const args = call.childForFieldName('arguments')?.namedChildren ?? [];
   const text = scope.text;
   // `stdout=subprocess.PIPE`, or `stdout=stdout` where the function set `stdout = subprocess.PIPE`.
@@ -840,13 +857,22 @@ function openPipes(call: Node, name: string, scope: Node): string[] {
     /^([\w.]+\.)?PIPE$/.test(value) ||
     (/^[A-Za-z_]\w*$/.test(value) &&
       new RegExp(`(^|\\n)\\s*${value}\\s*=\\s*([\\w.]+\\.)?PIPE\\s*(#|$)`, 'm').test(text));
-  const piped = args.flatMap((a) =>
+  return args.flatMap((a) =>
     a?.type === 'keyword_argument' &&
     /^(stdin|stdout|stderr)$/.test(a.childForFieldName('name')?.text ?? '') &&
     isPipe(a.childForFieldName('value')?.text ?? '')
       ? [a.childForFieldName('name')!.text]
       : [],
   );
+}
+
+/**
+ * The streams a `Popen(...)` call pipes (`stdout=subprocess.PIPE`) that `scope` never closes
+ * (`p.stdout.close()`), iterates in a `with`, or hands to another process (`stdin=p.stdout`).
+ */
+function openPipes(call: Node, name: string, scope: Node): string[] {
+  const piped = pipedStreams(call, scope);
+  const text = scope.text;
   const n = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return piped.filter((stream) => {
     const use = `\\b${n}\\s*\\.\\s*${stream}\\b`;

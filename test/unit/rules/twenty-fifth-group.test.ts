@@ -136,3 +136,86 @@ describe("resource-without-context: a process's pipes closed in finally, remade 
     assert.deepEqual(await lines(dropped, 'python', PY_RULE, 'load.py'), [2, 4]);
   });
 });
+
+describe("raw-c-resource: exiv2's `cd == iconv_t(-1)` is the failed open", () => {
+  const CONVERT = (failed: string, onError: string) =>
+    code`
+    #include <iconv.h>
+    #include <string>
+    bool convert(std::string& str, const char *from, const char *to) {
+      auto cd = iconv_open(to, from);
+      if (FAILED) {
+        return false;
+      }
+      std::string out;
+      if (!run(cd, str, out)) {
+        ON_ERROR
+        return false;
+      }
+      iconv_close(cd);
+      return true;
+    }`
+      .replace('FAILED', failed)
+      .replace('ON_ERROR', onError);
+
+  it('is not flagged: a functional cast of -1 is the sentinel, as a C cast is', async () => {
+    assert.deepEqual(await lines(CONVERT('cd == iconv_t(-1)', 'iconv_close(cd);'), 'cpp', C_RULE, 'convert.cpp'), []);
+    const cast = CONVERT('cd == static_cast<iconv_t>(-1)', 'iconv_close(cd);');
+    assert.deepEqual(await lines(cast, 'cpp', C_RULE, 'convert.cpp'), []);
+  });
+
+  it('flags the error return that skips iconv_close()', async () => {
+    assert.deepEqual(await lines(CONVERT('cd == iconv_t(-1)', ''), 'cpp', C_RULE, 'convert.cpp'), [4]);
+  });
+});
+
+describe("raw-c-resource: kitty's UNLIKELY(peer == -1) is a test of the descriptor", () => {
+  const ACCEPT = (test: string) =>
+    code`
+    #include <sys/socket.h>
+    #include <errno.h>
+    static bool accept_peer(int listen_fd) {
+        int peer = accept(listen_fd, NULL, NULL);
+        if (TEST) {
+            if (errno == EINTR) return true;
+            return false;
+        }
+        if (!add_peer(peer)) {
+            close(peer);
+            return false;
+        }
+        return true;
+    }`.replace('TEST', test);
+
+  it('is not flagged: the branch taken when accept() failed holds nothing', async () => {
+    assert.deepEqual(await lines(ACCEPT('UNLIKELY(peer == -1)'), 'cpp', C_RULE, 'child-monitor.c'), []);
+  });
+
+  it('flags the branch under a test of something else', async () => {
+    assert.deepEqual(await lines(ACCEPT('UNLIKELY(listen_fd == -1)'), 'cpp', C_RULE, 'child-monitor.c'), [4]);
+  });
+});
+
+describe("resource-without-context: a child with no pipes whose pid goes to a monitor (kitty's boss.py)", () => {
+  const LAUNCH = (after: string) =>
+    code`
+    import subprocess
+
+    class Boss:
+        def launch(self, cmd, stdin, stdout):
+            p = subprocess.Popen(cmd, stdin=stdin, stdout=stdout)
+            AFTER
+    `.replace('AFTER', after);
+
+  it('is not flagged when the pid is handed to the code that reaps it', async () => {
+    assert.deepEqual(await lines(LAUNCH('monitor_pid(p.pid)'), 'python', PY_RULE, 'boss.py'), []);
+    const registry = LAUNCH('self.death_notify_map[p.pid] = self.on_death');
+    assert.deepEqual(await lines(registry, 'python', PY_RULE, 'boss.py'), []);
+  });
+
+  it('flags it when the pid is only printed, or when the child has a pipe', async () => {
+    assert.deepEqual(await lines(LAUNCH('print(p.pid)'), 'python', PY_RULE, 'boss.py'), [5]);
+    const piped = LAUNCH('monitor_pid(p.pid)').replace('stdout=stdout', 'stdout=subprocess.PIPE');
+    assert.deepEqual(await lines(piped, 'python', PY_RULE, 'boss.py'), [5]);
+  });
+});
