@@ -88,6 +88,18 @@ export function runsOnceBeforeExit(
   return !!name && once(name, new Set());
 }
 
+/**
+ * `atexit(restore_ip_forward)`, `on_exit(cleanup, arg)`: a function this file registers to run as the
+ * process exits; whatever it leaves held, the exit gives back right after.
+ */
+export function runsAtExit(func: Node, ctx: { text: string }): boolean {
+  const def = func.type === 'function_definition' ? func : func.parent;
+  const name = def?.type === 'function_definition' ? functionName(def) : undefined;
+  return (
+    !!name && /^\w+$/.test(name) && new RegExp(`\\b(?:atexit|on_exit)\\s*\\(\\s*&?\\s*${name}\\s*[,)]`).test(ctx.text)
+  );
+}
+
 /** Function heads by their text (`static int f(...)` at the start of a line, then `{`), in order. */
 function functionHeadsByText(text: string): { at: number; name: string }[] {
   const heads: { at: number; name: string }[] = [];

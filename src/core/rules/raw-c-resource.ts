@@ -15,6 +15,7 @@ import {
   cHeldAlong,
   cLanguageFor,
   type COwnedResource,
+  runsAtExit,
   runsOnceBeforeExit,
   functionName,
   localAliases,
@@ -819,7 +820,7 @@ function isEntryPoint(body: Node): boolean {
 
 function analyse(acq: Acquisition, ctx: RuleContext): void {
   const { func, name, pair } = acq;
-  if (isEntryPoint(func) || inDisabledCode(acq.call) || runsOnceBeforeExit(func, ctx)) return;
+  if (isEntryPoint(func) || inDisabledCode(acq.call) || runsOnceBeforeExit(func, ctx) || runsAtExit(func, ctx)) return;
   // `p = realloc(p, n)`: the same block grown (or moved), not a new one.
   // (`calloc(1, sizeof *e)` names e only for its size.)
   if (

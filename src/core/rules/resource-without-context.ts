@@ -703,13 +703,12 @@ function underAbsenceTest(u: Node, names: string[]): boolean {
   return false;
 }
 
-/** The plain names assigned by the statements of the block holding `statement`. */
+/** The plain names assigned in the block holding `statement` (also in its branches, not in nested functions). */
 function boundBeside(statement: Node): string[] {
   const block = statement.parent;
   if (!block) return [];
-  return block.namedChildren.flatMap((s) => {
-    const a = s?.type === 'expression_statement' ? s.namedChild(0) : null;
-    const left = a?.type === 'assignment' ? a.childForFieldName('left') : null;
+  return findAll(block, 'assignment', undefined, ['function_definition', 'lambda', 'class_definition']).flatMap((a) => {
+    const left = a.childForFieldName('left');
     return left?.type === 'identifier' ? [left.text] : [];
   });
 }

@@ -144,3 +144,31 @@ describe('raw-c-resource: a branch only a static analyzer compiles', () => {
     assert.deepEqual(await lines(TEMP('#ifdef HAVE_MKSTEMP'), 'cpp', RULE, 'pngstest.c'), [5]);
   });
 });
+
+describe('raw-c-resource: a function registered with atexit() runs as the process ends', () => {
+  const RESTORE = (register: string) =>
+    code`
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    void restore_ip_forward(void) {
+        char *iface = strdup("all");
+        FILE *fd = fopen("/proc/sys/net/ipv4/ip_forward", "w");
+        if (fd == NULL)
+            return;
+        fprintf(fd, "%s", iface);
+        fclose(fd);
+        free(iface);
+    }
+    void disable_ip_forward(void) {
+        REGISTER;
+    }`.replace('REGISTER', register);
+
+  it("is not flagged: ettercap's restore_ip_forward is an atexit() handler", async () => {
+    assert.deepEqual(await lines(RESTORE('atexit(restore_ip_forward)'), 'cpp', RULE, 'ec_linux.c'), []);
+  });
+
+  it('flags the same function called as an ordinary one', async () => {
+    assert.deepEqual(await lines(RESTORE('restore_ip_forward()'), 'cpp', RULE, 'ec_linux.c'), [5]);
+  });
+});

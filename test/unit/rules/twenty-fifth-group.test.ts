@@ -122,6 +122,16 @@ describe("resource-without-context: a process's pipes closed in finally, remade 
     assert.deepEqual(await lines(RUN(late), 'python', PY_RULE, 'ssh.py'), [9, 10, 15]);
   });
 
+  it('is not flagged when the first Popen is made in an if/else of that try (ansible: PY3 and a password)', async () => {
+    const closed = 'finally:\n            stdin.close()\n            p.stdout.close()\n            p.stderr.close()';
+    const branched = RUN(closed).replace(
+      /^( *)(p = subprocess\.Popen\(cmd, stdin=slave, .*)$/m,
+      '$1if in_data is None:\n$1    $2\n$1else:\n$1    p = subprocess.Popen(cmd, stdin=slave, stdout=subprocess.PIPE)',
+    );
+    assert.notEqual(branched, RUN(closed));
+    assert.deepEqual(await lines(branched, 'python', PY_RULE, 'ssh.py'), []);
+  });
+
   it('still reads a rebinding that drops a live object as a leak (not under `if not p:`)', async () => {
     const dropped = code`
     def load(a, b, other):
