@@ -83,21 +83,30 @@ export function runsOnceBeforeExit(
       return !!caller && once(caller, seen);
     });
   };
-  const def = func.type === 'function_definition' ? func : func.parent;
-  const name = def?.type === 'function_definition' ? functionName(def) : undefined;
+  const name = definitionName(func);
   return !!name && once(name, new Set());
+}
+
+/** The name of the function whose definition (or body) `func` is. */
+function definitionName(func: Node): string | undefined {
+  const def = func.type === 'function_definition' ? func : func.parent;
+  return def?.type === 'function_definition' ? functionName(def) : undefined;
 }
 
 /**
  * `atexit(restore_ip_forward)`, `on_exit(cleanup, arg)`: a function this file registers to run as the
  * process exits; whatever it leaves held, the exit gives back right after.
  */
-export function runsAtExit(func: Node, ctx: { text: string }): boolean {
-  const def = func.type === 'function_definition' ? func : func.parent;
-  const name = def?.type === 'function_definition' ? functionName(def) : undefined;
-  return (
-    !!name && /^\w+$/.test(name) && new RegExp(`\\b(?:atexit|on_exit)\\s*\\(\\s*&?\\s*${name}\\s*[,)]`).test(ctx.text)
-  );
+export function runsAtExit(func: Node, ctx: { text: string; memo<T>(key: string, compute: () => T): T }): boolean {
+  const name = definitionName(func);
+  if (!name) return false;
+  // Read once per file: every acquisition asks.
+  const handlers = ctx.memo('c.atexitHandlers', () => {
+    const names = new Set<string>();
+    for (const m of ctx.text.matchAll(/\b(?:atexit|on_exit)\s*\(\s*&?\s*([A-Za-z_]\w*)\s*[,)]/g)) names.add(m[1]);
+    return names;
+  });
+  return handlers.has(name);
 }
 
 /** Function heads by their text (`static int f(...)` at the start of a line, then `{`), in order. */

@@ -209,12 +209,13 @@ export const resourceWithoutContext = defineRule({
     // created it is another path, not a later point (`if p: f = open(p) else: f = given`).
     // `with open(p) as fd:` binds the name to the new file as much as `fd = open(p)` does.
     // Nor under `if not p:` / `if p is None:`: there the first object failed or was never made.
+    let beside: string[] | undefined;
     const rebound = uses.find(
       (u) =>
         ((u.parent?.type === 'assignment' && u.parent.childForFieldName('left')?.id === u.id) ||
           withTargetValue(u) !== undefined) &&
         !inOtherBranch(statement, u) &&
-        !underAbsenceTest(u, [target.text, ...boundBeside(statement)]),
+        !underAbsenceTest(u, () => (beside ??= [target.text, ...boundBeside(statement)])),
     );
     // `sock = ctx.wrap_socket(sock)`: the old object is handed to the call that rebinds the name.
     const reboundValue = rebound && (withTargetValue(rebound) ?? rebound.parent!.childForFieldName('right')!);
@@ -686,19 +687,18 @@ const KNOWN_SUFFIXES = new Set(
  */
 const SOCKET_CALLS_THAT_FAIL = new Set(['bind', 'connect', 'create_connection']);
 
-/** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
 /**
  * `u` inside `if not p:` or `if p is None:` (the body, not an else), p the object itself or one made
  * beside it (ansible's `stdin = os.fdopen(master)` after `p = Popen(...)` in one try; `if not p:`
  * then makes both anew): on that path the first ones failed or were never made.
  */
-function underAbsenceTest(u: Node, names: string[]): boolean {
+function underAbsenceTest(u: Node, names: () => string[]): boolean {
   for (let child: Node = u, a = u.parent; a; child = a, a = a.parent) {
     if (a.type === 'function_definition') return false;
     if (a.type !== 'if_statement' || a.childForFieldName('consequence')?.id !== child.id) continue;
     const cond = a.childForFieldName('condition')?.text.replace(/\s+/g, ' ').trim() ?? '';
     const tested = /^not ([A-Za-z_]\w*)$/.exec(cond)?.[1] ?? /^([A-Za-z_]\w*) is None$/.exec(cond)?.[1];
-    if (tested && names.includes(tested)) return true;
+    if (tested && names().includes(tested)) return true;
   }
   return false;
 }
@@ -713,6 +713,7 @@ function boundBeside(statement: Node): string[] {
   });
 }
 
+/** The first `raise` in `scope` between `from` and `to` (not in a nested function or an except clause). */
 function raiseWhileOpen(
   scope: Node,
   from: number,
