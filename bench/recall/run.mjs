@@ -59,6 +59,34 @@ function check(file) {
   );
   return JSON.parse(r.stdout).findings;
 }
+const C_FILE = /\.(c|h|cc|cpp|cxx|hpp|hh|hxx)$/i;
+/** `path` checked from within the project's C and C++ sources at `rev`, extracted under `tree`. */
+function checkInProject(gitDir, rev, tree, path) {
+  execFileSync('rm', ['-rf', tree]);
+  mkdirSync(join(tree, '.git'), { recursive: true });
+  execFileSync('sh', [
+    '-c',
+    `git --git-dir "$0" archive "$1" 2>/dev/null | tar -x -C "$2" --wildcards --no-anchored '*.c' '*.h' '*.cc' '*.cpp' '*.cxx' '*.hpp' '*.hh' '*.hxx' 2>/dev/null || true`,
+    gitDir,
+    rev,
+    tree,
+  ]);
+  const file = join(tree, path);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, show(gitDir, rev, path));
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'bin', 'leaklens.js'), 'check', path, '--format', 'json', ...configFlags],
+    {
+      cwd: tree,
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    },
+  );
+  const findings = JSON.parse(r.stdout).findings;
+  execFileSync('rm', ['-rf', tree]);
+  return findings;
+}
 const rows = [];
 for (const [i, l] of labels.entries()) {
   const gitDir = join(mirrors, l.repo.replace('/', '+'), 'repo');
@@ -82,9 +110,17 @@ for (const [i, l] of labels.entries()) {
   }
   const rules = RULES[l.category] ?? [];
   const near = (f) => rules.includes(f.ruleId) && Math.abs(f.line - l.line) <= 3;
-  const b = check(before).filter(near);
+  let b = check(before).filter(near);
   // On the fixed file the acquisition may have moved: any finding of the rule within 15 lines.
-  const a = check(after).filter((f) => rules.includes(f.ruleId) && Math.abs(f.line - l.line) <= 15);
+  const nearAfter = (f) => rules.includes(f.ruleId) && Math.abs(f.line - l.line) <= 15;
+  let a = check(after).filter(nearAfter);
+  // A C or C++ finding may depend on the project's other files (who calls the function): checked
+  // alone the file knows none, so a finding is checked again inside its project's sources at that
+  // commit, as `leaklens check` in the project would see it. (Other files only ever remove findings.)
+  if (C_FILE.test(l.path)) {
+    if (b.length) b = checkInProject(gitDir, `${l.fix}^`, join(dir, 'before-project'), l.path).filter(near);
+    if (a.length) a = checkInProject(gitDir, l.fix, join(dir, 'after-project'), l.path).filter(nearAfter);
+  }
   rows.push({ ...l, status: b.length ? 'found' : 'missed', leftAfterFix: a.length, foundBy: b.map((f) => f.message) });
 }
 const scored = rows.filter((r) => r.status === 'found' || r.status === 'missed');

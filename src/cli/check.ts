@@ -142,7 +142,14 @@ export async function checkCommand(
     })),
     ...collected.errors,
   ];
-  const options: CheckOptions = { fix: v.fix, unsafeFixes: v['unsafe-fixes'], dryRun: v.diff, select, ignore };
+  const options: CheckOptions = {
+    fix: v.fix,
+    unsafeFixes: v['unsafe-fixes'],
+    dryRun: v.diff,
+    select,
+    ignore,
+    projectRoot: process.cwd(),
+  };
   // Fixing runs need each file's fixes, which the cache does not keep: they bypass it.
   const cache =
     v['no-cache'] || v.fix || v.diff

@@ -89,6 +89,14 @@ export class ResultCache {
   }
 
   set(file: string, content: string, config: string, result: FileResult): void {
+    // Keyed by this file's bytes alone, the entry would outlive a change to the files it read.
+    if (result.readOtherFiles) {
+      if (this.entries[file]) {
+        delete this.entries[file];
+        this.dirty = true;
+      }
+      return;
+    }
     this.entries[file] = { content, config, result };
     this.dirty = true;
   }

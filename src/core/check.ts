@@ -16,6 +16,8 @@ export interface CheckOptions {
   /** Only these rules (--select) / not these (--ignore). */
   select?: string[];
   ignore?: string[];
+  /** Where other files of the project are, when no `.git` or `.leaklens.json` says (the working directory). */
+  projectRoot?: string;
 }
 
 export interface CheckResult extends FileResult {
@@ -39,12 +41,13 @@ export function fixText(
   keep: (id: string) => boolean,
   unsafe = false,
   maxRounds = 8,
+  project?: { sourcePath: string; projectRoot?: string },
 ): { text: string; applied: number; rules: string[] } {
   const language = languageOfFile(file) ?? 'cpp';
   let applied = 0;
   const rules: string[] = [];
   for (let round = 0; round < maxRounds; round++) {
-    const { result } = engine.analyzeText(text, language, { file, config });
+    const { result } = engine.analyzeText(text, language, { file, config, ...project });
     const fixes: Array<Fix & { ruleId: string }> = result.findings
       .filter((f) => keep(f.ruleId))
       .flatMap((f) => {
@@ -74,13 +77,18 @@ export function checkFile(
   if (options.fix || options.dryRun) {
     const source = readSource(path, config.maxFileSize);
     if (typeof source === 'string') {
-      const fixed = fixText(engine, source, display, config, keep, options.unsafeFixes === true);
+      const project = { sourcePath: path, projectRoot: options.projectRoot };
+      const fixed = fixText(engine, source, display, config, keep, options.unsafeFixes === true, 8, project);
       if (fixed.text !== source) {
         fixesApplied = fixed.applied;
         fixedRules = fixed.rules;
         if (options.dryRun) {
           fixedText = { before: source, after: fixed.text };
-          const result = engine.analyzeText(source, languageOfFile(path) ?? 'cpp', { file: display, config }).result;
+          const result = engine.analyzeText(source, languageOfFile(path) ?? 'cpp', {
+            file: display,
+            config,
+            ...project,
+          }).result;
           return {
             ...result,
             findings: result.findings.filter((f) => keep(f.ruleId)),
@@ -93,6 +101,6 @@ export function checkFile(
       }
     }
   }
-  const result = engine.analyzeFile(path, display, config);
+  const result = engine.analyzeFile(path, display, config, options.projectRoot);
   return { ...result, findings: result.findings.filter((f) => keep(f.ruleId)), fixesApplied, fixedRules };
 }

@@ -4,6 +4,9 @@
 import type { ResourcePair } from './resources';
 import type { Severity } from './types';
 
+/** The configuration file's name (also what marks a project's root, with `.git`). */
+export const CONFIG_FILE_NAME = '.leaklens.json';
+
 export interface RuleSetting {
   enabled: boolean;
   severity?: Severity;

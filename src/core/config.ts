@@ -9,10 +9,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { configSchema, ruleOptions } from './config-schema';
 import { BUILTIN_RULES } from './rules';
-import type { LeakLensConfig, RuleOptionValues, RuleSetting } from './config-types';
+import { CONFIG_FILE_NAME, type LeakLensConfig, type RuleOptionValues, type RuleSetting } from './config-types';
 import type { Severity } from './types';
 
-export const CONFIG_FILE_NAME = '.leaklens.json';
+export { CONFIG_FILE_NAME };
 export const PYPROJECT_FILE_NAME = 'pyproject.toml';
 export const DEFAULT_MAX_FILE_SIZE = 5 * 1024 * 1024;
 /** cleanup-in-loop's default `teardownMethods` (declared with the rule). */

@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Node, Query, QueryMatch, Tree } from 'web-tree-sitter';
 import { defaultConfig, type LeakLensConfig } from './config';
 import { LineIndex } from './location';
+import { ProjectSources, projectRootFor } from './project';
 import { Grammars, isPlainC, languageOfFile, ParseBudgetError } from './parser';
 import { captureMismatch, dependsOnWholeFile, spanOf, type Report, type Rule, type RuleContext } from './rule';
 import { BUILTIN_RULES } from './rules';
@@ -72,7 +73,17 @@ export interface AnalyzeOptions {
   restrict?: Span[];
   /** Rules not to run at all (whole-file rules an incremental plan found the edit cannot affect). */
   skipRules?: ReadonlySet<string>;
+  /**
+   * The project the file belongs to when no `.git` or `.leaklens.json` above it says (the CLI's
+   * working directory): where rules look for callers in other files.
+   */
+  projectRoot?: string;
+  /** The file's path on disk when `file` is only how it is displayed. */
+  sourcePath?: string;
 }
+
+/** A project's files are read again after this long: an editor's engine outlives many edits. */
+const PROJECT_TTL_MS = 60_000;
 
 /** Per file: thousands of times what a real source file needs, so only a pathological input meets it. */
 export const DEFAULT_TIME_BUDGET_MS = 10_000;
@@ -86,6 +97,19 @@ export class Engine {
   private readonly queries = new Map<string, CombinedQuery>();
   /** Milliseconds spent in each rule (query + check) since the engine was created: for --stats. */
   readonly ruleMs = new Map<string, number>();
+  private readonly projects = new Map<string, { sources: ProjectSources; at: number }>();
+
+  /** The other files of `file`'s project, read when a rule first asks and kept a while. */
+  projectOf(file: string, fallback?: string): ProjectSources | undefined {
+    const root = projectRootFor(file, fallback);
+    if (!root) return undefined;
+    const cached = this.projects.get(root);
+    if (cached && performance.now() - cached.at < PROJECT_TTL_MS) return cached.sources;
+    cached?.sources.dispose();
+    const sources = new ProjectSources(root, this.grammars);
+    this.projects.set(root, { sources, at: performance.now() });
+    return sources;
+  }
 
   private constructor(
     readonly grammars: Grammars,
@@ -215,6 +239,7 @@ export class Engine {
       const reported = new Set<string>();
       const ctx: RuleContext = {
         file: options.file,
+        path: options.sourcePath,
         language,
         plainC: isPlainC(options.file),
         text,
@@ -226,6 +251,10 @@ export class Engine {
           if (!memo.has(key)) memo.set(key, compute());
           return memo.get(key) as T;
         },
+        project: () =>
+          memo.has('engine.project')
+            ? (memo.get('engine.project') as ProjectSources | undefined)
+            : this.rememberProject(memo, options),
         report: (r: Report) => {
           const span = spanOf(r.at);
           if (errorSpans.some((e) => overlaps(e, span)) && !inCleanDefinition(r.at, span, tree.rootNode)) return;
@@ -367,6 +396,7 @@ export class Engine {
       errors,
       parseMs: t1 - t0,
       rulesMs: t2 - t1,
+      ...(memo.get('engine.project') ? { readOtherFiles: true } : {}),
     };
     blanked?.delete();
     if (options.keepTree || options.tree) return { result, tree };
@@ -375,7 +405,7 @@ export class Engine {
   }
 
   /** Reads and analyses a file; every problem with the input becomes an error, never an exception. */
-  analyzeFile(path: string, displayPath: string, config: LeakLensConfig): FileResult {
+  analyzeFile(path: string, displayPath: string, config: LeakLensConfig, projectRoot?: string): FileResult {
     const language = languageOfFile(path);
     const empty = (message: string): FileResult => ({
       file: displayPath,
@@ -388,10 +418,24 @@ export class Engine {
     if (!language) return empty('not a C, C++ or Python file');
     const read = readSource(path, config.maxFileSize);
     if (typeof read !== 'string') return empty(read.error);
-    return this.analyzeText(read, language, { file: displayPath, config, skipUnmatched: true }).result;
+    return this.analyzeText(read, language, {
+      file: displayPath,
+      sourcePath: path,
+      config,
+      skipUnmatched: true,
+      projectRoot,
+    }).result;
+  }
+
+  private rememberProject(memo: Map<string, unknown>, options: AnalyzeOptions): ProjectSources | undefined {
+    const sources = this.projectOf(options.sourcePath ?? options.file, options.projectRoot);
+    memo.set('engine.project', sources);
+    return sources;
   }
 
   dispose(): void {
+    for (const p of this.projects.values()) p.sources.dispose();
+    this.projects.clear();
     this.setCustomRules([]);
     this.clearQueries();
     this.grammars.dispose();

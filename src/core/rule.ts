@@ -2,6 +2,7 @@
 // its options) plus a small check that reads the tree around each match and reports findings.
 // Built-in rules are written with `defineRule`, which types each match's captures from the rule's
 // `captures`: `match.captures.get('call')` of an undeclared capture does not compile.
+import type { ProjectSources } from './project';
 import type { Node } from 'web-tree-sitter';
 import type { LeakLensConfig, RuleOptionValues } from './config-types';
 import type { LineIndex } from './location';
@@ -212,7 +213,10 @@ export interface Report {
 }
 
 export interface RuleContext {
+  /** The file as displayed (relative to the working directory in a check run). */
   readonly file: string;
+  /** The file's path on disk, when the engine knows it. */
+  readonly path?: string;
   readonly language: LanguageId;
   /** A `.c` file: nothing can throw, only explicit exits skip a release. */
   readonly plainC: boolean;
@@ -228,6 +232,11 @@ export interface RuleContext {
   readonly config: LeakLensConfig;
   /** Per-file memo shared by the rules, for analyses several matches need (imports, scopes). */
   memo<T>(key: string, compute: () => T): T;
+  /**
+   * The other files of the project (project.ts), for what one file cannot say (who calls a function);
+   * undefined when the file belongs to no project the engine can find.
+   */
+  project?(): ProjectSources | undefined;
   report(report: Report): void;
 }
 

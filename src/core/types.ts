@@ -95,4 +95,6 @@ export interface FileResult {
   /** Milliseconds spent parsing and in rules, for --stats and the bench. */
   parseMs: number;
   rulesMs: number;
+  /** The rules read other files of the project (callers elsewhere): the result depends on them too. */
+  readOtherFiles?: boolean;
 }

@@ -1,7 +1,9 @@
 // What C and C++ statements do to a resource held in a local variable: released, handed on
 // (returned, stored in a field, global, container or out-parameter, adopted by a call that keeps
 // it), re-acquired, or only used. Shared by the rules that track C resources and C++ `new`.
+import { dirname, resolve, sep } from 'node:path';
 import type { Node } from 'web-tree-sitter';
+import type { ProjectSources } from '../project';
 import type { ResourcePair } from '../resources';
 import { ancestors, argumentsOf, callArguments, contains, findAll } from '../tree';
 import type { CfgBlock, CfgLanguage, EdgeKind } from './cfg';
@@ -38,53 +40,203 @@ export function definesMain(ctx: { text: string; root: Node; memo<T>(key: string
 
 const LOOPS = new Set(['for_statement', 'while_statement', 'do_statement', 'for_range_loop']);
 
+/** What `runsOnceBeforeExit` reads of a file: its text and tree, and the project around it. */
+interface CallerContext {
+  file: string;
+  path?: string;
+  text: string;
+  root: Node;
+  memo<T>(key: string, compute: () => T): T;
+  project?(): ProjectSources | undefined;
+}
+
+/** One file as the caller search sees it: this one, or another of the project (no memo there). */
+interface CallerFile {
+  path: string;
+  text: string;
+  root: Node;
+  memo?: CallerContext['memo'];
+}
+
+const ENTRY_POINTS = /^(w?main|_tmain|WinMain|wWinMain)$/;
+
 /**
- * In a file with `main()`, whether `func` runs at most once and the process ends soon after: every call
- * to it in the file is made by `main` (or by a function that itself runs once so), outside any loop.
- * A helper the file never calls is someone else's (a callback, a library function beside a test
- * `main`), and one called from a loop runs again with what it leaked still held: both are reported.
+ * Whether `func` runs at most once and the process ends soon after: every call to it in this file is
+ * made by `main` (or by a function that itself runs once so), outside any loop. A helper nothing calls
+ * is someone else's (a callback, a library function beside a test `main`), and one called from a loop
+ * runs again with what it leaked still held: both are reported.
+ *
+ * `acrossFiles` (for a leak on an error return): the rest of the project's calls count too, each of
+ * which must also end the program when the call fails (`if (ngx_daemon(log) != NGX_OK) return 1;`,
+ * `return run(argc, argv);`), from a program in the function's own part of the tree (not a library's
+ * function that one of its example programs calls). A function the project also uses any other way
+ * (a table of commands, a macro) is reported: who calls it, and how often, is not in the text.
  */
-export function runsOnceBeforeExit(
-  func: Node,
-  ctx: { text: string; root: Node; memo<T>(key: string, compute: () => T): T },
-): boolean {
-  if (!definesMain(ctx)) return false;
-  const callers = ctx.memo('c.inFileCallers', () => {
-    const byName = new Map<string, Node[]>();
-    for (const call of findAll(ctx.root, 'call_expression')) {
-      const fn = call.childForFieldName('function');
-      if (fn?.type !== 'identifier') continue;
-      const list = byName.get(fn.text) ?? [];
-      list.push(call);
-      byName.set(fn.text, list);
-    }
-    return byName;
-  });
-  const once = (name: string, seen: Set<string>): boolean => {
-    if (/^(w?main|_tmain|WinMain|wWinMain)$/.test(name)) return true;
-    if (seen.has(name) || seen.size > 8) return false;
-    seen.add(name);
-    const calls = callers.get(name) ?? [];
-    if (calls.length === 0) return false;
-    return calls.every((call) => {
-      for (const a of ancestors(call)) {
-        if (LOOPS.has(a.type)) return false;
-        if (a.type === 'function_definition') {
-          const caller = functionName(a);
-          return !!caller && once(caller, seen);
-        }
-      }
-      // Preprocessor branches the grammar cannot pair leave `main` in an ERROR node: the caller is the
-      // last function head above the call.
-      const caller = lastBefore(
-        ctx.memo('c.functionHeads', () => functionHeadsByText(ctx.text)),
-        call.startIndex,
-      );
-      return !!caller && once(caller, seen);
-    });
-  };
+export function runsOnceBeforeExit(func: Node, ctx: CallerContext, acrossFiles = false): boolean {
   const name = definitionName(func);
-  return !!name && once(name, new Set());
+  if (!name || /::|\./.test(name) || REPEATED_ENTRY_POINTS.test(name)) return false;
+  const home: CallerFile = { path: ctx.path ?? ctx.file, text: ctx.text, root: ctx.root, memo: ctx.memo };
+  return ctx.memo(`c.runsOnce.${acrossFiles}.${name}`, () =>
+    once(name, home, acrossFiles ? ctx.project?.() : undefined, new Set()),
+  );
+}
+
+/** Called by a driver once per input (libFuzzer), however the file's own `main` calls it. */
+const REPEATED_ENTRY_POINTS = /^(LLVMFuzzerTestOneInput|LLVMFuzzerInitialize)$/;
+
+function once(name: string, file: CallerFile, project: ProjectSources | undefined, seen: Set<string>): boolean {
+  if (ENTRY_POINTS.test(name)) return true;
+  const key = `${file.path}\0${name}`;
+  if (seen.has(key) || seen.size > 8) return false;
+  seen.add(key);
+  const def = definitionIn(file.root, name);
+  const calls = callsIn(file, name);
+  if (calls === undefined) return false;
+  // A `static` function is called from its own file only.
+  if (def && isStatic(def)) return calls.length > 0 && calls.every((c) => callRunsOnce(c, file, project, seen));
+  const others = project?.filesMentioning(name, 'cpp', file.path) ?? (project ? undefined : []);
+  if (others === undefined) return false;
+  let found = calls.length;
+  for (const other of others) {
+    const verdict = project!.withFile(other, 'cpp', (o) => {
+      const view: CallerFile = { path: o.path, text: o.text, root: o.root };
+      // Another definition of the name (a static twin, another program's helper): its calls are its own.
+      if (definitionIn(o.root, name)) return 0;
+      const theirs = callsIn(view, name);
+      if (theirs === undefined || !sameProgram(file.path, o.path, project!.root)) return -1;
+      return theirs.every((c) => failureEnds(c) && callRunsOnce(c, view, project, seen)) ? theirs.length : -1;
+    });
+    if (verdict === undefined || verdict < 0) return false;
+    found += verdict;
+  }
+  return found > 0 && calls.every((c) => callRunsOnce(c, file, project, seen));
+}
+
+/**
+ * The calls of `name` in `file`; undefined when the file also uses the name otherwise (its address taken,
+ * in a macro's body): then it may be called from anywhere, any number of times.
+ */
+function callsIn(file: CallerFile, name: string): Node[] | undefined {
+  const compute = (): Node[] | undefined => {
+    const calls: Node[] = [];
+    for (const id of findAll(file.root, 'identifier', (n) => n.text === name)) {
+      const parent = id.parent;
+      if (parent?.type === 'call_expression' && parent.childForFieldName('function')?.id === id.id) {
+        calls.push(parent);
+        continue;
+      }
+      // Its own name: in the definition, or a declaration (`int helper(void);`).
+      if (parent?.type === 'function_declarator') continue;
+      // The name of a macro standing in for it in another configuration (`#define helper() 0`).
+      if (/^preproc_(function_)?def$/.test(parent?.type ?? '') && parent!.childForFieldName('name')?.id === id.id)
+        continue;
+      return undefined;
+    }
+    // A macro's body is text to the grammar: `#define RUN() helper()` calls it wherever RUN() is.
+    // (Not `#define helper() 0`, the stand-in another configuration builds instead.)
+    for (const m of file.text.matchAll(/^[ \t]*#[ \t]*define[ \t]+(\w+)[^\n]*(?:\\\n[^\n]*)*/gm))
+      if (m[1] !== name && new RegExp(`\\b${name}\\b`).test(m[0])) return undefined;
+    return calls;
+  };
+  return file.memo ? file.memo(`c.callsOf.${name}`, compute) : compute();
+}
+
+function callRunsOnce(call: Node, file: CallerFile, project: ProjectSources | undefined, seen: Set<string>): boolean {
+  for (const a of ancestors(call)) {
+    if (LOOPS.has(a.type)) return false;
+    if (a.type === 'function_definition') {
+      const caller = functionName(a);
+      return !!caller && !/::|\./.test(caller) && once(caller, file, project, seen);
+    }
+  }
+  // Preprocessor branches the grammar cannot pair leave `main` in an ERROR node: the caller is the
+  // last function head above the call.
+  const heads = file.memo
+    ? file.memo('c.functionHeads', () => functionHeadsByText(file.text))
+    : functionHeadsByText(file.text);
+  const caller = lastBefore(heads, call.startIndex);
+  return !!caller && once(caller, file, project, seen);
+}
+
+/**
+ * Two files of one program: one's folder holds the other's, or they share a folder below the project's
+ * root (nginx's `src/os/unix/` and `src/core/`). Not leptonica's `src/` and `prog/`, a library and the
+ * programs that use it.
+ */
+function sameProgram(a: string, b: string, root: string): boolean {
+  const da = dirname(resolve(a));
+  const db = dirname(resolve(b));
+  const top = resolve(root);
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer + sep);
+  if (within(da, db) || within(db, da)) return true;
+  const pa = da.split(sep);
+  const pb = db.split(sep);
+  let n = 0;
+  while (n < pa.length && n < pb.length && pa[n] === pb[n]) n++;
+  const common = pa.slice(0, n).join(sep);
+  return within(common, top) && common !== top && common.startsWith(top);
+}
+
+/**
+ * Whether the caller gives up when `call` fails: it returns the call's value, or tests it (in the `if`
+ * around it, or in the statement right after the assignment) and returns, jumps to its exit or ends the
+ * process. A call whose result is ignored lets the program run on with whatever it leaked.
+ */
+function failureEnds(call: Node): boolean {
+  let at: Node = call;
+  while (
+    at.parent &&
+    /^(parenthesized_expression|cast_expression|unary_expression|binary_expression)$/.test(at.parent.type)
+  )
+    at = at.parent;
+  const parent = at.parent;
+  if (parent?.type === 'return_statement') return true;
+  if (parent?.type === 'condition_clause' || parent?.type === 'parenthesized_expression')
+    return parent.parent?.type === 'if_statement' && leaves(parent.parent.childForFieldName('consequence'));
+  // `rc = helper(...);` or `T *x = helper(...);` then `if (rc != 0) return rc;`
+  let statement: Node | null = parent;
+  while (statement && !/^(expression_statement|declaration)$/.test(statement.type)) {
+    if (!/^(assignment_expression|init_declarator)$/.test(statement.type)) return false;
+    statement = statement.parent;
+  }
+  const target =
+    parent?.type === 'assignment_expression'
+      ? parent.childForFieldName('left')?.text
+      : parent?.type === 'init_declarator'
+        ? innermostName(parent.childForFieldName('declarator'))
+        : undefined;
+  const next = statement?.nextNamedSibling;
+  if (!target || next?.type !== 'if_statement') return false;
+  const condition = next.childForFieldName('condition');
+  return (
+    !!condition &&
+    new RegExp(`\\b${target.replace(/[^\w]/g, '\\$&')}\\b`).test(condition.text) &&
+    leaves(next.childForFieldName('consequence'))
+  );
+}
+
+/** A branch that leaves its function: ends with `return`, a `goto` (its exit), or a call that never returns. */
+function leaves(branch: Node | null): boolean {
+  let last: Node | null = branch;
+  while (last?.type === 'compound_statement') last = last.lastNamedChild;
+  if (!last) return false;
+  if (last.type === 'return_statement' || last.type === 'goto_statement') return true;
+  const call = last.type === 'expression_statement' ? last.namedChild(0) : null;
+  return call?.type === 'call_expression' && NORETURN.test(call.childForFieldName('function')?.text ?? '');
+}
+
+/** The definition of function `name` in a file's tree, if it has one. */
+function definitionIn(root: Node, name: string): Node | undefined {
+  for (const d of findAll(root, 'function_declarator', (n) => innermostName(n) === name)) {
+    let up = d.parent;
+    while (up && up.type.endsWith('_declarator')) up = up.parent;
+    if (up?.type === 'function_definition') return up;
+  }
+  return undefined;
+}
+
+function isStatic(def: Node): boolean {
+  return def.namedChildren.some((c) => c?.type === 'storage_class_specifier' && c.text === 'static');
 }
 
 /** The name of the function whose definition (or body) `func` is. */

@@ -818,9 +818,19 @@ function isEntryPoint(body: Node): boolean {
   return !!body.parent && /^(main|wmain|WinMain|wWinMain|_tmain)$/.test(functionName(body.parent) ?? '');
 }
 
-function analyse(acq: Acquisition, ctx: RuleContext): void {
+function analyse(acq: Acquisition, fileCtx: RuleContext): void {
   const { func, name, pair } = acq;
-  if (isEntryPoint(func) || inDisabledCode(acq.call) || runsOnceBeforeExit(func, ctx) || runsAtExit(func, ctx)) return;
+  if (isEntryPoint(func) || inDisabledCode(acq.call) || runsAtExit(func, fileCtx)) return;
+  // Asked only of a finding: whether the function runs once may need the project's other files.
+  const ctx: RuleContext = {
+    ...fileCtx,
+    report: (r) => {
+      // Only a leak on an error return is worth following to other files' callers: one the normal
+      // path leaves every time is a bug wherever the function is called from.
+      const errorReturn = r.message.includes('leaks on the path that returns at line');
+      if (!runsOnceBeforeExit(func, fileCtx, errorReturn)) fileCtx.report(r);
+    },
+  };
   // `p = realloc(p, n)`: the same block grown (or moved), not a new one.
   // (`calloc(1, sizeof *e)` names e only for its size.)
   if (
