@@ -159,6 +159,34 @@ function callRunsOnce(call: Node, file: CallerFile, project: ProjectSources | un
 }
 
 /**
+ * The parameter positions that function `callee`, defined in another file of the project, keeps
+ * (stores in a field, an out-pointer, a list) or releases: passing a resource there hands it on, as a
+ * call to a same-file helper does (`sameFileAdopters`, `sameFileReleasers`). Every definition the
+ * project has of the name must agree; none found (a library's function) is no evidence.
+ */
+export function takenInOtherFiles(callee: string, ctx: CallerContext, releaseNames: Set<string>): Set<number> {
+  return ctx.memo(`c.takenInOtherFiles.${callee}`, () => {
+    const project = ctx.project?.();
+    const empty = new Set<number>();
+    if (!project || definitionIn(ctx.root, callee)) return empty;
+    const files = project.filesMentioning(callee, 'cpp', ctx.path ?? ctx.file) ?? [];
+    let taken: Set<number> | undefined;
+    for (const file of files) {
+      const here = project.withFile(file, 'cpp', (o) => {
+        const def = definitionIn(o.root, callee);
+        if (!def) return undefined;
+        const kept = keptParameters(def, (name) => sameFileAdopters(o.root).get(name)) ?? empty;
+        const released = sameFileReleasers(o.root, releaseNames).get(callee) ?? empty;
+        return new Set([...kept, ...released]);
+      });
+      if (!here) continue;
+      taken = taken ? new Set([...taken].filter((i) => here.has(i))) : here;
+    }
+    return taken ?? empty;
+  });
+}
+
+/**
  * Two files of one program: one's folder holds the other's, or they share a folder below the project's
  * root (nginx's `src/os/unix/` and `src/core/`). Not leptonica's `src/` and `prog/`, a library and the
  * programs that use it.
@@ -1378,8 +1406,12 @@ export function unwrap(n: Node): Node {
   }
 }
 
+/**
+ * Calls that return the truth of their first argument: asserts that log and go on, a test framework's
+ * checks (`TEST_CHECK(fp != NULL)`, acutest), branch hints, a project's own (`mk_unlikely`, `G_LIKELY`).
+ */
 const ASSERT_RETURNING_CONDITION =
-  /(^|_)(assert|ASSERT)(_\w+)?$|^(likely|unlikely|LIKELY|UNLIKELY|__builtin_expect|G_LIKELY|G_UNLIKELY|[A-Z]+_(UN)?LIKELY)$/;
+  /(^|_)(assert|ASSERT|CHECK)(_\w+)?$|^(likely|unlikely|LIKELY|UNLIKELY|__builtin_expect)$|^\w+_(un)?likely$|^[A-Z]+_(UN)?LIKELY$/;
 const VALIDITY_TEST = /(^|_)(is_?)?valid(_\w+)?$|^(is|IS)_?(VALID|Valid)\w*$|^isValid\w*$/;
 
 function implies(e: Node, outcome: boolean, res: COwnedResource): Fact {

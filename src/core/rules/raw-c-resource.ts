@@ -5,7 +5,7 @@ import type { Node } from 'web-tree-sitter';
 import { flagFacts } from '../flow/c-flags';
 import { CPP_MARKERS, raiiFixes, SCOPE_GUARD_MARKER } from '../fixes/cpp-raii';
 import { BUILTIN_RESOURCES, type ResourcePair } from '../resources';
-import { anchorForCalls, anyOf, callsAny, defineRule, type RuleContext } from '../rule';
+import { anchorForCalls, anyOf, callsAny, defineRule, type Report, type RuleContext } from '../rule';
 import { alwaysLeaves, buildCfg, inDisabledCode, type Cfg, type CfgBlock } from '../flow/cfg';
 import {
   argumentVariable,
@@ -17,6 +17,7 @@ import {
   type COwnedResource,
   runsAtExit,
   runsOnceBeforeExit,
+  takenInOtherFiles,
   functionName,
   localAliases,
   MAIN_DEFINITIONS,
@@ -818,6 +819,31 @@ function isEntryPoint(body: Node): boolean {
   return !!body.parent && /^(main|wmain|WinMain|wWinMain|_tmain)$/.test(functionName(body.parent) ?? '');
 }
 
+/**
+ * Whether a call before the leaking exit hands the resource to a function another file of the project
+ * defines, which keeps or releases that argument (`pcap_add_to_pcaps(p)`, `session_attach(s, buf)`):
+ * as with a same-file helper, the resource is handed on there.
+ */
+function handedToOtherFile(acq: Acquisition, r: Report, ctx: RuleContext): boolean {
+  const exit = r.related?.[0];
+  const end =
+    exit && 'startIndex' in exit.at && /returns here|skips the release|last statement/.test(exit.message)
+      ? exit.at.startIndex
+      : acq.func.endIndex;
+  const releases = releaseNamesOf(ctx);
+  for (const call of findAll(
+    acq.func,
+    'call_expression',
+    (c) => c.startIndex > acq.statement.endIndex && c.startIndex < end,
+  )) {
+    const callee = call.childForFieldName('function');
+    if (callee?.type !== 'identifier' || releases.has(callee.text)) continue;
+    const at = callArguments(call).findIndex((a) => a.text === acq.name);
+    if (at >= 0 && takenInOtherFiles(callee.text, ctx, releases).has(at)) return true;
+  }
+  return false;
+}
+
 function analyse(acq: Acquisition, fileCtx: RuleContext): void {
   const { func, name, pair } = acq;
   if (isEntryPoint(func) || inDisabledCode(acq.call) || runsAtExit(func, fileCtx)) return;
@@ -828,7 +854,8 @@ function analyse(acq: Acquisition, fileCtx: RuleContext): void {
       // Only a leak on an error return is worth following to other files' callers: one the normal
       // path leaves every time is a bug wherever the function is called from.
       const errorReturn = r.message.includes('leaks on the path that returns at line');
-      if (!runsOnceBeforeExit(func, fileCtx, errorReturn)) fileCtx.report(r);
+      if (runsOnceBeforeExit(func, fileCtx, errorReturn) || handedToOtherFile(acq, r, fileCtx)) return;
+      fileCtx.report(r);
     },
   };
   // `p = realloc(p, n)`: the same block grown (or moved), not a new one.

@@ -571,6 +571,9 @@ function checkInline(opener: Node, method: Node, ctx: RuleContext): void {
   // Python 2 closes a temporary by reference counting at the end of its statement and has no
   // ResourceWarning to report it: what remains is hygiene nobody would change in a Python 2 module.
   if (isTestModule(ctx.file) || (isScript(ctx) && runsBounded(opener, ctx)) || python2Module(ctx)) return;
+  // A module's own top level (`BLANK = open(path).read()`, spyder's templates) runs once, at import.
+  if (![...ancestors(opener)].some((a) => /^(function_definition|lambda)$/.test(a.type)) && runsBounded(opener, ctx))
+    return;
   // Example and sample code read inline (`open("index.html").read()` in a demo's handler): CPython
   // closes the file as the expression ends; reviewers judged 3 of the 4 seen there not worth a change
   // (eventlet's examples; the fourth, gunicorn's, "users copy examples").

@@ -164,3 +164,54 @@ describe('raw-c-resource: callers in other files', () => {
     assert.equal(cache.get('/p/a.c', 'h', 'c'), undefined);
   });
 });
+
+describe('raw-c-resource: callees in other files', () => {
+  const ITEMS = code`
+    #include <stdlib.h>
+    #include <string.h>
+    struct list;
+    int track(struct list *l, char *item);
+    int add_item(struct list *l, const char *s) {
+        char *copy = strdup(s);
+        if (!copy)
+            return -1;
+        if (track(l, copy) < 0)
+            return -1;
+        return 0;
+    }
+    `;
+  const STORES = code`
+    #include <stdlib.h>
+    struct node { char *item; struct node *next; };
+    struct list { struct node *head; };
+    int track(struct list *l, char *item) {
+        struct node *n = malloc(sizeof *n);
+        if (!n)
+            return -1;
+        n->item = item;
+        n->next = l->head;
+        l->head = n;
+        return 0;
+    }
+    `;
+
+  it('is not flagged when the function another file defines stores the argument (handed on, like a same-file helper)', async () => {
+    assert.deepEqual(await flagged({ 'src/items.c': ITEMS, 'src/list.c': STORES }, 'src/items.c'), []);
+  });
+
+  it('is not flagged when the function another file defines frees it', async () => {
+    const frees =
+      '#include <stdlib.h>\nstruct list;\nint track(struct list *l, char *item) {\n    free(item);\n    return 0;\n}\n';
+    assert.deepEqual(await flagged({ 'src/items.c': ITEMS, 'src/list.c': frees }, 'src/items.c'), []);
+  });
+
+  it('flags it when that function only reads the argument', async () => {
+    const reads =
+      '#include <string.h>\nstruct list;\nint track(struct list *l, char *item) {\n    return strlen(item) ? 0 : -1;\n}\n';
+    assert.deepEqual(await flagged({ 'src/items.c': ITEMS, 'src/list.c': reads }, 'src/items.c'), [6]);
+  });
+
+  it('flags it when no file of the project defines the function (a library call: no evidence)', async () => {
+    assert.deepEqual(await flagged({ 'src/items.c': ITEMS }, 'src/items.c'), [6]);
+  });
+});

@@ -1,0 +1,86 @@
+// Shapes from the twenty-sixth group of real projects (wget2, libgd, openjpeg, fluent-bit, lrzip, libzip,
+// pelican, poetry, Nuitka, spyder, thumbor, jupyterhub): each a fixture of its own, beside the same shape
+// the other way round.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { code, lines } from '../helpers';
+
+const C_RULE = 'raw-c-resource';
+const PY_RULE = 'resource-without-context';
+
+describe("raw-c-resource: a project's branch hint says what its argument says", () => {
+  const ALLOC = (test: string) =>
+    code`
+    #include <stdio.h>
+    #include <stdlib.h>
+    void *mem_alloc(const size_t size)
+    {
+        void *aux = malloc(size);
+        if (TEST) {
+            perror("malloc");
+            return NULL;
+        }
+        return aux;
+    }
+    `.replace('TEST', test);
+
+  it("is not flagged: `mk_unlikely(!aux && size)` goes true only with nothing allocated (monkey's mk_memory.h)", async () => {
+    assert.deepEqual(await lines(ALLOC('mk_unlikely(!aux && size)'), 'cpp', C_RULE, 'mk_memory.h'), []);
+  });
+
+  it('flags the return taken with the block held (`mk_unlikely(size > 64)`)', async () => {
+    assert.deepEqual(await lines(ALLOC('mk_unlikely(size > 64)'), 'cpp', C_RULE, 'mk_memory.h'), [5]);
+  });
+});
+
+describe("raw-c-resource: a test framework's check returns its condition", () => {
+  const LOOP = (second: string) =>
+    code`
+    #include <stdio.h>
+    void test_print(int n)
+    {
+        FILE *fp = NULL;
+        for (int i = 0; i < n; i++) {
+            fp = tmpfile();
+            if (!TEST_CHECK(fp != NULL)) {
+                continue;
+            }
+            if (!TEST_CHECK(fputs("x", fp) != EOF)) {
+                SECOND
+                continue;
+            }
+            fclose(fp);
+        }
+    }
+    `.replace('SECOND', second);
+
+  it("is not flagged: `if (!TEST_CHECK(fp != NULL)) continue;` holds nothing (fluent-bit's cfl tests)", async () => {
+    assert.deepEqual(await lines(LOOP('fclose(fp);'), 'cpp', C_RULE, 'variant.c'), []);
+  });
+
+  it('flags the `continue` that skips the fclose', async () => {
+    assert.deepEqual(await lines(LOOP('TEST_MSG("print failed");'), 'cpp', C_RULE, 'variant.c'), [6]);
+  });
+});
+
+describe('resource-without-context: a temporary read at a module top level runs once, at import', () => {
+  it("is not flagged: `BLANK = open(path).read()` at module level (spyder's templates)", async () => {
+    const src = code`
+      import os
+      BLANK = open(os.path.join(TEMPLATES, "blank.html")).read()
+      class Client:
+          LOADING = open(os.path.join(TEMPLATES, "loading.html")).read()
+      `;
+    assert.deepEqual(await lines(src, 'python', PY_RULE, 'client.py'), []);
+  });
+
+  it('flags the same read in a function, or in a module-level `while` loop', async () => {
+    const src = code`
+      def template(path):
+          return open(path).read()
+      while True:
+          LINE = open("/proc/loadavg").read()
+      `;
+    assert.deepEqual(await lines(src, 'python', PY_RULE, 'client.py'), [2, 4]);
+  });
+});
