@@ -50,6 +50,7 @@ export interface ProjectFile {
 export class ProjectSources {
   private texts: Map<string, string> | null | undefined;
   private readonly trees = new Map<string, Tree>();
+  private readonly derived = new Map<string, unknown>();
   /** Files whose tree a callback is using now (a chain of callers nests them): never evicted. */
   private readonly inUse = new Map<string, number>();
 
@@ -116,6 +117,18 @@ export class ProjectSources {
       if (found.length > MAX_MENTIONING_FILES) return undefined;
     }
     return found;
+  }
+
+  /**
+   * A fact computed once from every source file's text (`compute` sees path and text), kept with the
+   * project; undefined when the project is too big to read.
+   */
+  derive<T>(key: string, compute: (texts: ReadonlyMap<string, string>) => T): T | undefined {
+    if (this.derived.has(key)) return this.derived.get(key) as T;
+    const texts = this.sources();
+    const value = texts ? compute(texts) : undefined;
+    this.derived.set(key, value);
+    return value;
   }
 
   /** `fn` on the parsed file; the tree is kept for the next questions and must not escape `fn`. */

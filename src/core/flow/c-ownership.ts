@@ -3,6 +3,7 @@
 // it), re-acquired, or only used. Shared by the rules that track C resources and C++ `new`.
 import { dirname, resolve, sep } from 'node:path';
 import type { Node } from 'web-tree-sitter';
+import { languageOfPath } from '../parser';
 import type { ProjectSources } from '../project';
 import type { ResourcePair } from '../resources';
 import { ancestors, argumentsOf, callArguments, contains, findAll } from '../tree';
@@ -341,9 +342,70 @@ export function noreturnDeclaredIn(text: string): Set<string> {
   return names;
 }
 
-/** cLanguage, with the file's own never-returning functions ending a path too. */
-export function cLanguageFor(text: string): CfgLanguage {
+/** A function definition's head at the start of a line, up to its body's `{`. */
+const DEFINITION_HEAD =
+  /^[A-Za-z_][\w \t*:]*?\b([A-Za-z_]\w*)\s*\([^;{}()]*(?:\([^;{}()]*\)[^;{}()]*)*\)[ \t]*\n?[ \t]*\{/gm;
+/** A body's last statement, a call (`exit(1);`, `die("...");`), and what may follow it before the `}`. */
+const LAST_CALL = /\b([A-Za-z_][\w:]*)\s*\([^;]*\)\s*;\s*(?:\/\/[^\n]*\s*|\/\*[\s\S]*?\*\/\s*)*$/;
+
+/** The bodies of the functions defined in `text`, by name (read from the text, braces matched). */
+function definitionBodies(text: string): Array<[string, string]> {
+  const bodies: Array<[string, string]> = [];
+  if (!/\b(?:exit|_exit|_Exit|abort|\w*[Ff]atal\w*|die|err|errx)\s*\(/.test(text)) return bodies;
+  for (const m of text.matchAll(DEFINITION_HEAD)) {
+    if (/^(if|while|for|switch|return|sizeof|else)$/.test(m[1])) continue;
+    const open = m.index! + m[0].length - 1;
+    let depth = 0;
+    let i = open;
+    for (; i < text.length && i - open < 20_000; i++) {
+      if (text[i] === '{') depth++;
+      else if (text[i] === '}' && --depth === 0) break;
+    }
+    if (depth === 0) bodies.push([m[1], text.slice(open + 1, i)]);
+  }
+  return bodies;
+}
+
+/**
+ * Functions whose body ends in a call that never returns and has no `return` anywhere: a program's
+ * `usage()` and `die()`, lrzip's `error()`, thc-hydra's `hydra_child_exit()`. A path through a call to
+ * one ends the process. Two rounds: a helper ending in another such helper counts too.
+ */
+export function exitingFunctions(bodies: ReadonlyArray<[string, string]>): Set<string> {
+  const out = new Set<string>();
+  for (let round = 0; round < 2; round++)
+    for (const [name, body] of bodies) {
+      if (out.has(name) || /\breturn\b/.test(body)) continue;
+      const last = LAST_CALL.exec(body)?.[1];
+      if (last && (NORETURN.test(last) || out.has(last))) out.add(name);
+    }
+  return out;
+}
+
+/** The project's functions that end the process (`exitingFunctions`), read once per project. */
+function projectExitingFunctions(project: ProjectSources | undefined): ReadonlySet<string> {
+  return (
+    project?.derive('c.exitingFunctions', (texts) =>
+      exitingFunctions(
+        [...texts].filter(([path]) => languageOfPath(path) === 'cpp').flatMap(([, t]) => definitionBodies(t)),
+      ),
+    ) ?? new Set<string>()
+  );
+}
+
+/**
+ * cLanguage, with the never-returning functions of the file (declared so, or ending in `exit()`) and of
+ * the rest of the project (ending in `exit()`, unless this file defines its own of that name) ending a
+ * path too.
+ */
+export function cLanguageFor(ctx: { text: string; project?(): ProjectSources | undefined }): CfgLanguage {
+  const text = ctx.text;
   const own = noreturnDeclaredIn(text);
+  const bodies = definitionBodies(text);
+  for (const name of exitingFunctions(bodies)) own.add(name);
+  const defined = new Set(functionHeadsByText(text).map((h) => h.name));
+  const elsewhere = projectExitingFunctions(ctx.project?.());
+  for (const name of elsewhere) if (!defined.has(name)) own.add(name);
   if (own.size === 0) return cLanguage;
   return {
     ...cLanguage,

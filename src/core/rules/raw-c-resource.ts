@@ -800,7 +800,7 @@ function cfgFor(ctx: RuleContext, func: Node): Cfg {
   return ctx.memo(`cfg.c.${func.id}`, () =>
     buildCfg(
       func,
-      ctx.memo('c.language', () => cLanguageFor(ctx.text)),
+      ctx.memo('c.language', () => cLanguageFor(ctx)),
       false,
     ),
   );

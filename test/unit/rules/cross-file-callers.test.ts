@@ -215,3 +215,47 @@ describe('raw-c-resource: callees in other files', () => {
     assert.deepEqual(await flagged({ 'src/items.c': ITEMS }, 'src/items.c'), [6]);
   });
 });
+
+describe('raw-c-resource: functions that end the process, defined in other files', () => {
+  const SERVICE = code`
+    #include <stdlib.h>
+    #include <string.h>
+    void child_exit(int code);
+    int service(const char *s, int n) {
+        char *buf = strdup(s);
+        if (!buf)
+            return -1;
+        if (n == 0) {
+            child_exit(1);
+            return 3;
+        }
+        free(buf);
+        return 0;
+    }
+    `;
+  const EXITS = code`
+    #include <stdlib.h>
+    #include <unistd.h>
+    int sock;
+    void child_exit(int code) {
+        if (code)
+            write(sock, "E", 1);
+        close(sock);
+        exit(0); // might be killed before reaching this
+    }
+    `;
+
+  it("is not flagged: the return after thc-hydra's hydra_child_exit() is never reached", async () => {
+    assert.deepEqual(await flagged({ 'hydra-ncp.c': SERVICE, 'hydra-mod.c': EXITS }, 'hydra-ncp.c'), []);
+  });
+
+  it('flags it when that function returns on some path', async () => {
+    const returns = EXITS.replace('    close(sock);', '    if (!code)\n        return;\n    close(sock);');
+    assert.deepEqual(await flagged({ 'hydra-ncp.c': SERVICE, 'hydra-mod.c': returns }, 'hydra-ncp.c'), [5]);
+  });
+
+  it('flags it when this file defines its own function of that name, one that returns', async () => {
+    const own = SERVICE.replace('void child_exit(int code);', 'static void child_exit(int code) { (void)code; }');
+    assert.deepEqual(await flagged({ 'hydra-ncp.c': own, 'hydra-mod.c': EXITS }, 'hydra-ncp.c'), [5]);
+  });
+});

@@ -84,3 +84,35 @@ describe('resource-without-context: a temporary read at a module top level runs 
     assert.deepEqual(await lines(src, 'python', PY_RULE, 'client.py'), [2, 4]);
   });
 });
+
+describe('raw-c-resource: a helper of the file that ends in exit() ends the path', () => {
+  const TOOL = (usage: string) =>
+    code`
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    static void usage(void) {
+        fprintf(stderr, "usage: tool N\\n");
+        USAGE_END
+    }
+    int run(const char *s, int n) {
+        char *buf = strdup(s);
+        if (!buf)
+            return -1;
+        if (n < 0) {
+            usage();
+            return 2;
+        }
+        free(buf);
+        return 0;
+    }
+    `.replace('USAGE_END', usage);
+
+  it("is not flagged: `usage()` ends in exit(), so the return after it is never taken (libzpaq's error())", async () => {
+    assert.deepEqual(await lines(TOOL('exit(2);'), 'cpp', C_RULE, 'tool.c'), []);
+  });
+
+  it('flags it when the helper only prints', async () => {
+    assert.deepEqual(await lines(TOOL('fflush(stderr);'), 'cpp', C_RULE, 'tool.c'), [9]);
+  });
+});
