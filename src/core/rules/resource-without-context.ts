@@ -566,6 +566,8 @@ function checkInline(opener: Node, method: Node, ctx: RuleContext): void {
   if (name === 'file' && !python2File(ctx)) return;
   if (!INLINE_OPENERS.has(name) || (fn.text === 'open' && imports.has('open'))) return;
   if (/\b(fileobj\s*=|closefd\s*=\s*False\b)/.test(opener.childForFieldName('arguments')?.text ?? '')) return;
+  // `Image.open(buff)` of a stream someone else holds (`with BytesIO(data) as buff:`): PIL opens nothing.
+  if (name === 'PIL.Image.open' && readsAHeldStream(opener)) return;
   // `with open(p).fileno() ...` never happens; a `with` item's own call is the `with`'s business.
   if ([...ancestors(opener)].some((a) => a.type === 'with_item')) return;
   // Python 2 closes a temporary by reference counting at the end of its statement and has no
@@ -584,6 +586,26 @@ function checkInline(opener: Node, method: Node, ctx: RuleContext): void {
       `\`${fn.text}(...)\` is used only for \`.${method.text}()\` and never closed: the file stays open until the ` +
       'garbage collector finalizes it (later on PyPy, or while a traceback holds the frame). Use `with`.',
   });
+}
+
+/**
+ * Whether the first argument of `call` is a stream rather than a path: an in-memory buffer made there
+ * (`BytesIO(data)`), or a name a `with` around the call binds (`with BytesIO(data) as buff:`,
+ * `with open(p, "rb") as f:`), whose closing is that `with`'s business.
+ */
+function readsAHeldStream(call: Node): boolean {
+  const first = call.childForFieldName('arguments')?.namedChildren[0];
+  if (!first) return false;
+  if (first.type === 'call' && /(^|\.)(BytesIO|StringIO)$/.test(first.childForFieldName('function')?.text ?? ''))
+    return true;
+  if (first.type !== 'identifier') return false;
+  return [...ancestors(call)].some(
+    (a) =>
+      a.type === 'with_statement' &&
+      findAll(a.namedChildren.find((c) => c?.type === 'with_clause') ?? a, 'as_pattern').some(
+        (p) => p.childForFieldName('alias')?.text === first.text || p.lastNamedChild?.text === first.text,
+      ),
+  );
 }
 
 /** The body of the function around `node`, or the module at the top level. */

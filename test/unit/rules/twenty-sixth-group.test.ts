@@ -116,3 +116,26 @@ describe('raw-c-resource: a helper of the file that ends in exit() ends the path
     assert.deepEqual(await lines(TOOL('fflush(stderr);'), 'cpp', C_RULE, 'tool.c'), [9]);
   });
 });
+
+describe('resource-without-context: PIL reading a stream it was given opens nothing', () => {
+  it("is not flagged: `Image.open(buff).verify()` inside `with BytesIO(buffer) as buff:` (thumbor's gif engine)", async () => {
+    const src = code`
+      from io import BytesIO
+      from PIL import Image
+      def check(buffer):
+          with BytesIO(buffer) as buff:
+              Image.open(buff).verify()
+          Image.open(BytesIO(buffer)).verify()
+      `;
+    assert.deepEqual(await lines(src, 'python', PY_RULE, 'gif.py'), []);
+  });
+
+  it('flags `Image.open(path).verify()`: PIL opened the file and nothing closes it', async () => {
+    const src = code`
+      from PIL import Image
+      def check(path):
+          Image.open(path).verify()
+      `;
+    assert.deepEqual(await lines(src, 'python', PY_RULE, 'gif.py'), [3]);
+  });
+});
