@@ -176,7 +176,7 @@ export function takenInOtherFiles(callee: string, ctx: CallerContext, releaseNam
       const here = project.withFile(file, 'cpp', (o) => {
         const def = definitionIn(o.root, callee);
         if (!def) return undefined;
-        const kept = keptParameters(def, (name) => sameFileAdopters(o.root).get(name)) ?? empty;
+        const kept = keptParameters(def, (name) => sameFileAdopters(o.root).get(name), true) ?? empty;
         const released = sameFileReleasers(o.root, releaseNames).get(callee) ?? empty;
         return new Set([...kept, ...released]);
       });
@@ -558,6 +558,20 @@ const CONSTRUCTS = new Set([
 
 /** Constructor words of a call that builds around its argument (not `dup`/`copy`: those keep a copy). */
 const BUILDS_AROUND = new Set(['new', 'create', 'make', 'wrap', 'init', 'build']);
+/** Verbs of a call that looks a value up: it compares with the argument and keeps nothing. */
+const LOOKUPS = new Set([
+  'find',
+  'lookup',
+  'search',
+  'get',
+  'contains',
+  'has',
+  'exists',
+  'cmp',
+  'compare',
+  'index',
+  'count',
+]);
 
 /** The words of an identifier: `BIO_free` -> bio, free; `cmsCloseProfile` -> cms, close, profile. */
 function words(name: string): string[] {
@@ -1715,9 +1729,31 @@ function sameFileSummary(
   return { get: lookup } as Map<string, Set<number>>;
 }
 
-function keptParameters(def: Node, adoptedBy: (name: string) => Set<number> | undefined): Set<number> | undefined {
+/**
+ * `strict` (a function of another file, read for its callers here): a store into a struct local to it
+ * (`headers.data = data`) keeps nothing past its return, and a lookup (`tree_find(t, name)`) keeps
+ * nothing either, whatever container its name says it searches.
+ */
+function keptParameters(
+  def: Node,
+  adoptedBy: (name: string) => Set<number> | undefined,
+  strict = false,
+): Set<number> | undefined {
   const fn = parametersOf(def);
   if (!fn) return undefined;
+  const locals = strict
+    ? new Set(
+        findAll(fn.body, 'declaration').flatMap((d) =>
+          d.namedChildren.flatMap((c) =>
+            c?.type === 'identifier'
+              ? [c.text]
+              : c?.type === 'init_declarator' && c.namedChild(0)?.type === 'identifier'
+                ? [c.namedChild(0)!.text]
+                : [],
+          ),
+        ),
+      )
+    : undefined;
   const out = new Set<number>();
   const keep = (i: number) => {
     if (i >= 0 && fn.pointers[i]) out.add(i);
@@ -1725,6 +1761,11 @@ function keptParameters(def: Node, adoptedBy: (name: string) => Set<number> | un
   for (const assign of findAll(fn.body, 'assignment_expression')) {
     const left = assign.childForFieldName('left');
     if (!left || !/^(field_expression|pointer_expression|subscript_expression)$/.test(left.type)) continue;
+    if (locals && left.type === 'field_expression' && left.childForFieldName('operator')?.text === '.') {
+      let base: Node | null = left;
+      while (base?.type === 'field_expression') base = base.childForFieldName('argument');
+      if (base?.type === 'identifier' && locals.has(base.text)) continue;
+    }
     const right = assign.childForFieldName('right');
     keep(fn.paramAt(right));
     // `ring->buf = b_make(area, size, 0, 0)`: stored inside what a constructor-like call builds around it.
@@ -1750,6 +1791,7 @@ function keptParameters(def: Node, adoptedBy: (name: string) => Set<number> | un
     // `DEQ_INSERT_TAIL(out_messages, cdm)`: a list macro's name is its verb in capitals.
     const verb = /^[A-Z][A-Z0-9_]*$/.test(callee) ? callee.toLowerCase() : callee;
     if (!ADOPTS.test(verb) || BORROWS.has(callee)) continue;
+    if (strict && words(callee).some((w) => LOOKUPS.has(w))) continue;
     const argsOf = callArguments(call);
     argsOf.forEach((a, i) => {
       if (i > 0) keep(fn.paramAt(a ?? null));

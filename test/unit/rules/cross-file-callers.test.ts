@@ -211,6 +211,20 @@ describe('raw-c-resource: callees in other files', () => {
     assert.deepEqual(await flagged({ 'src/items.c': ITEMS, 'src/list.c': reads }, 'src/items.c'), [6]);
   });
 
+  it("flags it when that function only looks it up (hexchat's userlist_find() calling tree_find())", async () => {
+    const looks =
+      'struct list;\nvoid *tree_find(void *t, const char *k);\nint track(struct list *l, char *item) {\n' +
+      '    return tree_find(l, item) ? 0 : -1;\n}\n';
+    assert.deepEqual(await flagged({ 'src/items.c': ITEMS, 'src/list.c': looks }, 'src/items.c'), [6]);
+  });
+
+  it("flags it when that function stores it only in a struct of its own (libwebp's `headers.data = data`)", async () => {
+    const local =
+      'struct hdr { char *data; };\nstruct list;\nint parse(struct hdr *h);\n' +
+      'int track(struct list *l, char *item) {\n    struct hdr headers;\n    headers.data = item;\n    return parse(&headers);\n}\n';
+    assert.deepEqual(await flagged({ 'src/items.c': ITEMS, 'src/list.c': local }, 'src/items.c'), [6]);
+  });
+
   it('flags it when no file of the project defines the function (a library call: no evidence)', async () => {
     assert.deepEqual(await flagged({ 'src/items.c': ITEMS }, 'src/items.c'), [6]);
   });
