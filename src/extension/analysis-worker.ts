@@ -305,6 +305,8 @@ async function scan(
     const todo = files.filter((f) => !allow || allow.has(f.path));
     // Counted as the CLI counts: files analysed, not those a config's `ignore` leaves out.
     let analysed = 0;
+    // Results that read other files of the project: never cached (their inputs are not this file alone).
+    let readOtherFiles = 0;
     let done = 0;
     let batch: ScanFileResult[] = [];
     let lastPost = performance.now();
@@ -321,6 +323,7 @@ async function scan(
         const r = cachedAnalysis(e, cache, f.path, config);
         batch.push({ file: f.path, findings: r.findings, errors: r.errors });
         analysed++;
+        if (r.readOtherFiles) readOtherFiles++;
       }
       done++;
       if (performance.now() - lastPost > 100 || batch.length >= 50) {
@@ -333,7 +336,7 @@ async function scan(
     }
     post({ type: 'scanProgress', id, done, total: todo.length, results: batch });
     saveQuietly(cache);
-    post({ type: 'scanDone', id, cancelled: false, files: analysed, cacheHits: cache?.hits });
+    post({ type: 'scanDone', id, cancelled: false, files: analysed, cacheHits: cache?.hits, readOtherFiles });
   } catch (e) {
     post({ type: 'scanDone', id, cancelled: false, files: 0, error: (e as Error).message });
   }

@@ -58,6 +58,8 @@ export interface ScanSummary {
   cancelled: boolean;
   /** Files whose result came from the scan cache (unchanged since an earlier scan). */
   cacheHits: number;
+  /** Files whose findings read other files of the project, so not from the cache. */
+  readOtherFiles: number;
 }
 
 function languageOf(doc: vscode.TextDocument): LanguageId | undefined {
@@ -281,7 +283,13 @@ export function activate(context: vscode.ExtensionContext): LeakLensApi {
       log(
         `scan: ${done.files} files, ${findings} findings${done.cacheHits ? ` (${done.cacheHits} from the cache)` : ''}${done.cancelled ? ' (cancelled)' : ''}`,
       );
-      return { files: done.files, findings, cancelled: done.cancelled, cacheHits: done.cacheHits ?? 0 };
+      return {
+        files: done.files,
+        findings,
+        cancelled: done.cancelled,
+        cacheHits: done.cacheHits ?? 0,
+        readOtherFiles: done.readOtherFiles ?? 0,
+      };
     };
     if (silent) {
       return vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LeakLens' }, (p) =>

@@ -96,7 +96,16 @@ export type FromWorker =
   | { type: 'configProblems'; problems: ConfigProblem[] }
   | { type: 'fixAll'; id: number; version: number; text: string | null; applied: number; error?: string }
   | { type: 'scanProgress'; id: number; done: number; total: number; results: ScanFileResult[] }
-  | { type: 'scanDone'; id: number; cancelled: boolean; files: number; error?: string; cacheHits?: number }
+  | {
+      type: 'scanDone';
+      id: number;
+      cancelled: boolean;
+      files: number;
+      error?: string;
+      cacheHits?: number;
+      /** Files whose findings read other files of the project (callers, callees): never cached. */
+      readOtherFiles?: number;
+    }
   /** wasmBytes: the worker's ArrayBuffers, which include web-tree-sitter's wasm memory (trees). */
   | { type: 'stats'; id: number; docs: number; heapUsed: number; rss: number; wasmBytes: number }
   | { type: 'log'; message: string }

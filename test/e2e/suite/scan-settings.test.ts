@@ -37,11 +37,17 @@ suite('workspace scan', () => {
     const summary = await vscode.commands.executeCommand<ScanSummary>('leaklens.scanWorkspace');
     assert.equal(summary.cancelled, false);
     assert.ok(summary.files >= 12, `scanned ${summary.files} files`);
-    // A second scan of the unchanged tree reads every result from the cache, with the same findings.
+    // A second scan of the unchanged tree reads every result from the cache, with the same findings,
+    // except those that read the project's other files (a caller's change would not show in the key).
     const again = await vscode.commands.executeCommand<ScanSummary>('leaklens.scanWorkspace');
     assert.equal(again.files, summary.files);
     assert.equal(again.findings, summary.findings);
-    assert.equal(again.cacheHits, again.files, `all from the cache: ${JSON.stringify(again)}`);
+    assert.ok(again.cacheHits > 0, `some from the cache: ${JSON.stringify(again)}`);
+    assert.equal(
+      again.cacheHits + again.readOtherFiles,
+      again.files,
+      `the rest from the cache: ${JSON.stringify(again)}`,
+    );
     assert.deepEqual(leakDiagnostics(wsUri('scan/scan_queue.py')).map(codeOf), ['unbounded-queue']);
     const cpp = leakDiagnostics(wsUri('scan/native/scan_buffer.cpp'));
     assert.deepEqual(cpp.map(codeOf), ['raw-c-resource']);
